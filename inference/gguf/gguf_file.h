@@ -1,0 +1,91 @@
+#pragma once
+// Read-only view of a GGUF (v2 or v3) file. The file is memory-mapped; tensor data is never
+// copied. open() validates every count, length, offset, size, type and shape before anything
+// is used, and throws GgufError (message names the file, the key or tensor, and the problem).
+
+#include "inference/quant/ggml_type.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fabulist::inference {
+
+class GgufError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class GgufValueType : uint32_t {
+    U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, Bool = 7,
+    String = 8, Array = 9, U64 = 10, I64 = 11, F64 = 12,
+};
+
+struct GgufTensorInfo {
+    std::string name;
+    GgmlType type;
+    uint32_t nDims = 0;
+    std::array<int64_t, 4> ne{1, 1, 1, 1}; // ggml order: ne[0] is the contiguous dimension
+    uint64_t offset = 0;                  // relative to the start of the data section
+    uint64_t nbytes = 0;
+    const uint8_t* data = nullptr;        // points into the mapping
+
+    int64_t elementCount() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
+    int64_t rowCount() const { return ne[1] * ne[2] * ne[3]; }
+};
+
+class GgufFile {
+public:
+    // Maps and validates the file. Throws GgufError.
+    static std::unique_ptr<GgufFile> open(const std::string& path);
+    ~GgufFile();
+    GgufFile(const GgufFile&) = delete;
+    GgufFile& operator=(const GgufFile&) = delete;
+
+    const std::string& path() const;
+    uint32_t version() const;
+    uint64_t alignment() const;
+    uint64_t fileSize() const;
+    const uint8_t* mappedData() const; // start of the mapping (whole file)
+
+    bool has(std::string_view key) const;
+    std::optional<GgufValueType> typeOf(std::string_view key) const;
+    // For arrays: element type and length. Throws if key is missing or not an array.
+    GgufValueType arrayElementType(std::string_view key) const;
+    uint64_t arrayLength(std::string_view key) const;
+    std::vector<std::string> keys() const; // in file order
+
+    // Typed getters throw GgufError naming the key when it is missing, of the wrong type, or
+    // out of range. Integer getters accept any integer type; float getters F32 or F64.
+    uint64_t getUInt(std::string_view key) const;
+    int64_t getInt(std::string_view key) const;
+    double getFloat(std::string_view key) const;
+    bool getBool(std::string_view key) const;
+    std::string getString(std::string_view key) const;
+    uint64_t getUInt(std::string_view key, uint64_t fallback) const; // fallback when missing
+    double getFloat(std::string_view key, double fallback) const;
+    bool getBool(std::string_view key, bool fallback) const;
+    std::string getString(std::string_view key, std::string fallback) const;
+
+    // Array getters (element type checked; numeric arrays converted).
+    std::vector<std::string_view> getStringArray(std::string_view key) const; // views into map
+    std::vector<float> getFloatArray(std::string_view key) const;
+    std::vector<int64_t> getIntArray(std::string_view key) const;
+
+    const std::vector<GgufTensorInfo>& tensors() const;
+    const GgufTensorInfo* findTensor(std::string_view name) const;
+    const GgufTensorInfo& tensor(std::string_view name) const; // throws naming the tensor
+
+    struct Impl;
+
+private:
+    explicit GgufFile(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace fabulist::inference

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs every Debian package that Fabulist needs to build, run and test.
+# Non-interactive, idempotent (installs only what is missing), waits for the apt lock, and uses
+# sudo only when not already root. Works on Debian 12 (bookworm) and Debian 13 (trixie).
+set -euo pipefail
+
+# Packages every build needs. Optional ones (present only on some releases) are probed below.
+required=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  qt6-base-dev qt6-base-dev-tools libgl-dev libxkbcommon-dev
+  libsqlite3-dev sqlite3
+  libvulkan-dev glslc mesa-vulkan-drivers
+  xvfb xauth fonts-dejavu-core
+  clang libclang-rt-dev
+)
+# KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own highlighter.
+optional=(libkf6syntaxhighlighting-dev)
+
+if [ "$(id -u)" -eq 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 --no-install-recommends)
+
+is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+missing=()
+for p in "${required[@]}"; do is_installed "$p" || missing+=("$p"); done
+for p in "${optional[@]}"; do is_installed "$p" || missing+=("?$p"); done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+echo "install-deps: updating package lists"
+"${sudo_cmd[@]}" apt-get -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 update
+
+to_install=()
+for p in "${missing[@]}"; do
+  if [[ $p == \?* ]]; then
+    name=${p#\?}
+    if apt-cache show "$name" >/dev/null 2>&1; then to_install+=("$name");
+    else echo "install-deps: optional package $name is not available on this release; skipping"; fi
+  else
+    to_install+=("$p")
+  fi
+done
+
+if [ ${#to_install[@]} -gt 0 ]; then
+  echo "install-deps: installing ${to_install[*]}"
+  "${sudo_cmd[@]}" apt-get install "${apt_opts[@]}" "${to_install[@]}"
+fi
+echo "install-deps: done"
