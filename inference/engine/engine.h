@@ -1,0 +1,85 @@
+#pragma once
+// Public entry point of the inference engine: load a GGUF model once, then create Sessions
+// (one KV cache each) that evaluate tokens. One inference thread owns an Engine and its
+// Sessions; nothing here takes locks.
+
+#include "inference/quant/ggml_type.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace fabulist::inference {
+
+class GgufFile;
+class Tokenizer;
+class Session;
+
+// Any problem a user can cause while loading or running a model (bad file, unsupported
+// architecture, unknown device, out-of-range token). The message names the file and what to do.
+class EngineError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct EngineOptions {
+    std::string modelPath;
+    int threads = 0;                      // 0 = number of physical cores
+    int contextLength = 0;                // 0 = the model's trained context length
+    GgmlType kvCacheType = GgmlType::F16; // F16 (llama.cpp's default) or F32
+    int expertsUsed = 0; // 0 = model default; 1..nExpert overrides the router's top-k
+    std::string device = "cpu";
+    int batchSize = 512; // tokens per forward pass during prompt processing
+    // Called during loading with a fraction in [0, 1]; return false to cancel (load() then
+    // throws EngineError saying it was cancelled).
+    std::function<bool(float fraction)> progress;
+};
+
+struct ModelInfo {
+    std::string path;
+    std::string architecture;         // general.architecture, e.g. "llama", "qwen3moe"
+    std::string name;                 // general.name (may be empty)
+    int64_t parameterCount = 0;       // all weights
+    int64_t activeParameterCount = 0; // weights touched per token (only nExpertUsed experts)
+    int nLayer = 0, nEmbd = 0, nHead = 0, nHeadKv = 0, headDim = 0, nVocab = 0, nCtxTrain = 0;
+    int nFf = 0;                      // dense FFN size, or per-expert FFN size for MoE models
+    int nExpert = 0, nExpertUsed = 0; // 0, 0 for dense models
+    int contextLength = 0;            // what Sessions of this Engine hold
+    std::map<std::string, int64_t> tensorTypeCounts; // "Q4_K" -> number of tensors
+    std::map<std::string, int64_t> tensorTypeBytes;  // "Q4_K" -> bytes of those tensors
+    uint64_t fileBytes = 0;
+    uint64_t weightBytes = 0;
+    uint64_t kvBytesPerToken = 0; // for the chosen KV cache type, all layers, K and V
+    GgmlType kvCacheType = GgmlType::F16;
+    std::string device; // backend that runs it, e.g. "cpu"
+    int threads = 0;    // threads the backend uses
+};
+
+class Engine {
+public:
+    // Opens, validates and maps the model, builds its tokenizer and backend. Throws
+    // EngineError (or GgufError / TokenizerError from the parts) naming the file.
+    static std::unique_ptr<Engine> load(const EngineOptions& options);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    const ModelInfo& info() const;
+    const Tokenizer& tokenizer() const;
+    const GgufFile& file() const;
+    const EngineOptions& options() const;
+
+    // A new, empty KV cache of info().contextLength tokens. Sessions must not outlive the Engine.
+    std::unique_ptr<Session> createSession();
+
+    struct Impl;
+
+private:
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace fabulist::inference
