@@ -1,0 +1,65 @@
+#include "ui/editor_view.h"
+
+#include <QFocusEvent>
+#include <QFontMetricsF>
+#include <QScrollBar>
+
+namespace fabulist::ui {
+
+namespace {
+constexpr int kMinSideMargin = 24; // breathing room even when the window is narrow
+constexpr int kTopMargin = 32;
+} // namespace
+
+EditorView::EditorView(QWidget* parent) : QPlainTextEdit(parent) {
+    setFrameShape(QFrame::NoFrame);
+    setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    setTabChangesFocus(false);
+    setCenterOnScroll(false);
+    setPlaceholderText(tr("Select a scene in the binder, or create one, and start writing."));
+    setColorScheme(Theme::systemScheme());
+    updateMargins();
+}
+
+void EditorView::setTextFont(const QFont& font) {
+    setFont(font);
+    updateMargins();
+}
+
+void EditorView::setLineWidthChars(int chars) {
+    m_lineWidthChars = chars;
+    updateMargins();
+}
+
+void EditorView::setColorScheme(ColorScheme scheme) {
+    const EditorColors c = Theme::colorsFor(scheme);
+    QPalette p = palette();
+    p.setColor(QPalette::Base, c.background);
+    p.setColor(QPalette::Text, c.text);
+    setPalette(p);
+}
+
+void EditorView::resizeEvent(QResizeEvent* event) {
+    QPlainTextEdit::resizeEvent(event);
+    updateMargins();
+}
+
+void EditorView::focusOutEvent(QFocusEvent* event) {
+    QPlainTextEdit::focusOutEvent(event);
+    // Popups (completion, context menu) take focus briefly; only a real departure counts.
+    if (event->reason() != Qt::PopupFocusReason) emit focusLost();
+}
+
+// The column is centred with equal viewport margins rather than a fixed document width, so the
+// scroll bar stays at the window edge and clicking in the margin still places the cursor.
+void EditorView::updateMargins() {
+    const qreal charWidth = QFontMetricsF(font()).averageCharWidth();
+    const int column = int(charWidth * m_lineWidthChars) + 2 * int(document()->documentMargin());
+    const int scrollBar = verticalScrollBar()->isVisible() ? verticalScrollBar()->width() : 0;
+    const int available = width() - scrollBar;
+    const int side = qMax(kMinSideMargin, (available - column) / 2);
+    setViewportMargins(side, kTopMargin, side, 0);
+}
+
+} // namespace fabulist::ui

@@ -1,0 +1,26 @@
+#pragma once
+// MarkdownHighlighter: the built-in highlighter used when KF6 SyntaxHighlighting is not available.
+// It knows just what prose needs: ATX headings, *emphasis*/_emphasis_, **strong**, and dialogue
+// (text in straight or curly double quotes, which may run over several lines of a paragraph).
+#include "ui/theme.h"
+
+#include <QSyntaxHighlighter>
+
+namespace fabulist::ui {
+
+class MarkdownHighlighter : public QSyntaxHighlighter {
+    Q_OBJECT
+public:
+    MarkdownHighlighter(QTextDocument* document, ColorScheme scheme);
+    void setScheme(ColorScheme scheme);
+
+protected:
+    void highlightBlock(const QString& text) override;
+
+private:
+    void highlightEmphasis(const QString& text, qsizetype from, qsizetype to);
+
+    EditorColors m_colors;
+};
+
+} // namespace fabulist::ui

@@ -1,0 +1,100 @@
+#include "ui/settings.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace fabulist::ui {
+
+namespace {
+const char* const kRecent = "projects/recent";
+const char* const kLast = "projects/last";
+const char* const kGeometry = "window/geometry";
+const char* const kState = "window/state";
+const char* const kSplitter = "window/splitter";
+const char* const kFontFamily = "editor/fontFamily";
+const char* const kFontSize = "editor/fontPointSize";
+const char* const kLineWidth = "editor/lineWidthChars";
+const char* const kAutosave = "editor/autosaveDelayMs";
+
+// Recent paths are compared in absolute, cleaned form so "./a.fabulist" and "a.fabulist" are one.
+QString normalized(const QString& path) {
+    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
+} // namespace
+
+Settings::Settings() = default;
+
+QStringList Settings::recentProjects() const {
+    return m_settings.value(kRecent).toStringList();
+}
+
+void Settings::addRecentProject(const QString& path) {
+    const QString p = normalized(path);
+    QStringList list = recentProjects();
+    list.removeAll(p);
+    list.prepend(p);
+    while (list.size() > kMaxRecent) list.removeLast();
+    m_settings.setValue(kRecent, list);
+}
+
+void Settings::removeRecentProject(const QString& path) {
+    QStringList list = recentProjects();
+    list.removeAll(normalized(path));
+    m_settings.setValue(kRecent, list);
+}
+
+QString Settings::lastProject() const {
+    return m_settings.value(kLast).toString();
+}
+void Settings::setLastProject(const QString& path) {
+    m_settings.setValue(kLast, path.isEmpty() ? QString() : normalized(path));
+}
+
+QByteArray Settings::windowGeometry() const {
+    return m_settings.value(kGeometry).toByteArray();
+}
+void Settings::setWindowGeometry(const QByteArray& g) {
+    m_settings.setValue(kGeometry, g);
+}
+QByteArray Settings::windowState() const {
+    return m_settings.value(kState).toByteArray();
+}
+void Settings::setWindowState(const QByteArray& s) {
+    m_settings.setValue(kState, s);
+}
+QByteArray Settings::splitterState() const {
+    return m_settings.value(kSplitter).toByteArray();
+}
+void Settings::setSplitterState(const QByteArray& s) {
+    m_settings.setValue(kSplitter, s);
+}
+
+// DejaVu Serif is a readable book face that Debian installs with fonts-dejavu-core; Qt falls back
+// to the system serif when it is missing.
+QString Settings::editorFontFamily() const {
+    return m_settings.value(kFontFamily, QStringLiteral("DejaVu Serif")).toString();
+}
+void Settings::setEditorFontFamily(const QString& f) {
+    m_settings.setValue(kFontFamily, f);
+}
+int Settings::editorFontPointSize() const {
+    return qBound(6, m_settings.value(kFontSize, 12).toInt(), 72);
+}
+void Settings::setEditorFontPointSize(int s) {
+    m_settings.setValue(kFontSize, s);
+}
+// About 70 characters per line is the comfortable measure for prose.
+int Settings::editorLineWidthChars() const {
+    return qBound(30, m_settings.value(kLineWidth, 72).toInt(), 400);
+}
+void Settings::setEditorLineWidthChars(int c) {
+    m_settings.setValue(kLineWidth, c);
+}
+int Settings::autosaveDelayMs() const {
+    return qBound(100, m_settings.value(kAutosave, 1000).toInt(), 60000);
+}
+void Settings::setAutosaveDelayMs(int ms) {
+    m_settings.setValue(kAutosave, ms);
+}
+
+} // namespace fabulist::ui

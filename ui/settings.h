@@ -1,0 +1,50 @@
+#pragma once
+// Settings: every persistent user preference of the GUI, in one place (ghostwriter style).
+// Callers never touch QSettings keys directly, so a key is spelled exactly once.
+#include <QByteArray>
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+
+namespace fabulist::ui {
+
+class Settings {
+public:
+    // Uses the application's organization/name (QCoreApplication), so tests that set a temporary
+    // organization and QSettings path never touch the user's files.
+    Settings();
+
+    // Projects.
+    QStringList recentProjects() const;
+    void addRecentProject(const QString& path); // moves it to the front, keeps kMaxRecent
+    void removeRecentProject(const QString& path);
+    QString lastProject() const;
+    void setLastProject(const QString& path);
+
+    // Window layout (opaque blobs from QMainWindow / QSplitter).
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray& geometry);
+    QByteArray windowState() const;
+    void setWindowState(const QByteArray& state);
+    QByteArray splitterState() const;
+    void setSplitterState(const QByteArray& state);
+
+    // Editor.
+    QString editorFontFamily() const;
+    void setEditorFontFamily(const QString& family);
+    int editorFontPointSize() const;
+    void setEditorFontPointSize(int size);
+    int editorLineWidthChars() const; // width of the text column in average characters
+    void setEditorLineWidthChars(int chars);
+    int autosaveDelayMs() const; // quiet time after the last keystroke before saving
+    void setAutosaveDelayMs(int ms);
+
+    static constexpr int kMaxRecent = 8;
+
+    void sync() { m_settings.sync(); }
+
+private:
+    QSettings m_settings;
+};
+
+} // namespace fabulist::ui
