@@ -1,0 +1,26 @@
+#pragma once
+// The knobs of the sampler chain. Defaults and meanings follow llama.cpp's common sampling
+// parameters so that settings copied from llama.cpp mean the same thing here.
+
+#include <cstdint>
+
+namespace fabulist::inference {
+
+struct SamplerSettings {
+    // Penalties over the last penaltyLastN accepted tokens (0 disables them).
+    int32_t penaltyLastN = 64;
+    float repeatPenalty = 1.0f;    // 1 = off; >1 discourages repeats (logit / or * penalty)
+    float frequencyPenalty = 0.0f; // subtracted once per occurrence
+    float presencePenalty = 0.0f;  // subtracted once if the token occurred at all
+    int32_t topK = 40;             // <= 0: off
+    float typicalP = 1.0f;         // >= 1: off
+    float topP = 0.95f;            // >= 1: off
+    float minP = 0.05f;            // <= 0: off
+    float temperature = 0.8f;      // <= 0: greedy (argmax after penalties)
+    uint32_t seed = 0;
+
+    // True when the chain reduces to an argmax (temperature 0 or top-k 1).
+    bool greedy() const { return temperature <= 0.0f || topK == 1; }
+};
+
+} // namespace fabulist::inference
