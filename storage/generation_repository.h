@@ -1,0 +1,100 @@
+#pragma once
+// Generations: every text the model produced for the writer, with everything needed to know
+// how it was made and to make it again: task, the context span it was asked about, model and
+// adapter identity, the mix alpha, every sampler setting, the seed, prompt, output, token
+// counts, timings, what the writer did with it, and the generation it branched from.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fabulist::storage {
+
+class Database;
+
+enum class GenerationStatus { Pending, Accepted, Rejected, Edited };
+
+const char* toString(GenerationStatus status) noexcept; // "pending", "accepted", ...
+std::optional<GenerationStatus> generationStatusFromString(std::string_view name) noexcept;
+
+// The sampler chain's settings, named as in llama.cpp. Neutral values disable a stage.
+struct SamplerSettings {
+    double temperature = 0.8;
+    int topK = 40;              // 0: off
+    double topP = 0.95;         // 1: off
+    double minP = 0.05;         // 0: off
+    double typicalP = 1.0;      // 1: off
+    double repeatPenalty = 1.0; // 1: off
+    int repeatLastN = 64;
+    double frequencyPenalty = 0.0;
+    double presencePenalty = 0.0;
+    double dryMultiplier = 0.0; // 0: DRY off
+    double dryBase = 1.75;
+    int dryAllowedLength = 2;
+    int dryPenaltyLastN = -1; // -1: whole context
+    std::vector<std::string> drySequenceBreakers{"\n", ":", "\"", "*"};
+    double xtcProbability = 0.0; // 0: XTC off
+    double xtcThreshold = 0.1;
+    int mirostat = 0; // 0: off, 1 or 2: Mirostat version
+    double mirostatTau = 5.0;
+    double mirostatEta = 0.1;
+
+    bool operator==(const SamplerSettings&) const = default;
+};
+
+struct Generation {
+    int64_t id = 0;   // assigned by record()
+    std::string task; // "continue", "brainstorm", "rewrite", "describe", ...
+
+    // The context span: a range of a document's text, in UTF-16 code units (QString /
+    // QTextCursor positions). Storage keeps them as given and never interprets them.
+    std::optional<int64_t> documentId; // nullopt: no document (or it was purged since)
+    int64_t contextStart = 0;
+    int64_t contextEnd = 0;
+
+    std::string modelId;     // e.g. the model file name or general.name
+    std::string modelSha256; // 64 lowercase hex digits of the model file
+    std::string adapterId;   // diversity-head adapter; empty: none
+    double mixAlpha = 0.0;   // 0..1
+    SamplerSettings sampler;
+    uint64_t seed = 0;
+    int expertsPerToken = 0; // MoE models; 0: the model's default
+
+    std::string prompt;
+    std::string output;       // what the model produced
+    std::string editedOutput; // what the writer kept after editing it (status Edited)
+    int64_t promptTokens = 0;
+    int64_t generatedTokens = 0;
+    double promptMs = 0.0;     // prompt processing time
+    double generationMs = 0.0; // token generation time
+
+    GenerationStatus status = GenerationStatus::Pending;
+    std::optional<int64_t> parentId; // the generation this one branched from
+    int64_t createdAtMs = 0;         // 0 in record(): now
+};
+
+class GenerationRepository {
+public:
+    explicit GenerationRepository(Database& db) : m_db(db) {}
+
+    // Stores a new generation (its id is ignored); returns the new id.
+    int64_t record(const Generation& generation);
+    Generation get(int64_t id) const; // throws NotFound
+    std::optional<Generation> find(int64_t id) const;
+
+    void setStatus(int64_t id, GenerationStatus status);
+    // Keeps what the writer made of the output; sets the status to Edited.
+    void setEditedOutput(int64_t id, std::string_view editedOutput);
+    void remove(int64_t id); // children keep existing, their parentId becomes nullopt
+
+    std::vector<Generation> forDocument(int64_t documentId, int limit = 100) const; // newest first
+    std::vector<Generation> children(int64_t parentId) const;                       // oldest first
+    std::vector<Generation> recent(int limit = 100) const;                          // newest first
+
+private:
+    Database& m_db;
+};
+
+} // namespace fabulist::storage
