@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -22,18 +23,32 @@ public:
 };
 
 enum class GgufValueType : uint32_t {
-    U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, Bool = 7,
-    String = 8, Array = 9, U64 = 10, I64 = 11, F64 = 12,
+    U8 = 0,
+    I8 = 1,
+    U16 = 2,
+    I16 = 3,
+    U32 = 4,
+    I32 = 5,
+    F32 = 6,
+    Bool = 7,
+    String = 8,
+    Array = 9,
+    U64 = 10,
+    I64 = 11,
+    F64 = 12,
 };
+
+// "UINT32", "STRING", ... (the names gguf-py and the reference JSON use).
+std::string_view ggufValueTypeName(GgufValueType type);
 
 struct GgufTensorInfo {
     std::string name;
     GgmlType type;
     uint32_t nDims = 0;
     std::array<int64_t, 4> ne{1, 1, 1, 1}; // ggml order: ne[0] is the contiguous dimension
-    uint64_t offset = 0;                  // relative to the start of the data section
+    uint64_t offset = 0;                   // relative to the start of the data section
     uint64_t nbytes = 0;
-    const uint8_t* data = nullptr;        // points into the mapping
+    const uint8_t* data = nullptr; // points into the mapping
 
     int64_t elementCount() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
     int64_t rowCount() const { return ne[1] * ne[2] * ne[3]; }
@@ -80,6 +95,15 @@ public:
     const std::vector<GgufTensorInfo>& tensors() const;
     const GgufTensorInfo* findTensor(std::string_view name) const;
     const GgufTensorInfo& tensor(std::string_view name) const; // throws naming the tensor
+
+    // Absolute file offset of the data section (tensor offsets are relative to it).
+    uint64_t dataOffset() const;
+    // For model loaders: throws GgufError naming the file and tensor unless the tensor has
+    // exactly these dimensions (ggml order, trailing 1s may be omitted).
+    void requireShape(const GgufTensorInfo& tensor, std::initializer_list<int64_t> ne) const;
+    // tensor(name) + requireShape.
+    const GgufTensorInfo& requireTensor(std::string_view name,
+                                        std::initializer_list<int64_t> ne) const;
 
     struct Impl;
 
