@@ -1,0 +1,218 @@
+#include "inference/synth/synth_plan.h"
+
+#include <cctype>
+#include <cmath>
+#include <stdexcept>
+
+namespace fabulist::inference {
+
+namespace {
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+bool contains(std::string_view s, std::string_view part) {
+    return s.find(part) != std::string_view::npos;
+}
+
+GgmlType baseType(SynthFileType t) {
+    switch (t) {
+    case SynthFileType::F32:
+        return GgmlType::F32;
+    case SynthFileType::F16:
+        return GgmlType::F16;
+    case SynthFileType::Q8_0:
+        return GgmlType::Q8_0;
+    case SynthFileType::Q4_0:
+        return GgmlType::Q4_0;
+    case SynthFileType::Q4_K_M:
+        return GgmlType::Q4_K;
+    case SynthFileType::Q6_K:
+        return GgmlType::Q6_K;
+    }
+    return GgmlType::F32;
+}
+
+// llama.cpp's "use more bits" layer pattern for Q4_K_M/Q5_K_M: the first and last eighth of the
+// layers and every third layer in between.
+bool useMoreBits(int i, int n) {
+    return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+}
+
+bool rowFits(GgmlType type, int64_t rowLength) {
+    return rowLength % ggmlTypeTraits(type).blockSize == 0;
+}
+
+// llama-quantize's fallback when a row does not split into whole blocks of the chosen type.
+GgmlType fallback(GgmlType type, int64_t rowLength) {
+    if (rowFits(type, rowLength)) return type;
+    GgmlType alternative = GgmlType::F16;
+    switch (type) {
+    case GgmlType::Q4_K:
+        alternative = GgmlType::Q5_0;
+        break;
+    case GgmlType::Q5_K:
+        alternative = GgmlType::Q5_1;
+        break;
+    case GgmlType::Q6_K:
+        alternative = GgmlType::Q8_0;
+        break;
+    default:
+        break;
+    }
+    return rowFits(alternative, rowLength) ? alternative : GgmlType::F16;
+}
+
+std::string blk(int layer, const char* name) {
+    return "blk." + std::to_string(layer) + "." + name + ".weight";
+}
+
+} // namespace
+
+std::optional<SynthFileType> parseSynthFileType(std::string_view name) {
+    std::string upper;
+    for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (SynthFileType t : {SynthFileType::F32, SynthFileType::F16, SynthFileType::Q8_0,
+                            SynthFileType::Q4_0, SynthFileType::Q4_K_M, SynthFileType::Q6_K})
+        if (synthFileTypeName(t) == upper) return t;
+    return std::nullopt;
+}
+
+std::string_view synthFileTypeName(SynthFileType type) {
+    switch (type) {
+    case SynthFileType::F32:
+        return "F32";
+    case SynthFileType::F16:
+        return "F16";
+    case SynthFileType::Q8_0:
+        return "Q8_0";
+    case SynthFileType::Q4_0:
+        return "Q4_0";
+    case SynthFileType::Q4_K_M:
+        return "Q4_K_M";
+    case SynthFileType::Q6_K:
+        return "Q6_K";
+    }
+    return "?";
+}
+
+uint32_t llamaFileTypeId(SynthFileType type) {
+    switch (type) {
+    case SynthFileType::F32:
+        return 0;
+    case SynthFileType::F16:
+        return 1;
+    case SynthFileType::Q4_0:
+        return 2;
+    case SynthFileType::Q8_0:
+        return 7;
+    case SynthFileType::Q4_K_M:
+        return 15;
+    case SynthFileType::Q6_K:
+        return 18;
+    }
+    return 0;
+}
+
+bool isQuantized(SynthFileType type) {
+    return type != SynthFileType::F32 && type != SynthFileType::F16;
+}
+
+GgmlType llamaQuantizeType(SynthFileType fileType, std::string_view name, int layer, int nLayer,
+                           int nExpert, bool tiedOutput, int64_t rowLength) {
+    const GgmlType base = baseType(fileType);
+    if (!isQuantized(fileType)) return base;
+    const bool q4km = fileType == SynthFileType::Q4_K_M;
+    GgmlType type = base;
+    const bool isOutput = name == "output.weight" || (tiedOutput && name == "token_embd.weight");
+    if (isOutput) {
+        // The output matrix gets Q6_K unless the file is Q8_0 (or rows do not fit).
+        if (!rowFits(base, rowLength))
+            type = GgmlType::Q8_0;
+        else if (base != GgmlType::Q8_0)
+            type = GgmlType::Q6_K;
+    } else if (name == "token_embd.weight") {
+        type = base;
+    } else if (contains(name, "attn_v.weight")) {
+        if (q4km && useMoreBits(layer, nLayer)) type = GgmlType::Q6_K;
+        // llama.cpp bumps attn_k/attn_v of exactly-8-expert models (Mixtral) to Q8_0.
+        if (nExpert == 8) type = GgmlType::Q8_0;
+    } else if (contains(name, "attn_k.weight")) {
+        if (nExpert == 8) type = GgmlType::Q8_0;
+    } else if (contains(name, "ffn_down")) {
+        if (q4km && useMoreBits(layer, nLayer)) type = GgmlType::Q6_K;
+    } else if (contains(name, "attn_output.weight")) {
+        if (q4km && nExpert == 8) type = GgmlType::Q5_K;
+    }
+    return fallback(type, rowLength);
+}
+
+std::vector<SynthTensor> planSynthTensors(const SynthShape& s, int64_t nVocab,
+                                          SynthFileType fileType) {
+    if (s.nLayer <= 0 || s.nEmbd <= 0 || s.nHead <= 0 || s.nHeadKv <= 0 || s.headDim <= 0 ||
+        s.nFf <= 0 || nVocab <= 0)
+        throw std::invalid_argument("synth: shape '" + s.name + "' has a zero size");
+    const int64_t nEmbd = s.nEmbd;
+    const int64_t nQ = int64_t(s.nHead) * s.headDim;
+    const int64_t nKv = int64_t(s.nHeadKv) * s.headDim;
+    const float inv = 1.0f / std::sqrt(static_cast<float>(nEmbd));
+    const float gain = s.isMoe() ? 2.0f : 3.0f;
+    std::vector<SynthTensor> out;
+
+    auto weight = [&](std::string name, std::initializer_list<int64_t> ne, float stddev,
+                      int layer) {
+        SynthTensor t;
+        t.name = std::move(name);
+        t.nDims = static_cast<uint32_t>(ne.size());
+        size_t i = 0;
+        for (int64_t n : ne) t.ne[i++] = n;
+        t.std = stddev;
+        t.type =
+            llamaQuantizeType(fileType, t.name, layer, s.nLayer, s.nExpert, s.tiedOutput, t.ne[0]);
+        out.push_back(std::move(t));
+    };
+    // Norm weights and routers stay F32 in every llama.cpp file type.
+    auto f32 = [&](std::string name, std::initializer_list<int64_t> ne, float stddev, bool isNorm) {
+        SynthTensor t;
+        t.name = std::move(name);
+        t.nDims = static_cast<uint32_t>(ne.size());
+        size_t i = 0;
+        for (int64_t n : ne) t.ne[i++] = n;
+        t.std = stddev;
+        t.isNorm = isNorm;
+        out.push_back(std::move(t));
+    };
+
+    weight("token_embd.weight", {nEmbd, nVocab}, 0.5f, -1);
+    f32("output_norm.weight", {nEmbd}, 0.1f, true);
+    if (!s.tiedOutput) weight("output.weight", {nEmbd, nVocab}, 0.25f, -1);
+    for (int l = 0; l < s.nLayer; ++l) {
+        f32(blk(l, "attn_norm"), {nEmbd}, 0.1f, true);
+        weight(blk(l, "attn_q"), {nEmbd, nQ}, 1.5f * inv, l);
+        weight(blk(l, "attn_k"), {nEmbd, nKv}, 1.5f * inv, l);
+        weight(blk(l, "attn_v"), {nEmbd, nKv}, inv, l);
+        weight(blk(l, "attn_output"), {nQ, nEmbd}, gain / std::sqrt(float(nQ)), l);
+        if (s.qkNorm == SynthShape::QkNorm::PerHead) {
+            f32(blk(l, "attn_q_norm"), {s.headDim}, 0.1f, true);
+            f32(blk(l, "attn_k_norm"), {s.headDim}, 0.1f, true);
+        } else if (s.qkNorm == SynthShape::QkNorm::FullWidth) {
+            f32(blk(l, "attn_q_norm"), {nQ}, 0.1f, true);
+            f32(blk(l, "attn_k_norm"), {nKv}, 0.1f, true);
+        }
+        f32(blk(l, "ffn_norm"), {nEmbd}, 0.1f, true);
+        if (s.isMoe()) {
+            const int64_t e = s.nExpert, ff = s.nFf;
+            f32(blk(l, "ffn_gate_inp"), {nEmbd, e}, 2.0f * inv, false);
+            weight(blk(l, "ffn_gate_exps"), {nEmbd, ff, e}, inv, l);
+            weight(blk(l, "ffn_up_exps"), {nEmbd, ff, e}, inv, l);
+            weight(blk(l, "ffn_down_exps"), {ff, nEmbd, e}, gain / std::sqrt(float(ff)), l);
+        } else {
+            weight(blk(l, "ffn_gate"), {nEmbd, s.nFf}, inv, l);
+            weight(blk(l, "ffn_up"), {nEmbd, s.nFf}, inv, l);
+            weight(blk(l, "ffn_down"), {s.nFf, nEmbd}, gain / std::sqrt(float(s.nFf)), l);
+        }
+    }
+    return out;
+}
+
+} // namespace fabulist::inference

@@ -1,0 +1,169 @@
+// The synthetic-model plan reproduces the reference files' tensor names, shapes and (for the
+// quantized files) llama-quantize's type choices, read from the reference JSONs.
+#include "inference/synth/synth_plan.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+#include <map>
+
+using namespace fabulist::inference;
+
+namespace {
+
+QString referenceDir() {
+    return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
+}
+
+QJsonObject loadReference(const QString& base) {
+    QFile f(referenceDir() + "/" + base + ".json");
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+} // namespace
+
+class SynthPlanTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        if (referenceDir().isEmpty() || !QFile::exists(referenceDir() + "/README.md"))
+            QFAIL("FABULIST_REFERENCE_DIR is not set or does not hold the llama.cpp reference "
+                  "data (expected ../shared/reference next to the source tree)");
+    }
+
+    void matchesReference_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("shape");
+        QTest::addColumn<QString>("type");
+        QTest::newRow("tiny-dense-f32") << "tiny-dense-f32"
+                                        << "tiny-dense"
+                                        << "f32";
+        QTest::newRow("tiny-moe-f32") << "tiny-moe-f32"
+                                      << "tiny-moe"
+                                      << "f32";
+        QTest::newRow("tiny-moe-f16") << "tiny-moe-f16"
+                                      << "tiny-moe"
+                                      << "f16";
+        QTest::newRow("tiny-moe-q8_0") << "tiny-moe-q8_0"
+                                       << "tiny-moe"
+                                       << "q8_0";
+        QTest::newRow("tiny-moe-q4_0") << "tiny-moe-q4_0"
+                                       << "tiny-moe"
+                                       << "q4_0";
+        QTest::newRow("tiny-moe-q4_k_m") << "tiny-moe-q4_k_m"
+                                         << "tiny-moe"
+                                         << "q4_k_m";
+        QTest::newRow("tiny-moe-q6_k") << "tiny-moe-q6_k"
+                                       << "tiny-moe"
+                                       << "q6_k";
+        QTest::newRow("tiny-qwen3moe-f32") << "tiny-qwen3moe-f32"
+                                           << "tiny-qwen3moe"
+                                           << "f32";
+        QTest::newRow("tiny-qwen3moe-q8_0") << "tiny-qwen3moe-q8_0"
+                                            << "tiny-qwen3moe"
+                                            << "q8_0";
+        QTest::newRow("tiny-qwen3moe-q4_k_m") << "tiny-qwen3moe-q4_k_m"
+                                              << "tiny-qwen3moe"
+                                              << "q4_k_m";
+    }
+
+    void matchesReference() {
+        QFETCH(QString, file);
+        QFETCH(QString, shape);
+        QFETCH(QString, type);
+        QJsonObject ref = loadReference(file);
+        QVERIFY2(!ref.isEmpty(), qPrintable("cannot read reference " + file + ".json"));
+        QJsonObject gguf = ref["gguf"].toObject();
+        const int64_t nVocab =
+            gguf["kv"].toObject()["tokenizer.ggml.tokens"].toObject()["length"].toInteger();
+        QVERIFY(nVocab > 0);
+        const SynthShape* s = findSynthShape(shape.toStdString());
+        QVERIFY(s);
+        auto fileType = parseSynthFileType(type.toStdString());
+        QVERIFY(fileType);
+        auto plan = planSynthTensors(*s, nVocab, *fileType);
+
+        std::map<std::string, const SynthTensor*> byName;
+        for (const SynthTensor& t : plan) byName[t.name] = &t;
+        QJsonArray tensors = gguf["tensors"].toArray();
+        QCOMPARE(plan.size(), size_t(tensors.size()));
+        for (const QJsonValue& v : tensors) {
+            QJsonObject t = v.toObject();
+            const std::string name = t["name"].toString().toStdString();
+            auto it = byName.find(name);
+            QVERIFY2(it != byName.end(), name.c_str());
+            const SynthTensor& mine = *it->second;
+            QJsonArray ne = t["ne"].toArray();
+            QCOMPARE(mine.nDims, uint32_t(ne.size()));
+            for (int i = 0; i < ne.size(); ++i) QCOMPARE(mine.ne[size_t(i)], ne[i].toInteger());
+            const std::string refType = t["type"].toString().toStdString();
+            QVERIFY2(std::string(ggmlTypeTraits(mine.type).name) == refType,
+                     (name + ": planned " + std::string(ggmlTypeTraits(mine.type).name) +
+                      ", llama-quantize chose " + refType)
+                         .c_str());
+        }
+        // And the F32 originals list the tensors in the same order as the plan.
+        if (type == "f32")
+            for (int i = 0; i < tensors.size(); ++i)
+                QCOMPARE(plan[size_t(i)].name,
+                         tensors[i].toObject()["name"].toString().toStdString());
+    }
+
+    void bigShapesHaveTheRightSize() {
+        // granite-1b-a400m: 24 x (attention 1024x(1024+512+512) + 1024x1024, 32 experts x 3 x
+        // 1024x512, router 1024x32, 2 norms) + embeddings and output 2 x 1024 x 50257 + norm.
+        const SynthShape* g = findSynthShape("granite-1b-a400m");
+        QVERIFY(g);
+        int64_t total = 0;
+        for (const SynthTensor& t : planSynthTensors(*g, 50257, SynthFileType::Q4_K_M))
+            total += t.elementCount();
+        const int64_t perLayer =
+            1024LL * 2048 + 1024LL * 1024 + 32LL * 3 * 1024 * 512 + 1024 * 32 + 2 * 1024;
+        QCOMPARE(total, 24 * perLayer + 2LL * 1024 * 50257 + 1024);
+        // Q4_K_M on a 32-expert model: attn_k stays Q4_K; attn_v / ffn_down use Q6_K on the
+        // "more bits" layers (0..2, 21..23, and every third from 5), Q4_K elsewhere.
+        auto plan = planSynthTensors(*g, 50257, SynthFileType::Q4_K_M);
+        auto typeOf = [&](const std::string& name) {
+            for (const SynthTensor& t : plan)
+                if (t.name == name) return t.type;
+            return GgmlType::F32;
+        };
+        QCOMPARE(typeOf("blk.0.attn_k.weight"), GgmlType::Q4_K);
+        QCOMPARE(typeOf("blk.0.attn_v.weight"), GgmlType::Q6_K);
+        QCOMPARE(typeOf("blk.3.attn_v.weight"), GgmlType::Q4_K);
+        QCOMPARE(typeOf("blk.5.ffn_down_exps.weight"), GgmlType::Q6_K);
+        QCOMPARE(typeOf("blk.6.ffn_down_exps.weight"), GgmlType::Q4_K);
+        QCOMPARE(typeOf("blk.23.ffn_down_exps.weight"), GgmlType::Q6_K);
+        QCOMPARE(typeOf("blk.7.attn_output.weight"), GgmlType::Q4_K);
+        QCOMPARE(typeOf("output.weight"), GgmlType::Q6_K);
+        QCOMPARE(typeOf("token_embd.weight"), GgmlType::Q4_K);
+        QCOMPARE(typeOf("blk.7.ffn_gate_inp.weight"), GgmlType::F32);
+
+        const SynthShape* o = findSynthShape("olmoe-1b-7b");
+        QVERIFY(o);
+        auto olmoe = planSynthTensors(*o, 50304, SynthFileType::F16);
+        bool sawQNorm = false;
+        for (const SynthTensor& t : olmoe)
+            if (t.name == "blk.0.attn_q_norm.weight") {
+                sawQNorm = true;
+                QCOMPARE(t.ne[0], int64_t(2048));
+                QCOMPARE(t.type, GgmlType::F32);
+            }
+        QVERIFY(sawQNorm);
+    }
+
+    void fileTypeNames() {
+        QCOMPARE(parseSynthFileType("q4_k_m"), std::optional(SynthFileType::Q4_K_M));
+        QCOMPARE(parseSynthFileType("F16"), std::optional(SynthFileType::F16));
+        QVERIFY(!parseSynthFileType("q5_k_s"));
+        QCOMPARE(llamaFileTypeId(SynthFileType::Q4_K_M), 15u);
+        QCOMPARE(llamaFileTypeId(SynthFileType::Q6_K), 18u);
+    }
+};
+
+QTEST_APPLESS_MAIN(SynthPlanTest)
+#include "synth_plan_test.moc"
