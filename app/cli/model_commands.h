@@ -1,0 +1,17 @@
+#pragma once
+// The model commands of fabulist-cli, one file each (model_<name>_command.cpp); the table that
+// cli_main.cpp dispatches through is in model_commands.cpp.
+
+#include <string>
+#include <vector>
+
+namespace fabulist::cli {
+
+int runInfoCommand(const std::vector<std::string>& args);
+int runTokenizeCommand(const std::vector<std::string>& args);
+int runGenerateCommand(const std::vector<std::string>& args);
+int runPerplexityCommand(const std::vector<std::string>& args);
+int runBenchCommand(const std::vector<std::string>& args);
+int runSynthCommand(const std::vector<std::string>& args);
+
+} // namespace fabulist::cli

@@ -1,0 +1,91 @@
+// `fabulist-cli info MODEL`: what the model is and what running it costs, from the file alone.
+#include "app/cli/model_args.h"
+#include "app/cli/model_commands.h"
+#include "app/cli/model_file_summary.h"
+
+#include <cstdio>
+
+namespace fabulist::cli {
+
+namespace {
+
+constexpr const char* kUsage = "info MODEL [-c CONTEXT] [--kv-type f16|f32]";
+
+std::string mib(uint64_t bytes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / (1024.0 * 1024.0));
+    return buf;
+}
+
+std::string count(int64_t n) {
+    char buf[64];
+    if (n >= 1000000000)
+        std::snprintf(buf, sizeof buf, "%.3f B", double(n) / 1e9);
+    else if (n >= 1000000)
+        std::snprintf(buf, sizeof buf, "%.2f M", double(n) / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+    return buf;
+}
+
+} // namespace
+
+int runInfoCommand(const std::vector<std::string>& argv) {
+    std::string path;
+    int64_t context = 0;
+    uint32_t kvBytes = 2;
+    try {
+        ModelArgs args(argv, {{{"-m", "--model"}}, {{"-c", "--ctx-size"}}, {{"--kv-type"}}}, 1);
+        path = args.positionals().empty() ? args.string("-m") : args.positionals()[0];
+        requireModelFile(path);
+        context = args.integer("-c", 0, 0, 1 << 24);
+        std::string kv = args.string("--kv-type", "f16");
+        if (kv == "f32")
+            kvBytes = 4;
+        else if (kv != "f16")
+            throw UsageError("--kv-type must be f16 or f32, got '" + kv + "'");
+    } catch (const UsageError& e) {
+        return usageFailure("info", kUsage, e.what());
+    }
+    std::unique_ptr<inference::GgufFile> file;
+    try {
+        file = inference::GgufFile::open(path);
+    } catch (const std::exception& e) {
+        return runtimeFailure("info", e.what()); // the reader names the file and the fix
+    }
+    const ModelFileSummary s = summarizeModelFile(*file);
+    if (context == 0) context = s.contextLength;
+
+    std::printf("file:           %s (%s)\n", path.c_str(), mib(s.fileBytes).c_str());
+    std::printf("architecture:   %s%s%s\n", s.architecture.c_str(),
+                s.name.empty() ? "" : "  name: ", s.name.c_str());
+    std::printf("layers:         %lld, n_embd %lld, heads %lld (kv %lld, head size %lld)\n",
+                (long long)s.nLayer, (long long)s.nEmbd, (long long)s.nHead, (long long)s.nHeadKv,
+                (long long)s.headDimK);
+    if (s.nExpert > 0)
+        std::printf("experts:        %lld, %lld used per token, expert FFN %lld\n",
+                    (long long)s.nExpert, (long long)s.nExpertUsed, (long long)s.nFf);
+    else
+        std::printf("ffn:            %lld\n", (long long)s.nFf);
+    std::printf("parameters:     %s total, %s active per token\n", count(s.parameters).c_str(),
+                count(s.activeParameters).c_str());
+    std::printf("tensor types:  ");
+    for (const auto& [name, cb] : s.typeCountsAndBytes)
+        std::printf(" %s x%lld (%s)", name.c_str(), (long long)cb.first, mib(cb.second).c_str());
+    std::printf("\n");
+    std::printf("tokenizer:      %s (pre %s), %lld tokens, %lld merges, bos %lld, eos %lld, "
+                "add_bos %s\n",
+                s.tokenizerModel.c_str(), s.tokenizerPre.empty() ? "-" : s.tokenizerPre.c_str(),
+                (long long)s.tokenCount, (long long)s.mergeCount, (long long)s.bosId,
+                (long long)s.eosId, s.addBos ? "true" : "false");
+    const uint64_t kv = s.kvCacheBytes(context, kvBytes);
+    std::printf("context:        %lld tokens (trained %lld)\n", (long long)context,
+                (long long)s.contextLength);
+    std::printf("weights read per token: %s\n", mib(s.activeWeightBytesPerToken).c_str());
+    std::printf("memory needed:  %s = file %s + KV cache %s (%s, %lld tokens)\n",
+                mib(s.fileBytes + kv).c_str(), mib(s.fileBytes).c_str(), mib(kv).c_str(),
+                kvBytes == 2 ? "f16" : "f32", (long long)context);
+    return 0;
+}
+
+} // namespace fabulist::cli
