@@ -1,0 +1,224 @@
+#include "storage/generation_repository.h"
+
+#include "storage/database.h"
+#include "storage/revision_repository.h"
+#include "storage/statement.h"
+#include "storage/storage_error.h"
+
+namespace fabulist::storage {
+
+namespace {
+
+constexpr const char* kStatusNames[] = {"pending", "accepted", "rejected", "edited"};
+constexpr char kBreakerSeparator = '\x1f'; // ASCII unit separator: never inside a breaker
+
+constexpr const char* kColumns =
+    "id, task, document_id, context_start, context_end, model_id, model_sha256, adapter_id, "
+    "mix_alpha, temperature, top_k, top_p, min_p, typical_p, repeat_penalty, repeat_last_n, "
+    "frequency_penalty, presence_penalty, dry_multiplier, dry_base, dry_allowed_length, "
+    "dry_penalty_last_n, dry_sequence_breakers, xtc_probability, xtc_threshold, mirostat, "
+    "mirostat_tau, mirostat_eta, seed, experts_per_token, prompt, output, edited_output, "
+    "prompt_tokens, generated_tokens, prompt_ms, generation_ms, status, parent_id, created_at";
+constexpr int kColumnCount = 40;
+
+std::string joinBreakers(const std::vector<std::string>& breakers) {
+    std::string joined;
+    for (size_t i = 0; i < breakers.size(); ++i) {
+        if (i) joined += kBreakerSeparator;
+        joined += breakers[i];
+    }
+    return joined;
+}
+
+std::vector<std::string> splitBreakers(const std::string& joined) {
+    std::vector<std::string> breakers;
+    if (joined.empty()) return breakers;
+    size_t start = 0;
+    for (;;) {
+        const size_t end = joined.find(kBreakerSeparator, start);
+        breakers.push_back(joined.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return breakers;
+}
+
+Generation readGeneration(const Statement& row) {
+    Generation g;
+    int c = 0;
+    g.id = row.columnInt64(c++);
+    g.task = row.columnText(c++);
+    g.documentId = row.columnOptionalInt64(c++);
+    g.contextStart = row.columnInt64(c++);
+    g.contextEnd = row.columnInt64(c++);
+    g.modelId = row.columnText(c++);
+    g.modelSha256 = row.columnText(c++);
+    g.adapterId = row.columnText(c++);
+    g.mixAlpha = row.columnDouble(c++);
+    SamplerSettings& s = g.sampler;
+    s.temperature = row.columnDouble(c++);
+    s.topK = row.columnInt(c++);
+    s.topP = row.columnDouble(c++);
+    s.minP = row.columnDouble(c++);
+    s.typicalP = row.columnDouble(c++);
+    s.repeatPenalty = row.columnDouble(c++);
+    s.repeatLastN = row.columnInt(c++);
+    s.frequencyPenalty = row.columnDouble(c++);
+    s.presencePenalty = row.columnDouble(c++);
+    s.dryMultiplier = row.columnDouble(c++);
+    s.dryBase = row.columnDouble(c++);
+    s.dryAllowedLength = row.columnInt(c++);
+    s.dryPenaltyLastN = row.columnInt(c++);
+    s.drySequenceBreakers = splitBreakers(row.columnText(c++));
+    s.xtcProbability = row.columnDouble(c++);
+    s.xtcThreshold = row.columnDouble(c++);
+    s.mirostat = row.columnInt(c++);
+    s.mirostatTau = row.columnDouble(c++);
+    s.mirostatEta = row.columnDouble(c++);
+    g.seed = static_cast<uint64_t>(row.columnInt64(c++));
+    g.expertsPerToken = row.columnInt(c++);
+    g.prompt = row.columnText(c++);
+    g.output = row.columnText(c++);
+    g.editedOutput = row.columnText(c++);
+    g.promptTokens = row.columnInt64(c++);
+    g.generatedTokens = row.columnInt64(c++);
+    g.promptMs = row.columnDouble(c++);
+    g.generationMs = row.columnDouble(c++);
+    g.status = generationStatusFromString(row.columnText(c++)).value_or(GenerationStatus::Pending);
+    g.parentId = row.columnOptionalInt64(c++);
+    g.createdAtMs = row.columnInt64(c++);
+    return g;
+}
+
+std::vector<Generation> readAll(Statement& query) {
+    std::vector<Generation> generations;
+    while (query.step()) generations.push_back(readGeneration(query));
+    return generations;
+}
+
+[[noreturn]] void generationNotFound(Database& db, int64_t id) {
+    throw StorageError(StorageError::Kind::NotFound,
+                       "Project '" + db.path() + "': generation " + std::to_string(id) +
+                           " does not exist (it may have been deleted).",
+                       db.path());
+}
+
+} // namespace
+
+const char* toString(GenerationStatus status) noexcept {
+    const auto index = static_cast<size_t>(status);
+    return index < std::size(kStatusNames) ? kStatusNames[index] : "pending";
+}
+
+std::optional<GenerationStatus> generationStatusFromString(std::string_view name) noexcept {
+    for (size_t i = 0; i < std::size(kStatusNames); ++i)
+        if (name == kStatusNames[i]) return static_cast<GenerationStatus>(i);
+    return std::nullopt;
+}
+
+int64_t GenerationRepository::record(const Generation& g) {
+    std::string sql = std::string("INSERT INTO generation(") + (kColumns + 4) + ") VALUES (?";
+    for (int i = 1; i < kColumnCount - 1; ++i) sql += ", ?";
+    sql += ")";
+    Statement insert(m_db, sql);
+    const SamplerSettings& s = g.sampler;
+    // Binds the values in column order (index = position in kColumns, without "id").
+    int index = 1;
+    auto put = [&](const auto& value) { insert.bind(index++, value); };
+    put(g.task);
+    put(g.documentId);
+    put(g.contextStart);
+    put(g.contextEnd);
+    put(g.modelId);
+    put(g.modelSha256);
+    put(g.adapterId);
+    put(g.mixAlpha);
+    put(s.temperature);
+    put(s.topK);
+    put(s.topP);
+    put(s.minP);
+    put(s.typicalP);
+    put(s.repeatPenalty);
+    put(s.repeatLastN);
+    put(s.frequencyPenalty);
+    put(s.presencePenalty);
+    put(s.dryMultiplier);
+    put(s.dryBase);
+    put(s.dryAllowedLength);
+    put(s.dryPenaltyLastN);
+    put(joinBreakers(s.drySequenceBreakers));
+    put(s.xtcProbability);
+    put(s.xtcThreshold);
+    put(s.mirostat);
+    put(s.mirostatTau);
+    put(s.mirostatEta);
+    put(static_cast<int64_t>(g.seed));
+    put(g.expertsPerToken);
+    put(g.prompt);
+    put(g.output);
+    put(g.editedOutput);
+    put(g.promptTokens);
+    put(g.generatedTokens);
+    put(g.promptMs);
+    put(g.generationMs);
+    put(toString(g.status));
+    put(g.parentId);
+    put(g.createdAtMs ? g.createdAtMs : currentTimeMs());
+    insert.exec();
+    return m_db.lastInsertRowId();
+}
+
+Generation GenerationRepository::get(int64_t id) const {
+    auto found = find(id);
+    if (!found) generationNotFound(m_db, id);
+    return *found;
+}
+
+std::optional<Generation> GenerationRepository::find(int64_t id) const {
+    Statement query(m_db, std::string("SELECT ") + kColumns + " FROM generation WHERE id = ?");
+    if (!query.bind(1, id).step()) return std::nullopt;
+    return readGeneration(query);
+}
+
+void GenerationRepository::setStatus(int64_t id, GenerationStatus status) {
+    Statement update(m_db, "UPDATE generation SET status = ? WHERE id = ?");
+    update.bind(1, toString(status)).bind(2, id).exec();
+    if (m_db.changes() == 0) generationNotFound(m_db, id);
+}
+
+void GenerationRepository::setEditedOutput(int64_t id, std::string_view editedOutput) {
+    Statement update(m_db,
+                     "UPDATE generation SET edited_output = ?, status = 'edited' WHERE id = ?");
+    update.bind(1, editedOutput).bind(2, id).exec();
+    if (m_db.changes() == 0) generationNotFound(m_db, id);
+}
+
+void GenerationRepository::remove(int64_t id) {
+    Statement erase(m_db, "DELETE FROM generation WHERE id = ?");
+    erase.bind(1, id).exec();
+    if (m_db.changes() == 0) generationNotFound(m_db, id);
+}
+
+std::vector<Generation> GenerationRepository::forDocument(int64_t documentId, int limit) const {
+    Statement query(m_db, std::string("SELECT ") + kColumns +
+                              " FROM generation WHERE document_id = ? "
+                              "ORDER BY created_at DESC, id DESC LIMIT ?");
+    query.bind(1, documentId).bind(2, limit);
+    return readAll(query);
+}
+
+std::vector<Generation> GenerationRepository::children(int64_t parentId) const {
+    Statement query(m_db, std::string("SELECT ") + kColumns +
+                              " FROM generation WHERE parent_id = ? ORDER BY created_at, id");
+    query.bind(1, parentId);
+    return readAll(query);
+}
+
+std::vector<Generation> GenerationRepository::recent(int limit) const {
+    Statement query(m_db, std::string("SELECT ") + kColumns +
+                              " FROM generation ORDER BY created_at DESC, id DESC LIMIT ?");
+    query.bind(1, limit);
+    return readAll(query);
+}
+
+} // namespace fabulist::storage
