@@ -1,0 +1,219 @@
+"""Train the MoE llama model on the tokenized corpus.
+
+Scheduled by steps (not wall clock) so a run reproduces; batches are drawn from an RNG seeded by
+(seed, step), so a resumed run sees exactly the batches the uninterrupted run would have.
+Checkpoints: <work>/last.pt after every evaluation (resume point), <work>/best.pt whenever the
+validation loss improves. Log: <work>/train_log.jsonl, one JSON object per line.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model import ModelConfig, MoeLlama
+
+BOS = 1
+
+PRESETS = {
+    # Tiny: for the CTest smoke test, finishes in seconds.
+    "smoke": dict(model=dict(vocab_size=512, dim=32, n_layers=2, n_heads=2, n_kv_heads=1,
+                             n_experts=4, n_experts_used=2, expert_ffn=32, context_length=64,
+                             dropout=0.0),
+                  steps=6, batch=4, lr=3e-3, warmup=2, eval_every=3, eval_windows=4,
+                  weight_decay=0.1, aux_coef=0.01),
+    # The shipped model.
+    "full": dict(model=dict(vocab_size=4096, dim=256, n_layers=4, n_heads=4, n_kv_heads=2,
+                            n_experts=4, n_experts_used=2, expert_ffn=512, context_length=1024,
+                            dropout=0.1),
+                 steps=1100, batch=8, lr=2e-3, warmup=80, eval_every=100, eval_windows=0,
+                 weight_decay=0.1, aux_coef=0.01),
+}
+
+
+def get_batch(data, ctx, batch, seed, step):
+    """Windows of ctx tokens, each starting with BOS as every engine prompt does (add_bos)."""
+    rng = np.random.default_rng([seed, step])
+    starts = rng.integers(0, len(data) - ctx, size=batch)
+    x = np.empty((batch, ctx), dtype=np.int64)
+    y = np.empty((batch, ctx), dtype=np.int64)
+    for i, s in enumerate(starts):
+        x[i, 0] = BOS
+        x[i, 1:] = data[s:s + ctx - 1]
+        y[i] = data[s:s + ctx]
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def eval_windows(data, ctx):
+    """Non-overlapping windows covering the whole split, BOS + tokens, deterministic."""
+    n = (len(data) - 1) // ctx
+    for w in range(n):
+        s = w * ctx
+        x = np.concatenate([[BOS], data[s:s + ctx - 1]]).astype(np.int64)
+        y = data[s:s + ctx].astype(np.int64)
+        yield torch.from_numpy(x)[None], torch.from_numpy(y)[None]
+
+
+@torch.no_grad()
+def evaluate(model, data, ctx, max_windows=0, bf16=False, batch=4):
+    """Mean NLL (nats/token) over the validation windows."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    xs, ys = [], []
+
+    def flush():
+        nonlocal total, count
+        x, y = torch.cat(xs), torch.cat(ys)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits, _ = model(x)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1),
+                               reduction="sum")
+        total += loss.item()
+        count += y.numel()
+        xs.clear()
+        ys.clear()
+
+    for i, (x, y) in enumerate(eval_windows(data, ctx)):
+        if max_windows and i >= max_windows:
+            break
+        xs.append(x)
+        ys.append(y)
+        if len(xs) == batch:
+            flush()
+    if xs:
+        flush()
+    model.train(was_training)
+    return total / max(count, 1), count
+
+
+def lr_at(step, cfg):
+    if step < cfg["warmup"]:
+        return cfg["lr"] * (step + 1) / cfg["warmup"]
+    p = (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"])
+    return cfg["lr"] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+
+def make_optimizer(model, cfg):
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": cfg["weight_decay"]},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=cfg["lr"], betas=(0.9, 0.95), eps=1e-8)
+
+
+def save(path, model, opt, step, best, cfg):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict() if opt else None,
+                "step": step, "best_val": best, "train_cfg": cfg,
+                "model_cfg": model.cfg.to_dict(), "torch_rng": torch.get_rng_state()}, tmp)
+    os.replace(tmp, path)  # atomic: a kill mid-write never leaves a broken checkpoint
+
+
+def load_model(path):
+    ck = torch.load(path, map_location="cpu")
+    model = MoeLlama(ModelConfig.from_dict(ck["model_cfg"]))
+    model.load_state_dict(ck["model"])
+    model.eval()
+    return model, ck
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True, help="folder with train.npy/valid.npy; gets ckpts")
+    ap.add_argument("--preset", default="full", choices=sorted(PRESETS))
+    ap.add_argument("--steps", type=int, help="override the preset's step count")
+    ap.add_argument("--max-steps-this-run", type=int, default=0,
+                    help="stop after this many steps (scouting), without changing the schedule")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-bf16", action="store_true")
+    ap.add_argument("--fresh", action="store_true", help="ignore an existing last.pt")
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    cfg = json.loads(json.dumps(PRESETS[args.preset]))
+    if args.steps:
+        cfg["steps"] = args.steps
+    bf16 = not args.no_bf16
+    train = np.load(os.path.join(args.work, "train.npy"))
+    valid = np.load(os.path.join(args.work, "valid.npy"))
+    mcfg = ModelConfig(**cfg["model"])
+    if int(train.max()) >= mcfg.vocab_size:
+        sys.exit(f"train.npy has token id {int(train.max())} >= vocab {mcfg.vocab_size}")
+
+    torch.manual_seed(args.seed)
+    model = MoeLlama(mcfg)
+    opt = make_optimizer(model, cfg)
+    step, best = 0, float("inf")
+    last_path = os.path.join(args.work, "last.pt")
+    best_path = os.path.join(args.work, "best.pt")
+    log_path = os.path.join(args.work, "train_log.jsonl")
+    if os.path.exists(last_path) and not args.fresh:
+        ck = torch.load(last_path, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, best = ck["step"], ck["best_val"]
+        torch.set_rng_state(ck["torch_rng"])
+        print(f"resumed from {last_path} at step {step}", flush=True)
+    elif os.path.exists(log_path):
+        os.remove(log_path)
+    total, active = model.param_counts()
+    ctx, batch = mcfg.context_length, cfg["batch"]
+    print(f"params total {total} active {active}; train {len(train)} tok, valid {len(valid)} "
+          f"tok; {cfg['steps']} steps x {batch} x {ctx}", flush=True)
+    log = open(log_path, "a")
+    model.train()
+    t0 = time.time()
+    tokens_since, t_since = 0, time.time()
+    run_steps = 0
+    while step < cfg["steps"]:
+        lr = lr_at(step, cfg)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = get_batch(train, ctx, batch, args.seed, step)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits, aux = model(x)
+        ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+        loss = ce + cfg["aux_coef"] * aux.float()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run_steps += 1
+        tokens_since += x.numel()
+        rec = {"step": step, "loss": round(ce.item(), 5), "aux": round(aux.item(), 5),
+               "lr": lr, "gnorm": round(float(gn), 4), "tokens": step * batch * ctx,
+               "epochs": round(step * batch * ctx / len(train), 4),
+               "elapsed": round(time.time() - t0, 1)}
+        if step % 10 == 0:
+            rec["tok_per_s"] = round(tokens_since / (time.time() - t_since), 1)
+            tokens_since, t_since = 0, time.time()
+            print(json.dumps(rec), flush=True)
+        done = step == cfg["steps"] or (args.max_steps_this_run and
+                                         run_steps >= args.max_steps_this_run)
+        if step % cfg["eval_every"] == 0 or done:
+            vl, n = evaluate(model, valid, ctx, cfg["eval_windows"], bf16)
+            rec.update(val_loss=round(vl, 5), val_ppl=round(math.exp(vl), 3), val_tokens=n)
+            print(json.dumps(rec), flush=True)
+            if vl < best:
+                best = vl
+                save(best_path, model, None, step, best, cfg)
+            save(last_path, model, opt, step, best, cfg)
+            tokens_since, t_since = 0, time.time()
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        if done:
+            break
+    print(f"finished at step {step}; best val loss {best:.4f} (ppl {math.exp(best):.2f})")
+
+
+if __name__ == "__main__":
+    main()
