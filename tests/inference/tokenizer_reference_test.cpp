@@ -1,0 +1,196 @@
+// Our tokenizers against llama.cpp: every tokenization in the reference JSON files (text,
+// parse_special flag, ids, with BOS where the model adds it) must match exactly, and the ids
+// must decode back to the text. Covers byte-level BPE with the gpt-2 (full and truncated
+// vocabulary), qwen2 and llama-bpe (128k tokens, 280k merges) pre-tokenizers.
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/tokenizer/tokenizer.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+#include <map>
+
+using namespace fabulist::inference;
+
+namespace {
+
+const char* const kModels[] = {"tiny-dense-f32", "tiny-moe-f32", "tiny-qwen3moe-f32",
+                               "tiny-llama3-f16"};
+
+QString referenceDir() {
+    return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
+}
+
+struct Loaded {
+    std::unique_ptr<GgufFile> file;
+    std::unique_ptr<Tokenizer> tokenizer;
+    QJsonArray cases;
+};
+
+// Each model is loaded once for all its rows.
+Loaded& model(const QString& name) {
+    static std::map<QString, Loaded> cache;
+    Loaded& m = cache[name];
+    if (!m.tokenizer) {
+        const QString dir = referenceDir();
+        QFile json(dir + "/" + name + ".json");
+        if (json.open(QIODevice::ReadOnly)) {
+            m.cases = QJsonDocument::fromJson(json.readAll()).object()["tokenization"].toArray();
+        }
+        m.file = GgufFile::open((dir + "/models/" + name + ".gguf").toStdString());
+        QElapsedTimer timer;
+        timer.start();
+        m.tokenizer = Tokenizer::fromGguf(*m.file);
+        qInfo("%s: tokenizer loaded in %.1f ms (%d tokens)", qPrintable(name),
+              timer.nsecsElapsed() / 1e6, m.tokenizer->vocabSize());
+    }
+    return m;
+}
+
+std::vector<int32_t> toIds(const QJsonArray& a) {
+    std::vector<int32_t> ids;
+    for (const auto& v : a) ids.push_back(int32_t(v.toInteger()));
+    return ids;
+}
+
+QString show(const std::vector<int32_t>& ids) {
+    QStringList s;
+    for (int32_t id : ids) s << QString::number(id);
+    return "[" + s.join(", ") + "]";
+}
+
+} // namespace
+
+class TokenizerReferenceTest : public QObject {
+    Q_OBJECT
+private slots:
+    void referenceDirExists();
+    void encodeMatchesLlamaCpp_data();
+    void encodeMatchesLlamaCpp();
+    void specialTokenIds();
+};
+
+void TokenizerReferenceTest::referenceDirExists() {
+    const QString dir = referenceDir();
+    QVERIFY2(!dir.isEmpty(), "FABULIST_REFERENCE_DIR is not set (CTest sets it; run via ctest)");
+    for (const char* name : kModels) {
+        const QString path = dir + "/" + name + ".json";
+        QVERIFY2(QFile::exists(path),
+                 qPrintable("reference file missing: " + path +
+                            "; set FABULIST_REFERENCE_DIR to the llama.cpp reference data"));
+    }
+}
+
+void TokenizerReferenceTest::encodeMatchesLlamaCpp_data() {
+    QTest::addColumn<QString>("modelName");
+    QTest::addColumn<int>("index");
+    for (const char* name : kModels) {
+        QFile json(referenceDir() + "/" + name + ".json");
+        if (!json.open(QIODevice::ReadOnly)) continue; // referenceDirExists() fails for this
+        const QJsonArray cases =
+            QJsonDocument::fromJson(json.readAll()).object()["tokenization"].toArray();
+        for (int i = 0; i < cases.size(); ++i) {
+            const QJsonObject c = cases[i].toObject();
+            const QString row = QString("%1/%2/%3")
+                                    .arg(name, c["name"].toString(),
+                                         c["parse_special"].toBool() ? "special" : "plain");
+            QTest::newRow(qPrintable(row)) << QString(name) << i;
+        }
+    }
+}
+
+void TokenizerReferenceTest::encodeMatchesLlamaCpp() {
+    QFETCH(QString, modelName);
+    QFETCH(int, index);
+    Loaded& m = model(modelName);
+    const QJsonObject c = m.cases[index].toObject();
+    const QByteArray text = c["text"].toString().toUtf8();
+    const bool parseSpecial = c["parse_special"].toBool();
+    const std::vector<int32_t> expected = toIds(c["ids"].toArray());
+    const Tokenizer& tok = *m.tokenizer;
+
+    const std::vector<int32_t> ids =
+        tok.encode(std::string_view(text.constData(), size_t(text.size())), true, parseSpecial);
+    QVERIFY2(ids == expected, qPrintable("text " + c["text"].toString() + "\n got      " +
+                                         show(ids) + "\n expected " + show(expected)));
+
+    // Back to the text: without the added BOS, control tokens rendered where they were parsed.
+    std::span<const int32_t> body(expected);
+    if (tok.addsBos()) {
+        QVERIFY(!body.empty() && body.front() == tok.bos());
+        body = body.subspan(1);
+    }
+    const std::string decoded = tok.decode(body, parseSpecial);
+    QCOMPARE(QByteArray::fromStdString(decoded), text);
+
+    // Plain text always round-trips.
+    const std::vector<int32_t> plain =
+        tok.encode(std::string_view(text.constData(), size_t(text.size())), false, false);
+    QCOMPARE(QByteArray::fromStdString(tok.decode(plain)), text);
+
+    // Streaming the ids gives the same text, in valid UTF-8 pieces.
+    TokenTextStream stream(tok);
+    QByteArray streamed;
+    for (int32_t id : plain) {
+        const std::string part = stream.push(id);
+        QVERIFY2(QString::fromUtf8(part).toUtf8() == QByteArray::fromStdString(part),
+                 "stream returned incomplete UTF-8");
+        streamed += QByteArray::fromStdString(part);
+    }
+    streamed += QByteArray::fromStdString(stream.flush());
+    QCOMPARE(streamed, text);
+}
+
+void TokenizerReferenceTest::specialTokenIds() {
+    // Values from the reference README / the files' KV pairs.
+    {
+        const Tokenizer& t = *model("tiny-dense-f32").tokenizer;
+        QCOMPARE(t.vocabSize(), 50257);
+        QCOMPARE(t.bos(), 50256);
+        QCOMPARE(t.eos(), 50256);
+        QVERIFY(!t.addsBos());
+        QVERIFY(t.isControl(50256));
+        QVERIFY(t.isEndOfGeneration(50256));
+        QVERIFY(!t.isEndOfGeneration(198));
+        QCOMPARE(QString::fromStdString(std::string(t.tokenText(50256))), QString("<|endoftext|>"));
+        QCOMPARE(QByteArray::fromStdString(t.tokenBytes(220)), QByteArray(" "));  // "Ġ"
+        QCOMPARE(QByteArray::fromStdString(t.tokenBytes(198)), QByteArray("\n")); // "Ċ"
+        QVERIFY(t.tokenBytes(50256).empty());
+    }
+    {
+        const Tokenizer& t = *model("tiny-llama3-f16").tokenizer;
+        QCOMPARE(t.vocabSize(), 128256);
+        QCOMPARE(t.bos(), 128000);
+        QCOMPARE(t.eos(), 128001);
+        QVERIFY(t.addsBos());
+        QVERIFY(t.isEndOfGeneration(128001)); // <|end_of_text|>
+        QVERIFY(t.isEndOfGeneration(128008)); // <|eom_id|>
+        QVERIFY(t.isEndOfGeneration(128009)); // <|eot_id|>
+        QVERIFY(!t.isEndOfGeneration(128000));
+        QVERIFY(!t.isEndOfGeneration(128006));
+        // The README's look-alike: not a token, so plain text.
+        const std::vector<int32_t> ids =
+            t.encode("<|reserved_special_token_250|><|eot_id|>", false, true);
+        QVERIFY(ids.size() > 2);
+        QCOMPARE(ids.back(), 128009);
+        QCOMPARE(QByteArray::fromStdString(t.decode(ids, true)),
+                 QByteArray("<|reserved_special_token_250|><|eot_id|>"));
+        QCOMPARE(QByteArray::fromStdString(t.decode(ids, false)),
+                 QByteArray("<|reserved_special_token_250|>"));
+    }
+    {
+        const Tokenizer& t = *model("tiny-qwen3moe-f32").tokenizer;
+        QCOMPARE(t.bos(), 4093);
+        QCOMPARE(t.eos(), 4095);
+        QVERIFY(t.isEndOfGeneration(4095));
+        QVERIFY(t.isEndOfGeneration(4093)); // <|endoftext|> is a control token here
+    }
+}
+
+QTEST_GUILESS_MAIN(TokenizerReferenceTest)
+#include "tokenizer_reference_test.moc"
