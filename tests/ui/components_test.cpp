@@ -67,7 +67,7 @@ void ComponentsTest::highlighterMarksHeadingDialogueEmphasis() {
 
     QCOMPARE(formatAt(doc, 0, 3).fontWeight(), int(QFont::Bold)); // heading text
     QCOMPARE(formatAt(doc, 0, 3).foreground().color(), c.heading);
-    QCOMPARE(formatAt(doc, 0, 0).foreground().color(), c.markup); // the '#'
+    QCOMPARE(formatAt(doc, 0, 0).foreground().color(), c.markup);    // the '#'
     QCOMPARE(formatAt(doc, 1, 10).foreground().color(), c.dialogue); // inside "come
     QVERIFY(formatAt(doc, 1, 2).foreground().color() != c.dialogue); // "She"
     QCOMPARE(formatAt(doc, 2, 1).foreground().color(), c.dialogue);  // home" continues the quote

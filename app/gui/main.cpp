@@ -1,0 +1,43 @@
+// fabulist: the desktop application. `fabulist [PROJECT.fabulist]` opens that project; without
+// an argument it reopens the last project, or on the very first start creates and opens the
+// sample novel.
+#include "ui/main_window.h"
+#include "ui/project_files.h"
+#include "ui/settings.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+#include <fabulist/version.h>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("Fabulist"));
+    QCoreApplication::setApplicationName(QStringLiteral("Fabulist"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FABULIST_VERSION));
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("Fabulist"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("fabulist"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QCoreApplication::translate("main", "A writing desk with an on-device language model."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("project"),
+                                 QCoreApplication::translate("main", "The project to open."),
+                                 QStringLiteral("[PROJECT.fabulist]"));
+    parser.process(app);
+
+    fabulist::ui::Settings settings;
+    QString error;
+    const QString path =
+        fabulist::ui::startupProjectPath(parser.positionalArguments().value(0), settings, &error);
+
+    fabulist::ui::MainWindow window;
+    window.show();
+    if (!path.isEmpty())
+        window.openProject(path); // shows the storage message itself when it fails
+    else
+        QMessageBox::warning(&window, QCoreApplication::translate("main", "Fabulist"), error);
+    return app.exec();
+}

@@ -1,0 +1,149 @@
+#include "ui/binder_view.h"
+
+#include "ui/binder_model.h"
+
+#include <QContextMenuEvent>
+#include <QHeaderView>
+#include <QMenu>
+
+namespace fabulist::ui {
+
+BinderView::BinderView(QWidget* parent) : QTreeView(parent) {
+    setObjectName(QStringLiteral("binderView"));
+    setHeaderHidden(true);
+    setUniformRowHeights(true);
+    setSelectionMode(QAbstractItemView::SingleSelection);
+    setDragDropMode(QAbstractItemView::InternalMove);
+    setDefaultDropAction(Qt::MoveAction);
+    setDragEnabled(true);
+    setAcceptDrops(true);
+    setDropIndicatorShown(true);
+    setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::SelectedClicked);
+    setIndentation(16);
+    setIconSize(QSize(16, 16));
+    setFrameShape(QFrame::NoFrame);
+}
+
+void BinderView::setBinderModel(BinderModel* model) {
+    m_model = model;
+    setModel(model);
+    connect(model, &QAbstractItemModel::modelAboutToBeReset, this, &BinderView::rememberState);
+    connect(model, &QAbstractItemModel::modelReset, this, &BinderView::restoreState);
+    connect(selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) { onCurrentChanged(current); });
+    // A fresh project shows its top level opened one step: the manuscript's chapters.
+    expandToDepth(0);
+}
+
+std::optional<int64_t> BinderView::currentNodeId() const {
+    return m_model ? m_model->nodeId(currentIndex()) : std::nullopt;
+}
+
+void BinderView::selectNode(int64_t id) {
+    const QModelIndex idx = m_model->indexOf(id);
+    if (!idx.isValid()) return;
+    for (QModelIndex p = idx.parent(); p.isValid(); p = p.parent()) expand(p);
+    setCurrentIndex(idx);
+    scrollTo(idx);
+}
+
+void BinderView::onCurrentChanged(const QModelIndex& current) {
+    if (m_restoring) return;
+    const std::optional<int64_t> id = m_model->nodeId(current);
+    if (id == m_current) return;
+    m_current = id;
+    if (id)
+        emit nodeActivated(*id);
+    else
+        emit nodeCleared();
+}
+
+void BinderView::rememberState() {
+    m_expanded.clear();
+    std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
+        for (int r = 0; r < m_model->rowCount(parent); ++r) {
+            const QModelIndex idx = m_model->index(r, 0, parent);
+            if (isExpanded(idx)) {
+                m_expanded.insert(*m_model->nodeId(idx));
+                walk(idx);
+            }
+        }
+    };
+    walk({});
+    m_restoring = true;
+}
+
+void BinderView::restoreState() {
+    for (qint64 id : std::as_const(m_expanded)) {
+        const QModelIndex idx = m_model->indexOf(id);
+        if (idx.isValid()) expand(idx);
+    }
+    const QModelIndex current = m_current ? m_model->indexOf(*m_current) : QModelIndex();
+    setCurrentIndex(current);
+    m_restoring = false;
+    // The current node may have disappeared (trashed with its parent).
+    if (!current.isValid() && m_current) {
+        m_current.reset();
+        emit nodeCleared();
+    }
+}
+
+std::optional<int64_t> BinderView::createNode(storage::NodeKind kind, const QString& title) {
+    using K = storage::NodeKind;
+    std::optional<int64_t> parentId;
+    std::optional<int> position;
+    const std::optional<storage::BinderNode> selected = m_model->node(currentIndex());
+    if (selected) {
+        const bool container =
+            selected->kind == K::Folder ||
+            (selected->kind == K::Chapter && kind != K::Chapter && kind != K::Folder);
+        if (container) {
+            parentId = selected->id;
+        } else {
+            parentId = selected->parentId;
+            position = selected->position + 1;
+        }
+    }
+    const QString name = title.isEmpty() ? defaultTitle(kind) : title;
+    const std::optional<int64_t> id = m_model->createNode(kind, name, parentId, position);
+    if (id) selectNode(*id);
+    return id;
+}
+
+void BinderView::renameCurrent() {
+    if (currentIndex().isValid()) edit(currentIndex());
+}
+
+bool BinderView::trashCurrent() {
+    const std::optional<int64_t> id = currentNodeId();
+    if (!id) return false;
+    // Select a neighbour first so the writer lands somewhere sensible.
+    const QModelIndex idx = currentIndex();
+    QModelIndex next = idx.sibling(idx.row() + 1, 0);
+    if (!next.isValid()) next = idx.sibling(idx.row() - 1, 0);
+    if (!next.isValid()) next = idx.parent();
+    const std::optional<int64_t> nextId = m_model->nodeId(next);
+    if (!m_model->trashNode(*id)) return false;
+    if (nextId)
+        selectNode(*nextId);
+    else
+        setCurrentIndex({});
+    return true;
+}
+
+void BinderView::contextMenuEvent(QContextMenuEvent* event) {
+    using K = storage::NodeKind;
+    setCurrentIndex(indexAt(event->pos()));
+    QMenu menu(this);
+    QMenu* add = menu.addMenu(tr("New"));
+    for (K kind : {K::Folder, K::Chapter, K::Scene, K::Note, K::Character, K::Place})
+        add->addAction(kindLabel(kind), this, [this, kind] { createNode(kind); });
+    if (currentIndex().isValid()) {
+        menu.addAction(tr("Rename"), this, &BinderView::renameCurrent);
+        menu.addSeparator();
+        menu.addAction(tr("Move to Trash"), this, &BinderView::trashCurrent);
+    }
+    menu.exec(event->globalPos());
+}
+
+} // namespace fabulist::ui

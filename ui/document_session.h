@@ -1,0 +1,95 @@
+#pragma once
+// DocumentSession: the document model behind the editor (the editor only displays). It keeps one
+// QTextDocument per opened binder node, so each keeps its own undo history while the writer moves
+// between scenes, and it is the only place that writes text to the project:
+//  - save(): the current text, ~1 s after typing stops (autosave timer), on document switch, when
+//    the editor loses focus, and on close;
+//  - autosave revisions (storage prunes them): on document switch, on close, and every
+//    kRevisionIntervalMs of editing, as storage's RevisionRepository asks;
+//  - named snapshots and restore.
+// Storage errors never escape: they are reported through saveFailed/errorOccurred with the
+// storage message (which names the file), and the text stays in memory, marked unsaved.
+#include "ui/theme.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <cstdint>
+#include <map>
+#include <optional>
+
+class QSyntaxHighlighter;
+class QTextDocument;
+
+namespace fabulist::storage {
+class Project;
+}
+
+namespace fabulist::ui {
+
+class DocumentSession : public QObject {
+    Q_OBJECT
+public:
+    // Autosave revisions while the writer keeps typing in one document.
+    static constexpr qint64 kRevisionIntervalMs = 5 * 60 * 1000;
+
+    DocumentSession(storage::Project& project, ColorScheme scheme, QObject* parent = nullptr);
+    ~DocumentSession() override;
+
+    void setAutosaveDelay(int ms) { m_autosaveTimer.setInterval(ms); }
+    int autosaveDelay() const { return m_autosaveTimer.interval(); }
+
+    // Makes nodeId the current document (saving and snapshotting the previous one). Returns the
+    // document to show, or nullptr when the node cannot be read (errorOccurred says why).
+    QTextDocument* open(int64_t nodeId);
+    // No current document (e.g. it was trashed). Saves it first.
+    void closeCurrent();
+    std::optional<int64_t> currentId() const { return m_currentId; }
+    QTextDocument* currentDocument() const;
+
+    // Writes the current text to the project if it changed. Returns false on a storage error.
+    bool save();
+    // save() and an autosave revision: what document switch and close do.
+    bool saveAndSnapshot();
+    bool hasUnsavedChanges() const;
+
+    // Named snapshot of the current document (saved first); its id, or nullopt on error.
+    std::optional<int64_t> takeSnapshot(const QString& name);
+    // Makes a revision's text the current text. Storage snapshots the current text first; in the
+    // editor the replacement is one undoable edit.
+    bool restoreRevision(int64_t revisionId);
+
+    // Drops the cached document of a node (saving it first if it still exists).
+    void forget(int64_t nodeId);
+    // Drops the cached documents of nodes deleted for good (after Empty Trash).
+    void forgetDeleted();
+
+    void setColorScheme(ColorScheme scheme);
+
+signals:
+    void currentChanged(QTextDocument* document, std::optional<int64_t> nodeId);
+    void saved(int64_t nodeId);
+    void revisionsChanged(int64_t nodeId);
+    void unsavedChanged(bool unsaved);
+    void errorOccurred(const QString& message);
+
+private:
+    struct Entry {
+        QTextDocument* document = nullptr;
+        QSyntaxHighlighter* highlighter = nullptr;
+        qint64 lastRevisionMs = 0; // when we last took an autosave revision of it
+    };
+
+    Entry* currentEntry();
+    bool saveEntry(int64_t nodeId, Entry& entry);
+    void snapshotEntry(int64_t nodeId, Entry& entry);
+    void onContentsChanged();
+
+    storage::Project& m_project;
+    ColorScheme m_scheme;
+    std::map<int64_t, Entry> m_entries;
+    std::optional<int64_t> m_currentId;
+    QTimer m_autosaveTimer;
+};
+
+} // namespace fabulist::ui

@@ -1,0 +1,464 @@
+#include "ui/main_window.h"
+
+#include "storage/project.h"
+#include "ui/binder_model.h"
+#include "ui/binder_view.h"
+#include "ui/document_session.h"
+#include "ui/editor_view.h"
+#include "ui/find_bar.h"
+#include "ui/project_files.h"
+#include "ui/snapshots_panel.h"
+#include "ui/trash_view.h"
+#include "ui/word_count_label.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextDocumentLayout>
+#include <QScreen>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTextDocument>
+#include <QVBoxLayout>
+#include <fabulist/version.h>
+
+namespace fabulist::ui {
+
+namespace {
+constexpr int kBinderWidth = 260;
+constexpr int kSidePanelWidth = 300;
+constexpr QSize kDefaultSize(1360, 860);
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName(QStringLiteral("mainWindow"));
+    m_emptyDocument = new QTextDocument(this);
+    m_emptyDocument->setDocumentLayout(new QPlainTextDocumentLayout(m_emptyDocument));
+    buildWidgets();
+    buildActions();
+    buildMenus();
+    restoreLayout();
+    applyColorScheme(m_theme.scheme());
+    connect(&m_theme, &Theme::schemeChanged, this, &MainWindow::applyColorScheme);
+    // Leaving the application (another window gets focus) is a natural moment to save.
+    connect(qApp, &QGuiApplication::applicationStateChanged, this, [this](Qt::ApplicationState s) {
+        if (s != Qt::ApplicationActive && m_session) m_session->save();
+    });
+    showDocument(nullptr, std::nullopt);
+    updateTitle();
+}
+
+MainWindow::~MainWindow() {
+    closeProject();
+}
+
+void MainWindow::buildWidgets() {
+    m_binderView = new BinderView(this);
+    m_trashView = new TrashView(this);
+    m_leftTabs = new QTabWidget(this);
+    m_leftTabs->setObjectName(QStringLiteral("leftTabs"));
+    m_leftTabs->setDocumentMode(true);
+    m_leftTabs->addTab(m_binderView, tr("Binder"));
+    m_leftTabs->addTab(m_trashView, tr("Trash"));
+
+    m_editor = new EditorView(this);
+    m_editor->setObjectName(QStringLiteral("editor"));
+    m_editor->setTextFont(QFont(m_settings.editorFontFamily(), m_settings.editorFontPointSize()));
+    m_editor->setLineWidthChars(m_settings.editorLineWidthChars());
+    m_findBar = new FindBar(this);
+    m_findBar->setEditor(m_editor);
+    m_findBar->hide();
+    auto* editorArea = new QWidget(this);
+    auto* editorLayout = new QVBoxLayout(editorArea);
+    editorLayout->setContentsMargins(0, 0, 0, 0);
+    editorLayout->setSpacing(0);
+    editorLayout->addWidget(m_editor, 1);
+    editorLayout->addWidget(m_findBar);
+
+    m_snapshots = new SnapshotsPanel(this);
+    m_sidePanels = new QTabWidget(this);
+    m_sidePanels->setObjectName(QStringLiteral("sidePanels"));
+    m_sidePanels->setDocumentMode(true);
+    m_sidePanels->addTab(m_snapshots, tr("Snapshots"));
+    // The Generate panel (InferenceWorker output, accept/reject) joins here via addSidePanel().
+
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->addWidget(m_leftTabs);
+    m_splitter->addWidget(editorArea);
+    m_splitter->addWidget(m_sidePanels);
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setStretchFactor(2, 0);
+    m_leftTabs->setMinimumWidth(160);
+    m_sidePanels->setMinimumWidth(200);
+    setCentralWidget(m_splitter);
+
+    m_saveState = new QLabel(this);
+    m_saveState->setContentsMargins(8, 0, 8, 0);
+    m_wordCount = new WordCountLabel(this);
+    m_wordCount->setEditor(m_editor);
+    statusBar()->addWidget(m_saveState, 1);
+    statusBar()->addPermanentWidget(m_wordCount);
+
+    connect(m_editor, &EditorView::focusLost, this, [this] {
+        if (m_session) m_session->save();
+    });
+    connect(m_binderView, &BinderView::nodeActivated, this, [this](int64_t id) {
+        if (m_session) m_session->open(id);
+    });
+    connect(m_binderView, &BinderView::nodeCleared, this, [this] {
+        if (m_session) m_session->closeCurrent();
+    });
+    connect(m_trashView, &TrashView::restored, this, &MainWindow::onTrashRestored);
+    connect(m_trashView, &TrashView::emptied, this, [this] {
+        if (m_session) m_session->forgetDeleted();
+    });
+    connect(m_trashView, &TrashView::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Trash"), m); });
+    connect(m_snapshots, &SnapshotsPanel::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Snapshots"), m); });
+}
+
+void MainWindow::buildActions() {
+    auto make = [this](const QString& text, const QKeySequence& key, auto slot) {
+        auto* a = new QAction(text, this);
+        if (!key.isEmpty()) a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        addAction(a); // window-level, so shortcuts work with the menu bar hidden (focus mode)
+        return a;
+    };
+    m_newAction =
+        make(tr("&New Project\u2026"), QKeySequence::New, [this] { newProjectInteractive(); });
+    m_openAction =
+        make(tr("&Open Project\u2026"), QKeySequence::Open, [this] { openProjectInteractive(); });
+    m_closeAction = make(tr("&Close Project"), QKeySequence(), [this] { closeProject(); });
+    m_quitAction = make(tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+    m_undoAction = make(tr("&Undo"), QKeySequence::Undo, [this] { m_editor->undo(); });
+    m_redoAction = make(tr("&Redo"), QKeySequence::Redo, [this] { m_editor->redo(); });
+    m_findAction = make(tr("&Find\u2026"), QKeySequence::Find, [this] { m_findBar->showFind(); });
+    m_replaceAction = make(tr("&Replace\u2026"), QKeySequence(Qt::CTRL | Qt::Key_H),
+                           [this] { m_findBar->showReplace(); });
+    m_findNextAction =
+        make(tr("Find &Next"), QKeySequence::FindNext, [this] { m_findBar->findNext(); });
+    m_findPreviousAction = make(tr("Find &Previous"), QKeySequence::FindPrevious,
+                                [this] { m_findBar->findPrevious(); });
+    m_renameAction =
+        make(tr("&Rename"), QKeySequence(Qt::Key_F2), [this] { m_binderView->renameCurrent(); });
+    m_renameAction->setShortcutContext(Qt::WidgetShortcut); // F2 in the binder only
+    m_binderView->addAction(m_renameAction);
+    m_trashAction = make(tr("Move to &Trash"), QKeySequence(Qt::Key_Delete),
+                         [this] { m_binderView->trashCurrent(); });
+    m_trashAction->setShortcutContext(Qt::WidgetShortcut); // Delete in the editor deletes text
+    m_binderView->addAction(m_trashAction);
+    m_snapshotAction = make(tr("Take &Snapshot\u2026"), QKeySequence(Qt::CTRL | Qt::Key_T),
+                            [this] { m_snapshots->takeSnapshotInteractive(); });
+    m_focusAction =
+        make(tr("&Focus Mode"), QKeySequence(Qt::Key_F11), [this] { setFocusMode(!m_focusMode); });
+    m_focusAction->setCheckable(true);
+    m_leaveFocusAction =
+        make(tr("Leave Focus Mode"), QKeySequence(Qt::Key_Escape), [this] { setFocusMode(false); });
+    m_leaveFocusAction->setEnabled(false);
+
+    using K = storage::NodeKind;
+    for (K kind : {K::Folder, K::Chapter, K::Scene, K::Note, K::Character, K::Place}) {
+        const QKeySequence key = kind == K::Scene ? QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N)
+                                 : kind == K::Chapter
+                                     ? QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N)
+                                     : QKeySequence();
+        QAction* a = make(tr("New %1").arg(kindLabel(kind)), key,
+                          [this, kind] { m_binderView->createNode(kind); });
+        m_createActions << a;
+    }
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_newAction);
+    file->addAction(m_openAction);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    file->addSeparator();
+    file->addAction(m_closeAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_undoAction);
+    edit->addAction(m_redoAction);
+    edit->addSeparator();
+    edit->addAction(m_findAction);
+    edit->addAction(m_replaceAction);
+    edit->addAction(m_findNextAction);
+    edit->addAction(m_findPreviousAction);
+
+    QMenu* binder = menuBar()->addMenu(tr("&Binder"));
+    for (QAction* a : std::as_const(m_createActions)) binder->addAction(a);
+    binder->addSeparator();
+    binder->addAction(m_renameAction);
+    binder->addAction(m_trashAction);
+
+    QMenu* document = menuBar()->addMenu(tr("&Document"));
+    document->addAction(m_snapshotAction);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_focusAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Fabulist"), this, [this] {
+        QMessageBox::about(this, tr("About Fabulist"),
+                           tr("<b>Fabulist</b> %1<br>A writing desk with an on-device language "
+                              "model.")
+                               .arg(QStringLiteral(FABULIST_VERSION)));
+    });
+}
+
+void MainWindow::restoreLayout() {
+    if (!restoreGeometry(m_settings.windowGeometry())) {
+        // First start: a comfortable size centred on the screen, not larger than it.
+        QSize size = kDefaultSize;
+        if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+            const QRect avail = screen->availableGeometry();
+            size = size.boundedTo(avail.size() * 0.92);
+            move(avail.center() - QPoint(size.width() / 2, size.height() / 2));
+        }
+        resize(size);
+    }
+    restoreState(m_settings.windowState());
+    if (!m_splitter->restoreState(m_settings.splitterState())) {
+        const int editorWidth = qMax(400, width() - kBinderWidth - kSidePanelWidth);
+        m_splitter->setSizes({kBinderWidth, editorWidth, kSidePanelWidth});
+    }
+}
+
+void MainWindow::saveLayout() {
+    if (m_focusMode) setFocusMode(false); // store the normal layout, not the focus one
+    m_settings.setWindowGeometry(saveGeometry());
+    m_settings.setWindowState(saveState());
+    m_settings.setSplitterState(m_splitter->saveState());
+}
+
+QString MainWindow::projectPath() const {
+    return m_project ? QString::fromStdString(m_project->path()) : QString();
+}
+
+bool MainWindow::openProject(const QString& path) {
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    if (m_project && QFileInfo(projectPath()) == QFileInfo(absolute)) return true;
+    ProjectResult result = openProjectFile(absolute);
+    if (!result.project) {
+        showError(tr("Cannot open project"), result.error);
+        return false;
+    }
+    adopt(std::move(result.project));
+    return true;
+}
+
+bool MainWindow::newProject(const QString& path) {
+    ProjectResult result = createProjectFile(withProjectSuffix(path));
+    if (!result.project) {
+        showError(tr("Cannot create project"), result.error);
+        return false;
+    }
+    adopt(std::move(result.project));
+    return true;
+}
+
+void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
+    closeProject();
+    m_project = std::move(project);
+    m_session = new DocumentSession(*m_project, m_theme.scheme(), this);
+    m_session->setAutosaveDelay(m_settings.autosaveDelayMs());
+    connect(m_session, &DocumentSession::currentChanged, this, &MainWindow::showDocument);
+    connect(m_session, &DocumentSession::unsavedChanged, this, &MainWindow::updateSaveState);
+    connect(m_session, &DocumentSession::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Cannot save"), m); });
+
+    m_binderModel = new BinderModel(m_project->binder(), this);
+    connect(m_binderModel, &BinderModel::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Binder"), m); });
+    connect(m_binderModel, &BinderModel::binderChanged, m_trashView, &TrashView::refresh);
+    m_binderView->setBinderModel(m_binderModel);
+    m_trashView->setBinder(&m_project->binder());
+    m_snapshots->setContext(m_project.get(), m_session);
+
+    const QString path = projectPath();
+    m_settings.addRecentProject(path);
+    m_settings.setLastProject(path);
+    updateTitle();
+    updateActions();
+    updateSaveState(false);
+    emit projectOpened(path);
+}
+
+void MainWindow::closeProject() {
+    if (!m_project) return;
+    m_session->saveAndSnapshot();
+    // Detach every view from the project's objects before they go.
+    m_editor->setDocument(m_emptyDocument);
+    m_snapshots->setContext(nullptr, nullptr);
+    m_trashView->setBinder(nullptr);
+    m_binderView->setModel(nullptr);
+    delete m_binderModel;
+    m_binderModel = nullptr;
+    delete m_session;
+    m_session = nullptr;
+    m_project.reset();
+    showDocument(nullptr, std::nullopt);
+    updateTitle();
+    updateActions();
+    emit projectClosed();
+}
+
+void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> nodeId) {
+    m_editor->setDocument(document ? document : m_emptyDocument);
+    // The document, not the widget, carries the font that the layout uses.
+    m_editor->document()->setDefaultFont(m_editor->font());
+    m_editor->setReadOnly(document == nullptr);
+    m_editor->setLineWidthChars(m_editor->lineWidthChars()); // margins follow the new document
+    m_wordCount->refresh();
+    m_snapshots->setNode(nodeId);
+    updateActions();
+}
+
+void MainWindow::onTrashRestored(int64_t nodeId) {
+    if (!m_binderModel) return;
+    m_binderModel->reload();
+    m_binderView->selectNode(nodeId);
+}
+
+void MainWindow::setFocusMode(bool on) {
+    if (on == m_focusMode) return;
+    m_focusMode = on;
+    menuBar()->setVisible(!on);
+    statusBar()->setVisible(!on);
+    m_leftTabs->setVisible(!on);
+    m_sidePanels->setVisible(!on);
+    if (on) {
+        m_findBar->hide();
+        m_wasMaximized = isMaximized();
+        showFullScreen();
+        m_editor->setFocus();
+    } else if (m_wasMaximized) {
+        showMaximized();
+    } else {
+        showNormal();
+    }
+    m_focusAction->setChecked(on);
+    m_leaveFocusAction->setEnabled(on);
+}
+
+void MainWindow::addSidePanel(QWidget* panel, const QString& title) {
+    m_sidePanels->addTab(panel, title);
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    m_lastError = message;
+    // Non-blocking (window-modal): callers continue, and the writer reads it at leisure.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("errorDialog"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::updateTitle() {
+    QString title = QStringLiteral("Fabulist");
+    if (m_project) {
+        QString name = QString::fromStdString(m_project->title());
+        if (name.isEmpty()) name = QFileInfo(projectPath()).completeBaseName();
+        title = name + QStringLiteral("[*] \u2014 Fabulist");
+    }
+    setWindowTitle(title);
+}
+
+void MainWindow::updateActions() {
+    const bool open = m_project != nullptr;
+    const bool hasDoc = m_session && m_session->currentId();
+    m_closeAction->setEnabled(open);
+    for (QAction* a : std::as_const(m_createActions)) a->setEnabled(open);
+    m_renameAction->setEnabled(open);
+    m_trashAction->setEnabled(open);
+    m_snapshotAction->setEnabled(hasDoc);
+    m_findAction->setEnabled(hasDoc);
+    m_replaceAction->setEnabled(hasDoc);
+}
+
+void MainWindow::updateSaveState(bool unsaved) {
+    setWindowModified(unsaved);
+    if (!m_project)
+        m_saveState->setText(tr("No project open"));
+    else if (unsaved)
+        m_saveState->setText(tr("Editing\u2026"));
+    else
+        m_saveState->setText(tr("All changes saved"));
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = m_settings.recentProjects();
+    for (const QString& path : recent) {
+        QAction* a = m_recentMenu->addAction(QFileInfo(path).completeBaseName(), this,
+                                             [this, path] { openProject(path); });
+        a->setToolTip(path);
+        a->setStatusTip(path);
+        a->setEnabled(QFileInfo::exists(path));
+    }
+    if (recent.isEmpty()) m_recentMenu->addAction(tr("No recent projects"))->setEnabled(false);
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("Clear List"), this, [this] {
+        for (const QString& p : m_settings.recentProjects()) m_settings.removeRecentProject(p);
+    });
+}
+
+void MainWindow::applyColorScheme(ColorScheme scheme) {
+    m_editor->setColorScheme(scheme);
+    if (m_session) m_session->setColorScheme(scheme);
+}
+
+void MainWindow::newProjectInteractive() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("New Project"),
+                                                      QFileInfo(projectPath()).absolutePath(),
+                                                      tr("Fabulist projects (*.fabulist)"));
+    if (!path.isEmpty()) newProject(path);
+}
+
+void MainWindow::openProjectInteractive() {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Project"), QFileInfo(projectPath()).absolutePath(),
+        tr("Fabulist projects (*.fabulist);;All files (*)"));
+    if (!path.isEmpty()) openProject(path);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_session && !m_session->saveAndSnapshot()) {
+        const auto answer = QMessageBox::warning(
+            this, tr("Unsaved changes"),
+            tr("The last changes could not be saved:\n\n%1\n\nQuit anyway and lose them?")
+                .arg(m_lastError),
+            QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Discard) {
+            event->ignore();
+            return;
+        }
+    }
+    saveLayout();
+    m_settings.sync();
+    event->accept();
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    QMainWindow::changeEvent(event);
+    // Leaving full screen by other means (the window manager) ends focus mode too.
+    if (event->type() == QEvent::WindowStateChange && m_focusMode && !isFullScreen())
+        setFocusMode(false);
+}
+
+} // namespace fabulist::ui

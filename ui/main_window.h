@@ -1,0 +1,144 @@
+#pragma once
+// MainWindow: the frame that puts the visible parts together and routes between them:
+//   left   - BinderView (tab "Binder") and TrashView (tab "Trash")
+//   centre - EditorView with the FindBar under it
+//   right  - side panels: SnapshotsPanel now; the future Generate panel (text streamed from the
+//            InferenceWorker) is added as another tab with addSidePanel()
+//   bottom - status bar: save state and WordCountLabel
+// It owns the open storage::Project and the DocumentSession; the parts get what they need.
+#include "ui/settings.h"
+#include "ui/theme.h"
+
+#include <QMainWindow>
+#include <memory>
+#include <optional>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QSplitter;
+class QTabWidget;
+class QTextDocument;
+
+namespace fabulist::storage {
+class Project;
+}
+
+namespace fabulist::ui {
+
+class BinderModel;
+class BinderView;
+class DocumentSession;
+class EditorView;
+class FindBar;
+class SnapshotsPanel;
+class TrashView;
+class WordCountLabel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a project file. On failure (corrupt, newer schema, open elsewhere, read-only, ...)
+    // shows the storage message in a dialog, keeps the current project and returns false.
+    bool openProject(const QString& path);
+    // Creates a project with the standard folders at path and opens it.
+    bool newProject(const QString& path);
+    // Saves and closes the current project (the window stays, empty).
+    void closeProject();
+
+    storage::Project* project() const { return m_project.get(); }
+    QString projectPath() const;
+
+    // Focus mode: full screen, only the text (F11 toggles, Esc leaves).
+    void setFocusMode(bool on);
+    bool isFocusMode() const { return m_focusMode; }
+
+    // Adds a tab to the right-hand side panels (where the Generate panel will go).
+    void addSidePanel(QWidget* panel, const QString& title);
+
+    // The last error shown to the writer (for tests and logs); empty when none.
+    QString lastError() const { return m_lastError; }
+
+    // The parts, for tests and for the app that wires future panels.
+    BinderView* binderView() const { return m_binderView; }
+    BinderModel* binderModel() const { return m_binderModel; }
+    TrashView* trashView() const { return m_trashView; }
+    EditorView* editor() const { return m_editor; }
+    FindBar* findBar() const { return m_findBar; }
+    SnapshotsPanel* snapshotsPanel() const { return m_snapshots; }
+    DocumentSession* documentSession() const { return m_session; }
+    WordCountLabel* wordCountLabel() const { return m_wordCount; }
+    QTabWidget* leftTabs() const { return m_leftTabs; }
+
+signals:
+    void projectOpened(const QString& path);
+    void projectClosed();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void changeEvent(QEvent* event) override;
+
+private:
+    void buildWidgets();
+    void buildActions();
+    void buildMenus();
+    void restoreLayout();
+    void saveLayout();
+    void adopt(std::unique_ptr<storage::Project> project);
+    void showDocument(QTextDocument* document, std::optional<int64_t> nodeId);
+    void showError(const QString& title, const QString& message);
+    void updateTitle();
+    void updateActions();
+    void updateSaveState(bool unsaved);
+    void rebuildRecentMenu();
+    void applyColorScheme(ColorScheme scheme);
+    void onTrashRestored(int64_t nodeId);
+
+    void newProjectInteractive();
+    void openProjectInteractive();
+
+    Settings m_settings;
+    Theme m_theme;
+    std::unique_ptr<storage::Project> m_project;
+    DocumentSession* m_session = nullptr;
+    BinderModel* m_binderModel = nullptr;
+    QTextDocument* m_emptyDocument; // shown when no document is open
+
+    QSplitter* m_splitter = nullptr;
+    QTabWidget* m_leftTabs = nullptr;
+    QTabWidget* m_sidePanels = nullptr;
+    BinderView* m_binderView = nullptr;
+    TrashView* m_trashView = nullptr;
+    EditorView* m_editor = nullptr;
+    FindBar* m_findBar = nullptr;
+    SnapshotsPanel* m_snapshots = nullptr;
+    WordCountLabel* m_wordCount = nullptr;
+    QLabel* m_saveState = nullptr;
+    QMenu* m_recentMenu = nullptr;
+
+    QAction* m_newAction = nullptr;
+    QAction* m_openAction = nullptr;
+    QAction* m_closeAction = nullptr;
+    QAction* m_quitAction = nullptr;
+    QAction* m_undoAction = nullptr;
+    QAction* m_redoAction = nullptr;
+    QAction* m_findAction = nullptr;
+    QAction* m_replaceAction = nullptr;
+    QAction* m_findNextAction = nullptr;
+    QAction* m_findPreviousAction = nullptr;
+    QAction* m_renameAction = nullptr;
+    QAction* m_trashAction = nullptr;
+    QAction* m_snapshotAction = nullptr;
+    QAction* m_focusAction = nullptr;
+    QAction* m_leaveFocusAction = nullptr;
+    QList<QAction*> m_createActions;
+
+    bool m_focusMode = false;
+    bool m_wasMaximized = false;
+    QString m_lastError;
+};
+
+} // namespace fabulist::ui
