@@ -30,6 +30,17 @@ void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n);
 // Scalar reference quantizer (for tests, the synth command and the writer): n floats to type.
 void quantizeRow(GgmlType type, const float* src, void* dst, int64_t n);
 
+// Forcing one implementation (tests and benchmarks compare them; the engine uses quantKernels).
+enum class QuantIsa { Scalar, Avx2, Avx512 };
+// Whether this build and this CPU can run the ISA (AVX2 means AVX2+FMA+F16C; AVX-512 means
+// F+BW+VL+DQ+VNNI).
+bool quantIsaAvailable(QuantIsa isa);
+// Kernels of exactly that ISA level; nullptr when unavailable. A type without an own kernel at
+// that level uses the best lower one, and its isa field says which.
+const QuantKernels* quantKernelsFor(GgmlType weightType, QuantIsa isa);
+// The vec-dot (activation) type for a weight type.
+GgmlType vecDotTypeOf(GgmlType weightType);
+
 // Bytes of activation scratch needed for n elements in vec-dot format of this weight type.
 size_t activationBytes(GgmlType weightType, int64_t n);
 

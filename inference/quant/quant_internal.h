@@ -1,0 +1,26 @@
+#pragma once
+// Internal to inference/quant (and its tests): activation quantizers and per-ISA vec-dot
+// functions. The public entry points are in quant_kernels.h.
+
+#include "inference/quant/ggml_type.h"
+
+#include <cstdint>
+
+namespace fabulist::inference::quant {
+
+using ActQuantFn = void (*)(const float* x, void* dst, int64_t n);
+using VecDotFn = float (*)(const void* weightRow, const void* activations, int64_t n);
+
+// Activation formats, rounding exactly as ggml's CPU backend does for matmul inputs.
+void quantizeActF32(const float* x, void* dst, int64_t n);  // plain copy
+void quantizeActF16(const float* x, void* dst, int64_t n);  // round to nearest even
+void quantizeActQ8_0(const float* x, void* dst, int64_t n); // d=amax/127, q=rint(x*127/amax)
+void quantizeActQ8_1(const float* x, void* dst, int64_t n); // as Q8_0 plus s = d*sum(q)
+void quantizeActQ8_K(const float* x, void* dst, int64_t n); // iscale=-127/max, q=min(127,rint)
+
+// Vec-dot for one weight type and one ISA; nullptr when that ISA has no own implementation.
+VecDotFn vecDotScalar(GgmlType weightType);
+VecDotFn vecDotAvx2(GgmlType weightType);
+VecDotFn vecDotAvx512(GgmlType weightType);
+
+} // namespace fabulist::inference::quant
