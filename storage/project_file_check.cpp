@@ -85,17 +85,22 @@ void checkFileHeader(const std::string& path) {
     if (pageSize == 1) pageSize = 65536;
     if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) != 0)
         corrupt(path, "invalid page size " + std::to_string(pageSize));
-    if (fileSize % pageSize != 0)
-        corrupt(path, "the file is truncated: its size is not a whole number of pages");
 
     // Page count at offset 28 is valid when the version-valid-for number (92) equals the
     // change counter (24); then the file must hold at least that many pages.
     const uint32_t changeCounter = readBigEndian32(&header[24]);
     const uint32_t validFor = readBigEndian32(&header[92]);
     const uint32_t pageCount = readBigEndian32(&header[28]);
-    if (changeCounter == validFor && uint64_t(pageCount) * pageSize > fileSize)
+    // A write-ahead log beside the file may still hold pages a checkpoint was copying in when
+    // Fabulist was killed; SQLite replays it, so only a file without a log must be complete.
+    std::error_code error;
+    const auto walSize = std::filesystem::file_size(path + "-wal", error);
+    const bool hasLog = !error && walSize > 0;
+    if (!hasLog && changeCounter == validFor && uint64_t(pageCount) * pageSize > fileSize)
         corrupt(path, "the file is truncated: " + std::to_string(fileSize / pageSize) + " of " +
                           std::to_string(pageCount) + " pages present");
+    if (!hasLog && fileSize % pageSize != 0)
+        corrupt(path, "the file is truncated: its size is not a whole number of pages");
 
     // application_id: offset 68. Fabulist sets it when it creates the file, before anything
     // else, so a project's header always carries it.
