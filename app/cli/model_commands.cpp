@@ -11,6 +11,18 @@ namespace {
 const CliCommand kModelCommands[] = {
     {"info", "info MODEL [-c CTX] [--kv-type f16|f32]",
      "architecture, parameters, tensor types, tokenizer, memory needed", runInfoCommand},
+    {"tokenize", "tokenize -m MODEL (-p TEXT | -f FILE) [--json]",
+     "token ids of a text (BOS per the model, special tokens parsed)", runTokenizeCommand},
+    {"generate",
+     "generate -m MODEL -p PROMPT -n N --seed S --temp T --top-k K --top-p P --min-p M "
+     "--threads T --experts-used E [--json]",
+     "stream generated text (greedy at --temp 0)", runGenerateCommand},
+    {"perplexity", "perplexity -m MODEL -f TEXTFILE [-c 512 --chunks N]",
+     "llama-perplexity's chunked perplexity of a text file", runPerplexityCommand},
+    {"bench", "bench -m MODEL -p 512 -n 128 -t N [-r 5] [--json]",
+     "prompt and decode tokens/s, peak RSS (like llama-bench)", runBenchCommand},
+    {"synth", "synth --shape NAME --type TYPE --vocab-from MODEL.gguf --seed S -o OUT.gguf",
+     "write a random-weight model of a real shape (--list: shapes)", runSynthCommand},
 };
 
 } // namespace

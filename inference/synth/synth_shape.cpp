@@ -37,6 +37,7 @@ std::vector<SynthShape> makeShapes() {
         s.rmsEps = 1e-6f;
         s.qkNorm = SynthShape::QkNorm::PerHead;
         s.writeKeyLength = true;
+        s.kvFeedForwardLength = 512;
         s.summary = "qwen3moe, 8 experts (top-2), head size 128, 2 layers (like the reference)";
         shapes.push_back(s);
     }

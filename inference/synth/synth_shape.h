@@ -27,6 +27,9 @@ struct SynthShape {
     bool tiedOutput = false; // no output.weight: token_embd doubles as the output matrix
     QkNorm qkNorm = QkNorm::None;
     bool writeKeyLength = false; // write attention.key_length/value_length (decoupled heads)
+    // feed_forward_length to write when it differs from nFf (qwen3moe's dense size, while
+    // expert_feed_forward_length holds nFf); 0 = nFf.
+    int kvFeedForwardLength = 0;
     std::string summary;
 
     bool isMoe() const { return nExpert > 0; }

@@ -1,0 +1,172 @@
+// `fabulist-cli bench -m MODEL -p 512 -n 128 -t N [-r 5] [--json]`: llama-bench's two tests.
+// pp: one evaluation of N_PROMPT random tokens from an empty cache (batched prompt path).
+// tg: N_GEN single-token decode steps from an empty cache (matrix-vector path). Each runs -r
+// times after one warm-up; tokens/s are averaged over the repetitions. Peak RSS comes from
+// /proc/self/status (VmHWM), or getrusage where that is missing.
+#include "app/cli/model_args.h"
+#include "app/cli/model_commands.h"
+#include "app/cli/model_engine_args.h"
+#include "app/cli/model_json.h"
+#include "inference/engine/session.h"
+#include "inference/quant/quant_kernels.h"
+#include "inference/tokenizer/tokenizer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <sys/resource.h>
+
+namespace fabulist::cli {
+
+namespace {
+
+constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
+                               "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32] "
+                               "[--experts-used E] [--json]";
+
+uint64_t peakRssBytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+struct Stats {
+    double mean = 0.0, stddev = 0.0;
+};
+
+Stats stats(const std::vector<double>& v) {
+    Stats s;
+    if (v.empty()) return s;
+    for (double x : v) s.mean += x;
+    s.mean /= double(v.size());
+    if (v.size() > 1) {
+        double sq = 0.0;
+        for (double x : v) sq += (x - s.mean) * (x - s.mean);
+        s.stddev = std::sqrt(sq / double(v.size() - 1));
+    }
+    return s;
+}
+
+// The ISA of the kernels for the weight type holding most bytes.
+std::string kernelIsa(const inference::ModelInfo& info) {
+    std::string best;
+    int64_t bestBytes = -1;
+    for (const auto& [name, bytes] : info.tensorTypeBytes)
+        if (bytes > bestBytes) best = name, bestBytes = bytes;
+    for (uint32_t raw = 0; raw < 64; ++raw)
+        if (const auto* traits = inference::ggmlTypeTraits(raw); traits && traits->name == best) {
+            try {
+                return inference::quantKernels(traits->type).isa;
+            } catch (const std::exception&) {
+                return "unknown";
+            }
+        }
+    return "unknown";
+}
+
+double seconds(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+} // namespace
+
+int runBenchCommand(const std::vector<std::string>& argv) {
+    inference::EngineOptions options;
+    int nPrompt = 512, nGen = 128, reps = 5;
+    bool json = false;
+    try {
+        ModelArgs args(argv, engineArgSpecs({{{"-p", "--n-prompt"}},
+                                             {{"-n", "--n-gen"}},
+                                             {{"-r", "--repetitions"}},
+                                             {{"--json"}, false}}));
+        options = engineOptions(args);
+        nPrompt = static_cast<int>(args.integer("-p", 512, 0, 1 << 20));
+        nGen = static_cast<int>(args.integer("-n", 128, 0, 1 << 20));
+        reps = static_cast<int>(args.integer("-r", 5, 1, 1000));
+        json = args.has("--json");
+        if (options.contextLength == 0) options.contextLength = std::max(nPrompt + nGen, 16);
+        if (nPrompt > 0) options.batchSize = std::max(options.batchSize, nPrompt);
+    } catch (const UsageError& e) {
+        return usageFailure("bench", kUsage, e.what());
+    }
+    std::unique_ptr<inference::Engine> engine;
+    try {
+        engine = inference::Engine::load(options);
+    } catch (const std::exception& e) {
+        return runtimeFailure("bench", e.what());
+    }
+    const inference::ModelInfo& info = engine->info();
+    const inference::Tokenizer& tokenizer = engine->tokenizer();
+    auto session = engine->createSession();
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<int32_t> anyToken(0, info.nVocab - 1);
+    const int32_t firstToken = tokenizer.addsBos() && tokenizer.bos() >= 0 ? tokenizer.bos() : -1;
+
+    auto runPrompt = [&](int n) {
+        std::vector<int32_t> tokens(static_cast<size_t>(n));
+        for (int32_t& t : tokens) t = anyToken(rng);
+        if (firstToken >= 0 && n > 0) tokens[0] = firstToken;
+        session->clear();
+        const auto start = std::chrono::steady_clock::now();
+        session->evaluate(tokens);
+        return seconds(start);
+    };
+    auto runGen = [&](int n) {
+        session->clear();
+        int32_t token = firstToken >= 0 ? firstToken : anyToken(rng);
+        const auto start = std::chrono::steady_clock::now();
+        const int32_t one[1] = {token};
+        session->evaluate(one);
+        for (int i = 1; i < n; ++i) session->appendToken(anyToken(rng));
+        return seconds(start);
+    };
+
+    std::vector<double> ppRates, tgRates;
+    try {
+        if (nPrompt > 0) {
+            runPrompt(nPrompt); // warm-up: page in the weights, grow buffers
+            for (int r = 0; r < reps; ++r) ppRates.push_back(nPrompt / runPrompt(nPrompt));
+        }
+        if (nGen > 0) {
+            runGen(std::min(nGen, 4));
+            for (int r = 0; r < reps; ++r) tgRates.push_back(nGen / runGen(nGen));
+        }
+    } catch (const std::exception& e) {
+        return runtimeFailure("bench", e.what());
+    }
+    const Stats pp = stats(ppRates), tg = stats(tgRates);
+    const uint64_t rss = peakRssBytes();
+    const std::string isa = kernelIsa(info);
+    const char* kvType = options.kvCacheType == inference::GgmlType::F32 ? "f32" : "f16";
+    if (json) {
+        std::printf("{\"model\": %s, \"architecture\": %s, \"threads\": %d, \"isa\": %s, "
+                    "\"device\": %s, \"kv_type\": \"%s\", \"experts_used\": %d, "
+                    "\"n_prompt\": %d, \"n_gen\": %d, \"repetitions\": %d, "
+                    "\"prompt_tokens_per_s\": %s, \"prompt_tokens_per_s_stddev\": %s, "
+                    "\"decode_tokens_per_s\": %s, \"decode_tokens_per_s_stddev\": %s, "
+                    "\"peak_rss_bytes\": %llu, \"file_bytes\": %llu}\n",
+                    jsonString(options.modelPath).c_str(), jsonString(info.architecture).c_str(),
+                    info.threads, jsonString(isa).c_str(), jsonString(info.device).c_str(), kvType,
+                    info.nExpertUsed, nPrompt, nGen, reps, jsonNumber(pp.mean).c_str(),
+                    jsonNumber(pp.stddev).c_str(), jsonNumber(tg.mean).c_str(),
+                    jsonNumber(tg.stddev).c_str(), static_cast<unsigned long long>(rss),
+                    static_cast<unsigned long long>(info.fileBytes));
+    } else {
+        std::printf("model %s (%s), %d threads, %s kernels, KV %s\n", options.modelPath.c_str(),
+                    info.architecture.c_str(), info.threads, isa.c_str(), kvType);
+        if (nPrompt > 0)
+            std::printf("pp%-5d %10.2f +/- %.2f tokens/s\n", nPrompt, pp.mean, pp.stddev);
+        if (nGen > 0) std::printf("tg%-5d %10.2f +/- %.2f tokens/s\n", nGen, tg.mean, tg.stddev);
+        std::printf("peak RSS %.1f MiB\n", double(rss) / (1024.0 * 1024.0));
+    }
+    return 0;
+}
+
+} // namespace fabulist::cli

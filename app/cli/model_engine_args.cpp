@@ -1,0 +1,31 @@
+#include "app/cli/model_engine_args.h"
+
+namespace fabulist::cli {
+
+std::vector<ArgSpec> engineArgSpecs(std::vector<ArgSpec> more) {
+    std::vector<ArgSpec> specs = {{{"-m", "--model"}},    {{"-t", "--threads"}},
+                                  {{"-c", "--ctx-size"}}, {{"--kv-type"}},
+                                  {{"--experts-used"}},   {{"--device"}}};
+    specs.insert(specs.end(), more.begin(), more.end());
+    return specs;
+}
+
+inference::EngineOptions engineOptions(const ModelArgs& args) {
+    inference::EngineOptions o;
+    o.modelPath = args.string("-m");
+    requireModelFile(o.modelPath);
+    o.threads = static_cast<int>(args.integer("-t", 0, 0, 1024));
+    o.contextLength = static_cast<int>(args.integer("-c", 0, 0, 1 << 24));
+    o.expertsUsed = static_cast<int>(args.integer("--experts-used", 0, 0, 1024));
+    const std::string kv = args.string("--kv-type", "f16");
+    if (kv == "f16")
+        o.kvCacheType = inference::GgmlType::F16;
+    else if (kv == "f32")
+        o.kvCacheType = inference::GgmlType::F32;
+    else
+        throw UsageError("--kv-type must be f16 or f32, got '" + kv + "'");
+    o.device = args.string("--device", "cpu");
+    return o;
+}
+
+} // namespace fabulist::cli

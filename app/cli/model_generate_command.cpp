@@ -1,0 +1,115 @@
+// `fabulist-cli generate -m MODEL -p PROMPT -n N ...`: streams generated text to stdout, or
+// with --json prints {"prompt_ids": [...], "ids": [...], "text": "..."} at the end. Timings
+// go to stderr.
+#include "app/cli/model_args.h"
+#include "app/cli/model_commands.h"
+#include "app/cli/model_engine_args.h"
+#include "app/cli/model_json.h"
+#include "app/cli/model_text_input.h"
+#include "inference/engine/generator.h"
+#include "inference/engine/session.h"
+#include "inference/tokenizer/tokenizer.h"
+
+#include <cstdio>
+#include <random>
+
+namespace fabulist::cli {
+
+namespace {
+constexpr const char* kUsage =
+    "generate -m MODEL (-p PROMPT | -f FILE) [-n N] [--seed S] [--temp T] [--top-k K] "
+    "[--top-p P] [--min-p M] [--typical P] [--repeat-penalty R] [--repeat-last-n N] "
+    "[--frequency-penalty F] [--presence-penalty P] [--ignore-eos] [-t THREADS] [-c CTX] "
+    "[--kv-type f16|f32] [--experts-used E] [--json]";
+}
+
+int runGenerateCommand(const std::vector<std::string>& argv) {
+    inference::EngineOptions options;
+    inference::GenerationParams params;
+    std::string prompt;
+    bool json = false;
+    try {
+        ModelArgs args(argv, engineArgSpecs({{{"-p", "--prompt"}},
+                                             {{"-f", "--file"}},
+                                             {{"-n", "--n-predict"}},
+                                             {{"-s", "--seed"}},
+                                             {{"--temp"}},
+                                             {{"--top-k"}},
+                                             {{"--top-p"}},
+                                             {{"--min-p"}},
+                                             {{"--typical"}},
+                                             {{"--repeat-penalty"}},
+                                             {{"--repeat-last-n"}},
+                                             {{"--frequency-penalty"}},
+                                             {{"--presence-penalty"}},
+                                             {{"--ignore-eos"}, false},
+                                             {{"--json"}, false}}));
+        options = engineOptions(args);
+        prompt = textArgument(args, "-p", "-f");
+        json = args.has("--json");
+        params.maxTokens = static_cast<int>(args.integer("-n", 128, 0, 1 << 24));
+        inference::SamplerSettings& s = params.sampler;
+        s.seed = static_cast<uint32_t>(
+            args.integer("--seed", static_cast<int64_t>(std::random_device{}()), 0, 0xFFFFFFFFll));
+        s.temperature = static_cast<float>(args.number("--temp", s.temperature));
+        s.topK = static_cast<int32_t>(args.integer("--top-k", s.topK, -1, 1 << 30));
+        s.topP = static_cast<float>(args.number("--top-p", s.topP));
+        s.minP = static_cast<float>(args.number("--min-p", s.minP));
+        s.typicalP = static_cast<float>(args.number("--typical", s.typicalP));
+        s.repeatPenalty = static_cast<float>(args.number("--repeat-penalty", s.repeatPenalty));
+        s.penaltyLastN =
+            static_cast<int32_t>(args.integer("--repeat-last-n", s.penaltyLastN, 0, 1 << 24));
+        s.frequencyPenalty =
+            static_cast<float>(args.number("--frequency-penalty", s.frequencyPenalty));
+        s.presencePenalty =
+            static_cast<float>(args.number("--presence-penalty", s.presencePenalty));
+        if (s.repeatPenalty <= 0.0f) throw UsageError("--repeat-penalty must be > 0");
+        params.stopAtEndOfGeneration = !args.has("--ignore-eos");
+    } catch (const UsageError& e) {
+        return usageFailure("generate", kUsage, e.what());
+    }
+
+    std::unique_ptr<inference::Engine> engine;
+    try {
+        engine = inference::Engine::load(options);
+    } catch (const std::exception& e) {
+        return runtimeFailure("generate", e.what());
+    }
+    const std::vector<int32_t> promptIds = engine->tokenizer().encode(prompt, true, true);
+    if (promptIds.empty())
+        return usageFailure("generate", kUsage, "the prompt is empty (and the model adds no BOS)");
+    auto session = engine->createSession();
+    inference::Generator generator(*session, engine->tokenizer());
+    inference::TokenCallback stream;
+    if (!json) {
+        std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+        std::fflush(stdout);
+        stream = [](int32_t, std::string_view piece) {
+            std::fwrite(piece.data(), 1, piece.size(), stdout);
+            std::fflush(stdout);
+            return true;
+        };
+    }
+    inference::GenerationResult result;
+    try {
+        result = generator.run(promptIds, params, stream);
+    } catch (const std::exception& e) {
+        return runtimeFailure("generate", e.what());
+    }
+    if (json) {
+        std::printf("{\"prompt_ids\": %s, \"ids\": %s, \"text\": %s}\n", jsonIds(promptIds).c_str(),
+                    jsonIds(result.ids).c_str(), jsonString(result.text).c_str());
+    } else {
+        std::printf("\n");
+    }
+    const auto& t = result.timings;
+    std::fprintf(stderr,
+                 "prompt: %d tokens (%d reused) in %.1f ms (%.1f tok/s); generated: %d tokens in "
+                 "%.1f ms (%.1f tok/s, sampling %.1f ms); stop: %s\n",
+                 t.promptTokens, t.reusedTokens, t.promptMs, t.promptTokensPerSecond(),
+                 t.decodedTokens, t.decodeMs, t.decodeTokensPerSecond(), t.sampleMs,
+                 inference::stopReasonName(result.stopReason));
+    return 0;
+}
+
+} // namespace fabulist::cli

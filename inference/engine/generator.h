@@ -1,0 +1,82 @@
+#pragma once
+// Generator: one text-generation request on a Session. Evaluates the prompt (reusing whatever
+// prefix the session's KV cache already holds), then decodes token by token through a sampler
+// chain, streaming complete UTF-8 pieces to a callback. Cancelling is an atomic flag checked
+// before every token (and by the prompt evaluation between batches).
+
+#include "inference/sampling/sampler_settings.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fabulist::inference {
+
+class Session;
+class Tokenizer;
+
+struct GenerationParams {
+    int maxTokens = 128;
+    SamplerSettings sampler; // includes the seed
+    bool stopAtEndOfGeneration = true;
+};
+
+enum class StopReason {
+    MaxTokens,       // produced maxTokens tokens
+    EndOfGeneration, // the model produced EOS/EOT (not included in ids)
+    Callback,        // the token callback returned false
+    Cancelled,       // the cancel flag became true
+    ContextFull,     // the session's context is full (and its overflow policy is Throw)
+};
+
+const char* stopReasonName(StopReason reason);
+
+struct GenerationTimings {
+    int promptTokens = 0;  // tokens of the prompt
+    int reusedTokens = 0;  // of those, already in the KV cache
+    int decodedTokens = 0; // tokens sampled in the decode loop
+    double promptMs = 0.0; // evaluate(prompt), including the first logits
+    double decodeMs = 0.0; // sampling + one forward pass per generated token
+    double sampleMs = 0.0; // part of decodeMs spent in the sampler chain
+
+    double promptTokensPerSecond() const {
+        int evaluated = promptTokens - reusedTokens;
+        return promptMs > 0.0 ? evaluated * 1000.0 / promptMs : 0.0;
+    }
+    double decodeTokensPerSecond() const {
+        return decodeMs > 0.0 ? decodedTokens * 1000.0 / decodeMs : 0.0;
+    }
+};
+
+struct GenerationResult {
+    std::vector<int32_t> ids; // generated ids (not the prompt)
+    std::string text;         // their detokenized text
+    StopReason stopReason = StopReason::MaxTokens;
+    GenerationTimings timings;
+};
+
+// Receives every generated id with the text it completes (possibly empty while a multi-byte
+// character is still incomplete). A last call with id -1 delivers bytes held back at the end.
+// Return false to stop.
+using TokenCallback = std::function<bool(int32_t id, std::string_view piece)>;
+
+class Generator {
+public:
+    Generator(Session& session, const Tokenizer& tokenizer);
+
+    // Throws EngineError for invalid prompts (out-of-range ids, a prompt longer than the
+    // context); cancellation and a full context end the run with a StopReason instead.
+    GenerationResult run(std::span<const int32_t> prompt, const GenerationParams& params,
+                         const TokenCallback& onToken = {},
+                         const std::atomic<bool>* cancel = nullptr);
+
+private:
+    Session& m_session;
+    const Tokenizer& m_tokenizer;
+};
+
+} // namespace fabulist::inference
