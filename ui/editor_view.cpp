@@ -37,7 +37,11 @@ void EditorView::setColorScheme(ColorScheme scheme) {
     QPalette p = palette();
     p.setColor(QPalette::Base, c.background);
     p.setColor(QPalette::Text, c.text);
+    // The margins around the text column are the scroll area itself: paint them like the page
+    // so the whole centre of the window is one calm surface.
+    p.setColor(QPalette::Window, c.background);
     setPalette(p);
+    setAutoFillBackground(true);
 }
 
 void EditorView::resizeEvent(QResizeEvent* event) {

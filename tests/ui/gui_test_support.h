@@ -1,0 +1,41 @@
+#pragma once
+// Shared set-up for the GUI tests: every test process gets its own temporary HOME/XDG folders
+// and organization name before QApplication exists, so QSettings and QStandardPaths
+// (AppDataLocation: where the sample project goes) never touch the user's files.
+#include <QApplication>
+#include <QCoreApplication>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cstdlib>
+
+namespace fabulist::test {
+
+inline QTemporaryDir& sandbox() {
+    static QTemporaryDir dir;
+    return dir;
+}
+
+inline void isolateUserFiles() {
+    const QByteArray root = sandbox().path().toUtf8();
+    for (const char* var : {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"})
+        qputenv(var, root + '/' + var);
+    qputenv("HOME", root);
+    QCoreApplication::setOrganizationName(QStringLiteral("FabulistTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("FabulistUiTest"));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, sandbox().path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, sandbox().path());
+}
+
+} // namespace fabulist::test
+
+// Like QTEST_MAIN, with the user's files fenced off first.
+#define FABULIST_GUI_TEST_MAIN(TestObject)                                                         \
+    int main(int argc, char** argv) {                                                              \
+        fabulist::test::isolateUserFiles();                                                        \
+        QApplication app(argc, argv);                                                              \
+        app.setAttribute(Qt::AA_Use96Dpi, true);                                                   \
+        TestObject tc;                                                                             \
+        QTEST_SET_MAIN_SOURCE_PATH                                                                 \
+        return QTest::qExec(&tc, argc, argv);                                                      \
+    }

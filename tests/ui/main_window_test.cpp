@@ -1,0 +1,376 @@
+// Drives the real MainWindow on a real project file: binder, typing and autosave, reopening,
+// snapshots, trash, find/replace, word count, focus mode, bad files, first start.
+#include "gui_test_support.h"
+#include "storage/project.h"
+#include "ui/binder_model.h"
+#include "ui/binder_view.h"
+#include "ui/document_session.h"
+#include "ui/editor_view.h"
+#include "ui/find_bar.h"
+#include "ui/main_window.h"
+#include "ui/project_files.h"
+#include "ui/settings.h"
+#include "ui/snapshot_compare_view.h"
+#include "ui/snapshots_panel.h"
+#include "ui/trash_view.h"
+#include "ui/word_count_label.h"
+
+#include <QFile>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTextCursor>
+
+using namespace fabulist;
+using namespace fabulist::ui;
+using storage::NodeKind;
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void typedTextIsAutosavedAndReopens();
+    void snapshotRestoreAndCompare();
+    void trashAndRestoreScene();
+    void dragReordersAndMoves();
+    void findReplaceAndUndo();
+    void wordCountInStatusBar();
+    void focusModeHidesEverythingButText();
+    void badProjectShowsErrorAndChangesNothing();
+    void projectOpenElsewhereIsRefused();
+    void firstStartCreatesSampleThenReopensLast();
+
+private:
+    QString path(const QString& name) const { return m_dir->filePath(name); }
+    std::unique_ptr<MainWindow> newWindow();
+    static QString editorText(MainWindow& w) { return w.editor()->toPlainText(); }
+    static std::string storedText(MainWindow& w, int64_t id) {
+        return w.project()->documents().text(id);
+    }
+    static void closeErrorDialogs(MainWindow& w);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void MainWindowTest::init() {
+    m_dir = std::make_unique<QTemporaryDir>();
+}
+void MainWindowTest::cleanup() {
+    m_dir.reset();
+}
+
+std::unique_ptr<MainWindow> MainWindowTest::newWindow() {
+    auto w = std::make_unique<MainWindow>();
+    w->resize(1200, 800);
+    w->show();
+    if (!QTest::qWaitForWindowExposed(w.get())) qWarning("window not exposed");
+    return w;
+}
+
+void MainWindowTest::closeErrorDialogs(MainWindow& w) {
+    for (QMessageBox* box : w.findChildren<QMessageBox*>()) box->close();
+}
+
+void MainWindowTest::typedTextIsAutosavedAndReopens() {
+    const QString file = path(QStringLiteral("novel.fabulist"));
+    int64_t chapter = 0, scene = 0;
+    const QString typed = QStringLiteral("It was a dark and stormy night.");
+    {
+        auto w = newWindow();
+        QVERIFY(w->newProject(file));
+        w->binderView()->setCurrentIndex({});
+        chapter = w->binderView()->createNode(NodeKind::Chapter, QStringLiteral("One")).value();
+        scene = w->binderView()->createNode(NodeKind::Scene, QStringLiteral("Storm")).value();
+        // The scene went inside the selected chapter and is now open in the editor.
+        QCOMPARE(w->project()->binder().node(scene).parentId, std::optional<int64_t>(chapter));
+        QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(scene));
+        QVERIFY(!w->editor()->isReadOnly());
+
+        w->editor()->setFocus();
+        QTest::keyClicks(w->editor(), typed);
+        QCOMPARE(editorText(*w), typed);
+        QVERIFY(w->documentSession()->hasUnsavedChanges());
+        // Nobody saves explicitly: the autosave timer must write it (~1 s after typing stops).
+        QTRY_VERIFY_WITH_TIMEOUT(!w->documentSession()->hasUnsavedChanges(), 5000);
+        QCOMPARE(storedText(*w, scene), typed.toStdString());
+
+        // More typing, then close straight away: closing must save what the timer has not.
+        QTest::keyClicks(w->editor(), QStringLiteral(" The end."));
+        QVERIFY(w->close());
+    }
+    auto w = newWindow();
+    QVERIFY(w->openProject(file));
+    w->binderView()->selectNode(scene);
+    QCOMPARE(editorText(*w), typed + QStringLiteral(" The end."));
+    // Switching documents took an autosave revision of what was written.
+    QVERIFY(!w->project()->revisions().list(scene).empty());
+}
+
+void MainWindowTest::snapshotRestoreAndCompare() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("snap.fabulist"))));
+    w->binderView()->setCurrentIndex({});
+    const int64_t scene = w->binderView()->createNode(NodeKind::Scene).value();
+    QTest::keyClicks(w->editor(), QStringLiteral("First draft."));
+
+    const std::optional<int64_t> v1 = w->snapshotsPanel()->takeSnapshot(QStringLiteral("v1"));
+    QVERIFY(v1);
+    QVERIFY(w->snapshotsPanel()->revisionIds().contains(*v1));
+    QCOMPARE(w->project()->revisions().text(*v1), std::string("First draft."));
+
+    QTest::keyClicks(w->editor(), QStringLiteral(" Second thoughts."));
+    const QString edited = QStringLiteral("First draft. Second thoughts.");
+    QCOMPARE(editorText(*w), edited);
+
+    // Compare shows the snapshot beside the unsaved current text.
+    w->snapshotsPanel()->selectRevision(*v1);
+    SnapshotCompareView* view = w->snapshotsPanel()->compareSelected();
+    QVERIFY(view);
+    QCOMPARE(view->oldPane()->toPlainText(), QStringLiteral("First draft."));
+    QCOMPARE(view->newPane()->toPlainText(), edited);
+    QCOMPARE(view->removedCount(), 1);
+    QCOMPARE(view->addedCount(), 1);
+    view->close();
+
+    w->snapshotsPanel()->selectRevision(*v1);
+    QVERIFY(w->snapshotsPanel()->restoreSelected());
+    QCOMPARE(editorText(*w), QStringLiteral("First draft."));
+    QCOMPARE(storedText(*w, scene), std::string("First draft."));
+    QVERIFY(!w->documentSession()->hasUnsavedChanges());
+    // Nothing was lost: the edited text is kept as a snapshot taken before the restore...
+    bool keptEdited = false;
+    for (qint64 id : w->snapshotsPanel()->revisionIds())
+        keptEdited |= w->project()->revisions().text(id) == edited.toStdString();
+    QVERIFY(keptEdited);
+    // ...and the restore is one undo step in the editor.
+    w->editor()->undo();
+    QCOMPARE(editorText(*w), edited);
+}
+
+void MainWindowTest::trashAndRestoreScene() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("trash.fabulist"))));
+    BinderView* binder = w->binderView();
+    binder->setCurrentIndex({});
+    const int64_t chapter = binder->createNode(NodeKind::Chapter).value();
+    const int64_t a = binder->createNode(NodeKind::Scene, QStringLiteral("A")).value();
+    binder->selectNode(chapter);
+    const int64_t b = binder->createNode(NodeKind::Scene, QStringLiteral("B")).value();
+    binder->selectNode(a);
+    QTest::keyClicks(w->editor(), QStringLiteral("Scene A text"));
+    const int rowOfA = w->binderModel()->indexOf(a).row();
+    QCOMPARE(rowOfA, 0);
+    QCOMPARE(w->binderModel()->indexOf(b).row(), 1);
+
+    binder->selectNode(a);
+    QVERIFY(binder->trashCurrent());
+    QVERIFY(!w->binderModel()->indexOf(a).isValid());
+    QVERIFY(w->project()->binder().node(a).trashed);
+    QCOMPARE(w->trashView()->nodeIds(), QList<qint64>{a});
+    QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(b)); // moved on to B
+    QCOMPARE(storedText(*w, a), std::string("Scene A text"));               // saved on the way out
+
+    QVERIFY(w->trashView()->restoreNode(a));
+    QCOMPARE(w->trashView()->count(), 0);
+    const QModelIndex back = w->binderModel()->indexOf(a);
+    QVERIFY(back.isValid());
+    QCOMPARE(back.row(), rowOfA);
+    QCOMPARE(w->binderModel()->nodeId(back.parent()), std::optional<int64_t>(chapter));
+    QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(a));
+    QCOMPARE(editorText(*w), QStringLiteral("Scene A text"));
+}
+
+void MainWindowTest::dragReordersAndMoves() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("drag.fabulist"))));
+    BinderView* binder = w->binderView();
+    BinderModel* model = w->binderModel();
+    binder->setCurrentIndex({});
+    const int64_t c1 = binder->createNode(NodeKind::Chapter, QStringLiteral("C1")).value();
+    const int64_t s1 = binder->createNode(NodeKind::Scene, QStringLiteral("S1")).value();
+    binder->selectNode(s1);
+    const int64_t s2 = binder->createNode(NodeKind::Scene, QStringLiteral("S2")).value();
+    const int64_t s3 = binder->createNode(NodeKind::Scene, QStringLiteral("S3")).value();
+    binder->setCurrentIndex({});
+    const int64_t c2 = binder->createNode(NodeKind::Chapter, QStringLiteral("C2")).value();
+
+    auto titlesUnder = [&](int64_t parent) {
+        QStringList t;
+        for (const auto& n : w->project()->binder().children(parent))
+            t << QString::fromStdString(n.title);
+        return t;
+    };
+    QCOMPARE(titlesUnder(c1), (QStringList{"S1", "S2", "S3"}));
+
+    // Drop S3 before S1, as a drag in the view delivers it.
+    auto drop = [&](int64_t id, const QModelIndex& parent, int row) {
+        std::unique_ptr<QMimeData> data(model->mimeData({model->indexOf(id)}));
+        QVERIFY(model->canDropMimeData(data.get(), Qt::MoveAction, row, 0, parent));
+        model->dropMimeData(data.get(), Qt::MoveAction, row, 0, parent);
+    };
+    drop(s3, model->indexOf(c1), 0);
+    QCOMPARE(titlesUnder(c1), (QStringList{"S3", "S1", "S2"}));
+    // Downwards within the same parent: S3 dropped before S2 (row 2) ends up between S1 and S2.
+    drop(s3, model->indexOf(c1), 2);
+    QCOMPARE(titlesUnder(c1), (QStringList{"S1", "S3", "S2"}));
+    // With a trashed sibling in between, rows still mean what the view shows.
+    binder->selectNode(s1);
+    QVERIFY(binder->trashCurrent());
+    drop(s2, model->indexOf(c1), 0); // visible: S3, S2 -> S2, S3
+    QCOMPARE(titlesUnder(c1), (QStringList{"S2", "S3"}));
+    QVERIFY(w->trashView()->restoreNode(s1));
+    QCOMPARE(titlesUnder(c1).size(), 3);
+    QVERIFY(titlesUnder(c1).indexOf("S2") < titlesUnder(c1).indexOf("S3"));
+
+    // Onto another chapter (row -1: "on the item"): becomes its last child.
+    drop(s2, model->indexOf(c2), -1);
+    QCOMPARE(titlesUnder(c2), (QStringList{"S2"}));
+    QVERIFY(!titlesUnder(c1).contains("S2"));
+
+    // A chapter cannot be dropped into its own scene.
+    std::unique_ptr<QMimeData> data(model->mimeData({model->indexOf(c2)}));
+    QVERIFY(!model->canDropMimeData(data.get(), Qt::MoveAction, -1, 0, model->indexOf(s2)));
+
+    // Rename in place goes to storage.
+    QVERIFY(model->setData(model->indexOf(c2), QStringLiteral("Chapter Two")));
+    QCOMPARE(w->project()->binder().node(c2).title, std::string("Chapter Two"));
+}
+
+void MainWindowTest::findReplaceAndUndo() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("find.fabulist"))));
+    w->binderView()->setCurrentIndex({});
+    const int64_t scene = w->binderView()->createNode(NodeKind::Scene).value();
+    QTest::keyClicks(w->editor(), QStringLiteral("Tom saw Tom. tom ran."));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->documentSession()->hasUnsavedChanges(), 5000);
+
+    QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::Key_H)); // Edit > Replace
+    QVERIFY(w->findBar()->isVisible());
+    w->findBar()->setFindText(QStringLiteral("Tom"));
+    w->findBar()->setReplaceText(QStringLiteral("Ann"));
+    w->findBar()->setCaseSensitive(true);
+    QCOMPARE(w->findBar()->replaceAll(), 2);
+    QCOMPARE(editorText(*w), QStringLiteral("Ann saw Ann. tom ran."));
+    QTRY_COMPARE_WITH_TIMEOUT(storedText(*w, scene), std::string("Ann saw Ann. tom ran."), 5000);
+
+    QTest::keySequence(w->editor(), QKeySequence::Undo);
+    QCOMPARE(editorText(*w), QStringLiteral("Tom saw Tom. tom ran."));
+    QTest::keySequence(w->editor(), QKeySequence::Redo);
+    QCOMPARE(editorText(*w), QStringLiteral("Ann saw Ann. tom ran."));
+
+    // Escape closes the bar and returns to the text.
+    QTest::keyClick(w->findBar(), Qt::Key_Escape);
+    QVERIFY(!w->findBar()->isVisible());
+}
+
+void MainWindowTest::wordCountInStatusBar() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("count.fabulist"))));
+    w->binderView()->setCurrentIndex({});
+    w->binderView()->createNode(NodeKind::Scene);
+    QTest::keyClicks(w->editor(), QStringLiteral("One two three four five six"));
+    QCOMPARE(w->wordCountLabel()->documentWords(), 6);
+    QVERIFY(w->wordCountLabel()->text().contains(QStringLiteral("6 words")));
+    // Select the last two words with the keyboard.
+    for (int i = 0; i < 2; ++i)
+        QTest::keyClick(w->editor(), Qt::Key_Left, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(w->editor()->textCursor().selectedText(), QStringLiteral("five six"));
+    QCOMPARE(w->wordCountLabel()->selectionWords(), 2);
+    QVERIFY(w->wordCountLabel()->text().contains(QStringLiteral("2 of 6")));
+    QVERIFY(w->wordCountLabel()->isVisible());
+}
+
+void MainWindowTest::focusModeHidesEverythingButText() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("focus.fabulist"))));
+    QTest::keyClick(w.get(), Qt::Key_F11);
+    QVERIFY(w->isFocusMode());
+    QVERIFY(w->isFullScreen());
+    QVERIFY(!w->menuBar()->isVisible());
+    QVERIFY(!w->statusBar()->isVisible());
+    QVERIFY(!w->leftTabs()->isVisible());
+    QVERIFY(!w->snapshotsPanel()->isVisible());
+    QVERIFY(w->editor()->isVisible());
+    QTest::keyClick(w.get(), Qt::Key_F11);
+    QVERIFY(!w->isFocusMode());
+    QVERIFY(w->menuBar()->isVisible());
+    QVERIFY(w->leftTabs()->isVisible());
+    QVERIFY(w->statusBar()->isVisible());
+}
+
+void MainWindowTest::badProjectShowsErrorAndChangesNothing() {
+    auto w = newWindow();
+    const QString good = path(QStringLiteral("good.fabulist"));
+    QVERIFY(w->newProject(good));
+    const QString bad = path(QStringLiteral("bad.fabulist"));
+    QByteArray garbage("SQLite format 3");
+    garbage.append(char(0));
+    garbage.append(QByteArray(4096, '\x5a'));
+    {
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(garbage);
+    }
+    QVERIFY(!w->openProject(bad));
+    QVERIFY(w->lastError().contains(QStringLiteral("bad.fabulist")));
+    QVERIFY(!w->findChildren<QMessageBox*>().isEmpty());            // shown to the writer
+    QCOMPARE(w->projectPath(), QFileInfo(good).absoluteFilePath()); // still on the good one
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), garbage); // byte-identical
+    closeErrorDialogs(*w);
+}
+
+void MainWindowTest::projectOpenElsewhereIsRefused() {
+    const QString file = path(QStringLiteral("shared.fabulist"));
+    auto first = newWindow();
+    QVERIFY(first->newProject(file));
+    auto second = newWindow();
+    QVERIFY(!second->openProject(file));
+    QVERIFY(second->lastError().contains(QStringLiteral("shared.fabulist")));
+    QVERIFY(!second->project());
+    closeErrorDialogs(*second);
+    // Once the first window lets go, the second can open it.
+    first->closeProject();
+    QVERIFY(second->openProject(file));
+}
+
+void MainWindowTest::firstStartCreatesSampleThenReopensLast() {
+    const QString sample = sampleProjectPath();
+    QVERIFY(sample.startsWith(test::sandbox().path())); // never the user's real data folder
+    QFile::remove(sample);
+    {
+        Settings settings;
+        settings.setLastProject(QString());
+    }
+    QString error;
+    const QString first = startupProjectPath(QString(), Settings(), &error);
+    QVERIFY2(!first.isEmpty(), qPrintable(error));
+    QCOMPARE(first, sample);
+    QVERIFY(QFile::exists(sample));
+    {
+        auto w = newWindow();
+        QVERIFY(w->openProject(first));
+        QVERIFY(w->binderModel()->rowCount() > 0); // the sample has a binder
+        QVERIFY(w->close());
+    }
+    // Later starts: the last project, not the sample.
+    const QString other = path(QStringLiteral("mine.fabulist"));
+    {
+        auto w = newWindow();
+        QVERIFY(w->newProject(other));
+        QVERIFY(w->close());
+    }
+    QCOMPARE(startupProjectPath(QString(), Settings(), &error),
+             QFileInfo(other).absoluteFilePath());
+    QVERIFY(Settings().recentProjects().contains(QFileInfo(other).absoluteFilePath()));
+    QVERIFY(Settings().recentProjects().contains(sample));
+    // The command line wins.
+    QCOMPARE(startupProjectPath(sample, Settings(), &error), sample);
+}
+
+FABULIST_GUI_TEST_MAIN(MainWindowTest)
+#include "main_window_test.moc"

@@ -1,0 +1,107 @@
+// Renders the main window with the sample project to <build>/artifacts/main-window.png (light)
+// and main-window-dark.png, kept as artifacts for people to look at, and checks that the images
+// hold a real picture (not empty, not one colour, the editor showing the sample's prose).
+#include "gui_test_support.h"
+#include "storage/binder_repository.h"
+#include "storage/project.h"
+#include "storage/sample_project.h"
+#include "ui/binder_model.h"
+#include "ui/binder_view.h"
+#include "ui/editor_view.h"
+#include "ui/main_window.h"
+
+#include <QDir>
+#include <QImage>
+#include <QPalette>
+#include <QSet>
+#include <QStyle>
+#include <QStyleFactory>
+
+using namespace fabulist;
+using namespace fabulist::ui;
+
+class ScreenshotTest : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void renderLight();
+    void renderDark();
+
+private:
+    void render(const QString& fileName);
+    QString m_artifacts;
+    QString m_sample;
+};
+
+void ScreenshotTest::initTestCase() {
+    const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
+    m_artifacts = QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
+                      .filePath(QStringLiteral("artifacts"));
+    QVERIFY(QDir().mkpath(m_artifacts));
+    m_sample = test::sandbox().filePath(QStringLiteral("sample.fabulist"));
+    QFile::remove(m_sample);
+    storage::createSampleProject(m_sample.toStdString());
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+}
+
+// Picks the first scene of the binder, as a writer would when starting to read.
+static std::optional<int64_t> firstScene(storage::Project& project) {
+    for (const storage::BinderNode& n : project.binder().tree())
+        if (n.kind == storage::NodeKind::Scene) return n.id;
+    return std::nullopt;
+}
+
+void ScreenshotTest::render(const QString& fileName) {
+    MainWindow w;
+    w.resize(1360, 860);
+    QVERIFY(w.openProject(m_sample));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const std::optional<int64_t> scene = firstScene(*w.project());
+    QVERIFY(scene);
+    w.binderView()->selectNode(*scene);
+    w.binderView()->expandAll();
+    QVERIFY(!w.editor()->toPlainText().isEmpty());
+    QTest::qWait(50); // let layouts settle
+    const QImage image = w.grab().toImage();
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), w.size() * image.devicePixelRatio());
+
+    // Not one colour: count distinct colours on a grid of samples.
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
+
+    const QString file = QDir(m_artifacts).filePath(fileName);
+    QVERIFY(image.save(file));
+    QVERIFY(QFileInfo(file).size() > 10000);
+    qInfo("wrote %s", qPrintable(file));
+    w.close();
+}
+
+void ScreenshotTest::renderLight() {
+    render(QStringLiteral("main-window.png"));
+}
+
+void ScreenshotTest::renderDark() {
+    // A dark system palette: the theme follows it (Qt 6.4 reads the palette's lightness).
+    const QPalette saved = QApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
+    dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+    dark.setColor(QPalette::Base, QColor(0x1f, 0x21, 0x24));
+    dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2d, 0x30));
+    dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+    dark.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3b));
+    dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+    dark.setColor(QPalette::Highlight, QColor(0x3d, 0x6f, 0xb6));
+    dark.setColor(QPalette::HighlightedText, Qt::white);
+    dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+    QApplication::setPalette(dark);
+    render(QStringLiteral("main-window-dark.png"));
+    QApplication::setPalette(saved);
+}
+
+FABULIST_GUI_TEST_MAIN(ScreenshotTest)
+#include "screenshot_test.moc"
