@@ -1,0 +1,222 @@
+// Opening bad files: missing, empty, not SQLite, SQLite of another application, corrupt
+// header, damaged pages, truncated, read-only, newer schema, already open (same process and a
+// real second process). Each gives its StorageError kind with a message naming the file, and
+// the file is byte-identical afterwards.
+#include "storage/project.h"
+#include "storage/sample_project.h"
+#include "tests/storage/storage_test_util.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <filesystem>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+using namespace fabulist::storage;
+using namespace fabulist::storage::test;
+using Kind = StorageError::Kind;
+
+namespace {
+
+// Runs a raw SQL script on a file with the SQLite C API, bypassing Fabulist.
+void rawSql(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) qWarning("%s", error);
+    sqlite3_free(error);
+    QCOMPARE(rc, SQLITE_OK);
+    QCOMPARE(sqlite3_close(db), SQLITE_OK);
+}
+
+// A closed project with some content over many pages (its WAL checkpointed away).
+std::string makeProject(const QTemporaryDir& dir, const char* name) {
+    const std::string path = pathIn(dir, name);
+    auto project = createSampleProject(path);
+    const int64_t scene = project->binder().create(NodeKind::Scene, "Long");
+    std::string text;
+    for (int i = 0; i < 4000; ++i) text += "word" + std::to_string(i) + " ";
+    project->documents().setText(scene, text);
+    project->revisions().snapshot(scene, "one");
+    return path;
+}
+
+} // namespace
+
+class StorageOpenErrorsTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    // Opening `path` (in both modes) fails with `kind`, names the file, and changes no byte.
+    void expectOpenFails(const std::string& path, Kind kind) {
+        const std::string before = readBytes(path);
+        for (OpenMode mode : {OpenMode::ReadWrite, OpenMode::ReadOnly}) {
+            OpenOptions options;
+            options.mode = mode;
+            try {
+                Project::open(path, options);
+                QFAIL(qPrintable(QString("opening %1 did not fail").arg(path.c_str())));
+            } catch (const StorageError& error) {
+                QCOMPARE(std::string(toString(error.kind())), std::string(toString(kind)));
+                QCOMPARE(error.path(), path);
+                const std::string message = error.what();
+                QVERIFY2(message.find(path) != std::string::npos, message.c_str());
+                QVERIFY2(message.size() > path.size() + 30, message.c_str()); // says what to do
+            }
+            QVERIFY2(readBytes(path) == before, "a failed open modified the file");
+        }
+    }
+
+private slots:
+    void missingFile() {
+        const std::string path = pathIn(m_dir, "missing.fabulist");
+        EXPECT_STORAGE_ERROR(Project::open(path), Kind::NotFound);
+        QVERIFY(!std::filesystem::exists(path)); // not created by the attempt
+    }
+
+    void emptyFile() {
+        const std::string path = pathIn(m_dir, "empty.fabulist");
+        writeBytes(path, "");
+        expectOpenFails(path, Kind::NotAProject);
+    }
+
+    void textFile() {
+        const std::string path = pathIn(m_dir, "notes.fabulist");
+        writeBytes(path, std::string(5000, 'x') + "\nThis is a plain text file, not SQLite.\n");
+        expectOpenFails(path, Kind::NotAProject);
+    }
+
+    void directory() {
+        const std::string path = pathIn(m_dir, "folder.fabulist");
+        std::filesystem::create_directory(path);
+        EXPECT_STORAGE_ERROR(Project::open(path), Kind::NotAProject);
+    }
+
+    void otherApplicationsDatabase() {
+        const std::string path = pathIn(m_dir, "other.db");
+        rawSql(path,
+               "PRAGMA application_id = 305419896; CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+        expectOpenFails(path, Kind::NotAProject);
+    }
+
+    void plainSqliteDatabase() {
+        const std::string path = pathIn(m_dir, "plain.db");
+        rawSql(path, "CREATE TABLE binder_node(x); INSERT INTO binder_node VALUES(1)");
+        expectOpenFails(path, Kind::NotAProject);
+    }
+
+    void ourIdButNoSchema() {
+        const std::string path = pathIn(m_dir, "noschema.fabulist");
+        rawSql(path, "PRAGMA application_id = 1180846195; CREATE TABLE t(x)");
+        expectOpenFails(path, Kind::NotAProject);
+    }
+
+    void newerSchema() {
+        const std::string path = makeProject(m_dir, "newer.fabulist");
+        rawSql(path, "PRAGMA user_version = 99");
+        expectOpenFails(path, Kind::NewerSchema);
+    }
+
+    void corruptHeader() {
+        const std::string path = makeProject(m_dir, "badheader.fabulist");
+        std::string bytes = readBytes(path);
+        bytes[16] = 0x03; // page size 0x0300 = 768: not a power of two
+        bytes[17] = 0x00;
+        writeBytes(path, bytes);
+        expectOpenFails(path, Kind::Corrupt);
+    }
+
+    void damagedPages() {
+        const std::string path = makeProject(m_dir, "damaged.fabulist");
+        std::string bytes = readBytes(path);
+        const size_t pageSize =
+            (static_cast<unsigned char>(bytes[16]) << 8) | static_cast<unsigned char>(bytes[17]);
+        QVERIFY(bytes.size() >= 8 * pageSize);
+        // Scribble over pages 2..5 (b-tree pages of the schema's first tables).
+        for (size_t i = pageSize; i < 5 * pageSize; ++i) bytes[i] = static_cast<char>(i * 131);
+        writeBytes(path, bytes);
+        expectOpenFails(path, Kind::Corrupt);
+    }
+
+    void truncatedFile() {
+        const std::string path = makeProject(m_dir, "truncated.fabulist");
+        const std::string bytes = readBytes(path);
+        QVERIFY(bytes.size() > 16 * 4096);
+        writeBytes(path, bytes.substr(0, bytes.size() / 2)); // whole pages, half of them
+        expectOpenFails(path, Kind::Corrupt);
+        writeBytes(path, bytes.substr(0, bytes.size() / 2 + 100)); // cut inside a page
+        expectOpenFails(path, Kind::Corrupt);
+        writeBytes(path, bytes.substr(0, 60)); // inside the header
+        expectOpenFails(path, Kind::Corrupt);
+    }
+
+    void readOnlyFile() {
+        const std::string path = makeProject(m_dir, "readonly.fabulist");
+        QCOMPARE(::chmod(path.c_str(), 0444), 0);
+        const std::string before = readBytes(path);
+        EXPECT_STORAGE_ERROR(Project::open(path), Kind::ReadOnly);
+        QCOMPARE(readBytes(path), before);
+
+        // Viewing works in ReadOnly mode; any change is refused with ReadOnly.
+        OpenOptions options;
+        options.mode = OpenMode::ReadOnly;
+        {
+            auto project = Project::open(path, options);
+            QVERIFY(project->isReadOnly());
+            QCOMPARE(project->title(), std::string("The Salt Clock"));
+            QVERIFY(project->binder().tree().size() > 10);
+            QVERIFY(!project->search().search("clock").empty());
+            const int64_t first = project->binder().tree().front().id;
+            EXPECT_STORAGE_ERROR(project->binder().rename(first, "x"), Kind::ReadOnly);
+            EXPECT_STORAGE_ERROR(project->documents().setText(first, "x"), Kind::ReadOnly);
+            EXPECT_STORAGE_ERROR(project->binder().create(NodeKind::Scene, "x"), Kind::ReadOnly);
+        }
+        QCOMPARE(readBytes(path), before);
+        QCOMPARE(::chmod(path.c_str(), 0644), 0);
+        QCOMPARE(Project::open(path)->integrityCheck(), std::string("ok"));
+    }
+
+    void alreadyOpenInThisProcess() {
+        const std::string path = makeProject(m_dir, "twice.fabulist");
+        auto first = Project::open(path);
+        try {
+            Project::open(path);
+            QFAIL("second open succeeded");
+        } catch (const StorageError& error) {
+            QCOMPARE(error.kind(), Kind::AlreadyOpen);
+            QVERIFY(std::string(error.what()).find(path) != std::string::npos);
+        }
+        // The first one is unharmed and still works; viewing alongside is allowed.
+        first->binder().create(NodeKind::Scene, "still editable");
+        OpenOptions viewOnly;
+        viewOnly.mode = OpenMode::ReadOnly;
+        QVERIFY(Project::open(path, viewOnly)->binder().tree().size() > 10);
+        first.reset();
+        QCOMPARE(Project::open(path)->binder().children(std::nullopt).back().title,
+                 std::string("still editable"));
+    }
+
+    void alreadyOpenInAnotherProcess() {
+        const std::string path = makeProject(m_dir, "shared.fabulist");
+        QProcess writer;
+        writer.start(QStringLiteral(FABULIST_KILL_WRITER), {QString::fromStdString(path), "1"});
+        QVERIFY(writer.waitForStarted(5000));
+        QByteArray output;
+        while (!output.contains("ready\n") && writer.state() == QProcess::Running) {
+            writer.waitForReadyRead(100);
+            output += writer.peek(1 << 20);
+        }
+        QVERIFY2(output.contains("ready\n"), writer.readAllStandardError().constData());
+        EXPECT_STORAGE_ERROR(Project::open(path), Kind::AlreadyOpen);
+        writer.kill();
+        QVERIFY(writer.waitForFinished(5000));
+        auto project = Project::open(path); // the lock went with the process
+        QCOMPARE(project->integrityCheck(), std::string("ok"));
+    }
+};
+
+QTEST_GUILESS_MAIN(StorageOpenErrorsTest)
+#include "storage_open_errors_test.moc"
