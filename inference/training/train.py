@@ -27,13 +27,13 @@ PRESETS = {
                              n_experts=4, n_experts_used=2, expert_ffn=32, context_length=64,
                              dropout=0.0),
                   steps=6, batch=4, lr=3e-3, warmup=2, eval_every=3, eval_windows=4,
-                  weight_decay=0.1, aux_coef=0.01),
+                  weight_decay=0.1, aux_coef=0.01, decay_frac=0.25),
     # The shipped model.
     "full": dict(model=dict(vocab_size=4096, dim=256, n_layers=4, n_heads=4, n_kv_heads=2,
                             n_experts=4, n_experts_used=2, expert_ffn=512, context_length=1024,
                             dropout=0.1),
                  steps=1100, batch=8, lr=2e-3, warmup=80, eval_every=100, eval_windows=0,
-                 weight_decay=0.1, aux_coef=0.01),
+                 weight_decay=0.1, aux_coef=0.01, decay_frac=0.25),
 }
 
 
@@ -94,10 +94,19 @@ def evaluate(model, data, ctx, max_windows=0, bf16=False, batch=4):
 
 
 def lr_at(step, cfg):
+    """Warmup, then constant, then a linear decay to 10% over the last `decay_frac` of steps.
+
+    Up to the decay phase the trajectory does not depend on the total step count, so a run can
+    be resumed with a different --steps (chosen from the measured speed) and still be exactly
+    what a fresh run with that --steps would produce.
+    """
     if step < cfg["warmup"]:
         return cfg["lr"] * (step + 1) / cfg["warmup"]
-    p = (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"])
-    return cfg["lr"] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+    decay_start = int(cfg["steps"] * (1 - cfg["decay_frac"]))
+    if step < decay_start:
+        return cfg["lr"]
+    p = (step - decay_start) / max(1, cfg["steps"] - decay_start)
+    return cfg["lr"] * (1.0 - 0.9 * min(1.0, p))
 
 
 def make_optimizer(model, cfg):
@@ -168,9 +177,18 @@ def main(argv=None):
     ctx, batch = mcfg.context_length, cfg["batch"]
     print(f"params total {total} active {active}; train {len(train)} tok, valid {len(valid)} "
           f"tok; {cfg['steps']} steps x {batch} x {ctx}", flush=True)
+    prior_wall = 0.0
+    if step and os.path.exists(log_path):
+        # Wall time keeps counting across resumes (the log's last record has it).
+        lines = [line for line in open(log_path) if line.strip()]
+        kept = [line for line in lines if json.loads(line)["step"] <= step]
+        if kept:
+            prior_wall = json.loads(kept[-1])["elapsed"]
+        with open(log_path, "w") as f:  # drop records past the checkpoint we resume from
+            f.writelines(kept)
     log = open(log_path, "a")
     model.train()
-    t0 = time.time()
+    t0 = time.time() - prior_wall
     tokens_since, t_since = 0, time.time()
     run_steps = 0
     while step < cfg["steps"]:

