@@ -38,8 +38,17 @@ class CorpusError(RuntimeError):
 
 
 def _rdata_convert(serialised):
+    """Converts one R serialisation ("X\n" + XDR stream) with python3-rdata.
+
+    Newer rdata (Debian 13) reads such a stream directly as .rds; rdata 0.5 (Debian 12) only
+    knows .rda files, which are the same stream behind an "RDX3\n" header.
+    """
     import rdata  # python3-rdata
-    return rdata.conversion.convert(rdata.parser.parse_data(b"RDX3\n" + serialised))
+    try:
+        parsed = rdata.parser.parse_data(serialised)
+    except Exception:  # noqa: BLE001 - old rdata: "Unknown file type"
+        parsed = rdata.parser.parse_data(b"RDX3\n" + serialised)
+    return rdata.conversion.convert(parsed)
 
 
 def read_austen(data_dir=AUSTEN_DIR):
@@ -58,7 +67,10 @@ def read_austen(data_dir=AUSTEN_DIR):
         raw = zlib.decompress(blob[off + 4:off + length])
         if len(raw) != struct.unpack(">I", blob[off:off + 4])[0]:
             raise CorpusError(f"{rdb}: entry {name} has a bad length")
-        books[name] = [str(x) for x in _rdata_convert(raw)]
+        lines = _rdata_convert(raw)
+        if isinstance(lines, dict) and len(lines) == 1:
+            lines = next(iter(lines.values()))
+        books[name] = [str(x) for x in list(lines)]
     missing = [b for b in AUSTEN_BOOKS if b not in books]
     if missing:
         raise CorpusError(f"{rdb}: missing novels {missing}")

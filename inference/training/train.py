@@ -125,8 +125,17 @@ def save(path, model, opt, step, best, cfg):
     os.replace(tmp, path)  # atomic: a kill mid-write never leaves a broken checkpoint
 
 
+def torch_load(path):
+    # torch >= 2.6 defaults to weights_only=True; our checkpoints hold plain dicts, but be
+    # explicit. torch 1.13 also accepts the argument.
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:
+        return torch.load(path, map_location="cpu")
+
+
 def load_model(path):
-    ck = torch.load(path, map_location="cpu")
+    ck = torch_load(path)
     model = MoeLlama(ModelConfig.from_dict(ck["model_cfg"]))
     model.load_state_dict(ck["model"])
     model.eval()
@@ -165,7 +174,7 @@ def main(argv=None):
     best_path = os.path.join(args.work, "best.pt")
     log_path = os.path.join(args.work, "train_log.jsonl")
     if os.path.exists(last_path) and not args.fresh:
-        ck = torch.load(last_path, map_location="cpu")
+        ck = torch_load(last_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, best = ck["step"], ck["best_val"]
