@@ -8,12 +8,13 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <cmath>
 
 using namespace fabulist::tests;
 
 namespace {
 
-[[maybe_unused]] QJsonObject loadReference(const QString& base) {
+QJsonObject loadReference(const QString& base) {
     QFile f(referenceDir() + "/" + base + ".json");
     if (!f.open(QIODevice::ReadOnly)) return {};
     return QJsonDocument::fromJson(f.readAll()).object();
@@ -25,6 +26,33 @@ QString describe(const CliResult& r) {
         .arg(r.crashed ? " (crashed or timed out)" : "")
         .arg(QString::fromUtf8(r.out.left(2000)))
         .arg(QString::fromUtf8(r.err.left(2000)));
+}
+
+QList<int> intList(const QJsonArray& a) {
+    QList<int> out;
+    for (const QJsonValue& v : a) out.append(v.toInt());
+    return out;
+}
+
+QString idsText(const QList<int>& ids) {
+    QStringList parts;
+    for (int id : ids) parts << QString::number(id);
+    return "[" + parts.join(", ") + "]";
+}
+
+// Every reference model (base names of tiny-*.json).
+const QStringList kAllModels = {"tiny-dense-f32",       "tiny-moe-f32",      "tiny-moe-f16",
+                                "tiny-moe-q8_0",        "tiny-moe-q4_0",     "tiny-moe-q4_k_m",
+                                "tiny-moe-q6_k",        "tiny-qwen3moe-f32", "tiny-qwen3moe-q8_0",
+                                "tiny-qwen3moe-q4_k_m", "tiny-llama3-f16"};
+const QStringList kF32Models = {"tiny-dense-f32", "tiny-moe-f32", "tiny-qwen3moe-f32"};
+
+QString writeTemp(QTemporaryDir& dir, const QString& name, const QByteArray& bytes) {
+    const QString path = dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(bytes);
+    return path;
 }
 
 } // namespace
@@ -68,6 +96,204 @@ private slots:
                                      .arg(active / 1e6, 0, 'f', 2);
         QVERIFY2(QString::fromUtf8(r.out).contains(expected),
                  qPrintable(expected + "\n" + describe(r)));
+    }
+
+    void tokenizeMatchesReference_data() {
+        QTest::addColumn<QString>("model");
+        for (const QString& m : kAllModels) QTest::newRow(qPrintable(m)) << m;
+    }
+
+    // Every reference tokenization (20 texts, parse_special as recorded) through
+    // `tokenize -f FILE --json`; the text goes through a file so its bytes arrive exactly.
+    void tokenizeMatchesReference() {
+        QFETCH(QString, model);
+        const QJsonObject ref = loadReference(model);
+        QVERIFY2(!ref.isEmpty(), qPrintable("cannot read " + model + ".json"));
+        QTemporaryDir dir;
+        int checked = 0;
+        for (const QJsonValue& v : ref["tokenization"].toArray()) {
+            const QJsonObject entry = v.toObject();
+            const QString path = writeTemp(dir, "text.txt", entry["text"].toString().toUtf8());
+            QStringList args{"tokenize", "-m", referenceModel(model), "-f", path, "--json"};
+            if (!entry["parse_special"].toBool()) args << "--no-parse-special";
+            const CliResult r = runCli(args);
+            QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+            const QList<int> got = intList(QJsonDocument::fromJson(r.out).array());
+            const QList<int> want = intList(entry["ids"].toArray());
+            QVERIFY2(got == want,
+                     qPrintable(model + " / " + entry["name"].toString() +
+                                "\n got:  " + idsText(got) + "\n want: " + idsText(want)));
+            ++checked;
+        }
+        QCOMPARE(checked, 20);
+    }
+
+    void greedyMatchesReference_data() {
+        QTest::addColumn<QString>("model");
+        for (const QString& m : kF32Models) QTest::newRow(qPrintable(m)) << m;
+    }
+
+    // `generate --temp 0 --kv-type f32 --json` reproduces llama.cpp's 32 greedy ids (F32 cache).
+    void greedyMatchesReference() {
+        QFETCH(QString, model);
+        const QJsonObject ref = loadReference(model);
+        QVERIFY(!ref.isEmpty());
+        for (const QJsonValue& v : ref["greedy"].toArray()) {
+            const QJsonObject g = v.toObject();
+            const CliResult r = runCli({"generate", "-m", referenceModel(model), "-p",
+                                        g["prompt"].toString(), "-n", "32", "--temp", "0",
+                                        "--kv-type", "f32", "-t", "2", "--seed", "42", "--json"});
+            QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+            const QJsonObject out = QJsonDocument::fromJson(r.out).object();
+            QCOMPARE(intList(out["prompt_ids"].toArray()), intList(g["prompt_ids"].toArray()));
+            const QList<int> got = intList(out["ids"].toArray());
+            const QList<int> want = intList(g["ids"].toArray());
+            QVERIFY2(got == want, qPrintable(model + " / " + g["name"].toString() + "\n got:  " +
+                                             idsText(got) + "\n want: " + idsText(want)));
+        }
+    }
+
+    void perplexityMatchesReference_data() {
+        QTest::addColumn<QString>("model");
+        for (const QString& m : kAllModels) QTest::newRow(qPrintable(m)) << m;
+    }
+
+    // llama-perplexity -c 64 with an F32 cache; the README's tolerance is about 1% (quantized
+    // models move that much with the KV type alone).
+    void perplexityMatchesReference() {
+        QFETCH(QString, model);
+        const QJsonObject ref = loadReference(model);
+        const QJsonObject ppl = ref["perplexity"].toObject();
+        const QJsonObject kv = ppl["kv_f32"].toObject();
+        const int chunks = kv["running_ppl_per_chunk"].toArray().size();
+        QVERIFY(chunks >= 1);
+        QTemporaryDir dir;
+        // The reference file is the text plus one newline, which perplexity strips again.
+        const QString path = writeTemp(dir, "ppl.txt", (ppl["text"].toString() + "\n").toUtf8());
+        const CliResult r =
+            runCli({"perplexity", "-m", referenceModel(model), "-f", path, "-c", "64", "--chunks",
+                    QString::number(chunks), "--kv-type", "f32", "-t", "2", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        const QJsonObject out = QJsonDocument::fromJson(r.out).object();
+        const double got = out["ppl"].toDouble(), want = kv["ppl"].toDouble();
+        QCOMPARE(out["chunks"].toInt(), chunks);
+        QVERIFY2(std::abs(got / want - 1.0) < 0.01,
+                 qPrintable(QString("%1: PPL %2, llama.cpp %3").arg(model).arg(got).arg(want)));
+        const double gotErr = out["ppl_stderr"].toDouble(), wantErr = kv["ppl_stderr"].toDouble();
+        QVERIFY2(
+            std::abs(gotErr / wantErr - 1.0) < 0.02,
+            qPrintable(QString("%1: +/- %2, llama.cpp %3").arg(model).arg(gotErr).arg(wantErr)));
+    }
+
+    // Streaming (plain stdout) and --json give the same text for the same seed, and sampling
+    // with a seed is reproducible.
+    void generateStreamsAndIsSeeded() {
+        const QStringList common{"generate",
+                                 "-m",
+                                 referenceModel("tiny-moe-f32"),
+                                 "-p",
+                                 "Once upon a time",
+                                 "-n",
+                                 "24",
+                                 "--temp",
+                                 "0.9",
+                                 "--top-k",
+                                 "40",
+                                 "--top-p",
+                                 "0.95",
+                                 "--min-p",
+                                 "0.05",
+                                 "--seed",
+                                 "7",
+                                 "-t",
+                                 "2"};
+        const CliResult a = runCli(common + QStringList{"--json"});
+        const CliResult b = runCli(common + QStringList{"--json"});
+        const CliResult streamed = runCli(common);
+        QVERIFY2(a.exitCode == 0 && b.exitCode == 0 && streamed.exitCode == 0,
+                 qPrintable(describe(a) + describe(streamed)));
+        const QJsonObject ja = QJsonDocument::fromJson(a.out).object();
+        QCOMPARE(ja["ids"].toArray().size(), 24);
+        QCOMPARE(a.out, b.out);
+        QCOMPARE(QString::fromUtf8(streamed.out),
+                 "Once upon a time" + ja["text"].toString() + "\n");
+        const CliResult other =
+            runCli({"generate", "-m", referenceModel("tiny-moe-f32"), "-p", "Once upon a time",
+                    "-n", "24", "--temp", "0.9", "--seed", "8", "-t", "2", "--json"});
+        QVERIFY(other.exitCode == 0);
+        QVERIFY(other.out != a.out);
+    }
+
+    // synth writes a small model that info and generate load; the same seed gives the same
+    // bytes.
+    void synthWritesLoadableModels() {
+        QTemporaryDir dir;
+        const QString a = dir.filePath("a.gguf"), b = dir.filePath("b.gguf"),
+                      c = dir.filePath("c.gguf");
+        const QStringList base{"synth",
+                               "--shape",
+                               "tiny-moe",
+                               "--type",
+                               "q4_k_m",
+                               "--vocab-from",
+                               referenceModel("tiny-moe-f32")};
+        CliResult r = runCli(base + QStringList{"--seed", "5", "-o", a});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        r = runCli(base + QStringList{"--seed", "5", "-o", b, "-t", "1"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        r = runCli(base + QStringList{"--seed", "6", "-o", c});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        auto bytes = [](const QString& p) {
+            QFile f(p);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        QVERIFY(!bytes(a).isEmpty());
+        QVERIFY2(bytes(a) == bytes(b), "same seed, different thread count: files differ");
+        QVERIFY(bytes(a) != bytes(c));
+
+        r = runCli({"info", a});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains("Q4_K x8") && r.out.contains("Q5_K x2"), qPrintable(describe(r)));
+        r = runCli(
+            {"generate", "-m", a, "-p", "The quick brown fox", "-n", "8", "--temp", "0", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object()["ids"].toArray().size(), 8);
+        // The tokenizer came along: same ids as the vocabulary's source model.
+        r = runCli({"tokenize", "-m", a, "-p", "Hello world", "--json"});
+        const CliResult src = runCli(
+            {"tokenize", "-m", referenceModel("tiny-moe-f32"), "-p", "Hello world", "--json"});
+        QVERIFY(r.exitCode == 0 && src.exitCode == 0);
+        QCOMPARE(r.out, src.out);
+    }
+
+    void engineCommandsRejectBadInput() {
+        QTemporaryDir dir;
+        QFile src(referenceModel("tiny-moe-f32"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        const QString truncated = writeTemp(dir, "cut.gguf", src.read(300000));
+        for (const QString& cmd : {"generate", "tokenize", "bench"}) {
+            // bench takes -p as the prompt length.
+            const QString p = cmd == "bench" ? "8" : "x";
+            CliResult r = runCli({cmd, "-m", "/nonexistent/m.gguf", "-p", p});
+            QVERIFY2(r.exitCode == 2 && r.err.contains("/nonexistent/m.gguf"),
+                     qPrintable(cmd + ": " + describe(r)));
+            r = runCli({cmd, "-m", truncated, "-p", p});
+            QVERIFY2(r.exitCode == 1 && r.err.contains(truncated.toUtf8()),
+                     qPrintable(cmd + ": " + describe(r)));
+        }
+        CliResult r = runCli({"generate", "-m", referenceModel("tiny-moe-f32")}); // no prompt
+        QVERIFY2(r.exitCode == 2 && r.err.contains("usage:"), qPrintable(describe(r)));
+        r = runCli({"generate", "-m", referenceModel("tiny-moe-f32"), "-p", "x", "-n", "abc"});
+        QVERIFY2(r.exitCode == 2 && r.err.contains("-n"), qPrintable(describe(r)));
+        r = runCli({"perplexity", "-m", referenceModel("tiny-moe-f32"), "-f", "/nonexistent.txt"});
+        QVERIFY2(r.exitCode == 2 && r.err.contains("/nonexistent.txt"), qPrintable(describe(r)));
+        r = runCli({"synth", "--shape", "no-such-shape", "--type", "f32", "--vocab-from",
+                    referenceModel("tiny-moe-f32"), "-o", dir.filePath("x.gguf")});
+        QVERIFY2(r.exitCode == 2 && r.err.contains("no-such-shape"), qPrintable(describe(r)));
+        r = runCli({"synth", "--shape", "tiny-moe", "--type", "f32", "--vocab-from",
+                    referenceModel("tiny-moe-f32"), "-o", "/nonexistent-dir/x.gguf"});
+        QVERIFY2(r.exitCode == 1 && r.err.contains("/nonexistent-dir/x.gguf"),
+                 qPrintable(describe(r)));
     }
 
     void missingModelIsAClearError() {
