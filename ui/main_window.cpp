@@ -51,6 +51,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(qApp, &QGuiApplication::applicationStateChanged, this, [this](Qt::ApplicationState s) {
         if (s != Qt::ApplicationActive && m_session) m_session->save();
     });
+    // A session logout or QApplication::quit() may end the program without closing the window.
+    connect(qApp, &QCoreApplication::aboutToQuit, this, [this] {
+        if (m_session) m_session->saveAndSnapshot();
+    });
     showDocument(nullptr, std::nullopt);
     updateTitle();
 }

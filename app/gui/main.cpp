@@ -1,6 +1,7 @@
 // fabulist: the desktop application. `fabulist [PROJECT.fabulist]` opens that project; without
 // an argument it reopens the last project, or on the very first start creates and opens the
 // sample novel.
+#include "ui/app_icon.h"
 #include "ui/main_window.h"
 #include "ui/project_files.h"
 #include "ui/settings.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationVersion(QStringLiteral(FABULIST_VERSION));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Fabulist"));
     QGuiApplication::setDesktopFileName(QStringLiteral("fabulist"));
+    QApplication::setWindowIcon(fabulist::ui::appIcon());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

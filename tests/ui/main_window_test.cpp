@@ -22,6 +22,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTextCursor>
+#include <sqlite3.h>
 
 using namespace fabulist;
 using namespace fabulist::ui;
@@ -41,6 +42,7 @@ private slots:
     void focusModeHidesEverythingButText();
     void badProjectShowsErrorAndChangesNothing();
     void projectOpenElsewhereIsRefused();
+    void newerSchemaIsRefused();
     void firstStartCreatesSampleThenReopensLast();
 
 private:
@@ -336,6 +338,32 @@ void MainWindowTest::projectOpenElsewhereIsRefused() {
     // Once the first window lets go, the second can open it.
     first->closeProject();
     QVERIFY(second->openProject(file));
+}
+
+void MainWindowTest::newerSchemaIsRefused() {
+    const QString file = path(QStringLiteral("future.fabulist"));
+    {
+        auto w = newWindow();
+        QVERIFY(w->newProject(file));
+        w->closeProject();
+    }
+    // What a future Fabulist would leave behind: a schema version far above ours.
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open(file.toUtf8().constData(), &db), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "PRAGMA user_version = 9999", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray before = f.readAll();
+    f.close();
+
+    auto w = newWindow();
+    QVERIFY(!w->openProject(file));
+    QVERIFY(!w->project());
+    QVERIFY(w->lastError().contains(QStringLiteral("future.fabulist")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), before);
+    closeErrorDialogs(*w);
 }
 
 void MainWindowTest::firstStartCreatesSampleThenReopensLast() {

@@ -5,6 +5,7 @@
 #include "storage/binder_repository.h"
 #include "storage/project.h"
 #include "storage/sample_project.h"
+#include "ui/app_icon.h"
 #include "ui/binder_model.h"
 #include "ui/binder_view.h"
 #include "ui/editor_view.h"
@@ -26,6 +27,7 @@ private slots:
     void initTestCase();
     void renderLight();
     void renderDark();
+    void renderIcon();
 
 private:
     void render(const QString& fileName);
@@ -101,6 +103,14 @@ void ScreenshotTest::renderDark() {
     QApplication::setPalette(dark);
     render(QStringLiteral("main-window-dark.png"));
     QApplication::setPalette(saved);
+}
+
+void ScreenshotTest::renderIcon() {
+    const QImage icon = appIcon().pixmap(128, 128).toImage();
+    QCOMPARE(icon.size(), QSize(128, 128));
+    QVERIFY(qAlpha(icon.pixel(0, 0)) == 0);     // rounded corner: transparent
+    QVERIFY(qAlpha(icon.pixel(64, 64)) == 255); // the page: opaque
+    QVERIFY(icon.save(QDir(m_artifacts).filePath(QStringLiteral("app-icon.png"))));
 }
 
 FABULIST_GUI_TEST_MAIN(ScreenshotTest)
