@@ -97,7 +97,14 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
 
     // 1. Inspect the file without SQLite, then with a read-only connection. Nothing writes.
     checkFileHeader(path);
-    auto checked = openAndCheckReadOnly(path, migrations);
+    SidecarCleanup sidecars(path);
+    std::unique_ptr<Database> checked;
+    try {
+        checked = openAndCheckReadOnly(path, migrations);
+    } catch (const StorageError&) {
+        sidecars.removeCreated(); // after the connection is gone (unwound above)
+        throw;
+    }
 
     if (options.mode == OpenMode::ReadOnly) {
         if (checked->queryInt64("PRAGMA user_version") < latest)

@@ -128,8 +128,13 @@ std::unique_ptr<Database> openAndCheckReadOnly(const std::string& path,
                                    std::to_string(latest) + "). Update Fabulist to open it.",
                                path);
         if (version < 1) notAProject(path, "no Fabulist schema in it");
-        const std::string check = db->queryText("PRAGMA quick_check");
-        if (check != "ok") corrupt(path, "quick_check: " + check);
+        std::string check = db->queryText("PRAGMA quick_check");
+        if (check != "ok") {
+            // Keep the first finding: the full report can run to pages.
+            const std::string banner = "*** in database main ***\n";
+            if (check.rfind(banner, 0) == 0) check.erase(0, banner.size());
+            corrupt(path, "quick_check: " + check.substr(0, check.find('\n')));
+        }
     } catch (const StorageError& error) {
         // SQLite's own verdict on a damaged file (SQLITE_CORRUPT / SQLITE_NOTADB) gets the
         // same wording as ours.
@@ -137,6 +142,22 @@ std::unique_ptr<Database> openAndCheckReadOnly(const std::string& path,
         throw;
     }
     return db;
+}
+
+SidecarCleanup::SidecarCleanup(const std::string& path) : m_path(path) {
+    std::error_code error;
+    m_hadWal = std::filesystem::exists(path + "-wal", error);
+    m_hadShm = std::filesystem::exists(path + "-shm", error);
+}
+
+void SidecarCleanup::removeCreated() {
+    // Only files this attempt created, and only an empty log: nothing anyone wrote is lost.
+    std::error_code error;
+    if (m_hadWal || m_hadShm) return;
+    const auto walSize = std::filesystem::file_size(m_path + "-wal", error);
+    if (!error && walSize != 0) return;
+    std::filesystem::remove(m_path + "-wal", error);
+    std::filesystem::remove(m_path + "-shm", error);
 }
 
 bool isWriteProtected(const std::string& path) {

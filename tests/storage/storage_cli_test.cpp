@@ -3,6 +3,7 @@
 #include "tests/storage/storage_test_util.h"
 
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 

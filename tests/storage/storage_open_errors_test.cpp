@@ -7,6 +7,7 @@
 #include "tests/storage/storage_test_util.h"
 
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <filesystem>
@@ -67,6 +68,9 @@ class StorageOpenErrorsTest : public QObject {
                 QVERIFY2(message.size() > path.size() + 30, message.c_str()); // says what to do
             }
             QVERIFY2(readBytes(path) == before, "a failed open modified the file");
+            // ... and left no SQLite side files behind.
+            QVERIFY(!std::filesystem::exists(path + "-wal"));
+            QVERIFY(!std::filesystem::exists(path + "-shm"));
         }
     }
 

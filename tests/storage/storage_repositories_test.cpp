@@ -46,7 +46,7 @@ class StorageRepositoriesTest : public QObject {
 private slots:
     void init() {
         m_project = Project::create(
-            pathIn(m_dir, ("p" + std::to_string(++m_counter) + ".fabulist").c_str()));
+            pathIn(m_dir, QString("p%1.fabulist").arg(++m_counter).toUtf8().constData()));
     }
     void cleanup() { m_project.reset(); }
 
@@ -602,7 +602,7 @@ private slots:
     }
 
     void projectTitle() {
-        QCOMPARE(m_project->title(), std::string("p" + std::to_string(m_counter)));
+        QCOMPARE(m_project->title(), QString("p%1").arg(m_counter).toStdString());
         m_project->setTitle("The Salt Clock");
         QCOMPARE(m_project->title(), std::string("The Salt Clock"));
     }
