@@ -210,6 +210,7 @@ struct GgufFile::Impl {
     std::string path;
     const uint8_t* map = nullptr;
     uint64_t size = 0;
+    bool ownsMapping = false;
     uint32_t version = 0;
     uint64_t alignment = kDefaultAlignment;
     uint64_t dataOffset = 0;
@@ -219,7 +220,7 @@ struct GgufFile::Impl {
     std::unordered_map<std::string_view, size_t> tensorIndex;
 
     ~Impl() {
-        if (map) munmap(const_cast<uint8_t*>(map), size);
+        if (map && ownsMapping) munmap(const_cast<uint8_t*>(map), size);
     }
 
     [[noreturn]] void fail(const std::string& what) const { throw GgufError(path + ": " + what); }
@@ -271,6 +272,7 @@ void GgufFile::Impl::mapFile() {
         fail(std::string("cannot memory-map: ") + std::strerror(err));
     }
     map = static_cast<const uint8_t*>(p);
+    ownsMapping = true;
 }
 
 void GgufFile::Impl::parseValue(Cursor& c, KvEntry& e) {
@@ -314,6 +316,8 @@ void GgufFile::Impl::parseValue(Cursor& c, KvEntry& e) {
 }
 
 void GgufFile::Impl::parse() {
+    if (size < 4 + 4 + 8 + 8)
+        fail("file is too small (" + std::to_string(size) + " bytes) to be a GGUF model");
     Cursor c(map, size, path);
     const uint8_t* magic = c.take(4, "magic");
     if (std::memcmp(magic, "GGUF", 4) != 0) fail("not a GGUF file (bad magic)");
@@ -410,9 +414,10 @@ void GgufFile::Impl::parseTensors(Cursor& c, uint64_t nTensors) {
             c.fail(what + " of type " + std::string(traits->name) + " has rows of " +
                    std::to_string(t.ne[0]) + " elements, not a multiple of the block size " +
                    std::to_string(traits->blockSize));
-        const uint64_t rowBytes =
-            static_cast<uint64_t>(t.ne[0] / traits->blockSize) * traits->blockBytes;
-        if (__builtin_mul_overflow(rowBytes, static_cast<uint64_t>(t.rowCount()), &t.nbytes))
+        uint64_t rowBytes = 0;
+        if (__builtin_mul_overflow(static_cast<uint64_t>(t.ne[0] / traits->blockSize),
+                                   uint64_t{traits->blockBytes}, &rowBytes) ||
+            __builtin_mul_overflow(rowBytes, static_cast<uint64_t>(t.rowCount()), &t.nbytes))
             c.fail(what + " is too large (its byte size overflows)");
         t.offset = c.u64(what.c_str());
         if (t.offset % alignment != 0)
@@ -451,6 +456,16 @@ std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     impl->mapFile();
+    impl->parse();
+    return std::unique_ptr<GgufFile>(new GgufFile(std::move(impl)));
+}
+
+std::unique_ptr<GgufFile> GgufFile::openMemory(const uint8_t* data, size_t size,
+                                               const std::string& name) {
+    auto impl = std::make_unique<Impl>();
+    impl->path = name;
+    impl->map = data;
+    impl->size = size;
     impl->parse();
     return std::unique_ptr<GgufFile>(new GgufFile(std::move(impl)));
 }

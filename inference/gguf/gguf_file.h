@@ -58,6 +58,10 @@ class GgufFile {
 public:
     // Maps and validates the file. Throws GgufError.
     static std::unique_ptr<GgufFile> open(const std::string& path);
+    // Parses bytes the caller keeps alive for the GgufFile's lifetime (fuzzing, embedded
+    // data); name stands in for the path in messages. Same validation as open().
+    static std::unique_ptr<GgufFile> openMemory(const uint8_t* data, size_t size,
+                                                const std::string& name);
     ~GgufFile();
     GgufFile(const GgufFile&) = delete;
     GgufFile& operator=(const GgufFile&) = delete;
