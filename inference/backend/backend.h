@@ -1,0 +1,141 @@
+#pragma once
+// The interface every compute backend (cpu now; vulkan, cuda later) implements. The model's
+// forward pass (inference/model/) is written once against it and never looks inside a tensor:
+// activations are f32 matrices living in backend memory, weights are whatever upload() made of
+// a GGUF tensor. A backend may fuse freely inside one op (e.g. the CPU backend runs a whole
+// SwiGLU FFN, or a whole grouped MoE layer, as one op).
+//
+// Threading: one inference thread drives a Backend; ops run in call order.
+
+#include "inference/quant/ggml_type.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace fabulist::inference {
+
+struct GgufTensorInfo;
+
+// A weight tensor as uploaded: a matrix of nOut rows of nIn values (ggml ne[0] = nIn), or a
+// stack of nMat such matrices (experts). `host` points into the mapped file; `device` is the
+// backend's own handle (nullptr for the CPU backend, which computes from the mapping).
+struct Weight {
+    std::string name;
+    GgmlType type = GgmlType::F32;
+    int64_t nIn = 0, nOut = 1, nMat = 1;
+    size_t rowBytes = 0;
+    const void* host = nullptr;
+    void* device = nullptr;
+};
+
+// An f32 activation matrix of `rows` x `cols` (row-major) in backend memory. `data` is opaque
+// to the model code. view() selects rows [first, first + count).
+struct Act {
+    void* data = nullptr; // backend buffer handle (CPU: host pointer)
+    size_t offset = 0;    // bytes from data to row 0
+    int rows = 0;
+    int cols = 0;
+    Act view(int first, int count) const {
+        return Act{data, offset + size_t(first) * size_t(cols) * sizeof(float), count, cols};
+    }
+};
+
+// K/V storage for every layer; owned by a Session, created by the backend.
+class KvCache {
+public:
+    virtual ~KvCache() = default;
+    virtual GgmlType type() const = 0;
+    virtual int capacity() const = 0; // positions
+    virtual uint64_t bytes() const = 0;
+};
+
+struct AttentionParams {
+    int nHead = 0, nHeadKv = 0, headDimK = 0, headDimV = 0;
+    float scale = 1.0f;
+    int window = 0; // sliding window (positions visible behind the query, incl. itself); 0 = all
+};
+
+struct RopeParams {
+    int nHead = 0, headDim = 0, nRot = 0;
+    float freqBase = 10000.0f;
+    bool neox = false;                   // rotate (i, i + nRot/2) instead of (2i, 2i + 1)
+    const Weight* freqFactors = nullptr; // optional rope_freqs (nRot/2 divisors)
+};
+
+// Experts of one MoE layer plus the routing rule.
+struct MoeWeights {
+    const Weight* gate = nullptr; // [nIn, nFf, nExpert]
+    const Weight* up = nullptr;
+    const Weight* down = nullptr; // [nFf, nIn, nExpert]
+};
+
+struct MoeParams {
+    int nExpert = 0;
+    int nUsed = 0;
+    bool normalizeWeights = true; // renormalise the top-k softmax probabilities to sum to 1
+};
+
+// Sizes the backend must be able to handle without allocating during a forward pass.
+struct BackendLimits {
+    int maxRows = 1;    // tokens per forward pass
+    int maxCols = 1;    // widest activation row (any matmul input or output)
+    int maxContext = 1; // KV positions
+    int maxFfRows = 1;  // rows of FFN intermediate: maxRows * max(1, experts used)
+    int maxFf = 1;      // FFN intermediate width
+    int nEmbd = 1;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;
+    virtual int threads() const = 0;
+
+    // Makes a GGUF tensor usable by ops. The CPU backend keeps the mapped pointer (no copy).
+    virtual Weight upload(const GgufTensorInfo& tensor) = 0;
+    // Allocates scratch for the given sizes; called once before the first forward pass.
+    virtual void reserve(const BackendLimits& limits) = 0;
+
+    virtual Act allocate(int rows, int cols) = 0; // lives until the backend is destroyed
+    virtual std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
+                                                   GgmlType type) = 0;
+
+    // out[r] = table[ids[r]] (dequantized row).
+    virtual void embed(const Weight& table, std::span<const int32_t> ids, Act out) = 0;
+    // RMSNorm over groups of `group` consecutive values (group = cols for a plain row norm,
+    // head size for per-head Q/K norm), times weight (nullptr: none; weight has `group` values).
+    virtual void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) = 0;
+    // out = in · W[mat]^T for every row; W has nOut rows of nIn. Up to three matmuls that read
+    // the same input may be issued together so they share activation quantization and one
+    // parallel region (Q/K/V).
+    struct MatmulJob {
+        const Weight* weight = nullptr;
+        const Weight* bias = nullptr; // optional [nOut] added to the result
+        Act out;
+    };
+    virtual void matmul(Act in, std::span<const MatmulJob> jobs) = 0;
+    virtual void rope(Act x, const RopeParams& params, int pos0) = 0; // rows are positions pos0..
+    virtual void storeKv(KvCache& cache, int layer, Act k, Act v, int pos0) = 0;
+    // Causal attention of rows pos0.. over cache positions [0, pos0 + row].
+    virtual void attention(KvCache& cache, int layer, Act q, Act out, int pos0,
+                           const AttentionParams& params) = 0;
+    // out = down(silu(gate x) * up x), scaled by sigmoid(scaleGate · x) when scaleGate is given
+    // (the Qwen2-MoE shared expert). accumulate: out += instead of out =.
+    virtual void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
+                     const Weight* scaleGate, bool accumulate) = 0;
+    // Routes each row by softmax(routerLogits) top-k and computes the weighted sum of the chosen
+    // experts' SwiGLU FFNs. out is overwritten.
+    virtual void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
+                     Act out) = 0;
+    virtual void add(Act x, Act y) = 0; // x += y
+    // Copies row `row` of `a` into host memory (a.cols floats).
+    virtual void read(Act a, int row, float* dst) = 0;
+};
+
+// Creates the backend named by `device` ("cpu"). Throws EngineError for unknown or unavailable
+// devices, naming the device and what exists.
+std::unique_ptr<Backend> createBackend(const std::string& device, int threads);
+
+} // namespace fabulist::inference

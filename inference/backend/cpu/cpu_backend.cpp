@@ -1,0 +1,505 @@
+#include "inference/backend/cpu/cpu_backend.h"
+
+#include "inference/backend/cpu/fp16.h"
+#include "inference/backend/cpu/vector_ops.h"
+#include "inference/engine/engine.h"
+#include "inference/gguf/gguf_file.h"
+#include "inference/quant/quant_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+namespace fabulist::inference {
+
+namespace {
+
+// Weight rows per work item: 16 quantized rows of a typical model stay in L1 while every token
+// of the batch streams past them.
+constexpr int kRowBlock = 16;
+
+class CpuKvCache final : public KvCache {
+public:
+    CpuKvCache(int nLayer, int capacity, int kvDimK, int kvDimV, GgmlType type)
+        : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV),
+          m_elem(type == GgmlType::F16 ? 2 : 4), m_layerK(size_t(capacity) * kvDimK * m_elem),
+          m_layerV(size_t(capacity) * kvDimV * m_elem), m_k(m_layerK * nLayer),
+          m_v(m_layerV * nLayer) {}
+    GgmlType type() const override { return m_type; }
+    int capacity() const override { return m_capacity; }
+    uint64_t bytes() const override { return m_k.size() + m_v.size(); }
+
+    uint8_t* k(int layer, int pos) {
+        return m_k.data() + layer * m_layerK + size_t(pos) * m_kvDimK * m_elem;
+    }
+    uint8_t* v(int layer, int pos) {
+        return m_v.data() + layer * m_layerV + size_t(pos) * m_kvDimV * m_elem;
+    }
+    int kvDimK() const { return m_kvDimK; }
+    int kvDimV() const { return m_kvDimV; }
+
+private:
+    GgmlType m_type;
+    int m_capacity, m_kvDimK, m_kvDimV;
+    size_t m_elem, m_layerK, m_layerV;
+    std::vector<uint8_t> m_k, m_v;
+};
+
+inline float silu(float x) {
+    return x / (1.0f + std::exp(-x));
+}
+
+inline const uint8_t* weightRow(const Weight& w, int64_t mat, int64_t row) {
+    return static_cast<const uint8_t*>(w.host) +
+           (size_t(mat) * size_t(w.nOut) + size_t(row)) * w.rowBytes;
+}
+
+} // namespace
+
+CpuBackend::CpuBackend(int threads) : m_pool(threads > 0 ? threads : ThreadPool::physicalCores()) {}
+
+CpuBackend::~CpuBackend() = default;
+
+Weight CpuBackend::upload(const GgufTensorInfo& tensor) {
+    Weight w;
+    w.name = tensor.name;
+    w.type = tensor.type;
+    w.nIn = tensor.ne[0];
+    w.nOut = tensor.ne[1];
+    w.nMat = tensor.ne[2] * tensor.ne[3];
+    w.rowBytes = ggmlRowBytes(tensor.type, tensor.ne[0]);
+    w.host = tensor.data;
+    return w;
+}
+
+void CpuBackend::ensureScratch(std::vector<uint8_t>& buf, size_t bytes) {
+    if (buf.size() < bytes) buf.resize(bytes);
+}
+
+void CpuBackend::reserve(const BackendLimits& limits) {
+    m_limits = limits;
+    const int threads = m_pool.threadCount();
+    // F32 is the widest vec-dot format (4 bytes per value), so it bounds every other type.
+    const size_t actRow = activationBytes(GgmlType::F32, std::max(limits.maxCols, limits.maxFf));
+    for (auto& q : m_quant) ensureScratch(q, size_t(limits.maxRows) * actRow);
+    ensureScratch(m_quantHidden,
+                  size_t(limits.maxFfRows) * activationBytes(GgmlType::F32, limits.maxFf));
+    m_hidden.resize(size_t(limits.maxFfRows) * limits.maxFf);
+    m_expertOut.resize(size_t(limits.maxFfRows) * limits.nEmbd);
+    m_scores.resize(size_t(threads) * limits.maxContext);
+    m_qHalf.resize(size_t(threads) * std::max(limits.maxCols, 1));
+    m_slots.resize(limits.maxFfRows);
+    m_slotWeight.resize(limits.maxFfRows);
+    m_workItems.reserve(4096);
+    m_ropeCache.resize(size_t(std::max(limits.maxCols, 2)));
+}
+
+Act CpuBackend::allocate(int rows, int cols) {
+    auto buf = std::make_unique<float[]>(size_t(rows) * size_t(cols));
+    Act a{buf.get(), 0, rows, cols};
+    m_allocations.push_back(std::move(buf));
+    return a;
+}
+
+std::unique_ptr<KvCache> CpuBackend::createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
+                                                   GgmlType type) {
+    if (type != GgmlType::F16 && type != GgmlType::F32)
+        throw EngineError("KV cache type must be F16 or F32");
+    return std::make_unique<CpuKvCache>(nLayer, capacity, kvDimK, kvDimV, type);
+}
+
+void CpuBackend::embed(const Weight& table, std::span<const int32_t> ids, Act out) {
+    for (size_t r = 0; r < ids.size(); ++r)
+        dequantizeRow(table.type, weightRow(table, 0, ids[r]), rowPtr(out, int(r)), table.nIn);
+}
+
+void CpuBackend::rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) {
+    const float* w = weight ? static_cast<const float*>(weight->host) : nullptr;
+    for (int r = 0; r < in.rows; ++r) {
+        const float* x = rowPtr(in, r);
+        float* y = rowPtr(out, r);
+        for (int g0 = 0; g0 + group <= in.cols; g0 += group) {
+            // Sum in double, then scale in float: what ggml_rms_norm does.
+            double sum = 0.0;
+            for (int i = 0; i < group; ++i) sum += double(x[g0 + i]) * double(x[g0 + i]);
+            const float scale = 1.0f / std::sqrt(float(sum / group) + eps);
+            for (int i = 0; i < group; ++i) {
+                const float v = x[g0 + i] * scale;
+                y[g0 + i] = w ? v * w[i] : v;
+            }
+        }
+    }
+}
+
+void CpuBackend::quantizeRows(const float* in, int rows, int cols, size_t inStride,
+                              GgmlType weightType, uint8_t* dst) {
+    const QuantKernels& k = quantKernels(weightType);
+    const size_t stride = activationBytes(weightType, cols);
+    if (rows <= 2) {
+        for (int r = 0; r < rows; ++r)
+            k.quantizeActivations(in + r * inStride, dst + r * stride, cols);
+        return;
+    }
+    auto job = [&](int t, int n) {
+        int64_t b, e;
+        splitRange(rows, t, n, b, e);
+        for (int64_t r = b; r < e; ++r)
+            k.quantizeActivations(in + r * inStride, dst + r * stride, cols);
+    };
+    m_pool.run(job);
+}
+
+void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
+    const int rows = in.rows, cols = in.cols;
+    // One quantized copy of the input per distinct vec-dot type.
+    GgmlType types[3];
+    int typeCount = 0;
+    int jobType[3] = {0, 0, 0};
+    const size_t nJobs = std::min<size_t>(jobs.size(), 3);
+    for (size_t j = 0; j < nJobs; ++j) {
+        const GgmlType vt = quantKernels(jobs[j].weight->type).vecDotType;
+        int found = -1;
+        for (int i = 0; i < typeCount; ++i)
+            if (quantKernels(types[i]).vecDotType == vt) found = i;
+        if (found < 0) {
+            types[typeCount] = jobs[j].weight->type;
+            found = typeCount++;
+        }
+        jobType[j] = found;
+    }
+    for (int i = 0; i < typeCount; ++i) {
+        ensureScratch(m_quant[i], size_t(rows) * activationBytes(types[i], cols));
+        quantizeRows(rowPtr(in, 0), rows, cols, cols, types[i], m_quant[i].data());
+    }
+
+    int64_t totalOut = 0;
+    for (size_t j = 0; j < nJobs; ++j) totalOut += jobs[j].weight->nOut;
+    const int64_t blocks = (totalOut + kRowBlock - 1) / kRowBlock;
+
+    auto job = [&](int t, int n) {
+        int64_t bBegin, bEnd;
+        splitRange(blocks, t, n, bBegin, bEnd);
+        for (int64_t blk = bBegin; blk < bEnd; ++blk) {
+            // Map the global row block onto (job, local rows).
+            int64_t g0 = blk * kRowBlock, g1 = std::min(totalOut, g0 + kRowBlock);
+            while (g0 < g1) {
+                size_t j = 0;
+                int64_t base = 0;
+                while (g0 >= base + jobs[j].weight->nOut) {
+                    base += jobs[j].weight->nOut;
+                    ++j;
+                }
+                const Weight& w = *jobs[j].weight;
+                const int64_t r0 = g0 - base, r1 = std::min<int64_t>(w.nOut, g1 - base);
+                const QuantKernels& k = quantKernels(w.type);
+                const size_t stride = activationBytes(w.type, cols);
+                const uint8_t* q = m_quant[jobType[j]].data();
+                const float* bias =
+                    jobs[j].bias ? static_cast<const float*>(jobs[j].bias->host) : nullptr;
+                for (int tok = 0; tok < rows; ++tok) {
+                    float* y = rowPtr(jobs[j].out, tok);
+                    const uint8_t* xq = q + size_t(tok) * stride;
+                    for (int64_t r = r0; r < r1; ++r) {
+                        const float v = k.vecDot(weightRow(w, 0, r), xq, cols);
+                        y[r] = bias ? v + bias[r] : v;
+                    }
+                }
+                g0 = base + r1;
+            }
+        }
+    };
+    m_pool.run(job);
+}
+
+void CpuBackend::rope(Act x, const RopeParams& p, int pos0) {
+    const int nRot = p.nRot;
+    // ggml builds the angle table by repeated multiplication in float; do the same so positions
+    // far from 0 round identically.
+    const float thetaScale = std::pow(p.freqBase, -2.0f / float(nRot));
+    const float* ff = p.freqFactors ? static_cast<const float*>(p.freqFactors->host) : nullptr;
+    float* cache = m_ropeCache.data(); // nRot values: cos, sin pairs
+    for (int r = 0; r < x.rows; ++r) {
+        float theta = float(pos0 + r);
+        for (int i0 = 0; i0 < nRot; i0 += 2) {
+            const float t = ff ? theta / ff[i0 / 2] : theta;
+            cache[i0] = std::cos(t);
+            cache[i0 + 1] = std::sin(t);
+            theta *= thetaScale;
+        }
+        float* row = rowPtr(x, r);
+        for (int h = 0; h < p.nHead; ++h) {
+            float* v = row + size_t(h) * p.headDim;
+            if (p.neox) {
+                const int half = nRot / 2;
+                for (int i = 0; i < half; ++i) {
+                    const float c = cache[2 * i], s = cache[2 * i + 1];
+                    const float x0 = v[i], x1 = v[i + half];
+                    v[i] = x0 * c - x1 * s;
+                    v[i + half] = x0 * s + x1 * c;
+                }
+            } else {
+                for (int i = 0; i < nRot; i += 2) {
+                    const float c = cache[i], s = cache[i + 1];
+                    const float x0 = v[i], x1 = v[i + 1];
+                    v[i] = x0 * c - x1 * s;
+                    v[i + 1] = x0 * s + x1 * c;
+                }
+            }
+        }
+    }
+}
+
+void CpuBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
+    auto& cache = static_cast<CpuKvCache&>(cacheBase);
+    for (int r = 0; r < k.rows; ++r) {
+        if (cache.type() == GgmlType::F16) {
+            vec::toFp16(rowPtr(k, r), reinterpret_cast<uint16_t*>(cache.k(layer, pos0 + r)),
+                        k.cols);
+            vec::toFp16(rowPtr(v, r), reinterpret_cast<uint16_t*>(cache.v(layer, pos0 + r)),
+                        v.cols);
+        } else {
+            std::memcpy(cache.k(layer, pos0 + r), rowPtr(k, r), size_t(k.cols) * 4);
+            std::memcpy(cache.v(layer, pos0 + r), rowPtr(v, r), size_t(v.cols) * 4);
+        }
+    }
+}
+
+void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
+                           const AttentionParams& p) {
+    auto& cache = static_cast<CpuKvCache&>(cacheBase);
+    const bool f16 = cache.type() == GgmlType::F16;
+    const int items = q.rows * p.nHead;
+    const int group = p.nHead / p.nHeadKv;
+    const size_t maxCtx = m_limits.maxContext;
+    auto job = [&](int t, int n) {
+        int64_t b, e;
+        splitRange(items, t, n, b, e);
+        float* scores = m_scores.data() + size_t(t) * maxCtx;
+        uint16_t* qh = m_qHalf.data() + size_t(t) * m_limits.maxCols;
+        for (int64_t it = b; it < e; ++it) {
+            const int row = int(it / p.nHead), h = int(it % p.nHead), kvh = h / group;
+            const int hi = pos0 + row;
+            const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
+            const float* qv = rowPtr(q, row) + size_t(h) * p.headDimK;
+            float* o = rowPtr(out, row) + size_t(h) * p.headDimV;
+            float maxScore = -INFINITY;
+            if (f16) {
+                // llama.cpp rounds Q to fp16 for K·Q when the cache is F16.
+                vec::toFp16(qv, qh, p.headDimK);
+                for (int j = lo; j <= hi; ++j) {
+                    const auto* kr = reinterpret_cast<const uint16_t*>(cache.k(layer, j)) +
+                                     size_t(kvh) * p.headDimK;
+                    scores[j - lo] = vec::dotF16(qh, kr, p.headDimK) * p.scale;
+                    maxScore = std::max(maxScore, scores[j - lo]);
+                }
+            } else {
+                for (int j = lo; j <= hi; ++j) {
+                    const auto* kr = reinterpret_cast<const float*>(cache.k(layer, j)) +
+                                     size_t(kvh) * p.headDimK;
+                    scores[j - lo] = vec::dotF32(qv, kr, p.headDimK) * p.scale;
+                    maxScore = std::max(maxScore, scores[j - lo]);
+                }
+            }
+            double sum = 0.0;
+            for (int j = 0; j <= hi - lo; ++j) {
+                scores[j] = std::exp(scores[j] - maxScore);
+                sum += scores[j];
+            }
+            const float inv = float(1.0 / sum);
+            std::fill(o, o + p.headDimV, 0.0f);
+            for (int j = lo; j <= hi; ++j) {
+                const float pj = scores[j - lo] * inv;
+                if (f16) {
+                    // ...and the probabilities to fp16 for V·P.
+                    const auto* vr = reinterpret_cast<const uint16_t*>(cache.v(layer, j)) +
+                                     size_t(kvh) * p.headDimV;
+                    vec::axpyF16(half::round(pj), vr, o, p.headDimV);
+                } else {
+                    const auto* vr = reinterpret_cast<const float*>(cache.v(layer, j)) +
+                                     size_t(kvh) * p.headDimV;
+                    vec::axpyF32(pj, vr, o, p.headDimV);
+                }
+            }
+        }
+    };
+    m_pool.run(job);
+}
+
+void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
+                            const ExpertPlan& plan, Act out, bool accumulate) {
+    const int rows = x.rows, nEmbd = x.cols;
+    const int nFf = int(gate.nOut);
+    const int nSlots = rows * plan.nUsed;
+    const QuantKernels& kg = quantKernels(gate.type);
+    const QuantKernels& ku = quantKernels(up.type);
+    const QuantKernels& kd = quantKernels(down.type);
+    const bool sameType = kg.vecDotType == ku.vecDotType;
+
+    // 1. Quantize the input rows once for gate (and up, if its vec-dot type differs).
+    ensureScratch(m_quant[0], size_t(rows) * activationBytes(gate.type, nEmbd));
+    quantizeRows(rowPtr(x, 0), rows, nEmbd, nEmbd, gate.type, m_quant[0].data());
+    if (!sameType) {
+        ensureScratch(m_quant[1], size_t(rows) * activationBytes(up.type, nEmbd));
+        quantizeRows(rowPtr(x, 0), rows, nEmbd, nEmbd, up.type, m_quant[1].data());
+    }
+    const uint8_t* xg = m_quant[0].data();
+    const uint8_t* xu = sameType ? xg : m_quant[1].data();
+    const size_t strideG = activationBytes(gate.type, nEmbd),
+                 strideU = activationBytes(up.type, nEmbd);
+    if (m_hidden.size() < size_t(nSlots) * nFf) m_hidden.resize(size_t(nSlots) * nFf);
+    if (m_expertOut.size() < size_t(nSlots) * nEmbd) m_expertOut.resize(size_t(nSlots) * nEmbd);
+    float* hidden = m_hidden.data();
+
+    // Work items: (expert, row block) pairs, only for experts that received tokens.
+    auto buildItems = [&](int rowsPerExpert) {
+        m_workItems.clear();
+        for (int e = 0; e < plan.nExpert; ++e)
+            if (plan.expertBegin[e + 1] > plan.expertBegin[e])
+                for (int r = 0; r < rowsPerExpert; r += kRowBlock)
+                    m_workItems.push_back(e * (1 << 20) + r); // rows < 2^20 (validated by caller)
+    };
+
+    // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u.
+    buildItems(nFf);
+    std::atomic<int> next{0};
+    auto gateUp = [&](int, int) {
+        for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
+            const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
+            const int r1 = std::min(nFf, r0 + kRowBlock);
+            for (int si = plan.expertBegin[e]; si < plan.expertBegin[e + 1]; ++si) {
+                const int slot = plan.slots[si], tok = slot / plan.nUsed;
+                float* h = hidden + size_t(slot) * nFf;
+                for (int r = r0; r < r1; ++r) {
+                    const float g = kg.vecDot(weightRow(gate, e, r), xg + tok * strideG, nEmbd);
+                    const float u = ku.vecDot(weightRow(up, e, r), xu + tok * strideU, nEmbd);
+                    h[r] = silu(g) * u;
+                }
+            }
+        }
+    };
+    m_pool.run(gateUp);
+
+    // 3. Quantize the intermediate rows for the down projection.
+    const size_t strideD = activationBytes(down.type, nFf);
+    ensureScratch(m_quantHidden, size_t(nSlots) * strideD);
+    quantizeRows(hidden, nSlots, nFf, nFf, down.type, m_quantHidden.data());
+    const uint8_t* hq = m_quantHidden.data();
+
+    // 4. Down projection per slot.
+    buildItems(nEmbd);
+    next.store(0);
+    float* y = m_expertOut.data();
+    auto downJob = [&](int, int) {
+        for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
+            const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
+            const int r1 = std::min(nEmbd, r0 + kRowBlock);
+            for (int si = plan.expertBegin[e]; si < plan.expertBegin[e + 1]; ++si) {
+                const int slot = plan.slots[si];
+                float* yr = y + size_t(slot) * nEmbd;
+                for (int r = r0; r < r1; ++r)
+                    yr[r] = kd.vecDot(weightRow(down, e, r), hq + slot * strideD, nFf);
+            }
+        }
+    };
+    m_pool.run(downJob);
+
+    // 5. Weighted sum over each token's experts, in choice order (as ggml adds the views).
+    for (int tok = 0; tok < rows; ++tok) {
+        float* o = rowPtr(out, tok);
+        for (int j = 0; j < plan.nUsed; ++j) {
+            const int slot = tok * plan.nUsed + j;
+            const float w = plan.slotWeight[slot];
+            const float* yr = y + size_t(slot) * nEmbd;
+            if (j == 0 && !accumulate) {
+                for (int c = 0; c < nEmbd; ++c) o[c] = yr[c] * w;
+            } else {
+                for (int c = 0; c < nEmbd; ++c) o[c] += yr[c] * w;
+            }
+        }
+    }
+}
+
+void CpuBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
+                     const Weight* scaleGate, bool accumulate) {
+    const int rows = x.rows;
+    m_expertBegin.assign({0, rows});
+    if (m_slots.size() < size_t(rows)) {
+        m_slots.resize(rows);
+        m_slotWeight.resize(rows);
+    }
+    for (int t = 0; t < rows; ++t) {
+        m_slots[t] = t;
+        float w = 1.0f;
+        if (scaleGate) {
+            const float g =
+                vec::dotF32(rowPtr(x, t), static_cast<const float*>(scaleGate->host), x.cols);
+            w = 1.0f / (1.0f + std::exp(-g));
+        }
+        m_slotWeight[t] = w;
+    }
+    ExpertPlan plan{1, 1, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
+    runExperts(x, gate, up, down, plan, out, accumulate);
+}
+
+void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
+                     Act out) {
+    const int rows = x.rows, nE = p.nExpert, k = p.nUsed;
+    const int nSlots = rows * k;
+    if (m_slots.size() < size_t(nSlots)) {
+        m_slots.resize(nSlots);
+        m_slotWeight.resize(nSlots);
+    }
+    m_probs.resize(size_t(nE));
+    m_expertBegin.assign(size_t(nE) + 1, 0);
+    if (m_choice.size() < size_t(nSlots)) m_choice.resize(size_t(nSlots));
+    int* choice = m_choice.data();
+    for (int t = 0; t < rows; ++t) {
+        const float* l = rowPtr(routerLogits, t);
+        float mx = -INFINITY;
+        for (int e = 0; e < nE; ++e) mx = std::max(mx, l[e]);
+        double sum = 0.0;
+        for (int e = 0; e < nE; ++e) {
+            m_probs[e] = std::exp(l[e] - mx);
+            sum += m_probs[e];
+        }
+        const float inv = float(1.0 / sum);
+        for (int e = 0; e < nE; ++e) m_probs[e] *= inv;
+        // Top-k by probability, highest first; ties go to the lower expert id.
+        float wsum = 0.0f;
+        for (int j = 0; j < k; ++j) {
+            int best = -1;
+            for (int e = 0; e < nE; ++e) {
+                bool taken = false;
+                for (int jj = 0; jj < j; ++jj) taken |= choice[t * k + jj] == e;
+                if (!taken && (best < 0 || m_probs[e] > m_probs[best])) best = e;
+            }
+            choice[t * k + j] = best;
+            m_slotWeight[t * k + j] = m_probs[best];
+            wsum += m_probs[best];
+            ++m_expertBegin[best + 1];
+        }
+        if (p.normalizeWeights)
+            for (int j = 0; j < k; ++j) m_slotWeight[t * k + j] /= wsum;
+    }
+    for (int e = 0; e < nE; ++e) m_expertBegin[e + 1] += m_expertBegin[e];
+    // Counting sort of slots by expert (stable: tokens in order within an expert).
+    m_fill.assign(m_expertBegin.begin(), m_expertBegin.end() - 1);
+    for (int s = 0; s < nSlots; ++s) m_slots[m_fill[choice[s]]++] = s;
+    ExpertPlan plan{nE, k, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
+    runExperts(x, *experts.gate, *experts.up, *experts.down, plan, out, false);
+}
+
+void CpuBackend::add(Act x, Act y) {
+    for (int r = 0; r < x.rows; ++r) {
+        float* a = rowPtr(x, r);
+        const float* b = rowPtr(y, r);
+        for (int c = 0; c < x.cols; ++c) a[c] += b[c];
+    }
+}
+
+void CpuBackend::read(Act a, int row, float* dst) {
+    std::memcpy(dst, rowPtr(a, row), size_t(a.cols) * sizeof(float));
+}
+
+} // namespace fabulist::inference

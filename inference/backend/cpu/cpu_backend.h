@@ -1,0 +1,81 @@
+#pragma once
+// The CPU backend: weights stay in the memory-mapped file, activations are host f32 arrays,
+// matrix products go through the quantized dot-product kernels (activations quantized once per
+// op, then one vecDot per weight row and token), and every op splits its work over a persistent
+// thread pool.
+
+#include "inference/backend/backend.h"
+#include "inference/backend/cpu/thread_pool.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace fabulist::inference {
+
+class CpuBackend final : public Backend {
+public:
+    explicit CpuBackend(int threads); // 0 = physical cores
+    ~CpuBackend() override;
+
+    std::string name() const override { return "cpu"; }
+    int threads() const override { return m_pool.threadCount(); }
+
+    Weight upload(const GgufTensorInfo& tensor) override;
+    void reserve(const BackendLimits& limits) override;
+    Act allocate(int rows, int cols) override;
+    std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
+                                           GgmlType type) override;
+
+    void embed(const Weight& table, std::span<const int32_t> ids, Act out) override;
+    void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) override;
+    void matmul(Act in, std::span<const MatmulJob> jobs) override;
+    void rope(Act x, const RopeParams& params, int pos0) override;
+    void storeKv(KvCache& cache, int layer, Act k, Act v, int pos0) override;
+    void attention(KvCache& cache, int layer, Act q, Act out, int pos0,
+                   const AttentionParams& params) override;
+    void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
+             const Weight* scaleGate, bool accumulate) override;
+    void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
+             Act out) override;
+    void add(Act x, Act y) override;
+    void read(Act a, int row, float* dst) override;
+
+    static float* rowPtr(Act a, int row) {
+        return reinterpret_cast<float*>(static_cast<char*>(a.data) + a.offset) +
+               size_t(row) * size_t(a.cols);
+    }
+
+    // Which tokens go to which expert: slots s = t * nUsed + j (j-th choice of token t).
+    struct ExpertPlan {
+        int nExpert = 0, nUsed = 0, rows = 0;
+        const int* expertBegin = nullptr;  // nExpert + 1 offsets into slots
+        const int* slots = nullptr;        // slot ids grouped by expert
+        const float* slotWeight = nullptr; // per slot
+    };
+
+private:
+    // Quantizes `rows` rows of `in` (cols values each) into `dst` for `vecType`'s weight type.
+    void quantizeRows(const float* in, int rows, int cols, size_t inStride, GgmlType weightType,
+                      uint8_t* dst);
+    void runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
+                    const ExpertPlan& plan, Act out, bool accumulate);
+    void ensureScratch(std::vector<uint8_t>& buf, size_t bytes);
+
+    ThreadPool m_pool;
+    BackendLimits m_limits;
+    std::vector<std::unique_ptr<float[]>> m_allocations;
+    // Scratch, sized by reserve(); resized (outside any hot loop) only if a call exceeds it.
+    std::vector<uint8_t> m_quant[3];
+    std::vector<uint8_t> m_quantHidden;
+    std::vector<float> m_hidden;    // FFN intermediate, one row per slot
+    std::vector<float> m_expertOut; // expert outputs, one row per slot
+    std::vector<float> m_scores;    // attention scores, one row of maxContext per thread
+    std::vector<uint16_t> m_qHalf;  // fp16 query, per thread
+    std::vector<int> m_expertBegin, m_slots, m_workItems, m_choice, m_fill;
+    std::vector<float> m_slotWeight, m_probs;
+    std::vector<float> m_ropeCache;
+};
+
+} // namespace fabulist::inference

@@ -1,0 +1,27 @@
+#pragma once
+// Small f32/f16 vector primitives used by attention and the element-wise ops. Each has a plain
+// scalar reference (namespace ref) and a fast path (AVX2+FMA+F16C, chosen at run time); tests
+// compare the two.
+
+#include <cstdint>
+
+namespace fabulist::inference::vec {
+
+float dotF32(const float* a, const float* b, int n);
+float dotF16(const uint16_t* a, const uint16_t* b, int n); // products and sum in f32
+void axpyF32(float a, const float* x, float* y, int n);    // y += a * x
+void axpyF16(float a, const uint16_t* x, float* y, int n); // y += a * float(x)
+void toFp16(const float* x, uint16_t* y, int n);
+void fromFp16(const uint16_t* x, float* y, int n);
+const char* isa(); // "avx2" or "scalar"
+
+namespace ref {
+float dotF32(const float* a, const float* b, int n);
+float dotF16(const uint16_t* a, const uint16_t* b, int n);
+void axpyF32(float a, const float* x, float* y, int n);
+void axpyF16(float a, const uint16_t* x, float* y, int n);
+void toFp16(const float* x, uint16_t* y, int n);
+void fromFp16(const uint16_t* x, float* y, int n);
+} // namespace ref
+
+} // namespace fabulist::inference::vec

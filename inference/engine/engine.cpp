@@ -1,0 +1,111 @@
+#include "inference/engine/engine.h"
+
+#include "inference/engine/engine_impl.h"
+#include "inference/engine/session.h"
+
+#include <algorithm>
+
+namespace fabulist::inference {
+
+namespace {
+
+ModelInfo describe(const Engine::Impl& e) {
+    const ModelConfig& c = e.model->config();
+    const ModelWeights& w = e.model->weights();
+    ModelInfo i;
+    i.path = e.file->path();
+    i.architecture = c.architecture;
+    i.name = e.file->getString("general.name", "");
+    i.parameterCount = w.parameterCount;
+    i.activeParameterCount = w.activeParameterCount;
+    i.nLayer = c.nLayer;
+    i.nEmbd = c.nEmbd;
+    i.nHead = c.nHead;
+    i.nHeadKv = c.nHeadKv;
+    i.headDim = c.headDimK;
+    i.nVocab = c.nVocab;
+    i.nCtxTrain = c.nCtxTrain;
+    i.nFf = c.isMoe() ? (w.layers.empty() ? 0 : int(w.layers[0].gateExps.nOut)) : c.nFf;
+    i.nExpert = c.nExpert;
+    i.nExpertUsed = c.nExpertUsed;
+    for (const auto& t : e.file->tensors()) {
+        const std::string name(ggmlTypeTraits(t.type).name);
+        i.tensorTypeCounts[name] += 1;
+        i.tensorTypeBytes[name] += int64_t(t.nbytes);
+    }
+    i.fileBytes = e.file->fileSize();
+    i.weightBytes = w.weightBytes;
+    const uint64_t elem = e.options.kvCacheType == GgmlType::F16 ? 2 : 4;
+    i.kvBytesPerToken =
+        uint64_t(c.nLayer) * uint64_t(c.nHeadKv) * uint64_t(c.headDimK + c.headDimV) * elem;
+    i.kvCacheType = e.options.kvCacheType;
+    i.device = e.backend->name();
+    i.threads = e.backend->threads();
+    return i;
+}
+
+} // namespace
+
+Engine::Engine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    if (options.kvCacheType != GgmlType::F16 && options.kvCacheType != GgmlType::F32)
+        throw EngineError(options.modelPath + ": the KV cache type must be F16 or F32");
+    if (options.threads < 0 || options.threads > 1024)
+        throw EngineError("thread count " + std::to_string(options.threads) +
+                          " is out of range (0 = physical cores)");
+    if (options.batchSize < 1 || options.batchSize > 8192)
+        throw EngineError("batch size " + std::to_string(options.batchSize) +
+                          " is out of range (1..8192)");
+    try {
+        impl->file = GgufFile::open(options.modelPath);
+    } catch (const GgufError& e) {
+        throw EngineError(std::string(e.what()));
+    }
+    const GgufFile& f = *impl->file;
+    ModelConfig config = ModelConfig::fromGguf(f);
+    if (options.expertsUsed != 0 &&
+        (options.expertsUsed < 1 || options.expertsUsed > config.nExpert))
+        throw EngineError(f.path() + ": experts used must be between 1 and " +
+                          std::to_string(config.nExpert) + " for this model (got " +
+                          std::to_string(options.expertsUsed) + ")");
+    if (options.expertsUsed != 0) config.nExpertUsed = options.expertsUsed;
+    const int ctx = options.contextLength > 0 ? options.contextLength : config.nCtxTrain;
+    if (options.contextLength < 0 || ctx > (1 << 22))
+        throw EngineError(f.path() + ": context length " + std::to_string(options.contextLength) +
+                          " is out of range");
+
+    impl->tokenizer = Tokenizer::fromGguf(f);
+    if (impl->tokenizer->vocabSize() > config.nVocab)
+        throw EngineError(
+            f.path() + ": the tokenizer has " + std::to_string(impl->tokenizer->vocabSize()) +
+            " tokens but token_embd.weight only " + std::to_string(config.nVocab) + " rows");
+    impl->backend = createBackend(options.device, options.threads);
+    ModelWeights weights = ModelWeights::load(f, config, *impl->backend, options.progress);
+    const int maxRows = std::min(options.batchSize, ctx);
+    impl->model = std::make_unique<Model>(std::move(config), std::move(weights), *impl->backend,
+                                          maxRows, ctx);
+    impl->info = describe(*impl);
+    impl->info.contextLength = ctx;
+    if (options.progress && !options.progress(1.0f))
+        throw EngineError(f.path() + ": loading cancelled");
+    return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+const ModelInfo& Engine::info() const {
+    return m_impl->info;
+}
+const Tokenizer& Engine::tokenizer() const {
+    return *m_impl->tokenizer;
+}
+const GgufFile& Engine::file() const {
+    return *m_impl->file;
+}
+const EngineOptions& Engine::options() const {
+    return m_impl->options;
+}
+
+} // namespace fabulist::inference

@@ -1,0 +1,190 @@
+#include "inference/engine/session.h"
+
+#include "inference/engine/engine_impl.h"
+
+#include <algorithm>
+
+namespace fabulist::inference {
+
+struct Session::Impl {
+    Engine::Impl* engine = nullptr;
+    Model* model = nullptr;
+    std::unique_ptr<KvCache> cache;
+    std::vector<int32_t> tokens; // what the cache holds
+    std::vector<float> logits;   // logitsCount rows of nVocab
+    int logitsCount = 0;
+    std::vector<float> hidden;
+    int expertsUsed = 0; // 0 = model default
+    OverflowPolicy policy;
+    std::optional<ContextShift> lastShift;
+
+    int contextLength() const { return cache->capacity(); }
+    int topK() const { return expertsUsed > 0 ? expertsUsed : model->config().nExpertUsed; }
+
+    void checkIds(std::span<const int32_t> ids) const {
+        const int nVocab = model->config().nVocab;
+        for (size_t i = 0; i < ids.size(); ++i)
+            if (ids[i] < 0 || ids[i] >= nVocab)
+                throw EngineError(engine->file->path() + ": token id " + std::to_string(ids[i]) +
+                                  " at position " + std::to_string(i) +
+                                  " is outside the vocabulary (0.." + std::to_string(nVocab - 1) +
+                                  ")");
+    }
+
+    // Applies the overflow policy to a request longer than the context.
+    std::vector<int32_t> fit(std::span<const int32_t> request) {
+        const int ctx = contextLength();
+        if (policy.mode == OverflowPolicy::Mode::Throw)
+            throw ContextOverflow(
+                engine->file->path() + ": " + std::to_string(request.size()) +
+                    " tokens do not fit the context of " + std::to_string(ctx) +
+                    " tokens; shorten the text or enable dropping the middle of the context",
+                int64_t(request.size()), ctx);
+        const int keep =
+            std::clamp(policy.keepFirst >= 0 ? policy.keepFirst : 1 + ctx / 4, 0, ctx - 1);
+        const int slack = std::clamp(policy.slack >= 0 ? policy.slack : ctx / 8, 0, ctx - keep - 1);
+        const int tail = ctx - keep - slack; // tokens kept from the end of the request
+        const int dropped = int(request.size()) - keep - tail;
+        std::vector<int32_t> out(request.begin(), request.begin() + keep);
+        out.insert(out.end(), request.end() - tail, request.end());
+        lastShift = ContextShift{keep, dropped};
+        return out;
+    }
+
+    // Evaluates `fresh` at positions pos0.. (the cache holds exactly pos0 tokens).
+    void run(std::span<const int32_t> fresh, int pos0, bool wantAll,
+             const std::atomic<bool>* cancel) {
+        const ModelConfig& c = model->config();
+        const int total = int(fresh.size());
+        logitsCount = wantAll ? total : 1;
+        logits.resize(size_t(logitsCount) * c.nVocab);
+        const int batch = model->maxRows();
+        for (int p = 0; p < total; p += batch) {
+            if (cancel && cancel->load(std::memory_order_relaxed))
+                throw EvaluationCancelled(engine->file->path() + ": evaluation cancelled with " +
+                                          std::to_string(pos0 + p) + " tokens in the cache");
+            const int n = std::min(batch, total - p);
+            const bool last = p + n == total;
+            const int outputFirst = wantAll ? 0 : (last ? n - 1 : n);
+            float* dst = wantAll ? logits.data() + size_t(p) * c.nVocab : logits.data();
+            model->forward(*cache, fresh.subspan(size_t(p), size_t(n)), pos0 + p, outputFirst, dst,
+                           last ? hidden.data() : nullptr, topK());
+            tokens.insert(tokens.end(), fresh.begin() + p, fresh.begin() + p + n);
+        }
+    }
+};
+
+Session::Session(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Session::~Session() = default;
+
+std::unique_ptr<Session> Engine::createSession() {
+    auto s = std::make_unique<Session::Impl>();
+    s->engine = m_impl.get();
+    s->model = m_impl->model.get();
+    s->cache = s->model->createKvCache(m_impl->info.contextLength, m_impl->options.kvCacheType);
+    s->hidden.assign(size_t(s->model->config().nEmbd), 0.0f);
+    return std::make_unique<Session>(std::move(s));
+}
+
+int Session::evaluate(std::span<const int32_t> request, bool wantAllLogits,
+                      const std::atomic<bool>* cancel) {
+    Impl& s = *m_impl;
+    s.lastShift.reset();
+    s.checkIds(request);
+    std::vector<int32_t> fitted;
+    if (int64_t(request.size()) > s.contextLength()) {
+        fitted = s.fit(request);
+        request = fitted;
+    }
+    if (request.empty()) {
+        clear();
+        return 0;
+    }
+    size_t common = 0;
+    while (common < s.tokens.size() && common < request.size() &&
+           s.tokens[common] == request[common])
+        ++common;
+    // Always evaluate at least the last token: its logits are what the caller wants.
+    common = std::min(common, request.size() - 1);
+    s.tokens.resize(common);
+    s.logitsCount = 0;
+    s.run(request.subspan(common), int(common), wantAllLogits, cancel);
+    return int(common);
+}
+
+void Session::appendToken(int32_t token) {
+    Impl& s = *m_impl;
+    s.lastShift.reset();
+    const int32_t one[1] = {token};
+    s.checkIds(one);
+    if (int(s.tokens.size()) >= s.contextLength()) {
+        std::vector<int32_t> request = s.tokens;
+        request.push_back(token);
+        auto fitted = s.fit(request); // throws ContextOverflow under the default policy
+        const auto shift = s.lastShift;
+        const size_t keep = size_t(shift->droppedBegin);
+        s.tokens.resize(keep); // the pinned prefix stays valid; everything after moves
+        s.run(std::span<const int32_t>(fitted).subspan(keep), int(keep), false, nullptr);
+        return;
+    }
+    s.run(std::span<const int32_t>(one, 1), int(s.tokens.size()), false, nullptr);
+}
+
+std::span<const float> Session::logits() const {
+    const Impl& s = *m_impl;
+    const size_t n = size_t(s.model->config().nVocab);
+    if (s.logitsCount == 0) return {};
+    return std::span<const float>(s.logits).subspan(size_t(s.logitsCount - 1) * n, n);
+}
+
+std::span<const float> Session::logitsAt(int i) const {
+    const Impl& s = *m_impl;
+    const size_t n = size_t(s.model->config().nVocab);
+    if (i < 0 || i >= s.logitsCount) return {};
+    return std::span<const float>(s.logits).subspan(size_t(i) * n, n);
+}
+
+int Session::logitsCount() const {
+    return m_impl->logitsCount;
+}
+std::span<const float> Session::hiddenState() const {
+    return m_impl->hidden;
+}
+std::span<const int32_t> Session::tokens() const {
+    return m_impl->tokens;
+}
+int Session::contextLength() const {
+    return m_impl->contextLength();
+}
+
+void Session::clear() {
+    m_impl->tokens.clear();
+    m_impl->logitsCount = 0;
+}
+
+void Session::setExpertsUsed(int k) {
+    Impl& s = *m_impl;
+    const int nExpert = s.model->config().nExpert;
+    if (k < 0 || k > nExpert || (k > 0 && nExpert == 0))
+        throw EngineError(s.engine->file->path() + ": experts used must be between 1 and " +
+                          std::to_string(nExpert) + " (0 = model default); got " +
+                          std::to_string(k));
+    if (s.topK() != (k > 0 ? k : s.model->config().nExpertUsed))
+        clear(); // cached K/V were computed with the other routing
+    s.expertsUsed = k;
+}
+
+int Session::expertsUsed() const {
+    return m_impl->topK();
+}
+void Session::setOverflowPolicy(const OverflowPolicy& policy) {
+    m_impl->policy = policy;
+}
+const OverflowPolicy& Session::overflowPolicy() const {
+    return m_impl->policy;
+}
+std::optional<ContextShift> Session::lastShift() const {
+    return m_impl->lastShift;
+}
+
+} // namespace fabulist::inference

@@ -1,0 +1,119 @@
+#include "inference/model/model.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fabulist::inference {
+
+Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int maxRows,
+             int maxContext)
+    : m_config(std::move(config)), m_weights(std::move(weights)), m_backend(backend),
+      m_maxRows(maxRows) {
+    const ModelConfig& c = m_config;
+    const int qDim = c.nHead * c.headDimK, kDim = c.nHeadKv * c.headDimK,
+              vDim = c.nHeadKv * c.headDimV, oDim = c.nHead * c.headDimV;
+    // Logits for a whole batch of a big vocabulary would be large; produce them in chunks.
+    m_logitRows =
+        std::max(1, std::min(maxRows, int((int64_t(64) << 20) / (int64_t(c.nVocab) * 4))));
+    m_x = backend.allocate(maxRows, c.nEmbd);
+    m_xn = backend.allocate(maxRows, c.nEmbd);
+    m_q = backend.allocate(maxRows, qDim);
+    m_k = backend.allocate(maxRows, kDim);
+    m_v = backend.allocate(maxRows, vDim);
+    m_attn = backend.allocate(maxRows, oDim);
+    m_tmp = backend.allocate(maxRows, c.nEmbd);
+    m_router = backend.allocate(maxRows, std::max(c.nExpert, 1));
+    m_logits = backend.allocate(m_logitRows, c.nVocab);
+
+    int maxFf = std::max(c.nFf, 1);
+    for (const auto& L : m_weights.layers) {
+        if (L.isMoe()) maxFf = std::max<int>(maxFf, int(L.gateExps.nOut));
+        if (L.gateShared.host) maxFf = std::max<int>(maxFf, int(L.gateShared.nOut));
+    }
+    BackendLimits lim;
+    lim.maxRows = maxRows;
+    lim.maxCols = std::max({c.nEmbd, qDim, kDim, vDim, oDim});
+    lim.maxContext = maxContext;
+    lim.maxFf = maxFf;
+    lim.maxFfRows = maxRows * std::max(1, c.nExpertUsed);
+    lim.nEmbd = c.nEmbd;
+    backend.reserve(lim);
+}
+
+std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type) {
+    const ModelConfig& c = m_config;
+    return m_backend.createKvCache(c.nLayer, capacity, c.nHeadKv * c.headDimK,
+                                   c.nHeadKv * c.headDimV, type);
+}
+
+void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
+                    float* logits, float* hidden, int expertsUsed) {
+    const ModelConfig& c = m_config;
+    Backend& b = m_backend;
+    const int T = int(ids.size());
+    const Act x = m_x.view(0, T), xn = m_xn.view(0, T), q = m_q.view(0, T), k = m_k.view(0, T),
+              v = m_v.view(0, T), attn = m_attn.view(0, T), tmp = m_tmp.view(0, T),
+              router = m_router.view(0, T);
+
+    b.embed(m_weights.tokenEmbd, ids, x);
+
+    RopeParams ropeQ{c.nHead,        c.headDimK, c.nRot,
+                     c.ropeFreqBase, c.ropeNeox, optional(m_weights.ropeFreqs)};
+    RopeParams ropeK = ropeQ;
+    ropeK.nHead = c.nHeadKv;
+    AttentionParams ap{
+        c.nHead,        c.nHeadKv, c.headDimK, c.headDimV, 1.0f / std::sqrt(float(c.headDimK)),
+        c.slidingWindow};
+    MoeParams mp{c.nExpert, expertsUsed, c.expertWeightsNorm};
+
+    for (int il = 0; il < c.nLayer; ++il) {
+        const LayerWeights& L = m_weights.layers[size_t(il)];
+        // Attention block.
+        b.rmsNorm(x, &L.attnNorm, xn, c.nEmbd, c.rmsEps);
+        const Backend::MatmulJob qkv[3] = {
+            {&L.wq, optional(L.bq), q}, {&L.wk, optional(L.bk), k}, {&L.wv, optional(L.bv), v}};
+        b.matmul(xn, qkv);
+        if (L.qNorm.host) {
+            b.rmsNorm(q, &L.qNorm, q, int(L.qNorm.nIn), c.rmsEps);
+            b.rmsNorm(k, &L.kNorm, k, int(L.kNorm.nIn), c.rmsEps);
+        }
+        b.rope(q, ropeQ, pos0);
+        b.rope(k, ropeK, pos0);
+        b.storeKv(cache, il, k, v, pos0);
+        b.attention(cache, il, q, attn, pos0, ap);
+        const Backend::MatmulJob o[1] = {{&L.wo, nullptr, tmp}};
+        b.matmul(attn, o);
+        b.add(x, tmp);
+
+        // Feed-forward block.
+        b.rmsNorm(x, &L.ffnNorm, xn, c.nEmbd, c.rmsEps);
+        if (L.isMoe()) {
+            const Backend::MatmulJob r[1] = {{&L.router, nullptr, router}};
+            b.matmul(xn, r);
+            b.moe(xn, router, MoeWeights{&L.gateExps, &L.upExps, &L.downExps}, mp, tmp);
+            if (L.gateShared.host)
+                b.ffn(xn, L.gateShared, L.upShared, L.downShared, tmp, optional(L.sharedGateInp),
+                      true);
+        } else {
+            b.ffn(xn, L.ffnGate, L.ffnUp, L.ffnDown, tmp, nullptr, false);
+        }
+        b.add(x, tmp);
+    }
+
+    if (outputFirst >= T) return;
+    for (int r0 = outputFirst; r0 < T; r0 += m_logitRows) {
+        const int n = std::min(m_logitRows, T - r0);
+        const Act h = m_xn.view(r0, n);
+        b.rmsNorm(x.view(r0, n), &m_weights.outputNorm, h, c.nEmbd, c.rmsEps);
+        if (hidden && r0 + n == T) b.read(h, n - 1, hidden);
+        if (logits) {
+            const Act out = m_logits.view(0, n);
+            const Backend::MatmulJob jo[1] = {{&m_weights.output, nullptr, out}};
+            b.matmul(h, jo);
+            for (int i = 0; i < n; ++i)
+                b.read(out, i, logits + size_t(r0 - outputFirst + i) * c.nVocab);
+        }
+    }
+}
+
+} // namespace fabulist::inference

@@ -1,0 +1,42 @@
+#pragma once
+// The transformer forward pass, written once against the Backend interface and driven by
+// ModelConfig plus the presence of optional tensors (see model_weights.h).
+
+#include "inference/backend/backend.h"
+#include "inference/model/model_config.h"
+#include "inference/model/model_weights.h"
+
+#include <cstdint>
+#include <span>
+
+namespace fabulist::inference {
+
+class Model {
+public:
+    // maxRows: tokens per forward call; maxContext: KV positions of the largest cache.
+    Model(ModelConfig config, ModelWeights weights, Backend& backend, int maxRows, int maxContext);
+
+    const ModelConfig& config() const { return m_config; }
+    const ModelWeights& weights() const { return m_weights; }
+    Backend& backend() { return m_backend; }
+    int maxRows() const { return m_maxRows; }
+
+    std::unique_ptr<KvCache> createKvCache(int capacity, GgmlType type);
+
+    // Evaluates ids (at most maxRows) at positions pos0.. into `cache`. For rows
+    // [outputFirst, ids.size()) the logits are written to logits (row after row, nVocab each;
+    // may be null when outputFirst == ids.size()), and the final-norm hidden state of the last
+    // row to hidden (nEmbd; may be null). expertsUsed: router top-k (1..nExpert) for MoE models.
+    void forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
+                 float* logits, float* hidden, int expertsUsed);
+
+private:
+    ModelConfig m_config;
+    ModelWeights m_weights;
+    Backend& m_backend;
+    int m_maxRows;
+    int m_logitRows; // rows of the logits scratch (logits are produced in chunks of this many)
+    Act m_x, m_xn, m_q, m_k, m_v, m_attn, m_tmp, m_router, m_logits;
+};
+
+} // namespace fabulist::inference

@@ -1,0 +1,150 @@
+#include "inference/model/model_config.h"
+
+#include "inference/engine/engine.h"
+#include "inference/gguf/gguf_file.h"
+
+#include <algorithm>
+#include <array>
+
+namespace fabulist::inference {
+
+namespace {
+
+// What differs between the supported architectures beyond tensor presence. Values follow
+// llama.cpp: RoPE NEOX for the Qwen family and OLMoE; top-k expert weights renormalised for
+// llama (Mixtral) and qwen3moe, left as softmax probabilities for qwen2moe and olmoe.
+struct ArchRules {
+    const char* name;
+    bool ropeNeox;
+    bool expertWeightsNorm;
+};
+
+constexpr std::array<ArchRules, 6> kArchitectures{{
+    {"llama", false, true},
+    {"qwen2", true, false},
+    {"qwen2moe", true, false},
+    {"qwen3", true, false},
+    {"qwen3moe", true, true},
+    {"olmoe", true, false},
+}};
+
+const ArchRules* findArch(const std::string& arch) {
+    for (const auto& a : kArchitectures)
+        if (arch == a.name) return &a;
+    return nullptr;
+}
+
+// Reads an integer hyperparameter that some files store per layer as an array; all layers must
+// agree because the engine does not support varying sizes.
+int64_t readIntOrUniformArray(const GgufFile& f, const std::string& key, int64_t fallback,
+                              bool required) {
+    if (!f.has(key)) {
+        if (required)
+            throw EngineError(f.path() + ": missing metadata key '" + key +
+                              "'; the file is incomplete or not a model");
+        return fallback;
+    }
+    if (f.typeOf(key) == GgufValueType::Array) {
+        const auto values = f.getIntArray(key);
+        if (values.empty())
+            throw EngineError(f.path() + ": metadata key '" + key + "' is an empty array");
+        for (auto v : values)
+            if (v != values[0])
+                throw EngineError(f.path() + ": metadata key '" + key +
+                                  "' varies per layer, which this engine does not support");
+        return values[0];
+    }
+    return f.getInt(key);
+}
+
+int positive(const GgufFile& f, const std::string& key, int64_t v, int64_t maxValue = 1 << 24) {
+    if (v <= 0 || v > maxValue)
+        throw EngineError(f.path() + ": metadata key '" + key + "' has the value " +
+                          std::to_string(v) + ", which is out of range");
+    return int(v);
+}
+
+} // namespace
+
+bool isSupportedArchitecture(const std::string& arch) {
+    return findArch(arch) != nullptr;
+}
+
+std::string supportedArchitectures() {
+    std::string s;
+    for (const auto& a : kArchitectures) s += (s.empty() ? "" : ", ") + std::string(a.name);
+    return s;
+}
+
+ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
+    ModelConfig c;
+    c.architecture = f.getString("general.architecture", "");
+    const ArchRules* rules = findArch(c.architecture);
+    if (!rules)
+        throw EngineError(f.path() + ": model architecture '" + c.architecture +
+                          "' is not supported (supported: " + supportedArchitectures() +
+                          "); use a model of a supported architecture");
+    const std::string p = c.architecture + ".";
+    auto req = [&](const std::string& k) {
+        return positive(f, p + k, readIntOrUniformArray(f, p + k, 0, true));
+    };
+    auto opt = [&](const std::string& k, int64_t fallback) {
+        return readIntOrUniformArray(f, p + k, fallback, false);
+    };
+
+    c.nLayer = req("block_count");
+    c.nEmbd = req("embedding_length");
+    c.nHead = req("attention.head_count");
+    c.nHeadKv = positive(f, p + "attention.head_count_kv", opt("attention.head_count_kv", c.nHead));
+    if (c.nHead % c.nHeadKv != 0)
+        throw EngineError(f.path() + ": attention.head_count (" + std::to_string(c.nHead) +
+                          ") is not a multiple of attention.head_count_kv (" +
+                          std::to_string(c.nHeadKv) + ")");
+    const int64_t defaultHead = c.nEmbd / c.nHead;
+    c.headDimK = positive(f, p + "attention.key_length", opt("attention.key_length", defaultHead));
+    c.headDimV =
+        positive(f, p + "attention.value_length", opt("attention.value_length", defaultHead));
+    c.nRot = positive(f, p + "rope.dimension_count", opt("rope.dimension_count", c.headDimK));
+    if (c.nRot > c.headDimK || c.nRot % 2 != 0)
+        throw EngineError(f.path() + ": rope.dimension_count (" + std::to_string(c.nRot) +
+                          ") must be even and at most the head size (" +
+                          std::to_string(c.headDimK) + ")");
+    c.nCtxTrain = positive(f, p + "context_length", opt("context_length", 2048));
+    c.nExpert = int(opt("expert_count", 0));
+    if (c.nExpert < 0 || c.nExpert > 4096)
+        throw EngineError(f.path() + ": expert_count is out of range");
+    if (c.nExpert > 0) {
+        c.nExpertUsed = positive(f, p + "expert_used_count", opt("expert_used_count", 0));
+        if (c.nExpertUsed > c.nExpert)
+            throw EngineError(f.path() + ": expert_used_count (" + std::to_string(c.nExpertUsed) +
+                              ") exceeds expert_count (" + std::to_string(c.nExpert) + ")");
+        // Mixtral-style llama files give the expert size as feed_forward_length.
+        c.nFfExpert = int(opt("expert_feed_forward_length", opt("feed_forward_length", 0)));
+        c.nFfShared = int(opt("expert_shared_feed_forward_length", 0));
+        c.nFf = int(opt("feed_forward_length", 0));
+    } else {
+        c.nFf = req("feed_forward_length");
+    }
+    c.slidingWindow = int(opt("attention.sliding_window", 0));
+    if (c.slidingWindow < 0) throw EngineError(f.path() + ": attention.sliding_window is negative");
+    c.ropeFreqBase = float(f.getFloat(p + "rope.freq_base", 10000.0));
+    c.rmsEps = float(f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5));
+    if (!(c.ropeFreqBase > 0.0f) || !(c.rmsEps >= 0.0f))
+        throw EngineError(f.path() +
+                          ": rope.freq_base or attention.layer_norm_rms_epsilon is invalid");
+    c.ropeNeox = rules->ropeNeox;
+    c.expertWeightsNorm = f.getBool(p + "expert_weights_norm", rules->expertWeightsNorm);
+
+    // The vocabulary size is the embedding table's row count (checked against the tokenizer
+    // and vocab_size where present).
+    const GgufTensorInfo* embd = f.findTensor("token_embd.weight");
+    if (!embd) throw EngineError(f.path() + ": tensor 'token_embd.weight' is missing");
+    c.nVocab = positive(f, "token_embd.weight ne[1]", embd->ne[1], int64_t(1) << 30);
+    if (f.has(p + "vocab_size") && f.getInt(p + "vocab_size") != c.nVocab)
+        throw EngineError(
+            f.path() + ": " + p + "vocab_size (" + std::to_string(f.getInt(p + "vocab_size")) +
+            ") does not match token_embd.weight (" + std::to_string(c.nVocab) + " rows)");
+    return c;
+}
+
+} // namespace fabulist::inference
