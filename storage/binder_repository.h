@@ -39,6 +39,9 @@ class BinderRepository {
 public:
     explicit BinderRepository(Database& db) : m_db(db) {}
 
+    // Positions count every sibling, trashed ones included (they keep their place for
+    // restore): they are BinderNode::position values, indexes into children(parent, true).
+
     // Creates a node (and its empty document) under parentId (nullopt: top level) at position
     // (nullopt or past the end: last). Returns the new id.
     int64_t create(NodeKind kind, std::string_view title, std::optional<int64_t> parentId = {},
@@ -59,9 +62,10 @@ public:
     bool isInTrash(int64_t id) const;
 
     void rename(int64_t id, std::string_view title);
-    // Moves the node under newParentId (nullopt: top level) to position among the new parent's
-    // children (clamped to 0..count). Throws InvalidArgument when newParentId is the node itself
-    // or one of its descendants.
+    // Moves the node under newParentId (nullopt: top level) so that it ends up at `position`
+    // among the new parent's children: the final index, counted with the node itself taken
+    // out of its old place (clamped to 0..count). Throws InvalidArgument when newParentId is
+    // the node itself or one of its descendants.
     void move(int64_t id, std::optional<int64_t> newParentId, int position);
 
     // Puts the node (and with it its subtree) in the trash.

@@ -132,10 +132,11 @@ int RevisionRepository::prune(int64_t nodeId, int64_t nowMs) {
     Transaction transaction(m_db);
     std::vector<int64_t> doomed;
     {
+        // Revisions of the last hour are all kept: the index skips them.
         Statement query(m_db, "SELECT id, created_at FROM revision "
-                              "WHERE node_id = ? AND kind = 'autosave' "
+                              "WHERE node_id = ? AND created_at <= ? AND kind = 'autosave' "
                               "ORDER BY created_at DESC, id DESC");
-        query.bind(1, nodeId);
+        query.bind(1, nodeId).bind(2, nowMs - kHourMs);
         // Newest first, so the first revision seen in a bucket is the one kept.
         std::set<int64_t> hourBuckets;
         std::set<int64_t> dayBuckets;
