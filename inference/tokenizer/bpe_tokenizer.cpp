@@ -3,6 +3,7 @@
 #include "inference/gguf/gguf_file.h"
 
 #include <algorithm>
+#include <array>
 
 namespace fabulist::inference {
 
@@ -84,7 +85,8 @@ BpeTokenizer::BpeTokenizer(const GgufFile& file)
     }
     for (int b = 0; b < 256; ++b) {
         appendUtf8(m_byteChar[size_t(b)], byteToChar()[size_t(b)]);
-        m_byteSymbol[size_t(b)] = internSymbol(m_byteChar[size_t(b)]);
+        m_byteSymbol[size_t(b)] =
+            internSymbol(m_byteChar[size_t(b)], hashBytes(m_byteChar[size_t(b)]));
     }
 
     std::vector<std::string_view> merges;
@@ -95,26 +97,55 @@ BpeTokenizer::BpeTokenizer(const GgufFile& file)
         fail(kMerges, e.what());
     }
     m_merges.reserve(merges.size());
-    std::string joined;
-    for (size_t rank = 0; rank < merges.size(); ++rank) {
-        const std::string_view merge = merges[rank];
-        // "left right"; the left part is never empty, so search from 1 as llama.cpp does.
-        const size_t space = merge.find(' ', 1);
-        if (space == merge.npos) continue; // malformed: can never apply (llama.cpp: same)
-        const std::string_view left = merge.substr(0, space);
-        const std::string_view right = merge.substr(space + 1);
-        joined.assign(left);
-        joined.append(right);
-        const int32_t l = internSymbol(left);
-        const int32_t r = internSymbol(right);
-        const int32_t result = internSymbol(joined);
-        m_merges.add(l, r, {int32_t(rank), result});
+    // Batches of merges: first prefetch every table slot the batch will touch, then use them,
+    // so the cache misses of a 280k-merge vocabulary overlap instead of queueing.
+    constexpr size_t kBatch = 16;
+    struct Item {
+        std::string_view left, right;
+        std::string joined;
+        uint64_t hashLeft = 0, hashRight = 0, hashJoined = 0;
+        int32_t l = -1, r = -1, result = -1;
+        bool valid = false;
+    };
+    std::array<Item, kBatch> batch;
+    for (size_t first = 0; first < merges.size(); first += kBatch) {
+        const size_t count = std::min(kBatch, merges.size() - first);
+        for (size_t k = 0; k < count; ++k) {
+            Item& it = batch[k];
+            const std::string_view merge = merges[first + k];
+            // "left right"; the left part is never empty, so search from 1 as llama.cpp does.
+            const size_t space = merge.find(' ', 1);
+            it.valid = space != merge.npos; // malformed ones can never apply (llama.cpp: same)
+            if (!it.valid) continue;
+            it.left = merge.substr(0, space);
+            it.right = merge.substr(space + 1);
+            it.joined.assign(it.left);
+            it.joined.append(it.right);
+            it.hashLeft = hashBytes(it.left);
+            it.hashRight = hashBytes(it.right);
+            it.hashJoined = hashBytes(it.joined);
+            m_textToId.prefetch(it.hashLeft);
+            m_textToId.prefetch(it.hashRight);
+            m_textToId.prefetch(it.hashJoined);
+        }
+        for (size_t k = 0; k < count; ++k) {
+            Item& it = batch[k];
+            if (!it.valid) continue;
+            it.l = internSymbol(it.left, it.hashLeft);
+            it.r = internSymbol(it.right, it.hashRight);
+            it.result = internSymbol(it.joined, it.hashJoined);
+            m_merges.prefetch(it.l, it.r);
+        }
+        for (size_t k = 0; k < count; ++k) {
+            const Item& it = batch[k];
+            if (it.valid) m_merges.add(it.l, it.r, {int32_t(first + k), it.result});
+        }
     }
     finishLoading();
 }
 
-int32_t BpeTokenizer::internSymbol(std::string_view text) {
-    const int32_t id = m_textToId.get(text);
+int32_t BpeTokenizer::internSymbol(std::string_view text, uint64_t hash) {
+    const int32_t id = m_textToId.get(text, hash);
     if (id >= 0) return id;
     // Rare: only malformed or truncated vocabularies have merge parts that are not tokens.
     auto it = std::lower_bound(m_extraIndex.begin(), m_extraIndex.end(), text,

@@ -25,7 +25,8 @@ protected:
 private:
     struct Workspace;
     void encodePiece(std::string_view piece, Workspace& ws, std::vector<int32_t>& out) const;
-    int32_t internSymbol(std::string_view text); // vocabulary id, or a new id past the vocabulary
+    // Vocabulary id of text (hash: its hashBytes()), or a new id past the vocabulary.
+    int32_t internSymbol(std::string_view text, uint64_t hash);
     void appendSymbol(int32_t symbol, std::vector<int32_t>& out) const;
 
     PreTokenizer m_pre;

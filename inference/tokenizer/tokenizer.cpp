@@ -70,7 +70,16 @@ void Tokenizer::loadVocabulary(const GgufFile& file) {
     m_textOffset.push_back(uint32_t(m_textArena.size()));
     m_types.assign(n, TokenType::Normal); // also sets vocabSize()
     m_textToId.reserve(n);
-    for (size_t i = 0; i < n; ++i) m_textToId.set(tokenText(int32_t(i)), int32_t(i));
+    {
+        // Hash first, then insert with the slots a few tokens ahead prefetched.
+        std::vector<uint64_t> hashes(n);
+        for (size_t i = 0; i < n; ++i) hashes[i] = hashBytes(tokenText(int32_t(i)));
+        constexpr size_t kAhead = 8;
+        for (size_t i = 0; i < n; ++i) {
+            if (i + kAhead < n) m_textToId.prefetch(hashes[i + kAhead]);
+            m_textToId.set(tokenText(int32_t(i)), int32_t(i), hashes[i]);
+        }
+    }
 
     if (file.has(kTokenType)) {
         std::vector<int64_t> types;
