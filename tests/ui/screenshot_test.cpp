@@ -75,6 +75,18 @@ void ScreenshotTest::render(const QString& fileName) {
         for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
     QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
 
+    // The prose itself must be drawn: enough pixels of the editor's text area differ clearly
+    // from its background (an invisible text colour once left it blank).
+    const QImage text = w.editor()->viewport()->grab().toImage();
+    const QColor base = w.editor()->viewport()->palette().color(QPalette::Base);
+    qsizetype inked = 0;
+    for (int y = 0; y < text.height(); ++y)
+        for (int x = 0; x < text.width(); ++x) {
+            const QColor c = text.pixelColor(x, y);
+            if (qAbs(c.lightness() - base.lightness()) > 60) ++inked;
+        }
+    QVERIFY2(inked > text.width() * text.height() / 100, qPrintable(QString::number(inked)));
+
     const QString file = QDir(m_artifacts).filePath(fileName);
     QVERIFY(image.save(file));
     QVERIFY(QFileInfo(file).size() > 10000);
