@@ -142,7 +142,7 @@ private slots:
             const QJsonObject g = v.toObject();
             const CliResult r = runCli({"generate", "-m", referenceModel(model), "-p",
                                         g["prompt"].toString(), "-n", "32", "--temp", "0",
-                                        "--kv-type", "f32", "-t", "2", "--seed", "42", "--json"});
+                                        "--kv-type", "f32", "-t", "1", "--seed", "42", "--json"});
             QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
             const QJsonObject out = QJsonDocument::fromJson(r.out).object();
             QCOMPARE(intList(out["prompt_ids"].toArray()), intList(g["prompt_ids"].toArray()));
@@ -172,7 +172,7 @@ private slots:
         const QString path = writeTemp(dir, "ppl.txt", (ppl["text"].toString() + "\n").toUtf8());
         const CliResult r =
             runCli({"perplexity", "-m", referenceModel(model), "-f", path, "-c", "64", "--chunks",
-                    QString::number(chunks), "--kv-type", "f32", "-t", "2", "--json"});
+                    QString::number(chunks), "--kv-type", "f32", "-t", "1", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         const QJsonObject out = QJsonDocument::fromJson(r.out).object();
         const double got = out["ppl"].toDouble(), want = kv["ppl"].toDouble();
@@ -219,7 +219,7 @@ private slots:
                  "Once upon a time" + ja["text"].toString() + "\n");
         const CliResult other =
             runCli({"generate", "-m", referenceModel("tiny-moe-f32"), "-p", "Once upon a time",
-                    "-n", "24", "--temp", "0.9", "--seed", "8", "-t", "2", "--json"});
+                    "-n", "24", "--temp", "0.9", "--seed", "8", "-t", "1", "--json"});
         QVERIFY(other.exitCode == 0);
         QVERIFY(other.out != a.out);
     }
@@ -254,8 +254,8 @@ private slots:
         r = runCli({"info", a});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         QVERIFY2(r.out.contains("Q4_K x8") && r.out.contains("Q5_K x2"), qPrintable(describe(r)));
-        r = runCli(
-            {"generate", "-m", a, "-p", "The quick brown fox", "-n", "8", "--temp", "0", "--json"});
+        r = runCli({"generate", "-m", a, "-p", "The quick brown fox", "-n", "8", "--temp", "0",
+                    "-t", "1", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         QCOMPARE(QJsonDocument::fromJson(r.out).object()["ids"].toArray().size(), 8);
         // The tokenizer came along: same ids as the vocabulary's source model.
