@@ -441,6 +441,13 @@ void GgufFile::Impl::validateTensorPlacement() {
             fail("tensor '" + t.name + "' (" + std::to_string(t.nbytes) + " bytes at offset " +
                  std::to_string(t.offset) + ") extends past the end of the file (truncated?)");
         t.data = map + dataOffset + t.offset;
+        // Kernels read fp16 scales / floats in place: they need their natural alignment. Only
+        // a file with general.alignment < 4 (or a misaligned memory buffer) can miss it.
+        const uintptr_t need = t.type == GgmlType::F32 ? 4 : 2;
+        if (reinterpret_cast<uintptr_t>(t.data) % need != 0)
+            fail("tensor '" + t.name + "' data is not " + std::to_string(need) +
+                 "-byte aligned (general.alignment " + std::to_string(alignment) +
+                 "); re-convert the model with the default alignment");
     }
     std::sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return tensors[a].offset < tensors[b].offset; });

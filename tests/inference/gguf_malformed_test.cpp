@@ -189,6 +189,11 @@ void GgufMalformedTest::rejects_data() {
     row("duplicate-tensor",
         Bytes().header(2, 0).tensor("a", {8}, 0, 0).tensor("a", {8}, 0, 32).padTo(32).zeros(64),
         "duplicate tensor name 'a'");
+    // general.alignment 1 is legal GGUF, but a tensor whose data lands on an odd address
+    // cannot be read in place (fp16 scales): found by the fuzzer as a misaligned load.
+    row("data-misaligned",
+        Bytes().header(1, 1).kvU32("general.alignment", 1).tensor("hh", {2}, 1, 0).zeros(8),
+        "not 2-byte aligned");
     row("no-data-section", Bytes().header(1, 0).tensor("a", {8}, 0, 0).u8(0), "data section");
 }
 
