@@ -135,7 +135,12 @@ void Tokenizer::loadVocabulary(const GgufFile& file) {
     // llama.cpp's defaults: SentencePiece adds BOS; byte-level BPE adds it only for LLaMA-3.
     bool defaultAddBos = spm;
     if (!spm) {
-        const std::string pre = file.getString("tokenizer.ggml.pre", "default");
+        std::string pre;
+        try {
+            pre = file.getString("tokenizer.ggml.pre", "default");
+        } catch (const GgufError& e) {
+            fail("tokenizer.ggml.pre", e.what());
+        }
         defaultAddBos = pre == "llama3" || pre == "llama-bpe" || pre == "llama-v3";
     }
     m_addBos = readBool("tokenizer.ggml.add_bos_token", defaultAddBos);

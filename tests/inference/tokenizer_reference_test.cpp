@@ -32,25 +32,39 @@ struct Loaded {
     QJsonArray cases;
 };
 
-// Each model is loaded once for all its rows.
-Loaded& model(const QString& name) {
+// Each model is loaded once for all its rows. Null (with the reason in error) when it cannot be.
+Loaded* model(const QString& name, QString& error) {
     static std::map<QString, Loaded> cache;
     Loaded& m = cache[name];
     if (!m.tokenizer) {
         const QString dir = referenceDir();
         QFile json(dir + "/" + name + ".json");
-        if (json.open(QIODevice::ReadOnly)) {
-            m.cases = QJsonDocument::fromJson(json.readAll()).object()["tokenization"].toArray();
+        if (!json.open(QIODevice::ReadOnly)) {
+            error = "cannot read " + json.fileName() +
+                    "; set FABULIST_REFERENCE_DIR to the llama.cpp reference data";
+            return nullptr;
         }
-        m.file = GgufFile::open((dir + "/models/" + name + ".gguf").toStdString());
-        QElapsedTimer timer;
-        timer.start();
-        m.tokenizer = Tokenizer::fromGguf(*m.file);
-        qInfo("%s: tokenizer loaded in %.1f ms (%d tokens)", qPrintable(name),
-              timer.nsecsElapsed() / 1e6, m.tokenizer->vocabSize());
+        m.cases = QJsonDocument::fromJson(json.readAll()).object()["tokenization"].toArray();
+        try {
+            m.file = GgufFile::open((dir + "/models/" + name + ".gguf").toStdString());
+            QElapsedTimer timer;
+            timer.start();
+            m.tokenizer = Tokenizer::fromGguf(*m.file);
+            qInfo("%s: tokenizer loaded in %.1f ms (%d tokens)", qPrintable(name),
+                  double(timer.nsecsElapsed()) / 1e6, m.tokenizer->vocabSize());
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+            return nullptr;
+        }
     }
-    return m;
+    return &m;
 }
+
+#define LOAD_MODEL(var, name)                                                                      \
+    QString var##Error;                                                                            \
+    Loaded* var##Ptr = model(name, var##Error);                                                    \
+    QVERIFY2(var##Ptr, qPrintable(var##Error));                                                    \
+    Loaded& var = *var##Ptr
 
 std::vector<int32_t> toIds(const QJsonArray& a) {
     std::vector<int32_t> ids;
@@ -91,7 +105,10 @@ void TokenizerReferenceTest::encodeMatchesLlamaCpp_data() {
     QTest::addColumn<int>("index");
     for (const char* name : kModels) {
         QFile json(referenceDir() + "/" + name + ".json");
-        if (!json.open(QIODevice::ReadOnly)) continue; // referenceDirExists() fails for this
+        if (!json.open(QIODevice::ReadOnly)) {
+            QTest::newRow(name) << QString(name) << -1; // fails with the reason
+            continue;
+        }
         const QJsonArray cases =
             QJsonDocument::fromJson(json.readAll()).object()["tokenization"].toArray();
         for (int i = 0; i < cases.size(); ++i) {
@@ -107,7 +124,8 @@ void TokenizerReferenceTest::encodeMatchesLlamaCpp_data() {
 void TokenizerReferenceTest::encodeMatchesLlamaCpp() {
     QFETCH(QString, modelName);
     QFETCH(int, index);
-    Loaded& m = model(modelName);
+    LOAD_MODEL(m, modelName);
+    QVERIFY(index >= 0 && index < m.cases.size());
     const QJsonObject c = m.cases[index].toObject();
     const QByteArray text = c["text"].toString().toUtf8();
     const bool parseSpecial = c["parse_special"].toBool();
@@ -149,7 +167,8 @@ void TokenizerReferenceTest::encodeMatchesLlamaCpp() {
 void TokenizerReferenceTest::specialTokenIds() {
     // Values from the reference README / the files' KV pairs.
     {
-        const Tokenizer& t = *model("tiny-dense-f32").tokenizer;
+        LOAD_MODEL(m, "tiny-dense-f32");
+        const Tokenizer& t = *m.tokenizer;
         QCOMPARE(t.vocabSize(), 50257);
         QCOMPARE(t.bos(), 50256);
         QCOMPARE(t.eos(), 50256);
@@ -163,7 +182,8 @@ void TokenizerReferenceTest::specialTokenIds() {
         QVERIFY(t.tokenBytes(50256).empty());
     }
     {
-        const Tokenizer& t = *model("tiny-llama3-f16").tokenizer;
+        LOAD_MODEL(m, "tiny-llama3-f16");
+        const Tokenizer& t = *m.tokenizer;
         QCOMPARE(t.vocabSize(), 128256);
         QCOMPARE(t.bos(), 128000);
         QCOMPARE(t.eos(), 128001);
@@ -184,7 +204,8 @@ void TokenizerReferenceTest::specialTokenIds() {
                  QByteArray("<|reserved_special_token_250|>"));
     }
     {
-        const Tokenizer& t = *model("tiny-qwen3moe-f32").tokenizer;
+        LOAD_MODEL(m, "tiny-qwen3moe-f32");
+        const Tokenizer& t = *m.tokenizer;
         QCOMPARE(t.bos(), 4093);
         QCOMPARE(t.eos(), 4095);
         QVERIFY(t.isEndOfGeneration(4095));
