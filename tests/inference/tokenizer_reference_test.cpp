@@ -86,6 +86,7 @@ private slots:
     void referenceDirExists();
     void encodeMatchesLlamaCpp_data();
     void encodeMatchesLlamaCpp();
+    void llama3PackageCases();
     void specialTokenIds();
 };
 
@@ -162,6 +163,32 @@ void TokenizerReferenceTest::encodeMatchesLlamaCpp() {
     }
     streamed += QByteArray::fromStdString(stream.flush());
     QCOMPARE(streamed, text);
+}
+
+void TokenizerReferenceTest::llama3PackageCases() {
+    // checks/llama3_tokenizer_vs_llama3-tokenizer-js.json: llama3-tokenizer-js's own test cases
+    // (special tokens, look-alikes, emoji, runs of spaces), which both llama.cpp builds agree
+    // with. Encoded with parse_special and without BOS/EOS.
+    QFile f(referenceDir() + "/checks/llama3_tokenizer_vs_llama3-tokenizer-js.json");
+    QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable("cannot read " + f.fileName()));
+    const QJsonArray cases = QJsonDocument::fromJson(f.readAll())
+                                 .object()["package_test_cases"]
+                                 .toObject()["cases"]
+                                 .toArray();
+    QCOMPARE(cases.size(), 17);
+    LOAD_MODEL(m, "tiny-llama3-f16");
+    for (const auto& v : cases) {
+        const QJsonObject c = v.toObject();
+        QVERIFY(c["llama_cpp_A_equal"].toBool() && c["llama_cpp_B_equal"].toBool());
+        const QByteArray text = c["text"].toString().toUtf8();
+        const std::vector<int32_t> expected =
+            toIds(c["package_expected_ids_without_bos_eos"].toArray());
+        const std::vector<int32_t> ids = m.tokenizer->encode(
+            std::string_view(text.constData(), size_t(text.size())), false, true);
+        QVERIFY2(ids == expected, qPrintable("text " + c["text"].toString() + "\n got      " +
+                                             show(ids) + "\n expected " + show(expected)));
+        QCOMPARE(QByteArray::fromStdString(m.tokenizer->decode(ids, true)), text);
+    }
 }
 
 void TokenizerReferenceTest::specialTokenIds() {
