@@ -42,6 +42,17 @@ std::vector<SynthShape> makeShapes() {
         shapes.push_back(s);
     }
     {
+        SynthShape s; // a small OLMoE for tests: full-width Q/K norms, NEOX RoPE, 8 experts
+        s.name = "tiny-olmoe";
+        s.architecture = "olmoe";
+        s.nLayer = 2, s.nEmbd = 256, s.nHead = 4, s.nHeadKv = 4, s.headDim = 64, s.nFf = 256;
+        s.nExpert = 8, s.nExpertUsed = 2;
+        s.contextLength = 256;
+        s.qkNorm = SynthShape::QkNorm::FullWidth;
+        s.summary = "olmoe, 8 experts (top-2), 2 layers, n_embd 256 (small, for tests)";
+        shapes.push_back(s);
+    }
+    {
         SynthShape s; // IBM Granite 3.0 1B-A400M's sizes, written as llama + experts
         s.name = "granite-1b-a400m";
         s.architecture = "llama";

@@ -266,6 +266,45 @@ private slots:
         QCOMPARE(r.out, src.out);
     }
 
+    void synthShapesLoad_data() {
+        QTest::addColumn<QString>("shape");
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("vocab");
+        QTest::newRow("tiny-dense f16") << "tiny-dense"
+                                        << "f16"
+                                        << "tiny-dense-f32";
+        QTest::newRow("tiny-qwen3moe q8_0") << "tiny-qwen3moe"
+                                            << "q8_0"
+                                            << "tiny-qwen3moe-f32";
+        QTest::newRow("tiny-olmoe q4_0") << "tiny-olmoe"
+                                         << "q4_0"
+                                         << "tiny-moe-f32";
+        QTest::newRow("tiny-moe q6_k") << "tiny-moe"
+                                       << "q6_k"
+                                       << "tiny-moe-f32";
+        QTest::newRow("tiny-moe f32") << "tiny-moe"
+                                      << "f32"
+                                      << "tiny-moe-f32";
+    }
+
+    // Every small shape and several file types: the engine loads what synth writes.
+    void synthShapesLoad() {
+        QFETCH(QString, shape);
+        QFETCH(QString, type);
+        QFETCH(QString, vocab);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("m.gguf");
+        CliResult r = runCli({"synth", "--shape", shape, "--type", type, "--vocab-from",
+                              referenceModel(vocab), "-o", path});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        r = runCli({"info", path});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        r = runCli({"generate", "-m", path, "-p", "Hello world", "-n", "4", "--temp", "0", "-t",
+                    "1", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object()["ids"].toArray().size(), 4);
+    }
+
     void engineCommandsRejectBadInput() {
         QTemporaryDir dir;
         QFile src(referenceModel("tiny-moe-f32"));
