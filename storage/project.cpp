@@ -1,5 +1,6 @@
 #include "storage/project.h"
 
+#include "storage/open_file_registry.h"
 #include "storage/project_file_check.h"
 #include "storage/project_lock.h"
 #include "storage/statement.h"
@@ -50,10 +51,13 @@ void removeProjectFiles(const std::string& path) {
 
 } // namespace
 
-Project::Project(std::string path, std::unique_ptr<Database> db, std::unique_ptr<ProjectLock> lock)
-    : m_path(std::move(path)), m_lock(std::move(lock)), m_db(std::move(db)), m_binder(*m_db),
-      m_documents(*m_db), m_revisions(*m_db), m_generations(*m_db), m_storyboard(*m_db),
-      m_search(*m_db) {}
+Project::Project(std::string path, std::unique_ptr<Database> db, std::unique_ptr<ProjectLock> lock,
+                 bool editing)
+    : m_path(std::move(path)),
+      m_registration(OpenFileRegistry::add(m_path, editing ? OpenFileRegistry::Use::Editing
+                                                           : OpenFileRegistry::Use::Viewing)),
+      m_lock(std::move(lock)), m_db(std::move(db)), m_binder(*m_db), m_documents(*m_db),
+      m_revisions(*m_db), m_generations(*m_db), m_storyboard(*m_db), m_search(*m_db) {}
 
 Project::~Project() = default;
 
@@ -87,7 +91,7 @@ std::unique_ptr<Project> Project::create(const std::string& path, std::string_vi
         removeProjectFiles(path);
         throw;
     }
-    return std::unique_ptr<Project>(new Project(path, std::move(db), std::move(lock)));
+    return std::unique_ptr<Project>(new Project(path, std::move(db), std::move(lock), true));
 }
 
 std::unique_ptr<Project> Project::open(const std::string& path, const OpenOptions& options) {
@@ -95,8 +99,19 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
         options.migrations.empty() ? builtinMigrations() : options.migrations;
     const int latest = migrations.back().toVersion;
 
+    // 0. Already open in this process? A second editor is refused before anything else; and
+    //    while SQLite has the file open here we must not open a descriptor of our own on it
+    //    (closing it would drop SQLite's POSIX locks), so the raw header check is skipped.
+    const OpenFileRegistry::Use inProcess = OpenFileRegistry::use(path);
+    if (inProcess == OpenFileRegistry::Use::Editing && options.mode == OpenMode::ReadWrite)
+        throw StorageError(Kind::AlreadyOpen,
+                           "'" + path +
+                               "' is already open in another Fabulist window. Switch to that "
+                               "window, or close the project there and try again.",
+                           path);
+
     // 1. Inspect the file without SQLite, then with a read-only connection. Nothing writes.
-    checkFileHeader(path);
+    if (inProcess == OpenFileRegistry::Use::None) checkFileHeader(path);
     SidecarCleanup sidecars(path);
     std::unique_ptr<Database> checked;
     try {
@@ -113,7 +128,7 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
                                    "' was made by an older Fabulist and must be upgraded before "
                                    "it can be viewed. Open it once for editing to upgrade it.",
                                path);
-        return std::unique_ptr<Project>(new Project(path, std::move(checked), nullptr));
+        return std::unique_ptr<Project>(new Project(path, std::move(checked), nullptr, false));
     }
     checked.reset();
 
@@ -132,7 +147,7 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
     enableWal(*db);
     db->exec(kConnectionPragmas);
     runMigrations(*db, migrations);
-    return std::unique_ptr<Project>(new Project(path, std::move(db), std::move(lock)));
+    return std::unique_ptr<Project>(new Project(path, std::move(db), std::move(lock), true));
 }
 
 bool Project::isReadOnly() const {

@@ -32,6 +32,7 @@
 
 namespace fabulist::storage {
 
+class OpenFileRegistration;
 class ProjectLock;
 
 // PRAGMA application_id of every Fabulist project: "FbLs" in ASCII.
@@ -84,10 +85,13 @@ public:
     std::string integrityCheck();
 
 private:
-    Project(std::string path, std::unique_ptr<Database> db, std::unique_ptr<ProjectLock> lock);
+    Project(std::string path, std::unique_ptr<Database> db, std::unique_ptr<ProjectLock> lock,
+            bool editing);
 
     std::string m_path;
-    std::unique_ptr<ProjectLock> m_lock; // released after the database is closed
+    // Both released after the database is closed (members are destroyed in reverse order).
+    std::unique_ptr<OpenFileRegistration> m_registration;
+    std::unique_ptr<ProjectLock> m_lock;
     std::unique_ptr<Database> m_db;
     BinderRepository m_binder;
     DocumentRepository m_documents;

@@ -1,10 +1,15 @@
 #pragma once
 // ProjectLock: makes sure only one Fabulist (window or process) edits a project at a time.
-// It takes an advisory flock(LOCK_EX | LOCK_NB) on the project file through its own file
-// descriptor. flock locks belong to the open file description, so a second open in the same
-// process conflicts too, and the kernel drops the lock when the holder dies (even by SIGKILL):
-// no stale lock files. It is independent of SQLite's own POSIX byte-range locks. (On NFS,
-// flock may be emulated or unsupported; Fabulist projects are meant to live on local disks.)
+//
+// It holds flock(LOCK_EX | LOCK_NB) on a sidecar file `<project>.lock`, never on the project
+// file itself: closing any descriptor of a database file drops every POSIX lock the process
+// holds on it, SQLite's included (SQLite's "how to corrupt" notes), so Fabulist opens no
+// descriptor of its own on a project that SQLite has open. flock locks belong to the open
+// file description, so a second open in the same process conflicts too, and the kernel drops
+// the lock when the holder dies (even by SIGKILL). The lock file is removed on release; one
+// left by a killed process is unlocked and simply reused. Taking the lock re-checks that the
+// locked file is still the one at the path, so removal cannot let two holders in. (On NFS,
+// flock may be emulated or unsupported; projects are meant to live on local disks.)
 
 #include <string>
 
@@ -12,13 +17,17 @@ namespace fabulist::storage {
 
 class ProjectLock {
 public:
-    // Throws StorageError(AlreadyOpen) when another holder has the lock, NotFound/Io otherwise.
-    explicit ProjectLock(const std::string& path);
+    // Throws StorageError(AlreadyOpen) when another holder has the lock, Io/ReadOnly when the
+    // lock file cannot be created.
+    explicit ProjectLock(const std::string& projectPath);
     ~ProjectLock();
     ProjectLock(const ProjectLock&) = delete;
     ProjectLock& operator=(const ProjectLock&) = delete;
 
+    static std::string lockPathFor(const std::string& projectPath) { return projectPath + ".lock"; }
+
 private:
+    std::string m_lockPath;
     int m_fd = -1;
 };
 

@@ -193,6 +193,10 @@ private slots:
             QCOMPARE(error.kind(), Kind::AlreadyOpen);
             QVERIFY(std::string(error.what()).find(path) != std::string::npos);
         }
+        // Through another spelling of the path (a symbolic link) too.
+        const std::string link = pathIn(m_dir, "twice-link.fabulist");
+        std::filesystem::create_symlink(path, link);
+        EXPECT_STORAGE_ERROR(Project::open(link), Kind::AlreadyOpen);
         // The first one is unharmed and still works; viewing alongside is allowed.
         first->binder().create(NodeKind::Scene, "still editable");
         OpenOptions viewOnly;
@@ -215,10 +219,15 @@ private slots:
         }
         QVERIFY2(output.contains("ready\n"), writer.readAllStandardError().constData());
         EXPECT_STORAGE_ERROR(Project::open(path), Kind::AlreadyOpen);
-        writer.kill();
+        writer.kill(); // SIGKILL: the writer cannot clean up
         QVERIFY(writer.waitForFinished(5000));
-        auto project = Project::open(path); // the lock went with the process
-        QCOMPARE(project->integrityCheck(), std::string("ok"));
+        const std::string lockFile = path + ".lock";
+        QVERIFY(std::filesystem::exists(lockFile)); // left behind, but no longer locked
+        {
+            auto project = Project::open(path); // the lock went with the process
+            QCOMPARE(project->integrityCheck(), std::string("ok"));
+        }
+        QVERIFY(!std::filesystem::exists(lockFile)); // a clean close removes it
     }
 };
 
