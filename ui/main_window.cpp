@@ -168,6 +168,14 @@ void MainWindow::buildActions() {
     m_focusAction =
         make(tr("&Focus Mode"), QKeySequence(Qt::Key_F11), [this] { setFocusMode(!m_focusMode); });
     m_focusAction->setCheckable(true);
+    m_showBinderAction = make(tr("Show &Binder"), QKeySequence(Qt::CTRL | Qt::Key_1),
+                              [this](bool on) { m_leftTabs->setVisible(on); });
+    m_showBinderAction->setCheckable(true);
+    m_showBinderAction->setChecked(true);
+    m_showSidePanelsAction = make(tr("Show &Side Panel"), QKeySequence(Qt::CTRL | Qt::Key_2),
+                                  [this](bool on) { m_sidePanels->setVisible(on); });
+    m_showSidePanelsAction->setCheckable(true);
+    m_showSidePanelsAction->setChecked(true);
     m_leaveFocusAction =
         make(tr("Leave Focus Mode"), QKeySequence(Qt::Key_Escape), [this] { setFocusMode(false); });
     m_leaveFocusAction->setEnabled(false);
@@ -214,6 +222,9 @@ void MainWindow::buildMenus() {
     document->addAction(m_snapshotAction);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_showBinderAction);
+    view->addAction(m_showSidePanelsAction);
+    view->addSeparator();
     view->addAction(m_focusAction);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -290,6 +301,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
     connect(m_binderModel, &BinderModel::errorOccurred, this,
             [this](const QString& m) { showError(tr("Binder"), m); });
     connect(m_binderModel, &BinderModel::binderChanged, m_trashView, &TrashView::refresh);
+    connect(m_binderModel, &BinderModel::binderChanged, m_snapshots, &SnapshotsPanel::refresh);
     m_binderView->setBinderModel(m_binderModel);
     m_trashView->setBinder(&m_project->binder());
     m_snapshots->setContext(m_project.get(), m_session);
@@ -344,8 +356,8 @@ void MainWindow::setFocusMode(bool on) {
     m_focusMode = on;
     menuBar()->setVisible(!on);
     statusBar()->setVisible(!on);
-    m_leftTabs->setVisible(!on);
-    m_sidePanels->setVisible(!on);
+    m_leftTabs->setVisible(!on && m_showBinderAction->isChecked());
+    m_sidePanels->setVisible(!on && m_showSidePanelsAction->isChecked());
     if (on) {
         m_findBar->hide();
         m_wasMaximized = isMaximized();
@@ -366,6 +378,10 @@ void MainWindow::addSidePanel(QWidget* panel, const QString& title) {
 
 void MainWindow::showError(const QString& title, const QString& message) {
     m_lastError = message;
+    statusBar()->showMessage(message, 15000);
+    // A failing disk fails every autosave: one open dialog per message is enough.
+    for (const QMessageBox* open : findChildren<QMessageBox*>(QStringLiteral("errorDialog")))
+        if (open->isVisible() && open->text() == message) return;
     // Non-blocking (window-modal): callers continue, and the writer reads it at leisure.
     auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
     box->setObjectName(QStringLiteral("errorDialog"));

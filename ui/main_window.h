@@ -134,6 +134,8 @@ private:
     QAction* m_snapshotAction = nullptr;
     QAction* m_focusAction = nullptr;
     QAction* m_leaveFocusAction = nullptr;
+    QAction* m_showBinderAction = nullptr;
+    QAction* m_showSidePanelsAction = nullptr;
     QList<QAction*> m_createActions;
 
     bool m_focusMode = false;
