@@ -48,6 +48,20 @@ void TokenCandidates::softmax() {
     for (size_t i = 0; i < m_size; ++i) m_items[i].p *= inv;
 }
 
+void TokenCandidates::softmaxInPlace() {
+    if (m_size == 0) return;
+    float maxLogit = m_items[0].logit;
+    for (size_t i = 1; i < m_size; ++i) maxLogit = std::max(maxLogit, m_items[i].logit);
+    double sum = 0.0;
+    for (size_t i = 0; i < m_size; ++i) {
+        float e = std::exp(m_items[i].logit - maxLogit);
+        m_items[i].p = e;
+        sum += e;
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (size_t i = 0; i < m_size; ++i) m_items[i].p *= inv;
+}
+
 void TokenCandidates::truncate(size_t n) {
     if (n >= m_size) return;
     m_size = n;

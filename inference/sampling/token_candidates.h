@@ -44,6 +44,16 @@ public:
     void sortDescending() { sortDescending(m_size); }
     // Recomputes p = softmax(logit) over the current candidates (sorting them first).
     void softmax();
+    // p = softmax(logit) without reordering (for stages that avoid a full sort).
+    void softmaxInPlace();
+    // Keeps the candidates for which keep(c) is true, in their order.
+    template <class Pred> void keepIf(Pred keep) {
+        size_t out = 0;
+        for (size_t i = 0; i < m_size; ++i)
+            if (keep(m_items[i])) m_items[out++] = m_items[i];
+        if (out != m_size) m_idOrdered = false;
+        m_size = out;
+    }
     // Keeps the first n candidates.
     void truncate(size_t n);
     // Index of the highest logit (first on ties).

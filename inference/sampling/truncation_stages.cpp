@@ -5,6 +5,11 @@
 
 namespace fabulist::inference {
 
+namespace {
+// Above this many candidates, top-p avoids sorting all of them.
+constexpr size_t kFullSortLimit = 1024;
+} // namespace
+
 void TopKStage::apply(TokenCandidates& candidates, SamplerRng&) {
     if (m_k <= 0 || candidates.empty()) return;
     candidates.sortDescending(std::min(static_cast<size_t>(m_k), candidates.size()));
@@ -47,6 +52,29 @@ void TypicalStage::apply(TokenCandidates& candidates, SamplerRng&) {
 
 void TopPStage::apply(TokenCandidates& candidates, SamplerRng&) {
     if (m_p >= 1.0f || candidates.size() <= 1) return;
+    if (!candidates.sorted() && candidates.size() > kFullSortLimit) {
+        // A whole vocabulary (no top-k before): sort only as far as needed. Partially sort the
+        // best k, and if their mass falls short of p, try 4k, and so on. Same result as the
+        // full sort, in O(n log k) for the usual peaked distributions.
+        candidates.softmaxInPlace();
+        auto items = candidates.items();
+        auto greater = [](const TokenCandidate& a, const TokenCandidate& b) {
+            return a.p > b.p || (a.p == b.p && a.id < b.id);
+        };
+        for (size_t k = 256; k < items.size(); k *= 4) {
+            std::partial_sort(items.begin(), items.begin() + static_cast<ptrdiff_t>(k), items.end(),
+                              greater);
+            double mass = 0.0;
+            for (size_t i = 0; i < k; ++i) {
+                mass += items[i].p;
+                if (mass >= m_p) {
+                    candidates.markUnordered();
+                    candidates.truncate(i + 1);
+                    return;
+                }
+            }
+        }
+    }
     candidates.softmax();
     double mass = 0.0;
     for (size_t i = 0; i < candidates.size(); ++i) {
@@ -61,11 +89,16 @@ void TopPStage::apply(TokenCandidates& candidates, SamplerRng&) {
 void MinPStage::apply(TokenCandidates& candidates, SamplerRng&) {
     if (m_p <= 0.0f || candidates.size() <= 1) return;
     // p_i >= minP * p_max  <=>  logit_i >= logit_max + log(minP); no softmax needed.
-    candidates.sortDescending();
-    const float threshold = candidates[0].logit + std::log(m_p);
-    size_t keep = 1;
-    while (keep < candidates.size() && candidates[keep].logit >= threshold) ++keep;
-    candidates.truncate(keep);
+    if (candidates.sorted()) {
+        const float threshold = candidates[0].logit + std::log(m_p);
+        size_t keep = 1;
+        while (keep < candidates.size() && candidates[keep].logit >= threshold) ++keep;
+        candidates.truncate(keep);
+        return;
+    }
+    // Unsorted (a whole vocabulary): one pass to find the best, one to filter; order is kept.
+    const float threshold = candidates[candidates.argmax()].logit + std::log(m_p);
+    candidates.keepIf([threshold](const TokenCandidate& c) { return c.logit >= threshold; });
 }
 
 void TemperatureStage::apply(TokenCandidates& candidates, SamplerRng&) {

@@ -7,6 +7,7 @@
 #include <QTest>
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -104,6 +105,44 @@ private slots:
         c.load(logits.data(), 4);
         typicalMost.apply(c, rng);
         QCOMPARE(ids(c), (std::vector<int32_t>{1, 0, 2}));
+    }
+
+    // A whole vocabulary (no top-k first) takes the no-full-sort paths; they must keep exactly
+    // the set a plain sort-and-cut computes (done here independently, in double).
+    void largeVocabularyTopPAndMinP() {
+        const size_t n = 50000;
+        std::vector<float> logits(n);
+        std::mt19937 gen(3);
+        std::normal_distribution<float> normal(0.0f, 3.0f);
+        for (float& v : logits) v = normal(gen);
+        std::vector<std::pair<double, int32_t>> order;
+        double maxLogit = *std::max_element(logits.begin(), logits.end()), sum = 0.0;
+        for (size_t i = 0; i < n; ++i) sum += std::exp(double(logits[i]) - maxLogit);
+        for (size_t i = 0; i < n; ++i)
+            order.push_back({std::exp(double(logits[i]) - maxLogit) / sum, int32_t(i)});
+        std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
+        for (float p : {0.5f, 0.9f, 0.99f}) {
+            std::set<int32_t> want;
+            double mass = 0.0;
+            for (auto& [prob, id] : order) {
+                want.insert(id);
+                mass += prob;
+                if (mass >= p) break;
+            }
+            TokenCandidates c(n);
+            SamplerRng rng(1);
+            c.load(logits.data(), n);
+            TopPStage(p).apply(c, rng);
+            QCOMPARE(idSet(c), want);
+        }
+        std::set<int32_t> want;
+        for (auto& [prob, id] : order)
+            if (prob >= 0.05 * order[0].first) want.insert(id);
+        TokenCandidates c(n);
+        SamplerRng rng(1);
+        c.load(logits.data(), n);
+        MinPStage(0.05f).apply(c, rng);
+        QCOMPARE(idSet(c), want);
     }
 
     void temperatureScalesOrPicksTheBest() {
