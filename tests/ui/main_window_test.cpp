@@ -15,6 +15,7 @@
 #include "ui/trash_view.h"
 #include "ui/word_count_label.h"
 
+#include <QDragEnterEvent>
 #include <QFile>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -34,6 +35,8 @@ private slots:
     void init();
     void cleanup();
     void typedTextIsAutosavedAndReopens();
+    void savesOnFocusLossAndDocumentSwitch();
+    void dropInTheViewMovesNode();
     void snapshotRestoreAndCompare();
     void trashAndRestoreScene();
     void dragReordersAndMoves();
@@ -109,6 +112,71 @@ void MainWindowTest::typedTextIsAutosavedAndReopens() {
     QCOMPARE(editorText(*w), typed + QStringLiteral(" The end."));
     // Switching documents took an autosave revision of what was written.
     QVERIFY(!w->project()->revisions().list(scene).empty());
+}
+
+void MainWindowTest::savesOnFocusLossAndDocumentSwitch() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("focus-save.fabulist"))));
+    w->documentSession()->setAutosaveDelay(60000); // the timer must not be what saves here
+    w->binderView()->setCurrentIndex({});
+    const int64_t a = w->binderView()->createNode(NodeKind::Scene, QStringLiteral("A")).value();
+    w->binderView()->setCurrentIndex({});
+    const int64_t b = w->binderView()->createNode(NodeKind::Scene, QStringLiteral("B")).value();
+    w->binderView()->selectNode(a);
+    QApplication::setActiveWindow(w.get());
+    QVERIFY(QTest::qWaitForWindowActive(w.get()));
+
+    w->editor()->setFocus();
+    QTest::keyClicks(w->editor(), QStringLiteral("Left by focus."));
+    QVERIFY(w->documentSession()->hasUnsavedChanges());
+    w->binderView()->setFocus(); // the editor loses focus: save now
+    QVERIFY(!w->documentSession()->hasUnsavedChanges());
+    QCOMPARE(storedText(*w, a), std::string("Left by focus."));
+
+    QTest::keyClicks(w->editor(), QStringLiteral(" More."));
+    w->binderView()->selectNode(b); // switching documents saves the one left
+    QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(b));
+    QCOMPARE(storedText(*w, a), std::string("Left by focus. More."));
+    QVERIFY(!w->project()->revisions().list(a).empty()); // and snapshots it
+    // Each document keeps its own undo history.
+    QTest::keyClicks(w->editor(), QStringLiteral("B text"));
+    w->binderView()->selectNode(a);
+    w->editor()->undo();
+    QCOMPARE(editorText(*w), QStringLiteral("Left by focus."));
+}
+
+// The same drop as a mouse drag ends with, delivered to the tree view itself: the view turns
+// the drop position into a parent and row. (A synthetic drop has no drag source, which
+// InternalMove requires, so the view accepts drops from anywhere for this test.)
+void MainWindowTest::dropInTheViewMovesNode() {
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("view-drop.fabulist"))));
+    BinderView* view = w->binderView();
+    BinderModel* model = w->binderModel();
+    view->setCurrentIndex({});
+    const int64_t chapter = view->createNode(NodeKind::Chapter, QStringLiteral("C")).value();
+    const int64_t s1 = view->createNode(NodeKind::Scene, QStringLiteral("S1")).value();
+    view->selectNode(s1);
+    view->createNode(NodeKind::Scene, QStringLiteral("S2"));
+    const int64_t s3 = view->createNode(NodeKind::Scene, QStringLiteral("S3")).value();
+    view->setDragDropMode(QAbstractItemView::DragDrop);
+
+    const QRect target = view->visualRect(model->indexOf(s1));
+    const QPoint pos(target.center().x(), target.top() + 2); // upper edge: "above S1"
+    std::unique_ptr<QMimeData> data(model->mimeData({model->indexOf(s3)}));
+    QDragEnterEvent enter(pos, Qt::MoveAction, data.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &enter);
+    QDragMoveEvent move(pos, Qt::MoveAction, data.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &move);
+    QVERIFY(move.isAccepted());
+    QDropEvent drop(pos, Qt::MoveAction, data.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &drop);
+
+    QStringList titles;
+    for (const auto& n : w->project()->binder().children(chapter))
+        titles << QString::fromStdString(n.title);
+    QCOMPARE(titles, (QStringList{"S3", "S1", "S2"}));
+    QCOMPARE(model->indexOf(s3).row(), 0);
 }
 
 void MainWindowTest::snapshotRestoreAndCompare() {
