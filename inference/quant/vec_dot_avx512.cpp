@@ -1,6 +1,6 @@
 // Vec-dot kernels for AVX-512 F/BW/VL/DQ + VNNI (Ice Lake / Zen 4 and newer): the 256-bit kernels
-// with vpdpbusd. Only the functions here are compiled for that ISA (target attribute); the library
-// itself is built for baseline x86-64 and selects at run time.
+// with vpdpbusd, plus 512-bit K-quant kernels. Only the functions here are compiled for that ISA
+// (target attribute); the library itself is built for baseline x86-64 and selects at run time.
 
 #include "inference/quant/quant_blocks.h"
 #include "inference/quant/quant_internal.h"
@@ -15,6 +15,122 @@ namespace fabulist::inference::quant {
 #define FAB_TARGET "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
 #define FAB_VNNI 1
 #include "inference/quant/vec_dot_simd.inc"
+
+// 512-bit K-quant kernels: one zmm holds a whole 64-value group (Q4_K/Q5_K: 32 low-nibble
+// values with one scale and 32 high-nibble values with the next) or two 32-value groups (Q6_K),
+// so each maddubs + madd covers 64 weights.
+namespace {
+
+// GCC 12's _mm512_inserti64x4 passes an undefined merge source to its builtin and warns about
+// it at every use; the warning is about the intrinsic header, not this code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+// [lo | hi]
+FAB_FN __m512i combine(__m256i lo, __m256i hi) {
+    return _mm512_inserti64x4(_mm512_inserti64x4(_mm512_setzero_si512(), lo, 0), hi, 1);
+}
+
+template <bool kFiveBit, typename Block>
+FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i one = _mm512_set1_epi8(1);
+    // Per-16-bit-lane shift counts: 0 for the low half (low nibbles), 4 for the high half.
+    const __m512i nibbleShift = combine(_mm256_setzero_si256(), _mm256_set1_epi16(4));
+    __m512 acc = _mm512_setzero_ps();
+    float accMin = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const float d = y[i].d * half(x[i].d);
+        const float dmin = y[i].d * half(x[i].dmin);
+        const __m128i sm = unpackScalesK4(x[i].scales);
+        accMin += dmin * static_cast<float>(minsTermK4(sm, y[i].bsums));
+        alignas(16) uint8_t sc[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(sc), sm);
+        __m512i hb = _mm512_setzero_si512();
+        if constexpr (kFiveBit) {
+            // Low half: bit 2j of qh for the low nibbles; high half: bit 2j+1 (shifted by 1).
+            const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qh));
+            hb = combine(h, _mm256_srli_epi16(h, 1));
+        }
+        __m512i sumi = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * j));
+            __m512i qq = combine(q, q);
+            qq = _mm512_and_si512(_mm512_srlv_epi16(qq, nibbleShift), m4);
+            if constexpr (kFiveBit) {
+                qq = _mm512_or_si512(qq, _mm512_slli_epi16(_mm512_and_si512(hb, one), 4));
+                hb = _mm512_srli_epi16(hb, 2);
+            }
+            const __m512i yy = _mm512_loadu_si512(y[i].qs + 64 * j);
+            const __m512i p = _mm512_maddubs_epi16(qq, yy);
+            const __m512i s = _mm512_mask_set1_epi16(_mm512_set1_epi16(sc[2 * j]), 0xFFFF0000u,
+                                                     static_cast<short>(sc[2 * j + 1]));
+            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, s));
+        }
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+    }
+    return _mm512_reduce_add_ps(acc) - accMin;
+}
+
+FAB_KERNEL float dotQ4_K512(const void* w, const void* a, int64_t n) {
+    return dotScaleMinK512<false>(static_cast<const BlockQ4_K*>(w),
+                                  static_cast<const BlockQ8_K*>(a), n / kQKK);
+}
+
+FAB_KERNEL float dotQ5_K512(const void* w, const void* a, int64_t n) {
+    return dotScaleMinK512<true>(static_cast<const BlockQ5_K*>(w), static_cast<const BlockQ8_K*>(a),
+                                 n / kQKK);
+}
+
+FAB_FN __m256i quadMask(int k) {
+    const long long b = 0x0101010101010101LL;
+    return _mm256_set_epi64x(b * (k + 3), b * (k + 2), b * (k + 1), b * k);
+}
+
+FAB_KERNEL float dotQ6_K512(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockQ6_K*>(w);
+    const auto* y = static_cast<const BlockQ8_K*>(a);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i m2 = _mm512_set1_epi8(0x03);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n / kQKK; ++i) {
+        const float d = y[i].d * half(x[i].d);
+        const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
+        const __m256i scales2 = _mm256_broadcastsi128_si256(scales);
+        // The -32 offset of every value: -32 * sum_k sc_k * (sum of sub-block k's activations).
+        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
+        const __m256i off =
+            _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), bs), 5);
+        __m512i sumi =
+            combine(_mm256_sub_epi32(_mm256_setzero_si256(), off), _mm256_setzero_si256());
+#pragma GCC unroll 2
+        for (int c = 0; c < 2; ++c) {
+            const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * c);
+            const __m256i h =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qh + 32 * c));
+            const __m512i hh = combine(h, _mm256_srli_epi16(h, 2));
+            const __m512i q01 = _mm512_or_si512(_mm512_and_si512(l, m4),
+                                                _mm512_slli_epi16(_mm512_and_si512(hh, m2), 4));
+            const __m512i q23 = _mm512_or_si512(
+                _mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hh, 4), m2), 4));
+            const __m512i p01 = _mm512_maddubs_epi16(q01, _mm512_loadu_si512(y[i].qs + 128 * c));
+            const __m512i p23 =
+                _mm512_maddubs_epi16(q23, _mm512_loadu_si512(y[i].qs + 128 * c + 64));
+            const __m512i s01 = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(scales2, quadMask(8 * c)));
+            const __m512i s23 =
+                _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(scales2, quadMask(8 * c + 4)));
+            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p01, s01));
+            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p23, s23));
+        }
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+} // namespace
 
 VecDotFn vecDotAvx512(GgmlType weightType) {
     switch (weightType) {
@@ -35,11 +151,11 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
     case GgmlType::Q8_0:
         return dotQ8_0;
     case GgmlType::Q4_K:
-        return dotQ4_K;
+        return dotQ4_K512;
     case GgmlType::Q5_K:
-        return dotQ5_K;
+        return dotQ5_K512;
     case GgmlType::Q6_K:
-        return dotQ6_K;
+        return dotQ6_K512;
     default:
         return nullptr;
     }
