@@ -5,8 +5,8 @@
 // Checks: no crash; every id in range; byte-level BPE round-trips any bytes exactly;
 // SentencePiece round-trips text without U+2581; pre-token pieces are non-empty and cover the
 // input; stream chunks are valid UTF-8 and add up to the decoded text.
-// The vocabularies come from $FABULIST_REFERENCE_DIR/models and
-// $FABULIST_SOURCE_DIR/tests/fixtures/spm.
+// The vocabularies come from $FABULIST_REFERENCE_DIR/models (default: ../shared/reference
+// beside the repository) and $FABULIST_SOURCE_DIR/tests/fixtures/spm.
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/tokenizer/pre_tokenizer.h"
@@ -103,7 +103,7 @@ void checkTokenizer(const Tokenizer& t, uint8_t flags, std::string_view text) {
 
     // Arbitrary ids (in range or not) decode without trouble.
     std::vector<int32_t> random(text.size() / 4);
-    std::memcpy(random.data(), text.data(), random.size() * 4);
+    if (!random.empty()) std::memcpy(random.data(), text.data(), random.size() * 4);
     (void)t.decode(random, true);
     TokenTextStream any(t);
     for (int32_t id : random) {
@@ -129,18 +129,18 @@ void checkPreTokenizers(std::string_view text) {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    const char* ref = std::getenv("FABULIST_REFERENCE_DIR");
-    const char* src = std::getenv("FABULIST_SOURCE_DIR");
-    if (!ref || !src) {
-        std::fprintf(stderr, "tokenizer_fuzz: set FABULIST_REFERENCE_DIR (llama.cpp reference "
-                             "data) and FABULIST_SOURCE_DIR (repository root)\n");
-        std::exit(1);
-    }
-    const std::string models = std::string(ref) + "/models/";
+    // Defaults as in CMake: the repository this file was compiled from (run-fuzzer.sh passes
+    // absolute paths) and the reference data beside it.
+    std::string src = __FILE__;
+    src.erase(src.size() - std::strlen("/tests/fuzz/tokenizer_fuzz.cpp"));
+    std::string ref = src + "/../shared/reference";
+    if (const char* e = std::getenv("FABULIST_SOURCE_DIR")) src = e;
+    if (const char* e = std::getenv("FABULIST_REFERENCE_DIR")) ref = e;
+    const std::string models = ref + "/models/";
     load(models + "tiny-dense-f32.gguf");    // gpt-2, 50k vocabulary
     load(models + "tiny-qwen3moe-f32.gguf"); // qwen2
     load(models + "tiny-llama3-f16.gguf");   // llama-bpe, 128k vocabulary
-    load(std::string(src) + "/tests/fixtures/spm/tiny-spm.gguf");
+    load(src + "/tests/fixtures/spm/tiny-spm.gguf");
     return 0;
 }
 
