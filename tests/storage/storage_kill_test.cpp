@@ -9,6 +9,7 @@
 #include "tests/storage/kill_save_text.h"
 #include "tests/storage/storage_test_util.h"
 
+#include <QDeadlineTimer>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -88,17 +89,20 @@ private slots:
             if (checkpointRound) arguments << QString::number(1 + random.bounded(16));
             writer.start(QStringLiteral(FABULIST_KILL_WRITER), arguments);
             QVERIFY2(writer.waitForStarted(5000), "cannot start storage_kill_writer");
-            // A fifth of the kills land during start-up/open, the rest while saving.
+            // A fifth of the kills land during start-up/open. The rest wait for a random number
+            // of acknowledgements (0..24), then a random fraction of a save or two, so that
+            // they hit a busy writer however fast or loaded this machine is.
             if (random.bounded(5) == 0) {
-                QThread::usleep(random.bounded(20000));
+                QThread::usleep(random.bounded(8000));
             } else {
-                QByteArray early;
-                while (!early.contains("ready\n") && writer.state() == QProcess::Running) {
-                    writer.waitForReadyRead(100);
-                    early += writer.peek(1 << 20);
+                const int wantedAcks = random.bounded(25);
+                QDeadlineTimer patience(10000);
+                while (writer.state() == QProcess::Running && !patience.hasExpired()) {
+                    const QByteArray seen = writer.peek(1 << 24);
+                    if (seen.contains("ready\n") && seen.count("ack ") >= wantedAcks) break;
+                    writer.waitForReadyRead(50);
                 }
-                // Checkpointing after every commit syncs the disk: slower saves, longer rounds.
-                QThread::usleep(random.bounded(checkpointRound ? 80000 : 40000));
+                QThread::usleep(random.bounded(checkpointRound ? 20000 : 4000));
             }
             ::kill(static_cast<pid_t>(writer.processId()), SIGKILL);
             QVERIFY(writer.waitForFinished(5000));
@@ -109,7 +113,14 @@ private slots:
             roundsWithAcks += acks.empty() ? 0 : 1;
             checkpointRoundsWithAcks += !acks.empty() && checkpointRound ? 1 : 0;
 
-            // The lock died with the writer; the file must open read-write and be sound.
+            // A viewer can read the crashed file as it is (its log not yet checkpointed) ...
+            {
+                OpenOptions viewOnly;
+                viewOnly.mode = OpenMode::ReadOnly;
+                auto viewer = Project::open(path, viewOnly);
+                QCOMPARE(viewer->integrityCheck(), std::string("ok"));
+            }
+            // ... and as the lock died with the writer, it opens read-write and is sound.
             auto project = Project::open(path);
             QCOMPARE(project->integrityCheck(), std::string("ok"));
             project->database().exec(
@@ -164,7 +175,7 @@ private slots:
               "checkpointing often), %d kills before the writer was ready",
               rounds, allAcks.size(), roundsWithAcks, checkpointRoundsWithAcks, killedBeforeReady);
         // The test must really have killed a busy writer, not only idle ones.
-        QVERIFY(roundsWithAcks >= rounds / 3);
+        QVERIFY(roundsWithAcks >= rounds / 2);
         QVERIFY(rounds < 10 || checkpointRoundsWithAcks >= rounds / 10);
         QVERIFY(allAcks.size() >= size_t(rounds));
     }
