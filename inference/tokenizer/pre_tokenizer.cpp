@@ -3,11 +3,23 @@
 namespace fabulist::inference {
 
 std::optional<PreTokenizerKind> preTokenizerFromName(std::string_view name) {
-    if (name == "gpt-2" || name == "gpt2") return PreTokenizerKind::Gpt2;
-    if (name == "llama3" || name == "llama-bpe" || name == "llama-v3") {
-        return PreTokenizerKind::Llama3;
-    }
-    if (name == "qwen2") return PreTokenizerKind::Qwen2;
+    // The names llama.cpp maps to these split patterns (other names differ in more than the
+    // pattern, e.g. an added SEP token, so they stay unsupported).
+    constexpr std::string_view gpt2[] = {"gpt-2",   "gpt2",     "phi-2",      "jina-es",
+                                         "jina-de", "gigachat", "jina-v2-es", "jina-v2-de",
+                                         "a.x-4.0", "mellum",   "exaone4"};
+    constexpr std::string_view llama3[] = {"llama3",    "llama-v3", "llama-bpe", "falcon3",
+                                           "falcon-h1", "pixtral",  "midm-2.0",  "lfm2"};
+    constexpr std::string_view qwen2[] = {"qwen2", "deepseek-r1-qwen", "kormo", "megrez"};
+    const auto in = [&](const auto& names) {
+        for (std::string_view n : names) {
+            if (n == name) return true;
+        }
+        return false;
+    };
+    if (in(gpt2)) return PreTokenizerKind::Gpt2;
+    if (in(llama3)) return PreTokenizerKind::Llama3;
+    if (in(qwen2)) return PreTokenizerKind::Qwen2;
     if (name == "default") return PreTokenizerKind::Default;
     return std::nullopt;
 }

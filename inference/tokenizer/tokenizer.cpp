@@ -14,10 +14,23 @@ namespace {
 constexpr std::string_view kTokens = "tokenizer.ggml.tokens";
 constexpr std::string_view kTokenType = "tokenizer.ggml.token_type";
 
-// Texts of control tokens that end a turn in the chat templates llama.cpp knows.
+// Texts of tokens that end a turn in the chat templates llama.cpp knows. Like llama.cpp, such
+// a token ends generation and is treated as a control token even if the file says otherwise.
 constexpr std::string_view kEndOfGenerationTexts[] = {
-    "<|eot_id|>", "<|im_end|>",      "<|end|>", "<end_of_turn>", "<|endoftext|>",
-    "<|eom_id|>", "<|end_of_text|>", "<EOT>",   "_<EOT>",        "<|return|>",
+    "<|eot_id|>",
+    "<|im_end|>",
+    "<|end|>",
+    "<|return|>",
+    "<|call|>",
+    "<end_of_turn>",
+    "<|endoftext|>",
+    "<|eom_id|>",
+    "<EOT>",
+    "_<EOT>",
+    "<|end_of_text|>",
+    "<end_of_utterance>",
+    "<\xef\xbd\x9c"
+    "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>", // DeepSeek
 };
 
 } // namespace
@@ -157,7 +170,9 @@ void Tokenizer::loadVocabulary(const GgufFile& file) {
     }
     for (std::string_view text : kEndOfGenerationTexts) {
         const int32_t id = m_textToId.get(text);
-        if (id >= 0 && m_types[size_t(id)] == TokenType::Control) m_endOfGeneration.push_back(id);
+        if (id < 0) continue;
+        m_endOfGeneration.push_back(id);
+        m_types[size_t(id)] = TokenType::Control;
     }
     std::sort(m_endOfGeneration.begin(), m_endOfGeneration.end());
     m_endOfGeneration.erase(std::unique(m_endOfGeneration.begin(), m_endOfGeneration.end()),

@@ -48,7 +48,11 @@ void TokenizerPretokenizerTest::names() {
     QCOMPARE(preTokenizerFromName("llama3"), std::optional(PreTokenizerKind::Llama3));
     QCOMPARE(preTokenizerFromName("qwen2"), std::optional(PreTokenizerKind::Qwen2));
     QCOMPARE(preTokenizerFromName("default"), std::optional(PreTokenizerKind::Default));
+    QCOMPARE(preTokenizerFromName("falcon3"), std::optional(PreTokenizerKind::Llama3));
+    QCOMPARE(preTokenizerFromName("phi-2"), std::optional(PreTokenizerKind::Gpt2));
+    QCOMPARE(preTokenizerFromName("deepseek-r1-qwen"), std::optional(PreTokenizerKind::Qwen2));
     QVERIFY(!preTokenizerFromName("deepseek-coder"));
+    QVERIFY(!preTokenizerFromName("roberta-bpe")); // GPT-2 pattern, but llama.cpp adds SEP
     QVERIFY(!preTokenizerFromName(""));
     QVERIFY(preTokenizerIgnoresMerges(PreTokenizerKind::Llama3));
     QVERIFY(!preTokenizerIgnoresMerges(PreTokenizerKind::Qwen2));

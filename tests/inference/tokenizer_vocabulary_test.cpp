@@ -263,6 +263,13 @@ void TokenizerVocabularyTest::bosAndEos() {
     QVERIFY(t->isEndOfGeneration(258)); // <|im_end|>, found by its text
     QVERIFY(!t->isEndOfGeneration(256));
 
+    // An end-of-turn text that the file marks as normal still ends generation and becomes a
+    // control token (llama.cpp overrides its type the same way).
+    const auto u = load(bpeFile({"<|eot_id|>"}, {1}, {}).write(m_dir, "eot.gguf"));
+    QVERIFY(u->isEndOfGeneration(256));
+    QVERIFY(u->isControl(256));
+    QCOMPARE(u->encode("a<|eot_id|>", false, true), ids({'a', 256}));
+
     // Without the keys: byte-level BPE adds nothing, except with the LLaMA-3 pre-tokenizer.
     MetadataFile plain = bpeFile({"<s>"}, {3}, {});
     plain.u32("tokenizer.ggml.bos_token_id", 256);
