@@ -44,8 +44,8 @@ FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
         const float dmin = y[i].d * half(x[i].dmin);
         const __m128i sm = unpackScalesK4(x[i].scales);
         accMin += dmin * static_cast<float>(minsTermK4(sm, y[i].bsums));
-        alignas(16) uint8_t sc[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(sc), sm);
+        // 16-bit scales (lanes 0..7) for vpermw: group j takes lane 2j (x16) and 2j+1 (x16).
+        const __m512i sc16 = combine(_mm256_cvtepu8_epi16(sm), _mm256_setzero_si256());
         __m512i hb = _mm512_setzero_si512();
         if constexpr (kFiveBit) {
             // Low half: bit 2j of qh for the low nibbles; high half: bit 2j+1 (shifted by 1).
@@ -55,9 +55,9 @@ FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
         __m512i sumi = _mm512_setzero_si512();
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
-            const __m256i q =
-                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * j));
-            __m512i qq = combine(q, q);
+            // The 32 packed bytes in both halves (one broadcast load), then low / high nibbles.
+            __m512i qq = _mm512_broadcast_i64x4(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * j)));
             qq = _mm512_and_si512(_mm512_srlv_epi16(qq, nibbleShift), m4);
             if constexpr (kFiveBit) {
                 qq = _mm512_or_si512(qq, _mm512_slli_epi16(_mm512_and_si512(hb, one), 4));
@@ -65,8 +65,9 @@ FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
             }
             const __m512i yy = _mm512_loadu_si512(y[i].qs + 64 * j);
             const __m512i p = _mm512_maddubs_epi16(qq, yy);
-            const __m512i s = _mm512_mask_set1_epi16(_mm512_set1_epi16(sc[2 * j]), 0xFFFF0000u,
-                                                     static_cast<short>(sc[2 * j + 1]));
+            const __m512i s = _mm512_permutexvar_epi16(
+                combine(_mm256_set1_epi16(short(2 * j)), _mm256_set1_epi16(short(2 * j + 1))),
+                sc16);
             sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, s));
         }
         acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
