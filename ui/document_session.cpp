@@ -59,6 +59,9 @@ QTextDocument* DocumentSession::open(int64_t nodeId) {
         try {
             text = toQString(m_project.documents().text(nodeId));
         } catch (const std::exception& e) {
+            // Show nothing rather than the previous document under the new node's name.
+            m_currentId.reset();
+            emit currentChanged(nullptr, std::nullopt);
             emit errorOccurred(messageOf(e));
             return nullptr;
         }

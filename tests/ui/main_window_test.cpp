@@ -17,6 +17,7 @@
 
 #include <QDragEnterEvent>
 #include <QFile>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -47,6 +48,7 @@ private slots:
     void projectOpenElsewhereIsRefused();
     void newerSchemaIsRefused();
     void firstStartCreatesSampleThenReopensLast();
+    void recentProjectsMenuOpensProject();
 
 private:
     QString path(const QString& name) const { return m_dir->filePath(name); }
@@ -476,6 +478,30 @@ void MainWindowTest::firstStartCreatesSampleThenReopensLast() {
     QVERIFY(Settings().recentProjects().contains(sample));
     // The command line wins.
     QCOMPARE(startupProjectPath(sample, Settings(), &error), sample);
+}
+
+void MainWindowTest::recentProjectsMenuOpensProject() {
+    const QString one = QFileInfo(path(QStringLiteral("one.fabulist"))).absoluteFilePath();
+    const QString two = QFileInfo(path(QStringLiteral("two.fabulist"))).absoluteFilePath();
+    auto w = newWindow();
+    QVERIFY(w->newProject(one));
+    QVERIFY(w->newProject(two));
+    QCOMPARE(Settings().recentProjects().mid(0, 2), (QStringList{two, one})); // newest first
+
+    QMenu* recent = nullptr;
+    for (QMenu* m : w->menuBar()->findChildren<QMenu*>())
+        if (m->title().remove(u'&') == QStringLiteral("Open Recent")) recent = m;
+    QVERIFY(recent);
+    emit recent->aboutToShow(); // what opening the menu does
+    QAction* entry = nullptr;
+    for (QAction* a : recent->actions())
+        if (a->toolTip() == one) entry = a;
+    QVERIFY(entry);
+    QVERIFY(entry->isEnabled());
+    entry->trigger();
+    QCOMPARE(w->projectPath(), one);
+    QCOMPARE(Settings().recentProjects().first(), one);
+    QCOMPARE(Settings().lastProject(), one);
 }
 
 FABULIST_GUI_TEST_MAIN(MainWindowTest)
