@@ -83,6 +83,8 @@ std::unique_ptr<Session> Engine::createSession() {
     s->model = m_impl->model.get();
     s->cache = s->model->createKvCache(m_impl->info.contextLength, m_impl->options.kvCacheType);
     s->hidden.assign(size_t(s->model->config().nEmbd), 0.0f);
+    s->tokens.reserve(size_t(m_impl->info.contextLength)); // no allocation while decoding
+    s->logits.reserve(size_t(s->model->config().nVocab));
     return std::make_unique<Session>(std::move(s));
 }
 

@@ -150,15 +150,21 @@ private slots:
             QCOMPARE(pool.threadCount(), threads);
             // 3 threads on a 2-core machine is oversubscribed and slow; keep it short.
             for (int iter = 0; iter < (threads <= 2 ? 2000 : 20); ++iter) {
-                std::atomic<int> mask{0}, calls{0};
-                auto job = [&](int t, int n) {
-                    QCOMPARE(n, threads);
-                    mask.fetch_or(1 << t);
+                // Every chunk runs exactly once, on a valid thread, never two at once per thread.
+                const int chunks = 1 + iter % 7;
+                std::atomic<int> mask{0}, calls{0}, badThread{0};
+                std::atomic<int> busy[3] = {0, 0, 0};
+                auto job = [&](int c, int n, int t) {
+                    if (n != chunks || t < 0 || t >= threads || busy[t].fetch_add(1) != 0)
+                        badThread.fetch_add(1);
+                    mask.fetch_or(1 << c);
                     calls.fetch_add(1);
+                    busy[t].fetch_sub(1);
                 };
-                pool.run(job);
-                QCOMPARE(calls.load(), threads);
-                QCOMPARE(mask.load(), (1 << threads) - 1);
+                pool.run(job, chunks);
+                QCOMPARE(badThread.load(), 0);
+                QCOMPARE(calls.load(), chunks);
+                QCOMPARE(mask.load(), (1 << chunks) - 1);
             }
         }
         int64_t b, e, total = 0;

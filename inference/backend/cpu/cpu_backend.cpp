@@ -18,6 +18,8 @@ namespace {
 // Weight rows per work item: 16 quantized rows of a typical model stay in L1 while every token
 // of the batch streams past them.
 constexpr int kRowBlock = 16;
+// Multiply-adds below which an op runs on the calling thread alone.
+constexpr int64_t kSerialWork = 1 << 16;
 
 class CpuKvCache final : public KvCache {
 public:
@@ -141,7 +143,7 @@ void CpuBackend::quantizeRows(const float* in, int rows, int cols, size_t inStri
             k.quantizeActivations(in + r * inStride, dst + r * stride, cols);
         return;
     }
-    auto job = [&](int t, int n) {
+    auto job = [&](int t, int n, int) {
         int64_t b, e;
         splitRange(rows, t, n, b, e);
         for (int64_t r = b; r < e; ++r)
@@ -176,8 +178,10 @@ void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
     int64_t totalOut = 0;
     for (size_t j = 0; j < nJobs; ++j) totalOut += jobs[j].weight->nOut;
     const int64_t blocks = (totalOut + kRowBlock - 1) / kRowBlock;
+    // Tiny products (the MoE router during decode) cost less than waking the other threads.
+    const bool serial = int64_t(rows) * totalOut * cols < kSerialWork;
 
-    auto job = [&](int t, int n) {
+    auto job = [&](int t, int n, int) {
         int64_t bBegin, bEnd;
         splitRange(blocks, t, n, bBegin, bEnd);
         for (int64_t blk = bBegin; blk < bEnd; ++blk) {
@@ -209,7 +213,10 @@ void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
             }
         }
     };
-    m_pool.run(job);
+    if (serial)
+        job(0, 1, 0);
+    else
+        m_pool.run(job);
 }
 
 void CpuBackend::rope(Act x, const RopeParams& p, int pos0) {
@@ -272,9 +279,9 @@ void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int po
     const int items = q.rows * p.nHead;
     const int group = p.nHead / p.nHeadKv;
     const size_t maxCtx = m_limits.maxContext;
-    auto job = [&](int t, int n) {
+    auto job = [&](int chunk, int n, int t) {
         int64_t b, e;
-        splitRange(items, t, n, b, e);
+        splitRange(items, chunk, n, b, e);
         float* scores = m_scores.data() + size_t(t) * maxCtx;
         uint16_t* qh = m_qHalf.data() + size_t(t) * m_limits.maxCols;
         for (int64_t it = b; it < e; ++it) {
@@ -363,7 +370,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
     // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u.
     buildItems(nFf);
     std::atomic<int> next{0};
-    auto gateUp = [&](int, int) {
+    auto gateUp = [&](int, int, int) {
         for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
             const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
             const int r1 = std::min(nFf, r0 + kRowBlock);
@@ -378,7 +385,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
             }
         }
     };
-    m_pool.run(gateUp);
+    m_pool.run(gateUp, m_pool.threadCount());
 
     // 3. Quantize the intermediate rows for the down projection.
     const size_t strideD = activationBytes(down.type, nFf);
@@ -390,7 +397,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
     buildItems(nEmbd);
     next.store(0);
     float* y = m_expertOut.data();
-    auto downJob = [&](int, int) {
+    auto downJob = [&](int, int, int) {
         for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
             const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
             const int r1 = std::min(nEmbd, r0 + kRowBlock);
@@ -402,7 +409,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
             }
         }
     };
-    m_pool.run(downJob);
+    m_pool.run(downJob, m_pool.threadCount());
 
     // 5. Weighted sum over each token's experts, in choice order (as ggml adds the views).
     for (int tok = 0; tok < rows; ++tok) {

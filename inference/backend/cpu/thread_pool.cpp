@@ -20,67 +20,99 @@ inline void cpuRelax() {
 
 // Waiting strategy (workers between jobs, the caller for stragglers): busy-spin briefly (the gap
 // between two ops of a forward pass is microseconds), then keep polling but yield the core
-// between polls (when the machine is oversubscribed a spinning thread would otherwise steal the
+// between polls (on an oversubscribed machine a spinning thread would otherwise steal the
 // timeslice of the very thread it waits for), and workers finally sleep on the atomic.
 constexpr int kBusySpins = 4000;
 constexpr int kYieldSpins = 20000;
 
+constexpr int kChunkBits = 20;
+constexpr uint64_t kChunkMask = (uint64_t(1) << kChunkBits) - 1;
+
+inline uint32_t generationOf(uint64_t s) {
+    return uint32_t(s >> (2 * kChunkBits));
+}
+inline uint32_t countOf(uint64_t s) {
+    return uint32_t((s >> kChunkBits) & kChunkMask);
+}
+inline uint32_t nextOf(uint64_t s) {
+    return uint32_t(s & kChunkMask);
+}
+
 } // namespace
 
 ThreadPool::ThreadPool(int threads) : m_threadCount(threads < 1 ? 1 : threads) {
-    m_workers.reserve(m_threadCount - 1);
+    m_workers.reserve(size_t(m_threadCount - 1));
     for (int i = 1; i < m_threadCount; ++i) m_workers.emplace_back([this, i] { workerLoop(i); });
 }
 
 ThreadPool::~ThreadPool() {
     m_stop.store(true);
-    m_generation.fetch_add(1);
-    m_generation.notify_all();
+    m_wake.fetch_add(1);
+    m_wake.notify_all();
     for (auto& w : m_workers) w.join();
 }
 
-void ThreadPool::run(JobFn fn, void* context) {
-    if (m_threadCount == 1) {
-        fn(context, 0, 1);
+void ThreadPool::claimChunks(uint32_t generation, int thread) {
+    uint64_t s = m_state.load(std::memory_order_acquire);
+    for (;;) {
+        if (generationOf(s) != generation || nextOf(s) >= countOf(s)) return;
+        // A successful claim pins the job: the caller cannot publish the next one before this
+        // chunk is done, so m_fn and m_context are this job's.
+        if (m_state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+            m_fn(m_context, int(nextOf(s)), int(countOf(s)), thread);
+            m_done.fetch_add(1, std::memory_order_acq_rel);
+            s = m_state.load(std::memory_order_acquire);
+        }
+    }
+}
+
+void ThreadPool::run(JobFn fn, void* context, int chunks) {
+    if (chunks <= 0) return;
+    if (m_threadCount == 1 || chunks == 1) {
+        for (int c = 0; c < chunks; ++c) fn(context, c, chunks, 0);
         return;
     }
     m_fn = fn;
     m_context = context;
-    m_pending.store(m_threadCount - 1, std::memory_order_relaxed);
-    // seq_cst on both sides (here and in workerLoop) so that either we see the sleeper or it
-    // sees the new generation.
-    m_generation.fetch_add(1);
-    if (m_sleepers.load() > 0) m_generation.notify_all();
-    fn(context, 0, m_threadCount);
-    while (m_pending.load(std::memory_order_acquire) != 0) cpuRelax();
+    m_done.store(0, std::memory_order_relaxed);
+    const uint32_t generation = ++m_runs & 0xffffff;
+    m_state.store((uint64_t(generation) << (2 * kChunkBits)) | (uint64_t(chunks) << kChunkBits));
+    // seq_cst here and in workerLoop: either we see the sleeper or it sees the new job.
+    m_wake.fetch_add(1);
+    if (m_sleepers.load() > 0) m_wake.notify_all();
+    claimChunks(generation, 0);
+    for (int spin = 0; m_done.load(std::memory_order_acquire) != chunks; ++spin) {
+        if (spin < kBusySpins)
+            cpuRelax();
+        else
+            std::this_thread::yield();
+    }
 }
 
 void ThreadPool::workerLoop(int index) {
     uint32_t seen = 0;
     for (;;) {
-        uint32_t gen = m_generation.load(std::memory_order_acquire);
-        for (int spin = 0; gen == seen && spin < kBusySpins + kYieldSpins; ++spin) {
+        uint32_t wake = m_wake.load(std::memory_order_acquire);
+        for (int spin = 0; wake == seen && spin < kBusySpins + kYieldSpins; ++spin) {
             if (spin < kBusySpins)
                 cpuRelax();
             else
                 std::this_thread::yield();
-            gen = m_generation.load(std::memory_order_acquire);
+            wake = m_wake.load(std::memory_order_acquire);
         }
-        if (gen == seen) {
+        if (wake == seen) {
             m_sleepers.fetch_add(1);
-            // Re-check after announcing ourselves: run() may have bumped the generation before
-            // it could see us as a sleeper.
-            gen = m_generation.load();
-            while (gen == seen) {
-                m_generation.wait(seen, std::memory_order_acquire);
-                gen = m_generation.load(std::memory_order_acquire);
+            wake = m_wake.load();
+            while (wake == seen) {
+                m_wake.wait(seen);
+                wake = m_wake.load();
             }
-            m_sleepers.fetch_sub(1, std::memory_order_acq_rel);
+            m_sleepers.fetch_sub(1);
         }
-        seen = gen;
+        seen = wake;
         if (m_stop.load(std::memory_order_acquire)) return;
-        m_fn(m_context, index, m_threadCount);
-        m_pending.fetch_sub(1, std::memory_order_acq_rel);
+        claimChunks(generationOf(m_state.load(std::memory_order_acquire)), index);
     }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Persistent worker threads for the CPU backend. The calling thread is worker 0 and takes part
-// in every job. Between jobs the workers spin for a while (decode issues hundreds of small jobs
-// per token, and waking a sleeping thread costs more than the job), then sleep on an atomic
-// wait. Dispatching a job allocates nothing: the job is a function pointer plus a context
-// pointer to a caller-owned object.
+// Persistent worker threads for the CPU backend. The calling thread takes part in every job.
+// A job is split into chunks that threads claim one at a time from a shared atomic word; the
+// caller returns when every chunk is done. Claiming (rather than giving each thread a fixed
+// share) keeps a busy machine from stalling us: a worker that is descheduled simply claims
+// nothing and the others do its share. Between jobs the workers spin for a while (decode issues
+// hundreds of small jobs per token), then yield, then sleep on an atomic wait. Dispatching a job
+// allocates nothing: it is a function pointer plus a pointer to a caller-owned object.
 
 #include <atomic>
 #include <cstdint>
@@ -14,7 +16,9 @@ namespace fabulist::inference {
 
 class ThreadPool {
 public:
-    using JobFn = void (*)(void* context, int thread, int threadCount);
+    // fn(context, chunk, chunkCount, thread): thread in [0, threadCount) identifies per-thread
+    // scratch; two chunks never run on the same thread at the same time.
+    using JobFn = void (*)(void* context, int chunk, int chunkCount, int thread);
 
     explicit ThreadPool(int threads); // threads >= 1, counting the caller
     ~ThreadPool();
@@ -23,12 +27,14 @@ public:
 
     int threadCount() const { return m_threadCount; }
 
-    // Runs fn(context, t, n) on every thread t in [0, n) and returns when all are done.
-    void run(JobFn fn, void* context);
+    // Runs fn for every chunk in [0, chunks) and returns when all are done. chunks <= 2^20.
+    void run(JobFn fn, void* context, int chunks);
 
-    // Convenience: f(thread, threadCount) on every thread; f lives on the caller's stack.
-    template <class F> void run(F& f) {
-        run([](void* c, int t, int n) { (*static_cast<F*>(c))(t, n); }, &f);
+    // Convenience: f(chunk, chunkCount, thread); f lives on the caller's stack. The default
+    // chunk count gives every thread two chunks.
+    template <class F> void run(F& f, int chunks = 0) {
+        run([](void* c, int chunk, int n, int t) { (*static_cast<F*>(c))(chunk, n, t); }, &f,
+            chunks > 0 ? chunks : 2 * m_threadCount);
     }
 
     // Number of physical cores (distinct core ids in /sys topology), falling back to the
@@ -37,13 +43,18 @@ public:
 
 private:
     void workerLoop(int index);
+    void claimChunks(uint32_t generation, int thread);
 
     int m_threadCount;
     std::vector<std::thread> m_workers;
     JobFn m_fn = nullptr;
     void* m_context = nullptr;
-    alignas(64) std::atomic<uint32_t> m_generation{0};
-    alignas(64) std::atomic<int> m_pending{0};
+    uint32_t m_runs = 0;
+    // generation (24 bits) | chunk count (20 bits) | next unclaimed chunk (20 bits): one word so
+    // that a claim can never mix up two jobs.
+    alignas(64) std::atomic<uint64_t> m_state{0};
+    alignas(64) std::atomic<uint32_t> m_wake{0}; // bumped per job; workers wait on it
+    alignas(64) std::atomic<int> m_done{0};
     alignas(64) std::atomic<int> m_sleepers{0};
     std::atomic<bool> m_stop{false};
 };
