@@ -1,34 +1,17 @@
 #include "ui/word_counter.h"
 
-#include <QChar>
+#include "storage/document_repository.h"
+
+#include <QString>
 
 namespace fabulist::ui {
 
-namespace {
-bool isWordChar(QChar c) {
-    return c.isLetterOrNumber() || c.isMark();
-}
-bool isJoiner(QChar c) {
-    return c == u'\'' || c == u'\u2019' || c == u'-' || c == u'\u2010' || c == u'\u00AD';
-}
-} // namespace
-
 int countWords(QStringView text) {
-    int words = 0;
-    bool inWord = false;
-    const qsizetype n = text.size();
-    for (qsizetype i = 0; i < n; ++i) {
-        const QChar c = text[i];
-        if (isWordChar(c)) {
-            if (!inWord) ++words;
-            inWord = true;
-        } else if (inWord && isJoiner(c) && i + 1 < n && isWordChar(text[i + 1])) {
-            // stays inside the word
-        } else {
-            inWord = false;
-        }
-    }
-    return words;
+    QString normalized = text.toString();
+    normalized.replace(QChar::ParagraphSeparator, u'\n');
+    normalized.replace(QChar::LineSeparator, u'\n');
+    const QByteArray utf8 = normalized.toUtf8();
+    return int(storage::countWords(std::string_view(utf8.constData(), size_t(utf8.size()))));
 }
 
 } // namespace fabulist::ui

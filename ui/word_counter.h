@@ -1,7 +1,8 @@
 #pragma once
-// Word counting for the status bar. A word is a maximal run of letters, digits or marks; an
-// apostrophe or hyphen between two such characters joins them ("don't", "well-known" are one word),
-// matching how writers and publishers count.
+// Word counting for the status bar. The rule is storage's (storage::countWords: runs of
+// characters between whitespace), so the status bar, the snapshot list and `fabulist-cli
+// project info` always agree; this adapter only bridges QString and the paragraph/line
+// separators that QTextCursor::selectedText() uses instead of '\n'.
 #include <QStringView>
 
 namespace fabulist::ui {

@@ -342,9 +342,12 @@ void MainWindowTest::wordCountInStatusBar() {
     auto w = newWindow();
     QVERIFY(w->newProject(path(QStringLiteral("count.fabulist"))));
     w->binderView()->setCurrentIndex({});
-    w->binderView()->createNode(NodeKind::Scene);
+    const int64_t scene = w->binderView()->createNode(NodeKind::Scene).value();
     QTest::keyClicks(w->editor(), QStringLiteral("One two three four five six"));
     QCOMPARE(w->wordCountLabel()->documentWords(), 6);
+    // The status bar and the project (snapshot list, CLI) agree.
+    w->documentSession()->save();
+    QCOMPARE(w->project()->documents().wordCount(scene), int64_t(6));
     QVERIFY(w->wordCountLabel()->text().contains(QStringLiteral("6 words")));
     // Select the last two words with the keyboard.
     for (int i = 0; i < 2; ++i)
