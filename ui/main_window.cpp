@@ -123,6 +123,9 @@ void MainWindow::buildWidgets() {
         if (m_session) m_session->closeCurrent();
     });
     connect(m_trashView, &TrashView::restored, this, &MainWindow::onTrashRestored);
+    connect(m_trashView, &TrashView::countChanged, this, [this](int count) {
+        m_leftTabs->setTabText(1, count > 0 ? tr("Trash (%1)").arg(count) : tr("Trash"));
+    });
     connect(m_trashView, &TrashView::emptied, this, [this] {
         if (m_session) m_session->forgetDeleted();
     });

@@ -114,13 +114,29 @@ void SnapshotsPanel::refresh() {
             emit errorOccurred(QString::fromUtf8(e.what()));
         }
     }
+    // An empty list explains itself instead of showing a blank area.
+    if (m_list->topLevelItemCount() == 0) {
+        m_list->setHeaderHidden(true);
+        auto* hint = new QTreeWidgetItem(
+            {m_nodeId ? tr("No snapshots yet. Take one before a big change;\nautosaves appear "
+                           "here as you write.")
+                      : QString()});
+        hint->setFlags(Qt::NoItemFlags);
+        hint->setForeground(0, palette().color(QPalette::PlaceholderText));
+        m_list->addTopLevelItem(hint);
+        m_list->setFirstColumnSpanned(0, {}, true);
+    } else {
+        m_list->setHeaderHidden(false);
+    }
     updateButtons();
 }
 
 QList<qint64> SnapshotsPanel::revisionIds() const {
     QList<qint64> ids;
-    for (int i = 0; i < m_list->topLevelItemCount(); ++i)
-        ids << m_list->topLevelItem(i)->data(0, kIdRole).toLongLong();
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i) {
+        const QVariant id = m_list->topLevelItem(i)->data(0, kIdRole);
+        if (id.isValid()) ids << id.toLongLong();
+    }
     return ids;
 }
 
@@ -133,7 +149,7 @@ void SnapshotsPanel::selectRevision(int64_t revisionId) {
 
 std::optional<int64_t> SnapshotsPanel::selectedRevision() const {
     const QTreeWidgetItem* item = m_list->currentItem();
-    if (!item) return std::nullopt;
+    if (!item || !item->data(0, kIdRole).isValid()) return std::nullopt;
     return item->data(0, kIdRole).toLongLong();
 }
 
@@ -190,7 +206,7 @@ SnapshotCompareView* SnapshotsPanel::compareSelected() {
 
 void SnapshotsPanel::updateButtons() {
     const bool hasDoc = m_session && m_nodeId;
-    const bool hasSelection = hasDoc && m_list->currentItem();
+    const bool hasSelection = hasDoc && selectedRevision().has_value();
     m_take->setEnabled(hasDoc);
     m_restore->setEnabled(hasSelection);
     m_compare->setEnabled(hasSelection);

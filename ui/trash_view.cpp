@@ -63,6 +63,7 @@ void TrashView::refresh() {
         }
     }
     updateButtons();
+    emit countChanged(m_list->count());
 }
 
 int TrashView::count() const {

@@ -33,6 +33,7 @@ public:
 signals:
     void restored(int64_t nodeId);
     void emptied();
+    void countChanged(int count);
     void errorOccurred(const QString& message);
 
 private:

@@ -253,6 +253,17 @@ void MainWindowTest::trashAndRestoreScene() {
     QCOMPARE(w->binderModel()->nodeId(back.parent()), std::optional<int64_t>(chapter));
     QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(a));
     QCOMPARE(editorText(*w), QStringLiteral("Scene A text"));
+    QCOMPARE(w->leftTabs()->tabText(1), QStringLiteral("Trash"));
+
+    // Empty Trash deletes for good; the editor lets go of the deleted document.
+    binder->selectNode(b);
+    QVERIFY(binder->trashCurrent());
+    QCOMPARE(w->leftTabs()->tabText(1), QStringLiteral("Trash (1)"));
+    QVERIFY(w->trashView()->emptyTrash(true));
+    QCOMPARE(w->trashView()->count(), 0);
+    QVERIFY(!w->project()->binder().find(b));
+    QVERIFY(w->binderModel()->indexOf(a).isValid());
+    QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(a));
 }
 
 void MainWindowTest::dragReordersAndMoves() {
