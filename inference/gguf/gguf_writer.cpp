@@ -13,8 +13,9 @@ namespace fabulist::inference {
 namespace {
 
 template <typename T> void append(std::vector<uint8_t>& out, T v) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    out.insert(out.end(), p, p + sizeof v); // little-endian host
+    const size_t at = out.size();
+    out.resize(at + sizeof v);
+    std::memcpy(out.data() + at, &v, sizeof v); // little-endian host
 }
 
 void appendString(std::vector<uint8_t>& out, std::string_view s) {

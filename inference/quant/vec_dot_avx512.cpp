@@ -85,6 +85,84 @@ FAB_KERNEL float dotQ5_K512(const void* w, const void* a, int64_t n) {
                                  n / kQKK);
 }
 
+// Scales of two consecutive 32-value blocks: [dx0*dy0 x8 | dx1*dy1 x8] (for 16 int32 sums).
+template <typename BlockX, typename BlockY>
+FAB_FN __m512 pairScales(const BlockX& x0, const BlockX& x1, const BlockY& y0, const BlockY& y1) {
+    // One vcvtph2ps for all four fp16 scales.
+    const __m128i h =
+        _mm_setr_epi16(short(x0.d), short(y0.d), short(x1.d), short(y1.d), 0, 0, 0, 0);
+    const __m128 f = _mm_cvtph_ps(h);                   // x0 y0 x1 y1
+    const __m128 p = _mm_mul_ps(f, _mm_movehdup_ps(f)); // x0*y0 . x1*y1 .
+    const __m512 d0 = _mm512_broadcastss_ps(p);
+    const __m512 d1 = _mm512_broadcastss_ps(_mm_movehl_ps(p, p));
+    return _mm512_mask_mov_ps(d0, 0xFF00, d1);
+}
+
+// Q8_0 x Q8_0, two blocks per zmm. Signed x signed bytes: |x| times y with x's sign, as the
+// 256-bit kernel does (AVX-512 has no vpsignb: a masked subtract negates).
+FAB_FN __m512 stepQ8_0(const BlockQ8_0* x, const BlockQ8_0* y, __m512 acc) {
+    const __m512i qx = combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[0].qs)),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[1].qs)));
+    const __m512i qy = combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[0].qs)),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[1].qs)));
+    const __mmask64 neg = _mm512_movepi8_mask(qx);
+    const __m512i sy = _mm512_mask_sub_epi8(qy, neg, _mm512_setzero_si512(), qy);
+    const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(qx), sy);
+    return _mm512_fmadd_ps(pairScales(x[0], x[1], y[0], y[1]), _mm512_cvtepi32_ps(p), acc);
+}
+
+FAB_KERNEL float dotQ8_0_512(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockQ8_0*>(w);
+    const auto* y = static_cast<const BlockQ8_0*>(a);
+    const int64_t nb = n / kQK;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 4 <= nb; i += 4) {
+        acc0 = stepQ8_0(x + i, y + i, acc0);
+        acc1 = stepQ8_0(x + i + 2, y + i + 2, acc1);
+    }
+    for (; i + 2 <= nb; i += 2) acc0 = stepQ8_0(x + i, y + i, acc0);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    if (i < nb) sum += dotQ8_0(x + i, y + i, kQK);
+    return sum;
+}
+
+// Q4_0 x Q8_0, two blocks per zmm: sum (q - 8) * y = sum q * y - 8 * sum y, both with vpdpbusd
+// (q and 8 are unsigned), so no sign juggling.
+FAB_FN __m512 stepQ4_0(const BlockQ4_0* x, const BlockQ8_0* y, __m512 acc) {
+    // 16-byte lanes: [b0, b0, b1, b1]; shift the 2nd and 4th by 4 for the high nibbles.
+    const __m512i lanes = _mm512_setr_epi64(0, 1, 0, 1, 2, 3, 2, 3);
+    const long long four = 0x0004000400040004LL;
+    const __m512i shifts = _mm512_setr_epi64(0, 0, four, four, 0, 0, four, four);
+    const __m256i packed =
+        _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[1].qs)),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[0].qs)));
+    __m512i q = _mm512_permutexvar_epi64(lanes, combine(packed, _mm256_setzero_si256()));
+    q = _mm512_and_si512(_mm512_srlv_epi16(q, shifts), _mm512_set1_epi8(0x0F));
+    const __m512i qy = combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[0].qs)),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[1].qs)));
+    const __m512i p =
+        _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, qy),
+                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(8), qy));
+    return _mm512_fmadd_ps(pairScales(x[0], x[1], y[0], y[1]), _mm512_cvtepi32_ps(p), acc);
+}
+
+FAB_KERNEL float dotQ4_0_512(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockQ4_0*>(w);
+    const auto* y = static_cast<const BlockQ8_0*>(a);
+    const int64_t nb = n / kQK;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 4 <= nb; i += 4) {
+        acc0 = stepQ4_0(x + i, y + i, acc0);
+        acc1 = stepQ4_0(x + i + 2, y + i + 2, acc1);
+    }
+    for (; i + 2 <= nb; i += 2) acc0 = stepQ4_0(x + i, y + i, acc0);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    if (i < nb) sum += dotQ4_0(x + i, y + i, kQK);
+    return sum;
+}
+
 FAB_FN __m256i quadMask(int k) {
     const long long b = 0x0101010101010101LL;
     return _mm256_set_epi64x(b * (k + 3), b * (k + 2), b * (k + 1), b * k);
@@ -142,7 +220,7 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
     case GgmlType::BF16:
         return dotBF16;
     case GgmlType::Q4_0:
-        return dotQ4_0;
+        return dotQ4_0_512;
     case GgmlType::Q4_1:
         return dotQ4_1;
     case GgmlType::Q5_0:
@@ -150,7 +228,7 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
     case GgmlType::Q5_1:
         return dotQ5_1;
     case GgmlType::Q8_0:
-        return dotQ8_0;
+        return dotQ8_0_512;
     case GgmlType::Q4_K:
         return dotQ4_K512;
     case GgmlType::Q5_K:
