@@ -25,8 +25,13 @@ BinderView::BinderView(QWidget* parent) : QTreeView(parent) {
 }
 
 void BinderView::setBinderModel(BinderModel* model) {
+    // Ids are per project: what we remembered about the previous one means nothing now.
+    m_current.reset();
+    m_expanded.clear();
+    m_restoring = false;
     m_model = model;
     setModel(model);
+    if (!model) return;
     connect(model, &QAbstractItemModel::modelAboutToBeReset, this, &BinderView::rememberState);
     connect(model, &QAbstractItemModel::modelReset, this, &BinderView::restoreState);
     connect(selectionModel(), &QItemSelectionModel::currentChanged, this,

@@ -17,7 +17,7 @@ class BinderView : public QTreeView {
 public:
     explicit BinderView(QWidget* parent = nullptr);
 
-    void setBinderModel(BinderModel* model);
+    void setBinderModel(BinderModel* model); // nullptr: show nothing
     BinderModel* binderModel() const { return m_model; }
 
     std::optional<int64_t> currentNodeId() const;

@@ -325,7 +325,7 @@ void MainWindow::closeProject() {
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
     m_trashView->setBinder(nullptr);
-    m_binderView->setModel(nullptr);
+    m_binderView->setBinderModel(nullptr);
     delete m_binderModel;
     m_binderModel = nullptr;
     delete m_session;

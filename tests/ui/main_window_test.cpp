@@ -49,6 +49,7 @@ private slots:
     void newerSchemaIsRefused();
     void firstStartCreatesSampleThenReopensLast();
     void recentProjectsMenuOpensProject();
+    void switchingProjectsShowsTheRightText();
 
 private:
     QString path(const QString& name) const { return m_dir->filePath(name); }
@@ -516,6 +517,35 @@ void MainWindowTest::recentProjectsMenuOpensProject() {
     QCOMPARE(w->projectPath(), one);
     QCOMPARE(Settings().recentProjects().first(), one);
     QCOMPARE(Settings().lastProject(), one);
+}
+
+// Node ids restart in every project: the binder must not mistake project B's node 3 for the
+// node 3 it had selected in project A.
+void MainWindowTest::switchingProjectsShowsTheRightText() {
+    const QString a = path(QStringLiteral("a.fabulist"));
+    const QString b = path(QStringLiteral("b.fabulist"));
+    auto w = newWindow();
+    QVERIFY(w->newProject(a));
+    w->binderView()->setCurrentIndex({});
+    const int64_t inA = w->binderView()->createNode(NodeKind::Scene).value();
+    QTest::keyClicks(w->editor(), QStringLiteral("text of A"));
+    QVERIFY(w->newProject(b));
+    QVERIFY(!w->documentSession()->currentId()); // nothing open in the new project yet
+    QCOMPARE(editorText(*w), QString());
+    QVERIFY(w->editor()->isReadOnly());
+    w->binderView()->setCurrentIndex({});
+    const int64_t inB = w->binderView()->createNode(NodeKind::Scene).value();
+    QCOMPARE(inB, inA); // the case this test is about
+    QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(inB));
+    QCOMPARE(editorText(*w), QString());
+    QTest::keyClicks(w->editor(), QStringLiteral("text of B"));
+
+    QVERIFY(w->openProject(a));
+    w->binderView()->selectNode(inA);
+    QCOMPARE(editorText(*w), QStringLiteral("text of A"));
+    QVERIFY(w->openProject(b));
+    w->binderView()->selectNode(inB);
+    QCOMPARE(editorText(*w), QStringLiteral("text of B"));
 }
 
 FABULIST_GUI_TEST_MAIN(MainWindowTest)
