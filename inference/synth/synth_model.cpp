@@ -202,7 +202,9 @@ void encodeModelKvs(KvEncoder& kv, const SynthShape& s, const SynthOptions& o, i
     if (s.isMoe()) {
         kv.u32(a + "expert_count", uint32_t(s.nExpert));
         kv.u32(a + "expert_used_count", uint32_t(s.nExpertUsed));
-        kv.u32(a + "expert_feed_forward_length", uint32_t(s.nFf));
+        // llama (Mixtral layout) sizes experts by feed_forward_length alone; the others also
+        // read expert_feed_forward_length.
+        if (s.architecture != "llama") kv.u32(a + "expert_feed_forward_length", uint32_t(s.nFf));
     }
     for (const std::string& k : vocab.keys())
         if (k.rfind("tokenizer.", 0) == 0) kv.copy(vocab, k);
