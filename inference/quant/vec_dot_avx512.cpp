@@ -38,12 +38,21 @@ FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
     // Per-16-bit-lane shift counts: 0 for the low half (low nibbles), 4 for the high half.
     const __m512i nibbleShift = combine(_mm256_setzero_si256(), _mm256_set1_epi16(4));
     __m512 acc = _mm512_setzero_ps();
-    float accMin = 0.f;
+    __m128 accMin = _mm_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
-        const float d = y[i].d * half(x[i].d);
-        const float dmin = y[i].d * half(x[i].dmin);
+        // d and dmin are adjacent fp16 values: convert both at once.
+        uint32_t dPair;
+        __builtin_memcpy(&dPair, &x[i].d, 4);
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dPair))),
+                                     _mm_set1_ps(y[i].d)); // [d, dmin, 0, 0]
         const __m128i sm = unpackScalesK4(x[i].scales);
-        accMin += dmin * static_cast<float>(minsTermK4(sm, y[i].bsums));
+        // Min term, kept as 4 partial sums: mins_j * (sum of sub-block j's activations).
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m128i pairSums =
+            _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums)),
+                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums + 8)));
+        accMin = _mm_fmadd_ps(_mm_broadcastss_ps(_mm_movehdup_ps(dd)),
+                              _mm_cvtepi32_ps(_mm_madd_epi16(mins, pairSums)), accMin);
         // 16-bit scales (lanes 0..7) for vpermw: group j takes lane 2j (x16) and 2j+1 (x16).
         const __m512i sc16 = combine(_mm256_cvtepu8_epi16(sm), _mm256_setzero_si256());
         __m512i hb = _mm512_setzero_si512();
@@ -70,9 +79,11 @@ FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
                 sc16);
             sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, s));
         }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+        acc = _mm512_fmadd_ps(_mm512_broadcastss_ps(dd), _mm512_cvtepi32_ps(sumi), acc);
     }
-    return _mm512_reduce_add_ps(acc) - accMin;
+    __m128 m = _mm_add_ps(accMin, _mm_movehl_ps(accMin, accMin));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(m);
 }
 
 FAB_KERNEL float dotQ4_K512(const void* w, const void* a, int64_t n) {
