@@ -143,6 +143,32 @@ private slots:
         }
     }
 
+    void attentionHelpersMatchScalarReference() {
+        for (int dim : {8, 16, 64, 72, 128, 12}) {
+            const int count = 9, stride = dim + 8;
+            auto q = randomVector(size_t(dim), 40 + dim),
+                 rows = randomVector(size_t(count * stride), 41 + dim);
+            auto w = randomVector(size_t(count), 42);
+            std::vector<uint16_t> qh(static_cast<size_t>(dim)), rh(rows.size());
+            vec::toFp16(q.data(), qh.data(), dim);
+            vec::toFp16(rows.data(), rh.data(), int(rows.size()));
+            std::vector<float> a(static_cast<size_t>(count)), b(static_cast<size_t>(count));
+            vec::dotRowsF32(q.data(), rows.data(), size_t(stride), count, dim, 0.5f, a.data());
+            vec::ref::dotRowsF32(q.data(), rows.data(), size_t(stride), count, dim, 0.5f, b.data());
+            QVERIFY(maxAbs(a, b) < 1e-5f * dim);
+            vec::dotRowsF16(qh.data(), rh.data(), size_t(stride), count, dim, 0.5f, a.data());
+            vec::ref::dotRowsF16(qh.data(), rh.data(), size_t(stride), count, dim, 0.5f, b.data());
+            QVERIFY(maxAbs(a, b) < 1e-5f * dim);
+            std::vector<float> o1(static_cast<size_t>(dim)), o2(static_cast<size_t>(dim));
+            vec::weightedSumF32(w.data(), rows.data(), size_t(stride), count, dim, o1.data());
+            vec::ref::weightedSumF32(w.data(), rows.data(), size_t(stride), count, dim, o2.data());
+            QVERIFY(maxAbs(o1, o2) < 1e-5f);
+            vec::weightedSumF16(w.data(), rh.data(), size_t(stride), count, dim, o1.data());
+            vec::ref::weightedSumF16(w.data(), rh.data(), size_t(stride), count, dim, o2.data());
+            QVERIFY(maxAbs(o1, o2) < 1e-5f);
+        }
+    }
+
     void threadPoolRunsEveryThreadOncePerJob() {
         QVERIFY(ThreadPool::physicalCores() >= 1);
         for (int threads : {1, 2, 3}) {

@@ -91,6 +91,7 @@ void CpuBackend::reserve(const BackendLimits& limits) {
     m_expertOut.resize(size_t(limits.maxFfRows) * limits.nEmbd);
     m_scores.resize(size_t(threads) * limits.maxContext);
     m_qHalf.resize(size_t(threads) * std::max(limits.maxCols, 1));
+    m_pHalf.resize(size_t(threads) * limits.maxContext);
     m_slots.resize(limits.maxFfRows);
     m_slotWeight.resize(limits.maxFfRows);
     m_workItems.reserve(4096);
@@ -284,49 +285,46 @@ void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int po
         splitRange(items, chunk, n, b, e);
         float* scores = m_scores.data() + size_t(t) * maxCtx;
         uint16_t* qh = m_qHalf.data() + size_t(t) * m_limits.maxCols;
+        uint16_t* ph = m_pHalf.data() + size_t(t) * maxCtx;
         for (int64_t it = b; it < e; ++it) {
             const int row = int(it / p.nHead), h = int(it % p.nHead), kvh = h / group;
             const int hi = pos0 + row;
             const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
             const float* qv = rowPtr(q, row) + size_t(h) * p.headDimK;
             float* o = rowPtr(out, row) + size_t(h) * p.headDimV;
-            float maxScore = -INFINITY;
+            const int count = hi - lo + 1;
+            const size_t strideK = size_t(cache.kvDimK()), strideV = size_t(cache.kvDimV());
             if (f16) {
                 // llama.cpp rounds Q to fp16 for K·Q when the cache is F16.
                 vec::toFp16(qv, qh, p.headDimK);
-                for (int j = lo; j <= hi; ++j) {
-                    const auto* kr = reinterpret_cast<const uint16_t*>(cache.k(layer, j)) +
-                                     size_t(kvh) * p.headDimK;
-                    scores[j - lo] = vec::dotF16(qh, kr, p.headDimK) * p.scale;
-                    maxScore = std::max(maxScore, scores[j - lo]);
-                }
+                const auto* k0 = reinterpret_cast<const uint16_t*>(cache.k(layer, lo)) +
+                                 size_t(kvh) * p.headDimK;
+                vec::dotRowsF16(qh, k0, strideK, count, p.headDimK, p.scale, scores);
             } else {
-                for (int j = lo; j <= hi; ++j) {
-                    const auto* kr = reinterpret_cast<const float*>(cache.k(layer, j)) +
-                                     size_t(kvh) * p.headDimK;
-                    scores[j - lo] = vec::dotF32(qv, kr, p.headDimK) * p.scale;
-                    maxScore = std::max(maxScore, scores[j - lo]);
-                }
+                const auto* k0 =
+                    reinterpret_cast<const float*>(cache.k(layer, lo)) + size_t(kvh) * p.headDimK;
+                vec::dotRowsF32(qv, k0, strideK, count, p.headDimK, p.scale, scores);
             }
+            float maxScore = -INFINITY;
+            for (int j = 0; j < count; ++j) maxScore = std::max(maxScore, scores[j]);
             double sum = 0.0;
-            for (int j = 0; j <= hi - lo; ++j) {
+            for (int j = 0; j < count; ++j) {
                 scores[j] = std::exp(scores[j] - maxScore);
                 sum += scores[j];
             }
             const float inv = float(1.0 / sum);
-            std::fill(o, o + p.headDimV, 0.0f);
-            for (int j = lo; j <= hi; ++j) {
-                const float pj = scores[j - lo] * inv;
-                if (f16) {
-                    // ...and the probabilities to fp16 for V·P.
-                    const auto* vr = reinterpret_cast<const uint16_t*>(cache.v(layer, j)) +
-                                     size_t(kvh) * p.headDimV;
-                    vec::axpyF16(half::round(pj), vr, o, p.headDimV);
-                } else {
-                    const auto* vr = reinterpret_cast<const float*>(cache.v(layer, j)) +
-                                     size_t(kvh) * p.headDimV;
-                    vec::axpyF32(pj, vr, o, p.headDimV);
-                }
+            for (int j = 0; j < count; ++j) scores[j] *= inv;
+            if (f16) {
+                // ...and the probabilities to fp16 for V·P.
+                vec::toFp16(scores, ph, count);
+                vec::fromFp16(ph, scores, count);
+                const auto* v0 = reinterpret_cast<const uint16_t*>(cache.v(layer, lo)) +
+                                 size_t(kvh) * p.headDimV;
+                vec::weightedSumF16(scores, v0, strideV, count, p.headDimV, o);
+            } else {
+                const auto* v0 =
+                    reinterpret_cast<const float*>(cache.v(layer, lo)) + size_t(kvh) * p.headDimV;
+                vec::weightedSumF32(scores, v0, strideV, count, p.headDimV, o);
             }
         }
     };

@@ -73,6 +73,7 @@ private:
     std::vector<float> m_expertOut; // expert outputs, one row per slot
     std::vector<float> m_scores;    // attention scores, one row of maxContext per thread
     std::vector<uint16_t> m_qHalf;  // fp16 query, per thread
+    std::vector<uint16_t> m_pHalf;  // fp16 probabilities, per thread
     std::vector<int> m_expertBegin, m_slots, m_workItems, m_choice, m_fill;
     std::vector<float> m_slotWeight, m_probs;
     std::vector<float> m_ropeCache;

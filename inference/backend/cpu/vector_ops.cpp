@@ -32,10 +32,34 @@ void toFp16(const float* x, uint16_t* y, int n) {
 void fromFp16(const uint16_t* x, float* y, int n) {
     for (int i = 0; i < n; ++i) y[i] = half::toFloat(x[i]);
 }
+void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
+                float* out) {
+    for (int j = 0; j < count; ++j) out[j] = dotF32(q, rows + j * stride, dim) * scale;
+}
+void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
+                float scale, float* out) {
+    for (int j = 0; j < count; ++j) out[j] = dotF16(q, rows + j * stride, dim) * scale;
+}
+void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
+                    float* out) {
+    for (int d = 0; d < dim; ++d) out[d] = 0.0f;
+    for (int j = 0; j < count; ++j) axpyF32(w[j], rows + j * stride, out, dim);
+}
+void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
+                    float* out) {
+    for (int d = 0; d < dim; ++d) out[d] = 0.0f;
+    for (int j = 0; j < count; ++j) axpyF16(w[j], rows + j * stride, out, dim);
+}
 } // namespace ref
 
 #ifdef FABULIST_X86
 namespace {
+inline float load1(const float* p) {
+    return *p;
+}
+inline float load1(const uint16_t* p) {
+    return half::toFloat(*p);
+}
 #define FAST __attribute__((target("avx2,fma,f16c")))
 
 FAST inline float hsum(__m256 v) {
@@ -108,6 +132,68 @@ FAST void fromFp16Avx2(const uint16_t* x, float* y, int n) {
     for (; i < n; ++i) y[i] = half::toFloat(x[i]);
 }
 
+// Loads 8 values as floats from either storage type.
+FAST inline __m256 load8(const float* p) {
+    return _mm256_loadu_ps(p);
+}
+FAST inline __m256 load8(const uint16_t* p) {
+    return loadHalf8(p);
+}
+
+// Scores against many key rows: the query stays in registers (dim <= 256 in 8-wide pieces).
+template <class T>
+FAST void dotRowsAvx2(const T* q, const T* rows, size_t stride, int count, int dim, float scale,
+                      float* out) {
+    if (dim % 8 != 0 || dim > 256) {
+        for (int j = 0; j < count; ++j) {
+            float s = 0.0f;
+            for (int i = 0; i < dim; ++i)
+                s += float(load1(q + i)) * float(load1(rows + j * stride + i));
+            out[j] = s * scale;
+        }
+        return;
+    }
+    for (int j = 0; j < count; ++j) {
+        const T* r = rows + j * stride;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        int i = 0;
+        for (; i + 16 <= dim; i += 16) {
+            s0 = _mm256_fmadd_ps(load8(q + i), load8(r + i), s0);
+            s1 = _mm256_fmadd_ps(load8(q + i + 8), load8(r + i + 8), s1);
+        }
+        if (i < dim) s0 = _mm256_fmadd_ps(load8(q + i), load8(r + i), s0);
+        out[j] = hsum(_mm256_add_ps(s0, s1)) * scale;
+    }
+}
+
+// out = sum_j w[j] * row_j with 64 output values held in registers per pass.
+template <class T>
+FAST void weightedSumAvx2(const float* w, const T* rows, size_t stride, int count, int dim,
+                          float* out) {
+    int d0 = 0;
+    for (; d0 + 64 <= dim; d0 += 64) {
+        __m256 a[8];
+        for (int k = 0; k < 8; ++k) a[k] = _mm256_setzero_ps();
+        for (int j = 0; j < count; ++j) {
+            const __m256 wj = _mm256_set1_ps(w[j]);
+            const T* r = rows + j * stride + d0;
+            for (int k = 0; k < 8; ++k) a[k] = _mm256_fmadd_ps(wj, load8(r + 8 * k), a[k]);
+        }
+        for (int k = 0; k < 8; ++k) _mm256_storeu_ps(out + d0 + 8 * k, a[k]);
+    }
+    for (; d0 + 8 <= dim; d0 += 8) {
+        __m256 a = _mm256_setzero_ps();
+        for (int j = 0; j < count; ++j)
+            a = _mm256_fmadd_ps(_mm256_set1_ps(w[j]), load8(rows + j * stride + d0), a);
+        _mm256_storeu_ps(out + d0, a);
+    }
+    for (; d0 < dim; ++d0) {
+        float a = 0.0f;
+        for (int j = 0; j < count; ++j) a += w[j] * float(load1(rows + j * stride + d0));
+        out[d0] = a;
+    }
+}
+
 bool hasAvx2() {
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                             __builtin_cpu_supports("f16c");
@@ -133,6 +219,26 @@ void toFp16(const float* x, uint16_t* y, int n) {
 void fromFp16(const uint16_t* x, float* y, int n) {
     hasAvx2() ? fromFp16Avx2(x, y, n) : ref::fromFp16(x, y, n);
 }
+void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
+                float* out) {
+    hasAvx2() ? dotRowsAvx2(q, rows, stride, count, dim, scale, out)
+              : ref::dotRowsF32(q, rows, stride, count, dim, scale, out);
+}
+void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
+                float scale, float* out) {
+    hasAvx2() ? dotRowsAvx2(q, rows, stride, count, dim, scale, out)
+              : ref::dotRowsF16(q, rows, stride, count, dim, scale, out);
+}
+void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
+                    float* out) {
+    hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out)
+              : ref::weightedSumF32(w, rows, stride, count, dim, out);
+}
+void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
+                    float* out) {
+    hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out)
+              : ref::weightedSumF16(w, rows, stride, count, dim, out);
+}
 const char* isa() {
     return hasAvx2() ? "avx2" : "scalar";
 }
@@ -154,6 +260,22 @@ void toFp16(const float* x, uint16_t* y, int n) {
 }
 void fromFp16(const uint16_t* x, float* y, int n) {
     ref::fromFp16(x, y, n);
+}
+void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
+                float* out) {
+    ref::dotRowsF32(q, rows, stride, count, dim, scale, out);
+}
+void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
+                float scale, float* out) {
+    ref::dotRowsF16(q, rows, stride, count, dim, scale, out);
+}
+void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
+                    float* out) {
+    ref::weightedSumF32(w, rows, stride, count, dim, out);
+}
+void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
+                    float* out) {
+    ref::weightedSumF16(w, rows, stride, count, dim, out);
 }
 const char* isa() {
     return "scalar";

@@ -3,6 +3,7 @@
 // scalar reference (namespace ref) and a fast path (AVX2+FMA+F16C, chosen at run time); tests
 // compare the two.
 
+#include <cstddef>
 #include <cstdint>
 
 namespace fabulist::inference::vec {
@@ -13,6 +14,16 @@ void axpyF32(float a, const float* x, float* y, int n);    // y += a * x
 void axpyF16(float a, const uint16_t* x, float* y, int n); // y += a * float(x)
 void toFp16(const float* x, uint16_t* y, int n);
 void fromFp16(const uint16_t* x, float* y, int n);
+// Attention helpers over `count` rows of `dim` values spaced `stride` elements apart:
+// out[j] = scale * dot(q, row_j), and out[0..dim) = sum_j w[j] * row_j (accumulated in order).
+void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
+                float* out);
+void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
+                float scale, float* out);
+void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
+                    float* out);
+void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
+                    float* out);
 const char* isa(); // "avx2" or "scalar"
 
 namespace ref {
@@ -22,6 +33,14 @@ void axpyF32(float a, const float* x, float* y, int n);
 void axpyF16(float a, const uint16_t* x, float* y, int n);
 void toFp16(const float* x, uint16_t* y, int n);
 void fromFp16(const uint16_t* x, float* y, int n);
+void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
+                float* out);
+void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
+                float scale, float* out);
+void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
+                    float* out);
+void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
+                    float* out);
 } // namespace ref
 
 } // namespace fabulist::inference::vec
