@@ -43,6 +43,9 @@ Generator::Generator(Session& session, const Tokenizer& tokenizer)
 
 GenerationResult Generator::run(std::span<const int32_t> prompt, const GenerationParams& params,
                                 const TokenCallback& onToken, const std::atomic<bool>* cancel) {
+    if (prompt.empty())
+        throw EngineError("generation needs at least one prompt token (this model adds no BOS: "
+                          "give some prompt text)");
     GenerationResult result;
     GenerationTimings& t = result.timings;
     t.promptTokens = static_cast<int>(prompt.size());

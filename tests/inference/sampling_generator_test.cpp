@@ -134,6 +134,7 @@ private slots:
         const std::vector<int32_t> prompt = m_engine->tokenizer().encode("Hello");
         auto session = m_engine->createSession();
         Generator generator(*session, m_engine->tokenizer());
+        QVERIFY_THROWS_EXCEPTION(EngineError, generator.run({}, greedy(4)));
         GenerationResult r = generator.run(prompt, greedy(0));
         QVERIFY(r.ids.empty());
         QCOMPARE(r.stopReason, StopReason::MaxTokens);
