@@ -126,7 +126,7 @@ void MainWindowTest::savesOnFocusLossAndDocumentSwitch() {
     w->binderView()->setCurrentIndex({});
     const int64_t b = w->binderView()->createNode(NodeKind::Scene, QStringLiteral("B")).value();
     w->binderView()->selectNode(a);
-    QApplication::setActiveWindow(w.get());
+    w->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(w.get()));
 
     w->editor()->setFocus();
