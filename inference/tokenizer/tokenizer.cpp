@@ -178,16 +178,23 @@ void Tokenizer::loadVocabulary(const GgufFile& file) {
     m_endOfGeneration.erase(std::unique(m_endOfGeneration.begin(), m_endOfGeneration.end()),
                             m_endOfGeneration.end());
 
+    // Special tokens in llama.cpp's precedence: longest text first.
+    std::vector<int32_t> special;
     for (size_t i = 0; i < n; ++i) {
         const TokenType t = m_types[i];
-        if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) &&
-            !tokenText(int32_t(i)).empty()) {
-            m_specialTokens.push_back(int32_t(i));
+        if (t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) {
+            special.push_back(int32_t(i));
         }
     }
-    std::stable_sort(m_specialTokens.begin(), m_specialTokens.end(), [&](int32_t a, int32_t b) {
+    std::stable_sort(special.begin(), special.end(), [&](int32_t a, int32_t b) {
         return tokenText(a).size() > tokenText(b).size();
     });
+    std::vector<SpecialTokenMatcher::Entry> entries;
+    entries.reserve(special.size());
+    for (int32_t id : special) {
+        entries.push_back({tokenText(id), id, m_types[size_t(id)] == TokenType::UserDefined});
+    }
+    m_special.build(entries);
 }
 
 void Tokenizer::finishLoading() {
@@ -246,40 +253,15 @@ bool Tokenizer::isEndOfGeneration(int32_t id) const {
 
 void Tokenizer::partitionSpecial(std::string_view text, bool parseSpecial,
                                  std::vector<Fragment>& fragments) const {
-    fragments.push_back({-1, 0, uint32_t(text.size())});
-    // Like llama.cpp: each special token in turn (longest first) splits every plain fragment
-    // at each of its occurrences.
-    std::vector<Fragment> next;
-    for (int32_t id : m_specialTokens) {
-        if (!parseSpecial && m_types[size_t(id)] != TokenType::UserDefined) continue;
-        const std::string_view special = tokenText(id);
-        bool found = false;
-        for (const Fragment& f : fragments) {
-            if (f.token < 0 && text.substr(f.begin, f.length).find(special) != text.npos) {
-                found = true;
-                break;
-            }
-        }
-        if (!found) continue;
-        next.clear();
-        for (const Fragment& f : fragments) {
-            if (f.token >= 0) {
-                next.push_back(f);
-                continue;
-            }
-            const std::string_view s = text.substr(f.begin, f.length);
-            size_t start = 0;
-            for (size_t at; (at = s.find(special, start)) != s.npos; start = at + special.size()) {
-                if (at > start)
-                    next.push_back({-1, uint32_t(f.begin + start), uint32_t(at - start)});
-                next.push_back({id, uint32_t(f.begin + at), uint32_t(special.size())});
-            }
-            if (start < s.size()) {
-                next.push_back({-1, uint32_t(f.begin + start), uint32_t(s.size() - start)});
-            }
-        }
-        fragments.swap(next);
+    std::vector<SpecialTokenMatcher::Match> matches;
+    m_special.find(text, parseSpecial, matches);
+    uint32_t pos = 0;
+    for (const SpecialTokenMatcher::Match& m : matches) {
+        if (m.begin > pos) fragments.push_back({-1, pos, m.begin - pos});
+        fragments.push_back({m.id, m.begin, m.length});
+        pos = m.begin + m.length;
     }
+    if (pos < text.size()) fragments.push_back({-1, pos, uint32_t(text.size() - pos)});
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view utf8, bool addSpecial,

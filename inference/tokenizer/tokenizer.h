@@ -8,6 +8,7 @@
 // first), BOS/EOS are added per the file's add_bos_token/add_eos_token keys.
 
 #include "inference/tokenizer/flat_hash.h"
+#include "inference/tokenizer/special_token_matcher.h"
 
 #include <cstdint>
 #include <memory>
@@ -118,7 +119,7 @@ private:
 
     std::string m_pieceArena; // detokenized bytes of every token
     std::vector<uint32_t> m_pieceOffset;
-    std::vector<int32_t> m_specialTokens;   // control/user-defined/unknown, longest text first
+    SpecialTokenMatcher m_special;          // control/user-defined/unknown tokens in the input
     std::vector<int32_t> m_endOfGeneration; // sorted
 };
 

@@ -240,6 +240,12 @@ void TokenizerVocabularyTest::specialTokens() {
     QVERIFY(std::find(plain.begin(), plain.end(), 256) == plain.end());
     QCOMPARE(t->encode("a<ud>b<|ctl|>", false, true), ids({'a', 257, 'b', 256}));
     QCOMPARE(t->encode("<ud>xx", false, false), ids({258, 'x'})); // longest first
+
+    // Precedence is by length over the whole text, not leftmost-first (llama.cpp): "yzw"
+    // (3 bytes) claims its occurrence before "xy" (2 bytes) is looked for.
+    const auto p = load(bpeFile({"xy", "yzw"}, {4, 4}, {}).write(m_dir, "precedence.gguf"));
+    QCOMPARE(p->encode("xyzw", false, false), ids({'x', 257}));
+    QCOMPARE(p->encode("xyxyzw", false, false), ids({256, 'x', 257}));
     QCOMPARE(t->decode(ids({257, 256})), std::string("<ud>"));
     QCOMPARE(t->decode(ids({257, 256}), true), std::string("<ud><|ctl|>"));
     QVERIFY(t->isControl(256));
