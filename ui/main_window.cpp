@@ -28,6 +28,7 @@
 #include <QTextDocument>
 #include <QVBoxLayout>
 #include <fabulist/version.h>
+#include <functional>
 
 namespace fabulist::ui {
 
@@ -310,6 +311,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
     m_snapshots->setContext(m_project.get(), m_session);
 
     const QString path = projectPath();
+    openStartDocument(path);
     m_settings.addRecentProject(path);
     m_settings.setLastProject(path);
     updateTitle();
@@ -321,6 +323,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
 void MainWindow::closeProject() {
     if (!m_project) return;
     m_session->saveAndSnapshot();
+    m_settings.setLastDocument(projectPath(), m_session->currentId().value_or(0));
     // Detach every view from the project's objects before they go.
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
@@ -335,6 +338,28 @@ void MainWindow::closeProject() {
     updateTitle();
     updateActions();
     emit projectClosed();
+}
+
+// Where the writer left off, else the first scene: a project never opens on a blank page when
+// it has something to read.
+void MainWindow::openStartDocument(const QString& path) {
+    const qint64 remembered = m_settings.lastDocument(path);
+    if (remembered > 0 && m_binderModel->indexOf(remembered).isValid()) {
+        m_binderView->selectNode(remembered);
+        return;
+    }
+    // Depth-first in binder order, through the model (already read, nothing can fail here).
+    std::function<std::optional<int64_t>(const QModelIndex&)> firstScene =
+        [&](const QModelIndex& parent) -> std::optional<int64_t> {
+        for (int r = 0; r < m_binderModel->rowCount(parent); ++r) {
+            const QModelIndex idx = m_binderModel->index(r, 0, parent);
+            if (idx.data(BinderModel::NodeKindRole).toInt() == int(storage::NodeKind::Scene))
+                return m_binderModel->nodeId(idx);
+            if (const auto inside = firstScene(idx)) return inside;
+        }
+        return std::nullopt;
+    };
+    if (const auto scene = firstScene({})) m_binderView->selectNode(*scene);
 }
 
 void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> nodeId) {

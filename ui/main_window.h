@@ -88,6 +88,7 @@ private:
     void restoreLayout();
     void saveLayout();
     void adopt(std::unique_ptr<storage::Project> project);
+    void openStartDocument(const QString& path);
     void showDocument(QTextDocument* document, std::optional<int64_t> nodeId);
     void showError(const QString& title, const QString& message);
     void updateTitle();

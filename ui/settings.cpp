@@ -50,6 +50,18 @@ void Settings::setLastProject(const QString& path) {
     m_settings.setValue(kLast, path.isEmpty() ? QString() : normalized(path));
 }
 
+// Keyed by a hash of the path: QSettings keys cannot hold '/' and friends.
+static QString lastDocumentKey(const QString& projectPath) {
+    return QStringLiteral("lastDocument/") + QString::number(qHash(normalized(projectPath)), 16);
+}
+
+qint64 Settings::lastDocument(const QString& projectPath) const {
+    return m_settings.value(lastDocumentKey(projectPath), 0).toLongLong();
+}
+void Settings::setLastDocument(const QString& projectPath, qint64 nodeId) {
+    m_settings.setValue(lastDocumentKey(projectPath), nodeId);
+}
+
 QByteArray Settings::windowGeometry() const {
     return m_settings.value(kGeometry).toByteArray();
 }

@@ -21,6 +21,11 @@ public:
     QString lastProject() const;
     void setLastProject(const QString& path);
 
+    // The document that was open when the project was last closed (0: none), per project file,
+    // so the writer comes back to where they left off.
+    qint64 lastDocument(const QString& projectPath) const;
+    void setLastDocument(const QString& projectPath, qint64 nodeId);
+
     // Window layout (opaque blobs from QMainWindow / QSplitter).
     QByteArray windowGeometry() const;
     void setWindowGeometry(const QByteArray& geometry);

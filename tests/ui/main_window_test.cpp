@@ -111,7 +111,9 @@ void MainWindowTest::typedTextIsAutosavedAndReopens() {
     }
     auto w = newWindow();
     QVERIFY(w->openProject(file));
-    w->binderView()->selectNode(scene);
+    // It opens where the writer left off.
+    QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(scene));
+    QCOMPARE(w->binderView()->currentNodeId(), std::optional<int64_t>(scene));
     QCOMPARE(editorText(*w), typed + QStringLiteral(" The end."));
     // Switching documents took an autosave revision of what was written.
     QVERIFY(!w->project()->revisions().list(scene).empty());
@@ -478,6 +480,11 @@ void MainWindowTest::firstStartCreatesSampleThenReopensLast() {
         auto w = newWindow();
         QVERIFY(w->openProject(first));
         QVERIFY(w->binderModel()->rowCount() > 0); // the sample has a binder
+        // A first look opens the first scene rather than a blank page.
+        const std::optional<int64_t> open = w->documentSession()->currentId();
+        QVERIFY(open);
+        QCOMPARE(w->project()->binder().node(*open).kind, NodeKind::Scene);
+        QVERIFY(!editorText(*w).isEmpty());
         QVERIFY(w->close());
     }
     // Later starts: the last project, not the sample.
