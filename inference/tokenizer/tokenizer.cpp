@@ -266,6 +266,10 @@ void Tokenizer::partitionSpecial(std::string_view text, bool parseSpecial,
 
 std::vector<int32_t> Tokenizer::encode(std::string_view utf8, bool addSpecial,
                                        bool parseSpecial) const {
+    if (utf8.size() >= std::numeric_limits<uint32_t>::max()) {
+        throw TokenizerError("text of " + std::to_string(utf8.size()) +
+                             " bytes is too long to tokenize at once (limit 4 GiB)");
+    }
     std::vector<int32_t> out;
     out.reserve(utf8.size() / 3 + 4);
     if (addSpecial && m_addBos) out.push_back(m_bos);

@@ -6,6 +6,8 @@
 //    spm_tokenizer.h).
 // Control and user-defined tokens are recognised in the input as llama.cpp does (longest
 // first), BOS/EOS are added per the file's add_bos_token/add_eos_token keys.
+// A Tokenizer is immutable after loading and keeps no reference to the GgufFile; its const
+// methods may be called from several threads at once.
 
 #include "inference/tokenizer/flat_hash.h"
 #include "inference/tokenizer/special_token_matcher.h"
@@ -52,7 +54,8 @@ public:
 
     // addSpecial: add BOS/EOS per the file's add_bos_token/add_eos_token.
     // parseSpecial: recognise control token texts in the input (user-defined tokens are always
-    // recognised, as in llama.cpp). Never throws on any input bytes.
+    // recognised, as in llama.cpp). Any bytes are accepted; only a text of 4 GiB or more is
+    // refused (TokenizerError).
     std::vector<int32_t> encode(std::string_view utf8, bool addSpecial = true,
                                 bool parseSpecial = false) const;
     // The whole text. Control tokens render as their text only with renderSpecial; ids out of
