@@ -148,13 +148,10 @@ int32_t BpeTokenizer::internSymbol(std::string_view text, uint64_t hash) {
     const int32_t id = m_textToId.get(text, hash);
     if (id >= 0) return id;
     // Rare: only malformed or truncated vocabularies have merge parts that are not tokens.
-    auto it = std::lower_bound(m_extraIndex.begin(), m_extraIndex.end(), text,
-                               [](const auto& e, std::string_view t) { return e.first < t; });
-    if (it != m_extraIndex.end() && it->first == text) return it->second;
-    const int32_t extra = vocabSize() + int32_t(m_extraSymbols.size());
-    m_extraSymbols.emplace_back(text);
-    m_extraIndex.insert(it, {std::string(text), extra});
-    return extra;
+    const auto [it, added] =
+        m_extraIndex.try_emplace(std::string(text), vocabSize() + int32_t(m_extraSymbols.size()));
+    if (added) m_extraSymbols.push_back(it->first);
+    return it->second;
 }
 
 void BpeTokenizer::appendSymbol(int32_t symbol, std::vector<int32_t>& out) const {

@@ -8,6 +8,8 @@
 #include "inference/tokenizer/tokenizer.h"
 
 #include <array>
+#include <string>
+#include <unordered_map>
 
 namespace fabulist::inference {
 
@@ -35,7 +37,7 @@ private:
     std::array<int32_t, 256> m_byteSymbol{}; // symbol of each byte's GPT-2 character
     std::array<std::string, 256> m_byteChar; // UTF-8 of each byte's GPT-2 character
     std::vector<std::string> m_extraSymbols; // merge texts missing from the vocabulary
-    std::vector<std::pair<std::string, int32_t>> m_extraIndex; // sorted, for interning at load
+    std::unordered_map<std::string, int32_t> m_extraIndex; // text -> id, while loading
     size_t m_maxTokenLength = 0;
 };
 
