@@ -97,12 +97,12 @@ def write(r, path, notes=""):
     a(f"Validation perplexity on the held-out chapters ({_fmt_int(r['val_scored_tokens'])} "
       f"scored tokens, non-overlapping {m['context_length']}-token windows each starting with "
       "BOS), computed by "
-      "the PyTorch evaluation in float32:")
+      "the PyTorch evaluation:")
     a("")
-    a(f"- float32 checkpoint: **{r['val_ppl_checkpoint']:.2f}** "
-      f"(loss {r['val_loss_checkpoint']:.4f} nats/token)")
-    a(f"- the shipped GGUF's F16 weights, read back: **{r['val_ppl_gguf']:.2f}** "
-      f"(loss {r['val_loss_gguf']:.4f})")
+    a(f"- the shipped GGUF's F16 weights, read back, float32 math: **{r['val_ppl_gguf']:.2f}** "
+      f"(loss {r['val_loss_gguf']:.4f} nats/token)")
+    a(f"- the checkpoint during training (bf16 autocast): {r['val_ppl_checkpoint']:.2f} "
+      f"(loss {r['val_loss_checkpoint']:.4f})")
     a("- `fabulist-cli perplexity`: to be added once the engine has it.")
     a("")
     target = 45.0

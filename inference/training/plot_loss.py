@@ -13,10 +13,10 @@ def plot(log_path, png_path, title="fabulist-default training"):
     recs = [json.loads(line) for line in open(log_path) if line.strip()]
     steps = [r["step"] for r in recs]
     loss = [r["loss"] for r in recs]
-    smooth, s = [], None
-    for v in loss:
-        s = v if s is None else 0.95 * s + 0.05 * v
-        smooth.append(s)
+    smooth, s = [], 0.0
+    for k, v in enumerate(loss, 1):
+        s = 0.95 * s + 0.05 * v
+        smooth.append(s / (1 - 0.95 ** k))  # bias-corrected, so the start does not lag
     ev = [(r["tokens"] / 1e6, r["val_loss"]) for r in recs if "val_loss" in r]
     toks = [r["tokens"] / 1e6 for r in recs]
     fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
