@@ -88,6 +88,7 @@ private slots:
     void encodeMatchesLlamaCpp();
     void llama3PackageCases();
     void specialTokenIds();
+    void streamHoldsBackSplitCharacters();
 };
 
 void TokenizerReferenceTest::referenceDirExists() {
@@ -238,6 +239,24 @@ void TokenizerReferenceTest::specialTokenIds() {
         QVERIFY(t.isEndOfGeneration(4095));
         QVERIFY(t.isEndOfGeneration(4093)); // <|endoftext|> is a control token here
     }
+}
+
+void TokenizerReferenceTest::streamHoldsBackSplitCharacters() {
+    // tiny-dense's "emoji" case starts "I love pizza 🍕🍕!" = 40 1842 14256 | 12520 235 243 |
+    // 8582 235 243 | 0: the pizza's four bytes are split over three tokens each.
+    LOAD_MODEL(m, "tiny-dense-f32");
+    TokenTextStream stream(*m.tokenizer);
+    QCOMPARE(QString::fromStdString(stream.push(40)), QString("I"));
+    QCOMPARE(QString::fromStdString(stream.push(1842)), QString(" love"));
+    QCOMPARE(QString::fromStdString(stream.push(14256)), QString(" pizza"));
+    QCOMPARE(QString::fromStdString(stream.push(12520)), QString(" ")); // + F0 9F held back
+    QVERIFY(stream.push(235).empty());                                  // 8D
+    QCOMPARE(QString::fromStdString(stream.push(243)), QString::fromUtf8("🍕"));
+    QVERIFY(stream.push(8582).empty()); // F0 9F
+    QVERIFY(stream.push(235).empty());
+    QCOMPARE(QString::fromStdString(stream.push(243)), QString::fromUtf8("🍕"));
+    QCOMPARE(QString::fromStdString(stream.push(0)), QString("!"));
+    QVERIFY(stream.flush().empty());
 }
 
 QTEST_GUILESS_MAIN(TokenizerReferenceTest)
