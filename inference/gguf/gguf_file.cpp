@@ -338,7 +338,9 @@ void GgufFile::Impl::parse() {
         c.fail("header claims " + std::to_string(nTensors) +
                " tensors, more than the file can hold");
 
-    kvs.reserve(static_cast<size_t>(nKv));
+    // Counts are bounded by the file size, but reserve only a little up front: memory then
+    // grows with entries actually parsed, never with what a header merely claims.
+    kvs.reserve(static_cast<size_t>(std::min<uint64_t>(nKv, 1024)));
     for (uint64_t i = 0; i < nKv; ++i) {
         KvEntry e;
         const std::string_view key = c.string("metadata key");
@@ -381,7 +383,7 @@ void GgufFile::Impl::parse() {
 }
 
 void GgufFile::Impl::parseTensors(Cursor& c, uint64_t nTensors) {
-    tensors.reserve(static_cast<size_t>(nTensors));
+    tensors.reserve(static_cast<size_t>(std::min<uint64_t>(nTensors, 4096)));
     for (uint64_t i = 0; i < nTensors; ++i) {
         GgufTensorInfo t;
         const std::string_view name = c.string("tensor name");
