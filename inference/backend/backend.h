@@ -60,6 +60,7 @@ struct AttentionParams {
 struct RopeParams {
     int nHead = 0, headDim = 0, nRot = 0;
     float freqBase = 10000.0f;
+    float freqScale = 1.0f;              // linear RoPE scaling: angles times this (1/factor)
     bool neox = false;                   // rotate (i, i + nRot/2) instead of (2i, 2i + 1)
     const Weight* freqFactors = nullptr; // optional rope_freqs (nRot/2 divisors)
 };

@@ -57,8 +57,13 @@ void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int 
 
     b.embed(m_weights.tokenEmbd, ids, x);
 
-    RopeParams ropeQ{c.nHead,        c.headDimK, c.nRot,
-                     c.ropeFreqBase, c.ropeNeox, optional(m_weights.ropeFreqs)};
+    RopeParams ropeQ{c.nHead,
+                     c.headDimK,
+                     c.nRot,
+                     c.ropeFreqBase,
+                     c.ropeFreqScale,
+                     c.ropeNeox,
+                     optional(m_weights.ropeFreqs)};
     RopeParams ropeK = ropeQ;
     ropeK.nHead = c.nHeadKv;
     AttentionParams ap{

@@ -132,6 +132,18 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
     if (!(c.ropeFreqBase > 0.0f) || !(c.rmsEps >= 0.0f))
         throw EngineError(f.path() +
                           ": rope.freq_base or attention.layer_norm_rms_epsilon is invalid");
+    // RoPE scaling: linear scaling divides every angle by the factor; other kinds (YaRN, LongRoPE)
+    // change the angles in ways this engine does not implement, so refuse rather than run wrong.
+    const std::string scaling = f.getString(p + "rope.scaling.type", "none");
+    const double factor =
+        f.getFloat(p + "rope.scaling.factor", f.getFloat(p + "rope.scale_linear", 0.0));
+    if (scaling == "linear" || (scaling == "none" && f.has(p + "rope.scale_linear"))) {
+        if (factor > 0.0) c.ropeFreqScale = float(1.0 / factor);
+    } else if (scaling != "none" && factor != 0.0 && factor != 1.0) {
+        throw EngineError(
+            f.path() + ": RoPE scaling '" + scaling + "' (" + p +
+            "rope.scaling.type) is not supported; use a model without it or with linear scaling");
+    }
     c.ropeNeox = rules->ropeNeox;
     c.expertWeightsNorm = f.getBool(p + "expert_weights_norm", rules->expertWeightsNorm);
 

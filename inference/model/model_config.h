@@ -28,6 +28,7 @@ struct ModelConfig {
     int nVocab = 0;
     int slidingWindow = 0; // 0 = full attention
     float ropeFreqBase = 10000.0f;
+    float ropeFreqScale = 1.0f; // 1 / rope.scaling.factor for linear scaling
     bool ropeNeox = false;
     bool expertWeightsNorm = true;
     float rmsEps = 1e-5f;

@@ -304,14 +304,14 @@ private slots:
         for (bool neox : {false, true}) {
             auto x = randomVector(size_t(rows * heads * hd), 7);
             auto y = x;
-            RopeParams p{heads, hd, nRot, 10000.0f, neox, nullptr};
+            RopeParams p{heads, hd, nRot, 10000.0f, 0.5f, neox, nullptr};
             backend.rope(hostAct(y, rows, heads * hd), p, pos0);
             for (int r = 0; r < rows; ++r)
                 for (int h = 0; h < heads; ++h) {
                     const float* in = x.data() + size_t((r * heads + h) * hd);
                     const float* out = y.data() + size_t((r * heads + h) * hd);
                     for (int i = 0; i < nRot / 2; ++i) {
-                        const double theta = (pos0 + r) * std::pow(10000.0, -2.0 * i / nRot);
+                        const double theta = 0.5 * (pos0 + r) * std::pow(10000.0, -2.0 * i / nRot);
                         const int a = neox ? i : 2 * i, b = neox ? i + nRot / 2 : 2 * i + 1;
                         const double e0 = in[a] * std::cos(theta) - in[b] * std::sin(theta);
                         const double e1 = in[a] * std::sin(theta) + in[b] * std::cos(theta);

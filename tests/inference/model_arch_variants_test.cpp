@@ -26,6 +26,8 @@ struct Spec {
     bool bias = false, headNorm = false, wholeNorm = false, moe = false, shared = false,
          renorm = false;
     bool tied = false;
+    double ropeLinear = 0.0; // rope.scaling.factor with type linear; 0 = none
+    std::string ropeScaling;
     int layers = 2, embd = 32, heads = 4, kvHeads = 2, headDim = 8, ff = 48, experts = 4, used = 2,
         expertFf = 24, sharedFf = 40, vocab = 64;
 };
@@ -70,6 +72,10 @@ std::string writeModel(const Spec& s, RandomModel& m, const QString& dir) {
     w.setU32(a + ".attention.value_length", uint32_t(s.headDim));
     w.setF32(a + ".rope.freq_base", 10000.0f);
     w.setF32(a + ".attention.layer_norm_rms_epsilon", 1e-6f);
+    if (!s.ropeScaling.empty()) {
+        w.setString(a + ".rope.scaling.type", s.ropeScaling);
+        w.setF32(a + ".rope.scaling.factor", float(s.ropeLinear));
+    }
     if (s.moe) {
         w.setU32(a + ".expert_count", uint32_t(s.experts));
         w.setU32(a + ".expert_used_count", uint32_t(s.used));
@@ -167,7 +173,7 @@ double silu(double v) {
 }
 
 // NEOX rotation of every head of v (rotary size = head size), position pos.
-void ropeNeox(Vec& v, int heads, int hd, int pos) {
+void ropeNeox(Vec& v, int heads, int hd, double pos) {
     for (int h = 0; h < heads; ++h)
         for (int i = 0; i < hd / 2; ++i) {
             const double th = pos * std::pow(10000.0, -2.0 * i / hd);
@@ -222,8 +228,9 @@ Vec referenceForward(const Spec& s, const RandomModel& m, const std::vector<int3
                 rmsnorm(Q[t], 0, size_t(q), m.t(b + "attn_q_norm.weight"), eps);
                 rmsnorm(K[t], 0, size_t(kv), m.t(b + "attn_k_norm.weight"), eps);
             }
-            ropeNeox(Q[t], s.heads, s.headDim, int(t));
-            ropeNeox(K[t], s.kvHeads, s.headDim, int(t));
+            const double pos = s.ropeLinear > 0 ? double(t) / s.ropeLinear : double(t);
+            ropeNeox(Q[t], s.heads, s.headDim, pos);
+            ropeNeox(K[t], s.kvHeads, s.headDim, pos);
         }
         for (size_t t = 0; t < T; ++t) {
             Vec att(size_t(q), 0.0);
@@ -304,6 +311,7 @@ private slots:
         QTest::newRow("qwen2moe: shared expert, no renorm") << 2;
         QTest::newRow("olmoe: whole q/k norm, no renorm") << 3;
         QTest::newRow("qwen3moe: renorm") << 4;
+        QTest::newRow("qwen2: linear rope scaling") << 5;
     }
 
     void matchesIndependentReference() {
@@ -328,6 +336,11 @@ private slots:
             s.arch = "olmoe";
             s.wholeNorm = true;
             s.moe = true;
+            break;
+        case 5:
+            s.arch = "qwen2";
+            s.ropeScaling = "linear";
+            s.ropeLinear = 4.0;
             break;
         default:
             s.arch = "qwen3moe";
@@ -359,6 +372,24 @@ private slots:
             for (size_t i = 0; i < want.size(); ++i)
                 d = std::max(d, std::abs(double(got[i]) - want[i]));
             QVERIFY2(d < 2e-4, qPrintable(QString("%1 tokens: max |dlogit| %2").arg(n).arg(d)));
+        }
+    }
+
+    void refusesUnsupportedRopeScaling() {
+        Spec s;
+        s.arch = "qwen2";
+        s.ropeScaling = "yarn";
+        s.ropeLinear = 4.0;
+        QTemporaryDir dir;
+        RandomModel m(s);
+        EngineOptions o;
+        o.modelPath = writeModel(s, m, dir.path());
+        try {
+            Engine::load(o);
+            QFAIL("yarn scaling accepted");
+        } catch (const EngineError& e) {
+            QVERIFY2(QString(e.what()).contains("yarn"), e.what());
+            QVERIFY2(QString(e.what()).contains("qwen2.gguf"), e.what());
         }
     }
 };

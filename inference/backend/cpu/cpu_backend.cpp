@@ -230,7 +230,7 @@ void CpuBackend::rope(Act x, const RopeParams& p, int pos0) {
     for (int r = 0; r < x.rows; ++r) {
         float theta = float(pos0 + r);
         for (int i0 = 0; i0 < nRot; i0 += 2) {
-            const float t = ff ? theta / ff[i0 / 2] : theta;
+            const float t = (ff ? theta / ff[i0 / 2] : theta) * p.freqScale;
             cache[i0] = std::cos(t);
             cache[i0 + 1] = std::sin(t);
             theta *= thetaScale;
