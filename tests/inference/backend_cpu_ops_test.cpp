@@ -169,6 +169,27 @@ private slots:
         }
     }
 
+    void expAndSiluMatchScalarReference() {
+        auto x = randomVector(203, 50, 6.0f);
+        x[0] = -100.0f; // underflows to 0
+        x[1] = 0.0f;
+        auto u = randomVector(203, 51);
+        std::vector<float> a(x.size()), b(x.size());
+        vec::siluMul(x.data(), u.data(), a.data(), int(x.size()));
+        vec::ref::siluMul(x.data(), u.data(), b.data(), int(x.size()));
+        for (size_t i = 0; i < x.size(); ++i)
+            QVERIFY2(std::abs(a[i] - b[i]) <= 4e-7f * std::max(1.0f, std::abs(b[i])),
+                     qPrintable(QString::number(i)));
+        auto e1 = x, e2 = x;
+        const double s1 = vec::expShifted(e1.data(), int(e1.size()), 3.0f);
+        const double s2 = vec::ref::expShifted(e2.data(), int(e2.size()), 3.0f);
+        for (size_t i = 0; i < x.size(); ++i)
+            QVERIFY2(std::abs(e1[i] - e2[i]) <= 3e-7f * e2[i] + 1e-37f,
+                     qPrintable(QString::number(i)));
+        QVERIFY(std::abs(s1 - s2) <= 1e-6 * s2);
+        QCOMPARE(e1[0], 0.0f);
+    }
+
     void threadPoolRunsEveryThreadOncePerJob() {
         QVERIFY(ThreadPool::physicalCores() >= 1);
         for (int threads : {1, 2, 3}) {

@@ -307,11 +307,7 @@ void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int po
             }
             float maxScore = -INFINITY;
             for (int j = 0; j < count; ++j) maxScore = std::max(maxScore, scores[j]);
-            double sum = 0.0;
-            for (int j = 0; j < count; ++j) {
-                scores[j] = std::exp(scores[j] - maxScore);
-                sum += scores[j];
-            }
+            const double sum = vec::expShifted(scores, count, maxScore);
             const float inv = float(1.0 / sum);
             for (int j = 0; j < count; ++j) scores[j] *= inv;
             if (f16) {
@@ -374,12 +370,12 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
             const int r1 = std::min(nFf, r0 + kRowBlock);
             for (int si = plan.expertBegin[e]; si < plan.expertBegin[e + 1]; ++si) {
                 const int slot = plan.slots[si], tok = slot / plan.nUsed;
-                float* h = hidden + size_t(slot) * nFf;
+                float g[kRowBlock], u[kRowBlock];
                 for (int r = r0; r < r1; ++r) {
-                    const float g = kg.vecDot(weightRow(gate, e, r), xg + tok * strideG, nEmbd);
-                    const float u = ku.vecDot(weightRow(up, e, r), xu + tok * strideU, nEmbd);
-                    h[r] = silu(g) * u;
+                    g[r - r0] = kg.vecDot(weightRow(gate, e, r), xg + tok * strideG, nEmbd);
+                    u[r - r0] = ku.vecDot(weightRow(up, e, r), xu + tok * strideU, nEmbd);
                 }
+                vec::siluMul(g, u, hidden + size_t(slot) * nFf + r0, r1 - r0);
             }
         }
     };

@@ -2,6 +2,8 @@
 
 #include "inference/backend/cpu/fp16.h"
 
+#include <cmath>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define FABULIST_X86 1
@@ -49,6 +51,17 @@ void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int cou
                     float* out) {
     for (int d = 0; d < dim; ++d) out[d] = 0.0f;
     for (int j = 0; j < count; ++j) axpyF16(w[j], rows + j * stride, out, dim);
+}
+void siluMul(const float* g, const float* u, float* y, int n) {
+    for (int i = 0; i < n; ++i) y[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+}
+double expShifted(float* x, int n, float shift) {
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - shift);
+        sum += x[i];
+    }
+    return sum;
 }
 } // namespace ref
 
@@ -194,6 +207,59 @@ FAST void weightedSumAvx2(const float* w, const T* rows, size_t stride, int coun
     }
 }
 
+// e^x for 8 floats: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for exactness), e^r by
+// a degree-6 polynomial (Cephes coefficients), times 2^n built in the exponent bits. About 1 ulp
+// over the range softmax and SiLU use; inputs below -87 give 0, above 88 saturate.
+FAST inline __m256 exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+FAST void siluMulAvx2(const float* g, const float* u, float* y, int n) {
+    int i = 0;
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(g + i);
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+        _mm256_storeu_ps(
+            y + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + i)));
+    }
+    for (; i < n; ++i) y[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+}
+
+FAST double expShiftedAvx2(float* x, int n, float shift) {
+    int i = 0;
+    const __m256 s = _mm256_set1_ps(shift);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    for (; i + 8 <= n; i += 8) {
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        _mm256_storeu_ps(x + i, e);
+        acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    alignas(32) double t[4];
+    _mm256_store_pd(t, _mm256_add_pd(acc0, acc1));
+    double sum = t[0] + t[1] + t[2] + t[3];
+    for (; i < n; ++i) {
+        x[i] = std::exp(x[i] - shift);
+        sum += x[i];
+    }
+    return sum;
+}
+
 bool hasAvx2() {
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                             __builtin_cpu_supports("f16c");
@@ -239,6 +305,12 @@ void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int cou
     hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out)
               : ref::weightedSumF16(w, rows, stride, count, dim, out);
 }
+void siluMul(const float* g, const float* u, float* y, int n) {
+    hasAvx2() ? siluMulAvx2(g, u, y, n) : ref::siluMul(g, u, y, n);
+}
+double expShifted(float* x, int n, float shift) {
+    return hasAvx2() ? expShiftedAvx2(x, n, shift) : ref::expShifted(x, n, shift);
+}
 const char* isa() {
     return hasAvx2() ? "avx2" : "scalar";
 }
@@ -276,6 +348,12 @@ void weightedSumF32(const float* w, const float* rows, size_t stride, int count,
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
                     float* out) {
     ref::weightedSumF16(w, rows, stride, count, dim, out);
+}
+void siluMul(const float* g, const float* u, float* y, int n) {
+    ref::siluMul(g, u, y, n);
+}
+double expShifted(float* x, int n, float shift) {
+    return ref::expShifted(x, n, shift);
 }
 const char* isa() {
     return "scalar";

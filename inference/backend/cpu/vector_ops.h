@@ -24,6 +24,10 @@ void weightedSumF32(const float* w, const float* rows, size_t stride, int count,
                     float* out);
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
                     float* out);
+// y[i] = silu(g[i]) * u[i] (SwiGLU), silu(x) = x / (1 + e^-x).
+void siluMul(const float* g, const float* u, float* y, int n);
+// x[i] = e^(x[i] - shift); returns the sum (in double, as ggml's softmax does).
+double expShifted(float* x, int n, float shift);
 const char* isa(); // "avx2" or "scalar"
 
 namespace ref {
@@ -41,6 +45,8 @@ void weightedSumF32(const float* w, const float* rows, size_t stride, int count,
                     float* out);
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
                     float* out);
+void siluMul(const float* g, const float* u, float* y, int n);
+double expShifted(float* x, int n, float shift);
 } // namespace ref
 
 } // namespace fabulist::inference::vec
