@@ -12,6 +12,7 @@
 #include "ui/settings.h"
 #include "ui/snapshot_compare_view.h"
 #include "ui/snapshots_panel.h"
+#include "ui/theme.h"
 #include "ui/trash_view.h"
 #include "ui/word_count_label.h"
 
@@ -44,6 +45,7 @@ private slots:
     void findReplaceAndUndo();
     void wordCountInStatusBar();
     void focusModeHidesEverythingButText();
+    void followsSystemLightAndDark();
     void badProjectShowsErrorAndChangesNothing();
     void projectOpenElsewhereIsRefused();
     void newerSchemaIsRefused();
@@ -398,6 +400,31 @@ void MainWindowTest::focusModeHidesEverythingButText() {
     QVERIFY(w->snapshotsPanel()->isVisible());
     QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::Key_1));
     QVERIFY(w->leftTabs()->isVisible());
+}
+
+// The system switching to dark (here: a dark application palette, which is what Qt 6.4 and
+// platforms without a colour-scheme hint report) turns the editor dark while it is open.
+void MainWindowTest::followsSystemLightAndDark() {
+    const QPalette light = QApplication::palette();
+    QVERIFY(light.color(QPalette::Window).lightness() >= 128);
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("theme.fabulist"))));
+    const QColor lightPage = Theme::colorsFor(ColorScheme::Light).background;
+    const QColor darkPage = Theme::colorsFor(ColorScheme::Dark).background;
+    QCOMPARE(w->editor()->palette().color(QPalette::Base), lightPage);
+
+    QPalette dark = light;
+    dark.setColor(QPalette::Window, QColor(0x25, 0x26, 0x28));
+    dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+    dark.setColor(QPalette::Base, QColor(0x1e, 0x1f, 0x21));
+    dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+    QApplication::setPalette(dark);
+    QTRY_COMPARE(w->editor()->palette().color(QPalette::Base), darkPage);
+    QCOMPARE(w->editor()->palette().color(QPalette::Text),
+             Theme::colorsFor(ColorScheme::Dark).text);
+
+    QApplication::setPalette(light);
+    QTRY_COMPARE(w->editor()->palette().color(QPalette::Base), lightPage);
 }
 
 void MainWindowTest::badProjectShowsErrorAndChangesNothing() {
