@@ -26,6 +26,34 @@ int byteTokenValue(std::string_view text) {
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
+// Symbols are characters of the text, in a linked list; merged symbols span their parts.
+struct Symbol {
+    uint32_t start;
+    uint32_t length; // 0 once merged into its left neighbour
+    int32_t prev;
+    int32_t next;
+    int32_t id; // vocabulary piece, or -1
+};
+
+struct Candidate {
+    float score;
+    int32_t left;
+    int32_t right;
+    uint32_t length;
+    int32_t id;
+    // std heap is a max-heap: higher score first, then further left.
+    bool operator<(const Candidate& o) const {
+        return score != o.score ? score < o.score : left > o.left;
+    }
+};
+
+// True where text[pos] starts a U+2581 that follows something else: no piece can span such a
+// point when the vocabulary has no piece with a U+2581 after another character.
+bool startsWord(std::string_view text, size_t pos) {
+    return pos > 0 && text.substr(pos, kSpace.size()) == kSpace &&
+           (pos < kSpace.size() || text.substr(pos - kSpace.size(), kSpace.size()) != kSpace);
+}
+
 } // namespace
 
 SpmTokenizer::SpmTokenizer(const GgufFile& file) : Tokenizer(Kind::Spm) {
@@ -63,8 +91,25 @@ SpmTokenizer::SpmTokenizer(const GgufFile& file) : Tokenizer(Kind::Spm) {
             if (b >= 0 && m_byteToken[size_t(b)] < 0) m_byteToken[size_t(b)] = id;
         }
     }
+    m_wordsAreIndependent = true;
+    for (int32_t id = 0; id < int32_t(n) && m_wordsAreIndependent; ++id) {
+        const TokenType t = m_types[size_t(id)];
+        if (t != TokenType::Normal && t != TokenType::UserDefined) continue;
+        const std::string_view text = tokenText(id);
+        for (size_t pos = 1; pos < text.size(); ++pos) {
+            if (startsWord(text, pos)) {
+                m_wordsAreIndependent = false;
+                break;
+            }
+        }
+    }
     finishLoading();
 }
+
+struct SpmTokenizer::Workspace {
+    std::vector<Symbol> symbols;
+    std::vector<Candidate> heap;
+};
 
 void SpmTokenizer::encodePlain(std::string_view text, bool startsFragment,
                                std::vector<int32_t>& out) const {
@@ -78,44 +123,41 @@ void SpmTokenizer::encodePlain(std::string_view text, bool startsFragment,
             buf += c;
         }
     }
-
-    // Symbols are characters of buf, in a linked list; merged symbols span their parts.
-    struct Symbol {
-        uint32_t start;
-        uint32_t length; // 0 once merged into its left neighbour
-        int32_t prev;
-        int32_t next;
-        int32_t id; // vocabulary piece, or -1
-    };
-    struct Candidate {
-        float score;
-        int32_t left;
-        int32_t right;
-        uint32_t length;
-        int32_t id;
-        // std heap is a max-heap: higher score first, then further left.
-        bool operator<(const Candidate& o) const {
-            return score != o.score ? score < o.score : left > o.left;
+    Workspace ws;
+    if (!m_wordsAreIndependent) {
+        encodeChunk(buf, ws, out);
+        return;
+    }
+    // Words merge independently (see m_wordsAreIndependent): small heaps, same result.
+    size_t begin = 0;
+    for (size_t pos = 1; pos < buf.size(); ++pos) {
+        if (uint8_t(buf[pos]) == 0xe2 && startsWord(buf, pos)) {
+            encodeChunk(std::string_view(buf).substr(begin, pos - begin), ws, out);
+            begin = pos;
         }
-    };
-    std::vector<Symbol> symbols;
-    symbols.reserve(buf.size());
+    }
+    encodeChunk(std::string_view(buf).substr(begin), ws, out);
+}
+
+void SpmTokenizer::encodeChunk(std::string_view buf, Workspace& ws,
+                               std::vector<int32_t>& out) const {
+    std::vector<Symbol>& symbols = ws.symbols;
+    symbols.clear();
     for (size_t pos = 0; pos < buf.size();) {
         const uint32_t len = decodeUtf8(buf, pos).length; // invalid bytes: one symbol each
         const int32_t index = int32_t(symbols.size());
-        symbols.push_back({uint32_t(pos), len, index - 1, -1,
-                           m_pieces.get(std::string_view(buf).substr(pos, len))});
+        symbols.push_back({uint32_t(pos), len, index - 1, -1, m_pieces.get(buf.substr(pos, len))});
         if (index > 0) symbols[size_t(index - 1)].next = index;
         pos += len;
     }
 
-    std::vector<Candidate> heap;
-    heap.reserve(symbols.size());
+    std::vector<Candidate>& heap = ws.heap;
+    heap.clear();
     const auto consider = [&](int32_t left, int32_t right) {
         const Symbol& l = symbols[size_t(left)];
         const Symbol& r = symbols[size_t(right)];
         const uint32_t length = l.length + r.length;
-        const int32_t id = m_pieces.get(std::string_view(buf).substr(l.start, length));
+        const int32_t id = m_pieces.get(buf.substr(l.start, length));
         if (id < 0) return;
         heap.push_back({m_scores[size_t(id)], left, right, length, id});
         std::push_heap(heap.begin(), heap.end());

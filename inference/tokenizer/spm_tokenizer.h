@@ -24,10 +24,17 @@ protected:
     bool stripsLeadingSpace() const override { return m_addSpacePrefix; }
 
 private:
+    struct Workspace;
+    void encodeChunk(std::string_view text, Workspace& ws, std::vector<int32_t>& out) const;
+
     std::vector<float> m_scores;
     StringIdMap m_pieces;                   // normal and user-defined tokens: what merges can make
     std::array<int32_t, 256> m_byteToken{}; // <0xNN>, or -1
     bool m_addSpacePrefix = true;
+    // No piece has U+2581 after another character (true for vocabularies trained with
+    // sentencepiece's split_by_whitespace): then no merge crosses the start of a word, and
+    // each word can be merged on its own.
+    bool m_wordsAreIndependent = false;
 };
 
 } // namespace fabulist::inference

@@ -307,6 +307,22 @@ void TokenizerVocabularyTest::sentencePieceSpacePrefix() {
     QCOMPARE(t->encode("ab", false), ids({5, 0}));
     QCOMPARE(t->decode(ids({1, 5, 5})), std::string("a a"));
 
+    // A piece with U+2581 after a letter ("a▁") can span the start of a word, so words are not
+    // merged separately: "▁a▁a" -> "▁", "a▁", "a" because "a▁" outscores "▁a".
+    {
+        MetadataFile f;
+        f.string("tokenizer.ggml.model", "llama");
+        f.strings("tokenizer.ggml.tokens",
+                  {"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "a\xe2\x96\x81",
+                   "\xe2\x96\x81"
+                   "a"});
+        f.floats("tokenizer.ggml.scores", {0, 0, 0, -3, -4, -1, -2});
+        f.ints("tokenizer.ggml.token_type", {2, 3, 3, 1, 1, 1, 1});
+        const auto v = load(f.write(m_dir, "spm3.gguf"));
+        QCOMPARE(v->encode("a a"), ids({1, 3, 5, 4}));
+        QCOMPARE(v->decode(ids({1, 3, 5, 4})), std::string("a a"));
+    }
+
     const auto u = file(false, "spm2.gguf");
     QCOMPARE(u->encode("a a"), ids({1, 4, 5}));
     QCOMPARE(u->decode(ids({1, 5, 5})), std::string(" a a"));
