@@ -119,7 +119,9 @@ void CpuBackend::embed(const Weight& table, std::span<const int32_t> ids, Act ou
 
 void CpuBackend::rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) {
     const float* w = weight ? static_cast<const float*>(weight->host) : nullptr;
-    for (int r = 0; r < in.rows; ++r) {
+    // Rows are independent; a batch is split over the threads (Amdahl: during prompt processing
+    // every serial op costs twice on two threads).
+    forRows(in.rows, in.cols, [&](int r) {
         const float* x = rowPtr(in, r);
         float* y = rowPtr(out, r);
         for (int g0 = 0; g0 + group <= in.cols; g0 += group) {
@@ -132,7 +134,7 @@ void CpuBackend::rmsNorm(Act in, const Weight* weight, Act out, int group, float
                 y[g0 + i] = w ? v * w[i] : v;
             }
         }
-    }
+    });
 }
 
 void CpuBackend::quantizeRows(const float* in, int rows, int cols, size_t inStride,
@@ -324,7 +326,8 @@ void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int po
             }
         }
     };
-    m_pool.run(job);
+    // Later rows attend to more positions: many small chunks keep the threads balanced.
+    m_pool.run(job, std::min(items, 16 * m_pool.threadCount()));
 }
 
 void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
@@ -492,11 +495,11 @@ void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const M
 }
 
 void CpuBackend::add(Act x, Act y) {
-    for (int r = 0; r < x.rows; ++r) {
+    forRows(x.rows, x.cols, [&](int r) {
         float* a = rowPtr(x, r);
         const float* b = rowPtr(y, r);
         for (int c = 0; c < x.cols; ++c) a[c] += b[c];
-    }
+    });
 }
 
 void CpuBackend::read(Act a, int row, float* dst) {

@@ -62,6 +62,19 @@ private:
     void runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
                     const ExpertPlan& plan, Act out, bool accumulate);
     void ensureScratch(std::vector<uint8_t>& buf, size_t bytes);
+    // f(row) for every row; split over the threads only when there is enough work.
+    template <class F> void forRows(int rows, int cols, F&& f) {
+        if (int64_t(rows) * cols < (int64_t(1) << 15)) {
+            for (int r = 0; r < rows; ++r) f(r);
+            return;
+        }
+        auto job = [&](int chunk, int n, int) {
+            int64_t b, e;
+            splitRange(rows, chunk, n, b, e);
+            for (int64_t r = b; r < e; ++r) f(int(r));
+        };
+        m_pool.run(job);
+    }
 
     ThreadPool m_pool;
     BackendLimits m_limits;
