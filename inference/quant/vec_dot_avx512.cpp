@@ -174,6 +174,32 @@ FAB_KERNEL float dotQ4_0_512(const void* w, const void* a, int64_t n) {
     return sum;
 }
 
+// F16: 16 values per register, 4 accumulators; the tail goes through the 256-bit code. (F32 keeps
+// the 256-bit kernel: with 32-byte aligned rows, 512-bit loads split cache lines and streamed
+// 24 GB/s against 32 GB/s.)
+FAB_FN __m512 loadHalf16(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+FAB_KERNEL float dotF16_512(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const uint16_t*>(w);
+    const auto* y = static_cast<const uint16_t*>(a);
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        acc0 = _mm512_fmadd_ps(loadHalf16(x + i), loadHalf16(y + i), acc0);
+        acc1 = _mm512_fmadd_ps(loadHalf16(x + i + 16), loadHalf16(y + i + 16), acc1);
+        acc2 = _mm512_fmadd_ps(loadHalf16(x + i + 32), loadHalf16(y + i + 32), acc2);
+        acc3 = _mm512_fmadd_ps(loadHalf16(x + i + 48), loadHalf16(y + i + 48), acc3);
+    }
+    for (; i + 16 <= n; i += 16) acc0 = _mm512_fmadd_ps(loadHalf16(x + i), loadHalf16(y + i), acc0);
+    float sum =
+        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+    if (i < n) sum += dotF16(x + i, y + i, n - i);
+    return sum;
+}
+
 FAB_FN __m256i quadMask(int k) {
     const long long b = 0x0101010101010101LL;
     return _mm256_set_epi64x(b * (k + 3), b * (k + 2), b * (k + 1), b * k);
@@ -225,9 +251,9 @@ FAB_KERNEL float dotQ6_K512(const void* w, const void* a, int64_t n) {
 VecDotFn vecDotAvx512(GgmlType weightType) {
     switch (weightType) {
     case GgmlType::F32:
-        return dotF32;
+        return dotF32; // 512-bit loads measured slower when streaming (split cache lines)
     case GgmlType::F16:
-        return dotF16;
+        return dotF16_512;
     case GgmlType::BF16:
         return dotBF16;
     case GgmlType::Q4_0:
