@@ -55,6 +55,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // A session logout or QApplication::quit() may end the program without closing the window.
     connect(qApp, &QCoreApplication::aboutToQuit, this, [this] {
         if (m_session) m_session->saveAndSnapshot();
+        saveLayout();
+        m_settings.sync();
     });
     showDocument(nullptr, std::nullopt);
     updateTitle();

@@ -1,6 +1,7 @@
 // fabulist: the desktop application. `fabulist [PROJECT.fabulist]` opens that project; without
 // an argument it reopens the last project, or on the very first start creates and opens the
 // sample novel.
+#include "app/gui/termination_signals.h"
 #include "ui/app_icon.h"
 #include "ui/main_window.h"
 #include "ui/project_files.h"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
 
     fabulist::ui::MainWindow window;
     window.show();
+    // Quitting by signal goes through aboutToQuit, where the window saves and snapshots.
+    fabulist::gui::quitOnTerminationSignals(&app);
     if (!path.isEmpty())
         window.openProject(path); // shows the storage message itself when it fails
     else

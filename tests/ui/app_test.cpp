@@ -1,0 +1,113 @@
+// Runs the real `fabulist` executable (offscreen, with its own HOME/XDG folders):
+// `fabulist PROJECT` opens that project (it holds the project's lock), and SIGTERM ends it
+// gracefully: exit status 0, the project file closed cleanly (SQLite removes the -wal file only
+// when the last connection closes normally), the project remembered as the last one.
+#include "storage/project.h"
+#include "storage/sample_project.h"
+#include "storage/storage_error.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <csignal>
+
+using namespace fabulist;
+
+class AppTest : public QObject {
+    Q_OBJECT
+private slots:
+    void version();
+    void opensProjectFromCommandLineAndQuitsCleanlyOnSigterm();
+    void firstStartOpensSample();
+
+private:
+    static QProcessEnvironment isolatedEnvironment(const QString& home);
+};
+
+QProcessEnvironment AppTest::isolatedEnvironment(const QString& home) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home);
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), home + QStringLiteral("/cache"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    return env;
+}
+
+void AppTest::version() {
+    QProcess p;
+    p.start(QStringLiteral(FABULIST_GUI_BINARY), {QStringLiteral("--version")});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(p.readAllStandardOutput().contains("0."));
+}
+
+// Waits until the app has the project open read-write: its WAL file exists.
+static bool waitForFile(const QString& file, int ms) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        if (QFile::exists(file)) return true;
+        QTest::qWait(50);
+    }
+    return false;
+}
+
+void AppTest::opensProjectFromCommandLineAndQuitsCleanlyOnSigterm() {
+    QTemporaryDir home;
+    const QString project = home.filePath(QStringLiteral("cli.fabulist"));
+    storage::createSampleProject(project.toStdString()); // closed again right away
+    QVERIFY(!QFile::exists(project + QStringLiteral("-wal")));
+
+    QProcess app;
+    app.setProcessEnvironment(isolatedEnvironment(home.path()));
+    app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    app.start(QStringLiteral(FABULIST_GUI_BINARY), {project});
+    QVERIFY(app.waitForStarted(30000));
+    QVERIFY2(waitForFile(project + QStringLiteral("-wal"), 30000), "the app never opened it");
+    QTest::qWait(300); // let it finish opening (first scene, autosave revision set-up)
+
+    // Open in the app means locked for everyone else.
+    bool refused = false;
+    try {
+        storage::Project::open(project.toStdString());
+    } catch (const storage::StorageError& e) {
+        refused = e.kind() == storage::StorageError::Kind::AlreadyOpen;
+    }
+    QVERIFY(refused);
+
+    ::kill(pid_t(app.processId()), SIGTERM);
+    QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(app.exitCode(), 0);
+    QVERIFY(!QFile::exists(project + QStringLiteral("-wal"))); // closed cleanly
+    auto reopened = storage::Project::open(project.toStdString());
+    QCOMPARE(reopened->integrityCheck(), std::string("ok"));
+
+    QFile conf(home.filePath(QStringLiteral("config/Fabulist/Fabulist.conf")));
+    QVERIFY(conf.open(QIODevice::ReadOnly));
+    QVERIFY(conf.readAll().contains(QFileInfo(project).absoluteFilePath().toUtf8()));
+}
+
+void AppTest::firstStartOpensSample() {
+    QTemporaryDir home;
+    QProcess app;
+    app.setProcessEnvironment(isolatedEnvironment(home.path()));
+    app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    app.start(QStringLiteral(FABULIST_GUI_BINARY), {});
+    QVERIFY(app.waitForStarted(30000));
+    const QString sample =
+        home.filePath(QStringLiteral("data/Fabulist/Fabulist/Sample Novel.fabulist"));
+    QVERIFY2(waitForFile(sample + QStringLiteral("-wal"), 30000), qPrintable(sample));
+    QTest::qWait(300);
+    ::kill(pid_t(app.processId()), SIGTERM);
+    QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitCode(), 0);
+    auto project = storage::Project::open(sample.toStdString());
+    QVERIFY(!project->binder().tree().empty());
+}
+
+QTEST_GUILESS_MAIN(AppTest)
+#include "app_test.moc"
