@@ -108,7 +108,7 @@ public:
     // RMSNorm over groups of `group` consecutive values (group = cols for a plain row norm,
     // head size for per-head Q/K norm), times weight (nullptr: none; weight has `group` values).
     virtual void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) = 0;
-    // out = in · W[mat]^T for every row; W has nOut rows of nIn. Up to three matmuls that read
+    // out = in · W^T for every row; W has nOut rows of nIn. Matmuls that read
     // the same input may be issued together so they share activation quantization and one
     // parallel region (Q/K/V).
     struct MatmulJob {

@@ -156,6 +156,11 @@ void CpuBackend::quantizeRows(const float* in, int rows, int cols, size_t inStri
 }
 
 void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
+    if (jobs.size() > 3) { // fused in groups of three (the scratch holds three quantized inputs)
+        for (size_t j = 0; j < jobs.size(); j += 3)
+            matmul(in, jobs.subspan(j, std::min<size_t>(3, jobs.size() - j)));
+        return;
+    }
     const int rows = in.rows, cols = in.cols;
     // One quantized copy of the input per distinct vec-dot type.
     GgmlType types[3];
