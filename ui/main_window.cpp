@@ -182,6 +182,9 @@ void MainWindow::buildActions() {
                                   [this](bool on) { m_sidePanels->setVisible(on); });
     m_showSidePanelsAction->setCheckable(true);
     m_showSidePanelsAction->setChecked(true);
+    m_zoomInAction = make(tr("&Larger Text"), QKeySequence::ZoomIn, [this] { changeTextSize(+1); });
+    m_zoomOutAction =
+        make(tr("&Smaller Text"), QKeySequence::ZoomOut, [this] { changeTextSize(-1); });
     m_leaveFocusAction =
         make(tr("Leave Focus Mode"), QKeySequence(Qt::Key_Escape), [this] { setFocusMode(false); });
     m_leaveFocusAction->setEnabled(false);
@@ -230,6 +233,9 @@ void MainWindow::buildMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_showBinderAction);
     view->addAction(m_showSidePanelsAction);
+    view->addSeparator();
+    view->addAction(m_zoomInAction);
+    view->addAction(m_zoomOutAction);
     view->addSeparator();
     view->addAction(m_focusAction);
 
@@ -466,6 +472,14 @@ void MainWindow::rebuildRecentMenu() {
     m_recentMenu->addAction(tr("Clear List"), this, [this] {
         for (const QString& p : m_settings.recentProjects()) m_settings.removeRecentProject(p);
     });
+}
+
+void MainWindow::changeTextSize(int steps) {
+    const int size = qBound(8, m_settings.editorFontPointSize() + steps, 36);
+    m_settings.setEditorFontPointSize(size);
+    m_editor->setTextFont(QFont(m_settings.editorFontFamily(), size));
+    // The document lays itself out with its own default font, so it changes with the view.
+    m_editor->document()->setDefaultFont(m_editor->font());
 }
 
 void MainWindow::applyColorScheme(ColorScheme scheme) {

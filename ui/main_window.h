@@ -96,6 +96,7 @@ private:
     void updateSaveState(bool unsaved);
     void rebuildRecentMenu();
     void applyColorScheme(ColorScheme scheme);
+    void changeTextSize(int steps); // View > Larger/Smaller Text, remembered in Settings
     void onTrashRestored(int64_t nodeId);
 
     void newProjectInteractive();
@@ -137,6 +138,8 @@ private:
     QAction* m_leaveFocusAction = nullptr;
     QAction* m_showBinderAction = nullptr;
     QAction* m_showSidePanelsAction = nullptr;
+    QAction* m_zoomInAction = nullptr;
+    QAction* m_zoomOutAction = nullptr;
     QList<QAction*> m_createActions;
 
     bool m_focusMode = false;

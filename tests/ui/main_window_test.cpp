@@ -400,6 +400,14 @@ void MainWindowTest::focusModeHidesEverythingButText() {
     QVERIFY(w->snapshotsPanel()->isVisible());
     QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::Key_1));
     QVERIFY(w->leftTabs()->isVisible());
+
+    // Larger text applies at once and is remembered for the next window.
+    const int size = Settings().editorFontPointSize();
+    QTest::keySequence(w.get(), QKeySequence::ZoomIn);
+    QCOMPARE(Settings().editorFontPointSize(), size + 1);
+    QCOMPARE(w->editor()->font().pointSize(), size + 1);
+    QTest::keySequence(w.get(), QKeySequence::ZoomOut);
+    QCOMPARE(Settings().editorFontPointSize(), size);
 }
 
 // The system switching to dark (here: a dark application palette, which is what Qt 6.4 and
