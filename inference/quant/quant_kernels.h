@@ -23,7 +23,7 @@
 // ggml's plain reference quantizers (Q8_0 and Q4_0 output is byte-identical to llama-quantize
 // without an importance matrix). The K-quants use a simple min/max scale per sub-block with
 // 6-bit (Q4_K/Q5_K) or int8 (Q6_K) scale quantization, no search: relative RMS error on
-// Gaussian data Q4_K 0.083, Q5_K 0.040, Q6_K 0.021 (ggml's searched quantizers get somewhat
+// Gaussian data Q4_K 0.083, Q5_K 0.040, Q6_K 0.020 (ggml's searched quantizers get somewhat
 // lower); fine for synthetic models and tests, not for shipping a real model.
 //
 // The implementation is picked at run time (__builtin_cpu_supports): AVX-512 (F/BW/VL/DQ/VNNI;

@@ -322,16 +322,39 @@ void quantQ5_K(const float* x, BlockQ5_K* b, int64_t nb) {
     }
 }
 
-// Q6_K: per 16 values a signed scale so that the largest-magnitude value maps to -32; the 16
-// scales are quantized to int8 against the largest one, then values re-quantized.
+// Q6_K sub-block scale: the largest-magnitude value m maps to about -32 (the asymmetric end of
+// [-32, 31]); a few slightly larger steps m/-t, t in 30..32, are tried so that values of the
+// other sign near -m are not clamped, and the one with the least squared error wins.
+float bestQ6Scale(const float* x) {
+    float amax;
+    const float max = signedAbsMax(x, 16, &amax);
+    if (amax == 0.f) return 0.f;
+    float best = max / -32.f, bestErr = -1.f;
+    for (int k = 0; k <= 8; ++k) {
+        const float sc = max / -(32.f - 0.25f * static_cast<float>(k));
+        float err = 0.f;
+        for (int j = 0; j < 16; ++j) {
+            const int q = std::clamp(nearestInt(x[j] / sc), -32, 31);
+            const float e = x[j] - sc * static_cast<float>(q);
+            err += e * e;
+        }
+        if (bestErr < 0.f || err < bestErr) {
+            bestErr = err;
+            best = sc;
+        }
+    }
+    return best;
+}
+
+// Q6_K: a signed scale per 16 values (bestQ6Scale); the 16 scales are quantized to int8
+// against the largest one, then the values re-quantized with the rounded scales.
 void quantQ6_K(const float* x, BlockQ6_K* b, int64_t nb) {
     int8_t L[kQKK];
     for (int64_t i = 0; i < nb; ++i, x += kQKK) {
         float scale[16];
         float maxScale = 0.f, maxAbsScale = 0.f;
         for (int s = 0; s < 16; ++s) {
-            float amax;
-            scale[s] = signedAbsMax(x + 16 * s, 16, &amax) / -32.f;
+            scale[s] = bestQ6Scale(x + 16 * s);
             if (std::fabs(scale[s]) > maxAbsScale) {
                 maxAbsScale = std::fabs(scale[s]);
                 maxScale = scale[s];
