@@ -86,6 +86,8 @@ private slots:
     void referenceDirExists();
     void encodeMatchesLlamaCpp_data();
     void encodeMatchesLlamaCpp();
+    void perplexityAndGreedyPrompts_data();
+    void perplexityAndGreedyPrompts();
     void llama3PackageCases();
     void specialTokenIds();
     void streamHoldsBackSplitCharacters();
@@ -164,6 +166,49 @@ void TokenizerReferenceTest::encodeMatchesLlamaCpp() {
     }
     streamed += QByteArray::fromStdString(stream.flush());
     QCOMPARE(streamed, text);
+}
+
+void TokenizerReferenceTest::perplexityAndGreedyPrompts_data() {
+    QTest::addColumn<QString>("modelName");
+    for (const char* name : kModels) QTest::newRow(name) << QString(name);
+}
+
+void TokenizerReferenceTest::perplexityAndGreedyPrompts() {
+    // The ~1 KB perplexity text and the three greedy prompts as llama.cpp tokenized them, and
+    // the greedy continuations as llama.cpp's tool printed them (random-weight models generate
+    // odd tokens, including pieces of UTF-8 characters).
+    QFETCH(QString, modelName);
+    LOAD_MODEL(m, modelName);
+    QFile json(referenceDir() + "/" + modelName + ".json");
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject root = QJsonDocument::fromJson(json.readAll()).object();
+    const Tokenizer& t = *m.tokenizer;
+    const auto encode = [&](const QString& text) {
+        const QByteArray utf8 = text.toUtf8();
+        return t.encode(std::string_view(utf8.constData(), size_t(utf8.size())), true, true);
+    };
+
+    const QJsonObject ppl = root["perplexity"].toObject();
+    // llama-tokenize read the text from a file that ends with one more newline (text_note).
+    QCOMPARE(encode(ppl["text"].toString() + "\n"),
+             toIds(ppl["tokens_of_text_llama_tokenize"].toArray()));
+
+    const QJsonArray greedy = root["greedy"].toArray();
+    QCOMPARE(greedy.size(), 3);
+    for (const auto& v : greedy) {
+        const QJsonObject g = v.toObject();
+        QCOMPARE(encode(g["prompt"].toString()), toIds(g["prompt_ids"].toArray()));
+        const std::vector<int32_t> generated = toIds(g["ids"].toArray());
+        QCOMPARE(int(generated.size()), 32);
+        const QByteArray printed =
+            QByteArray::fromHex(g["tool_kv_f32"].toObject()["stdout_hex"].toString().toLatin1());
+        const QByteArray ours =
+            g["prompt"].toString().toUtf8() + QByteArray::fromStdString(t.decode(generated));
+        // The tool printed the prompt, then the continuation (build A's llama-cli ran one
+        // token further, -n 33), then its own line breaks.
+        QVERIFY2(printed.startsWith(ours), qPrintable(g["prompt"].toString()));
+        QVERIFY(printed.size() > ours.size());
+    }
 }
 
 void TokenizerReferenceTest::llama3PackageCases() {
