@@ -224,8 +224,8 @@ void GgufWriterTest::quantizesFloats() {
     std::vector<float> y(x.size());
     for (int r = 0; r < 2; ++r)
         dequantizeRow(t.type, t.data + r * ggmlRowBytes(t.type, 512), y.data() + r * 512, 512);
-    // Q6_K step here is ~1/32; the value opposite to the extreme may clamp by one step.
-    for (size_t i = 0; i < x.size(); ++i) QVERIFY(std::fabs(x[i] - y[i]) < 0.05f);
+    // Q6_K step here is ~1/32: errors stay within about half a step plus scale rounding.
+    for (size_t i = 0; i < x.size(); ++i) QVERIFY(std::fabs(x[i] - y[i]) < 0.03f);
 }
 
 void GgufWriterTest::rejectsBadTensors() {
