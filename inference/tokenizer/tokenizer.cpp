@@ -203,11 +203,13 @@ void Tokenizer::finishLoading() {
     m_pieceArena.reserve(m_textArena.size());
     for (size_t i = 0; i < n; ++i) {
         m_pieceOffset.push_back(uint32_t(m_pieceArena.size()));
+        // As llama.cpp's token_to_piece: types a tokenizer does not use render as nothing.
         switch (m_types[i]) {
         case TokenType::Normal:
-        case TokenType::Byte:
-        case TokenType::Undefined:
             m_pieceArena += normalPiece(int32_t(i));
+            break;
+        case TokenType::Byte:
+            if (m_kind == Kind::Spm) m_pieceArena += normalPiece(int32_t(i));
             break;
         case TokenType::UserDefined:
             m_pieceArena += tokenText(int32_t(i));
@@ -215,6 +217,7 @@ void Tokenizer::finishLoading() {
         case TokenType::Control:
         case TokenType::Unknown:
         case TokenType::Unused:
+        case TokenType::Undefined:
             break;
         }
     }

@@ -64,7 +64,8 @@ public:
     std::string decode(std::span<const int32_t> ids, bool renderSpecial = false) const;
 
     std::string_view tokenText(int32_t id) const; // raw vocabulary string ("" when out of range)
-    // The bytes this token stands for when detokenized (control/unknown/unused tokens: "").
+    // The bytes this token stands for when detokenized (control, unknown, unused and undefined
+    // tokens, and byte tokens of a BPE vocabulary: "", as in llama.cpp).
     std::string tokenBytes(int32_t id) const;
     TokenType tokenType(int32_t id) const;
 
