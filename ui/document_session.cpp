@@ -187,15 +187,6 @@ bool DocumentSession::restoreRevision(int64_t revisionId) {
     return true;
 }
 
-void DocumentSession::forget(int64_t nodeId) {
-    auto it = m_entries.find(nodeId);
-    if (it == m_entries.end()) return;
-    if (m_currentId == nodeId) closeCurrent();
-    if (it->second.document->isModified()) saveEntry(nodeId, it->second);
-    delete it->second.document;
-    m_entries.erase(it);
-}
-
 void DocumentSession::forgetDeleted() {
     std::vector<int64_t> gone;
     for (const auto& [id, entry] : m_entries) {

@@ -59,8 +59,6 @@ public:
     // editor the replacement is one undoable edit.
     bool restoreRevision(int64_t revisionId);
 
-    // Drops the cached document of a node (saving it first if it still exists).
-    void forget(int64_t nodeId);
     // Drops the cached documents of nodes deleted for good (after Empty Trash).
     void forgetDeleted();
 
