@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
             std::printf("%s\n  {\"type\": \"%s\", \"isa\": \"%s\", \"requested_isa\": \"%s\", "
                         "\"gb_per_s\": %.2f, \"ms_per_matvec\": %.3f, \"checksum\": %.4g}",
                         first ? "" : ",", ggmlTypeTraits(t).name.data(), k->isa,
-                        isa == QuantIsa::Scalar ? "scalar" : isa == QuantIsa::Avx2 ? "avx2" : "avx512",
+                        isa == QuantIsa::Scalar ? "scalar"
+                        : isa == QuantIsa::Avx2 ? "avx2"
+                                                : "avx512",
                         double(matrix.size()) / best / 1e9, best * 1e3, double(out[rows / 2]));
             first = false;
         }
