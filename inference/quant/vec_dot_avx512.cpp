@@ -99,14 +99,14 @@ FAB_KERNEL float dotQ5_K512(const void* w, const void* a, int64_t n) {
 // Scales of two consecutive 32-value blocks: [dx0*dy0 x8 | dx1*dy1 x8] (for 16 int32 sums).
 template <typename BlockX, typename BlockY>
 FAB_FN __m512 pairScales(const BlockX& x0, const BlockX& x1, const BlockY& y0, const BlockY& y1) {
-    // One vcvtph2ps for all four fp16 scales.
-    const __m128i h =
-        _mm_setr_epi16(short(x0.d), short(y0.d), short(x1.d), short(y1.d), 0, 0, 0, 0);
-    const __m128 f = _mm_cvtph_ps(h);                   // x0 y0 x1 y1
+    // The four fp16 scales gathered in a general register (loads and shifts run beside the
+    // vector work), one vcvtph2ps, one multiply, one vpermps to spread them.
+    const uint64_t bits =
+        uint64_t(x0.d) | (uint64_t(y0.d) << 16) | (uint64_t(x1.d) << 32) | (uint64_t(y1.d) << 48);
+    const __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(bits))); // x0 y0 x1 y1
     const __m128 p = _mm_mul_ps(f, _mm_movehdup_ps(f)); // x0*y0 . x1*y1 .
-    const __m512 d0 = _mm512_broadcastss_ps(p);
-    const __m512 d1 = _mm512_broadcastss_ps(_mm_movehl_ps(p, p));
-    return _mm512_mask_mov_ps(d0, 0xFF00, d1);
+    const __m512i spread = combine(_mm256_setzero_si256(), _mm256_set1_epi32(2));
+    return _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(p));
 }
 
 // Q8_0 x Q8_0, two blocks per zmm. Signed x signed bytes: |x| times y with x's sign, as the
