@@ -1,7 +1,9 @@
 #include "ui/editor_view.h"
 
+#include <QCoreApplication>
 #include <QFocusEvent>
 #include <QFontMetricsF>
+#include <QResizeEvent>
 #include <QScrollBar>
 
 namespace fabulist::ui {
@@ -64,6 +66,20 @@ void EditorView::updateMargins() {
     const int available = width() - scrollBar;
     const int side = qMax(kMinSideMargin, (available - column) / 2);
     setViewportMargins(side, kTopMargin, side, 0);
+}
+
+void EditorView::showEvent(QShowEvent* event) {
+    QPlainTextEdit::showEvent(event);
+    refreshLayout();
+}
+
+// QPlainTextEdit re-wraps its text when its viewport gets a resize event, and Qt holds those back
+// while the widget is hidden (a project opened before the window is shown), which left lines
+// wrapped to an old width. A resize event with no old size makes it re-wrap to the column now.
+void EditorView::refreshLayout() {
+    updateMargins();
+    QResizeEvent resize(viewport()->size(), QSize());
+    QCoreApplication::sendEvent(viewport(), &resize);
 }
 
 } // namespace fabulist::ui

@@ -18,6 +18,8 @@ public:
     void setLineWidthChars(int chars);
     int lineWidthChars() const { return m_lineWidthChars; }
     void setColorScheme(ColorScheme scheme);
+    // Re-wraps the text to the column (after the shown document or the font changed).
+    void refreshLayout();
 
 signals:
     void focusLost();
@@ -25,6 +27,7 @@ signals:
 protected:
     void resizeEvent(QResizeEvent* event) override;
     void focusOutEvent(QFocusEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void updateMargins();

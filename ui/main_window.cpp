@@ -314,6 +314,8 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
             [this](const QString& m) { showError(tr("Binder"), m); });
     connect(m_binderModel, &BinderModel::binderChanged, m_trashView, &TrashView::refresh);
     connect(m_binderModel, &BinderModel::binderChanged, m_snapshots, &SnapshotsPanel::refresh);
+    connect(m_binderModel, &BinderModel::binderChanged, this,
+            [this] { updateSaveState(m_session && m_session->hasUnsavedChanges()); });
     m_binderView->setBinderModel(m_binderModel);
     m_trashView->setBinder(&m_project->binder());
     m_snapshots->setContext(m_project.get(), m_session);
@@ -375,10 +377,11 @@ void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> no
     // The document, not the widget, carries the font that the layout uses.
     m_editor->document()->setDefaultFont(m_editor->font());
     m_editor->setReadOnly(document == nullptr);
-    m_editor->setLineWidthChars(m_editor->lineWidthChars()); // margins follow the new document
+    m_editor->refreshLayout(); // margins and wrapping follow the new document and its font
     m_wordCount->refresh();
     m_snapshots->setNode(nodeId);
     updateActions();
+    updateSaveState(m_session && m_session->hasUnsavedChanges());
 }
 
 void MainWindow::onTrashRestored(int64_t nodeId) {
@@ -449,12 +452,19 @@ void MainWindow::updateActions() {
 
 void MainWindow::updateSaveState(bool unsaved) {
     setWindowModified(unsaved);
+    QString state;
     if (!m_project)
-        m_saveState->setText(tr("No project open"));
+        state = tr("No project open");
     else if (unsaved)
-        m_saveState->setText(tr("Editing\u2026"));
+        state = tr("Editing\u2026");
     else
-        m_saveState->setText(tr("All changes saved"));
+        state = tr("All changes saved");
+    // Which document the state is about, so the writer knows where they are in focus mode's
+    // absence of a binder too.
+    QString title;
+    if (m_session && m_binderModel && m_session->currentId())
+        title = m_binderModel->indexOf(*m_session->currentId()).data().toString();
+    m_saveState->setText(title.isEmpty() ? state : title + QStringLiteral("  \u00B7  ") + state);
 }
 
 void MainWindow::rebuildRecentMenu() {

@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QImage>
 #include <QPalette>
+#include <QScrollBar>
 #include <QSet>
 #include <QStyle>
 #include <QStyleFactory>
@@ -64,6 +65,8 @@ void ScreenshotTest::render(const QString& fileName) {
     w.binderView()->selectNode(*scene);
     w.binderView()->expandAll();
     QVERIFY(!w.editor()->toPlainText().isEmpty());
+    // The prose wraps inside its column: nothing to scroll sideways.
+    QCOMPARE(w.editor()->horizontalScrollBar()->maximum(), 0);
     QTest::qWait(50); // let layouts settle
     const QImage image = w.grab().toImage();
     QVERIFY(!image.isNull());
