@@ -6,6 +6,14 @@
 // SwiGLU FFN, or a whole grouped MoE layer, as one op).
 //
 // Threading: one inference thread drives a Backend; ops run in call order.
+//
+// Adding a backend (vulkan/, cuda/): implement this class in inference/backend/<name>/ (upload
+// copies or maps the weight bytes to the device and keeps its handle in Weight::device; Act
+// carries a device buffer handle plus a byte offset, so views need no device call; read() is the
+// only op that synchronises with the host), then return it from createBackend() in
+// backend_factory.cpp for its device name. Model code and Sessions need no change. The CPU
+// backend (cpu/) is the numerical reference: the op tests in tests/inference/backend_cpu_*
+// show what each op must compute, including llama.cpp's activation rounding.
 
 #include "inference/quant/ggml_type.h"
 
