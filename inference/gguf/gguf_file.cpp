@@ -7,6 +7,7 @@
 #include <limits>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <type_traits>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -76,45 +77,62 @@ template <typename T> T loadLe(const uint8_t* p) {
     return v;
 }
 
-// Reads any integer scalar at p as a signed 128-bit-safe pair: returns false if it does not fit.
+// An integer value of any GGUF integer type, kept exact: the magnitude plus a sign.
+struct IntegerValue {
+    uint64_t magnitude = 0;
+    bool negative = false;
+};
+
+template <typename T> IntegerValue integerOf(const uint8_t* p) {
+    const T v = loadLe<T>(p);
+    if constexpr (std::is_signed_v<T>) {
+        if (v < 0) return {static_cast<uint64_t>(-(static_cast<int64_t>(v) + 1)) + 1, true};
+    }
+    return {static_cast<uint64_t>(v), false};
+}
+
+// Reads an integer scalar of type t at p; false when t is not an integer type. asSigned is
+// clamped to the int64 range (callers check magnitude/negative for range errors).
 bool loadInteger(GgufValueType t, const uint8_t* p, int64_t* asSigned, uint64_t* asUnsigned,
                  bool* negative) {
-    *negative = false;
+    IntegerValue v;
     switch (t) {
     case GgufValueType::U8:
-        *asUnsigned = loadLe<uint8_t>(p);
+        v = integerOf<uint8_t>(p);
         break;
     case GgufValueType::U16:
-        *asUnsigned = loadLe<uint16_t>(p);
+        v = integerOf<uint16_t>(p);
         break;
     case GgufValueType::U32:
-        *asUnsigned = loadLe<uint32_t>(p);
+        v = integerOf<uint32_t>(p);
         break;
     case GgufValueType::U64:
-        *asUnsigned = loadLe<uint64_t>(p);
+        v = integerOf<uint64_t>(p);
         break;
     case GgufValueType::I8:
-        *asSigned = loadLe<int8_t>(p);
-        goto isSigned;
+        v = integerOf<int8_t>(p);
+        break;
     case GgufValueType::I16:
-        *asSigned = loadLe<int16_t>(p);
-        goto isSigned;
+        v = integerOf<int16_t>(p);
+        break;
     case GgufValueType::I32:
-        *asSigned = loadLe<int32_t>(p);
-        goto isSigned;
+        v = integerOf<int32_t>(p);
+        break;
     case GgufValueType::I64:
-        *asSigned = loadLe<int64_t>(p);
-        goto isSigned;
+        v = integerOf<int64_t>(p);
+        break;
     default:
         return false;
     }
-    *asSigned = *asUnsigned > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-                    ? std::numeric_limits<int64_t>::max()
-                    : static_cast<int64_t>(*asUnsigned);
-    return true;
-isSigned:
-    *negative = *asSigned < 0;
-    *asUnsigned = *negative ? 0 : static_cast<uint64_t>(*asSigned);
+    constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    *negative = v.negative;
+    *asUnsigned = v.negative ? 0 : v.magnitude;
+    if (v.negative)
+        *asSigned = v.magnitude > kMax ? std::numeric_limits<int64_t>::min()
+                                       : -static_cast<int64_t>(v.magnitude);
+    else
+        *asSigned = v.magnitude > kMax ? std::numeric_limits<int64_t>::max()
+                                       : static_cast<int64_t>(v.magnitude);
     return true;
 }
 
