@@ -250,19 +250,58 @@ void quantQ8_0Weights(const float* x, BlockQ8_0* b, int64_t nb) {
     }
 }
 
-// K-quant with scale + min per 32 values (Q4_K: nmax 15, Q5_K: nmax 31): each sub-block uses
-// its own [min(0, min), max] range; the 8 scales and 8 mins are then quantized to 6 bits against
-// the super-block's largest ones, and the values re-quantized with the rounded scales.
+// Scale and offset for 32 values x ~ scale * q + offset, q in 0..nmax, offset <= 0. Starts
+// from the [min(0, min), max] range, then tries a few slightly different steps: for each the
+// levels are fixed and scale/offset refitted by least squares; the lowest squared error wins.
+void fitScaleMin(const float* x, int nmax, float* scaleOut, float* minOut) {
+    const float mn = std::min(0.f, *std::min_element(x, x + 32));
+    const float mx = *std::max_element(x, x + 32);
+    *scaleOut = (mx - mn) / static_cast<float>(nmax);
+    *minOut = -mn;
+    if (mx - mn <= 0.f) return;
+    float bestErr = -1.f;
+    for (int k = -2; k <= 6; ++k) {
+        const float iscale = (static_cast<float>(nmax) + 0.25f * static_cast<float>(k)) / (mx - mn);
+        float sl = 0, sll = 0, sx = 0, slx = 0;
+        int lq[32];
+        for (int j = 0; j < 32; ++j) {
+            lq[j] = std::clamp(nearestInt(iscale * (x[j] - mn)), 0, nmax);
+            sl += static_cast<float>(lq[j]);
+            sll += static_cast<float>(lq[j] * lq[j]);
+            sx += x[j];
+            slx += static_cast<float>(lq[j]) * x[j];
+        }
+        const float det = 32.f * sll - sl * sl;
+        if (det <= 0.f) continue;
+        float sc = (32.f * slx - sl * sx) / det;
+        float off = (sll * sx - sl * slx) / det;
+        if (off > 0.f) { // offsets must be <= 0 (stored as a non-negative min)
+            off = 0.f;
+            sc = sll > 0.f ? slx / sll : 0.f;
+        }
+        if (sc <= 0.f) continue;
+        float err = 0.f;
+        for (int j = 0; j < 32; ++j) {
+            const float e = x[j] - (sc * static_cast<float>(lq[j]) + off);
+            err += e * e;
+        }
+        if (bestErr < 0.f || err < bestErr) {
+            bestErr = err;
+            *scaleOut = sc;
+            *minOut = -off;
+        }
+    }
+}
+
+// K-quant with scale + min per 32 values (Q4_K: nmax 15, Q5_K: nmax 31): each sub-block gets a
+// fitted scale and min (fitScaleMin); the 8 scales and 8 mins are then quantized to 6 bits
+// against the super-block's largest ones, and the values re-quantized with the rounded scales.
 void quantizeScaleMinK(const float* x, int nmax, uint16_t* dOut, uint16_t* dminOut, uint8_t* scales,
                        uint8_t* q) {
     float scale[8], minv[8];
     float maxScale = 0.f, maxMin = 0.f;
     for (int s = 0; s < 8; ++s) {
-        const float* xs = x + 32 * s;
-        float mn = std::min(0.f, *std::min_element(xs, xs + 32));
-        const float mx = *std::max_element(xs, xs + 32);
-        scale[s] = (mx - mn) / static_cast<float>(nmax);
-        minv[s] = -mn;
+        fitScaleMin(x + 32 * s, nmax, &scale[s], &minv[s]);
         maxScale = std::max(maxScale, scale[s]);
         maxMin = std::max(maxMin, minv[s]);
     }
