@@ -22,7 +22,7 @@ inline void cpuRelax() {
 // between two ops of a forward pass is microseconds), then keep polling but yield the core
 // between polls (on an oversubscribed machine a spinning thread would otherwise steal the
 // timeslice of the very thread it waits for), and workers finally sleep on the atomic.
-constexpr int kBusySpins = 4000;
+constexpr int kBusySpins = 1000;
 constexpr int kYieldSpins = 20000;
 
 constexpr int kChunkBits = 20;
