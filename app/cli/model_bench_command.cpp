@@ -2,10 +2,13 @@
 // pp: one evaluation of N_PROMPT random tokens from an empty cache (batched prompt path).
 // tg: N_GEN single-token decode steps from an empty cache (matrix-vector path). Each runs -r
 // times after one warm-up; tokens/s are averaged over the repetitions. Peak RSS comes from
-// /proc/self/status (VmHWM), or getrusage where that is missing.
+// /proc/self/status (VmHWM), or getrusage where that is missing. With --bandwidth (measured
+// read bandwidth, e.g. from fabulist-membw) it also reports decode speed as a fraction of the
+// memory roofline: weight bytes read per token x tokens/s / bandwidth.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
+#include "app/cli/model_file_summary.h"
 #include "app/cli/model_json.h"
 #include "inference/engine/session.h"
 #include "inference/quant/quant_kernels.h"
@@ -25,7 +28,7 @@ namespace {
 
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
                                "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32] "
-                               "[--experts-used E] [--json]";
+                               "[--experts-used E] [--bandwidth GB_PER_S] [--json]";
 
 uint64_t peakRssBytes() {
     std::ifstream status("/proc/self/status");
@@ -81,8 +84,10 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     inference::EngineOptions options;
     int nPrompt = 512, nGen = 128, reps = 5;
     bool json = false;
+    double bandwidthGbs = 0.0;
     try {
-        ModelArgs args(argv, engineArgSpecs({{{"-p", "--n-prompt"}},
+        ModelArgs args(argv, engineArgSpecs({{{"--bandwidth"}},
+                                             {{"-p", "--n-prompt"}},
                                              {{"-n", "--n-gen"}},
                                              {{"-r", "--repetitions"}},
                                              {{"--json"}, false}}));
@@ -91,6 +96,8 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         nGen = static_cast<int>(args.integer("-n", 128, 0, 1 << 20));
         reps = static_cast<int>(args.integer("-r", 5, 1, 1000));
         json = args.has("--json");
+        bandwidthGbs = args.number("--bandwidth", 0.0);
+        if (bandwidthGbs < 0.0) throw UsageError("--bandwidth must be positive (GB/s)");
         if (options.contextLength == 0) options.contextLength = std::max(nPrompt + nGen, 16);
         if (nPrompt > 0) options.batchSize = std::max(options.batchSize, nPrompt);
     } catch (const UsageError& e) {
@@ -145,19 +152,45 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     const uint64_t rss = peakRssBytes();
     const std::string isa = kernelIsa(info);
     const char* kvType = options.kvCacheType == inference::GgmlType::F32 ? "f32" : "f16";
+    // Bytes one decode step streams (the router's expert share, one embedding row), and the
+    // fraction of the memory roofline the decode speed reaches.
+    ModelFileSummary summary = summarizeModelFile(engine->file());
+    if (info.nExpert > 0 && summary.nExpertUsed != info.nExpertUsed && summary.nExpertUsed > 0) {
+        // --experts-used changed the expert share.
+        summary.activeWeightBytesPerToken = 0;
+        for (const auto& t : engine->file().tensors()) {
+            const bool expert = t.name.find("_exps.") != std::string::npos;
+            if (expert)
+                summary.activeWeightBytesPerToken +=
+                    t.nbytes / uint64_t(info.nExpert) * uint64_t(info.nExpertUsed);
+            else if (t.name == "token_embd.weight" && engine->file().findTensor("output.weight"))
+                summary.activeWeightBytesPerToken += t.nbytes / uint64_t(t.ne[1]);
+            else
+                summary.activeWeightBytesPerToken += t.nbytes;
+        }
+    }
+    const double bytesPerToken = double(summary.activeWeightBytesPerToken);
+    const double decodeGbs = tg.mean * bytesPerToken / 1e9;
+    const double roofline = bandwidthGbs > 0.0 ? decodeGbs / bandwidthGbs : 0.0;
     if (json) {
         std::printf("{\"model\": %s, \"architecture\": %s, \"threads\": %d, \"isa\": %s, "
                     "\"device\": %s, \"kv_type\": \"%s\", \"experts_used\": %d, "
                     "\"n_prompt\": %d, \"n_gen\": %d, \"repetitions\": %d, "
                     "\"prompt_tokens_per_s\": %s, \"prompt_tokens_per_s_stddev\": %s, "
                     "\"decode_tokens_per_s\": %s, \"decode_tokens_per_s_stddev\": %s, "
-                    "\"peak_rss_bytes\": %llu, \"file_bytes\": %llu}\n",
+                    "\"peak_rss_bytes\": %llu, \"file_bytes\": %llu, "
+                    "\"weight_bytes_per_token\": %.0f, \"decode_weight_gb_per_s\": %s%s}\n",
                     jsonString(options.modelPath).c_str(), jsonString(info.architecture).c_str(),
                     info.threads, jsonString(isa).c_str(), jsonString(info.device).c_str(), kvType,
                     info.nExpertUsed, nPrompt, nGen, reps, jsonNumber(pp.mean).c_str(),
                     jsonNumber(pp.stddev).c_str(), jsonNumber(tg.mean).c_str(),
                     jsonNumber(tg.stddev).c_str(), static_cast<unsigned long long>(rss),
-                    static_cast<unsigned long long>(info.fileBytes));
+                    static_cast<unsigned long long>(info.fileBytes), bytesPerToken,
+                    jsonNumber(decodeGbs).c_str(),
+                    bandwidthGbs > 0.0 ? (", \"bandwidth_gb_per_s\": " + jsonNumber(bandwidthGbs) +
+                                          ", \"roofline_fraction\": " + jsonNumber(roofline))
+                                             .c_str()
+                                       : "");
     } else {
         std::printf("model %s (%s), %d threads, %s kernels, KV %s\n", options.modelPath.c_str(),
                     info.architecture.c_str(), info.threads, isa.c_str(), kvType);
@@ -165,6 +198,13 @@ int runBenchCommand(const std::vector<std::string>& argv) {
             std::printf("pp%-5d %10.2f +/- %.2f tokens/s\n", nPrompt, pp.mean, pp.stddev);
         if (nGen > 0) std::printf("tg%-5d %10.2f +/- %.2f tokens/s\n", nGen, tg.mean, tg.stddev);
         std::printf("peak RSS %.1f MiB\n", double(rss) / (1024.0 * 1024.0));
+        if (nGen > 0) {
+            std::printf("decode streams %.1f MiB of weights per token = %.2f GB/s",
+                        bytesPerToken / 1048576.0, decodeGbs);
+            if (bandwidthGbs > 0.0)
+                std::printf(", %.0f%% of the %.1f GB/s roofline", roofline * 100.0, bandwidthGbs);
+            std::printf("\n");
+        }
     }
     return 0;
 }
