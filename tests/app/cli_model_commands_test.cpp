@@ -305,6 +305,27 @@ private slots:
         QCOMPARE(QJsonDocument::fromJson(r.out).object()["ids"].toArray().size(), 4);
     }
 
+    // bench --json reports every field the brief names (values are speeds: only checked to be
+    // present and positive, never against a time).
+    void benchReportsJson() {
+        const CliResult r =
+            runCli({"bench", "-m", referenceModel("tiny-moe-q4_k_m"), "-p", "16", "-n", "4", "-t",
+                    "1", "-r", "2", "--bandwidth", "30", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        for (const char* key : {"prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes",
+                                "weight_bytes_per_token", "roofline_fraction"})
+            QVERIFY2(o[key].toDouble() > 0.0, qPrintable(QString(key) + "\n" + describe(r)));
+        QCOMPARE(o["threads"].toInt(), 1);
+        QCOMPARE(o["n_prompt"].toInt(), 16);
+        QCOMPARE(o["n_gen"].toInt(), 4);
+        QCOMPARE(o["repetitions"].toInt(), 2);
+        QVERIFY(!o["isa"].toString().isEmpty());
+        QVERIFY(o["model"].toString().endsWith("tiny-moe-q4_k_m.gguf"));
+        // Q4_K_M tiny-moe streams 2 of 8 experts: 1.6 MiB per token, well under the 3.6 MiB file.
+        QVERIFY(o["weight_bytes_per_token"].toDouble() < o["file_bytes"].toDouble() / 2);
+    }
+
     void engineCommandsRejectBadInput() {
         QTemporaryDir dir;
         QFile src(referenceModel("tiny-moe-f32"));
