@@ -7,6 +7,7 @@
 
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
+#include "inference/gguf/gguf_file.h"
 #include "inference/gguf/gguf_writer.h"
 
 #include <QTemporaryDir>
@@ -372,6 +373,56 @@ private slots:
             for (size_t i = 0; i < want.size(); ++i)
                 d = std::max(d, std::abs(double(got[i]) - want[i]));
             QVERIFY2(d < 2e-4, qPrintable(QString("%1 tokens: max |dlogit| %2").arg(n).arg(d)));
+        }
+    }
+
+    void refusesInconsistentFiles() {
+        // Metadata that disagrees with a tensor: the error names the file and the tensor.
+        Spec s;
+        s.arch = "qwen3";
+        s.headNorm = true;
+        s.heads = 4;
+        QTemporaryDir dir;
+        RandomModel m(s);
+        const std::string path = writeModel(s, m, dir.path());
+        {
+            auto file = GgufFile::open(path);
+            GgufWriter w;
+            for (const auto& key : file->keys()) {
+                if (key == "qwen3.attention.head_count")
+                    w.setU32(key, 2); // tensors were made for 4 heads
+                else if (file->typeOf(key) == GgufValueType::String)
+                    w.setString(key, file->getString(key));
+                else if (file->typeOf(key) == GgufValueType::F32)
+                    w.setF32(key, float(file->getFloat(key)));
+                else if (file->typeOf(key) == GgufValueType::Array &&
+                         file->arrayElementType(key) == GgufValueType::String) {
+                    std::vector<std::string> v;
+                    for (auto sv : file->getStringArray(key)) v.emplace_back(sv);
+                    w.setStringArray(key, v);
+                } else if (file->typeOf(key) == GgufValueType::Array) {
+                    std::vector<int32_t> v;
+                    for (auto x : file->getIntArray(key)) v.push_back(int32_t(x));
+                    w.setArray(key, v);
+                } else {
+                    w.setU32(key, uint32_t(file->getUInt(key)));
+                }
+            }
+            for (const auto& t : file->tensors()) {
+                std::vector<int64_t> ne(t.ne.begin(), t.ne.begin() + t.nDims);
+                w.addTensor(t.name, t.type, ne, t.data, size_t(t.nbytes));
+            }
+            w.write(path + ".bad.gguf");
+        }
+        EngineOptions o;
+        o.modelPath = path + ".bad.gguf";
+        try {
+            Engine::load(o);
+            QFAIL("inconsistent file accepted");
+        } catch (const EngineError& e) {
+            QVERIFY2(QString(e.what()).contains("qwen3.gguf.bad.gguf"), e.what());
+            QVERIFY2(QString(e.what()).contains("blk.0.attn_q.weight"), e.what());
+            qInfo("%s", e.what());
         }
     }
 
