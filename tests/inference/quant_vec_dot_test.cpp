@@ -2,10 +2,12 @@
 // quantKernels picks) against a float64 reference: dequantized weights . dequantized
 // activations (activations rounded into the vec-dot type first, exactly as the kernels see them).
 
+#include "inference/quant/fp16.h"
 #include "inference/quant/quant_kernels.h"
 
 #include <QtTest>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -34,6 +36,7 @@ private slots:
     void matchesReference_data();
     void matchesReference();
     void unusualRowLengths();
+    void arbitraryBlockBytes();
 };
 
 void QuantVecDotTest::selection() {
@@ -119,6 +122,57 @@ void QuantVecDotTest::unusualRowLengths() {
                              qPrintable(QString("%1 %2 n=%3")
                                             .arg(ggmlTypeTraits(wt).name.data(), k->isa)
                                             .arg(n)));
+        }
+    }
+}
+
+// Blocks made of random bytes (only the fp16 scales kept finite): every nibble and 6-bit scale
+// pattern, Q8_0 weights of -128, Q6_K scales of -128 ... which no quantizer of ours produces but
+// a foreign file may contain. Every ISA must agree with the scalar kernel.
+void QuantVecDotTest::arbitraryBlockBytes() {
+    struct Fp16Fields {
+        GgmlType type;
+        std::vector<int> offsets; // fp16 fields within one block
+    };
+    const Fp16Fields types[] = {
+        {GgmlType::Q4_0, {0}},    {GgmlType::Q4_1, {0, 2}}, {GgmlType::Q5_0, {0}},
+        {GgmlType::Q5_1, {0, 2}}, {GgmlType::Q8_0, {0}},    {GgmlType::Q4_K, {0, 2}},
+        {GgmlType::Q5_K, {0, 2}}, {GgmlType::Q6_K, {208}},
+    };
+    std::mt19937 rng(2024);
+    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+    const int64_t n = 1024;
+    for (const auto& f : types) {
+        const auto& tr = ggmlTypeTraits(f.type);
+        for (int rep = 0; rep < 20; ++rep) {
+            std::vector<uint8_t> wq(ggmlRowBytes(f.type, n));
+            for (auto& b : wq) b = static_cast<uint8_t>(rng());
+            for (size_t blk = 0; blk < wq.size() / tr.blockBytes; ++blk)
+                for (int off : f.offsets) {
+                    const uint16_t h =
+                        fp32ToFp16(scale(rng) * ((rng() & 1) && off != 0 ? -1.f : 1.f));
+                    std::memcpy(wq.data() + blk * tr.blockBytes + off, &h, 2);
+                }
+            const auto x = gaussian(n, 500 + rep);
+            std::vector<uint8_t> xq(activationBytes(f.type, n));
+            quantKernels(f.type).quantizeActivations(x.data(), xq.data(), n);
+            std::vector<float> wd(n), xd(n);
+            dequantizeRow(f.type, wq.data(), wd.data(), n);
+            dequantizeRow(quantKernels(f.type).vecDotType, xq.data(), xd.data(), n);
+            double mag = 0;
+            for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(wd[i]) * xd[i]);
+            const float ref =
+                quantKernelsFor(f.type, QuantIsa::Scalar)->vecDot(wq.data(), xq.data(), n);
+            for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512})
+                if (const QuantKernels* k = quantKernelsFor(f.type, isa)) {
+                    const float got = k->vecDot(wq.data(), xq.data(), n);
+                    QVERIFY2(std::fabs(got - ref) <= 2e-6 * mag + 1e-6,
+                             qPrintable(QString("%1 %2 rep %3: %4 vs scalar %5")
+                                            .arg(tr.name.data(), k->isa)
+                                            .arg(rep)
+                                            .arg(got)
+                                            .arg(ref)));
+                }
         }
     }
 }
