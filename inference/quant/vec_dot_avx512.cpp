@@ -140,16 +140,20 @@ FAB_KERNEL float dotQ8_0_512(const void* w, const void* a, int64_t n) {
 
 // Q4_0 x Q8_0, two blocks per zmm: sum (q - 8) * y = sum q * y - 8 * sum y, both with vpdpbusd
 // (q and 8 are unsigned), so no sign juggling.
-FAB_FN __m512 stepQ4_0(const BlockQ4_0* x, const BlockQ8_0* y, __m512 acc) {
+// The 32 nibbles of two blocks in element order: [lo0, hi0, lo1, hi1] (16 bytes each).
+FAB_FN __m512i nibblePair(const uint8_t* qs0, const uint8_t* qs1) {
     // 16-byte lanes: [b0, b0, b1, b1]; shift the 2nd and 4th by 4 for the high nibbles.
     const __m512i lanes = _mm512_setr_epi64(0, 1, 0, 1, 2, 3, 2, 3);
     const long long four = 0x0004000400040004LL;
     const __m512i shifts = _mm512_setr_epi64(0, 0, four, four, 0, 0, four, four);
-    const __m256i packed =
-        _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[1].qs)),
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[0].qs)));
-    __m512i q = _mm512_permutexvar_epi64(lanes, combine(packed, _mm256_setzero_si256()));
-    q = _mm512_and_si512(_mm512_srlv_epi16(q, shifts), _mm512_set1_epi8(0x0F));
+    const __m256i packed = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs1)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs0)));
+    const __m512i q = _mm512_permutexvar_epi64(lanes, combine(packed, _mm256_setzero_si256()));
+    return _mm512_and_si512(_mm512_srlv_epi16(q, shifts), _mm512_set1_epi8(0x0F));
+}
+
+FAB_FN __m512 stepQ4_0(const BlockQ4_0* x, const BlockQ8_0* y, __m512 acc) {
+    const __m512i q = nibblePair(x[0].qs, x[1].qs);
     const __m512i qy = combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[0].qs)),
                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[1].qs)));
     const __m512i p =
@@ -198,6 +202,55 @@ FAB_KERNEL float dotF16_512(const void* w, const void* a, int64_t n) {
         _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
     if (i < n) sum += dotF16(x + i, y + i, n - i);
     return sum;
+}
+
+// Q4_1 / Q5_0 / Q5_1 x Q8_0 / Q8_1, two blocks per step. Values are unsigned (nibble, plus
+// the 5th bit for Q5); Q5_0 subtracts 16 * sum(y); Q4_1/Q5_1 add min * s per block.
+template <typename BlockX, typename BlockY, bool kFifthBit, bool kHasMin>
+FAB_FN float dotLegacy512(const BlockX* x, const BlockY* y, int64_t nb, VecDotFn tail) {
+    __m512 acc = _mm512_setzero_ps();
+    __m128 accMin = _mm_setzero_ps();
+    int64_t i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        __m512i q = nibblePair(x[i].qs, x[i + 1].qs);
+        if constexpr (kFifthBit)
+            q = _mm512_or_si512(q, combine(fifthBits(x[i].qh), fifthBits(x[i + 1].qh)));
+        const __m512i qy =
+            combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs)),
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i + 1].qs)));
+        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, qy);
+        if constexpr (!kHasMin)
+            p = _mm512_sub_epi32(
+                p, _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(16), qy));
+        acc =
+            _mm512_fmadd_ps(pairScales(x[i], x[i + 1], y[i], y[i + 1]), _mm512_cvtepi32_ps(p), acc);
+        if constexpr (kHasMin) {
+            // min * s for both blocks with one conversion: [m0*s0, ., m1*s1, .].
+            const uint64_t bits = uint64_t(x[i].m) | (uint64_t(y[i].s) << 16) |
+                                  (uint64_t(x[i + 1].m) << 32) | (uint64_t(y[i + 1].s) << 48);
+            const __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(bits)));
+            accMin = _mm_add_ps(accMin, _mm_mul_ps(f, _mm_movehdup_ps(f)));
+        }
+    }
+    float sum = _mm512_reduce_add_ps(acc);
+    if constexpr (kHasMin) sum += _mm_cvtss_f32(_mm_add_ss(accMin, _mm_movehl_ps(accMin, accMin)));
+    if (i < nb) sum += tail(x + i, y + i, kQK);
+    return sum;
+}
+
+FAB_KERNEL float dotQ4_1_512(const void* w, const void* a, int64_t n) {
+    return dotLegacy512<BlockQ4_1, BlockQ8_1, false, true>(
+        static_cast<const BlockQ4_1*>(w), static_cast<const BlockQ8_1*>(a), n / kQK, dotQ4_1);
+}
+
+FAB_KERNEL float dotQ5_0_512(const void* w, const void* a, int64_t n) {
+    return dotLegacy512<BlockQ5_0, BlockQ8_0, true, false>(
+        static_cast<const BlockQ5_0*>(w), static_cast<const BlockQ8_0*>(a), n / kQK, dotQ5_0);
+}
+
+FAB_KERNEL float dotQ5_1_512(const void* w, const void* a, int64_t n) {
+    return dotLegacy512<BlockQ5_1, BlockQ8_1, true, true>(
+        static_cast<const BlockQ5_1*>(w), static_cast<const BlockQ8_1*>(a), n / kQK, dotQ5_1);
 }
 
 FAB_FN __m256i quadMask(int k) {
@@ -259,11 +312,11 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
     case GgmlType::Q4_0:
         return dotQ4_0_512;
     case GgmlType::Q4_1:
-        return dotQ4_1;
+        return dotQ4_1_512;
     case GgmlType::Q5_0:
-        return dotQ5_0;
+        return dotQ5_0_512;
     case GgmlType::Q5_1:
-        return dotQ5_1;
+        return dotQ5_1_512;
     case GgmlType::Q8_0:
         return dotQ8_0_512;
     case GgmlType::Q4_K:
