@@ -28,8 +28,9 @@
 // synthetic models and tests, not for shipping a real model.
 //
 // The implementation is picked at run time (__builtin_cpu_supports): AVX-512 (F/BW/VL/DQ/VNNI;
-// 512-bit K-quant kernels, vpdpbusd elsewhere), AVX2+FMA+F16C, or scalar. The SIMD code is
-// compiled per function (target attribute), so the library runs on any x86-64.
+// 512-bit kernels for every quantized type and F16, the 256-bit ones for F32/BF16),
+// AVX2+FMA+F16C, or scalar. The SIMD code is compiled per function (target attribute), so the
+// library runs on any x86-64. Speed: tests/bench/quant_bench (single-thread 4096x4096 matvec).
 
 #include "inference/quant/ggml_type.h"
 

@@ -1,6 +1,8 @@
-// Vec-dot kernels for AVX-512 F/BW/VL/DQ + VNNI (Ice Lake / Zen 4 and newer): the 256-bit kernels
-// with vpdpbusd, plus 512-bit K-quant kernels. Only the functions here are compiled for that ISA
-// (target attribute); the library itself is built for baseline x86-64 and selects at run time.
+// Vec-dot kernels for AVX-512 F/BW/VL/DQ + VNNI (Ice Lake / Zen 4 and newer): 512-bit kernels
+// for the quantized types and F16 (two legacy blocks or one K-quant group per zmm, vpdpbusd),
+// the shared 256-bit kernels (with vpdpbusd) for the rest. Only the functions here are compiled
+// for that ISA (target attribute); the library itself is built for baseline x86-64 and selects
+// at run time.
 
 #include "inference/quant/quant_blocks.h"
 #include "inference/quant/quant_internal.h"
