@@ -331,7 +331,7 @@ private slots:
         QFile src(referenceModel("tiny-moe-f32"));
         QVERIFY(src.open(QIODevice::ReadOnly));
         const QString truncated = writeTemp(dir, "cut.gguf", src.read(300000));
-        for (const QString& cmd : {"generate", "tokenize", "bench"}) {
+        for (const QString& cmd : QStringList{"generate", "tokenize", "bench"}) {
             // bench takes -p as the prompt length.
             const QString p = cmd == "bench" ? "8" : "x";
             CliResult r = runCli({cmd, "-m", "/nonexistent/m.gguf", "-p", p});
