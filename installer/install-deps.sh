@@ -12,6 +12,9 @@ required=(
   libvulkan-dev glslc mesa-vulkan-drivers
   xvfb xauth fonts-dejavu-core
   clang libclang-rt-dev
+  # The default model's training recipe (inference/training/) and its CTest smoke test.
+  python3 python3-torch python3-numpy python3-rdata python3-sentencepiece python3-matplotlib
+  r-cran-janeaustenr libopenblas0-openmp
 )
 # KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own highlighter.
 optional=(libkf6syntaxhighlighting-dev)
