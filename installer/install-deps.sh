@@ -16,8 +16,16 @@ required=(
   python3 python3-torch python3-numpy python3-rdata python3-sentencepiece python3-matplotlib
   r-cran-janeaustenr libopenblas0-openmp
 )
-# KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own highlighter.
-optional=(libkf6syntaxhighlighting-dev)
+# KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own
+# highlighter. On a release we know, it is required or skipped outright (so that a second run
+# needs no 'apt-get update'); on an unknown one it is installed when apt has it.
+optional=()
+version_id=$( . /etc/os-release 2>/dev/null; echo "${VERSION_ID:-}" )
+if [[ $version_id =~ ^[0-9]+$ ]]; then
+  [ "$version_id" -ge 13 ] && required+=(libkf6syntaxhighlighting-dev)
+else
+  optional+=(libkf6syntaxhighlighting-dev)
+fi
 
 if [ "$(id -u)" -eq 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
@@ -27,7 +35,7 @@ is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'instal
 
 missing=()
 for p in "${required[@]}"; do is_installed "$p" || missing+=("$p"); done
-for p in "${optional[@]}"; do is_installed "$p" || missing+=("?$p"); done
+for p in "${optional[@]+"${optional[@]}"}"; do is_installed "$p" || missing+=("?$p"); done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
