@@ -39,6 +39,7 @@ def main(argv=None):
     ap.add_argument("--card-out", help="folder for MODEL_CARD.md + loss PNG (omit to skip)")
     ap.add_argument("--sample-tokens", type=int, default=160)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--notes-file", help="a paragraph for the card's evaluation section")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -103,7 +104,8 @@ def main(argv=None):
     if args.card_out:
         png = os.path.join(args.card_out, "fabulist-default-loss.png")
         plot_loss.plot(log_path, png)
-        model_card.write(results, os.path.join(args.card_out, "MODEL_CARD.md"))
+        notes = open(args.notes_file, encoding="utf-8").read().strip() if args.notes_file else ""
+        model_card.write(results, os.path.join(args.card_out, "MODEL_CARD.md"), notes)
     print(json.dumps({k: results[k] for k in ("val_ppl_checkpoint", "val_ppl_gguf",
                                                 "tokens_seen_best", "params_total",
                                                 "params_active", "model_bytes")}))

@@ -71,5 +71,6 @@ fi
 # Resumes from $work/last.pt when it exists; logs to $work/train_log.jsonl.
 nice -n 19 "$py" "$here/train.py" --work "$work" --preset full "${steps[@]}" | tee -a "$work/train.out"
 "$py" "$here/finalize.py" --work "$work" --model-out "$root/resources/models/fabulist-default.gguf" \
-  --fixtures-out "$root/tests/fixtures/default-model" --card-out "$root/resources/models"
+  --fixtures-out "$root/tests/fixtures/default-model" --card-out "$root/resources/models" \
+  --notes-file "$here/model_card_notes.md"
 "$py" "$here/check_gguf.py" "$root/resources/models/fabulist-default.gguf" --checkpoint "$work/best.pt"
