@@ -8,6 +8,7 @@
 #include "app/cli/model_text_input.h"
 #include "inference/engine/generator.h"
 #include "inference/engine/session.h"
+#include "inference/heads/head_adapter.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <cstdio>
@@ -20,13 +21,14 @@ constexpr const char* kUsage =
     "generate -m MODEL (-p PROMPT | -f FILE) [-n N] [--seed S] [--temp T] [--top-k K] "
     "[--top-p P] [--min-p M] [--typical P] [--repeat-penalty R] [--repeat-last-n N] "
     "[--frequency-penalty F] [--presence-penalty P] [--ignore-eos] [-t THREADS] [-c CTX] "
-    "[--kv-type f16|f32] [--experts-used E] [--json]";
+    "[--kv-type f16|f32] [--experts-used E] [--adapter HEAD.gguf --alpha A] [--json]";
 }
 
 int runGenerateCommand(const std::vector<std::string>& argv) {
     inference::EngineOptions options;
     inference::GenerationParams params;
     std::string prompt;
+    std::string adapterPath;
     bool json = false;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"-p", "--prompt"}},
@@ -43,6 +45,8 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
                                              {{"--frequency-penalty"}},
                                              {{"--presence-penalty"}},
                                              {{"--ignore-eos"}, false},
+                                             {{"--adapter"}},
+                                             {{"--alpha"}},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
         prompt = textArgument(args, "-p", "-f");
@@ -65,6 +69,17 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
             static_cast<float>(args.number("--presence-penalty", s.presencePenalty));
         if (s.repeatPenalty <= 0.0f) throw UsageError("--repeat-penalty must be > 0");
         params.stopAtEndOfGeneration = !args.has("--ignore-eos");
+        adapterPath = args.string("--adapter");
+        params.alpha = static_cast<float>(args.number("--alpha", 0.0));
+        if (!(params.alpha >= 0.0f && params.alpha <= 1.0f))
+            throw UsageError("--alpha must be between 0 and 1");
+        if (adapterPath.empty() && params.alpha > 0.0f) {
+            std::fprintf(stderr,
+                         "fabulist-cli generate: --alpha %g ignored: no --adapter given "
+                         "(the diversity head needs an adapter file); using alpha 0\n",
+                         double(params.alpha));
+            params.alpha = 0.0f;
+        }
     } catch (const UsageError& e) {
         return usageFailure("generate", kUsage, e.what());
     }
@@ -74,6 +89,15 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
         engine = inference::Engine::load(options);
     } catch (const std::exception& e) {
         return runtimeFailure("generate", e.what());
+    }
+    inference::HeadAdapter adapter;
+    if (!adapterPath.empty()) {
+        try {
+            adapter = inference::HeadAdapter::load(adapterPath, engine->file());
+        } catch (const std::exception& e) {
+            return runtimeFailure("generate", e.what());
+        }
+        params.adapter = &adapter;
     }
     const std::vector<int32_t> promptIds = engine->tokenizer().encode(prompt, true, true);
     if (promptIds.empty())

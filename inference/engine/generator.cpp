@@ -1,10 +1,12 @@
 #include "inference/engine/generator.h"
 
 #include "inference/engine/session.h"
+#include "inference/heads/head_mix.h"
 #include "inference/sampling/sampler_chain.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <chrono>
+#include <optional>
 
 namespace fabulist::inference {
 
@@ -62,6 +64,16 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
     t.promptMs = msSince(promptStart);
 
     const size_t nVocab = m_session.logits().size();
+    std::optional<HeadMix> heads;
+    if (params.adapter) {
+        if (size_t(params.adapter->nVocab()) != nVocab ||
+            size_t(params.adapter->nEmbd()) != m_session.hiddenState().size())
+            throw EngineError("the diversity-head adapter (n_vocab " +
+                              std::to_string(params.adapter->nVocab()) + ", n_embd " +
+                              std::to_string(params.adapter->nEmbd()) +
+                              ") does not fit this model; load the adapter made for it");
+        heads.emplace(*params.adapter);
+    }
     SamplerChain chain = SamplerChain::fromSettings(params.sampler, nVocab);
     // Penalties look back over the prompt too (as llama.cpp's samplers do).
     for (int32_t id : prompt) chain.accept(id);
@@ -76,6 +88,11 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
         }
         const auto sampleStart = Clock::now();
         std::span<const float> logits = m_session.logits();
+        if (heads) {
+            const float alpha =
+                params.liveAlpha ? params.liveAlpha->load(std::memory_order_relaxed) : params.alpha;
+            logits = heads->mixedLogits(m_session.hiddenState(), logits, alpha);
+        }
         const int32_t id = chain.sample(logits.data(), logits.size());
         chain.accept(id);
         t.sampleMs += msSince(sampleStart);
