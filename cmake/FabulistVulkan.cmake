@@ -1,0 +1,82 @@
+# Vulkan backend toolchain: the loader/headers (find_package(Vulkan)) and glslc, which compiles
+# inference/backend/vulkan/shaders/*.comp to SPIR-V at build time. The SPIR-V is embedded into
+# the binary as uint32_t arrays (FabulistEmbedSpirv.cmake), so nothing is loaded from disk.
+#
+# FABULIST_VULKAN: AUTO (use when found), ON (required: configure fails naming what is missing),
+# OFF. Sets FABULIST_HAVE_VULKAN (ON/OFF) in the including scope.
+
+set(FABULIST_HAVE_VULKAN OFF)
+string(TOUPPER "${FABULIST_VULKAN}" _fabulist_vulkan_mode)
+if(NOT _fabulist_vulkan_mode STREQUAL "OFF")
+  find_package(Vulkan QUIET)
+  find_program(FABULIST_GLSLC NAMES glslc HINTS "${Vulkan_GLSLC_EXECUTABLE}")
+  set(_fabulist_vulkan_missing "")
+  if(NOT Vulkan_FOUND)
+    list(APPEND _fabulist_vulkan_missing "the Vulkan headers and loader (Debian: libvulkan-dev)")
+  endif()
+  if(NOT FABULIST_GLSLC)
+    list(APPEND _fabulist_vulkan_missing "the glslc shader compiler (Debian: glslc)")
+  endif()
+  if(_fabulist_vulkan_missing)
+    list(JOIN _fabulist_vulkan_missing " and " _fabulist_vulkan_missing_text)
+    if(_fabulist_vulkan_mode STREQUAL "ON")
+      message(FATAL_ERROR "FABULIST_VULKAN=ON but ${_fabulist_vulkan_missing_text} "
+                          "could not be found; install it or configure with -DFABULIST_VULKAN=OFF")
+    endif()
+    message(STATUS "Vulkan backend: off (${_fabulist_vulkan_missing_text} not found)")
+  else()
+    set(FABULIST_HAVE_VULKAN ON)
+    message(STATUS "Vulkan backend: on (glslc: ${FABULIST_GLSLC})")
+  endif()
+endif()
+
+# Compiles every shaders/*.comp of `shader_dir` to SPIR-V and adds the generated embedding
+# source to `target`. Every shader is built twice: with subgroup reductions ("name") and with
+# FABULIST_REDUCE_SHARED ("name.shared"), the shared-memory reduction of reduce.glsl, for devices
+# without subgroup arithmetic (and for tests of the fallback). Shaders without a reduction come
+# out the same both ways; building them twice keeps the rule simple.
+function(fabulist_vulkan_embed_shaders target shader_dir)
+  file(GLOB _comps CONFIGURE_DEPENDS "${shader_dir}/*.comp")
+  file(GLOB _includes CONFIGURE_DEPENDS "${shader_dir}/*.glsl")
+  if(NOT _comps)
+    message(FATAL_ERROR "no Vulkan shaders (*.comp) in ${shader_dir}")
+  endif()
+  set(_out_dir "${CMAKE_CURRENT_BINARY_DIR}/vulkan_shaders")
+  file(MAKE_DIRECTORY "${_out_dir}")
+  set(_spvs "")
+  set(_names "")
+  foreach(_comp ${_comps})
+    get_filename_component(_name "${_comp}" NAME_WE)
+    set(_variants "${_name}|" "${_name}.shared|-DFABULIST_REDUCE_SHARED=1")
+    foreach(_variant ${_variants})
+      string(REPLACE "|" ";" _parts "${_variant}")
+      list(GET _parts 0 _vname)
+      list(LENGTH _parts _nparts)
+      set(_defines "")
+      if(_nparts GREATER 1)
+        list(GET _parts 1 _defines)
+      endif()
+      set(_spv "${_out_dir}/${_vname}.spv")
+      add_custom_command(
+        OUTPUT "${_spv}"
+        COMMAND "${FABULIST_GLSLC}" --target-env=vulkan1.1 -O -I "${shader_dir}" ${_defines}
+                -fshader-stage=compute -o "${_spv}" "${_comp}"
+        DEPENDS "${_comp}" ${_includes}
+        COMMENT "glslc ${_vname}"
+        VERBATIM)
+      list(APPEND _spvs "${_spv}")
+      list(APPEND _names "${_vname}")
+    endforeach()
+  endforeach()
+  set(_cpp "${_out_dir}/vulkan_shaders_embedded.cpp")
+  list(JOIN _names "," _names_arg)
+  list(JOIN _spvs "," _spvs_arg)
+  add_custom_command(
+    OUTPUT "${_cpp}"
+    COMMAND "${CMAKE_COMMAND}" "-DNAMES=${_names_arg}" "-DFILES=${_spvs_arg}" "-DOUTPUT=${_cpp}"
+            -P "${CMAKE_SOURCE_DIR}/cmake/FabulistEmbedSpirv.cmake"
+    DEPENDS ${_spvs} "${CMAKE_SOURCE_DIR}/cmake/FabulistEmbedSpirv.cmake"
+    COMMENT "Embedding SPIR-V shaders"
+    VERBATIM)
+  target_sources(${target} PRIVATE "${_cpp}")
+endfunction()

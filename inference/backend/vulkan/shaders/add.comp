@@ -1,0 +1,12 @@
+#version 450
+// x += y over n consecutive floats.
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
+layout(std430, binding = 0) buffer X { float xdata[]; };
+layout(std430, binding = 1) readonly buffer Y { float ydata[]; };
+layout(push_constant) uniform Params { uint n, xOffset, yOffset; } p;
+
+void main() {
+    const uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * WG;
+    if (i < p.n) xdata[p.xOffset + i] += ydata[p.yOffset + i];
+}

@@ -1,0 +1,270 @@
+#include "inference/backend/vulkan/vulkan_ops.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fabulist::inference::vulkan {
+
+namespace {
+
+constexpr uint32_t kMaxSets = 1024;        // dispatches per submission
+constexpr uint64_t kRopeFloats = 1u << 18; // RoPE table floats per submission
+constexpr uint32_t kMatmulWg = 64;
+constexpr uint32_t kMatmulTokens = 4; // TOKENS in matmul_common.glsl
+constexpr uint32_t kReduceWg = 128;
+constexpr uint32_t kElementWg = 256;
+
+const char* matmulShader(GgmlType type) {
+    switch (type) {
+    case GgmlType::F32:
+        return "matmul_f32";
+    case GgmlType::F16:
+        return "matmul_f16";
+    case GgmlType::Q8_0:
+        return "matmul_q8_0";
+    case GgmlType::Q4_0:
+        return "matmul_q4_0";
+    default:
+        return nullptr;
+    }
+}
+
+uint32_t u32(int64_t v) {
+    return static_cast<uint32_t>(v);
+}
+
+} // namespace
+
+VulkanOps::VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines)
+    : m_device(device), m_pipelines(pipelines) {
+    VkDevice dev = device.device();
+    VkCommandPoolCreateInfo pci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pci.queueFamilyIndex = device.queueFamily();
+    vkCheck(vkCreateCommandPool(dev, &pci, nullptr, &m_pool), "vkCreateCommandPool");
+    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    ai.commandPool = m_pool;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    vkCheck(vkAllocateCommandBuffers(dev, &ai, &m_cmd), "vkAllocateCommandBuffers");
+    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kMaxSets * 4};
+    VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    dpi.maxSets = kMaxSets;
+    dpi.poolSizeCount = 1;
+    dpi.pPoolSizes = &size;
+    vkCheck(vkCreateDescriptorPool(dev, &dpi, nullptr, &m_descriptors), "vkCreateDescriptorPool");
+    VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    vkCheck(vkCreateFence(dev, &fci, nullptr, &m_fence), "vkCreateFence");
+    m_ropeTable = std::make_unique<VulkanBuffer>(device, kRopeFloats * sizeof(float),
+                                                 VulkanBuffer::Kind::HostVisible);
+    m_dummy = std::make_unique<VulkanBuffer>(device, 16, VulkanBuffer::Kind::DeviceLocal);
+}
+
+VulkanOps::~VulkanOps() {
+    VkDevice dev = m_device.device();
+    vkDeviceWaitIdle(dev);
+    vkDestroyFence(dev, m_fence, nullptr);
+    vkDestroyDescriptorPool(dev, m_descriptors, nullptr);
+    vkDestroyCommandPool(dev, m_pool, nullptr);
+}
+
+bool VulkanOps::supportsWeightType(GgmlType type) {
+    return matmulShader(type) != nullptr;
+}
+
+VulkanWeight VulkanOps::uploadWeight(GgmlType type, int64_t nIn, int64_t nOut, const void* bytes) {
+    if (!supportsWeightType(type))
+        throw VulkanError(std::string("Vulkan: no shader for weight type ") +
+                          std::string(ggmlTypeTraits(type).name) + " yet; use --device cpu");
+    VulkanWeight w;
+    w.type = type;
+    w.nIn = nIn;
+    w.nOut = nOut;
+    w.rowBytes = ggmlRowBytes(type, nIn);
+    if (w.rowBytes + m_device.storageAlignment() > m_device.maxStorageRange())
+        throw VulkanError("Vulkan: one weight row is larger than a storage binding");
+    const uint64_t total = w.rowBytes * uint64_t(nOut);
+    w.buffer = std::make_unique<VulkanBuffer>(m_device, total, VulkanBuffer::Kind::DeviceLocal);
+    w.buffer->upload(0, bytes, total);
+    return w;
+}
+
+VulkanOps::Binding VulkanOps::window(const VulkanBuffer& buffer, uint64_t byteOffset,
+                                     uint64_t span) const {
+    const uint64_t align = m_device.storageAlignment();
+    const uint64_t start = byteOffset / align * align;
+    uint64_t range = (byteOffset - start + span + 3) & ~uint64_t(3);
+    range = std::min(range, buffer.size() - start);
+    if (range > m_device.maxStorageRange())
+        throw VulkanError("Vulkan: a tensor of " + std::to_string(span >> 20) +
+                          " MiB exceeds the device's storage binding range");
+    return Binding{{buffer.handle(), start, range}, u32(byteOffset - start)};
+}
+
+void VulkanOps::ensureRecording() {
+    if (m_recording) return;
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    vkCheck(vkBeginCommandBuffer(m_cmd, &bi), "vkBeginCommandBuffer");
+    m_recording = true;
+}
+
+void VulkanOps::dispatch(const VulkanPipeline& p, const Binding* bindings, const void* push,
+                         uint32_t pushBytes, uint32_t groupsX, uint32_t groupsY) {
+    if (m_setsUsed == kMaxSets) flush();
+    ensureRecording();
+    VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    ai.descriptorPool = m_descriptors;
+    ai.descriptorSetCount = 1;
+    ai.pSetLayouts = &p.setLayout;
+    VkDescriptorSet set;
+    vkCheck(vkAllocateDescriptorSets(m_device.device(), &ai, &set), "vkAllocateDescriptorSets");
+    ++m_setsUsed;
+    VkWriteDescriptorSet writes[8];
+    for (uint32_t i = 0; i < p.bindings; ++i) {
+        writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+        writes[i].dstSet = set;
+        writes[i].dstBinding = i;
+        writes[i].descriptorCount = 1;
+        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[i].pBufferInfo = &bindings[i].info;
+    }
+    vkUpdateDescriptorSets(m_device.device(), p.bindings, writes, 0, nullptr);
+    vkCmdBindPipeline(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
+    vkCmdBindDescriptorSets(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0,
+                            nullptr);
+    vkCmdPushConstants(m_cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushBytes, push);
+    vkCmdDispatch(m_cmd, groupsX, groupsY, 1);
+    // The next op may read what this one wrote (and write what it read).
+    VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT;
+    barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    vkCmdPipelineBarrier(m_cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, nullptr, 0,
+                         nullptr);
+}
+
+void VulkanOps::dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
+                               uint32_t pushBytes, uint64_t groups) {
+    if (groups == 0) return;
+    const uint64_t x = std::min<uint64_t>(groups, m_device.maxWorkgroupCountX());
+    dispatch(p, bindings, push, pushBytes, u32(x), u32((groups + x - 1) / x));
+}
+
+void VulkanOps::flush() {
+    if (!m_recording) return;
+    m_recording = false;
+    vkCheck(vkEndCommandBuffer(m_cmd), "vkEndCommandBuffer");
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &m_cmd;
+    VkDevice dev = m_device.device();
+    VkResult r = vkQueueSubmit(m_device.queue(), 1, &si, m_fence);
+    if (r == VK_SUCCESS) r = vkWaitForFences(dev, 1, &m_fence, VK_TRUE, UINT64_MAX);
+    vkResetFences(dev, 1, &m_fence);
+    vkResetCommandBuffer(m_cmd, 0);
+    vkResetDescriptorPool(dev, m_descriptors, 0);
+    m_setsUsed = 0;
+    m_ropeUsed = 0;
+    vkCheck(r, "running compute work");
+}
+
+void VulkanOps::matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride, DeviceF32 y,
+                       int yStride) {
+    if (rows <= 0 || w.nOut <= 0) return;
+    const VulkanPipeline& p = m_pipelines.get(matmulShader(w.type), 3, kMatmulWg);
+    const Binding bx = window(*x.buffer, x.offset,
+                              (uint64_t(rows - 1) * xStride + uint64_t(w.nIn)) * sizeof(float));
+    // Rows per dispatch: the weight window (plus alignment slack) fits one binding and the row
+    // count fits the workgroup grid.
+    const uint64_t fit = (m_device.maxStorageRange() - m_device.storageAlignment()) / w.rowBytes;
+    const int64_t chunk = std::max<int64_t>(
+        1, std::min<int64_t>({int64_t(fit), m_device.maxWorkgroupCountX(), w.nOut}));
+    const uint32_t groupsY = u32((uint64_t(rows) + kMatmulTokens - 1) / kMatmulTokens);
+    for (int64_t r0 = 0; r0 < w.nOut; r0 += chunk) {
+        const int64_t n = std::min(chunk, w.nOut - r0);
+        const Binding bw = window(*w.buffer, uint64_t(r0) * w.rowBytes, uint64_t(n) * w.rowBytes);
+        const Binding by = window(*y.buffer, y.offset + uint64_t(r0) * sizeof(float),
+                                  (uint64_t(rows - 1) * yStride + uint64_t(n)) * sizeof(float));
+        const Binding b[3] = {bw, bx, by};
+        const uint32_t push[9] = {
+            u32(w.nIn),        u32(n),       u32(rows),         bw.elemOffset, u32(w.rowBytes),
+            bx.elemOffset / 4, u32(xStride), by.elemOffset / 4, u32(yStride)};
+        dispatch(p, b, push, sizeof(push), u32(n), groupsY);
+    }
+}
+
+void VulkanOps::rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols,
+                        int group, float eps) {
+    const VulkanPipeline& p = m_pipelines.get("rms_norm", 3, kReduceWg);
+    const uint64_t span = uint64_t(rows) * cols * sizeof(float);
+    const Binding bx = window(*x.buffer, x.offset, span);
+    const Binding by = window(*y.buffer, y.offset, span);
+    const Binding bw = weight ? window(*weight->buffer, weight->offset, group * sizeof(float))
+                              : window(*m_dummy, 0, 4);
+    const Binding b[3] = {bx, bw, by};
+    const uint64_t groups = uint64_t(rows) * (cols / group);
+    struct {
+        uint32_t groups, cols, group, xOffset, yOffset, wOffset, hasWeight;
+        float eps;
+    } push{u32(groups),       u32(cols),         u32(group),       bx.elemOffset / 4,
+           by.elemOffset / 4, bw.elemOffset / 4, weight ? 1u : 0u, eps};
+    dispatchLinear(p, b, &push, sizeof(push), groups);
+}
+
+void VulkanOps::rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0,
+                     const float* freqFactors) {
+    const int half = params.nRot / 2;
+    const uint64_t need = uint64_t(rows) * half * 2;
+    if (need > kRopeFloats) throw VulkanError("Vulkan: RoPE batch too large for its table");
+    if (m_ropeUsed + need > kRopeFloats) flush();
+    // Angles exactly as CpuBackend::rope computes them (float products, libm cos/sin).
+    float* table = static_cast<float*>(m_ropeTable->mapped()) + m_ropeUsed;
+    const float thetaScale = std::pow(params.freqBase, -2.0f / float(params.nRot));
+    for (int r = 0; r < rows; ++r) {
+        float theta = float(pos0 + r);
+        for (int i = 0; i < half; ++i) {
+            const float t = (freqFactors ? theta / freqFactors[i] : theta) * params.freqScale;
+            table[(size_t(r) * half + i) * 2] = std::cos(t);
+            table[(size_t(r) * half + i) * 2 + 1] = std::sin(t);
+            theta *= thetaScale;
+        }
+    }
+    const VulkanPipeline& p = m_pipelines.get("rope", 2, kElementWg);
+    const Binding bx = window(*x.buffer, x.offset, uint64_t(rows) * cols * sizeof(float));
+    const Binding bt = window(*m_ropeTable, m_ropeUsed * sizeof(float), need * sizeof(float));
+    m_ropeUsed += need;
+    const Binding b[2] = {bx, bt};
+    const uint32_t push[8] = {u32(rows),           u32(cols),        u32(params.nHead),
+                              u32(params.headDim), u32(params.nRot), params.neox ? 1u : 0u,
+                              bx.elemOffset / 4,   bt.elemOffset / 4};
+    const uint64_t items = uint64_t(rows) * params.nHead * half;
+    dispatchLinear(p, b, push, sizeof(push), (items + kElementWg - 1) / kElementWg);
+}
+
+void VulkanOps::swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n) {
+    const VulkanPipeline& p = m_pipelines.get("swiglu", 3, kElementWg);
+    const uint64_t span = uint64_t(n) * sizeof(float);
+    const Binding b[3] = {window(*g.buffer, g.offset, span), window(*u.buffer, u.offset, span),
+                          window(*y.buffer, y.offset, span)};
+    const uint32_t push[4] = {u32(n), b[0].elemOffset / 4, b[1].elemOffset / 4,
+                              b[2].elemOffset / 4};
+    dispatchLinear(p, b, push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
+}
+
+void VulkanOps::softmax(DeviceF32 x, int rows, int cols) {
+    const VulkanPipeline& p = m_pipelines.get("softmax", 1, kReduceWg);
+    const Binding b[1] = {window(*x.buffer, x.offset, uint64_t(rows) * cols * sizeof(float))};
+    const uint32_t push[3] = {u32(rows), u32(cols), b[0].elemOffset / 4};
+    dispatchLinear(p, b, push, sizeof(push), uint64_t(rows));
+}
+
+void VulkanOps::add(DeviceF32 x, DeviceF32 y, int64_t n) {
+    const VulkanPipeline& p = m_pipelines.get("add", 2, kElementWg);
+    const uint64_t span = uint64_t(n) * sizeof(float);
+    const Binding b[2] = {window(*x.buffer, x.offset, span), window(*y.buffer, y.offset, span)};
+    const uint32_t push[3] = {u32(n), b[0].elemOffset / 4, b[1].elemOffset / 4};
+    dispatchLinear(p, b, push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
+}
+
+} // namespace fabulist::inference::vulkan

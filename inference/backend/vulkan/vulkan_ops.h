@@ -1,0 +1,94 @@
+#pragma once
+// Records the compute ops of a forward pass into one command buffer and submits it on flush().
+// Every op reads and writes f32 tensors in device buffers, addressed as (buffer, byte offset);
+// consecutive ops are separated by a compute-to-compute barrier, so ops run in call order.
+//
+// Binding ranges: a binding may cover at most maxStorageBufferRange bytes (128 MiB on lavapipe)
+// and must start at a multiple of minStorageBufferOffsetAlignment. Each op binds the aligned
+// window that holds the tensor and passes the remaining offset as a push constant; a weight
+// matrix larger than one window is multiplied in row chunks, one dispatch per chunk.
+
+#include "inference/backend/backend.h"
+#include "inference/backend/vulkan/vulkan_buffer.h"
+#include "inference/backend/vulkan/vulkan_pipelines.h"
+
+#include <memory>
+#include <vector>
+
+namespace fabulist::inference::vulkan {
+
+// f32 values starting `offset` bytes (a multiple of 4) into `buffer`.
+struct DeviceF32 {
+    const VulkanBuffer* buffer = nullptr;
+    uint64_t offset = 0;
+};
+
+// A weight matrix (nOut rows of nIn values in ggml layout) uploaded once to device memory.
+struct VulkanWeight {
+    std::unique_ptr<VulkanBuffer> buffer;
+    GgmlType type = GgmlType::F32;
+    int64_t nIn = 0, nOut = 0;
+    uint64_t rowBytes = 0;
+};
+
+class VulkanOps {
+public:
+    VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines);
+    ~VulkanOps();
+    VulkanOps(const VulkanOps&) = delete;
+    VulkanOps& operator=(const VulkanOps&) = delete;
+
+    // Whether matmul() has a shader for this weight type.
+    static bool supportsWeightType(GgmlType type);
+    // Copies raw GGUF rows (nOut * ggmlRowBytes(type, nIn) bytes) to a device-local buffer.
+    // Throws VulkanError for an unsupported type.
+    VulkanWeight uploadWeight(GgmlType type, int64_t nIn, int64_t nOut, const void* bytes);
+
+    // y[t][r] = sum_i W[r][i] x[t][i] for t < rows; x rows are xStride floats apart, y rows
+    // yStride floats apart.
+    void matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride, DeviceF32 y,
+                int yStride);
+    // RMSNorm over groups of `group` values of each of `rows` rows of `cols`; weight optional
+    // (group values). y may equal x.
+    void rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols, int group,
+                 float eps);
+    // RoPE in place for rows at positions pos0.. (angles computed on the host exactly as the CPU
+    // backend does; freqFactors: nRot/2 host floats or nullptr).
+    void rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0,
+              const float* freqFactors);
+    void swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n); // y = silu(g) * u
+    void softmax(DeviceF32 x, int rows, int cols);                 // in place, per row
+    void add(DeviceF32 x, DeviceF32 y, int64_t n);                 // x += y
+
+    // Submits everything recorded and waits for it.
+    void flush();
+
+private:
+    struct Binding {
+        VkDescriptorBufferInfo info;
+        uint32_t elemOffset; // bytes from the window start to the tensor
+    };
+    // The aligned window of `span` bytes from `byteOffset`; throws when it exceeds the range.
+    Binding window(const VulkanBuffer& buffer, uint64_t byteOffset, uint64_t span) const;
+    void dispatch(const VulkanPipeline& p, const Binding* bindings, const void* push,
+                  uint32_t pushBytes, uint32_t groupsX, uint32_t groupsY);
+    // Splits `groups` workgroups into an x by y grid within the device's x limit.
+    void dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
+                        uint32_t pushBytes, uint64_t groups);
+    void ensureRecording();
+
+    VulkanDevice& m_device;
+    VulkanPipelines& m_pipelines;
+    VkCommandPool m_pool = VK_NULL_HANDLE;
+    VkCommandBuffer m_cmd = VK_NULL_HANDLE;
+    VkDescriptorPool m_descriptors = VK_NULL_HANDLE;
+    VkFence m_fence = VK_NULL_HANDLE;
+    bool m_recording = false;
+    uint32_t m_setsUsed = 0;
+    // RoPE angle tables written by the host for the ops recorded since the last flush.
+    std::unique_ptr<VulkanBuffer> m_ropeTable;
+    uint64_t m_ropeUsed = 0;               // floats
+    std::unique_ptr<VulkanBuffer> m_dummy; // bound where an op has no optional input
+};
+
+} // namespace fabulist::inference::vulkan
