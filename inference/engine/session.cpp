@@ -13,7 +13,8 @@ struct Session::Impl {
     std::vector<int32_t> tokens; // what the cache holds
     std::vector<float> logits;   // logitsCount rows of nVocab
     int logitsCount = 0;
-    std::vector<float> hidden;
+    std::vector<float> hidden; // hiddenCount rows of nEmbd (the last one is hiddenState())
+    int hiddenCount = 1;
     int expertsUsed = 0; // 0 = model default
     OverflowPolicy policy;
     std::optional<ContextShift> lastShift;
@@ -58,6 +59,8 @@ struct Session::Impl {
         const int total = int(fresh.size());
         logitsCount = wantAll ? total : 1;
         logits.resize(size_t(logitsCount) * c.nVocab);
+        hiddenCount = logitsCount;
+        hidden.resize(size_t(hiddenCount) * c.nEmbd);
         const int batch = model->maxRows();
         for (int p = 0; p < total; p += batch) {
             if (cancel && cancel->load(std::memory_order_relaxed))
@@ -67,8 +70,10 @@ struct Session::Impl {
             const bool last = p + n == total;
             const int outputFirst = wantAll ? 0 : (last ? n - 1 : n);
             float* dst = wantAll ? logits.data() + size_t(p) * c.nVocab : logits.data();
+            float* hid =
+                wantAll ? hidden.data() + size_t(p) * c.nEmbd : (last ? hidden.data() : nullptr);
             model->forward(*cache, fresh.subspan(size_t(p), size_t(n)), pos0 + p, outputFirst, dst,
-                           last ? hidden.data() : nullptr, topK());
+                           hid, topK(), wantAll);
             tokens.insert(tokens.end(), fresh.begin() + p, fresh.begin() + p + n);
         }
     }
@@ -150,7 +155,16 @@ int Session::logitsCount() const {
     return m_impl->logitsCount;
 }
 std::span<const float> Session::hiddenState() const {
-    return m_impl->hidden;
+    const Impl& s = *m_impl;
+    const size_t n = size_t(s.model->config().nEmbd);
+    return std::span<const float>(s.hidden).subspan(size_t(s.hiddenCount - 1) * n, n);
+}
+
+std::span<const float> Session::hiddenStateAt(int i) const {
+    const Impl& s = *m_impl;
+    const size_t n = size_t(s.model->config().nEmbd);
+    if (i < 0 || i >= s.logitsCount) return {};
+    return std::span<const float>(s.hidden).subspan(size_t(i) * n, n);
 }
 std::span<const int32_t> Session::tokens() const {
     return m_impl->tokens;

@@ -78,7 +78,8 @@ public:
     std::span<const float> logitsAt(int i) const; // i-th newly evaluated position (wantAllLogits)
     int logitsCount() const;                      // how many positions logitsAt can return
     std::span<const float> hiddenState() const;   // final RMSNorm output at the last position
-    std::span<const int32_t> tokens() const;      // what the cache holds
+    std::span<const float> hiddenStateAt(int i) const; // same, i-th position (wantAllLogits)
+    std::span<const int32_t> tokens() const;           // what the cache holds
     int contextLength() const;
     void clear();
 

@@ -47,7 +47,7 @@ std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type) {
 }
 
 void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
-                    float* logits, float* hidden, int expertsUsed) {
+                    float* logits, float* hidden, int expertsUsed, bool allHidden) {
     const ModelConfig& c = m_config;
     Backend& b = m_backend;
     const int T = int(ids.size());
@@ -110,7 +110,11 @@ void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int 
         const int n = std::min(m_logitRows, T - r0);
         const Act h = m_xn.view(r0, n);
         b.rmsNorm(x.view(r0, n), &m_weights.outputNorm, h, c.nEmbd, c.rmsEps);
-        if (hidden && r0 + n == T) b.read(h, n - 1, hidden);
+        if (hidden && allHidden)
+            for (int i = 0; i < n; ++i)
+                b.read(h, i, hidden + size_t(r0 - outputFirst + i) * c.nEmbd);
+        else if (hidden && r0 + n == T)
+            b.read(h, n - 1, hidden);
         if (logits) {
             const Act out = m_logits.view(0, n);
             const Backend::MatmulJob jo[1] = {{&m_weights.output, nullptr, out}};

@@ -26,9 +26,10 @@ public:
     // Evaluates ids (at most maxRows) at positions pos0.. into `cache`. For rows
     // [outputFirst, ids.size()) the logits are written to logits (row after row, nVocab each;
     // may be null when outputFirst == ids.size()), and the final-norm hidden state of the last
-    // row to hidden (nEmbd; may be null). expertsUsed: router top-k (1..nExpert) for MoE models.
+    // row to hidden (nEmbd; may be null), or with allHidden of every output row (row after row,
+    // like the logits). expertsUsed: router top-k (1..nExpert) for MoE models.
     void forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
-                 float* logits, float* hidden, int expertsUsed);
+                 float* logits, float* hidden, int expertsUsed, bool allHidden = false);
 
 private:
     ModelConfig m_config;
