@@ -168,10 +168,15 @@ void VulkanOpsTest::matmul_data() {
     };
     const Shape floatShapes[] = {{1, 1, 1}, {7, 5, 1}, {33, 17, 3}, {255, 31, 9}, {1000, 3, 2}};
     const Shape blockShapes[] = {{32, 1, 1}, {96, 37, 5}, {320, 129, 9}, {2048, 11, 4}};
-    for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
-        const bool blocks = ggmlTypeTraits(t).blockSize > 1;
-        for (const Shape& s :
-             blocks ? std::span<const Shape>(blockShapes) : std::span<const Shape>(floatShapes))
+    const Shape superShapes[] = {{256, 1, 1}, {768, 37, 5}, {2560, 13, 9}};
+    for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
+                       GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q4_K,
+                       GgmlType::Q5_K, GgmlType::Q6_K}) {
+        const uint32_t bs = ggmlTypeTraits(t).blockSize;
+        const std::span<const Shape> shapes = bs == 1    ? std::span<const Shape>(floatShapes)
+                                              : bs == 32 ? std::span<const Shape>(blockShapes)
+                                                         : std::span<const Shape>(superShapes);
+        for (const Shape& s : shapes)
             QTest::addRow("%s %dx%d rows %d", ggmlTypeTraits(t).name.data(), s.nOut, s.nIn, s.rows)
                 << int(t) << s.nIn << s.nOut << s.rows;
     }
@@ -186,13 +191,20 @@ void VulkanOpsTest::matmul() {
 }
 
 void VulkanOpsTest::matmulSplitsLargeWeights() {
-    // A storage range of 1 KiB forces many row chunks (and unaligned chunk starts: Q8_0 rows of
-    // 102 bytes) through the same path a 128 MiB lavapipe range takes for a large vocabulary.
+    // A storage range of 2 KiB forces several row chunks (and unaligned chunk starts: Q8_0 rows
+    // of 102 bytes) through the same path a 128 MiB lavapipe range takes for a large vocabulary.
     const uint64_t saved = m_device->maxStorageRange();
-    m_device->limitStorageRangeForTesting(1024 + m_device->storageAlignment());
-    checkMatmul(*m_ops[0], GgmlType::Q8_0, 96, 53, 2);
-    checkMatmul(*m_ops[0], GgmlType::F16, 37, 41, 1);
+    m_device->limitStorageRangeForTesting(2048 + m_device->storageAlignment());
+    QString error;
+    try {
+        checkMatmul(*m_ops[0], GgmlType::Q8_0, 96, 53, 2);
+        checkMatmul(*m_ops[0], GgmlType::F16, 37, 41, 1);
+        checkMatmul(*m_ops[0], GgmlType::Q6_K, 256, 29, 1); // 210-byte rows
+    } catch (const VulkanError& e) {
+        error = e.what();
+    }
     m_device->limitStorageRangeForTesting(saved);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
 void VulkanOpsTest::rmsNorm_data() {

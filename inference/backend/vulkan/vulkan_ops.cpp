@@ -22,8 +22,22 @@ const char* matmulShader(GgmlType type) {
         return "matmul_f16";
     case GgmlType::Q8_0:
         return "matmul_q8_0";
+    case GgmlType::BF16:
+        return "matmul_bf16";
     case GgmlType::Q4_0:
         return "matmul_q4_0";
+    case GgmlType::Q4_1:
+        return "matmul_q4_1";
+    case GgmlType::Q5_0:
+        return "matmul_q5_0";
+    case GgmlType::Q5_1:
+        return "matmul_q5_1";
+    case GgmlType::Q4_K:
+        return "matmul_q4_k";
+    case GgmlType::Q5_K:
+        return "matmul_q5_k";
+    case GgmlType::Q6_K:
+        return "matmul_q6_k";
     default:
         return nullptr;
     }

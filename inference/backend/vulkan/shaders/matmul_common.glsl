@@ -37,6 +37,17 @@ float readF32(uint b) { // b a multiple of 4
     return uintBitsToFloat(wdata[b >> 2]);
 }
 
+// The j-th (0..7) 6-bit scale and min of a Q4_K/Q5_K super-block whose 12 scale bytes start at b.
+void scaleMinK4(uint b, uint j, out float sc, out float m) {
+    if (j < 4u) {
+        sc = float(readByte(b + j) & 63u);
+        m = float(readByte(b + j + 4u) & 63u);
+    } else {
+        sc = float((readByte(b + j + 4u) & 15u) | ((readByte(b + j - 4u) >> 6) << 4));
+        m = float((readByte(b + j + 4u) >> 4) | ((readByte(b + j) >> 6) << 4));
+    }
+}
+
 void loadUnit(uint rowByte, uint u, out float w[UNIT]);
 
 void main() {
