@@ -30,7 +30,7 @@ private slots:
 
 #ifndef FABULIST_HAVE_VULKAN
 void VulkanDeviceTest::selectionWithoutCpuDevices() {
-    QSKIP("this build has no Vulkan backend (Vulkan headers/loader or glslc not found)");
+    QSKIP("this build has no Vulkan backend (FABULIST_VULKAN=OFF, or Vulkan headers/glslc not found)");
 }
 void VulkanDeviceTest::createBackendExplainsState() {
     try {
