@@ -157,6 +157,7 @@ HeadAdapter HeadAdapter::load(const std::string& path, const HeadAdapterBase& mo
         t.trainLoss = f->getFloat(tp + "train_loss", 0.0);
         t.heldOutLossBefore = f->getFloat(tp + "held_out_loss_before", 0.0);
         t.heldOutLossAfter = f->getFloat(tp + "held_out_loss_after", 0.0);
+        t.bestStep = int64_t(f->getUInt(tp + "best_step", 0));
         return h;
     } catch (const GgufError& e) {
         throw HeadAdapterError(std::string(e.what()) +
@@ -188,6 +189,7 @@ void HeadAdapter::write(const std::string& path) const {
     w.setF64(tp + "train_loss", m_training.trainLoss);
     w.setF64(tp + "held_out_loss_before", m_training.heldOutLossBefore);
     w.setF64(tp + "held_out_loss_after", m_training.heldOutLossAfter);
+    w.setU64(tp + "best_step", uint64_t(m_training.bestStep));
     w.addTensor(kTensorA, GgmlType::F32, {m_base.nEmbd, m_rank}, m_a.data(), m_a.size() * 4);
     w.addTensor(kTensorB, GgmlType::F32, {m_rank, m_base.nVocab}, m_bMatrix.data(),
                 m_bMatrix.size() * 4);

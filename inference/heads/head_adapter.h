@@ -61,6 +61,7 @@ struct HeadTrainingInfo {
     double trainLoss = 0.0;         // FACE loss of the last steps
     double heldOutLossBefore = 0.0; // held-out FACE loss with Δz = 0
     double heldOutLossAfter = 0.0;  // held-out FACE loss of the written adapter
+    int64_t bestStep = 0;           // step of the kept parameters (lowest held-out loss)
 };
 
 class HeadAdapter {

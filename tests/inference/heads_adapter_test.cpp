@@ -50,6 +50,7 @@ HeadAdapter randomAdapter(const HeadAdapterBase& base, int rank, uint32_t seed) 
     t.trainLoss = 3.25;
     t.heldOutLossBefore = 4.5;
     t.heldOutLossAfter = 4.25;
+    t.bestStep = 60;
     return h;
 }
 
@@ -157,6 +158,9 @@ private slots:
         QCOMPARE(b.seed, a.seed);
         QCOMPARE(b.date, a.date);
         QCOMPARE(b.heldOutLossAfter, a.heldOutLossAfter);
+        QCOMPARE(b.bestStep, a.bestStep);
+        QCOMPARE(b.trainLoss, a.trainLoss);
+        QCOMPARE(b.heldOutLossBefore, a.heldOutLossBefore);
     }
 
     void f16TensorsAreRead() {

@@ -1,0 +1,248 @@
+#include "inference/heads/head_trainer.h"
+
+#include "inference/backend/cpu/thread_pool.h"
+#include "inference/engine/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+namespace fabulist::inference {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// splitmix64: fixed, portable stream (std distributions differ between standard libraries).
+struct SplitMix {
+    uint64_t state;
+    uint64_t next() {
+        uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); } // [0, 1)
+    double normal() {                                                              // Box–Muller
+        const double u1 = 1.0 - uniform(), u2 = uniform();
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    }
+};
+
+struct Adam {
+    std::vector<float> m, v;
+    explicit Adam(size_t n) : m(n, 0.0f), v(n, 0.0f) {}
+    // Updates params[lo, hi) with gradient g.
+    void step(float* params, const float* g, size_t lo, size_t hi, double lr, int t) {
+        const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        const double c1 = 1.0 - std::pow(b1, t), c2 = 1.0 - std::pow(b2, t);
+        for (size_t i = lo; i < hi; ++i) {
+            m[i] = float(b1 * m[i] + (1.0 - b1) * g[i]);
+            v[i] = float(b2 * v[i] + (1.0 - b2) * double(g[i]) * g[i]);
+            params[i] -= float(lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps));
+        }
+    }
+};
+
+} // namespace
+
+HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32_t> tokens,
+                                         const HeadTrainerOptions& options) {
+    HeadTrainingData data;
+    const int chunk = std::max(2, std::min(options.chunkLength, session.contextLength()));
+    // Positions with a next token: all but the last of every chunk.
+    const int64_t n = int64_t(tokens.size());
+    const int64_t chunks = (n + chunk - 1) / chunk;
+    const int64_t positions = std::max<int64_t>(0, n - chunks);
+    session.evaluate(tokens.subspan(0, std::min<size_t>(tokens.size(), 1))); // learn the sizes
+    data.nEmbd = int(session.hiddenState().size());
+    data.nVocab = int(session.logits().size());
+    const uint64_t bytes = uint64_t(positions) * uint64_t(data.nEmbd + data.nVocab + 1) * 4;
+    if (bytes > options.maxCacheBytes)
+        throw EngineError("head training: caching " + std::to_string(positions) +
+                          " positions needs " + std::to_string(bytes >> 20) +
+                          " MiB, more than the limit of " +
+                          std::to_string(options.maxCacheBytes >> 20) +
+                          " MiB; train on a smaller corpus (or raise the limit)");
+    data.hidden.reserve(size_t(positions) * size_t(data.nEmbd));
+    data.logits.reserve(size_t(positions) * size_t(data.nVocab));
+    data.targets.reserve(size_t(positions));
+    const auto t0 = Clock::now();
+    for (int64_t c0 = 0; c0 < n; c0 += chunk) {
+        const auto piece = tokens.subspan(size_t(c0), size_t(std::min<int64_t>(chunk, n - c0)));
+        if (piece.size() < 2) break;
+        session.clear(); // every chunk from position 0, and logitsAt covers all of it
+        session.evaluate(piece, true);
+        for (size_t i = 0; i + 1 < piece.size(); ++i) {
+            const auto h = session.hiddenStateAt(int(i));
+            const auto z = session.logitsAt(int(i));
+            data.hidden.insert(data.hidden.end(), h.begin(), h.end());
+            data.logits.insert(data.logits.end(), z.begin(), z.end());
+            data.targets.push_back(piece[i + 1]);
+        }
+        data.evaluatedTokens += int64_t(piece.size());
+        if (options.progress) {
+            HeadTrainerProgress p;
+            p.phase = HeadTrainerProgress::Phase::Collect;
+            p.done = std::min(n, c0 + chunk);
+            p.total = n;
+            p.elapsedSeconds = secondsSince(t0);
+            p.etaSeconds = p.elapsedSeconds / double(p.done) * double(n - p.done);
+            options.progress(p);
+        }
+    }
+    session.clear();
+    return data;
+}
+
+double meanFaceLoss(const HeadAdapter& head, const HeadTrainingData& data,
+                    std::span<const float> tokenWeights, int threads) {
+    if (data.size() == 0) return 0.0;
+    const int slices = std::max(1, threads);
+    std::vector<uint32_t> all(data.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = uint32_t(i);
+    std::vector<double> sums(size_t(slices), 0.0);
+    std::vector<HeadLossScratch> scratch(size_t(slices),
+                                         HeadLossScratch(head.rank(), head.nVocab()));
+    ThreadPool pool(slices);
+    auto job = [&](int chunk, int, int) {
+        const size_t lo = all.size() * size_t(chunk) / size_t(slices),
+                     hi = all.size() * size_t(chunk + 1) / size_t(slices);
+        sums[size_t(chunk)] =
+            faceLoss(head, data, std::span<const uint32_t>(all).subspan(lo, hi - lo), tokenWeights,
+                     0.0, nullptr, scratch[size_t(chunk)]);
+    };
+    pool.run(job, slices);
+    double total = 0.0;
+    for (double s : sums) total += s;
+    return total / double(data.size());
+}
+
+HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData& train,
+                             const HeadTrainingData& heldOut, const HeadTrainerOptions& options) {
+    if (train.size() == 0)
+        throw EngineError("head training: the corpus gave no training positions; give more text");
+    if (train.nEmbd != base.nEmbd || train.nVocab != base.nVocab)
+        throw EngineError("head training: the cached positions do not match the model's shape");
+    const int r = options.rank, d = int(base.nEmbd), v = int(base.nVocab);
+    if (r < 1 || r > d)
+        throw EngineError("head training: rank must be between 1 and n_embd (" + std::to_string(d) +
+                          "); got " + std::to_string(r));
+    const int slices = std::max(1, options.threads);
+    const int batch = std::max(1, options.batchSize);
+
+    HeadAdapter head(base, r);
+    SplitMix rng{options.seed};
+    const double scale = 1.0 / std::sqrt(double(d));
+    for (float& x : head.a()) x = float(rng.normal() * scale);
+
+    const std::vector<float> weights = faceTokenWeights(train.targets, v, options.gamma);
+    std::vector<HeadGradient> grads(static_cast<size_t>(slices));
+    for (HeadGradient& g : grads) g.resize(r, d, v);
+    std::vector<HeadLossScratch> scratch(size_t(slices), HeadLossScratch(r, v));
+    std::vector<double> losses(size_t(slices), 0.0);
+    std::vector<uint32_t> positions(static_cast<size_t>(batch));
+    Adam adamA(head.a().size()), adamB(head.bMatrix().size()), adamBias(head.bias().size());
+    ThreadPool pool(slices);
+
+    HeadTrainingInfo& info = head.training();
+    info.objective = "face";
+    info.gamma = options.gamma;
+    info.learningRate = options.learningRate;
+    info.batchSize = batch;
+    info.steps = options.steps;
+    info.seed = options.seed;
+    info.heldOutLossBefore = meanFaceLoss(head, heldOut, weights, slices); // B = 0: Δz = 0
+    double heldOutLoss = info.heldOutLossBefore;
+
+    // Early stopping: the parameters with the lowest held-out loss seen are the ones returned
+    // (on a small corpus the head starts to memorise the training text long before the steps
+    // run out).
+    HeadAdapter best = head;
+    double bestLoss = heldOutLoss;
+    const auto t0 = Clock::now();
+    double recent = 0.0;
+    int recentSteps = 0;
+    for (int step = 1; step <= options.steps; ++step) {
+        for (uint32_t& p : positions) p = uint32_t(rng.next() % train.size());
+        // Gradient: one fixed slice of the batch per thread, summed in slice order below.
+        auto gradJob = [&](int chunk, int, int) {
+            HeadGradient& g = grads[size_t(chunk)];
+            g.zero();
+            const size_t lo = size_t(batch) * size_t(chunk) / size_t(slices),
+                         hi = size_t(batch) * size_t(chunk + 1) / size_t(slices);
+            losses[size_t(chunk)] =
+                faceLoss(head, train, std::span<const uint32_t>(positions).subspan(lo, hi - lo),
+                         weights, 1.0 / batch, &g, scratch[size_t(chunk)]);
+        };
+        pool.run(gradJob, slices);
+        double loss = 0.0;
+        for (double l : losses) loss += l;
+        loss /= batch;
+
+        // Reduce and update, split by rows of B (the largest part); A is small.
+        const int rowsPerJob = std::max(1, v / (4 * slices));
+        const int jobs = (v + rowsPerJob - 1) / rowsPerJob;
+        auto updateJob = [&](int chunk, int, int) {
+            const size_t row0 = size_t(chunk) * size_t(rowsPerJob),
+                         row1 = std::min(size_t(v), row0 + size_t(rowsPerJob));
+            for (int s = 1; s < slices; ++s) {
+                const HeadGradient& o = grads[size_t(s)];
+                for (size_t i = row0 * r; i < row1 * r; ++i) grads[0].bMatrix[i] += o.bMatrix[i];
+                for (size_t i = row0; i < row1; ++i) grads[0].bias[i] += o.bias[i];
+            }
+            adamB.step(head.bMatrix().data(), grads[0].bMatrix.data(), row0 * r, row1 * r,
+                       options.learningRate, step);
+            adamBias.step(head.bias().data(), grads[0].bias.data(), row0, row1,
+                          options.learningRate, step);
+        };
+        // A's gradient depends on B before this step's update: reduce and update A first.
+        for (int s = 1; s < slices; ++s)
+            for (size_t i = 0; i < grads[0].a.size(); ++i) grads[0].a[i] += grads[size_t(s)].a[i];
+        adamA.step(head.a().data(), grads[0].a.data(), 0, head.a().size(), options.learningRate,
+                   step);
+        pool.run(updateJob, jobs);
+
+        recent += loss;
+        ++recentSteps;
+        const bool evalNow =
+            step == options.steps || (options.evalEvery > 0 && step % options.evalEvery == 0);
+        if (evalNow && heldOut.size() > 0) {
+            heldOutLoss = meanFaceLoss(head, heldOut, weights, slices);
+            if (heldOutLoss < bestLoss) {
+                bestLoss = heldOutLoss;
+                best.a() = head.a(); // same sizes: copies, no allocation
+                best.bMatrix() = head.bMatrix();
+                best.bias() = head.bias();
+                info.bestStep = step;
+            }
+        }
+        if (options.progress && (evalNow || step % 10 == 0)) {
+            HeadTrainerProgress p;
+            p.phase = HeadTrainerProgress::Phase::Train;
+            p.done = step;
+            p.total = options.steps;
+            p.trainLoss = recent / recentSteps;
+            p.heldOutLoss = heldOutLoss;
+            p.elapsedSeconds = secondsSince(t0);
+            p.etaSeconds = p.elapsedSeconds / step * (options.steps - step);
+            options.progress(p);
+        }
+        if (step % 10 == 0 || step == options.steps) {
+            info.trainLoss = recent / recentSteps;
+            recent = 0.0;
+            recentSteps = 0;
+        }
+    }
+    if (heldOut.size() == 0) return head; // nothing to select with: the last parameters
+    info.heldOutLossAfter = bestLoss;
+    best.training() = info;
+    return best;
+}
+
+} // namespace fabulist::inference
