@@ -6,6 +6,8 @@
 
 namespace fabulist::cli {
 
+int runTrainHeadCommand(const std::vector<std::string>& args); // model_train_head.cpp
+
 namespace {
 
 const CliCommand kModelCommands[] = {
@@ -23,6 +25,8 @@ const CliCommand kModelCommands[] = {
      "prompt and decode tokens/s, peak RSS (like llama-bench)", runBenchCommand},
     {"synth", "synth --shape NAME --type TYPE --vocab-from MODEL.gguf --seed S -o OUT.gguf",
      "write a random-weight model of a real shape (--list: shapes)", runSynthCommand},
+    {"train-head", "train-head -m MODEL -c CORPUS... -o ADAPTER [--rank 32 --steps N --seed S]",
+     "train a diversity-head adapter (FACE loss, model frozen)", runTrainHeadCommand},
 };
 
 } // namespace
