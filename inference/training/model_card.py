@@ -9,6 +9,20 @@ def _fmt_int(n):
     return f"{n:,}".replace(",", " ")
 
 
+def _schedule(t):
+    cycles = t.get("cycles") or [{"peak": t["lr"], "warmup": t["warmup"]}]
+    floor = 0.1 * cycles[0]["peak"]
+    parts, start = [], 0
+    for i, c in enumerate(cycles):
+        end = t["steps"] if i == len(cycles) - 1 else c["end"]
+        parts.append(f"steps {start}–{end}: {c['warmup']} warmup steps to LR {c['peak']:g}, "
+                     f"constant, linear decay to {floor:g} over the last "
+                     f"{int(t['decay_frac'] * 100)}%")
+        start = end
+    return ("learning-rate schedule " + "; ".join(parts) +
+            (" (warmup-stable-decay cycles)" if len(parts) > 1 else ""))
+
+
 def write(r, path, notes=""):
     m = r["model_cfg"]
     t = r["train_cfg"]
@@ -79,9 +93,8 @@ def write(r, path, notes=""):
     hours = r["train_wall_s"] / 3600
     a(f"PyTorch {r['torch_version']} on CPU (2 cores of an AMD EPYC VM, shared with C++ builds "
       f"and run at `nice -n 19`), bf16 autocast, AdamW (betas 0.9/0.95, weight decay "
-      f"{t['weight_decay']} on matrices), peak LR {t['lr']}, {t['warmup']} warmup steps, "
-      f"constant, then linear decay to 10% over the last {int(t['decay_frac'] * 100)}% of "
-      f"{t['steps']} steps; batch {t['batch']} × {m['context_length']} tokens, dropout "
+      f"{t['weight_decay']} on matrices), {_schedule(t)}; batch {t['batch']} × "
+      f"{m['context_length']} tokens, dropout "
       f"{m['dropout']}, load-balancing loss weight {t['aux_coef']}, gradient clip 1.0. "
       f"Wall time {hours:.2f} h.")
     a("")

@@ -32,7 +32,8 @@ PRESETS = {
     "full": dict(model=dict(vocab_size=4096, dim=256, n_layers=4, n_heads=4, n_kv_heads=2,
                             n_experts=4, n_experts_used=2, expert_ffn=512, context_length=1024,
                             dropout=0.1),
-                 steps=420, batch=8, lr=2e-3, warmup=80, eval_every=50, eval_windows=0,
+                 steps=620, batch=8, lr=2e-3, warmup=80, eval_every=25, eval_windows=0,
+                 cycles=[dict(peak=2e-3, warmup=80, end=420), dict(peak=1e-3, warmup=20)],
                  weight_decay=0.1, aux_coef=0.01, decay_frac=0.25),
 }
 
@@ -94,19 +95,33 @@ def evaluate(model, data, ctx, max_windows=0, bf16=False, batch=4):
 
 
 def lr_at(step, cfg):
-    """Warmup, then constant, then a linear decay to 10% over the last `decay_frac` of steps.
+    """Warmup-stable-decay, in one or more cycles (cfg["cycles"], the last one ending at
+    cfg["steps"]). Within a cycle: linear warmup to its peak (from 0 in the first cycle, from the
+    floor in later ones), constant, then a linear decay to the floor (10% of the first peak)
+    over the cycle's last `decay_frac` of steps.
 
-    Up to the decay phase the trajectory does not depend on the total step count, so a run can
-    be resumed with a different --steps (chosen from the measured speed) and still be exactly
-    what a fresh run with that --steps would produce.
+    Up to a cycle's decay phase nothing depends on where the run ends, so a run can be resumed
+    with a different --steps while in the constant phase and still be exactly what a fresh run
+    with that --steps produces. A later cycle continues a finished run (the shipped model's run
+    finished its first cycle early, when the shared machine became faster).
     """
-    if step < cfg["warmup"]:
-        return cfg["lr"] * (step + 1) / cfg["warmup"]
-    decay_start = int(cfg["steps"] * (1 - cfg["decay_frac"]))
+    cycles = cfg.get("cycles") or [{"peak": cfg["lr"], "warmup": cfg["warmup"]}]
+    floor = 0.1 * cycles[0]["peak"]
+    start = 0
+    for i, c in enumerate(cycles):
+        end = cfg["steps"] if i == len(cycles) - 1 else c["end"]
+        if step < end or i == len(cycles) - 1:
+            break
+        start = end
+    k = step - start
+    if k < c["warmup"]:
+        base = 0.0 if i == 0 else floor
+        return base + (c["peak"] - base) * (k + 1) / c["warmup"]
+    decay_start = start + int((end - start) * (1 - cfg["decay_frac"]))
     if step < decay_start:
-        return cfg["lr"]
-    p = (step - decay_start) / max(1, cfg["steps"] - decay_start)
-    return cfg["lr"] * (1.0 - 0.9 * min(1.0, p))
+        return c["peak"]
+    p = (step - decay_start) / max(1, end - decay_start)
+    return floor + (c["peak"] - floor) * (1.0 - min(1.0, p))
 
 
 def make_optimizer(model, cfg):
