@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# One-command accelerator check for a machine with a GPU: builds the Vulkan backend (and CUDA when
+# nvcc is present) in its own build directory, runs the Vulkan (and CUDA) test executables and
+# writes one result file per step to $OUT (default ./gpu-check-out). Sized for under 8 minutes
+# on one NVIDIA GPU with 16 cores: only the inference library and the device tests are built.
+#
+#   OUT=/path tests/device/gpu-check.sh            # on the GPU machine
+#   OUT=/tmp/x FABULIST_VULKAN_ALLOW_CPU=1 tests/device/gpu-check.sh   # dry run on lavapipe
+#
+# Exit status: 0 when every step that ran passed; the files say which step failed and why.
+set -u
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="${OUT:-$PWD/gpu-check-out}"
+BUILD="${GPU_CHECK_BUILD_DIR:-$ROOT/build-gpu-check}"
+JOBS="${JOBS:-$(nproc)}"
+mkdir -p "$OUT"
+status=0
+summary="$OUT/00-summary.txt"
+: >"$summary"
+
+# step NAME TIMEOUT_S COMMAND...: runs the command with a time limit, output to $OUT/NAME.txt.
+step() {
+    local name="$1" limit="$2"
+    shift 2
+    local start=$SECONDS
+    { echo "\$ $*"; timeout "$limit" "$@"; } >"$OUT/$name.txt" 2>&1
+    local rc=$?
+    echo "$name: rc=$rc ($((SECONDS - start)) s)" | tee -a "$summary"
+    [ $rc -eq 0 ] || status=1
+    return $rc
+}
+
+step 01-host 30 bash -c 'uname -a; nproc; free -g; (nvidia-smi || echo "nvidia-smi: not found"); \
+  (command -v vulkaninfo >/dev/null && vulkaninfo --summary || echo "vulkaninfo: not found"); \
+  for t in cmake ninja glslc nvcc; do printf "%s: " $t; command -v $t || echo missing; done'
+
+cuda=OFF
+command -v nvcc >/dev/null 2>&1 && cuda=AUTO
+if ! step 02-configure 120 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DFABULIST_VULKAN=ON -DFABULIST_CUDA=$cuda; then
+    echo "configure failed: see 02-configure.txt" | tee -a "$summary"
+    exit 1
+fi
+
+# The device tests: every vulkan_*/cuda_* test executable CMake knows about.
+targets=$(cmake --build "$BUILD" --target help 2>/dev/null |
+    sed -n 's/^\(\(vulkan\|cuda\)_[a-z0-9_]*_test\):.*/\1/p' | sort -u | tr '\n' ' ')
+echo "targets: $targets" >>"$summary"
+if [ -z "$targets" ]; then
+    echo "no vulkan_*/cuda_* test targets found" | tee -a "$summary"
+    exit 1
+fi
+# shellcheck disable=SC2086
+step 03-build 300 cmake --build "$BUILD" -j "$JOBS" --target $targets || exit 1
+
+# Each test on its own so one crash does not hide the others; -v prints the chosen device.
+n=4
+for t in $targets; do
+    exe=$(find "$BUILD/tests" -type f -name "$t" -perm -u+x | head -1)
+    step "0$n-$t" 120 "$exe" -v1
+    n=$((n + 1))
+done
+# The tests allow lavapipe; on a GPU machine they must have run on the GPU. Only a dry run
+# (FABULIST_VULKAN_ALLOW_CPU=1 in the caller's environment) accepts the CPU implementation.
+device=$(grep -ho 'Vulkan device: .*' "$OUT"/0*-vulkan_ops_test.txt 2>/dev/null | head -1)
+echo "${device:-Vulkan device: none reported}" | tee -a "$summary"
+if echo "$device" | grep -qi llvmpipe && [ "${FABULIST_VULKAN_ALLOW_CPU:-0}" != 1 ]; then
+    echo "FAIL: the Vulkan tests ran on lavapipe, not a GPU (no GPU Vulkan driver/ICD?)" |
+        tee -a "$summary"
+    status=1
+fi
+step "0$n-ctest" 180 ctest --test-dir "$BUILD" -R '^(vulkan|cuda)_' --output-on-failure
+echo "overall: $([ $status -eq 0 ] && echo PASS || echo FAIL)" | tee -a "$summary"
+exit $status
