@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kUsage =
     "train-head -m MODEL -c CORPUS.txt [MORE.txt...] -o ADAPTER.gguf [--rank 32] [--steps 300] "
     "[--batch 64] [--lr 0.001] [--gamma 0.5] [--held-out 0.1] [--eval-every 50] [--seed 1] "
-    "[-t THREADS] [--ctx 256] [--max-cache-mib 8192]";
+    "[-t THREADS] [--ctx 256] [--max-memory-mib 2048] [--cache-dir DIR] [--max-cache-mib 65536]";
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -79,6 +79,8 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
                         {{"-s", "--seed"}},
                         {{"-t", "--threads"}},
                         {{"--ctx"}},
+                        {{"--max-memory-mib"}},
+                        {{"--cache-dir"}},
                         {{"--max-cache-mib"}}},
                        1024);
         options.modelPath = args.requiredString("-m");
@@ -96,7 +98,9 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         train.seed = uint64_t(args.integer("--seed", 1, 0, INT64_MAX));
         options.threads = int(args.integer("-t", 0, 0, 1024));
         train.chunkLength = int(args.integer("--ctx", 256, 2, 1 << 20));
-        train.maxCacheBytes = uint64_t(args.integer("--max-cache-mib", 8192, 1, 1 << 30)) << 20;
+        train.maxMemoryBytes = uint64_t(args.integer("--max-memory-mib", 2048, 0, 1 << 30)) << 20;
+        train.cacheDirectory = args.string("--cache-dir");
+        train.maxCacheBytes = uint64_t(args.integer("--max-cache-mib", 65536, 1, 1 << 30)) << 20;
         if (!(train.learningRate > 0.0 && train.learningRate < 1.0))
             throw UsageError("--lr must be between 0 and 1");
         if (!(train.gamma >= 0.0 && train.gamma <= 4.0))

@@ -16,23 +16,33 @@
 #include "inference/heads/head_adapter.h"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 namespace fabulist::inference {
 
 // Cached positions of a frozen model: hidden state, the model's own logits and the next token.
+// Held either in the two vectors (row after row) or, for large corpora, in a file mapping of
+// records [hidden (nEmbd) | logits (nVocab)] one per position (see collectHeadTrainingData).
 struct HeadTrainingData {
     int nEmbd = 0;
     int nVocab = 0;
-    std::vector<float> hidden;    // size() rows of nEmbd
-    std::vector<float> logits;    // size() rows of nVocab
-    std::vector<int32_t> targets; // next token of each position
-    int64_t evaluatedTokens = 0;  // tokens run through the model (targets + one per chunk)
+    std::vector<float> hidden;         // size() rows of nEmbd (in-memory cache)
+    std::vector<float> logits;         // size() rows of nVocab (in-memory cache)
+    std::vector<int32_t> targets;      // next token of each position
+    int64_t evaluatedTokens = 0;       // tokens run through the model
+    const float* records = nullptr;    // on-disk cache: the mapped records, or null
+    std::shared_ptr<const void> owner; // keeps the mapping alive
 
     size_t size() const { return targets.size(); }
-    const float* hiddenAt(size_t i) const { return hidden.data() + i * size_t(nEmbd); }
-    const float* logitsAt(size_t i) const { return logits.data() + i * size_t(nVocab); }
+    const float* hiddenAt(size_t i) const {
+        return records ? records + i * size_t(nEmbd + nVocab) : hidden.data() + i * size_t(nEmbd);
+    }
+    const float* logitsAt(size_t i) const {
+        return records ? records + i * size_t(nEmbd + nVocab) + size_t(nEmbd)
+                       : logits.data() + i * size_t(nVocab);
+    }
 };
 
 // FACE weights per token id (formula above) from the training targets.

@@ -4,9 +4,13 @@
 #include "inference/engine/session.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace fabulist::inference {
 
@@ -51,26 +55,89 @@ struct Adam {
 
 } // namespace
 
+namespace {
+
+// The on-disk position cache: an unlinked temporary file (it disappears with the process),
+// written sequentially, then mapped read-only.
+class CacheFile {
+public:
+    CacheFile(const std::string& directory, uint64_t bytes) : m_bytes(bytes) {
+        std::string dir = directory;
+        if (dir.empty()) {
+            const char* tmp = std::getenv("TMPDIR");
+            dir = tmp && *tmp ? tmp : "/tmp";
+        }
+        std::string path = dir + "/fabulist-head-cache-XXXXXX";
+        m_fd = mkstemp(path.data());
+        if (m_fd < 0)
+            throw EngineError("head training: cannot create a cache file in " + dir + ": " +
+                              std::strerror(errno) + "; choose another cache directory");
+        unlink(path.c_str());
+        m_dir = dir;
+    }
+    ~CacheFile() {
+        if (m_fd >= 0) close(m_fd);
+    }
+    void write(const float* data, size_t count) {
+        const char* p = reinterpret_cast<const char*>(data);
+        size_t left = count * sizeof(float);
+        while (left > 0) {
+            const ssize_t n = ::write(m_fd, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0)
+                throw EngineError("head training: writing the position cache in " + m_dir +
+                                  " failed (" + std::strerror(errno) +
+                                  "); free disk space or choose another cache directory");
+            p += n;
+            left -= size_t(n);
+        }
+    }
+    // Maps the whole file; the returned owner unmaps it (the descriptor may close earlier).
+    std::shared_ptr<const void> map() {
+        void* p = mmap(nullptr, m_bytes, PROT_READ, MAP_SHARED, m_fd, 0);
+        if (p == MAP_FAILED)
+            throw EngineError("head training: cannot map the position cache (" +
+                              std::string(std::strerror(errno)) + ")");
+        const size_t bytes = m_bytes;
+        return std::shared_ptr<const void>(
+            p, [bytes](const void* q) { munmap(const_cast<void*>(q), bytes); });
+    }
+
+private:
+    int m_fd = -1;
+    uint64_t m_bytes;
+    std::string m_dir;
+};
+
+} // namespace
+
 HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32_t> tokens,
                                          const HeadTrainerOptions& options) {
     HeadTrainingData data;
+    if (tokens.size() < 2) return data;
     const int chunk = std::max(2, std::min(options.chunkLength, session.contextLength()));
     // Positions with a next token: all but the last of every chunk.
     const int64_t n = int64_t(tokens.size());
     const int64_t chunks = (n + chunk - 1) / chunk;
     const int64_t positions = std::max<int64_t>(0, n - chunks);
-    session.evaluate(tokens.subspan(0, std::min<size_t>(tokens.size(), 1))); // learn the sizes
+    session.evaluate(tokens.subspan(0, 1)); // learn the sizes
     data.nEmbd = int(session.hiddenState().size());
     data.nVocab = int(session.logits().size());
-    const uint64_t bytes = uint64_t(positions) * uint64_t(data.nEmbd + data.nVocab + 1) * 4;
+    const size_t record = size_t(data.nEmbd) + size_t(data.nVocab);
+    const uint64_t bytes = uint64_t(positions) * record * 4;
     if (bytes > options.maxCacheBytes)
         throw EngineError("head training: caching " + std::to_string(positions) +
                           " positions needs " + std::to_string(bytes >> 20) +
                           " MiB, more than the limit of " +
                           std::to_string(options.maxCacheBytes >> 20) +
                           " MiB; train on a smaller corpus (or raise the limit)");
-    data.hidden.reserve(size_t(positions) * size_t(data.nEmbd));
-    data.logits.reserve(size_t(positions) * size_t(data.nVocab));
+    std::unique_ptr<CacheFile> file;
+    if (bytes > options.maxMemoryBytes) {
+        file = std::make_unique<CacheFile>(options.cacheDirectory, bytes);
+    } else {
+        data.hidden.reserve(size_t(positions) * size_t(data.nEmbd));
+        data.logits.reserve(size_t(positions) * size_t(data.nVocab));
+    }
     data.targets.reserve(size_t(positions));
     const auto t0 = Clock::now();
     for (int64_t c0 = 0; c0 < n; c0 += chunk) {
@@ -81,8 +148,13 @@ HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32
         for (size_t i = 0; i + 1 < piece.size(); ++i) {
             const auto h = session.hiddenStateAt(int(i));
             const auto z = session.logitsAt(int(i));
-            data.hidden.insert(data.hidden.end(), h.begin(), h.end());
-            data.logits.insert(data.logits.end(), z.begin(), z.end());
+            if (file) {
+                file->write(h.data(), h.size());
+                file->write(z.data(), z.size());
+            } else {
+                data.hidden.insert(data.hidden.end(), h.begin(), h.end());
+                data.logits.insert(data.logits.end(), z.begin(), z.end());
+            }
             data.targets.push_back(piece[i + 1]);
         }
         data.evaluatedTokens += int64_t(piece.size());
@@ -97,6 +169,10 @@ HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32
         }
     }
     session.clear();
+    if (file && !data.targets.empty()) {
+        data.owner = file->map();
+        data.records = static_cast<const float*>(data.owner.get());
+    }
     return data;
 }
 

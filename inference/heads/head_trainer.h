@@ -37,12 +37,18 @@ struct HeadTrainerOptions {
     int threads = 1;
     int chunkLength = 256; // tokens per model evaluation (the context of each position)
     int evalEvery = 50;    // steps between held-out evaluations
-    uint64_t maxCacheBytes = uint64_t(8) << 30;
+    // The position cache stays in memory up to maxMemoryBytes; above that it is written to an
+    // unlinked temporary file in cacheDirectory (empty: $TMPDIR or /tmp) and mapped, up to
+    // maxCacheBytes.
+    uint64_t maxMemoryBytes = uint64_t(2) << 30;
+    uint64_t maxCacheBytes = uint64_t(64) << 30;
+    std::string cacheDirectory;
     std::function<void(const HeadTrainerProgress&)> progress;
 };
 
-// Runs the model over `tokens` in chunks of chunkLength and caches every position. Throws
-// EngineError when the cache would exceed maxCacheBytes (with the size it would need).
+// Runs the model over `tokens` in chunks of chunkLength and caches every position (in memory
+// or on disk, see maxMemoryBytes). Throws EngineError when the cache would exceed
+// maxCacheBytes (with the size it would need) or the cache file cannot be written.
 HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32_t> tokens,
                                          const HeadTrainerOptions& options);
 

@@ -13,6 +13,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
+#include <cstring>
 #include <random>
 
 using namespace fabulist::inference;
@@ -163,6 +164,31 @@ private slots:
         QCOMPARE(again.a(), head.a());
         QCOMPARE(again.bMatrix(), head.bMatrix());
         QCOMPARE(again.bias(), head.bias());
+
+        // The same positions cached on disk (memory budget 0) hold the same values and train
+        // to the same adapter.
+        HeadTrainerOptions onDisk = opt;
+        onDisk.maxMemoryBytes = 0;
+        const HeadTrainingData diskTrain = collectHeadTrainingData(
+            *session, std::span<const int32_t>(tokens).subspan(0, split), onDisk);
+        QVERIFY(diskTrain.records != nullptr);
+        QVERIFY(diskTrain.hidden.empty());
+        QCOMPARE(diskTrain.size(), train.size());
+        QCOMPARE(diskTrain.targets, train.targets);
+        for (size_t i = 0; i < train.size(); i += 7) {
+            QVERIFY(std::memcmp(diskTrain.hiddenAt(i), train.hiddenAt(i),
+                                size_t(train.nEmbd) * 4) == 0);
+            QVERIFY(std::memcmp(diskTrain.logitsAt(i), train.logitsAt(i),
+                                size_t(train.nVocab) * 4) == 0);
+        }
+        const HeadAdapter fromDisk = trainHeadAdapter(base, diskTrain, heldOut, opt);
+        QCOMPARE(fromDisk.bMatrix(), head.bMatrix());
+        QCOMPARE(fromDisk.bias(), head.bias());
+
+        // A cache over the total limit is refused with the size it needs.
+        HeadTrainerOptions tooSmall = opt;
+        tooSmall.maxCacheBytes = 1 << 20;
+        QVERIFY_THROWS_EXCEPTION(EngineError, collectHeadTrainingData(*session, tokens, tooSmall));
     }
 };
 
