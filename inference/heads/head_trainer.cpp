@@ -176,27 +176,47 @@ HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32
     return data;
 }
 
+namespace {
+
+// Buffers for evaluating the mean loss over a whole data set, made once per training run.
+struct LossEvaluator {
+    std::vector<uint32_t> all;
+    std::vector<double> sums;
+    std::vector<HeadLossScratch> scratch;
+
+    LossEvaluator(const HeadTrainingData& data, int slices, int rank, int nVocab)
+        : all(data.size()), sums(size_t(slices), 0.0),
+          scratch(size_t(slices), HeadLossScratch(rank, nVocab)) {
+        for (size_t i = 0; i < all.size(); ++i) all[i] = uint32_t(i);
+    }
+
+    // One fixed slice per thread, summed in slice order: the same value for any scheduling.
+    double mean(const HeadAdapter& head, const HeadTrainingData& data,
+                std::span<const float> tokenWeights, ThreadPool& pool) {
+        if (all.empty()) return 0.0;
+        const size_t slices = sums.size();
+        auto job = [&](int chunk, int, int) {
+            const size_t lo = all.size() * size_t(chunk) / slices,
+                         hi = all.size() * size_t(chunk + 1) / slices;
+            sums[size_t(chunk)] =
+                faceLoss(head, data, std::span<const uint32_t>(all).subspan(lo, hi - lo),
+                         tokenWeights, 0.0, nullptr, scratch[size_t(chunk)]);
+        };
+        pool.run(job, int(slices));
+        double total = 0.0;
+        for (double s : sums) total += s;
+        return total / double(all.size());
+    }
+};
+
+} // namespace
+
 double meanFaceLoss(const HeadAdapter& head, const HeadTrainingData& data,
                     std::span<const float> tokenWeights, int threads) {
-    if (data.size() == 0) return 0.0;
     const int slices = std::max(1, threads);
-    std::vector<uint32_t> all(data.size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = uint32_t(i);
-    std::vector<double> sums(size_t(slices), 0.0);
-    std::vector<HeadLossScratch> scratch(size_t(slices),
-                                         HeadLossScratch(head.rank(), head.nVocab()));
     ThreadPool pool(slices);
-    auto job = [&](int chunk, int, int) {
-        const size_t lo = all.size() * size_t(chunk) / size_t(slices),
-                     hi = all.size() * size_t(chunk + 1) / size_t(slices);
-        sums[size_t(chunk)] =
-            faceLoss(head, data, std::span<const uint32_t>(all).subspan(lo, hi - lo), tokenWeights,
-                     0.0, nullptr, scratch[size_t(chunk)]);
-    };
-    pool.run(job, slices);
-    double total = 0.0;
-    for (double s : sums) total += s;
-    return total / double(data.size());
+    LossEvaluator evaluator(data, slices, head.rank(), head.nVocab());
+    return evaluator.mean(head, data, tokenWeights, pool);
 }
 
 HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData& train,
@@ -233,7 +253,8 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
     info.batchSize = batch;
     info.steps = options.steps;
     info.seed = options.seed;
-    info.heldOutLossBefore = meanFaceLoss(head, heldOut, weights, slices); // B = 0: Δz = 0
+    LossEvaluator heldOutEval(heldOut, slices, r, v);
+    info.heldOutLossBefore = heldOutEval.mean(head, heldOut, weights, pool); // B = 0: Δz = 0
     double heldOutLoss = info.heldOutLossBefore;
 
     // Early stopping: the parameters with the lowest held-out loss seen are the ones returned
@@ -289,7 +310,7 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
         const bool evalNow =
             step == options.steps || (options.evalEvery > 0 && step % options.evalEvery == 0);
         if (evalNow && heldOut.size() > 0) {
-            heldOutLoss = meanFaceLoss(head, heldOut, weights, slices);
+            heldOutLoss = heldOutEval.mean(head, heldOut, weights, pool);
             if (heldOutLoss < bestLoss) {
                 bestLoss = heldOutLoss;
                 best.a() = head.a(); // same sizes: copies, no allocation
