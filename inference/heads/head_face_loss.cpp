@@ -62,11 +62,17 @@ double faceLoss(const HeadAdapter& head, const HeadTrainingData& data,
             z[i] = s;
             m = std::max(m, s);
         }
+        // z becomes exp(z − max) (the softmax numerators, reused by the gradient); sums in double.
+        const float zy = z[y];
         double sum = 0.0;
-        for (size_t i = 0; i < v; ++i) sum += std::exp(double(z[i]) - double(m));
+        for (size_t i = 0; i < v; ++i) {
+            const float e = std::exp(z[i] - m);
+            z[i] = e;
+            sum += e;
+        }
         const double logZ = double(m) + std::log(sum);
         const double w = tokenWeights[y];
-        total += w * (logZ - double(z[y]));
+        total += w * (logZ - double(zy));
         if (!grad) continue;
 
         // g_i = scale·w·(softmax_i − [i == y]); b and B take it directly, A through Bᵀ·g.
@@ -74,8 +80,9 @@ double faceLoss(const HeadAdapter& head, const HeadTrainingData& data,
         float* gB = grad->bMatrix.data();
         float* gb = grad->bias.data();
         const double sw = scale * w;
+        const float pScale = float(sw / sum), gy = float(sw);
         for (size_t i = 0; i < v; ++i) {
-            const float g = float(sw * (std::exp(double(z[i]) - logZ) - (i == y ? 1.0 : 0.0)));
+            const float g = z[i] * pScale - (i == y ? gy : 0.0f);
             gb[i] += g;
             const float* row = B + i * r;
             float* grow = gB + i * r;
