@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 namespace fabulist::inference {
 
 namespace {
@@ -22,13 +27,8 @@ inline uint32_t rotr(uint32_t x, int n) {
     return (x >> n) | (x << (32 - n));
 }
 
-} // namespace
-
-Sha256::Sha256()
-    : m_state{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
-
-void Sha256::compress(const uint8_t* block) {
+// The plain FIPS 180-4 compression of one 64-byte block.
+void compressScalar(uint32_t* state, const uint8_t* block) {
     uint32_t w[64];
     for (int i = 0; i < 16; ++i)
         w[i] = uint32_t(block[4 * i]) << 24 | uint32_t(block[4 * i + 1]) << 16 |
@@ -38,8 +38,8 @@ void Sha256::compress(const uint8_t* block) {
         const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
         w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    uint32_t a = m_state[0], b = m_state[1], c = m_state[2], d = m_state[3], e = m_state[4],
-             f = m_state[5], g = m_state[6], h = m_state[7];
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5],
+             g = state[6], h = state[7];
     for (int i = 0; i < 64; ++i) {
         const uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
         const uint32_t ch = (e & f) ^ (~e & g);
@@ -56,14 +56,91 @@ void Sha256::compress(const uint8_t* block) {
         b = a;
         a = t1 + t2;
     }
-    m_state[0] += a;
-    m_state[1] += b;
-    m_state[2] += c;
-    m_state[3] += d;
-    m_state[4] += e;
-    m_state[5] += f;
-    m_state[6] += g;
-    m_state[7] += h;
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
+}
+
+#if defined(__x86_64__)
+bool cpuHasShaExtensions() {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    const bool sha = (b >> 29) & 1;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    const bool ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1;
+    return sha && ssse3 && sse41;
+}
+
+// The state is kept as ABEF / CDGH, the order sha256rnds2 works on; each 16-byte message
+// group is byte-swapped, extended with sha256msg1/msg2 and fed four rounds at a time.
+__attribute__((target("sha,sse4.1,ssse3"))) void
+compressShaNi(uint32_t* state, const uint8_t* blocks, size_t count) {
+    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bll, 0x0405060700010203ll);
+    __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));        // DCBA
+    __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4)); // HGFE
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);                                            // CDAB
+    state1 = _mm_shuffle_epi32(state1, 0x1B);                                      // EFGH
+    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);                              // ABEF
+    state1 = _mm_blend_epi16(state1, tmp, 0xF0);                                   // CDGH
+    for (size_t blk = 0; blk < count; ++blk) {
+        const uint8_t* p = blocks + 64 * blk;
+        const __m128i save0 = state0, save1 = state1;
+        __m128i w[16];
+        for (int g = 0; g < 4; ++g)
+            w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)),
+                                    byteSwap);
+        for (int g = 4; g < 16; ++g) {
+            __m128i m = _mm_sha256msg1_epu32(w[g - 4], w[g - 3]);
+            m = _mm_add_epi32(m, _mm_alignr_epi8(w[g - 1], w[g - 2], 4));
+            w[g] = _mm_sha256msg2_epu32(m, w[g - 1]);
+        }
+        for (int g = 0; g < 16; ++g) {
+            __m128i msg = _mm_add_epi32(
+                w[g], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound + 4 * g)));
+            state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+        }
+        state0 = _mm_add_epi32(state0, save0);
+        state1 = _mm_add_epi32(state1, save1);
+    }
+    tmp = _mm_shuffle_epi32(state0, 0x1B);       // FEBA
+    state1 = _mm_shuffle_epi32(state1, 0xB1);    // DCHG
+    state0 = _mm_blend_epi16(tmp, state1, 0xF0); // DCBA
+    state1 = _mm_alignr_epi8(state1, tmp, 8);    // HGFE
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(state), state0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), state1);
+}
+#else
+bool cpuHasShaExtensions() {
+    return false;
+}
+void compressShaNi(uint32_t*, const uint8_t*, size_t) {}
+#endif
+
+} // namespace
+
+bool Sha256::accelerationAvailable() {
+    static const bool available = cpuHasShaExtensions();
+    return available;
+}
+
+Sha256::Sha256(bool allowAcceleration)
+    : m_state{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
+      m_accelerated(allowAcceleration && accelerationAvailable()) {}
+
+void Sha256::compress(const uint8_t* blocks, size_t count) {
+    if (m_accelerated) {
+        compressShaNi(m_state.data(), blocks, count);
+        return;
+    }
+    for (size_t i = 0; i < count; ++i) compressScalar(m_state.data(), blocks + 64 * i);
 }
 
 void Sha256::update(const void* data, size_t size) {
@@ -76,10 +153,13 @@ void Sha256::update(const void* data, size_t size) {
         p += take;
         size -= take;
         if (m_buffered < 64) return;
-        compress(m_buffer.data());
+        compress(m_buffer.data(), 1);
         m_buffered = 0;
     }
-    for (; size >= 64; p += 64, size -= 64) compress(p);
+    const size_t blocks = size / 64;
+    if (blocks > 0) compress(p, blocks);
+    p += 64 * blocks;
+    size -= 64 * blocks;
     std::memcpy(m_buffer.data(), p, size);
     m_buffered = size;
 }

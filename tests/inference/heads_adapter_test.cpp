@@ -100,10 +100,28 @@ private slots:
     }
 
     void sha256MatchesQtForEveryLength() {
-        std::vector<uint8_t> bytes(300);
-        for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = uint8_t(i * 37 + 11);
-        for (size_t n = 0; n <= bytes.size(); ++n)
-            QCOMPARE(Sha256::hex(bytes.data(), n), qtSha256(bytes.data(), n));
+        // Both the plain path and (where the CPU has them) the SHA-extension path, whole and
+        // fed in uneven pieces.
+        qInfo("SHA extensions available: %s", Sha256::accelerationAvailable() ? "yes" : "no");
+        std::vector<uint8_t> bytes(1000);
+        for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = uint8_t(i * 37 + 11 + (i >> 8));
+        for (bool accelerated : {false, true}) {
+            for (size_t n = 0; n <= bytes.size(); n += (n < 300 ? 1 : 37)) {
+                const std::string expected = qtSha256(bytes.data(), n);
+                Sha256 whole(accelerated);
+                whole.update(bytes.data(), n);
+                QCOMPARE(Sha256::toHex(whole.finish()), expected);
+                Sha256 pieces(accelerated);
+                for (size_t at = 0, step = 1; at < n; at += step, step = step * 3 % 190 + 1)
+                    pieces.update(bytes.data() + at, std::min(step, n - at));
+                QCOMPARE(Sha256::toHex(pieces.finish()), expected);
+            }
+            Sha256 abc(accelerated);
+            abc.update("abc", 3);
+            QCOMPARE(
+                Sha256::toHex(abc.finish()),
+                std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        }
     }
 
     void modelIdentity() {
