@@ -1,7 +1,9 @@
 #include "inference/sampling/sampler_chain.h"
 
+#include "inference/sampling/dry_stage.h"
 #include "inference/sampling/penalty_stage.h"
 #include "inference/sampling/truncation_stages.h"
+#include "inference/sampling/xtc_stage.h"
 
 #include <stdexcept>
 
@@ -10,12 +12,17 @@ namespace fabulist::inference {
 SamplerChain::SamplerChain(size_t nVocab, uint32_t seed)
     : m_nVocab(nVocab), m_candidates(nVocab), m_rng(seed) {}
 
-SamplerChain SamplerChain::fromSettings(const SamplerSettings& s, size_t nVocab) {
+SamplerChain SamplerChain::fromSettings(const SamplerSettings& s, size_t nVocab,
+                                        std::span<const int32_t> dryBreakers, size_t maxHistory) {
     SamplerChain chain(nVocab, s.seed);
     if (s.penaltyLastN != 0 &&
         (s.repeatPenalty != 1.0f || s.frequencyPenalty != 0.0f || s.presencePenalty != 0.0f))
         chain.addStage(std::make_unique<PenaltyStage>(nVocab, s.penaltyLastN, s.repeatPenalty,
                                                       s.frequencyPenalty, s.presencePenalty));
+    if (s.dryMultiplier != 0.0f && s.dryPenaltyLastN != 0)
+        chain.addStage(std::make_unique<DryStage>(nVocab, s.dryMultiplier, s.dryBase,
+                                                  s.dryAllowedLength, s.dryPenaltyLastN,
+                                                  dryBreakers, maxHistory));
     if (s.greedy()) {
         // Everything between the penalties and the draw keeps the best token anyway.
         chain.addStage(std::make_unique<TemperatureStage>(0.0f));
@@ -25,6 +32,8 @@ SamplerChain SamplerChain::fromSettings(const SamplerSettings& s, size_t nVocab)
     if (s.typicalP < 1.0f) chain.addStage(std::make_unique<TypicalStage>(nVocab, s.typicalP));
     if (s.topP < 1.0f) chain.addStage(std::make_unique<TopPStage>(s.topP));
     if (s.minP > 0.0f) chain.addStage(std::make_unique<MinPStage>(s.minP));
+    if (s.xtcProbability > 0.0f && s.xtcThreshold <= 0.5f)
+        chain.addStage(std::make_unique<XtcStage>(s.xtcProbability, s.xtcThreshold));
     chain.addStage(std::make_unique<TemperatureStage>(s.temperature));
     return chain;
 }
@@ -58,11 +67,18 @@ int32_t SamplerChain::draw() {
         cumulative += m_candidates[i].p;
         if (u < cumulative) return m_candidates[i].id;
     }
-    return m_candidates[m_candidates.size() - 1].id; // rounding left u above the last sum
+    // Rounding left u above the last sum: the last token that can be drawn at all.
+    for (size_t i = m_candidates.size(); i-- > 0;)
+        if (m_candidates[i].p > 0.0f) return m_candidates[i].id;
+    return m_candidates[0].id;
 }
 
 void SamplerChain::accept(int32_t token) {
     for (auto& stage : m_stages) stage->accept(token);
+}
+
+void SamplerChain::resetHistory() {
+    for (auto& stage : m_stages) stage->reset();
 }
 
 void SamplerChain::reset(uint32_t seed) {
