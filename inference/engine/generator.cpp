@@ -2,9 +2,11 @@
 
 #include "inference/engine/session.h"
 #include "inference/heads/head_mix.h"
+#include "inference/sampling/banned_tokens_stage.h"
 #include "inference/sampling/sampler_chain.h"
 #include "inference/tokenizer/tokenizer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -21,6 +23,82 @@ double msSince(Clock::time_point start) {
 bool cancelled(const std::atomic<bool>* cancel) {
     return cancel && cancel->load(std::memory_order_relaxed);
 }
+
+char asciiLower(char c) {
+    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
+
+std::string asciiLower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = asciiLower(c);
+    return out;
+}
+
+// The ids of every token whose bytes contain one of the DRY sequence-breaker strings.
+std::vector<int32_t> dryBreakerIds(const Tokenizer& tokenizer, const SamplerSettings& s) {
+    std::vector<int32_t> ids;
+    if (s.dryMultiplier == 0.0f || s.drySequenceBreakers.empty()) return ids;
+    for (int32_t id = 0; id < tokenizer.vocabSize(); ++id) {
+        const std::string bytes = tokenizer.tokenBytes(id);
+        for (const std::string& b : s.drySequenceBreakers)
+            if (!b.empty() && bytes.find(b) != std::string::npos) {
+                ids.push_back(id);
+                break;
+            }
+    }
+    return ids;
+}
+
+// Bookkeeping for banned phrases: the lower-cased bytes of the generated tokens and where each
+// token ends in them.
+struct PhraseGuard {
+    std::vector<std::string> phrases; // lower-cased, non-empty
+    size_t longest = 0;
+    std::string text;                             // lower-cased bytes of the kept tokens
+    std::vector<size_t> tokenEnd;                 // text.size() after each kept token
+    std::vector<std::pair<size_t, int32_t>> bans; // (position, id) banned there
+
+    explicit PhraseGuard(const std::vector<std::string>& banned) {
+        for (const std::string& p : banned)
+            if (!p.empty()) {
+                phrases.push_back(asciiLower(p));
+                longest = std::max(longest, p.size());
+            }
+    }
+    bool active() const { return !phrases.empty(); }
+    size_t tokenStart(size_t i) const { return i == 0 ? 0 : tokenEnd[i - 1]; }
+
+    void push(std::string_view bytes) {
+        text += asciiLower(bytes);
+        tokenEnd.push_back(text.size());
+    }
+    // Index of the first token of a banned phrase that overlaps the last token, or -1.
+    long firstTokenOfMatch() const {
+        const size_t last = tokenEnd.size() - 1;
+        long best = -1;
+        for (const std::string& p : phrases) {
+            const size_t from =
+                tokenStart(last) + 1 > p.size() ? tokenStart(last) + 1 - p.size() : 0;
+            const size_t at = text.find(p, from);
+            if (at == std::string::npos) continue;
+            const size_t token =
+                size_t(std::upper_bound(tokenEnd.begin(), tokenEnd.end(), at) - tokenEnd.begin());
+            if (best < 0 || long(token) < best) best = long(token);
+        }
+        return best;
+    }
+    void truncate(size_t tokens) {
+        tokenEnd.resize(tokens);
+        text.resize(tokens == 0 ? 0 : tokenEnd.back());
+    }
+    // Tokens that no phrase can still start in: the text after them is already longer than
+    // any phrase.
+    size_t settled() const {
+        size_t n = 0;
+        while (n < tokenEnd.size() && tokenEnd[n] + longest <= text.size()) ++n;
+        return n;
+    }
+};
 
 } // namespace
 
@@ -74,14 +152,38 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
                               ") does not fit this model; load the adapter made for it");
         heads.emplace(*params.adapter);
     }
-    SamplerChain chain = SamplerChain::fromSettings(params.sampler, nVocab);
+    const std::vector<int32_t> breakers = dryBreakerIds(m_tokenizer, params.sampler);
+    SamplerChain chain = SamplerChain::fromSettings(params.sampler, nVocab, breakers,
+                                                    size_t(m_session.contextLength()));
+    PhraseGuard guard(params.bannedPhrases);
+    BannedTokensStage* bannedHere = nullptr;
+    if (guard.active()) {
+        auto stage = std::make_unique<BannedTokensStage>(size_t(std::max(params.maxRewinds, 1)));
+        bannedHere = stage.get();
+        chain.insertStage(0, std::move(stage));
+    }
     // Penalties look back over the prompt too (as llama.cpp's samplers do).
     for (int32_t id : prompt) chain.accept(id);
     TokenTextStream stream(m_tokenizer);
 
+    // Streams tokens [emitted, upTo) of result.ids; false when the callback asks to stop.
+    size_t emitted = 0;
+    auto emit = [&](size_t upTo) {
+        for (; emitted < upTo; ++emitted) {
+            const int32_t id = result.ids[emitted];
+            std::string piece = stream.push(id);
+            result.text += piece;
+            if (onToken && !onToken(id, piece)) {
+                ++emitted;
+                return false;
+            }
+        }
+        return true;
+    };
+
     const auto decodeStart = Clock::now();
     result.stopReason = StopReason::MaxTokens;
-    for (int i = 0; i < params.maxTokens; ++i) {
+    while (result.ids.size() < size_t(std::max(params.maxTokens, 0))) {
         if (cancelled(cancel)) {
             result.stopReason = StopReason::Cancelled;
             break;
@@ -93,6 +195,11 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
                 params.liveAlpha ? params.liveAlpha->load(std::memory_order_relaxed) : params.alpha;
             logits = heads->mixedLogits(m_session.hiddenState(), logits, alpha);
         }
+        if (bannedHere) {
+            bannedHere->clear();
+            for (const auto& [position, banned] : guard.bans)
+                if (position == result.ids.size()) bannedHere->ban(banned);
+        }
         const int32_t id = chain.sample(logits.data(), logits.size());
         chain.accept(id);
         t.sampleMs += msSince(sampleStart);
@@ -100,15 +207,42 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
             result.stopReason = StopReason::EndOfGeneration;
             break;
         }
-        result.ids.push_back(id);
         ++t.decodedTokens;
-        std::string piece = stream.push(id);
-        result.text += piece;
-        if (onToken && !onToken(id, piece)) {
+        result.ids.push_back(id);
+        if (guard.active()) {
+            guard.push(m_tokenizer.tokenBytes(id));
+            const long match = guard.firstTokenOfMatch();
+            if (match >= 0 && t.rewinds < params.maxRewinds) {
+                // Back off to the token where the phrase starts (never into streamed text).
+                const size_t at = std::max(size_t(match), emitted);
+                const int32_t offending = result.ids[at];
+                std::erase_if(guard.bans, [&](const auto& b) { return b.first > at; });
+                guard.bans.emplace_back(at, offending);
+                result.ids.resize(at);
+                guard.truncate(at);
+                ++t.rewinds;
+                std::vector<int32_t> kept(prompt.begin(), prompt.end());
+                kept.insert(kept.end(), result.ids.begin(), result.ids.end());
+                try {
+                    m_session.evaluate(kept); // reuses the common prefix
+                } catch (const ContextOverflow&) {
+                    result.stopReason = StopReason::ContextFull;
+                    break;
+                }
+                chain.resetHistory(); // the generator's state stays: no replayed draws
+                for (int32_t k : kept) chain.accept(k);
+                continue;
+            }
+            if (!emit(guard.settled())) {
+                result.stopReason = StopReason::Callback;
+                break;
+            }
+        } else if (!emit(result.ids.size())) {
             result.stopReason = StopReason::Callback;
             break;
         }
-        if (i + 1 == params.maxTokens) break; // the last token needs no forward pass
+        if (result.ids.size() == size_t(params.maxTokens))
+            break; // the last token needs no forward pass
         if (m_session.tokens().size() >= static_cast<size_t>(m_session.contextLength()) &&
             m_session.overflowPolicy().mode == OverflowPolicy::Mode::Throw) {
             result.stopReason = StopReason::ContextFull;
@@ -120,6 +254,13 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
             result.stopReason = StopReason::ContextFull;
             break;
         }
+    }
+    // Tokens held back for banned phrases are final now (unless the callback stopped us: then
+    // the text ends where the callback saw it).
+    if (result.stopReason != StopReason::Callback) {
+        if (!emit(result.ids.size())) result.stopReason = StopReason::Callback;
+    } else {
+        result.ids.resize(emitted);
     }
     t.decodeMs = msSince(decodeStart);
     std::string rest = stream.flush();

@@ -31,6 +31,14 @@ struct GenerationParams {
     const HeadAdapter* adapter = nullptr;
     float alpha = 0.0f;
     const std::atomic<float>* liveAlpha = nullptr;
+    // Phrases that must not appear in the generated text (ASCII case-insensitive), even across
+    // token boundaries: when the text comes to contain one, the Generator backs off to the
+    // token where it starts, drops the tokens after it from the session and resamples that
+    // position with that token banned there. Streamed pieces are held back until no banned
+    // phrase can still start in them. After maxRewinds back-offs the phrases are no longer
+    // enforced (a model that insists cannot stall the request).
+    std::vector<std::string> bannedPhrases;
+    int maxRewinds = 64;
 };
 
 enum class StopReason {
@@ -47,6 +55,7 @@ struct GenerationTimings {
     int promptTokens = 0;  // tokens of the prompt
     int reusedTokens = 0;  // of those, already in the KV cache
     int decodedTokens = 0; // tokens sampled in the decode loop
+    int rewinds = 0;       // back-offs from banned phrases
     double promptMs = 0.0; // evaluate(prompt), including the first logits
     double decodeMs = 0.0; // sampling + one forward pass per generated token
     double sampleMs = 0.0; // part of decodeMs spent in the sampler chain
