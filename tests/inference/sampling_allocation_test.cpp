@@ -80,6 +80,27 @@ private slots:
         QVERIFY(sum >= 0);
         QCOMPARE(after - before, 0L);
     }
+
+    void dryAndXtcDoNotAllocate() {
+        const size_t nVocab = 20000;
+        std::vector<float> logits(nVocab);
+        SamplerSettings s;
+        s.dryMultiplier = 0.8f;
+        s.dryAllowedLength = 2;
+        s.xtcProbability = 0.5f;
+        s.xtcThreshold = 0.01f;
+        s.seed = 9;
+        const int32_t breakers[] = {7};
+        SamplerChain chain = SamplerChain::fromSettings(s, nVocab, breakers, 256);
+        const long before = g_allocations.load();
+        for (int step = 0; step < 300; ++step) {
+            for (size_t i = 0; i < nVocab; ++i)
+                logits[i] = 3.0f * std::sin(float(i * (step % 7 + 1)) * 0.37f);
+            chain.sample(logits.data(), nVocab);
+            chain.accept(int32_t(step % 13)); // a repeating history: DRY finds long repeats
+        }
+        QCOMPARE(g_allocations.load() - before, 0L);
+    }
 };
 
 QTEST_APPLESS_MAIN(SamplingAllocationTest)
