@@ -23,4 +23,9 @@ VecDotFn vecDotScalar(GgmlType weightType);
 VecDotFn vecDotAvx2(GgmlType weightType);
 VecDotFn vecDotAvx512(GgmlType weightType);
 
+// Multi-column vec-dot (see QuantKernels::vecDotCols); nullptr where there is none.
+using VecDotColsFn = void (*)(const void* weightRow, const void* const* acts, int cols, int64_t n,
+                              float* out);
+VecDotColsFn vecDotColsAvx512(GgmlType weightType);
+
 } // namespace fabulist::inference::quant

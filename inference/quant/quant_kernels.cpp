@@ -68,7 +68,7 @@ struct Tables {
             for (size_t t = 0; t < kWeightTypes.size(); ++t) {
                 const GgmlType w = kWeightTypes[t];
                 const GgmlType v = vecDotTypeOf(w);
-                QuantKernels k{w, v, activationQuantizer(v), vecDotScalar(w), "scalar"};
+                QuantKernels k{w, v, activationQuantizer(v), vecDotScalar(w), "scalar", nullptr};
                 if (isa >= 1 && available[isa])
                     if (VecDotFn f = vecDotAvx2(w)) {
                         k.vecDot = f;
@@ -78,6 +78,7 @@ struct Tables {
                     if (VecDotFn f = vecDotAvx512(w)) {
                         k.vecDot = f;
                         k.isa = "avx512";
+                        k.vecDotCols = vecDotColsAvx512(w);
                     }
                 kernels[isa][t] = k;
             }

@@ -47,7 +47,27 @@ struct QuantKernels {
     // Dot product of one weight row (n elements) with activations in vec-dot format.
     float (*vecDot)(const void* weightRow, const void* activations, int64_t n);
     const char* isa; // "avx512", "avx2", "scalar": which implementation was chosen
+    // One weight row against `cols` (1..kMaxDotCols) activation rows: out[c] equals
+    // vecDot(weightRow, acts[c], n) bit for bit (same operations per column), but every weight
+    // block is unpacked once for all columns. Batched matmuls (prompt processing, MoE experts
+    // with several tokens) use it. nullptr where the ISA level has none: use vecDotColumns.
+    void (*vecDotCols)(const void* weightRow, const void* const* acts, int cols, int64_t n,
+                       float* out);
 };
+
+// Most activation columns one vecDotCols call takes.
+inline constexpr int kMaxDotCols = 4;
+
+// out[c] = vecDot(weightRow, acts[c], n) for c < cols (cols <= kMaxDotCols), through vecDotCols
+// when the kernels have it.
+inline void vecDotColumns(const QuantKernels& k, const void* weightRow, const void* const* acts,
+                          int cols, int64_t n, float* out) {
+    if (k.vecDotCols && cols > 1) {
+        k.vecDotCols(weightRow, acts, cols, n, out);
+        return;
+    }
+    for (int c = 0; c < cols; ++c) out[c] = k.vecDot(weightRow, acts[c], n);
+}
 
 // Kernels for a weight type; throws std::invalid_argument for an unsupported type.
 const QuantKernels& quantKernels(GgmlType weightType);

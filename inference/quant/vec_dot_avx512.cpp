@@ -301,6 +301,202 @@ FAB_KERNEL float dotQ6_K512(const void* w, const void* a, int64_t n) {
     return _mm512_reduce_add_ps(acc);
 }
 
+// --- multi-column kernels (batched matmul) -------------------------------------------------
+// Each weight block is unpacked once and dotted with NC activation rows. Per column the
+// instruction sequence is exactly the single-column kernel's, so results are bit-identical to
+// vecDot (the parity tests pin the rounding).
+
+template <int NC, bool kFiveBit, typename Block>
+FAB_FN void dotScaleMinK512Cols(const Block* x, const void* const* acts, int64_t nb, float* out) {
+    const BlockQ8_K* ys[NC];
+    for (int c = 0; c < NC; ++c) ys[c] = static_cast<const BlockQ8_K*>(acts[c]);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i one = _mm512_set1_epi8(1);
+    const __m512i nibbleShift = combine(_mm256_setzero_si256(), _mm256_set1_epi16(4));
+    __m512 acc[NC];
+    __m128 accMin[NC];
+    for (int c = 0; c < NC; ++c) {
+        acc[c] = _mm512_setzero_ps();
+        accMin[c] = _mm_setzero_ps();
+    }
+    for (int64_t i = 0; i < nb; ++i) {
+        // The next super-block of this row is in flight while this one is computed.
+        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2), _MM_HINT_T0);
+        uint32_t dPair;
+        __builtin_memcpy(&dPair, &x[i].d, 4);
+        const __m128 dx = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dPair)));
+        const __m128i sm = unpackScalesK4(x[i].scales);
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m512i sc16 = combine(_mm256_cvtepu8_epi16(sm), _mm256_setzero_si256());
+        __m512i hb = _mm512_setzero_si512();
+        if constexpr (kFiveBit) {
+            const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qh));
+            hb = combine(h, _mm256_srli_epi16(h, 1));
+        }
+        __m512i sumi[NC];
+        for (int c = 0; c < NC; ++c) sumi[c] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            __m512i qq = _mm512_broadcast_i64x4(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * j)));
+            qq = _mm512_and_si512(_mm512_srlv_epi16(qq, nibbleShift), m4);
+            if constexpr (kFiveBit) {
+                qq = _mm512_or_si512(qq, _mm512_slli_epi16(_mm512_and_si512(hb, one), 4));
+                hb = _mm512_srli_epi16(hb, 2);
+            }
+            const __m512i s = _mm512_permutexvar_epi16(
+                combine(_mm256_set1_epi16(short(2 * j)), _mm256_set1_epi16(short(2 * j + 1))),
+                sc16);
+            for (int c = 0; c < NC; ++c) {
+                const __m512i p =
+                    _mm512_maddubs_epi16(qq, _mm512_loadu_si512(ys[c][i].qs + 64 * j));
+                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(p, s));
+            }
+        }
+        for (int c = 0; c < NC; ++c) {
+            const __m128 dd = _mm_mul_ps(dx, _mm_set1_ps(ys[c][i].d)); // [d, dmin, 0, 0]
+            const __m128i pairSums = _mm_hadd_epi16(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys[c][i].bsums)),
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys[c][i].bsums + 8)));
+            accMin[c] = _mm_fmadd_ps(_mm_broadcastss_ps(_mm_movehdup_ps(dd)),
+                                     _mm_cvtepi32_ps(_mm_madd_epi16(mins, pairSums)), accMin[c]);
+            acc[c] =
+                _mm512_fmadd_ps(_mm512_broadcastss_ps(dd), _mm512_cvtepi32_ps(sumi[c]), acc[c]);
+        }
+    }
+    for (int c = 0; c < NC; ++c) {
+        __m128 m = _mm_add_ps(accMin[c], _mm_movehl_ps(accMin[c], accMin[c]));
+        m = _mm_add_ss(m, _mm_movehdup_ps(m));
+        out[c] = _mm512_reduce_add_ps(acc[c]) - _mm_cvtss_f32(m);
+    }
+}
+
+template <int NC>
+FAB_FN void dotQ6_K512Cols(const BlockQ6_K* x, const void* const* acts, int64_t nb, float* out) {
+    const BlockQ8_K* ys[NC];
+    for (int c = 0; c < NC; ++c) ys[c] = static_cast<const BlockQ8_K*>(acts[c]);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i m2 = _mm512_set1_epi8(0x03);
+    __m512 acc[NC];
+    for (int c = 0; c < NC; ++c) acc[c] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2) + 64, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2) + 128, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2) + 192, _MM_HINT_T0);
+        const float xd = half(x[i].d);
+        const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
+        const __m256i scales2 = _mm256_broadcastsi128_si256(scales);
+        const __m256i sc16all = _mm256_cvtepi8_epi16(scales);
+        __m512i sumi[NC];
+        for (int c = 0; c < NC; ++c) {
+            const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ys[c][i].bsums));
+            const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16all, bs), 5);
+            sumi[c] =
+                combine(_mm256_sub_epi32(_mm256_setzero_si256(), off), _mm256_setzero_si256());
+        }
+#pragma GCC unroll 2
+        for (int h2 = 0; h2 < 2; ++h2) {
+            const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * h2);
+            const __m256i h =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qh + 32 * h2));
+            const __m512i hh = combine(h, _mm256_srli_epi16(h, 2));
+            const __m512i q01 = _mm512_or_si512(_mm512_and_si512(l, m4),
+                                                _mm512_slli_epi16(_mm512_and_si512(hh, m2), 4));
+            const __m512i q23 = _mm512_or_si512(
+                _mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hh, 4), m2), 4));
+            const __m512i s01 =
+                _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(scales2, quadMask(8 * h2)));
+            const __m512i s23 =
+                _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(scales2, quadMask(8 * h2 + 4)));
+            for (int c = 0; c < NC; ++c) {
+                const __m512i p01 =
+                    _mm512_maddubs_epi16(q01, _mm512_loadu_si512(ys[c][i].qs + 128 * h2));
+                const __m512i p23 =
+                    _mm512_maddubs_epi16(q23, _mm512_loadu_si512(ys[c][i].qs + 128 * h2 + 64));
+                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(p01, s01));
+                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(p23, s23));
+            }
+        }
+        for (int c = 0; c < NC; ++c) {
+            const float d = ys[c][i].d * xd;
+            acc[c] = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi[c]), acc[c]);
+        }
+    }
+    for (int c = 0; c < NC; ++c) out[c] = _mm512_reduce_add_ps(acc[c]);
+}
+
+// stepQ8_0 for NC columns, the weight half (sign mask, |x|) shared.
+template <int NC>
+FAB_FN void stepQ8_0Cols(const BlockQ8_0* x, const BlockQ8_0* const* ys, int64_t i, __m512* accs) {
+    const __m512i qx = combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs)),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i + 1].qs)));
+    const __mmask64 neg = _mm512_movepi8_mask(qx);
+    const __m512i ax = _mm512_abs_epi8(qx);
+    for (int c = 0; c < NC; ++c) {
+        const BlockQ8_0* y = ys[c] + i;
+        const __m512i qy = combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[0].qs)),
+                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[1].qs)));
+        const __m512i sy = _mm512_mask_sub_epi8(qy, neg, _mm512_setzero_si512(), qy);
+        const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sy);
+        accs[c] =
+            _mm512_fmadd_ps(pairScales(x[i], x[i + 1], y[0], y[1]), _mm512_cvtepi32_ps(p), accs[c]);
+    }
+}
+
+template <int NC>
+FAB_FN void dotQ8_0_512Cols(const BlockQ8_0* x, const void* const* acts, int64_t nb, float* out) {
+    const BlockQ8_0* ys[NC];
+    for (int c = 0; c < NC; ++c) ys[c] = static_cast<const BlockQ8_0*>(acts[c]);
+    __m512 acc0[NC], acc1[NC];
+    for (int c = 0; c < NC; ++c) acc0[c] = acc1[c] = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 4 <= nb; i += 4) {
+        stepQ8_0Cols<NC>(x, ys, i, acc0);
+        stepQ8_0Cols<NC>(x, ys, i + 2, acc1);
+    }
+    for (; i + 2 <= nb; i += 2) stepQ8_0Cols<NC>(x, ys, i, acc0);
+    for (int c = 0; c < NC; ++c) {
+        float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0[c], acc1[c]));
+        if (i < nb) sum += dotQ8_0(x + i, ys[c] + i, kQK);
+        out[c] = sum;
+    }
+}
+
+// Dispatch on the column count (1..kMaxDotCols; the caller guarantees the range).
+#define FAB_COLS_KERNEL(name, impl, Block, nbExpr)                                                 \
+    FAB_KERNEL void name(const void* w, const void* const* acts, int cols, int64_t n,              \
+                         float* out) {                                                             \
+        const auto* x = static_cast<const Block*>(w);                                              \
+        const int64_t nb = (nbExpr);                                                               \
+        switch (cols) {                                                                            \
+        case 1:                                                                                    \
+            return impl<1>(x, acts, nb, out);                                                      \
+        case 2:                                                                                    \
+            return impl<2>(x, acts, nb, out);                                                      \
+        case 3:                                                                                    \
+            return impl<3>(x, acts, nb, out);                                                      \
+        default:                                                                                   \
+            return impl<4>(x, acts, nb, out);                                                      \
+        }                                                                                          \
+    }
+
+template <int NC>
+FAB_FN void dotQ4_KCols(const BlockQ4_K* x, const void* const* a, int64_t nb, float* out) {
+    dotScaleMinK512Cols<NC, false>(x, a, nb, out);
+}
+template <int NC>
+FAB_FN void dotQ5_KCols(const BlockQ5_K* x, const void* const* a, int64_t nb, float* out) {
+    dotScaleMinK512Cols<NC, true>(x, a, nb, out);
+}
+
+FAB_COLS_KERNEL(dotQ4_K512Cols, dotQ4_KCols, BlockQ4_K, n / kQKK)
+FAB_COLS_KERNEL(dotQ5_K512Cols, dotQ5_KCols, BlockQ5_K, n / kQKK)
+FAB_COLS_KERNEL(dotQ6_K512ColsK, dotQ6_K512Cols, BlockQ6_K, n / kQKK)
+FAB_COLS_KERNEL(dotQ8_0_512ColsK, dotQ8_0_512Cols, BlockQ8_0, n / kQK)
+#undef FAB_COLS_KERNEL
+
 } // namespace
 
 VecDotFn vecDotAvx512(GgmlType weightType) {
@@ -332,12 +528,30 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
     }
 }
 
+VecDotColsFn vecDotColsAvx512(GgmlType weightType) {
+    switch (weightType) {
+    case GgmlType::Q8_0:
+        return dotQ8_0_512ColsK;
+    case GgmlType::Q4_K:
+        return dotQ4_K512Cols;
+    case GgmlType::Q5_K:
+        return dotQ5_K512Cols;
+    case GgmlType::Q6_K:
+        return dotQ6_K512ColsK;
+    default:
+        return nullptr;
+    }
+}
+
 } // namespace fabulist::inference::quant
 
 #else
 
 namespace fabulist::inference::quant {
 VecDotFn vecDotAvx512(GgmlType) {
+    return nullptr;
+}
+VecDotColsFn vecDotColsAvx512(GgmlType) {
     return nullptr;
 }
 } // namespace fabulist::inference::quant

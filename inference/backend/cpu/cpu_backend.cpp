@@ -209,12 +209,23 @@ void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
                 const uint8_t* q = m_quant[jobType[j]].data();
                 const float* bias =
                     jobs[j].bias ? static_cast<const float*>(jobs[j].bias->host) : nullptr;
-                for (int tok = 0; tok < rows; ++tok) {
-                    float* y = rowPtr(jobs[j].out, tok);
-                    const uint8_t* xq = q + size_t(tok) * stride;
+                if (rows == 1) {
+                    float* y = rowPtr(jobs[j].out, 0);
                     for (int64_t r = r0; r < r1; ++r) {
-                        const float v = k.vecDot(weightRow(w, 0, r), xq, cols);
+                        const float v = k.vecDot(weightRow(w, 0, r), q, cols);
                         y[r] = bias ? v + bias[r] : v;
+                    }
+                }
+                // Batches: each weight row is unpacked once per group of kMaxDotCols tokens.
+                for (int tok = 0; rows > 1 && tok < rows; tok += kMaxDotCols) {
+                    const int nc = std::min(kMaxDotCols, rows - tok);
+                    const void* xs[kMaxDotCols];
+                    for (int c = 0; c < nc; ++c) xs[c] = q + size_t(tok + c) * stride;
+                    for (int64_t r = r0; r < r1; ++r) {
+                        float v[kMaxDotCols];
+                        vecDotColumns(k, weightRow(w, 0, r), xs, nc, cols, v);
+                        for (int c = 0; c < nc; ++c)
+                            rowPtr(jobs[j].out, tok + c)[r] = bias ? v[c] + bias[r] : v[c];
                     }
                 }
                 g0 = base + r1;
@@ -376,14 +387,31 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
         for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
             const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
             const int r1 = std::min(nFf, r0 + kRowBlock);
-            for (int si = plan.expertBegin[e]; si < plan.expertBegin[e + 1]; ++si) {
-                const int slot = plan.slots[si], tok = slot / plan.nUsed;
-                float g[kRowBlock], u[kRowBlock];
-                for (int r = r0; r < r1; ++r) {
-                    g[r - r0] = kg.vecDot(weightRow(gate, e, r), xg + tok * strideG, nEmbd);
-                    u[r - r0] = ku.vecDot(weightRow(up, e, r), xu + tok * strideU, nEmbd);
+            // The expert's tokens in groups of kMaxDotCols: each weight row unpacked once per
+            // group.
+            const int sEnd = plan.expertBegin[e + 1];
+            for (int si = plan.expertBegin[e]; si < sEnd; si += kMaxDotCols) {
+                const int nc = std::min(kMaxDotCols, sEnd - si);
+                const void* ag[kMaxDotCols];
+                const void* au[kMaxDotCols];
+                for (int c = 0; c < nc; ++c) {
+                    const int tok = plan.slots[si + c] / plan.nUsed;
+                    ag[c] = xg + size_t(tok) * strideG;
+                    au[c] = xu + size_t(tok) * strideU;
                 }
-                vec::siluMul(g, u, hidden + size_t(slot) * nFf + r0, r1 - r0);
+                float g[kMaxDotCols][kRowBlock], u[kMaxDotCols][kRowBlock];
+                for (int r = r0; r < r1; ++r) {
+                    float gv[kMaxDotCols], uv[kMaxDotCols];
+                    vecDotColumns(kg, weightRow(gate, e, r), ag, nc, nEmbd, gv);
+                    vecDotColumns(ku, weightRow(up, e, r), au, nc, nEmbd, uv);
+                    for (int c = 0; c < nc; ++c) {
+                        g[c][r - r0] = gv[c];
+                        u[c][r - r0] = uv[c];
+                    }
+                }
+                for (int c = 0; c < nc; ++c)
+                    vec::siluMul(g[c], u[c], hidden + size_t(plan.slots[si + c]) * nFf + r0,
+                                 r1 - r0);
             }
         }
     };
@@ -403,11 +431,16 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
         for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
             const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
             const int r1 = std::min(nEmbd, r0 + kRowBlock);
-            for (int si = plan.expertBegin[e]; si < plan.expertBegin[e + 1]; ++si) {
-                const int slot = plan.slots[si];
-                float* yr = y + size_t(slot) * nEmbd;
-                for (int r = r0; r < r1; ++r)
-                    yr[r] = kd.vecDot(weightRow(down, e, r), hq + slot * strideD, nFf);
+            const int sEnd = plan.expertBegin[e + 1];
+            for (int si = plan.expertBegin[e]; si < sEnd; si += kMaxDotCols) {
+                const int nc = std::min(kMaxDotCols, sEnd - si);
+                const void* ah[kMaxDotCols];
+                for (int c = 0; c < nc; ++c) ah[c] = hq + size_t(plan.slots[si + c]) * strideD;
+                for (int r = r0; r < r1; ++r) {
+                    float v[kMaxDotCols];
+                    vecDotColumns(kd, weightRow(down, e, r), ah, nc, nFf, v);
+                    for (int c = 0; c < nc; ++c) y[size_t(plan.slots[si + c]) * nEmbd + r] = v[c];
+                }
             }
         }
     };
