@@ -37,7 +37,7 @@ def main(argv=None):
     ap.add_argument("--model-out", required=True, help="path of the .gguf to write")
     ap.add_argument("--fixtures-out", help="tests/fixtures/default-model (omit to skip)")
     ap.add_argument("--card-out", help="folder for MODEL_CARD.md + loss PNG (omit to skip)")
-    ap.add_argument("--sample-tokens", type=int, default=160)
+    ap.add_argument("--sample-tokens", type=int, default=140)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--notes-file", help="a paragraph for the card's evaluation section")
     args = ap.parse_args(argv)
