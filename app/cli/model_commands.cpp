@@ -6,7 +6,8 @@
 
 namespace fabulist::cli {
 
-int runTrainHeadCommand(const std::vector<std::string>& args); // model_train_head.cpp
+int runTrainHeadCommand(const std::vector<std::string>& args);     // model_train_head.cpp
+int runEvalDiversityCommand(const std::vector<std::string>& args); // model_eval_diversity.cpp
 
 namespace {
 
@@ -27,6 +28,11 @@ const CliCommand kModelCommands[] = {
      "write a random-weight model of a real shape (--list: shapes)", runSynthCommand},
     {"train-head", "train-head -m MODEL -c CORPUS... -o ADAPTER [--rank 32 --steps N --seed S]",
      "train a diversity-head adapter (FACE loss, model frozen)", runTrainHeadCommand},
+    {"eval-diversity",
+     "eval-diversity -m MODEL [--adapter A] --prompts FILE --samples N --length L --seed S "
+     "[--json]",
+     "diversity (distinct-n, self-BLEU, rep-4, entropy) and perplexity per sampling setting",
+     runEvalDiversityCommand},
 };
 
 } // namespace

@@ -1,0 +1,225 @@
+// `fabulist-cli eval-diversity -m MODEL [--adapter A] --prompts FILE --samples N --length L
+// --seed S [--json] [-t T]`: how diverse and how coherent the text is under each sampling
+// setting. For every prompt (one per non-empty line of FILE) it draws N samples of up to L
+// tokens per setting and reports, averaged over the prompts, distinct-1/2/3 and self-BLEU-4
+// (over each prompt's N samples), rep-4 (mean over samples), the mean entropy of the sampling
+// distribution per step and the perplexity of the samples under the coherence head at
+// temperature 1 (metrics over token ids: see inference/eval/diversity_metrics.h).
+//
+// Settings (one knob at a time; top-k and top-p are off everywhere so the knob is the only
+// truncation):
+//   alpha        0, .25, .5, .75, 1 at temperature 0.8 (only with --adapter)
+//   temperature  0.7 ... 1.6 by 0.1 at alpha 0
+//   min_p        0, .02, .05, .1, .2 at temperature 1
+//   xtc          probability 0, .25, .5, .75, 1 at threshold 0.1, temperature 1, min-p 0.02
+// Sample k of prompt i is drawn with seed S + 1000 * i + k under every setting (common random
+// numbers make the settings comparable with few samples).
+#include "app/cli/model_args.h"
+#include "app/cli/model_commands.h"
+#include "app/cli/model_engine_args.h"
+#include "app/cli/model_json.h"
+#include "app/cli/model_text_input.h"
+#include "inference/engine/session.h"
+#include "inference/eval/diversity_metrics.h"
+#include "inference/eval/diversity_sampler.h"
+#include "inference/heads/head_adapter.h"
+#include "inference/heads/head_mix.h"
+#include "inference/tokenizer/tokenizer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <sstream>
+
+namespace fabulist::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "eval-diversity -m MODEL [--adapter HEAD.gguf] --prompts FILE --samples N --length L "
+    "--seed S [-t THREADS] [-c CTX] [--json]";
+
+struct Setting {
+    const char* method;
+    double value;
+    inference::SamplerSettings sampler;
+    float alpha = 0.0f;
+};
+
+inference::SamplerSettings plain(float temperature) {
+    inference::SamplerSettings s;
+    s.topK = 0;
+    s.topP = 1.0f;
+    s.minP = 0.0f;
+    s.temperature = temperature;
+    return s;
+}
+
+std::vector<Setting> sweep(bool withAdapter) {
+    std::vector<Setting> out;
+    if (withAdapter)
+        for (float a : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
+            out.push_back({"alpha", a, plain(0.8f), a});
+    for (int i = 7; i <= 16; ++i) {
+        const float t = float(i) / 10.0f;
+        out.push_back({"temperature", double(i) / 10.0, plain(t)});
+    }
+    for (float m : {0.0f, 0.02f, 0.05f, 0.1f, 0.2f}) {
+        Setting s{"min_p", m, plain(1.0f)};
+        s.sampler.minP = m;
+        out.push_back(s);
+    }
+    for (float p : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f}) {
+        Setting s{"xtc", p, plain(1.0f)};
+        s.sampler.minP = 0.02f;
+        s.sampler.xtcProbability = p;
+        s.sampler.xtcThreshold = 0.1f;
+        out.push_back(s);
+    }
+    return out;
+}
+
+struct Result {
+    double distinct[3] = {0, 0, 0};
+    double selfBleu = 0, rep4 = 0, entropy = 0, perplexity = 0;
+};
+
+std::vector<std::string> readPrompts(const std::string& path) {
+    std::istringstream in(readTextFile(path));
+    std::vector<std::string> prompts;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") != std::string::npos) prompts.push_back(line);
+    }
+    if (prompts.empty())
+        throw UsageError("the prompts file '" + path +
+                         "' has no prompt: write one prompt per line");
+    return prompts;
+}
+
+} // namespace
+
+int runEvalDiversityCommand(const std::vector<std::string>& argv) {
+    inference::EngineOptions options;
+    std::string adapterPath;
+    std::vector<std::string> prompts;
+    int samples = 0, length = 0;
+    uint32_t seed = 0;
+    bool json = false;
+    try {
+        ModelArgs args(argv, engineArgSpecs({{{"--adapter"}},
+                                             {{"--prompts"}},
+                                             {{"--samples"}},
+                                             {{"--length"}},
+                                             {{"--seed"}},
+                                             {{"--json"}, false}}));
+        options = engineOptions(args);
+        adapterPath = args.string("--adapter");
+        if (!args.has("--prompts")) throw UsageError("missing --prompts FILE");
+        prompts = readPrompts(args.string("--prompts"));
+        samples = int(args.integer("--samples", 8, 1, 100000));
+        length = int(args.integer("--length", 64, 1, 1 << 20));
+        seed = uint32_t(args.integer("--seed", 0, 0, 0xffffffffLL));
+        json = args.has("--json");
+    } catch (const UsageError& e) {
+        return usageFailure("eval-diversity", kUsage, e.what());
+    }
+
+    std::unique_ptr<inference::Engine> engine;
+    inference::HeadAdapter adapter;
+    std::optional<inference::HeadMix> heads;
+    try {
+        engine = inference::Engine::load(options);
+        if (!adapterPath.empty()) {
+            adapter = inference::HeadAdapter::load(adapterPath, engine->file());
+            heads.emplace(adapter);
+        }
+    } catch (const std::exception& e) {
+        return runtimeFailure("eval-diversity", e.what());
+    }
+    const inference::Tokenizer& tokenizer = engine->tokenizer();
+    std::vector<std::vector<int32_t>> promptIds;
+    for (const std::string& p : prompts) {
+        promptIds.push_back(tokenizer.encode(p, true, true));
+        if (promptIds.back().empty())
+            return runtimeFailure("eval-diversity", "a prompt tokenizes to nothing: '" + p + "'");
+    }
+
+    const std::vector<Setting> settings = sweep(heads.has_value());
+    std::vector<Result> results;
+    auto session = engine->createSession();
+    try {
+        for (size_t si = 0; si < settings.size(); ++si) {
+            const Setting& setting = settings[si];
+            Result r;
+            double entropySum = 0.0, nllSum = 0.0;
+            long steps = 0, samplesSeen = 0;
+            for (size_t pi = 0; pi < promptIds.size(); ++pi) {
+                std::vector<inference::TokenSample> drawn;
+                for (int k = 0; k < samples; ++k) {
+                    inference::SamplerSettings s = setting.sampler;
+                    s.seed = seed + uint32_t(1000 * pi) + uint32_t(k);
+                    inference::DiversitySample d = inference::drawDiversitySample(
+                        *session, tokenizer, promptIds[pi], s, heads ? &*heads : nullptr,
+                        setting.alpha, length);
+                    entropySum += d.entropySum;
+                    nllSum += d.nllSum;
+                    steps += long(d.ids.size());
+                    r.rep4 += inference::repN(d.ids, 4);
+                    ++samplesSeen;
+                    drawn.push_back(std::move(d.ids));
+                }
+                for (int n = 1; n <= 3; ++n) r.distinct[n - 1] += inference::distinctN(drawn, n);
+                r.selfBleu += inference::selfBleu4(drawn);
+            }
+            const double nPrompts = double(promptIds.size());
+            for (double& d : r.distinct) d /= nPrompts;
+            r.selfBleu /= nPrompts;
+            r.rep4 /= double(samplesSeen);
+            r.entropy = steps ? entropySum / double(steps) : 0.0;
+            r.perplexity = steps ? std::exp(nllSum / double(steps)) : 0.0;
+            results.push_back(r);
+            if (!json) {
+                std::fprintf(stderr, "\r[%zu/%zu] %s %g", si + 1, settings.size(), setting.method,
+                             setting.value);
+                std::fflush(stderr);
+            }
+        }
+    } catch (const std::exception& e) {
+        return runtimeFailure("eval-diversity", e.what());
+    }
+
+    if (json) {
+        std::string out = "{\"settings\": [";
+        for (size_t i = 0; i < results.size(); ++i) {
+            const Result& r = results[i];
+            out += std::string(i ? ", " : "") + "{\"method\": " + jsonString(settings[i].method) +
+                   ", \"value\": " + jsonNumber(settings[i].value) +
+                   ", \"distinct_1\": " + jsonNumber(r.distinct[0]) +
+                   ", \"distinct_2\": " + jsonNumber(r.distinct[1]) +
+                   ", \"distinct_3\": " + jsonNumber(r.distinct[2]) +
+                   ", \"self_bleu_4\": " + jsonNumber(r.selfBleu) +
+                   ", \"rep_4\": " + jsonNumber(r.rep4) +
+                   ", \"entropy\": " + jsonNumber(r.entropy) +
+                   ", \"perplexity\": " + jsonNumber(r.perplexity) + "}";
+        }
+        out += "], \"prompts\": " + std::to_string(promptIds.size()) +
+               ", \"samples\": " + std::to_string(samples) +
+               ", \"length\": " + std::to_string(length) + ", \"seed\": " + std::to_string(seed) +
+               "}\n";
+        std::fputs(out.c_str(), stdout);
+        return 0;
+    }
+    std::fprintf(stderr, "\n");
+    std::printf("%-12s %6s %8s %8s %8s %8s %8s %8s %10s\n", "method", "value", "dist-1", "dist-2",
+                "dist-3", "sBLEU-4", "rep-4", "entropy", "ppl");
+    for (size_t i = 0; i < results.size(); ++i) {
+        const Result& r = results[i];
+        std::printf("%-12s %6.2f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %10.3f\n", settings[i].method,
+                    settings[i].value, r.distinct[0], r.distinct[1], r.distinct[2], r.selfBleu,
+                    r.rep4, r.entropy, r.perplexity);
+    }
+    return 0;
+}
+
+} // namespace fabulist::cli
