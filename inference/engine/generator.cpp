@@ -69,7 +69,7 @@ struct PhraseGuard {
     size_t tokenStart(size_t i) const { return i == 0 ? 0 : tokenEnd[i - 1]; }
 
     void push(std::string_view bytes) {
-        text += asciiLower(bytes);
+        for (char c : bytes) text.push_back(asciiLower(c));
         tokenEnd.push_back(text.size());
     }
     // Index of the first token of a banned phrase that overlaps the last token, or -1.
@@ -91,10 +91,9 @@ struct PhraseGuard {
         tokenEnd.resize(tokens);
         text.resize(tokens == 0 ? 0 : tokenEnd.back());
     }
-    // Tokens that no phrase can still start in: the text after them is already longer than
-    // any phrase.
-    size_t settled() const {
-        size_t n = 0;
+    // Tokens from n on that no phrase can still start in (the text after them is already
+    // longer than any phrase) are settled; returns the new end of the settled tokens.
+    size_t settled(size_t n) const {
         while (n < tokenEnd.size() && tokenEnd[n] + longest <= text.size()) ++n;
         return n;
     }
@@ -157,7 +156,14 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
                                                     size_t(m_session.contextLength()));
     PhraseGuard guard(params.bannedPhrases);
     BannedTokensStage* bannedHere = nullptr;
+    std::vector<int32_t> kept; // prompt + kept ids, for the session after a back-off
     if (guard.active()) {
+        // Sized once: the decode loop then only allocates for unusually long token pieces.
+        const size_t maxTokens = size_t(std::max(params.maxTokens, 0));
+        guard.text.reserve(maxTokens * 16 + 64);
+        guard.tokenEnd.reserve(maxTokens);
+        guard.bans.reserve(size_t(std::max(params.maxRewinds, 0)) + 1);
+        kept.reserve(prompt.size() + maxTokens);
         auto stage = std::make_unique<BannedTokensStage>(size_t(std::max(params.maxRewinds, 1)));
         bannedHere = stage.get();
         chain.insertStage(0, std::move(stage));
@@ -221,7 +227,7 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
                 result.ids.resize(at);
                 guard.truncate(at);
                 ++t.rewinds;
-                std::vector<int32_t> kept(prompt.begin(), prompt.end());
+                kept.assign(prompt.begin(), prompt.end());
                 kept.insert(kept.end(), result.ids.begin(), result.ids.end());
                 try {
                     m_session.evaluate(kept); // reuses the common prefix
@@ -233,7 +239,7 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
                 for (int32_t k : kept) chain.accept(k);
                 continue;
             }
-            if (!emit(guard.settled())) {
+            if (!emit(guard.settled(emitted))) {
                 result.stopReason = StopReason::Callback;
                 break;
             }
