@@ -3,7 +3,7 @@
 #include "inference/engine/engine.h"
 
 #ifdef FABULIST_HAVE_VULKAN
-#include "inference/backend/vulkan/vulkan_device.h"
+#include "inference/backend/vulkan/vulkan_backend.h"
 #endif
 
 namespace fabulist::inference {
@@ -12,12 +12,8 @@ std::unique_ptr<Backend> createBackend(const std::string& device, int threads) {
     if (device.empty() || device == "cpu") return std::make_unique<CpuBackend>(threads);
     if (device == "vulkan") {
 #ifdef FABULIST_HAVE_VULKAN
-        // The Vulkan ops exist (backend/vulkan/vulkan_ops.h) but not yet a Backend that runs a
-        // whole model; say which device was found so the user knows what to expect later.
         try {
-            vulkan::VulkanDevice probe;
-            throw EngineError("the Vulkan backend cannot yet run models (device '" + probe.name() +
-                              "' found); choose --device cpu");
+            return std::make_unique<vulkan::VulkanBackend>();
         } catch (const vulkan::VulkanError& e) {
             throw EngineError(e.what());
         }

@@ -30,7 +30,8 @@ private slots:
 
 #ifndef FABULIST_HAVE_VULKAN
 void VulkanDeviceTest::selectionWithoutCpuDevices() {
-    QSKIP("this build has no Vulkan backend (FABULIST_VULKAN=OFF, or Vulkan headers/glslc not found)");
+    QSKIP("this build has no Vulkan backend (FABULIST_VULKAN=OFF, or Vulkan headers/glslc not "
+          "found)");
 }
 void VulkanDeviceTest::createBackendExplainsState() {
     try {
@@ -82,17 +83,14 @@ void VulkanDeviceTest::selectionWithoutCpuDevices() {
 }
 
 void VulkanDeviceTest::createBackendExplainsState() {
-    // Until the Vulkan Backend runs whole models, asking for it is an EngineError that says so
-    // (or says that no device exists); it never silently returns another backend.
+    // createBackend("vulkan") returns the Vulkan backend when a device exists (lavapipe allowed
+    // here), and otherwise an EngineError that names the reason; never another backend.
     qputenv("FABULIST_VULKAN_ALLOW_CPU", "1");
     try {
-        createBackend("vulkan", 1);
-        QFAIL("createBackend(\"vulkan\") returned a backend");
+        auto backend = createBackend("vulkan", 1);
+        QCOMPARE(QString::fromStdString(backend->name()), QString("vulkan"));
     } catch (const EngineError& e) {
-        const QString msg = e.what();
-        QVERIFY2(msg.contains("cannot yet run models") || msg.contains("no Vulkan device found"),
-                 e.what());
-        QVERIFY2(msg.contains("--device cpu"), e.what());
+        QVERIFY2(QString(e.what()).contains("no Vulkan device found"), e.what());
     }
 }
 

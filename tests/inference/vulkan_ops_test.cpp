@@ -72,7 +72,8 @@ private:
 
 #ifndef FABULIST_HAVE_VULKAN
 void VulkanOpsTest::initTestCase() {
-    QSKIP("this build has no Vulkan backend (FABULIST_VULKAN=OFF, or Vulkan headers/glslc not found)");
+    QSKIP("this build has no Vulkan backend (FABULIST_VULKAN=OFF, or Vulkan headers/glslc not "
+          "found)");
 }
 void VulkanOpsTest::matmul_data() {}
 void VulkanOpsTest::matmul() {}

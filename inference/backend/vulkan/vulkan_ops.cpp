@@ -149,13 +149,27 @@ void VulkanOps::dispatch(const VulkanPipeline& p, const Binding* bindings, const
                             nullptr);
     vkCmdPushConstants(m_cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushBytes, push);
     vkCmdDispatch(m_cmd, groupsX, groupsY, 1);
-    // The next op may read what this one wrote (and write what it read).
-    VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT;
-    barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-    vkCmdPipelineBarrier(m_cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, nullptr, 0,
-                         nullptr);
+    barrier();
+}
+
+void VulkanOps::barrier() {
+    // The next op (a dispatch or a copy) may read what this one wrote, and write what it read.
+    VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT |
+                      VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+    b.dstAccessMask = b.srcAccessMask;
+    const VkPipelineStageFlags stages =
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+    vkCmdPipelineBarrier(m_cmd, stages, stages, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+void VulkanOps::copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBuffer& dst,
+                     uint64_t dstOffset, uint64_t bytes) {
+    if (bytes == 0) return;
+    ensureRecording();
+    VkBufferCopy region{srcOffset, dstOffset, bytes};
+    vkCmdCopyBuffer(m_cmd, src.handle(), dst.handle(), 1, &region);
+    barrier();
 }
 
 void VulkanOps::dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
@@ -185,7 +199,12 @@ void VulkanOps::flush() {
 
 void VulkanOps::matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride, DeviceF32 y,
                        int yStride) {
-    if (rows <= 0 || w.nOut <= 0) return;
+    matmulRows(w, 0, w.nOut, x, rows, xStride, y, yStride);
+}
+
+void VulkanOps::matmulRows(const VulkanWeight& w, int64_t firstRow, int64_t nRows, DeviceF32 x,
+                           int rows, int xStride, DeviceF32 y, int yStride) {
+    if (rows <= 0 || nRows <= 0) return;
     const VulkanPipeline& p = m_pipelines.get(matmulShader(w.type), 3, kMatmulWg);
     const Binding bx = window(*x.buffer, x.offset,
                               (uint64_t(rows - 1) * xStride + uint64_t(w.nIn)) * sizeof(float));
@@ -195,9 +214,10 @@ void VulkanOps::matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride
     const int64_t chunk = std::max<int64_t>(
         1, std::min<int64_t>({int64_t(fit), m_device.maxWorkgroupCountX(), w.nOut}));
     const uint32_t groupsY = u32((uint64_t(rows) + kMatmulTokens - 1) / kMatmulTokens);
-    for (int64_t r0 = 0; r0 < w.nOut; r0 += chunk) {
-        const int64_t n = std::min(chunk, w.nOut - r0);
-        const Binding bw = window(*w.buffer, uint64_t(r0) * w.rowBytes, uint64_t(n) * w.rowBytes);
+    for (int64_t r0 = 0; r0 < nRows; r0 += chunk) {
+        const int64_t n = std::min(chunk, nRows - r0);
+        const Binding bw =
+            window(*w.buffer, uint64_t(firstRow + r0) * w.rowBytes, uint64_t(n) * w.rowBytes);
         const Binding by = window(*y.buffer, y.offset + uint64_t(r0) * sizeof(float),
                                   (uint64_t(rows - 1) * yStride + uint64_t(n)) * sizeof(float));
         const Binding b[3] = {bw, bx, by};
@@ -279,6 +299,88 @@ void VulkanOps::add(DeviceF32 x, DeviceF32 y, int64_t n) {
     const Binding b[2] = {window(*x.buffer, x.offset, span), window(*y.buffer, y.offset, span)};
     const uint32_t push[3] = {u32(n), b[0].elemOffset / 4, b[1].elemOffset / 4};
     dispatchLinear(p, b, push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
+}
+
+void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
+                        uint64_t cacheByteOffset, int pos0, bool half) {
+    const VulkanPipeline& p = m_pipelines.get("store_kv", 2, kElementWg);
+    const uint64_t esize = half ? 2 : 4;
+    const Binding bx =
+        window(*x.buffer, x.offset, (uint64_t(rows - 1) * xStride + kvDim) * sizeof(float));
+    const Binding bc = window(cache, cacheByteOffset + uint64_t(pos0) * kvDim * esize,
+                              uint64_t(rows) * kvDim * esize);
+    const Binding b[2] = {bx, bc};
+    const uint32_t push[6] = {u32(rows),    u32(kvDim),        bx.elemOffset / 4,
+                              u32(xStride), bc.elemOffset / 4, half ? 1u : 0u};
+    dispatchLinear(p, b, push, sizeof(push),
+                   (uint64_t(rows) * (kvDim / 2) + kElementWg - 1) / kElementWg);
+}
+
+void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
+                          const VulkanBuffer& vLayer, DeviceF32 scores, DeviceF32 out,
+                          int outStride, const AttentionShape& s) {
+    if (s.headDimK > 512) throw VulkanError("Vulkan: attention head size above 512");
+    const VulkanPipeline& p = m_pipelines.get("attention", 5, kMatmulWg);
+    const uint64_t esize = s.half ? 2 : 4;
+    const int ctx = s.pos0 + s.rows;
+    const int kvDimK = s.nHeadKv * s.headDimK, kvDimV = s.nHeadKv * s.headDimV;
+    const Binding bq =
+        window(*q.buffer, q.offset, (uint64_t(s.rows - 1) * qStride + s.nHead * s.headDimK) * 4);
+    const Binding bk = window(kLayer, 0, uint64_t(ctx) * kvDimK * esize);
+    const Binding bv = window(vLayer, 0, uint64_t(ctx) * kvDimV * esize);
+    const Binding bs =
+        window(*scores.buffer, scores.offset, uint64_t(s.rows) * s.nHead * s.maxCtx * 4);
+    const Binding bo = window(*out.buffer, out.offset,
+                              (uint64_t(s.rows - 1) * outStride + s.nHead * s.headDimV) * 4);
+    const Binding b[5] = {bq, bk, bv, bs, bo};
+    struct {
+        uint32_t rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
+        uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
+        uint32_t pos0, window, maxCtx, f16;
+        float scale;
+    } push{u32(s.rows),
+           u32(s.nHead),
+           u32(s.nHead / s.nHeadKv),
+           u32(s.headDimK),
+           u32(s.headDimV),
+           u32(kvDimK),
+           u32(kvDimV),
+           bq.elemOffset / 4,
+           u32(qStride),
+           bo.elemOffset / 4,
+           u32(outStride),
+           u32(bk.elemOffset / esize),
+           u32(bv.elemOffset / esize),
+           u32(s.pos0),
+           u32(s.window),
+           u32(s.maxCtx),
+           s.half ? 1u : 0u,
+           s.scale};
+    dispatchLinear(p, b, &push, sizeof(push), uint64_t(s.rows) * s.nHead);
+}
+
+void VulkanOps::moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int nUsed,
+                        bool normalize, const VulkanBuffer& route) {
+    if (nExpert > 64) throw VulkanError("Vulkan: MoE routing supports up to 64 experts");
+    const VulkanPipeline& p = m_pipelines.get("moe_topk", 2, kMatmulWg);
+    const Binding bl = window(*logits.buffer, logits.offset,
+                              (uint64_t(rows - 1) * stride + nExpert) * sizeof(float));
+    const Binding br = window(route, 0, uint64_t(rows) * nUsed * 8);
+    const Binding b[2] = {bl, br};
+    const uint32_t push[6] = {u32(rows),         u32(nExpert), u32(nUsed),
+                              bl.elemOffset / 4, u32(stride),  normalize ? 1u : 0u};
+    dispatchLinear(p, b, push, sizeof(push), (uint64_t(rows) + kMatmulWg - 1) / kMatmulWg);
+}
+
+void VulkanOps::axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign) {
+    const VulkanPipeline& p = m_pipelines.get("axpy", 2, kElementWg);
+    const uint64_t span = uint64_t(n) * sizeof(float);
+    const Binding b[2] = {window(*x.buffer, x.offset, span), window(*y.buffer, y.offset, span)};
+    struct {
+        uint32_t n, xOffset, yOffset, assign;
+        float a;
+    } push{u32(n), b[0].elemOffset / 4, b[1].elemOffset / 4, assign ? 1u : 0u, a};
+    dispatchLinear(p, b, &push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
 }
 
 } // namespace fabulist::inference::vulkan

@@ -48,6 +48,28 @@ public:
     // yStride floats apart.
     void matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride, DeviceF32 y,
                 int yStride);
+    // The same for weight rows [firstRow, firstRow + nRows) only (one expert of a stack).
+    void matmulRows(const VulkanWeight& w, int64_t firstRow, int64_t nRows, DeviceF32 x, int rows,
+                    int xStride, DeviceF32 y, int yStride);
+    // Writes rows of kvDim values (xStride apart) into a cache layer (f32, or f16 when half) at
+    // positions pos0..; cache points at the layer's first element.
+    void storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
+                 uint64_t cacheByteOffset, int pos0, bool half);
+    struct AttentionShape {
+        int rows, nHead, nHeadKv, headDimK, headDimV, pos0, window, maxCtx;
+        float scale;
+        bool half;
+    };
+    // Causal attention of q rows over one cache layer (K and V buffers, positions from 0);
+    // scores is scratch of
+    // rows * nHead * maxCtx floats.
+    void attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer, const VulkanBuffer& vLayer,
+                   DeviceF32 scores, DeviceF32 out, int outStride, const AttentionShape& s);
+    // MoE routing of each row of router logits: (expert id, weight) pairs into route.
+    void moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int nUsed, bool normalize,
+                 const VulkanBuffer& route);
+    // x = a * y (assign) or x += a * y over n floats.
+    void axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign);
     // RMSNorm over groups of `group` values of each of `rows` rows of `cols`; weight optional
     // (group values). y may equal x.
     void rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols, int group,
@@ -59,6 +81,10 @@ public:
     void swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n); // y = silu(g) * u
     void softmax(DeviceF32 x, int rows, int cols);                 // in place, per row
     void add(DeviceF32 x, DeviceF32 y, int64_t n);                 // x += y
+
+    // Records a buffer-to-buffer copy, ordered with the ops around it.
+    void copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBuffer& dst,
+              uint64_t dstOffset, uint64_t bytes);
 
     // Submits everything recorded and waits for it.
     void flush();
@@ -76,6 +102,7 @@ private:
     void dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
                         uint32_t pushBytes, uint64_t groups);
     void ensureRecording();
+    void barrier();
 
     VulkanDevice& m_device;
     VulkanPipelines& m_pipelines;

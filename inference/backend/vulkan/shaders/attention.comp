@@ -1,0 +1,75 @@
+#version 450
+// Causal attention, one workgroup per (query row, head): scores = scale * q.k_j over cache
+// positions [lo, pos0 + row], softmax, out = sum_j p_j v_j. With an f16 cache the query and the
+// probabilities are rounded to f16 first, as llama.cpp (and the CPU backend) do. Scores live in
+// a scratch buffer (one row of maxCtx per workgroup); cOffset values are in cache elements.
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
+layout(std430, binding = 0) readonly buffer Q { float qdata[]; };
+layout(std430, binding = 1) readonly buffer K { uint kdata[]; };
+layout(std430, binding = 2) readonly buffer V { uint vdata[]; };
+layout(std430, binding = 3) buffer S { float scores[]; };
+layout(std430, binding = 4) writeonly buffer O { float odata[]; };
+layout(push_constant) uniform Params {
+    uint rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
+    uint qOffset, qStride, oOffset, oStride, kOffset, vOffset;
+    uint pos0, window, maxCtx, f16;
+    float scale;
+} p;
+#include "reduce.glsl"
+#include "half.glsl"
+
+shared float qs[512];
+
+float cacheValue(uint which, uint e) { // which: 0 = K, 1 = V; e: element index in the layer
+    if (p.f16 != 0u) {
+        const uint w = which == 0u ? kdata[(p.kOffset + e) >> 1] : vdata[(p.vOffset + e) >> 1];
+        return unpackHalf2x16(((p.kOffset + e) & 1u) != 0u ? (w >> 16) : w).x;
+    }
+    return uintBitsToFloat(which == 0u ? kdata[p.kOffset + e] : vdata[p.vOffset + e]);
+}
+
+void main() {
+    const uint item = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    if (item >= p.rows * p.nHead) return; // uniform per workgroup
+    const uint row = item / p.nHead, h = item % p.nHead, kvh = h / p.group;
+    const uint tid = gl_LocalInvocationID.x;
+    const uint hi = p.pos0 + row;
+    const uint lo = (p.window > 0u && hi + 1u > p.window) ? hi + 1u - p.window : 0u;
+    const uint count = hi - lo + 1u;
+    for (uint d = tid; d < p.headDimK; d += WG) {
+        const float v = qdata[p.qOffset + row * p.qStride + h * p.headDimK + d];
+        qs[d] = p.f16 != 0u ? roundToHalf(v) : v;
+    }
+    barrier();
+    const uint sb = item * p.maxCtx;
+    float mx = -3.402823466e38;
+    for (uint j = tid; j < count; j += WG) {
+        const uint kb = (lo + j) * p.kvDimK + kvh * p.headDimK;
+        float s = 0.0;
+        for (uint d = 0; d < p.headDimK; ++d) s += qs[d] * cacheValue(0u, kb + d);
+        s *= p.scale;
+        scores[sb + j] = s;
+        mx = max(mx, s);
+    }
+    mx = reduceMax(mx);
+    float sum = 0.0;
+    for (uint j = tid; j < count; j += WG) {
+        const float e = exp(scores[sb + j] - mx);
+        scores[sb + j] = e;
+        sum += e;
+    }
+    const float inv = 1.0 / reduceSum(sum);
+    for (uint j = tid; j < count; j += WG) {
+        const float pr = scores[sb + j] * inv;
+        scores[sb + j] = p.f16 != 0u ? roundToHalf(pr) : pr;
+    }
+    memoryBarrierBuffer();
+    barrier();
+    for (uint d = tid; d < p.headDimV; d += WG) {
+        float o = 0.0;
+        for (uint j = 0; j < count; ++j)
+            o += scores[sb + j] * cacheValue(1u, (lo + j) * p.kvDimV + kvh * p.headDimV + d);
+        odata[p.oOffset + row * p.oStride + h * p.headDimV + d] = o;
+    }
+}

@@ -1,0 +1,27 @@
+#version 450
+// Writes `rows` rows of kvDim f32 values into a cache layer at consecutive positions, as f32 or
+// (f16 != 0) as halves rounded to nearest even. One invocation per value pair, so two halves that
+// share a 32-bit word are written by one invocation (kvDim is even).
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
+layout(std430, binding = 0) readonly buffer X { float xdata[]; };
+layout(std430, binding = 1) buffer C { uint cdata[]; };
+// cOffset: 32-bit words from the binding start to the first value written (position pos0).
+layout(push_constant) uniform Params { uint rows, kvDim, xOffset, xStride, cOffset, f16; } p;
+#include "half.glsl"
+
+void main() {
+    const uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * WG;
+    const uint pairs = p.kvDim / 2u;
+    if (i >= p.rows * pairs) return;
+    const uint row = i / pairs, c = (i % pairs) * 2u;
+    const float a = xdata[p.xOffset + row * p.xStride + c];
+    const float b = xdata[p.xOffset + row * p.xStride + c + 1u];
+    const uint e = row * p.kvDim + c; // element index from position pos0
+    if (p.f16 != 0u) {
+        cdata[p.cOffset + e / 2u] = toHalfBits(a) | (toHalfBits(b) << 16);
+    } else {
+        cdata[p.cOffset + e] = floatBitsToUint(a);
+        cdata[p.cOffset + e + 1u] = floatBitsToUint(b);
+    }
+}

@@ -1,0 +1,226 @@
+#include "inference/backend/vulkan/vulkan_backend.h"
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/quant/quant_kernels.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fabulist::inference::vulkan {
+
+namespace {
+
+class VulkanKvCache final : public KvCache {
+public:
+    VulkanKvCache(VulkanDevice& device, int nLayer, int capacity, int kvDimK, int kvDimV,
+                  GgmlType type)
+        : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV) {
+        const uint64_t e = type == GgmlType::F16 ? 2 : 4;
+        // One buffer per layer and side: no single allocation grows with the layer count.
+        for (int l = 0; l < nLayer; ++l) {
+            m_k.push_back(std::make_unique<VulkanBuffer>(device, e * capacity * kvDimK,
+                                                         VulkanBuffer::Kind::DeviceLocal));
+            m_v.push_back(std::make_unique<VulkanBuffer>(device, e * capacity * kvDimV,
+                                                         VulkanBuffer::Kind::DeviceLocal));
+            m_bytes += m_k.back()->size() + m_v.back()->size();
+        }
+    }
+    GgmlType type() const override { return m_type; }
+    int capacity() const override { return m_capacity; }
+    uint64_t bytes() const override { return m_bytes; }
+    const VulkanBuffer& k(int layer) const { return *m_k[size_t(layer)]; }
+    const VulkanBuffer& v(int layer) const { return *m_v[size_t(layer)]; }
+    int kvDimK() const { return m_kvDimK; }
+    int kvDimV() const { return m_kvDimV; }
+
+private:
+    GgmlType m_type;
+    int m_capacity, m_kvDimK, m_kvDimV;
+    uint64_t m_bytes = 0;
+    std::vector<std::unique_ptr<VulkanBuffer>> m_k, m_v;
+};
+
+} // namespace
+
+VulkanBackend::VulkanBackend(const VulkanDeviceOptions& options)
+    : m_device(std::make_unique<VulkanDevice>(options)),
+      m_pipelines(std::make_unique<VulkanPipelines>(*m_device)),
+      m_ops(std::make_unique<VulkanOps>(*m_device, *m_pipelines)) {}
+
+VulkanBackend::~VulkanBackend() {
+    m_ops.reset(); // waits for the device before buffers go
+}
+
+Weight VulkanBackend::upload(const GgufTensorInfo& tensor) {
+    Weight w;
+    w.name = tensor.name;
+    w.type = tensor.type;
+    w.nIn = tensor.ne[0];
+    w.nOut = tensor.ne[1];
+    w.nMat = tensor.ne[2] * tensor.ne[3];
+    w.rowBytes = ggmlRowBytes(tensor.type, tensor.ne[0]);
+    w.host = tensor.data; // embed() and the RoPE factors read the mapping
+    m_weights.push_back(std::make_unique<VulkanWeight>(
+        m_ops->uploadWeight(tensor.type, w.nIn, w.nOut * w.nMat, tensor.data)));
+    w.device = m_weights.back().get();
+    return w;
+}
+
+void VulkanBackend::ensure(std::unique_ptr<VulkanBuffer>& buf, uint64_t bytes,
+                           VulkanBuffer::Kind kind) {
+    if (buf && buf->size() >= bytes) return;
+    m_ops->flush();
+    buf = std::make_unique<VulkanBuffer>(*m_device, bytes, kind);
+}
+
+void VulkanBackend::reserve(const BackendLimits& limits) {
+    m_limits = limits;
+    const uint64_t ffRows = uint64_t(std::max(limits.maxFfRows, limits.maxRows));
+    const uint64_t ff = uint64_t(std::max(limits.maxFf, 1)) * sizeof(float);
+    ensure(m_gate, ffRows * ff, VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_up, ffRows * ff, VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_down, ffRows * uint64_t(std::max(limits.nEmbd, limits.maxCols)) * sizeof(float),
+           VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_staging, uint64_t(limits.maxRows) * std::max(limits.maxCols, limits.nEmbd) * 4,
+           VulkanBuffer::Kind::HostVisible);
+    ensure(m_route, ffRows * 8 + 8, VulkanBuffer::Kind::HostVisible);
+    m_embedRow.resize(size_t(std::max(limits.maxCols, limits.nEmbd)));
+}
+
+Act VulkanBackend::allocate(int rows, int cols) {
+    m_allocations.push_back(std::make_unique<VulkanBuffer>(
+        *m_device, uint64_t(rows) * cols * sizeof(float), VulkanBuffer::Kind::DeviceLocal));
+    return Act{m_allocations.back().get(), 0, rows, cols};
+}
+
+std::unique_ptr<KvCache> VulkanBackend::createKvCache(int nLayer, int capacity, int kvDimK,
+                                                      int kvDimV, GgmlType type) {
+    if (type != GgmlType::F16 && type != GgmlType::F32)
+        throw VulkanError("KV cache type must be F16 or F32");
+    if (type == GgmlType::F16 && (kvDimK % 2 || kvDimV % 2))
+        throw VulkanError("Vulkan: an F16 KV cache needs even K/V widths; use an F32 cache");
+    return std::make_unique<VulkanKvCache>(*m_device, nLayer, capacity, kvDimK, kvDimV, type);
+}
+
+void VulkanBackend::embed(const Weight& table, std::span<const int32_t> ids, Act out) {
+    // Rows are dequantized on the host from the mapping (a few rows per pass), then copied in
+    // one recorded transfer. The staging buffer may still feed an earlier recorded copy.
+    const uint64_t bytes = uint64_t(ids.size()) * out.cols * sizeof(float);
+    m_ops->flush();
+    ensure(m_staging, bytes, VulkanBuffer::Kind::HostVisible);
+    auto* dst = static_cast<float*>(m_staging->mapped());
+    for (size_t r = 0; r < ids.size(); ++r)
+        dequantizeRow(table.type,
+                      static_cast<const uint8_t*>(table.host) + size_t(ids[r]) * table.rowBytes,
+                      dst + r * size_t(out.cols), table.nIn);
+    m_ops->copy(*m_staging, 0, *dev(out).buffer, out.offset, bytes);
+}
+
+void VulkanBackend::rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) {
+    const DeviceF32 w{weight ? vw(*weight).buffer.get() : nullptr, 0};
+    m_ops->rmsNorm(dev(in), weight ? &w : nullptr, dev(out), in.rows, in.cols, group, eps);
+}
+
+void VulkanBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
+    for (const MatmulJob& j : jobs) {
+        m_ops->matmul(vw(*j.weight), dev(in), in.rows, in.cols, dev(j.out), j.out.cols);
+        if (j.bias)
+            for (int r = 0; r < in.rows; ++r)
+                m_ops->axpy(dev(j.out.view(r, 1)), DeviceF32{vw(*j.bias).buffer.get(), 0},
+                            j.out.cols, 1.0f, false);
+    }
+}
+
+void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
+    const float* ff =
+        params.freqFactors ? static_cast<const float*>(params.freqFactors->host) : nullptr;
+    m_ops->rope(dev(x), x.rows, x.cols, params, pos0, ff);
+}
+
+void VulkanBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
+    auto& cache = static_cast<VulkanKvCache&>(cacheBase);
+    const bool half = cache.type() == GgmlType::F16;
+    m_ops->storeKv(dev(k), k.rows, k.cols, k.cols, cache.k(layer), 0, pos0, half);
+    m_ops->storeKv(dev(v), v.rows, v.cols, v.cols, cache.v(layer), 0, pos0, half);
+}
+
+void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
+                              const AttentionParams& p) {
+    auto& cache = static_cast<VulkanKvCache&>(cacheBase);
+    const int maxCtx = cache.capacity();
+    ensure(m_scores, uint64_t(q.rows) * p.nHead * maxCtx * sizeof(float),
+           VulkanBuffer::Kind::DeviceLocal);
+    VulkanOps::AttentionShape s{
+        q.rows, p.nHead,  p.nHeadKv, p.headDimK, p.headDimV,
+        pos0,   p.window, maxCtx,    p.scale,    cache.type() == GgmlType::F16};
+    // K and V live in separate buffers; the op takes one cache buffer per side.
+    m_ops->attention(dev(q), q.cols, cache.k(layer), cache.v(layer), DeviceF32{m_scores.get(), 0},
+                     dev(out), out.cols, s);
+}
+
+void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
+                        const Weight* scaleGate, bool accumulate) {
+    if (scaleGate)
+        throw VulkanError("Vulkan: gated shared experts (Qwen2-MoE) are not supported yet; "
+                          "use --device cpu");
+    const int rows = x.rows, nFf = int(gate.nOut);
+    const DeviceF32 g{m_gate.get(), 0}, u{m_up.get(), 0}, y{m_down.get(), 0};
+    m_ops->matmul(vw(gate), dev(x), rows, x.cols, g, nFf);
+    m_ops->matmul(vw(up), dev(x), rows, x.cols, u, nFf);
+    m_ops->swiglu(g, u, g, int64_t(rows) * nFf);
+    if (!accumulate) {
+        m_ops->matmul(vw(down), g, rows, nFf, dev(out), out.cols);
+        return;
+    }
+    m_ops->matmul(vw(down), g, rows, nFf, y, out.cols);
+    m_ops->add(dev(out), y, int64_t(rows) * out.cols);
+}
+
+void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
+                        Act out) {
+    const int rows = x.rows, k = p.nUsed, nSlots = rows * k;
+    const int nFf = int(experts.gate->nOut), nEmbd = int(experts.down->nOut);
+    ensure(m_route, uint64_t(nSlots) * 8, VulkanBuffer::Kind::HostVisible);
+    m_ops->moeTopK(dev(routerLogits), rows, routerLogits.cols, p.nExpert, k, p.normalizeWeights,
+                   *m_route);
+    m_ops->flush(); // the host picks the expert matrices to dispatch
+    const auto* route = static_cast<const uint32_t*>(m_route->mapped());
+    const DeviceF32 g{m_gate.get(), 0}, u{m_up.get(), 0}, y{m_down.get(), 0};
+    auto at = [](DeviceF32 base, uint64_t floats) {
+        return DeviceF32{base.buffer, base.offset + floats * sizeof(float)};
+    };
+    for (int s = 0; s < nSlots; ++s) {
+        const int t = s / k, e = int(route[2 * s]);
+        m_ops->matmulRows(vw(*experts.gate), int64_t(e) * nFf, nFf, dev(x.view(t, 1)), 1, x.cols,
+                          at(g, uint64_t(s) * nFf), nFf);
+        m_ops->matmulRows(vw(*experts.up), int64_t(e) * nFf, nFf, dev(x.view(t, 1)), 1, x.cols,
+                          at(u, uint64_t(s) * nFf), nFf);
+    }
+    m_ops->swiglu(g, u, g, int64_t(nSlots) * nFf);
+    for (int s = 0; s < nSlots; ++s) {
+        const int e = int(route[2 * s]);
+        m_ops->matmulRows(vw(*experts.down), int64_t(e) * nEmbd, nEmbd, at(g, uint64_t(s) * nFf), 1,
+                          nFf, at(y, uint64_t(s) * nEmbd), nEmbd);
+    }
+    // Weighted sum over each token's experts in choice order (as the CPU backend adds them).
+    for (int s = 0; s < nSlots; ++s) {
+        float w;
+        std::memcpy(&w, &route[2 * s + 1], sizeof w);
+        m_ops->axpy(dev(out.view(s / k, 1)), at(y, uint64_t(s) * nEmbd), nEmbd, w, s % k == 0);
+    }
+}
+
+void VulkanBackend::add(Act x, Act y) {
+    m_ops->add(dev(x), dev(y), int64_t(x.rows) * x.cols);
+}
+
+void VulkanBackend::read(Act a, int row, float* dst) {
+    const uint64_t bytes = uint64_t(a.cols) * sizeof(float);
+    m_ops->flush();
+    ensure(m_staging, bytes, VulkanBuffer::Kind::HostVisible);
+    m_ops->copy(*dev(a).buffer, a.view(row, 1).offset, *m_staging, 0, bytes);
+    m_ops->flush();
+    std::memcpy(dst, m_staging->mapped(), bytes);
+}
+
+} // namespace fabulist::inference::vulkan

@@ -1,0 +1,78 @@
+#pragma once
+// The Backend interface on a Vulkan device. Weights are uploaded once to device memory; every
+// activation (Act::data is a VulkanBuffer*) and the KV cache live on the device; the ops are
+// recorded into one command buffer (VulkanOps) that runs when read() needs a result on the host,
+// or when too many ops are pending. MoE routing (softmax top-k) runs on the device; the chosen
+// expert ids come back to the host to pick which expert matrices to dispatch.
+//
+// Numerics follow the CPU backend (the reference) where it matters for parity: RoPE angles are
+// computed on the host with the same float arithmetic, an F16 KV cache rounds K, V, the query
+// and the attention probabilities to f16 exactly as the CPU does. Matmul activations stay f32
+// (the CPU backend quantizes them to the weight's vec-dot type first), so results differ from
+// the CPU by that quantization error, which is small against the reference tolerances.
+
+#include "inference/backend/backend.h"
+#include "inference/backend/vulkan/vulkan_buffer.h"
+#include "inference/backend/vulkan/vulkan_device.h"
+#include "inference/backend/vulkan/vulkan_ops.h"
+#include "inference/backend/vulkan/vulkan_pipelines.h"
+
+#include <memory>
+#include <vector>
+
+namespace fabulist::inference::vulkan {
+
+class VulkanBackend final : public Backend {
+public:
+    // Throws VulkanError when no usable device exists (the message says so).
+    explicit VulkanBackend(const VulkanDeviceOptions& options = {});
+    ~VulkanBackend() override;
+
+    std::string name() const override { return "vulkan"; }
+    int threads() const override { return 1; }
+    const VulkanDevice& device() const { return *m_device; }
+
+    Weight upload(const GgufTensorInfo& tensor) override;
+    void reserve(const BackendLimits& limits) override;
+    Act allocate(int rows, int cols) override;
+    std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
+                                           GgmlType type) override;
+
+    void embed(const Weight& table, std::span<const int32_t> ids, Act out) override;
+    void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) override;
+    void matmul(Act in, std::span<const MatmulJob> jobs) override;
+    void rope(Act x, const RopeParams& params, int pos0) override;
+    void storeKv(KvCache& cache, int layer, Act k, Act v, int pos0) override;
+    void attention(KvCache& cache, int layer, Act q, Act out, int pos0,
+                   const AttentionParams& params) override;
+    void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
+             const Weight* scaleGate, bool accumulate) override;
+    void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
+             Act out) override;
+    void add(Act x, Act y) override;
+    void read(Act a, int row, float* dst) override;
+
+private:
+    static DeviceF32 dev(Act a) {
+        return DeviceF32{static_cast<const VulkanBuffer*>(a.data), a.offset};
+    }
+    static const VulkanWeight& vw(const Weight& w) {
+        return *static_cast<const VulkanWeight*>(w.device);
+    }
+    // Makes `buf` hold at least `bytes` (flushing first: recorded ops may still use the old one).
+    void ensure(std::unique_ptr<VulkanBuffer>& buf, uint64_t bytes, VulkanBuffer::Kind kind);
+
+    std::unique_ptr<VulkanDevice> m_device;
+    std::unique_ptr<VulkanPipelines> m_pipelines;
+    std::unique_ptr<VulkanOps> m_ops;
+    std::vector<std::unique_ptr<VulkanWeight>> m_weights;
+    std::vector<std::unique_ptr<VulkanBuffer>> m_allocations;
+    BackendLimits m_limits;
+    std::unique_ptr<VulkanBuffer> m_gate, m_up, m_down; // FFN scratch, one row per slot
+    std::unique_ptr<VulkanBuffer> m_scores;             // attention scores
+    std::unique_ptr<VulkanBuffer> m_staging;            // embed rows, read-back (host-visible)
+    std::unique_ptr<VulkanBuffer> m_route;              // MoE (id, weight) pairs, host-visible
+    std::vector<float> m_embedRow;
+};
+
+} // namespace fabulist::inference::vulkan
