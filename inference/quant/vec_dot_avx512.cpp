@@ -320,8 +320,6 @@ FAB_FN void dotScaleMinK512Cols(const Block* x, const void* const* acts, int64_t
         accMin[c] = _mm_setzero_ps();
     }
     for (int64_t i = 0; i < nb; ++i) {
-        // The next super-block of this row is in flight while this one is computed.
-        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2), _MM_HINT_T0);
         uint32_t dPair;
         __builtin_memcpy(&dPair, &x[i].d, 4);
         const __m128 dx = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dPair)));
@@ -380,10 +378,6 @@ FAB_FN void dotQ6_K512Cols(const BlockQ6_K* x, const void* const* acts, int64_t 
     __m512 acc[NC];
     for (int c = 0; c < NC; ++c) acc[c] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
-        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2) + 64, _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2) + 128, _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(x + i + 2) + 192, _MM_HINT_T0);
         const float xd = half(x[i].d);
         const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
         const __m256i scales2 = _mm256_broadcastsi128_si256(scales);

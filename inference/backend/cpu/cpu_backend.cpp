@@ -371,21 +371,32 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
     if (m_expertOut.size() < size_t(nSlots) * nEmbd) m_expertOut.resize(size_t(nSlots) * nEmbd);
     float* hidden = m_hidden.data();
 
-    // Work items: (expert, row block) pairs, only for experts that received tokens.
-    auto buildItems = [&](int rowsPerExpert) {
-        m_workItems.clear();
-        for (int e = 0; e < plan.nExpert; ++e)
-            if (plan.expertBegin[e + 1] > plan.expertBegin[e])
-                for (int r = 0; r < rowsPerExpert; r += kRowBlock)
-                    m_workItems.push_back(e * (1 << 20) + r); // rows < 2^20 (validated by caller)
-    };
+    // Work items: (active expert, row block) pairs; only experts that received tokens.
+    m_workItems.clear();
+    for (int e = 0; e < plan.nExpert; ++e)
+        if (plan.expertBegin[e + 1] > plan.expertBegin[e]) m_workItems.push_back(e);
+    const int nActive = int(m_workItems.size());
+    const int guBlocks = (nFf + kRowBlock - 1) / kRowBlock,
+              downBlocks = (nEmbd + kRowBlock - 1) / kRowBlock;
+    const int guItems = nActive * guBlocks, downItems = nActive * downBlocks;
+    const size_t strideD = activationBytes(down.type, nFf);
+    ensureScratch(m_quantHidden, size_t(nSlots) * strideD);
+    uint8_t* hq = m_quantHidden.data();
+    float* y = m_expertOut.data();
+    // Slots per claim when quantizing the hidden rows.
+    constexpr int kQuantSlots = 4;
 
-    // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u.
-    buildItems(nFf);
-    std::atomic<int> next{0};
-    auto gateUp = [&](int, int, int) {
-        for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
-            const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
+    // 2.-4. run as one pool dispatch in three phases (decode issues one MoE per layer, and
+    // every dispatch costs a wake-up): gate/up, hidden quantization, down projection. Items are
+    // claimed from atomic counters; a thread that ends a phase waits until every item of it is
+    // done. Only claimed items are waited for, so a descheduled thread delays nothing it has not
+    // started, and a single thread running every chunk in turn finishes all phases alone.
+    std::atomic<int> nextGu{0}, doneGu{0}, nextQ{0}, doneQ{0}, nextDown{0}, doneDown{0}, nextTok{0};
+    auto combineToken = [&](int tok) { combineExperts(plan, y, nEmbd, tok, out, accumulate); };
+    auto job = [&](int, int, int) {
+        // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u.
+        for (int i; (i = nextGu.fetch_add(1, std::memory_order_relaxed)) < guItems;) {
+            const int e = m_workItems[i / guBlocks], r0 = (i % guBlocks) * kRowBlock;
             const int r1 = std::min(nFf, r0 + kRowBlock);
             // The expert's tokens in groups of kMaxDotCols: each weight row unpacked once per
             // group.
@@ -413,23 +424,20 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     vec::siluMul(g[c], u[c], hidden + size_t(plan.slots[si + c]) * nFf + r0,
                                  r1 - r0);
             }
+            doneGu.fetch_add(1, std::memory_order_acq_rel);
         }
-    };
-    m_pool.run(gateUp, m_pool.threadCount());
-
-    // 3. Quantize the intermediate rows for the down projection.
-    const size_t strideD = activationBytes(down.type, nFf);
-    ensureScratch(m_quantHidden, size_t(nSlots) * strideD);
-    quantizeRows(hidden, nSlots, nFf, nFf, down.type, m_quantHidden.data());
-    const uint8_t* hq = m_quantHidden.data();
-
-    // 4. Down projection per slot.
-    buildItems(nEmbd);
-    next.store(0);
-    float* y = m_expertOut.data();
-    auto downJob = [&](int, int, int) {
-        for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < int(m_workItems.size());) {
-            const int e = m_workItems[i] >> 20, r0 = m_workItems[i] & ((1 << 20) - 1);
+        ThreadPool::waitUntil(doneGu, guItems);
+        // 3. Quantize the intermediate rows for the down projection.
+        for (int s0; (s0 = nextQ.fetch_add(kQuantSlots, std::memory_order_relaxed)) < nSlots;) {
+            const int s1 = std::min(nSlots, s0 + kQuantSlots);
+            for (int s = s0; s < s1; ++s)
+                kd.quantizeActivations(hidden + size_t(s) * nFf, hq + size_t(s) * strideD, nFf);
+            doneQ.fetch_add(s1 - s0, std::memory_order_acq_rel);
+        }
+        ThreadPool::waitUntil(doneQ, nSlots);
+        // 4. Down projection per slot.
+        for (int i; (i = nextDown.fetch_add(1, std::memory_order_relaxed)) < downItems;) {
+            const int e = m_workItems[i / downBlocks], r0 = (i % downBlocks) * kRowBlock;
             const int r1 = std::min(nEmbd, r0 + kRowBlock);
             const int sEnd = plan.expertBegin[e + 1];
             for (int si = plan.expertBegin[e]; si < sEnd; si += kMaxDotCols) {
@@ -442,22 +450,27 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     for (int c = 0; c < nc; ++c) y[size_t(plan.slots[si + c]) * nEmbd + r] = v[c];
                 }
             }
+            doneDown.fetch_add(1, std::memory_order_acq_rel);
         }
+        ThreadPool::waitUntil(doneDown, downItems);
+        // 5. Weighted sum over each token's experts, in choice order (as ggml adds the views).
+        for (int tok; (tok = nextTok.fetch_add(1, std::memory_order_relaxed)) < rows;)
+            combineToken(tok);
     };
-    m_pool.run(downJob, m_pool.threadCount());
+    m_pool.run(job, m_pool.threadCount());
+}
 
-    // 5. Weighted sum over each token's experts, in choice order (as ggml adds the views).
-    for (int tok = 0; tok < rows; ++tok) {
-        float* o = rowPtr(out, tok);
-        for (int j = 0; j < plan.nUsed; ++j) {
-            const int slot = tok * plan.nUsed + j;
-            const float w = plan.slotWeight[slot];
-            const float* yr = y + size_t(slot) * nEmbd;
-            if (j == 0 && !accumulate) {
-                for (int c = 0; c < nEmbd; ++c) o[c] = yr[c] * w;
-            } else {
-                for (int c = 0; c < nEmbd; ++c) o[c] += yr[c] * w;
-            }
+void CpuBackend::combineExperts(const ExpertPlan& plan, const float* y, int nEmbd, int tok, Act out,
+                                bool accumulate) {
+    float* o = rowPtr(out, tok);
+    for (int j = 0; j < plan.nUsed; ++j) {
+        const int slot = tok * plan.nUsed + j;
+        const float w = plan.slotWeight[slot];
+        const float* yr = y + size_t(slot) * nEmbd;
+        if (j == 0 && !accumulate) {
+            for (int c = 0; c < nEmbd; ++c) o[c] = yr[c] * w;
+        } else {
+            for (int c = 0; c < nEmbd; ++c) o[c] += yr[c] * w;
         }
     }
 }

@@ -61,6 +61,9 @@ private:
                       uint8_t* dst);
     void runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
                     const ExpertPlan& plan, Act out, bool accumulate);
+    // out[tok] (+)= sum over the token's expert choices of weight * expert output y[slot].
+    static void combineExperts(const ExpertPlan& plan, const float* y, int nEmbd, int tok, Act out,
+                               bool accumulate);
     void ensureScratch(std::vector<uint8_t>& buf, size_t bytes);
     // f(row) for every row; split over the threads only when there is enough work.
     template <class F> void forRows(int rows, int cols, F&& f) {

@@ -116,6 +116,15 @@ void ThreadPool::workerLoop(int index) {
     }
 }
 
+void ThreadPool::waitUntil(const std::atomic<int>& counter, int target) {
+    for (int spin = 0; counter.load(std::memory_order_acquire) < target; ++spin) {
+        if (spin < kBusySpins)
+            cpuRelax();
+        else
+            std::this_thread::yield();
+    }
+}
+
 int ThreadPool::physicalCores() {
     std::set<std::pair<std::string, std::string>> cores;
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);

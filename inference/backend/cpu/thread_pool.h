@@ -37,6 +37,11 @@ public:
             chunks > 0 ? chunks : 2 * m_threadCount);
     }
 
+    // Inside a job: waits until counter >= target (spin briefly, then yield the core, as the
+    // pool's own waits do). For jobs with phases: every item of a phase is claimed and counted
+    // when done, and threads wait for the count before claiming from the next phase.
+    static void waitUntil(const std::atomic<int>& counter, int target);
+
     // Number of physical cores (distinct core ids in /sys topology), falling back to the
     // number of logical CPUs.
     static int physicalCores();
