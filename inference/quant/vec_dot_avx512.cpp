@@ -20,7 +20,8 @@ namespace fabulist::inference::quant {
 
 // 512-bit K-quant kernels: one zmm holds a whole 64-value group (Q4_K/Q5_K: 32 low-nibble
 // values with one scale and 32 high-nibble values with the next) or two 32-value groups (Q6_K),
-// so each maddubs + madd covers 64 weights.
+// so each maddubs + vpdpwssd (VNNI: the scale multiply and the int32 accumulate in one
+// instruction, exact like madd + add) covers 64 weights.
 namespace {
 
 // GCC 12's _mm512_inserti64x4 passes an undefined merge source to its builtin and warns about
@@ -79,7 +80,7 @@ FAB_FN float dotScaleMinK512(const Block* x, const BlockQ8_K* y, int64_t nb) {
             const __m512i s = _mm512_permutexvar_epi16(
                 combine(_mm256_set1_epi16(short(2 * j)), _mm256_set1_epi16(short(2 * j + 1))),
                 sc16);
-            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, s));
+            sumi = _mm512_dpwssd_epi32(sumi, p, s);
         }
         acc = _mm512_fmadd_ps(_mm512_broadcastss_ps(dd), _mm512_cvtepi32_ps(sumi), acc);
     }
@@ -293,8 +294,8 @@ FAB_KERNEL float dotQ6_K512(const void* w, const void* a, int64_t n) {
             const __m512i s01 = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(scales2, quadMask(8 * c)));
             const __m512i s23 =
                 _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(scales2, quadMask(8 * c + 4)));
-            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p01, s01));
-            sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p23, s23));
+            sumi = _mm512_dpwssd_epi32(sumi, p01, s01);
+            sumi = _mm512_dpwssd_epi32(sumi, p23, s23);
         }
         acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
     }
@@ -348,7 +349,7 @@ FAB_FN void dotScaleMinK512Cols(const Block* x, const void* const* acts, int64_t
             for (int c = 0; c < NC; ++c) {
                 const __m512i p =
                     _mm512_maddubs_epi16(qq, _mm512_loadu_si512(ys[c][i].qs + 64 * j));
-                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(p, s));
+                sumi[c] = _mm512_dpwssd_epi32(sumi[c], p, s);
             }
         }
         for (int c = 0; c < NC; ++c) {
@@ -409,8 +410,8 @@ FAB_FN void dotQ6_K512Cols(const BlockQ6_K* x, const void* const* acts, int64_t 
                     _mm512_maddubs_epi16(q01, _mm512_loadu_si512(ys[c][i].qs + 128 * h2));
                 const __m512i p23 =
                     _mm512_maddubs_epi16(q23, _mm512_loadu_si512(ys[c][i].qs + 128 * h2 + 64));
-                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(p01, s01));
-                sumi[c] = _mm512_add_epi32(sumi[c], _mm512_madd_epi16(p23, s23));
+                sumi[c] = _mm512_dpwssd_epi32(sumi[c], p01, s01);
+                sumi[c] = _mm512_dpwssd_epi32(sumi[c], p23, s23);
             }
         }
         for (int c = 0; c < NC; ++c) {
