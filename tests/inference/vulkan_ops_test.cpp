@@ -33,6 +33,8 @@ private slots:
     void matmul_data();
     void matmul();
     void matmulSplitsLargeWeights();
+    void roundedActivationsMatchCpuVecDot_data();
+    void roundedActivationsMatchCpuVecDot();
     void rmsNorm_data();
     void rmsNorm();
     void rope_data();
@@ -78,6 +80,8 @@ void VulkanOpsTest::initTestCase() {
 void VulkanOpsTest::matmul_data() {}
 void VulkanOpsTest::matmul() {}
 void VulkanOpsTest::matmulSplitsLargeWeights() {}
+void VulkanOpsTest::roundedActivationsMatchCpuVecDot_data() {}
+void VulkanOpsTest::roundedActivationsMatchCpuVecDot() {}
 void VulkanOpsTest::rmsNorm_data() {}
 void VulkanOpsTest::rmsNorm() {}
 void VulkanOpsTest::rope_data() {}
@@ -206,6 +210,55 @@ void VulkanOpsTest::matmulSplitsLargeWeights() {
     }
     m_device->limitStorageRangeForTesting(saved);
     QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void VulkanOpsTest::roundedActivationsMatchCpuVecDot_data() {
+    QTest::addColumn<int>("typeId");
+    for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
+                       GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
+        QTest::newRow(ggmlTypeTraits(t).name.data()) << int(t);
+}
+
+void VulkanOpsTest::roundedActivationsMatchCpuVecDot() {
+    // roundActivations + matmul must give what the CPU's kernels compute from activations
+    // quantized to the vec-dot type (the integer dot products llama.cpp uses).
+    QFETCH(int, typeId);
+    const GgmlType type = GgmlType(typeId);
+    const int nIn = 512, nOut = 7, rows = 3;
+    const size_t rowBytes = ggmlRowBytes(type, nIn);
+    std::vector<uint8_t> bytes(rowBytes * nOut);
+    for (int r = 0; r < nOut; ++r) {
+        const std::vector<float> w = randomFloats(size_t(nIn));
+        quantizeRow(type, w.data(), bytes.data() + r * rowBytes, nIn);
+    }
+    const std::vector<float> x = randomFloats(size_t(rows) * nIn, 2.0f);
+    const QuantKernels& k = *quantKernelsFor(type, QuantIsa::Scalar);
+    std::vector<uint8_t> xq(activationBytes(type, nIn));
+    auto xb = deviceCopy(x);
+    auto rb = deviceCopy(std::vector<float>(x.size()));
+    auto yb = deviceCopy(std::vector<float>(size_t(rows) * nOut));
+    const VulkanWeight w = m_ops[0]->uploadWeight(type, nIn, nOut, bytes.data());
+    QVERIFY(m_ops[0]->roundActivations(type, {xb.get(), 0}, rows, nIn, nIn, {rb.get(), 0}, nIn));
+    m_ops[0]->matmul(w, {rb.get(), 0}, rows, nIn, {yb.get(), 0}, nOut);
+    m_ops[0]->flush();
+    const std::vector<float> y = hostCopy(*yb, size_t(rows) * nOut);
+    for (int t = 0; t < rows; ++t) {
+        k.quantizeActivations(x.data() + size_t(t) * nIn, xq.data(), nIn);
+        for (int r = 0; r < nOut; ++r) {
+            const float ref = k.vecDot(bytes.data() + r * rowBytes, xq.data(), nIn);
+            const float got = y[size_t(t) * nOut + r];
+            // Tolerance relative to sum |w * x|. Q8_1 (Q4_1/Q5_1 weights): the CPU also rounds
+            // d * sum(q) to f16, which carries the min term (~5e-4 of it); the f32 path does not.
+            std::vector<float> wrow(nIn);
+            dequantizeRow(type, bytes.data() + r * rowBytes, wrow.data(), nIn);
+            double mag = 0;
+            for (int i = 0; i < nIn; ++i) mag += std::fabs(wrow[i] * x[size_t(t) * nIn + i]);
+            const double tol = (vecDotTypeOf(type) == GgmlType::Q8_1 ? 2e-3 : 2e-5) * mag;
+            if (std::fabs(got - ref) > tol)
+                QFAIL(qPrintable(
+                    QString("row %1 out %2: %3, CPU vecDot %4").arg(t).arg(r).arg(got).arg(ref)));
+        }
+    }
 }
 
 void VulkanOpsTest::rmsNorm_data() {

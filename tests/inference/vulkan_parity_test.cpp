@@ -93,8 +93,9 @@ private slots:
         QTest::newRow("tiny-moe-f32") << "tiny-moe-f32" << 1e-4f << 2e-5f;
         QTest::newRow("tiny-qwen3moe-f32") << "tiny-qwen3moe-f32" << 1e-4f << 2e-5f;
         QTest::newRow("tiny-llama3-f16") << "tiny-llama3-f16" << 0.05f << 0.01f;
-        // Quantized models are not listed yet: the Vulkan matmul keeps activations in f32 where
-        // llama.cpp rounds them to Q8_0/Q8_K, which moves logits by up to ~0.5 (tolerance 0.25).
+        // Quantized models are not listed yet: on lavapipe they are 0.22-0.32 from llama.cpp's
+        // logits (tolerance 0.25; the CPU backend gets 2e-6) although every quantized matmul,
+        // with act_round, matches the CPU's vecDot (vulkan_ops_test). The cause is still open.
     }
 
     void lastPositionLogits() {
@@ -128,7 +129,8 @@ private slots:
     void greedy_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<bool>("kvF16");
-        QTest::newRow("tiny-dense-f32 kv f32") << QString("tiny-dense-f32") << false;
+        // (tiny-dense's 50k-row F32 output matmul per token is slow on lavapipe: its logits
+        // are checked above; the MoE models cover the decode loop.)
         QTest::newRow("tiny-moe-f32 kv f16") << QString("tiny-moe-f32") << true;
         QTest::newRow("tiny-qwen3moe-f32 kv f32") << QString("tiny-qwen3moe-f32") << false;
     }

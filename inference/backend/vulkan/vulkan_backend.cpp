@@ -81,6 +81,10 @@ void VulkanBackend::reserve(const BackendLimits& limits) {
     ensure(m_up, ffRows * ff, VulkanBuffer::Kind::DeviceLocal);
     ensure(m_down, ffRows * uint64_t(std::max(limits.nEmbd, limits.maxCols)) * sizeof(float),
            VulkanBuffer::Kind::DeviceLocal);
+    const uint64_t widest = uint64_t(std::max({limits.maxCols, limits.maxFf, limits.nEmbd}));
+    ensure(m_actIn, uint64_t(limits.maxRows) * widest * sizeof(float),
+           VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_actHidden, ffRows * ff, VulkanBuffer::Kind::DeviceLocal);
     ensure(m_staging, uint64_t(limits.maxRows) * std::max(limits.maxCols, limits.nEmbd) * 4,
            VulkanBuffer::Kind::HostVisible);
     ensure(m_route, ffRows * 8 + 8, VulkanBuffer::Kind::HostVisible);
@@ -121,9 +125,23 @@ void VulkanBackend::rmsNorm(Act in, const Weight* weight, Act out, int group, fl
     m_ops->rmsNorm(dev(in), weight ? &w : nullptr, dev(out), in.rows, in.cols, group, eps);
 }
 
+DeviceF32 VulkanBackend::matmulInput(GgmlType type, DeviceF32 x, int rows, int cols,
+                                     VulkanBuffer& scratch, GgmlType* rounded) {
+    const GgmlType vt = vecDotTypeOf(type);
+    const DeviceF32 y{&scratch, 0};
+    // F32 is never rounded into scratch, so F32 in *rounded means "nothing there yet".
+    if (rounded && *rounded == vt && vt != GgmlType::F32) return y;
+    if (!m_ops->roundActivations(type, x, rows, cols, cols, y, cols)) return x;
+    if (rounded) *rounded = vt;
+    return y;
+}
+
 void VulkanBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
+    GgmlType rounded = GgmlType::F32; // nothing in m_actIn yet
     for (const MatmulJob& j : jobs) {
-        m_ops->matmul(vw(*j.weight), dev(in), in.rows, in.cols, dev(j.out), j.out.cols);
+        const DeviceF32 x =
+            matmulInput(j.weight->type, dev(in), in.rows, in.cols, *m_actIn, &rounded);
+        m_ops->matmul(vw(*j.weight), x, in.rows, in.cols, dev(j.out), j.out.cols);
         if (j.bias)
             for (int r = 0; r < in.rows; ++r)
                 m_ops->axpy(dev(j.out.view(r, 1)), DeviceF32{vw(*j.bias).buffer.get(), 0},
@@ -165,14 +183,18 @@ void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weigh
                           "use --device cpu");
     const int rows = x.rows, nFf = int(gate.nOut);
     const DeviceF32 g{m_gate.get(), 0}, u{m_up.get(), 0}, y{m_down.get(), 0};
-    m_ops->matmul(vw(gate), dev(x), rows, x.cols, g, nFf);
-    m_ops->matmul(vw(up), dev(x), rows, x.cols, u, nFf);
+    GgmlType rounded = GgmlType::F32;
+    m_ops->matmul(vw(gate), matmulInput(gate.type, dev(x), rows, x.cols, *m_actIn, &rounded), rows,
+                  x.cols, g, nFf);
+    m_ops->matmul(vw(up), matmulInput(up.type, dev(x), rows, x.cols, *m_actIn, &rounded), rows,
+                  x.cols, u, nFf);
     m_ops->swiglu(g, u, g, int64_t(rows) * nFf);
+    const DeviceF32 h = matmulInput(down.type, g, rows, nFf, *m_actHidden, nullptr);
     if (!accumulate) {
-        m_ops->matmul(vw(down), g, rows, nFf, dev(out), out.cols);
+        m_ops->matmul(vw(down), h, rows, nFf, dev(out), out.cols);
         return;
     }
-    m_ops->matmul(vw(down), g, rows, nFf, y, out.cols);
+    m_ops->matmul(vw(down), h, rows, nFf, y, out.cols);
     m_ops->add(dev(out), y, int64_t(rows) * out.cols);
 }
 

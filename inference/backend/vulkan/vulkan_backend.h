@@ -7,9 +7,9 @@
 //
 // Numerics follow the CPU backend (the reference) where it matters for parity: RoPE angles are
 // computed on the host with the same float arithmetic, an F16 KV cache rounds K, V, the query
-// and the attention probabilities to f16 exactly as the CPU does. Matmul activations stay f32
-// (the CPU backend quantizes them to the weight's vec-dot type first), so results differ from
-// the CPU by that quantization error, which is small against the reference tolerances.
+// and the attention probabilities to f16 exactly as the CPU does. Matmul shaders read f32
+// and get the CPU's rounding to the weight's vec-dot type (f16, Q8_0, Q8_K values) from a
+// separate act_round op, so the f32 dot products see the CPU's (and llama.cpp's) numbers.
 
 #include "inference/backend/backend.h"
 #include "inference/backend/vulkan/vulkan_buffer.h"
@@ -68,7 +68,14 @@ private:
     std::vector<std::unique_ptr<VulkanWeight>> m_weights;
     std::vector<std::unique_ptr<VulkanBuffer>> m_allocations;
     BackendLimits m_limits;
+    // `x` as the matmul with weight type `type` should read it: rounded into `scratch` like the
+    // CPU's activation quantization, or x itself for f32 activations. `*rounded` caches the
+    // vec-dot type already in scratch (Q/K/V share one rounding).
+    DeviceF32 matmulInput(GgmlType type, DeviceF32 x, int rows, int cols, VulkanBuffer& scratch,
+                          GgmlType* rounded);
+
     std::unique_ptr<VulkanBuffer> m_gate, m_up, m_down; // FFN scratch, one row per slot
+    std::unique_ptr<VulkanBuffer> m_actIn, m_actHidden; // rounded matmul inputs
     std::unique_ptr<VulkanBuffer> m_scores;             // attention scores
     std::unique_ptr<VulkanBuffer> m_staging;            // embed rows, read-back (host-visible)
     std::unique_ptr<VulkanBuffer> m_route;              // MoE (id, weight) pairs, host-visible

@@ -1,5 +1,7 @@
 #include "inference/backend/vulkan/vulkan_ops.h"
 
+#include "inference/quant/quant_kernels.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -226,6 +228,37 @@ void VulkanOps::matmulRows(const VulkanWeight& w, int64_t firstRow, int64_t nRow
             bx.elemOffset / 4, u32(xStride), by.elemOffset / 4, u32(yStride)};
         dispatch(p, b, push, sizeof(push), u32(n), groupsY);
     }
+}
+
+bool VulkanOps::roundActivations(GgmlType weightType, DeviceF32 x, int rows, int cols, int xStride,
+                                 DeviceF32 y, int yStride) {
+    uint32_t mode = 0, block = 32;
+    switch (vecDotTypeOf(weightType)) {
+    case GgmlType::F16:
+        mode = 0;
+        break;
+    case GgmlType::Q8_0:
+    case GgmlType::Q8_1:
+        mode = 1;
+        break;
+    case GgmlType::Q8_K:
+        mode = 2;
+        block = 256;
+        break;
+    default:
+        return false;
+    }
+    if (rows <= 0) return true;
+    const VulkanPipeline& p = m_pipelines.get("act_round", 2, kMatmulWg);
+    const Binding b[2] = {
+        window(*x.buffer, x.offset, (uint64_t(rows - 1) * xStride + cols) * sizeof(float)),
+        window(*y.buffer, y.offset, (uint64_t(rows - 1) * yStride + cols) * sizeof(float))};
+    const uint32_t push[7] = {u32(rows),    u32(cols),           b[0].elemOffset / 4,
+                              u32(xStride), b[1].elemOffset / 4, u32(yStride),
+                              mode};
+    const uint64_t items = uint64_t(rows) * ((uint64_t(cols) + block - 1) / block);
+    dispatchLinear(p, b, push, sizeof(push), (items + kMatmulWg - 1) / kMatmulWg);
+    return true;
 }
 
 void VulkanOps::rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols,

@@ -70,6 +70,12 @@ public:
                  const VulkanBuffer& route);
     // x = a * y (assign) or x += a * y over n floats.
     void axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign);
+    // Writes to y the activations x rounded as the CPU backend converts them to this weight
+    // type's vec-dot format (f16, Q8_0/Q8_1 or Q8_K values, dequantized to f32), so a following
+    // matmul matches the CPU's (and llama.cpp's) rounding. Returns false, recording nothing,
+    // for weight types whose activations stay f32.
+    bool roundActivations(GgmlType weightType, DeviceF32 x, int rows, int cols, int xStride,
+                          DeviceF32 y, int yStride);
     // RMSNorm over groups of `group` values of each of `rows` rows of `cols`; weight optional
     // (group values). y may equal x.
     void rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols, int group,
