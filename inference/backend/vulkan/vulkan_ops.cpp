@@ -107,6 +107,9 @@ VulkanWeight VulkanOps::uploadWeight(GgmlType type, int64_t nIn, int64_t nOut, c
 
 VulkanOps::Binding VulkanOps::window(const VulkanBuffer& buffer, uint64_t byteOffset,
                                      uint64_t span) const {
+    if (byteOffset + span > buffer.size())
+        throw VulkanError("Vulkan: an op addresses " + std::to_string(byteOffset + span) +
+                          " bytes of a " + std::to_string(buffer.size()) + "-byte buffer");
     const uint64_t align = m_device.storageAlignment();
     const uint64_t start = byteOffset / align * align;
     uint64_t range = (byteOffset - start + span + 3) & ~uint64_t(3);
