@@ -1,5 +1,7 @@
 #include "app/cli/model_args.h"
 
+#include "inference/engine/default_model.h"
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -120,6 +122,13 @@ void requireModelFile(const std::string& path) {
                          "`fabulist-cli synth`");
     if (std::filesystem::is_directory(path, ec))
         throw UsageError("'" + path + "' is a directory: pass the .gguf model file itself");
+}
+
+std::string modelPathOrDefault(const std::string& given) {
+    if (!given.empty()) return given;
+    std::string path = inference::defaultModelPath();
+    inference::verifyDefaultModel(path);
+    return path;
 }
 
 } // namespace fabulist::cli

@@ -54,4 +54,8 @@ int runtimeFailure(const char* command, const std::string& message);
 // Checks that a model path names a readable file; throws UsageError that says what to do.
 void requireModelFile(const std::string& path);
 
+// `given` when not empty; otherwise the shipped default model (inference::defaultModelPath()),
+// after checking its SHA-256 (throws inference::EngineError saying how to restore it).
+std::string modelPathOrDefault(const std::string& given);
+
 } // namespace fabulist::cli

@@ -12,7 +12,7 @@ std::vector<ArgSpec> engineArgSpecs(std::vector<ArgSpec> more) {
 
 inference::EngineOptions engineOptions(const ModelArgs& args) {
     inference::EngineOptions o;
-    o.modelPath = args.string("-m");
+    o.modelPath = modelPathOrDefault(args.string("-m"));
     requireModelFile(o.modelPath);
     o.threads = static_cast<int>(args.integer("-t", 0, 0, 1024));
     o.contextLength = static_cast<int>(args.integer("-c", 0, 0, 1 << 24));

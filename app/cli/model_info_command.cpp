@@ -36,7 +36,8 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     uint32_t kvBytes = 2;
     try {
         ModelArgs args(argv, {{{"-m", "--model"}}, {{"-c", "--ctx-size"}}, {{"--kv-type"}}}, 1);
-        path = args.positionals().empty() ? args.string("-m") : args.positionals()[0];
+        path = modelPathOrDefault(args.positionals().empty() ? args.string("-m")
+                                                             : args.positionals()[0]);
         requireModelFile(path);
         context = args.integer("-c", 0, 0, 1 << 24);
         std::string kv = args.string("--kv-type", "f16");

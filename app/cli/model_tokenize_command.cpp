@@ -26,7 +26,7 @@ int runTokenizeCommand(const std::vector<std::string>& argv) {
                               {{"--json"}, false},
                               {{"--no-bos"}, false},
                               {{"--no-parse-special"}, false}});
-        path = args.string("-m");
+        path = modelPathOrDefault(args.string("-m"));
         requireModelFile(path);
         text = textArgument(args, "-p", "-f");
         json = args.has("--json");
