@@ -20,6 +20,9 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ "${QT_QPA_PLATFOR
   "$cli" --version
   "$cli" project create "$tmp/check.fabulist"
   "$cli" project info "$tmp/check.fabulist"
+  echo "run: the default model continues a sentence (fabulist-cli generate):"
+  "$cli" generate -p "It was a cold morning in November when" -n 40 --temp 0.8 --top-p 0.95 --seed 1
+  echo
   echo "run: headless check passed"
   exit 0
 fi
