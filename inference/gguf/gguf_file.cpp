@@ -23,7 +23,7 @@ constexpr uint32_t kMaxDims = 4;
 constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;                 // key len, 1-byte key, type, u8
 constexpr uint64_t kMinTensorInfoBytes = 8 + 1 + 4 + 8 + 4 + 8; // name, n_dims, ne[0], type, offset
 
-size_t scalarSize(GgufValueType t) {
+size_t scalarSizeOf(GgufValueType t) {
     switch (t) {
     case GgufValueType::U8:
     case GgufValueType::I8:
@@ -192,6 +192,10 @@ private:
 
 } // namespace
 
+size_t ggufScalarSize(GgufValueType type) {
+    return scalarSizeOf(type);
+}
+
 std::string_view ggufValueTypeName(GgufValueType type) {
     switch (type) {
     case GgufValueType::U8:
@@ -302,7 +306,7 @@ void GgufFile::Impl::parseValue(Cursor& c, KvEntry& e) {
     }
     if (e.type != GgufValueType::Array) {
         e.value = c.here();
-        const uint8_t* p = c.take(scalarSize(e.type), ctx.c_str());
+        const uint8_t* p = c.take(scalarSizeOf(e.type), ctx.c_str());
         if (e.type == GgufValueType::Bool && *p > 1)
             c.fail("key '" + e.key + "' is a bool with value " + std::to_string(*p));
         return;
@@ -324,7 +328,8 @@ void GgufFile::Impl::parseValue(Cursor& c, KvEntry& e) {
         return;
     }
     uint64_t bytes = 0;
-    if (__builtin_mul_overflow(e.count, scalarSize(e.elementType), &bytes) || bytes > c.remaining())
+    if (__builtin_mul_overflow(e.count, scalarSizeOf(e.elementType), &bytes) ||
+        bytes > c.remaining())
         c.fail("array key '" + e.key + "' claims " + std::to_string(e.count) +
                " elements, more than the file can hold");
     const uint8_t* p = c.take(bytes, ctx.c_str());
@@ -623,7 +628,7 @@ std::vector<float> GgufFile::getFloatArray(std::string_view key) const {
         !(isFloatType(e.elementType) || isIntegerType(e.elementType)))
         m_impl->fail("key '" + e.key + "' is not a numeric array");
     std::vector<float> out(static_cast<size_t>(e.count));
-    const size_t step = scalarSize(e.elementType);
+    const size_t step = scalarSizeOf(e.elementType);
     for (uint64_t i = 0; i < e.count; ++i) {
         const uint8_t* p = e.value + i * step;
         if (e.elementType == GgufValueType::F32) {
@@ -646,7 +651,7 @@ std::vector<int64_t> GgufFile::getIntArray(std::string_view key) const {
     if (e.type != GgufValueType::Array || !isIntegerType(e.elementType))
         m_impl->fail("key '" + e.key + "' is not an integer array");
     std::vector<int64_t> out(static_cast<size_t>(e.count));
-    const size_t step = scalarSize(e.elementType);
+    const size_t step = scalarSizeOf(e.elementType);
     for (uint64_t i = 0; i < e.count; ++i) {
         int64_t s = 0;
         uint64_t u = 0;

@@ -40,6 +40,8 @@ enum class GgufValueType : uint32_t {
 
 // "UINT32", "STRING", ... (the names gguf-py and the reference JSON use).
 std::string_view ggufValueTypeName(GgufValueType type);
+// Bytes of one value of a fixed-size type; 0 for String and Array.
+size_t ggufScalarSize(GgufValueType type);
 
 struct GgufTensorInfo {
     std::string name;

@@ -23,28 +23,6 @@ void appendString(std::vector<uint8_t>& out, std::string_view s) {
     out.insert(out.end(), s.begin(), s.end());
 }
 
-size_t elementSize(GgufValueType t) {
-    switch (t) {
-    case GgufValueType::U8:
-    case GgufValueType::I8:
-    case GgufValueType::Bool:
-        return 1;
-    case GgufValueType::U16:
-    case GgufValueType::I16:
-        return 2;
-    case GgufValueType::U32:
-    case GgufValueType::I32:
-    case GgufValueType::F32:
-        return 4;
-    case GgufValueType::U64:
-    case GgufValueType::I64:
-    case GgufValueType::F64:
-        return 8;
-    default:
-        return 0;
-    }
-}
-
 template <typename T> std::vector<uint8_t> arrayPayload(GgufValueType t, const std::vector<T>& v) {
     std::vector<uint8_t> p;
     append<uint32_t>(p, static_cast<uint32_t>(t));
@@ -122,7 +100,7 @@ void GgufWriter::setString(std::string_view k, std::string_view v) {
 
 void GgufWriter::setArray(std::string_view key, GgufValueType elementType, const void* data,
                           uint64_t count) {
-    const size_t size = elementSize(elementType);
+    const size_t size = ggufScalarSize(elementType);
     if (size == 0)
         throw GgufError("GGUF writer: key '" + std::string(key) +
                         "': use setStringArray for strings; nested arrays are not supported");
