@@ -116,7 +116,12 @@ def write(r, path, notes=""):
       f"(loss {r['val_loss_gguf']:.4f} nats/token)")
     a(f"- the checkpoint during training (bf16 autocast): {r['val_ppl_checkpoint']:.2f} "
       f"(loss {r['val_loss_checkpoint']:.4f})")
-    a("- `fabulist-cli perplexity`: to be added once the engine has it.")
+    # Measured with the C++ engine after export (see tests/inference/default_model_test.cpp);
+    # rerun both and update these lines when the model changes.
+    a("- Fabulist's engine, same procedure (tests/inference/default_model_test.cpp): "
+      "rerun `ctest -R default_model` for the current figure.")
+    a("- `fabulist-cli perplexity -f tests/fixtures/default-model/valid.txt -c 1024` "
+      "(llama-perplexity's method: each chunk scores only its second half).")
     a("")
     target = 45.0
     if r["val_ppl_gguf"] <= target:
