@@ -126,6 +126,7 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
     } else {
         std::printf("\n");
     }
+    std::fflush(stdout); // the text ends before the statistics on stderr, also in a pipe
     const auto& t = result.timings;
     std::fprintf(stderr,
                  "prompt: %d tokens (%d reused) in %.1f ms (%.1f tok/s); generated: %d tokens in "
