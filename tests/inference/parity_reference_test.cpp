@@ -6,6 +6,7 @@
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "tests/inference/reference_json.h"
 
 #include <QDir>
 #include <QFile>
@@ -24,27 +25,10 @@ QString referenceDir() {
     return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
 }
 
-std::vector<int32_t> ids(const QJsonValue& v) {
-    std::vector<int32_t> out;
-    for (const auto& x : v.toArray()) out.push_back(int32_t(x.toInt()));
-    return out;
-}
-
-std::vector<float> floats(const QJsonValue& v) {
-    std::vector<float> out;
-    for (const auto& x : v.toArray()) out.push_back(float(x.toDouble()));
-    return out;
-}
-
-int argmax(std::span<const float> v) {
-    return int(std::max_element(v.begin(), v.end()) - v.begin());
-}
-
-float maxAbsDiff(std::span<const float> a, const std::vector<float>& b) {
-    float m = 0.0f;
-    for (size_t i = 0; i < b.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-    return m;
-}
+using fabulist::test::argmax;
+using fabulist::test::floats;
+using fabulist::test::ids;
+using fabulist::test::maxAbsDiff;
 
 enum class Precision { F32, F16, Quantized };
 
