@@ -3,13 +3,17 @@
 // the tokenizer adds BOS the first token of every chunk is replaced by BOS. Each chunk is
 // evaluated from an empty cache and only its second half is scored: positions n_ctx/2 ..
 // n_ctx-2 predict the tokens after them. Prints the running PPL per chunk and the final PPL
-// with llama.cpp's error estimate.
+// with llama.cpp's error estimate. With --adapter and --alpha the scored distribution is the
+// mixed head z(α) = z_c + α·(B·(A·h) + b) (inference/heads/head_mix.h), so the card can give the
+// perplexity of the coherence head (α = 0) and of the mixed heads on the same chunks.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
 #include "app/cli/model_json.h"
 #include "app/cli/model_text_input.h"
 #include "inference/engine/session.h"
+#include "inference/heads/head_adapter.h"
+#include "inference/heads/head_mix.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -21,7 +25,8 @@ namespace fabulist::cli {
 namespace {
 
 constexpr const char* kUsage = "perplexity -m MODEL -f TEXTFILE [-c CTX (512)] [--chunks N] "
-                               "[-t THREADS] [--kv-type f16|f32] [--experts-used E] [--json]";
+                               "[-t THREADS] [--kv-type f16|f32] [--experts-used E] "
+                               "[--adapter HEAD.gguf --alpha A] [--json]";
 
 // -log softmax(logits)[target], in double.
 double negativeLogLikelihood(std::span<const float> logits, int32_t target) {
@@ -39,10 +44,14 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
     std::string text;
     int64_t chunksWanted = -1;
     bool json = false;
+    std::string adapterPath;
+    float alpha = 0.0f;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"-f", "--file"}},
                                              {{"--chunks"}},
                                              {{"-b", "--batch-size"}},
+                                             {{"--adapter"}},
+                                             {{"--alpha"}},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
         if (!args.has("-f")) throw UsageError("missing -f TEXTFILE");
@@ -54,6 +63,11 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
         chunksWanted = args.integer("--chunks", -1, -1, 1 << 30);
         options.batchSize = static_cast<int>(args.integer("-b", options.contextLength, 1, 1 << 20));
         json = args.has("--json");
+        adapterPath = args.string("--adapter");
+        alpha = static_cast<float>(args.number("--alpha", 0.0));
+        if (!(alpha >= 0.0f && alpha <= 1.0f)) throw UsageError("--alpha must be between 0 and 1");
+        if (adapterPath.empty() && alpha > 0.0f)
+            throw UsageError("--alpha needs --adapter (the diversity head is an adapter file)");
     } catch (const UsageError& e) {
         return usageFailure("perplexity", kUsage, e.what());
     }
@@ -64,6 +78,16 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
         engine = inference::Engine::load(options);
     } catch (const std::exception& e) {
         return runtimeFailure("perplexity", e.what());
+    }
+    inference::HeadAdapter adapter;
+    std::unique_ptr<inference::HeadMix> mix;
+    if (!adapterPath.empty()) {
+        try {
+            adapter = inference::HeadAdapter::load(adapterPath, engine->file());
+        } catch (const std::exception& e) {
+            return runtimeFailure("perplexity", e.what());
+        }
+        mix = std::make_unique<inference::HeadMix>(adapter);
     }
     const inference::Tokenizer& tokenizer = engine->tokenizer();
     const std::vector<int32_t> tokens = tokenizer.encode(text, true, false);
@@ -89,7 +113,9 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
             session->clear();
             session->evaluate(chunk, true);
             for (int j = first; j < nCtx - 1; ++j) {
-                const double v = negativeLogLikelihood(session->logitsAt(j), chunk[size_t(j) + 1]);
+                std::span<const float> logits = session->logitsAt(j);
+                if (mix) logits = mix->mixedLogits(session->hiddenStateAt(j), logits, alpha);
+                const double v = negativeLogLikelihood(logits, chunk[size_t(j) + 1]);
                 nll += v;
                 nll2 += v * v;
                 ++count;
@@ -115,10 +141,10 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
             chunks += (i ? ", " : "") + jsonNumber(running[i]);
         chunks += "]";
         std::printf("{\"ppl\": %s, \"ppl_stderr\": %s, \"mean_nll\": %s, \"n_ctx\": %d, "
-                    "\"chunks\": %lld, \"scored_tokens\": %lld, \"text_tokens\": %zu, "
+                    "\"alpha\": %s, \"chunks\": %lld, \"scored_tokens\": %lld, \"text_tokens\": %zu, "
                     "\"running_ppl_per_chunk\": %s}\n",
                     jsonNumber(ppl).c_str(), jsonNumber(stderrPpl).c_str(),
-                    jsonNumber(mean).c_str(), nCtx, static_cast<long long>(nChunks),
+                    jsonNumber(mean).c_str(), nCtx, jsonNumber(alpha).c_str(), static_cast<long long>(nChunks),
                     static_cast<long long>(count), tokens.size(), chunks.c_str());
     } else {
         std::printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", ppl, stderrPpl);

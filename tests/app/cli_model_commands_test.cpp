@@ -185,6 +185,34 @@ private slots:
             qPrintable(QString("%1: +/- %2, llama.cpp %3").arg(model).arg(gotErr).arg(wantErr)));
     }
 
+    // perplexity with the shipped diversity head: α = 0 scores exactly the model's own logits
+    // (the adapter is loaded but not applied), α = 1 scores the mixed head, which differs;
+    // --alpha without --adapter is a usage error, not a silent α = 0.
+    void perplexityScoresTheMixedHead() {
+        const QString source = QStringLiteral(FABULIST_SOURCE_DIR);
+        const QString model = source + "/resources/models/fabulist-default.gguf";
+        const QString head = source + "/resources/models/fabulist-default.head.gguf";
+        const QString text = source + "/tests/fixtures/default-model/valid.txt";
+        const QStringList common{"perplexity", "-m", model, "-f", text, "-c", "128", "--chunks",
+                                 "2", "-t", "2", "--json"};
+        const CliResult plain = runCli(common);
+        const CliResult zero = runCli(common + QStringList{"--adapter", head, "--alpha", "0"});
+        const CliResult one = runCli(common + QStringList{"--adapter", head, "--alpha", "1"});
+        QVERIFY2(plain.exitCode == 0 && zero.exitCode == 0 && one.exitCode == 0,
+                 qPrintable(describe(plain) + describe(zero) + describe(one)));
+        const double pPlain = QJsonDocument::fromJson(plain.out).object()["ppl"].toDouble();
+        const double pZero = QJsonDocument::fromJson(zero.out).object()["ppl"].toDouble();
+        const QJsonObject jOne = QJsonDocument::fromJson(one.out).object();
+        QVERIFY(pPlain > 1.0 && std::isfinite(pPlain));
+        QCOMPARE(pZero, pPlain);
+        QCOMPARE(jOne["alpha"].toDouble(), 1.0);
+        QVERIFY(std::isfinite(jOne["ppl"].toDouble()));
+        QVERIFY(jOne["ppl"].toDouble() != pPlain);
+        const CliResult bad = runCli({"perplexity", "-m", model, "-f", text, "--alpha", "0.5"});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.contains("--adapter"));
+    }
+
     // Streaming (plain stdout) and --json give the same text for the same seed, and sampling
     // with a seed is reproducible.
     void generateStreamsAndIsSeeded() {
