@@ -1,6 +1,6 @@
 // `fabulist-cli eval-diversity -m MODEL [--adapter A] --prompts FILE --samples N --length L
-// --seed S [--json] [-t T]`: how diverse and how coherent the text is under each sampling
-// setting. For every prompt (one per non-empty line of FILE) it draws N samples of up to L
+// --seed S [--json] [--plot FILE.png] [-t T]`: how diverse and how coherent the text is under each
+// sampling setting. For every prompt (one per non-empty line of FILE) it draws N samples of up to L
 // tokens per setting and reports, averaged over the prompts, distinct-1/2/3 and self-BLEU-4
 // (over each prompt's N samples), rep-4 (mean over samples), the mean entropy of the sampling
 // distribution per step and the perplexity of the samples under the coherence head at
@@ -14,6 +14,12 @@
 //   xtc          probability 0, .25, .5, .75, 1 at threshold 0.1, temperature 1, min-p 0.02
 // Sample k of prompt i is drawn with seed S + 1000 * i + k under every setting (common random
 // numbers make the settings comparable with few samples).
+//
+// `--plot FILE.png` also draws distinct-2 against perplexity, one curve per method
+// (app/cli/diversity_plot.h); `--plot-from RESULTS.json --plot FILE.png` redraws a saved --json
+// output without running the model.
+#include "app/cli/diversity_plot.h"
+#include "app/cli/diversity_results.h"
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
@@ -37,7 +43,8 @@ namespace {
 
 constexpr const char* kUsage =
     "eval-diversity -m MODEL [--adapter HEAD.gguf] --prompts FILE --samples N --length L "
-    "--seed S [-t THREADS] [-c CTX] [--json]";
+    "--seed S [-t THREADS] [-c CTX] [--json] [--plot FILE.png] | eval-diversity --plot-from "
+    "RESULTS.json --plot FILE.png";
 
 struct Setting {
     const char* method;
@@ -97,6 +104,17 @@ std::vector<std::string> readPrompts(const std::string& path) {
     return prompts;
 }
 
+// `--plot-from RESULTS.json --plot FILE.png`: no model, only the drawing.
+int redrawPlot(const std::string& resultsPath, const std::string& plotPath) {
+    try {
+        writeDiversityPlot(readDiversityResults(resultsPath), plotPath);
+    } catch (const std::exception& e) {
+        return runtimeFailure("eval-diversity", e.what());
+    }
+    std::fprintf(stderr, "eval-diversity: wrote %s\n", plotPath.c_str());
+    return 0;
+}
+
 } // namespace
 
 int runEvalDiversityCommand(const std::vector<std::string>& argv) {
@@ -106,13 +124,29 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
     int samples = 0, length = 0;
     uint32_t seed = 0;
     bool json = false;
+    std::string plotPath;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--adapter"}},
                                              {{"--prompts"}},
                                              {{"--samples"}},
                                              {{"--length"}},
                                              {{"--seed"}},
-                                             {{"--json"}, false}}));
+                                             {{"--json"}, false},
+                                             {{"--plot"}},
+                                             {{"--plot-from"}}}));
+        plotPath = args.string("--plot");
+        if (args.has("--plot") && plotPath.empty()) throw UsageError("--plot needs a FILE.png");
+        if (args.has("--plot-from")) {
+            if (plotPath.empty())
+                throw UsageError("--plot-from RESULTS.json needs --plot FILE.png");
+            for (const char* flag :
+                 {"-m", "--adapter", "--prompts", "--samples", "--length", "--seed", "--json"})
+                if (args.has(flag))
+                    throw UsageError(std::string("--plot-from redraws saved results and runs no "
+                                                 "model; drop ") +
+                                     flag);
+            return redrawPlot(args.string("--plot-from"), plotPath);
+        }
         options = engineOptions(args);
         adapterPath = args.string("--adapter");
         if (!args.has("--prompts")) throw UsageError("missing --prompts FILE");
@@ -129,6 +163,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
     inference::HeadAdapter adapter;
     std::optional<inference::HeadMix> heads;
     try {
+        // Before the long run: a plot that cannot be written should fail now, not at the end.
+        if (!plotPath.empty()) checkDiversityPlotWritable(plotPath);
         engine = inference::Engine::load(options);
         if (!adapterPath.empty()) {
             adapter = inference::HeadAdapter::load(adapterPath, engine->file());
@@ -189,6 +225,19 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         return runtimeFailure("eval-diversity", e.what());
     }
 
+    if (!plotPath.empty()) {
+        DiversityPlot plot = diversityPlotHeader(options.modelPath, adapterPath,
+                                                 long(promptIds.size()), samples, length, seed);
+        for (size_t i = 0; i < results.size(); ++i)
+            plot.points.push_back({settings[i].method, settings[i].value, results[i].distinct[1],
+                                   results[i].perplexity});
+        try {
+            writeDiversityPlot(plot, plotPath);
+        } catch (const std::exception& e) {
+            return runtimeFailure("eval-diversity", e.what());
+        }
+    }
+
     if (json) {
         std::string out = "{\"settings\": [";
         for (size_t i = 0; i < results.size(); ++i) {
@@ -206,7 +255,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         out += "], \"prompts\": " + std::to_string(promptIds.size()) +
                ", \"samples\": " + std::to_string(samples) +
                ", \"length\": " + std::to_string(length) + ", \"seed\": " + std::to_string(seed) +
-               "}\n";
+               ", \"model\": " + jsonString(options.modelPath) +
+               ", \"adapter\": " + jsonString(adapterPath) + "}\n";
         std::fputs(out.c_str(), stdout);
         return 0;
     }
