@@ -87,7 +87,7 @@ void VulkanBackend::reserve(const BackendLimits& limits) {
     ensure(m_actHidden, ffRows * ff, VulkanBuffer::Kind::DeviceLocal);
     ensure(m_staging, uint64_t(limits.maxRows) * std::max(limits.maxCols, limits.nEmbd) * 4,
            VulkanBuffer::Kind::HostVisible);
-    ensure(m_route, ffRows * 8 + 8, VulkanBuffer::Kind::HostVisible);
+    ensure(m_route, ffRows * 8 + 8, VulkanBuffer::Kind::DeviceLocal);
     m_embedRow.resize(size_t(std::max(limits.maxCols, limits.nEmbd)));
 }
 
@@ -202,34 +202,34 @@ void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, cons
                         Act out) {
     const int rows = x.rows, k = p.nUsed, nSlots = rows * k;
     const int nFf = int(experts.gate->nOut), nEmbd = int(experts.down->nOut);
-    ensure(m_route, uint64_t(nSlots) * 8, VulkanBuffer::Kind::HostVisible);
+    const int64_t nExpert = experts.gate->nMat;
+    // Scratch for every slot (an experts-used override may exceed what reserve() planned).
+    const auto floats = [](int64_t n) { return uint64_t(n) * sizeof(float); };
+    ensure(m_route, uint64_t(nSlots) * 8, VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_gate, floats(int64_t(nSlots) * nFf), VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_up, floats(int64_t(nSlots) * nFf), VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_actHidden, floats(int64_t(nSlots) * nFf), VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_down, floats(int64_t(nSlots) * nEmbd), VulkanBuffer::Kind::DeviceLocal);
+    ensure(m_actIn, floats(int64_t(rows) * x.cols), VulkanBuffer::Kind::DeviceLocal);
+    // Routing, expert matmuls and the weighted sum all read the (id, weight) pairs from m_route
+    // on the device: nothing comes back to the host until read().
     m_ops->moeTopK(dev(routerLogits), rows, routerLogits.cols, p.nExpert, k, p.normalizeWeights,
                    *m_route);
-    m_ops->flush(); // the host picks the expert matrices to dispatch
-    const auto* route = static_cast<const uint32_t*>(m_route->mapped());
     const DeviceF32 g{m_gate.get(), 0}, u{m_up.get(), 0}, y{m_down.get(), 0};
-    auto at = [](DeviceF32 base, uint64_t floats) {
-        return DeviceF32{base.buffer, base.offset + floats * sizeof(float)};
-    };
-    for (int s = 0; s < nSlots; ++s) {
-        const int t = s / k, e = int(route[2 * s]);
-        m_ops->matmulRows(vw(*experts.gate), int64_t(e) * nFf, nFf, dev(x.view(t, 1)), 1, x.cols,
-                          at(g, uint64_t(s) * nFf), nFf);
-        m_ops->matmulRows(vw(*experts.up), int64_t(e) * nFf, nFf, dev(x.view(t, 1)), 1, x.cols,
-                          at(u, uint64_t(s) * nFf), nFf);
-    }
+    // Inputs rounded like the CPU's activation quantization: x once per vec-dot type, the
+    // hidden rows for the down projection.
+    GgmlType rounded = GgmlType::F32;
+    m_ops->moeMatmul(vw(*experts.gate), nExpert,
+                     matmulInput(experts.gate->type, dev(x), rows, x.cols, *m_actIn, &rounded),
+                     x.cols, k, *m_route, nSlots, g, nFf);
+    m_ops->moeMatmul(vw(*experts.up), nExpert,
+                     matmulInput(experts.up->type, dev(x), rows, x.cols, *m_actIn, &rounded),
+                     x.cols, k, *m_route, nSlots, u, nFf);
     m_ops->swiglu(g, u, g, int64_t(nSlots) * nFf);
-    for (int s = 0; s < nSlots; ++s) {
-        const int e = int(route[2 * s]);
-        m_ops->matmulRows(vw(*experts.down), int64_t(e) * nEmbd, nEmbd, at(g, uint64_t(s) * nFf), 1,
-                          nFf, at(y, uint64_t(s) * nEmbd), nEmbd);
-    }
+    const DeviceF32 h = matmulInput(experts.down->type, g, nSlots, nFf, *m_actHidden, nullptr);
+    m_ops->moeMatmul(vw(*experts.down), nExpert, h, nFf, 1, *m_route, nSlots, y, nEmbd);
     // Weighted sum over each token's experts in choice order (as the CPU backend adds them).
-    for (int s = 0; s < nSlots; ++s) {
-        float w;
-        std::memcpy(&w, &route[2 * s + 1], sizeof w);
-        m_ops->axpy(dev(out.view(s / k, 1)), at(y, uint64_t(s) * nEmbd), nEmbd, w, s % k == 0);
-    }
+    m_ops->moeSum(y, nEmbd, *m_route, rows, k, nEmbd, dev(out), out.cols);
 }
 
 void VulkanBackend::add(Act x, Act y) {

@@ -2,8 +2,9 @@
 // The Backend interface on a Vulkan device. Weights are uploaded once to device memory; every
 // activation (Act::data is a VulkanBuffer*) and the KV cache live on the device; the ops are
 // recorded into one command buffer (VulkanOps) that runs when read() needs a result on the host,
-// or when too many ops are pending. MoE routing (softmax top-k) runs on the device; the chosen
-// expert ids come back to the host to pick which expert matrices to dispatch.
+// or when too many ops are pending. MoE routing (softmax top-k) runs on the device and writes
+// (expert id, weight) pairs to a device buffer that the expert matmul shaders index with: no
+// host round trip per layer.
 //
 // Numerics follow the CPU backend (the reference) where it matters for parity: RoPE angles are
 // computed on the host with the same float arithmetic, an F16 KV cache rounds K, V, the query
@@ -31,6 +32,8 @@ public:
     std::string name() const override { return "vulkan"; }
     int threads() const override { return 1; }
     const VulkanDevice& device() const { return *m_device; }
+    VulkanDevice& device() { return *m_device; } // tests lower its binding range
+    const VulkanOps& ops() const { return *m_ops; }
 
     Weight upload(const GgufTensorInfo& tensor) override;
     void reserve(const BackendLimits& limits) override;
@@ -78,7 +81,7 @@ private:
     std::unique_ptr<VulkanBuffer> m_actIn, m_actHidden; // rounded matmul inputs
     std::unique_ptr<VulkanBuffer> m_scores;             // attention scores
     std::unique_ptr<VulkanBuffer> m_staging;            // embed rows, read-back (host-visible)
-    std::unique_ptr<VulkanBuffer> m_route;              // MoE (id, weight) pairs, host-visible
+    std::unique_ptr<VulkanBuffer> m_route;              // MoE (id, weight) pairs per slot
     std::vector<float> m_embedRow;
 };
 

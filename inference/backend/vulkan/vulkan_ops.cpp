@@ -193,6 +193,7 @@ void VulkanOps::flush() {
     si.pCommandBuffers = &m_cmd;
     VkDevice dev = m_device.device();
     VkResult r = vkQueueSubmit(m_device.queue(), 1, &si, m_fence);
+    ++m_submissions;
     if (r == VK_SUCCESS) r = vkWaitForFences(dev, 1, &m_fence, VK_TRUE, UINT64_MAX);
     vkResetFences(dev, 1, &m_fence);
     vkResetCommandBuffer(m_cmd, 0);
@@ -403,9 +404,75 @@ void VulkanOps::moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int
                               (uint64_t(rows - 1) * stride + nExpert) * sizeof(float));
     const Binding br = window(route, 0, uint64_t(rows) * nUsed * 8);
     const Binding b[2] = {bl, br};
-    const uint32_t push[6] = {u32(rows),         u32(nExpert), u32(nUsed),
-                              bl.elemOffset / 4, u32(stride),  normalize ? 1u : 0u};
+    const uint32_t push[7] = {u32(rows),   u32(nExpert),        u32(nUsed),       bl.elemOffset / 4,
+                              u32(stride), normalize ? 1u : 0u, br.elemOffset / 4};
     dispatchLinear(p, b, push, sizeof(push), (uint64_t(rows) + kMatmulWg - 1) / kMatmulWg);
+}
+
+void VulkanOps::moeMatmul(const VulkanWeight& w, int64_t nExpert, DeviceF32 x, int xStride,
+                          int slotDiv, const VulkanBuffer& route, int nSlots, DeviceF32 y,
+                          int yStride) {
+    if (nSlots <= 0) return;
+    if (nExpert <= 0 || w.nOut % nExpert)
+        throw VulkanError("Vulkan: an expert stack's rows do not divide into its expert count");
+    const VulkanPipeline& p =
+        m_pipelines.get(std::string(matmulShader(w.type)) + ".moe", 4, kMatmulWg);
+    const int64_t nOut = w.nOut / nExpert;
+    const uint64_t expertBytes = uint64_t(nOut) * w.rowBytes;
+    const uint64_t room = m_device.maxStorageRange() - m_device.storageAlignment();
+    // Whole experts per dispatch when one fits a binding; else one expert in row chunks.
+    const int64_t expertsPer = std::min<int64_t>(nExpert, int64_t(room / expertBytes));
+    const int64_t rowsPer = expertsPer > 0 ? nOut
+                                           : std::min<int64_t>(int64_t(room / w.rowBytes),
+                                                               m_device.maxWorkgroupCountX());
+    if (rowsPer > m_device.maxWorkgroupCountX())
+        throw VulkanError("Vulkan: an expert has more rows than one dispatch can cover");
+    const int64_t eStep = std::max<int64_t>(1, expertsPer);
+    const Binding bx =
+        window(*x.buffer, x.offset,
+               (uint64_t((nSlots - 1) / slotDiv) * xStride + uint64_t(w.nIn)) * sizeof(float));
+    const Binding br = window(route, 0, uint64_t(nSlots) * 8);
+    constexpr int kSlotsPer = 65535; // the minimum maxComputeWorkGroupCount[1]
+    for (int64_t e0 = 0; e0 < nExpert; e0 += eStep) {
+        const int64_t ne = std::min(eStep, nExpert - e0);
+        for (int64_t r0 = 0; r0 < nOut; r0 += rowsPer) {
+            const int64_t n = std::min(rowsPer, nOut - r0);
+            const uint64_t first = uint64_t(e0) * expertBytes + uint64_t(r0) * w.rowBytes;
+            const Binding bw =
+                window(*w.buffer, first, uint64_t(ne - 1) * expertBytes + uint64_t(n) * w.rowBytes);
+            const Binding by =
+                window(*y.buffer, y.offset + uint64_t(r0) * sizeof(float),
+                       (uint64_t(nSlots - 1) * yStride + uint64_t(n)) * sizeof(float));
+            const Binding b[4] = {bw, bx, by, br};
+            for (int s0 = 0; s0 < nSlots; s0 += kSlotsPer) {
+                const uint32_t push[15] = {u32(w.nIn),      u32(n),
+                                           u32(nSlots),     bw.elemOffset,
+                                           u32(w.rowBytes), bx.elemOffset / 4,
+                                           u32(xStride),    by.elemOffset / 4,
+                                           u32(yStride),    br.elemOffset / 4,
+                                           u32(slotDiv),    u32(e0),
+                                           u32(ne),         u32(expertBytes),
+                                           u32(s0)};
+                dispatch(p, b, push, sizeof(push), u32(n), u32(std::min(kSlotsPer, nSlots - s0)));
+            }
+        }
+    }
+}
+
+void VulkanOps::moeSum(DeviceF32 y, int yStride, const VulkanBuffer& route, int rows, int nUsed,
+                       int cols, DeviceF32 out, int outStride) {
+    if (rows <= 0) return;
+    const VulkanPipeline& p = m_pipelines.get("moe_sum", 3, kElementWg);
+    const int nSlots = rows * nUsed;
+    const Binding b[3] = {
+        window(*y.buffer, y.offset, (uint64_t(nSlots - 1) * yStride + cols) * sizeof(float)),
+        window(route, 0, uint64_t(nSlots) * 8),
+        window(*out.buffer, out.offset, (uint64_t(rows - 1) * outStride + cols) * sizeof(float))};
+    const uint32_t push[8] = {u32(rows),           u32(cols),     u32(nUsed),
+                              b[0].elemOffset / 4, u32(yStride),  b[1].elemOffset / 4,
+                              b[2].elemOffset / 4, u32(outStride)};
+    const uint64_t n = uint64_t(rows) * cols;
+    dispatchLinear(p, b, push, sizeof(push), (n + kElementWg - 1) / kElementWg);
 }
 
 void VulkanOps::axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign) {

@@ -65,9 +65,18 @@ public:
     // rows * nHead * maxCtx floats.
     void attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer, const VulkanBuffer& vLayer,
                    DeviceF32 scores, DeviceF32 out, int outStride, const AttentionShape& s);
-    // MoE routing of each row of router logits: (expert id, weight) pairs into route.
+    // MoE routing of each row of router logits: (expert id, weight) pairs into route, slot
+    // t * nUsed + j for the j-th choice of row t.
     void moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int nUsed, bool normalize,
                  const VulkanBuffer& route);
+    // Expert matmul for every slot of a routing buffer, without the host seeing the ids:
+    // y[s] = W[route[s].id] · x[s / slotDiv], where w stacks nExpert matrices of w.nOut / nExpert
+    // rows. Experts are grouped into as few dispatches as the binding range allows.
+    void moeMatmul(const VulkanWeight& w, int64_t nExpert, DeviceF32 x, int xStride, int slotDiv,
+                   const VulkanBuffer& route, int nSlots, DeviceF32 y, int yStride);
+    // out[t] = sum_j route[t * nUsed + j].weight * y[t * nUsed + j] over `rows` tokens.
+    void moeSum(DeviceF32 y, int yStride, const VulkanBuffer& route, int rows, int nUsed, int cols,
+                DeviceF32 out, int outStride);
     // x = a * y (assign) or x += a * y over n floats.
     void axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign);
     // Writes to y the activations x rounded as the CPU backend converts them to this weight
@@ -94,6 +103,8 @@ public:
 
     // Submits everything recorded and waits for it.
     void flush();
+    // Submissions so far (tests check that ops stay on the device until a read).
+    uint64_t submissions() const { return m_submissions; }
 
 private:
     struct Binding {
@@ -117,6 +128,7 @@ private:
     VkDescriptorPool m_descriptors = VK_NULL_HANDLE;
     VkFence m_fence = VK_NULL_HANDLE;
     bool m_recording = false;
+    uint64_t m_submissions = 0;
     uint32_t m_setsUsed = 0;
     // RoPE angle tables written by the host for the ops recorded since the last flush.
     std::unique_ptr<VulkanBuffer> m_ropeTable;

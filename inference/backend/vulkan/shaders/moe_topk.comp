@@ -5,8 +5,8 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(std430, binding = 0) readonly buffer L { float logits[]; };
-layout(std430, binding = 1) writeonly buffer R { uint route[]; };
-layout(push_constant) uniform Params { uint rows, nExpert, nUsed, lOffset, lStride, normalize; } p;
+layout(std430, binding = 1) buffer R { uint route[]; }; // read back when normalising
+layout(push_constant) uniform Params { uint rows, nExpert, nUsed, lOffset, lStride, normalize, rOffset; } p;
 
 void main() {
     const uint t = gl_GlobalInvocationID.x;
@@ -31,13 +31,13 @@ void main() {
             }
         }
         if (best < 32) takenLo |= 1u << uint(best); else takenHi |= 1u << uint(best - 32);
-        route[(t * p.nUsed + j) * 2u] = uint(best);
-        route[(t * p.nUsed + j) * 2u + 1u] = floatBitsToUint(bestP);
+        route[p.rOffset + (t * p.nUsed + j) * 2u] = uint(best);
+        route[p.rOffset + (t * p.nUsed + j) * 2u + 1u] = floatBitsToUint(bestP);
         wsum += bestP;
     }
     if (p.normalize != 0u)
         for (uint j = 0; j < p.nUsed; ++j) {
-            const uint k = (t * p.nUsed + j) * 2u + 1u;
+            const uint k = p.rOffset + (t * p.nUsed + j) * 2u + 1u;
             route[k] = floatBitsToUint(uintBitsToFloat(route[k]) / wsum);
         }
 }
