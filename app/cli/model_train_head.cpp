@@ -1,6 +1,11 @@
 // `fabulist-cli train-head -m MODEL -c CORPUS... -o ADAPTER`: trains a diversity-head adapter
 // for MODEL on text files with the model frozen (inference/heads/head_trainer.h) and writes it
 // as a GGUF adapter. Progress (ETA, training and held-out FACE loss) goes to stderr.
+//
+// Resumable: the training state goes to a checkpoint (--checkpoint, default ADAPTER.ckpt) every
+// --checkpoint-every steps and when SIGINT/SIGTERM arrive; the same command run again resumes
+// from it and writes the adapter an uninterrupted run would have written. The checkpoint is
+// removed once the adapter is written. --fresh starts over; --stop-after STEP stops on purpose.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "inference/engine/engine.h"
@@ -9,8 +14,11 @@
 #include "inference/heads/sha256.h"
 #include "inference/tokenizer/tokenizer.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -21,7 +29,9 @@ namespace {
 constexpr const char* kUsage =
     "train-head -m MODEL -c CORPUS.txt [MORE.txt...] -o ADAPTER.gguf [--rank 32] [--steps 300] "
     "[--batch 64] [--lr 0.001] [--gamma 0.5] [--held-out 0.1] [--eval-every 50] [--seed 1] "
-    "[-t THREADS] [--ctx 256] [--max-memory-mib 2048] [--cache-dir DIR] [--max-cache-mib 65536]";
+    "[-t THREADS] [--ctx 256] [--max-memory-mib 2048] [--cache-dir DIR] [--max-cache-mib 65536] "
+    "[--checkpoint FILE (default ADAPTER.ckpt)] [--checkpoint-every 50] [--fresh] "
+    "[--stop-after STEP]";
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -42,6 +52,38 @@ std::string utcNow() {
     return buf;
 }
 
+// Set by SIGINT/SIGTERM during training: the trainer checkpoints and stops after the current
+// step. The handler resets itself, so a second signal ends the process at once.
+std::atomic<bool> g_stopRequested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void requestStop(int) {
+    g_stopRequested.store(true);
+}
+
+// Installs requestStop for SIGINT and SIGTERM while alive; restores the previous handlers.
+class StopOnSignal {
+public:
+    StopOnSignal() {
+        struct sigaction sa {};
+        sa.sa_handler = requestStop;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &m_oldInt);
+        sigaction(SIGTERM, &sa, &m_oldTerm);
+    }
+    ~StopOnSignal() {
+        sigaction(SIGINT, &m_oldInt, nullptr);
+        sigaction(SIGTERM, &m_oldTerm, nullptr);
+    }
+    StopOnSignal(const StopOnSignal&) = delete;
+    StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+private:
+    struct sigaction m_oldInt {
+    }, m_oldTerm{};
+};
+
 void printProgress(const inference::HeadTrainerProgress& p) {
     using Phase = inference::HeadTrainerProgress::Phase;
     if (p.phase == Phase::Collect)
@@ -50,10 +92,13 @@ void printProgress(const inference::HeadTrainerProgress& p) {
                      p.elapsedSeconds, p.etaSeconds);
     else
         std::fprintf(stderr,
-                     "train-head: step %lld/%lld  train FACE %.4f  held-out FACE %.4f  %.1f s, "
+                     "train-head: step %lld/%lld%s  train FACE %.4f  held-out FACE %.4f  %.1f s, "
                      "ETA %.0f s\n",
-                     static_cast<long long>(p.done), static_cast<long long>(p.total), p.trainLoss,
-                     p.heldOutLoss, p.elapsedSeconds, p.etaSeconds);
+                     static_cast<long long>(p.done), static_cast<long long>(p.total),
+                     p.resumedFromStep > 0
+                         ? (" (resumed at " + std::to_string(p.resumedFromStep) + ")").c_str()
+                         : "",
+                     p.trainLoss, p.heldOutLoss, p.elapsedSeconds, p.etaSeconds);
 }
 
 } // namespace
@@ -65,23 +110,16 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
     std::string outPath;
     double heldOutFraction = 0.1;
     try {
-        ModelArgs args(argv,
-                       {{{"-m", "--model"}},
-                        {{"-c", "--corpus"}},
-                        {{"-o", "--output"}},
-                        {{"--rank"}},
-                        {{"--steps"}},
-                        {{"--batch"}},
-                        {{"--lr"}},
-                        {{"--gamma"}},
-                        {{"--held-out"}},
-                        {{"--eval-every"}},
-                        {{"-s", "--seed"}},
-                        {{"-t", "--threads"}},
-                        {{"--ctx"}},
-                        {{"--max-memory-mib"}},
-                        {{"--cache-dir"}},
-                        {{"--max-cache-mib"}}},
+        ModelArgs args(argv, {{{"-m", "--model"}},  {{"-c", "--corpus"}},
+                              {{"-o", "--output"}}, {{"--rank"}},
+                              {{"--steps"}},        {{"--batch"}},
+                              {{"--lr"}},           {{"--gamma"}},
+                              {{"--held-out"}},     {{"--eval-every"}},
+                              {{"-s", "--seed"}},   {{"-t", "--threads"}},
+                              {{"--ctx"}},          {{"--max-memory-mib"}},
+                              {{"--cache-dir"}},    {{"--max-cache-mib"}},
+                              {{"--checkpoint"}},   {{"--checkpoint-every"}},
+                              {{"--fresh"}, false}, {{"--stop-after"}}},
                        1024);
         options.modelPath = args.requiredString("-m");
         requireModelFile(options.modelPath);
@@ -101,12 +139,20 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         train.maxMemoryBytes = uint64_t(args.integer("--max-memory-mib", 2048, 0, 1 << 30)) << 20;
         train.cacheDirectory = args.string("--cache-dir");
         train.maxCacheBytes = uint64_t(args.integer("--max-cache-mib", 65536, 1, 1 << 30)) << 20;
+        train.checkpointPath = args.string("--checkpoint", outPath + ".ckpt");
+        if (train.checkpointPath.empty()) throw UsageError("--checkpoint needs a FILE");
+        if (train.checkpointPath == outPath)
+            throw UsageError("--checkpoint must not be the output file " + outPath);
+        train.checkpointEvery = int(args.integer("--checkpoint-every", 50, 0, 100000000));
+        train.resume = !args.has("--fresh");
+        train.stopAfterStep = int(args.integer("--stop-after", 0, 0, train.steps));
         if (!(train.learningRate > 0.0 && train.learningRate < 1.0))
             throw UsageError("--lr must be between 0 and 1");
         if (!(train.gamma >= 0.0 && train.gamma <= 4.0))
             throw UsageError("--gamma must be between 0 and 4");
         if (!(heldOutFraction > 0.0 && heldOutFraction < 0.9))
             throw UsageError("--held-out must be a fraction between 0 and 0.9");
+        train.heldOutFraction = heldOutFraction;
     } catch (const UsageError& e) {
         return usageFailure("train-head", kUsage, e.what());
     }
@@ -132,6 +178,21 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
             return runtimeFailure("train-head", "the corpus has " + std::to_string(tokens.size()) +
                                                     " tokens; give at least a few pages of text");
         const size_t split = tokens.size() - heldOutTokens;
+        // The checkpoint's identity: the model's head, and exactly these tokens (the files'
+        // bytes and how the model tokenizes them).
+        const inference::HeadAdapterBase base =
+            inference::HeadAdapterBase::fromModel(engine->file());
+        const std::string corpusSha = inference::Sha256::toHex(fingerprint.finish());
+        train.corpusFingerprint = corpusSha + ", " + std::to_string(tokens.size()) + " tokens";
+        // Refuse a foreign checkpoint now, before the model pass over the corpus.
+        int resumeStep = 0;
+        if (train.resume && std::filesystem::exists(train.checkpointPath)) {
+            resumeStep = inference::readHeadCheckpoint(
+                             train.checkpointPath, inference::headCheckpointKey(base, train), base)
+                             .step;
+            std::fprintf(stderr, "train-head: resuming from %s at step %d of %d\n",
+                         train.checkpointPath.c_str(), resumeStep, train.steps);
+        }
         std::fprintf(stderr,
                      "train-head: %zu corpus tokens (%zu training, %zu held out), rank %d, %d "
                      "steps of %d positions, %d threads\n",
@@ -144,14 +205,28 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
             inference::collectHeadTrainingData(*session, all.subspan(0, split), train);
         const inference::HeadTrainingData heldOut =
             inference::collectHeadTrainingData(*session, all.subspan(split), train);
-        const inference::HeadAdapterBase base =
-            inference::HeadAdapterBase::fromModel(engine->file());
-        inference::HeadAdapter head = inference::trainHeadAdapter(base, trainData, heldOut, train);
+        inference::HeadTrainingRun run;
+        {
+            g_stopRequested.store(false);
+            train.stopRequested = &g_stopRequested;
+            StopOnSignal stopOnSignal;
+            run = inference::runHeadTraining(base, trainData, heldOut, train);
+        }
+        if (!run.finished) {
+            std::fprintf(stderr,
+                         "train-head: stopped after step %d of %d; the state is in %s. Run the "
+                         "same command again to continue from there\n",
+                         run.stepsDone, train.steps, train.checkpointPath.c_str());
+            return g_stopRequested.load() ? 130 : 0;
+        }
+        inference::HeadAdapter& head = run.adapter;
         inference::HeadTrainingInfo& info = head.training();
-        info.corpusSha256 = inference::Sha256::toHex(fingerprint.finish());
+        info.corpusSha256 = corpusSha;
         info.corpusTokens = int64_t(tokens.size());
         info.date = utcNow();
         head.write(outPath);
+        std::error_code ignored; // a finished run's checkpoint is of no further use
+        std::filesystem::remove(train.checkpointPath, ignored);
         std::fprintf(stderr,
                      "train-head: held-out FACE loss %.4f (model alone) -> %.4f (kept step "
                      "%lld); wrote %s\n",

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
@@ -38,9 +39,10 @@ struct SplitMix {
     }
 };
 
+// Adam over one parameter vector; the moments live in the trainer's state (checkpointed).
 struct Adam {
-    std::vector<float> m, v;
-    explicit Adam(size_t n) : m(n, 0.0f), v(n, 0.0f) {}
+    std::vector<float>& m;
+    std::vector<float>& v;
     // Updates params[lo, hi) with gradient g.
     void step(float* params, const float* g, size_t lo, size_t hi, double lr, int t) {
         const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
@@ -219,8 +221,47 @@ double meanFaceLoss(const HeadAdapter& head, const HeadTrainingData& data,
     return evaluator.mean(head, data, tokenWeights, pool);
 }
 
+namespace {
+
+std::string exact(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+} // namespace
+
+HeadCheckpointKey headCheckpointKey(const HeadAdapterBase& base,
+                                    const HeadTrainerOptions& options) {
+    return {{"model architecture", base.architecture},
+            {"model n_embd", std::to_string(base.nEmbd)},
+            {"model n_vocab", std::to_string(base.nVocab)},
+            {"model output head SHA-256", base.outputSha256},
+            {"corpus", options.corpusFingerprint},
+            {"--rank", std::to_string(options.rank)},
+            {"--steps", std::to_string(options.steps)},
+            {"--batch", std::to_string(std::max(1, options.batchSize))},
+            {"--lr", exact(options.learningRate)},
+            {"--gamma", exact(options.gamma)},
+            {"--held-out", exact(options.heldOutFraction)},
+            {"--eval-every", std::to_string(options.evalEvery)},
+            {"--seed", std::to_string(options.seed)},
+            {"--ctx", std::to_string(options.chunkLength)},
+            {"threads", std::to_string(std::max(1, options.threads))}};
+}
+
 HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData& train,
                              const HeadTrainingData& heldOut, const HeadTrainerOptions& options) {
+    HeadTrainerOptions plain = options;
+    plain.checkpointPath.clear();
+    plain.stopAfterStep = 0;
+    plain.stopRequested = nullptr;
+    return runHeadTraining(base, train, heldOut, plain).adapter;
+}
+
+HeadTrainingRun runHeadTraining(const HeadAdapterBase& base, const HeadTrainingData& train,
+                                const HeadTrainingData& heldOut,
+                                const HeadTrainerOptions& options) {
     if (train.size() == 0)
         throw EngineError("head training: the corpus gave no training positions; give more text");
     if (train.nEmbd != base.nEmbd || train.nVocab != base.nVocab)
@@ -231,11 +272,9 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
                           "); got " + std::to_string(r));
     const int slices = std::max(1, options.threads);
     const int batch = std::max(1, options.batchSize);
-
-    HeadAdapter head(base, r);
-    SplitMix rng{options.seed};
-    const double scale = 1.0 / std::sqrt(double(d));
-    for (float& x : head.a()) x = float(rng.normal() * scale);
+    const bool checkpointing = !options.checkpointPath.empty();
+    const HeadCheckpointKey key =
+        checkpointing ? headCheckpointKey(base, options) : HeadCheckpointKey{};
 
     const std::vector<float> weights = faceTokenWeights(train.targets, v, options.gamma);
     std::vector<HeadGradient> grads(static_cast<size_t>(slices));
@@ -243,9 +282,35 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
     std::vector<HeadLossScratch> scratch(size_t(slices), HeadLossScratch(r, v));
     std::vector<double> losses(size_t(slices), 0.0);
     std::vector<uint32_t> positions(static_cast<size_t>(batch));
-    Adam adamA(head.a().size()), adamB(head.bMatrix().size()), adamBias(head.bias().size());
     ThreadPool pool(slices);
+    LossEvaluator heldOutEval(heldOut, slices, r, v);
 
+    // Everything the loop carries from step to step lives in `state`, so that a checkpoint is
+    // one write of it and a resume one read.
+    HeadTrainingRun run;
+    HeadTrainerState state;
+    SplitMix rng{options.seed};
+    if (checkpointing && options.resume && ::access(options.checkpointPath.c_str(), F_OK) == 0) {
+        state = readHeadCheckpoint(options.checkpointPath, key, base);
+        if (state.step > options.steps)
+            throw HeadCheckpointError(options.checkpointPath + " is at step " +
+                                      std::to_string(state.step) + ", past --steps " +
+                                      std::to_string(options.steps) + "; pass --fresh");
+        rng.state = state.rngState;
+        run.resumedFromStep = state.step;
+    } else {
+        state.head = HeadAdapter(base, r);
+        const double scale = 1.0 / std::sqrt(double(d));
+        for (float& x : state.head.a()) x = float(rng.normal() * scale);
+        const size_t nA = state.head.a().size(), nB = state.head.bMatrix().size();
+        state.adamMA.assign(nA, 0.0f);
+        state.adamVA.assign(nA, 0.0f);
+        state.adamMB.assign(nB, 0.0f);
+        state.adamVB.assign(nB, 0.0f);
+        state.adamMBias.assign(size_t(v), 0.0f);
+        state.adamVBias.assign(size_t(v), 0.0f);
+    }
+    HeadAdapter& head = state.head;
     HeadTrainingInfo& info = head.training();
     info.objective = "face";
     info.gamma = options.gamma;
@@ -253,19 +318,26 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
     info.batchSize = batch;
     info.steps = options.steps;
     info.seed = options.seed;
-    LossEvaluator heldOutEval(heldOut, slices, r, v);
-    info.heldOutLossBefore = heldOutEval.mean(head, heldOut, weights, pool); // B = 0: Δz = 0
-    double heldOutLoss = info.heldOutLossBefore;
+    if (run.resumedFromStep == 0) {
+        info.heldOutLossBefore = heldOutEval.mean(head, heldOut, weights, pool); // B = 0: Δz = 0
+        state.heldOutLoss = info.heldOutLossBefore;
+        // Early stopping: the parameters with the lowest held-out loss seen are the ones
+        // returned (on a small corpus the head starts to memorise the training text long
+        // before the steps run out).
+        state.best = head;
+        state.bestLoss = state.heldOutLoss;
+    }
+    HeadAdapter& best = state.best;
+    Adam adamA{state.adamMA, state.adamVA}, adamB{state.adamMB, state.adamVB},
+        adamBias{state.adamMBias, state.adamVBias};
 
-    // Early stopping: the parameters with the lowest held-out loss seen are the ones returned
-    // (on a small corpus the head starts to memorise the training text long before the steps
-    // run out).
-    HeadAdapter best = head;
-    double bestLoss = heldOutLoss;
+    auto writeCheckpoint = [&](int step) {
+        state.step = step;
+        state.rngState = rng.state;
+        writeHeadCheckpoint(options.checkpointPath, key, state);
+    };
     const auto t0 = Clock::now();
-    double recent = 0.0;
-    int recentSteps = 0;
-    for (int step = 1; step <= options.steps; ++step) {
+    for (int step = state.step + 1; step <= options.steps; ++step) {
         for (uint32_t& p : positions) p = uint32_t(rng.next() % train.size());
         // Gradient: one fixed slice of the batch per thread, summed in slice order below.
         auto gradJob = [&](int chunk, int, int) {
@@ -305,14 +377,14 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
                    step);
         pool.run(updateJob, jobs);
 
-        recent += loss;
-        ++recentSteps;
+        state.recentLoss += loss;
+        ++state.recentSteps;
         const bool evalNow =
             step == options.steps || (options.evalEvery > 0 && step % options.evalEvery == 0);
         if (evalNow && heldOut.size() > 0) {
-            heldOutLoss = heldOutEval.mean(head, heldOut, weights, pool);
-            if (heldOutLoss < bestLoss) {
-                bestLoss = heldOutLoss;
+            state.heldOutLoss = heldOutEval.mean(head, heldOut, weights, pool);
+            if (state.heldOutLoss < state.bestLoss) {
+                state.bestLoss = state.heldOutLoss;
                 best.a() = head.a(); // same sizes: copies, no allocation
                 best.bMatrix() = head.bMatrix();
                 best.bias() = head.bias();
@@ -324,22 +396,39 @@ HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData
             p.phase = HeadTrainerProgress::Phase::Train;
             p.done = step;
             p.total = options.steps;
-            p.trainLoss = recent / recentSteps;
-            p.heldOutLoss = heldOutLoss;
+            p.trainLoss = state.recentLoss / state.recentSteps;
+            p.heldOutLoss = state.heldOutLoss;
             p.elapsedSeconds = secondsSince(t0);
-            p.etaSeconds = p.elapsedSeconds / step * (options.steps - step);
+            const int stepsHere = step - run.resumedFromStep;
+            p.etaSeconds = p.elapsedSeconds / stepsHere * (options.steps - step);
+            p.resumedFromStep = run.resumedFromStep;
             options.progress(p);
         }
         if (step % 10 == 0 || step == options.steps) {
-            info.trainLoss = recent / recentSteps;
-            recent = 0.0;
-            recentSteps = 0;
+            info.trainLoss = state.recentLoss / state.recentSteps;
+            state.recentLoss = 0.0;
+            state.recentSteps = 0;
         }
+        run.stepsDone = step;
+        // stopAfterStep is met exactly, so rerunning the same command continues past it.
+        const bool stop =
+            step < options.steps && (step == options.stopAfterStep ||
+                                     (options.stopRequested && options.stopRequested->load()));
+        if (checkpointing && step < options.steps &&
+            (stop || (options.checkpointEvery > 0 && step % options.checkpointEvery == 0)))
+            writeCheckpoint(step);
+        if (stop) return run; // unfinished: the adapter stays empty
     }
-    if (heldOut.size() == 0) return head; // nothing to select with: the last parameters
-    info.heldOutLossAfter = bestLoss;
+    run.stepsDone = options.steps;
+    run.finished = true;
+    if (heldOut.size() == 0) { // nothing to select with: the last parameters
+        run.adapter = std::move(head);
+        return run;
+    }
+    info.heldOutLossAfter = state.bestLoss;
     best.training() = info;
-    return best;
+    run.adapter = std::move(best);
+    return run;
 }
 
 } // namespace fabulist::inference

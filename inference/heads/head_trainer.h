@@ -6,9 +6,14 @@
 //
 // Deterministic for a seed and thread count: batches come from a seeded splitmix64 stream, the
 // batch is cut into one fixed slice per thread, and the slices' gradients are summed in order.
+// Resumable: with a checkpoint path the whole loop state is written every checkpointEvery
+// steps (head_checkpoint.h), and a later run with the same model, corpus and options continues
+// from it to exactly the adapter an uninterrupted run gives.
 
+#include "inference/heads/head_checkpoint.h"
 #include "inference/heads/head_face_loss.h"
 
+#include <atomic>
 #include <functional>
 #include <span>
 #include <string>
@@ -20,10 +25,11 @@ class Session;
 struct HeadTrainerProgress {
     enum class Phase { Collect, Train };
     Phase phase = Phase::Collect;
-    int64_t done = 0, total = 0; // tokens (Collect) or steps (Train)
-    double trainLoss = 0.0;      // mean FACE loss of the recent batches (Train)
-    double heldOutLoss = 0.0;    // last held-out evaluation (Train)
-    double elapsedSeconds = 0.0, etaSeconds = 0.0;
+    int64_t done = 0, total = 0;                   // tokens (Collect) or steps (Train)
+    double trainLoss = 0.0;                        // mean FACE loss of the recent batches (Train)
+    double heldOutLoss = 0.0;                      // last held-out evaluation (Train)
+    double elapsedSeconds = 0.0, etaSeconds = 0.0; // of this process (not the resumed part)
+    int resumedFromStep = 0;                       // > 0: continued from a checkpoint (Train)
 };
 
 struct HeadTrainerOptions {
@@ -44,6 +50,23 @@ struct HeadTrainerOptions {
     uint64_t maxCacheBytes = uint64_t(64) << 30;
     std::string cacheDirectory;
     std::function<void(const HeadTrainerProgress&)> progress;
+
+    // Checkpointing (empty path: none). A checkpoint holds everything the loop carries between
+    // steps; it is written atomically every checkpointEvery steps (0: only when stopping early).
+    std::string checkpointPath;
+    int checkpointEvery = 50;
+    bool resume = true;    // false: start over even when the checkpoint exists (--fresh)
+    int stopAfterStep = 0; // > 0: stop after exactly this step (checkpoint written, unfinished)
+    const std::atomic<bool>* stopRequested = nullptr; // polled every step (SIGINT/SIGTERM)
+    std::string corpusFingerprint; // identifies the corpus in the checkpoint (SHA-256 hex)
+};
+
+// The outcome of a possibly interrupted run.
+struct HeadTrainingRun {
+    HeadAdapter adapter;     // the trained adapter (only when finished)
+    bool finished = false;   // false: stopped early; the state is in the checkpoint
+    int resumedFromStep = 0; // > 0: continued from the checkpoint at this step
+    int stepsDone = 0;       // steps completed in total (resumed ones included)
 };
 
 // Runs the model over `tokens` in chunks of chunkLength and caches every position (in memory
@@ -63,5 +86,18 @@ double meanFaceLoss(const HeadAdapter& head, const HeadTrainingData& data,
 // corpus fingerprint or date: the caller knows those).
 HeadAdapter trainHeadAdapter(const HeadAdapterBase& base, const HeadTrainingData& train,
                              const HeadTrainingData& heldOut, const HeadTrainerOptions& options);
+
+// trainHeadAdapter with checkpoints: resumes from options.checkpointPath when it exists (and
+// options.resume), and may stop early (stopAfterStep, stopRequested). Throws
+// HeadCheckpointError when the checkpoint belongs to another model, corpus or options (the
+// message says what differs) or cannot be read, and GgufError when it cannot be written.
+HeadTrainingRun runHeadTraining(const HeadAdapterBase& base, const HeadTrainingData& train,
+                                const HeadTrainingData& heldOut, const HeadTrainerOptions& options);
+
+// What a checkpoint must match to be resumed by this run: the model identity, the corpus
+// (options.corpusFingerprint: the caller's description of exactly the tokens trained on) and
+// every option that changes the result, threads included; not those that leave it alone, such
+// as checkpointEvery.
+HeadCheckpointKey headCheckpointKey(const HeadAdapterBase& base, const HeadTrainerOptions& options);
 
 } // namespace fabulist::inference
