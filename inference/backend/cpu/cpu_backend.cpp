@@ -1,6 +1,7 @@
 #include "inference/backend/cpu/cpu_backend.h"
 
 #include "inference/backend/cpu/fp16.h"
+#include "inference/backend/cpu/range_claims.h"
 #include "inference/backend/cpu/vector_ops.h"
 #include "inference/engine/engine.h"
 #include "inference/gguf/gguf_file.h"
@@ -391,11 +392,12 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
     // claimed from atomic counters; a thread that ends a phase waits until every item of it is
     // done. Only claimed items are waited for, so a descheduled thread delays nothing it has not
     // started, and a single thread running every chunk in turn finishes all phases alone.
-    std::atomic<int> nextGu{0}, doneGu{0}, nextQ{0}, doneQ{0}, nextDown{0}, doneDown{0}, nextTok{0};
+    std::atomic<int> doneGu{0}, nextQ{0}, doneQ{0}, doneDown{0}, nextTok{0};
+    RangeClaims claimGu(guItems, m_pool.threadCount()), claimDown(downItems, m_pool.threadCount());
     auto combineToken = [&](int tok) { combineExperts(plan, y, nEmbd, tok, out, accumulate); };
-    auto job = [&](int, int, int) {
+    auto job = [&](int, int, int thread) {
         // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u.
-        for (int i; (i = nextGu.fetch_add(1, std::memory_order_relaxed)) < guItems;) {
+        for (int i; (i = claimGu.claim(thread)) >= 0;) {
             const int e = m_workItems[i / guBlocks], r0 = (i % guBlocks) * kRowBlock;
             const int r1 = std::min(nFf, r0 + kRowBlock);
             // The expert's tokens in groups of kMaxDotCols: each weight row unpacked once per
@@ -436,7 +438,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
         }
         ThreadPool::waitUntil(doneQ, nSlots);
         // 4. Down projection per slot.
-        for (int i; (i = nextDown.fetch_add(1, std::memory_order_relaxed)) < downItems;) {
+        for (int i; (i = claimDown.claim(thread)) >= 0;) {
             const int e = m_workItems[i / downBlocks], r0 = (i % downBlocks) * kRowBlock;
             const int r1 = std::min(nEmbd, r0 + kRowBlock);
             const int sEnd = plan.expertBegin[e + 1];
