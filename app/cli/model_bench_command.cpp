@@ -4,7 +4,10 @@
 // times after one warm-up; tokens/s are averaged over the repetitions. Peak RSS comes from
 // /proc/self/status (VmHWM), or getrusage where that is missing. With --bandwidth (measured
 // read bandwidth, e.g. from fabulist-membw) it also reports decode speed as a fraction of the
-// memory roofline: weight bytes read per token x tokens/s / bandwidth.
+// memory roofline: weight bytes read per token x tokens/s / bandwidth. With --profile
+// (--device vulkan) the Vulkan backend times every op with timestamp queries; the device time
+// per op kind of the timed pp and tg runs (warm-ups excluded) follows the results, and --json
+// adds it as a "profile" array.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
@@ -13,10 +16,14 @@
 #include "inference/engine/session.h"
 #include "inference/quant/quant_kernels.h"
 #include "inference/tokenizer/tokenizer.h"
+#ifdef FABULIST_HAVE_VULKAN
+#include "inference/backend/vulkan/vulkan_profiler.h"
+#endif
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
@@ -28,7 +35,7 @@ namespace {
 
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
                                "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32] "
-                               "[--experts-used E] [--bandwidth GB_PER_S] [--json]";
+                               "[--experts-used E] [--bandwidth GB_PER_S] [--profile] [--json]";
 
 uint64_t peakRssBytes() {
     std::ifstream status("/proc/self/status");
@@ -74,6 +81,59 @@ std::string kernelIsa(const inference::ModelInfo& info) {
     return "unknown";
 }
 
+// One op kind's device time in one phase ("pp" or "tg") of a --profile run.
+struct ProfileRow {
+    std::string phase, op;
+    double totalMs = 0.0, share = 0.0;
+    int64_t count = 0;
+};
+
+// The per-op profile recorded since the last reset, as rows of `phase`; then a reset.
+std::vector<ProfileRow> takeProfile(const std::string& phase) {
+    std::vector<ProfileRow> rows;
+#ifdef FABULIST_HAVE_VULKAN
+    for (const auto& t : inference::vulkan::vulkanProfile())
+        rows.push_back({phase, t.op, t.totalMs, t.share, t.count});
+    inference::vulkan::resetVulkanProfile();
+#else
+    (void)phase;
+#endif
+    return rows;
+}
+
+void resetProfile() {
+#ifdef FABULIST_HAVE_VULKAN
+    inference::vulkan::resetVulkanProfile();
+#endif
+}
+
+void printProfile(const std::vector<ProfileRow>& rows, const std::string& phase,
+                  const std::string& title) {
+    std::printf("profile %s (device time per op kind, timestamp queries)\n", title.c_str());
+    std::printf("  %-22s %10s %8s %10s %7s\n", "op", "total ms", "count", "us/op", "share");
+    bool any = false;
+    for (const ProfileRow& r : rows) {
+        if (r.phase != phase) continue;
+        any = true;
+        std::printf("  %-22s %10.3f %8lld %10.2f %6.1f%%\n", r.op.c_str(), r.totalMs,
+                    static_cast<long long>(r.count),
+                    r.count > 0 ? r.totalMs * 1000.0 / double(r.count) : 0.0, r.share * 100.0);
+    }
+    if (!any) std::printf("  (no timestamps: the device's compute queue reports none)\n");
+}
+
+std::string profileJson(const std::vector<ProfileRow>& rows) {
+    std::string out = ", \"profile\": [";
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const ProfileRow& r = rows[i];
+        out += (i ? ", " : "") + std::string("{\"phase\": ") + jsonString(r.phase) +
+               ", \"op\": " + jsonString(r.op) + ", \"total_ms\": " + jsonNumber(r.totalMs) +
+               ", \"count\": " + std::to_string(r.count) + ", \"share\": " + jsonNumber(r.share) +
+               "}";
+    }
+    return out + "]";
+}
+
 double seconds(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -83,19 +143,27 @@ double seconds(std::chrono::steady_clock::time_point start) {
 int runBenchCommand(const std::vector<std::string>& argv) {
     inference::EngineOptions options;
     int nPrompt = 512, nGen = 128, reps = 5;
-    bool json = false;
+    bool json = false, profile = false;
     double bandwidthGbs = 0.0;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--bandwidth"}},
                                              {{"-p", "--n-prompt"}},
                                              {{"-n", "--n-gen"}},
                                              {{"-r", "--repetitions"}},
+                                             {{"--profile"}, false},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
         nPrompt = static_cast<int>(args.integer("-p", 512, 0, 1 << 20));
         nGen = static_cast<int>(args.integer("-n", 128, 0, 1 << 20));
         reps = static_cast<int>(args.integer("-r", 5, 1, 1000));
         json = args.has("--json");
+        profile = args.has("--profile");
+        if (profile && options.device != "vulkan")
+            throw UsageError(
+                "--profile times the Vulkan backend's ops: use it with --device vulkan");
+#ifndef FABULIST_HAVE_VULKAN
+        if (profile) throw UsageError("--profile needs a build with the Vulkan backend");
+#endif
         bandwidthGbs = args.number("--bandwidth", 0.0);
         if (bandwidthGbs < 0.0) throw UsageError("--bandwidth must be positive (GB/s)");
         if (options.contextLength == 0) options.contextLength = std::max(nPrompt + nGen, 16);
@@ -103,6 +171,8 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     } catch (const UsageError& e) {
         return usageFailure("bench", kUsage, e.what());
     }
+    // The Vulkan backend reads this when the engine creates it.
+    if (profile) setenv("FABULIST_VULKAN_PROFILE", "1", 1);
     std::unique_ptr<inference::Engine> engine;
     try {
         engine = inference::Engine::load(options);
@@ -136,14 +206,20 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     };
 
     std::vector<double> ppRates, tgRates;
+    std::vector<ProfileRow> profileRows;
     try {
         if (nPrompt > 0) {
             runPrompt(nPrompt); // warm-up: page in the weights, grow buffers
+            resetProfile();
             for (int r = 0; r < reps; ++r) ppRates.push_back(nPrompt / runPrompt(nPrompt));
+            if (profile) profileRows = takeProfile("pp");
         }
         if (nGen > 0) {
             runGen(std::min(nGen, 4));
+            resetProfile();
             for (int r = 0; r < reps; ++r) tgRates.push_back(nGen / runGen(nGen));
+            if (profile)
+                for (auto& row : takeProfile("tg")) profileRows.push_back(std::move(row));
         }
     } catch (const std::exception& e) {
         return runtimeFailure("bench", e.what());
@@ -179,7 +255,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
                     "\"prompt_tokens_per_s\": %s, \"prompt_tokens_per_s_stddev\": %s, "
                     "\"decode_tokens_per_s\": %s, \"decode_tokens_per_s_stddev\": %s, "
                     "\"peak_rss_bytes\": %llu, \"file_bytes\": %llu, "
-                    "\"weight_bytes_per_token\": %.0f, \"decode_weight_gb_per_s\": %s%s}\n",
+                    "\"weight_bytes_per_token\": %.0f, \"decode_weight_gb_per_s\": %s%s%s}\n",
                     jsonString(options.modelPath).c_str(), jsonString(info.architecture).c_str(),
                     info.threads, jsonString(isa).c_str(), jsonString(info.device).c_str(), kvType,
                     info.nExpertUsed, nPrompt, nGen, reps, jsonNumber(pp.mean).c_str(),
@@ -190,7 +266,8 @@ int runBenchCommand(const std::vector<std::string>& argv) {
                     bandwidthGbs > 0.0 ? (", \"bandwidth_gb_per_s\": " + jsonNumber(bandwidthGbs) +
                                           ", \"roofline_fraction\": " + jsonNumber(roofline))
                                              .c_str()
-                                       : "");
+                                       : "",
+                    profile ? profileJson(profileRows).c_str() : "");
     } else {
         std::printf("model %s (%s), %d threads, %s kernels, KV %s\n", options.modelPath.c_str(),
                     info.architecture.c_str(), info.threads, isa.c_str(), kvType);
@@ -204,6 +281,15 @@ int runBenchCommand(const std::vector<std::string>& argv) {
             if (bandwidthGbs > 0.0)
                 std::printf(", %.0f%% of the %.1f GB/s roofline", roofline * 100.0, bandwidthGbs);
             std::printf("\n");
+        }
+        if (profile) {
+            if (nPrompt > 0)
+                printProfile(profileRows, "pp",
+                             "pp" + std::to_string(nPrompt) + ", " + std::to_string(reps) +
+                                 " runs");
+            if (nGen > 0)
+                printProfile(profileRows, "tg",
+                             "tg" + std::to_string(nGen) + ", " + std::to_string(reps) + " runs");
         }
     }
     return 0;

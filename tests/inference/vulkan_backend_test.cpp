@@ -2,12 +2,15 @@
 // random weights through the scalar quantizer: the MoE op (routing, expert matmuls indexed on
 // the device, activation rounding, weighted sum) for several weight types, odd sizes and
 // experts-used overrides, including expert stacks split across bindings; and that the op runs
-// without a host round trip (no submission before read()).
+// without a host round trip (no submission before read()); and the per-op timestamp profile of
+// a whole forward pass (op kinds and counts as the model's structure dictates, times >= 0).
 
 // Engine headers first: Qt's `slots` macro would rewrite CpuBackend's member of that name.
 #ifdef FABULIST_HAVE_VULKAN
 #include "inference/backend/cpu/cpu_backend.h"
 #include "inference/backend/vulkan/vulkan_backend.h"
+#include "inference/engine/engine.h"
+#include "inference/engine/session.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
 
@@ -20,6 +23,7 @@ using namespace fabulist::inference;
 using namespace fabulist::inference::vulkan;
 #endif
 
+#include <QDir>
 #include <QtTest>
 
 class VulkanBackendTest : public QObject {
@@ -29,6 +33,8 @@ private slots:
     void initTestCase();
     void moe_data();
     void moe();
+    void profileOffByDefault();
+    void forwardPassProfile();
 
 #ifdef FABULIST_HAVE_VULKAN
 private:
@@ -100,6 +106,8 @@ void VulkanBackendTest::initTestCase() {
 }
 void VulkanBackendTest::moe_data() {}
 void VulkanBackendTest::moe() {}
+void VulkanBackendTest::profileOffByDefault() {}
+void VulkanBackendTest::forwardPassProfile() {}
 #else
 
 void VulkanBackendTest::initTestCase() {
@@ -197,6 +205,64 @@ void VulkanBackendTest::moe() {
         QVERIFY2(worst <= 1e-4f * std::max(1.0f, scale),
                  qPrintable(QString("max difference %1").arg(worst)));
     }
+}
+
+void VulkanBackendTest::profileOffByDefault() {
+    qunsetenv("FABULIST_VULKAN_PROFILE");
+    auto vk = makeVulkan();
+    QVERIFY(vk->ops().profiler() == nullptr);
+    QVERIFY(vk->profile().empty());
+}
+
+void VulkanBackendTest::forwardPassProfile() {
+    const QString dir = qEnvironmentVariable("FABULIST_REFERENCE_DIR");
+    if (dir.isEmpty() || !QDir(dir).exists())
+        QFAIL(qPrintable("reference directory not found: set FABULIST_REFERENCE_DIR (now '" + dir +
+                         "') to shared/reference"));
+    // tiny-moe-q4_k_m (reference README): llama, 2 layers, attn_q Q4_K, attn_k/v Q8_0,
+    // attn_output Q5_K, router F32, experts Q4_K except blk.1 ffn_down_exps Q6_K, output Q6_K.
+    EngineOptions o;
+    o.modelPath = (dir + "/models/tiny-moe-q4_k_m.gguf").toStdString();
+    o.device = "vulkan";
+    qputenv("FABULIST_VULKAN_ALLOW_CPU", "1");
+    qputenv("FABULIST_VULKAN_PROFILE", "1");
+    auto engine = Engine::load(o);
+    qunsetenv("FABULIST_VULKAN_PROFILE");
+    auto session = engine->createSession();
+    resetVulkanProfile(); // loading may have recorded uploads
+    const int32_t prompt[5] = {4095, 464, 2068, 7, 1000};
+    session->evaluate(prompt);
+    const std::vector<OpTiming> profile = vulkanProfile();
+    QVERIFY(!profile.empty());
+    double total = 0.0, shares = 0.0;
+    std::map<std::string, int64_t> counts;
+    for (const OpTiming& t : profile) {
+        qInfo("%-20s %9.3f ms %5lld ops %5.1f%%", t.op.c_str(), t.totalMs,
+              static_cast<long long>(t.count), t.share * 100.0);
+        QVERIFY2(t.totalMs >= 0.0, t.op.c_str());
+        QVERIFY2(t.share >= 0.0 && t.share <= 1.0, t.op.c_str());
+        total += t.totalMs;
+        shares += t.share;
+        counts[t.op] = t.count;
+    }
+    QVERIFY(total > 0.0);
+    QVERIFY(std::abs(shares - 1.0) < 1e-9);
+    // One forward pass of 5 tokens, logits of the last: per layer 2 RMSNorms (+1 output norm),
+    // RoPE of Q and K, one attention, routing and expert sum; the matmuls by weight type.
+    const std::pair<const char*, int64_t> expected[] = {
+        {"rms_norm", 5},       {"rope", 4},
+        {"attention", 2},      {"store_kv", 4},
+        {"moe_topk", 2},       {"moe_sum", 2},
+        {"swiglu", 2},         {"add", 4},
+        {"matmul q4_k", 2},    {"matmul q8_0", 4},
+        {"matmul q5_k", 2},    {"matmul f32", 2},
+        {"matmul q6_k", 1},    {"moe_matmul q4_k", 5},
+        {"moe_matmul q6_k", 1}};
+    for (const auto& [op, n] : expected) {
+        QVERIFY2(counts.count(op), op);
+        QCOMPARE(counts[op], n);
+    }
+    QVERIFY(counts.count("act_round q8_k") && counts.count("act_round q8_0"));
 }
 
 #endif

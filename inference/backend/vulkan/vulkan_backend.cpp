@@ -45,7 +45,16 @@ private:
 VulkanBackend::VulkanBackend(const VulkanDeviceOptions& options)
     : m_device(std::make_unique<VulkanDevice>(options)),
       m_pipelines(std::make_unique<VulkanPipelines>(*m_device)),
-      m_ops(std::make_unique<VulkanOps>(*m_device, *m_pipelines)) {}
+      m_ops(std::make_unique<VulkanOps>(
+          *m_device, *m_pipelines, options.profile || VulkanProfiler::enabledByEnvironment())) {}
+
+std::vector<OpTiming> VulkanBackend::profile() const {
+    return m_ops->profiler() ? m_ops->profiler()->timings() : std::vector<OpTiming>{};
+}
+
+void VulkanBackend::resetProfile() {
+    if (m_ops->profiler()) m_ops->profiler()->reset();
+}
 
 VulkanBackend::~VulkanBackend() {
     m_ops.reset(); // waits for the device before buffers go

@@ -34,6 +34,10 @@ public:
     const VulkanDevice& device() const { return *m_device; }
     VulkanDevice& device() { return *m_device; } // tests lower its binding range
     const VulkanOps& ops() const { return *m_ops; }
+    // Device time per op kind since the last reset (empty unless profiling is on: options.profile
+    // or FABULIST_VULKAN_PROFILE=1). Ops count once they have been submitted (read() submits).
+    std::vector<OpTiming> profile() const;
+    void resetProfile();
 
     Weight upload(const GgufTensorInfo& tensor) override;
     void reserve(const BackendLimits& limits) override;

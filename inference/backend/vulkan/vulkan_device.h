@@ -26,6 +26,7 @@ void vkCheck(VkResult r, const char* what);
 
 struct VulkanDeviceOptions {
     bool allowCpu = false; // also allowed by FABULIST_VULKAN_ALLOW_CPU=1
+    bool profile = false;  // per-op timestamp profile; also FABULIST_VULKAN_PROFILE=1
 };
 
 class VulkanDevice {

@@ -51,8 +51,9 @@ uint32_t u32(int64_t v) {
 
 } // namespace
 
-VulkanOps::VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines)
+VulkanOps::VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines, bool profile)
     : m_device(device), m_pipelines(pipelines) {
+    if (profile) m_profiler = std::make_unique<VulkanProfiler>(device);
     VkDevice dev = device.device();
     VkCommandPoolCreateInfo pci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
@@ -79,6 +80,7 @@ VulkanOps::VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines)
 VulkanOps::~VulkanOps() {
     VkDevice dev = m_device.device();
     vkDeviceWaitIdle(dev);
+    m_profiler.reset();
     vkDestroyFence(dev, m_fence, nullptr);
     vkDestroyDescriptorPool(dev, m_descriptors, nullptr);
     vkDestroyCommandPool(dev, m_pool, nullptr);
@@ -126,6 +128,22 @@ void VulkanOps::ensureRecording() {
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     vkCheck(vkBeginCommandBuffer(m_cmd, &bi), "vkBeginCommandBuffer");
     m_recording = true;
+    if (m_profiler) m_profiler->begin(m_cmd);
+}
+
+VulkanOps::OpScope::OpScope(VulkanOps& ops, OpKind kind, GgmlType type) : m_ops(ops) {
+    if (!ops.m_profiler) return;
+    if (ops.m_profiler->full()) ops.flush();
+    ops.m_opOpen = true;
+    ops.m_openKind = kind;
+    ops.m_openType = type;
+}
+
+VulkanOps::OpScope::~OpScope() {
+    if (!m_ops.m_profiler) return;
+    if (m_ops.m_recording)
+        m_ops.m_profiler->mark(m_ops.m_cmd, m_ops.m_openKind, m_ops.m_openType, true);
+    m_ops.m_opOpen = false;
 }
 
 void VulkanOps::dispatch(const VulkanPipeline& p, const Binding* bindings, const void* push,
@@ -171,6 +189,7 @@ void VulkanOps::barrier() {
 void VulkanOps::copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBuffer& dst,
                      uint64_t dstOffset, uint64_t bytes) {
     if (bytes == 0) return;
+    const OpScope op(*this, OpKind::Copy);
     ensureRecording();
     VkBufferCopy region{srcOffset, dstOffset, bytes};
     vkCmdCopyBuffer(m_cmd, src.handle(), dst.handle(), 1, &region);
@@ -186,6 +205,8 @@ void VulkanOps::dispatchLinear(const VulkanPipeline& p, const Binding* bindings,
 
 void VulkanOps::flush() {
     if (!m_recording) return;
+    // An op cut by this submission: its part so far is timed now, the rest in the next one.
+    if (m_profiler && m_opOpen) m_profiler->mark(m_cmd, m_openKind, m_openType, false);
     m_recording = false;
     vkCheck(vkEndCommandBuffer(m_cmd), "vkEndCommandBuffer");
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
@@ -201,6 +222,7 @@ void VulkanOps::flush() {
     m_setsUsed = 0;
     m_ropeUsed = 0;
     vkCheck(r, "running compute work");
+    if (m_profiler) m_profiler->collect();
 }
 
 void VulkanOps::matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride, DeviceF32 y,
@@ -211,6 +233,7 @@ void VulkanOps::matmul(const VulkanWeight& w, DeviceF32 x, int rows, int xStride
 void VulkanOps::matmulRows(const VulkanWeight& w, int64_t firstRow, int64_t nRows, DeviceF32 x,
                            int rows, int xStride, DeviceF32 y, int yStride) {
     if (rows <= 0 || nRows <= 0) return;
+    const OpScope op(*this, OpKind::Matmul, w.type);
     const VulkanPipeline& p = m_pipelines.get(matmulShader(w.type), 3, kMatmulWg);
     const Binding bx = window(*x.buffer, x.offset,
                               (uint64_t(rows - 1) * xStride + uint64_t(w.nIn)) * sizeof(float));
@@ -253,6 +276,7 @@ bool VulkanOps::roundActivations(GgmlType weightType, DeviceF32 x, int rows, int
         return false;
     }
     if (rows <= 0) return true;
+    const OpScope op(*this, OpKind::ActRound, vecDotTypeOf(weightType));
     const VulkanPipeline& p = m_pipelines.get("act_round", 2, kMatmulWg);
     const Binding b[2] = {
         window(*x.buffer, x.offset, (uint64_t(rows - 1) * xStride + cols) * sizeof(float)),
@@ -267,6 +291,7 @@ bool VulkanOps::roundActivations(GgmlType weightType, DeviceF32 x, int rows, int
 
 void VulkanOps::rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols,
                         int group, float eps) {
+    const OpScope op(*this, OpKind::RmsNorm);
     const VulkanPipeline& p = m_pipelines.get("rms_norm", 3, kReduceWg);
     const uint64_t span = uint64_t(rows) * cols * sizeof(float);
     const Binding bx = window(*x.buffer, x.offset, span);
@@ -285,6 +310,7 @@ void VulkanOps::rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int r
 
 void VulkanOps::rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0,
                      const float* freqFactors) {
+    const OpScope op(*this, OpKind::Rope);
     const int half = params.nRot / 2;
     const uint64_t need = uint64_t(rows) * half * 2;
     if (need > kRopeFloats) throw VulkanError("Vulkan: RoPE batch too large for its table");
@@ -314,6 +340,7 @@ void VulkanOps::rope(DeviceF32 x, int rows, int cols, const RopeParams& params, 
 }
 
 void VulkanOps::swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n) {
+    const OpScope op(*this, OpKind::Swiglu);
     const VulkanPipeline& p = m_pipelines.get("swiglu", 3, kElementWg);
     const uint64_t span = uint64_t(n) * sizeof(float);
     const Binding b[3] = {window(*g.buffer, g.offset, span), window(*u.buffer, u.offset, span),
@@ -324,6 +351,7 @@ void VulkanOps::swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n) {
 }
 
 void VulkanOps::softmax(DeviceF32 x, int rows, int cols) {
+    const OpScope op(*this, OpKind::Softmax);
     const VulkanPipeline& p = m_pipelines.get("softmax", 1, kReduceWg);
     const Binding b[1] = {window(*x.buffer, x.offset, uint64_t(rows) * cols * sizeof(float))};
     const uint32_t push[3] = {u32(rows), u32(cols), b[0].elemOffset / 4};
@@ -331,6 +359,7 @@ void VulkanOps::softmax(DeviceF32 x, int rows, int cols) {
 }
 
 void VulkanOps::add(DeviceF32 x, DeviceF32 y, int64_t n) {
+    const OpScope op(*this, OpKind::Add);
     const VulkanPipeline& p = m_pipelines.get("add", 2, kElementWg);
     const uint64_t span = uint64_t(n) * sizeof(float);
     const Binding b[2] = {window(*x.buffer, x.offset, span), window(*y.buffer, y.offset, span)};
@@ -340,6 +369,7 @@ void VulkanOps::add(DeviceF32 x, DeviceF32 y, int64_t n) {
 
 void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
                         uint64_t cacheByteOffset, int pos0, bool half) {
+    const OpScope op(*this, OpKind::StoreKv);
     const VulkanPipeline& p = m_pipelines.get("store_kv", 2, kElementWg);
     const uint64_t esize = half ? 2 : 4;
     const Binding bx =
@@ -356,6 +386,7 @@ void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const Vul
 void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
                           const VulkanBuffer& vLayer, DeviceF32 scores, DeviceF32 out,
                           int outStride, const AttentionShape& s) {
+    const OpScope op(*this, OpKind::Attention);
     if (s.headDimK > 512) throw VulkanError("Vulkan: attention head size above 512");
     const VulkanPipeline& p = m_pipelines.get("attention", 5, kMatmulWg);
     const uint64_t esize = s.half ? 2 : 4;
@@ -398,6 +429,7 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
 
 void VulkanOps::moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int nUsed,
                         bool normalize, const VulkanBuffer& route) {
+    const OpScope op(*this, OpKind::MoeTopK);
     if (nExpert > 64) throw VulkanError("Vulkan: MoE routing supports up to 64 experts");
     const VulkanPipeline& p = m_pipelines.get("moe_topk", 2, kMatmulWg);
     const Binding bl = window(*logits.buffer, logits.offset,
@@ -415,6 +447,7 @@ void VulkanOps::moeMatmul(const VulkanWeight& w, int64_t nExpert, DeviceF32 x, i
     if (nSlots <= 0) return;
     if (nExpert <= 0 || w.nOut % nExpert)
         throw VulkanError("Vulkan: an expert stack's rows do not divide into its expert count");
+    const OpScope op(*this, OpKind::MoeMatmul, w.type);
     const VulkanPipeline& p =
         m_pipelines.get(std::string(matmulShader(w.type)) + ".moe", 4, kMatmulWg);
     const int64_t nOut = w.nOut / nExpert;
@@ -461,6 +494,7 @@ void VulkanOps::moeMatmul(const VulkanWeight& w, int64_t nExpert, DeviceF32 x, i
 
 void VulkanOps::moeSum(DeviceF32 y, int yStride, const VulkanBuffer& route, int rows, int nUsed,
                        int cols, DeviceF32 out, int outStride) {
+    const OpScope op(*this, OpKind::MoeSum);
     if (rows <= 0) return;
     const VulkanPipeline& p = m_pipelines.get("moe_sum", 3, kElementWg);
     const int nSlots = rows * nUsed;
@@ -476,6 +510,7 @@ void VulkanOps::moeSum(DeviceF32 y, int yStride, const VulkanBuffer& route, int 
 }
 
 void VulkanOps::axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign) {
+    const OpScope op(*this, OpKind::Axpy);
     const VulkanPipeline& p = m_pipelines.get("axpy", 2, kElementWg);
     const uint64_t span = uint64_t(n) * sizeof(float);
     const Binding b[2] = {window(*x.buffer, x.offset, span), window(*y.buffer, y.offset, span)};

@@ -11,6 +11,7 @@
 #include "inference/backend/backend.h"
 #include "inference/backend/vulkan/vulkan_buffer.h"
 #include "inference/backend/vulkan/vulkan_pipelines.h"
+#include "inference/backend/vulkan/vulkan_profiler.h"
 
 #include <memory>
 #include <vector>
@@ -33,7 +34,8 @@ struct VulkanWeight {
 
 class VulkanOps {
 public:
-    VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines);
+    // profile: time every op with timestamp queries (VulkanProfiler).
+    VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines, bool profile = false);
     ~VulkanOps();
     VulkanOps(const VulkanOps&) = delete;
     VulkanOps& operator=(const VulkanOps&) = delete;
@@ -105,8 +107,22 @@ public:
     void flush();
     // Submissions so far (tests check that ops stay on the device until a read).
     uint64_t submissions() const { return m_submissions; }
+    // The per-op profile; nullptr unless profiling was asked for.
+    const VulkanProfiler* profiler() const { return m_profiler.get(); }
+    VulkanProfiler* profiler() { return m_profiler.get(); }
 
 private:
+    // Brackets one public op for the profiler: its end gets a timestamp labelled with the kind.
+    class OpScope {
+    public:
+        OpScope(VulkanOps& ops, OpKind kind, GgmlType type = GgmlType::F32);
+        ~OpScope();
+        OpScope(const OpScope&) = delete;
+        OpScope& operator=(const OpScope&) = delete;
+
+    private:
+        VulkanOps& m_ops;
+    };
     struct Binding {
         VkDescriptorBufferInfo info;
         uint32_t elemOffset; // bytes from the window start to the tensor
@@ -129,6 +145,10 @@ private:
     VkFence m_fence = VK_NULL_HANDLE;
     bool m_recording = false;
     uint64_t m_submissions = 0;
+    std::unique_ptr<VulkanProfiler> m_profiler;
+    bool m_opOpen = false; // an OpScope is open (a flush inside it stamps the part so far)
+    OpKind m_openKind = OpKind::Copy;
+    GgmlType m_openType = GgmlType::F32;
     uint32_t m_setsUsed = 0;
     // RoPE angle tables written by the host for the ops recorded since the last flush.
     std::unique_ptr<VulkanBuffer> m_ropeTable;

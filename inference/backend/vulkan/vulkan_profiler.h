@@ -1,0 +1,107 @@
+#pragma once
+// Per-op device time from timestamp queries. VulkanOps writes one timestamp when a command
+// buffer starts and one after each op it records (ops are serialised by barriers, so the gap
+// between two stamps is the op's time on the device); after the submission completes, collect()
+// reads the stamps and adds each gap to its op kind. Kinds are a small enum plus the weight or
+// rounding type, so marking an op never allocates.
+//
+// Honours the device's limits: timestamps are masked to the queue family's timestampValidBits
+// (a counter narrower than 64 bits wraps) and scaled by timestampPeriod (ns per tick). A queue
+// family with timestampValidBits = 0 has no timestamps: the profiler then records nothing and
+// says why (unsupportedReason()).
+//
+// Profiling is on when VulkanDeviceOptions::profile is set or FABULIST_VULKAN_PROFILE=1.
+// vulkanProfile() sums the profiles of every live profiling backend in the process, which is
+// how `fabulist-cli bench --profile` reads the backend that its Engine created.
+
+#include "inference/backend/vulkan/vulkan_device.h"
+#include "inference/quant/ggml_type.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fabulist::inference::vulkan {
+
+enum class OpKind : uint8_t {
+    Matmul,    // + weight type
+    MoeMatmul, // + weight type
+    ActRound,  // + vec-dot type
+    RmsNorm,
+    Rope,
+    StoreKv,
+    Attention,
+    MoeTopK,
+    MoeSum,
+    Swiglu,
+    Softmax,
+    Add,
+    Axpy,
+    Copy,
+};
+
+// One op kind's total over the profiled submissions.
+struct OpTiming {
+    std::string op; // "matmul q4_k", "attention", ...
+    double totalMs = 0.0;
+    int64_t count = 0;  // ops recorded (an op split over two submissions counts once)
+    double share = 0.0; // of the total device time of all kinds
+};
+
+class VulkanProfiler {
+public:
+    explicit VulkanProfiler(VulkanDevice& device);
+    ~VulkanProfiler();
+    VulkanProfiler(const VulkanProfiler&) = delete;
+    VulkanProfiler& operator=(const VulkanProfiler&) = delete;
+
+    static bool enabledByEnvironment(); // FABULIST_VULKAN_PROFILE=1
+
+    bool supported() const { return m_pool != VK_NULL_HANDLE; }
+    const std::string& unsupportedReason() const { return m_reason; }
+    double nsPerTick() const { return m_period; }
+    uint32_t validBits() const { return m_validBits; }
+
+    // Recording (no-ops when unsupported). begin() starts a command buffer's stamps; mark()
+    // ends an op of `kind` (type: the op's weight/rounding type, else F32); countsAsOp false
+    // for the part of an op cut off by a submission. full(): flush before the next op.
+    void begin(VkCommandBuffer cmd);
+    void mark(VkCommandBuffer cmd, OpKind kind, GgmlType type, bool countsAsOp);
+    bool full() const;
+    // After the submission that holds the stamps has completed: adds them to the totals.
+    void collect();
+
+    std::vector<OpTiming> timings() const; // sorted by total time, largest first
+    void reset();
+
+    // Every live profiler summed per kind (vulkanProfile()), and all of them reset.
+    static std::vector<OpTiming> allTimings();
+    static void resetAll();
+
+private:
+    struct Total {
+        uint64_t ns = 0;
+        int64_t count = 0;
+    };
+    using Totals = std::map<uint32_t, Total>;
+    static std::vector<OpTiming> toTimings(const Totals& totals);
+    static constexpr uint32_t kQueries = 4096;
+
+    VulkanDevice& m_device;
+    VkQueryPool m_pool = VK_NULL_HANDLE;
+    std::string m_reason;
+    double m_period = 1.0;
+    uint32_t m_validBits = 0;
+    uint32_t m_used = 0;            // stamps written since begin()
+    std::vector<uint32_t> m_marks;  // per stamp after the first: kind key, bit 31 = counts
+    std::vector<uint64_t> m_stamps; // read-back scratch
+    Totals m_totals;
+};
+
+// Sum of every live profiling backend's timings (each kind once), largest first; and a reset of
+// all of them (e.g. after warm-up runs).
+std::vector<OpTiming> vulkanProfile();
+void resetVulkanProfile();
+
+} // namespace fabulist::inference::vulkan
