@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # One-command accelerator check for a machine with a GPU: builds the Vulkan backend (and CUDA when
-# nvcc is present) in its own build directory, runs the Vulkan (and CUDA) test executables and
-# writes one result file per step to $OUT (default ./gpu-check-out). Sized for under 8 minutes
-# on one NVIDIA GPU with 16 cores: only the inference library and the device tests are built.
+# nvcc is present) in its own build directory, runs the Vulkan (and CUDA) test executables, then
+# `fabulist-cli bench --device vulkan --profile` on a synth model (text and --json, with the
+# per-op profile), and writes one result file per step to $OUT (default ./gpu-check-out). Sized
+# for under 8 minutes on one NVIDIA GPU with 16 cores: only the inference library, the device
+# tests and fabulist-cli are built.
 #
 #   OUT=/path tests/device/gpu-check.sh            # on the GPU machine
 #   OUT=/tmp/x FABULIST_VULKAN_ALLOW_CPU=1 tests/device/gpu-check.sh   # dry run on lavapipe
+#
+# GPU_CHECK_SHAPE: synth shape for the bench (default granite-1b-a400m; tiny-moe in a dry run),
+# GPU_CHECK_TYPE: its weight type (default Q4_K_M), GPU_CHECK_BANDWIDTH_GBS: the GPU's peak
+# memory bandwidth, passed to bench --bandwidth for the roofline fraction (e.g. 4800 for H200).
 #
 # Exit status: 0 when every step that ran passed; the files say which step failed and why.
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-$PWD/gpu-check-out}"
+export OUT
 BUILD="${GPU_CHECK_BUILD_DIR:-$ROOT/build-gpu-check}"
 JOBS="${JOBS:-$(nproc)}"
 # The parity test reads llama.cpp's reference models (CTest sets this too).
@@ -53,7 +60,7 @@ if [ -z "$targets" ]; then
     exit 1
 fi
 # shellcheck disable=SC2086
-step 03-build 300 cmake --build "$BUILD" -j "$JOBS" --target $targets || exit 1
+step 03-build 300 cmake --build "$BUILD" -j "$JOBS" --target $targets fabulist-cli || exit 1
 
 # Each test on its own so one crash does not hide the others; -v prints the chosen device.
 n=4
@@ -79,5 +86,30 @@ fi
 exclude=()
 [ -d "$FABULIST_REFERENCE_DIR/models" ] || exclude=(-E parity)
 step "0$n-ctest" 180 ctest --test-dir "$BUILD" -R '^(vulkan|cuda)_' "${exclude[@]}" --output-on-failure
+n=$((n + 1))
+
+# Bench on a synth model: decode tok/s and the per-op device profile (bench --profile).
+dry=0
+[ "${FABULIST_VULKAN_ALLOW_CPU:-0}" = 1 ] && dry=1
+shape="${GPU_CHECK_SHAPE:-$([ $dry = 1 ] && echo tiny-moe || echo granite-1b-a400m)}"
+qtype="${GPU_CHECK_TYPE:-Q4_K_M}"
+cli=$(find "$BUILD/app" -type f -name fabulist-cli -perm -u+x | head -1)
+synth="$BUILD/synth-$shape-$qtype.gguf"
+bench=(-p 512 -n 128 -r 3)
+[ $dry = 1 ] && bench=(-p 32 -n 8 -r 1) # lavapipe: a smoke check only
+[ -n "${GPU_CHECK_BANDWIDTH_GBS:-}" ] && bench+=(--bandwidth "$GPU_CHECK_BANDWIDTH_GBS")
+if [ -z "$cli" ]; then
+    echo "fabulist-cli not built: no bench" | tee -a "$summary"
+    status=1
+elif step "$(printf %02d $n)-synth" 180 "$cli" synth --shape "$shape" --type "$qtype" \
+    --vocab-from "$ROOT/resources/models/fabulist-default.gguf" --seed 1 -t "$JOBS" -o "$synth"; then
+    benchText="$(printf %02d $((n + 1)))-bench"
+    step "$benchText" 150 "$cli" bench --device vulkan -m "$synth" "${bench[@]}" --profile
+    # shellcheck disable=SC2016 # $0, $@ and $OUT expand in the inner shell
+    step "$(printf %02d $((n + 2)))-bench-json" 150 \
+        bash -c '"$0" "$@" >"$OUT/bench.json"' "$cli" bench --device vulkan -m "$synth" \
+        "${bench[@]}" --profile --json
+    grep -h '^pp\|^tg\|roofline' "$OUT/$benchText.txt" >>"$summary"
+fi
 echo "overall: $([ $status -eq 0 ] && echo PASS || echo FAIL)" | tee -a "$summary"
 exit $status
