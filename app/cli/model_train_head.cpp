@@ -201,10 +201,36 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         train.progress = printProgress;
         auto session = engine->createSession();
         const std::span<const int32_t> all(tokens);
-        const inference::HeadTrainingData trainData =
-            inference::collectHeadTrainingData(*session, all.subspan(0, split), train);
-        const inference::HeadTrainingData heldOut =
-            inference::collectHeadTrainingData(*session, all.subspan(split), train);
+        // Position caches too large for memory are kept beside the checkpoint (or in
+        // --cache-dir) so that a resumed run skips the model pass; a cache is only reused for
+        // the same model file, engine settings, tokens and part of the corpus.
+        const std::string cacheBase = train.cacheDirectory.empty()
+                                          ? train.checkpointPath
+                                          : (std::filesystem::path(train.cacheDirectory) /
+                                             std::filesystem::path(train.checkpointPath).filename())
+                                                .string();
+        const std::string cacheIdentity =
+            "model " + options.modelPath + " (" +
+            std::to_string(std::filesystem::file_size(options.modelPath)) + " bytes, head " +
+            base.outputSha256 + "), kv " + std::to_string(int(options.kvCacheType)) + ", threads " +
+            std::to_string(train.threads) + ", ctx " + std::to_string(train.chunkLength) +
+            ", corpus " + train.corpusFingerprint;
+        auto collect = [&](std::span<const int32_t> part, const std::string& name) {
+            inference::HeadTrainerOptions o = train;
+            o.keepCachePath = cacheBase + "." + name + "-cache";
+            o.cacheFingerprint = cacheIdentity + ", " + name + " positions of " +
+                                 std::to_string(part.size()) + " tokens";
+            inference::HeadTrainingData data =
+                inference::collectHeadTrainingData(*session, part, o);
+            if (data.fromSavedCache)
+                std::fprintf(stderr, "train-head: reused the %s position cache %s\n", name.c_str(),
+                             o.keepCachePath.c_str());
+            return data;
+        };
+        const std::string cachePaths[] = {cacheBase + ".train-cache",
+                                          cacheBase + ".held-out-cache"};
+        const inference::HeadTrainingData trainData = collect(all.subspan(0, split), "train");
+        const inference::HeadTrainingData heldOut = collect(all.subspan(split), "held-out");
         inference::HeadTrainingRun run;
         {
             g_stopRequested.store(false);
@@ -227,6 +253,7 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         head.write(outPath);
         std::error_code ignored; // a finished run's checkpoint is of no further use
         std::filesystem::remove(train.checkpointPath, ignored);
+        for (const std::string& cache : cachePaths) std::filesystem::remove(cache, ignored);
         std::fprintf(stderr,
                      "train-head: held-out FACE loss %.4f (model alone) -> %.4f (kept step "
                      "%lld); wrote %s\n",

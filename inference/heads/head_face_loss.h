@@ -32,6 +32,7 @@ struct HeadTrainingData {
     std::vector<float> logits;         // size() rows of nVocab (in-memory cache)
     std::vector<int32_t> targets;      // next token of each position
     int64_t evaluatedTokens = 0;       // tokens run through the model
+    bool fromSavedCache = false;       // mapped from a kept cache file (no model pass)
     const float* records = nullptr;    // on-disk cache: the mapped records, or null
     std::shared_ptr<const void> owner; // keeps the mapping alive
 

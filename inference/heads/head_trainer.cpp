@@ -2,15 +2,13 @@
 
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/engine/session.h"
+#include "inference/heads/head_position_cache.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <sys/mman.h>
 #include <unistd.h>
 
 namespace fabulist::inference {
@@ -57,62 +55,6 @@ struct Adam {
 
 } // namespace
 
-namespace {
-
-// The on-disk position cache: an unlinked temporary file (it disappears with the process),
-// written sequentially, then mapped read-only.
-class CacheFile {
-public:
-    CacheFile(const std::string& directory, uint64_t bytes) : m_bytes(bytes) {
-        std::string dir = directory;
-        if (dir.empty()) {
-            const char* tmp = std::getenv("TMPDIR");
-            dir = tmp && *tmp ? tmp : "/tmp";
-        }
-        std::string path = dir + "/fabulist-head-cache-XXXXXX";
-        m_fd = mkstemp(path.data());
-        if (m_fd < 0)
-            throw EngineError("head training: cannot create a cache file in " + dir + ": " +
-                              std::strerror(errno) + "; choose another cache directory");
-        unlink(path.c_str());
-        m_dir = dir;
-    }
-    ~CacheFile() {
-        if (m_fd >= 0) close(m_fd);
-    }
-    void write(const float* data, size_t count) {
-        const char* p = reinterpret_cast<const char*>(data);
-        size_t left = count * sizeof(float);
-        while (left > 0) {
-            const ssize_t n = ::write(m_fd, p, left);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0)
-                throw EngineError("head training: writing the position cache in " + m_dir +
-                                  " failed (" + std::strerror(errno) +
-                                  "); free disk space or choose another cache directory");
-            p += n;
-            left -= size_t(n);
-        }
-    }
-    // Maps the whole file; the returned owner unmaps it (the descriptor may close earlier).
-    std::shared_ptr<const void> map() {
-        void* p = mmap(nullptr, m_bytes, PROT_READ, MAP_SHARED, m_fd, 0);
-        if (p == MAP_FAILED)
-            throw EngineError("head training: cannot map the position cache (" +
-                              std::string(std::strerror(errno)) + ")");
-        const size_t bytes = m_bytes;
-        return std::shared_ptr<const void>(
-            p, [bytes](const void* q) { munmap(const_cast<void*>(q), bytes); });
-    }
-
-private:
-    int m_fd = -1;
-    uint64_t m_bytes;
-    std::string m_dir;
-};
-
-} // namespace
-
 HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32_t> tokens,
                                          const HeadTrainerOptions& options) {
     HeadTrainingData data;
@@ -133,9 +75,20 @@ HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32
                           " MiB, more than the limit of " +
                           std::to_string(options.maxCacheBytes >> 20) +
                           " MiB; train on a smaller corpus (or raise the limit)");
-    std::unique_ptr<CacheFile> file;
-    if (bytes > options.maxMemoryBytes) {
-        file = std::make_unique<CacheFile>(options.cacheDirectory, bytes);
+    std::unique_ptr<HeadPositionCacheFile> file;
+    if (bytes > options.maxMemoryBytes && !options.keepCachePath.empty()) {
+        // A resumed run finds the positions of the stopped one here.
+        if (openHeadPositionCache(options.keepCachePath, options.cacheFingerprint, data.nEmbd,
+                                  data.nVocab, uint64_t(positions), data)) {
+            session.clear();
+            data.fromSavedCache = true;
+            return data;
+        }
+        file = HeadPositionCacheFile::named(options.keepCachePath, options.cacheFingerprint,
+                                            data.nEmbd, data.nVocab, uint64_t(positions));
+    } else if (bytes > options.maxMemoryBytes) {
+        file = HeadPositionCacheFile::temporary(options.cacheDirectory, data.nEmbd, data.nVocab,
+                                                uint64_t(positions));
     } else {
         data.hidden.reserve(size_t(positions) * size_t(data.nEmbd));
         data.logits.reserve(size_t(positions) * size_t(data.nVocab));
@@ -171,10 +124,7 @@ HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32
         }
     }
     session.clear();
-    if (file && !data.targets.empty()) {
-        data.owner = file->map();
-        data.records = static_cast<const float*>(data.owner.get());
-    }
+    if (file) file->finish(data);
     return data;
 }
 

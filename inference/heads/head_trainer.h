@@ -49,6 +49,11 @@ struct HeadTrainerOptions {
     uint64_t maxMemoryBytes = uint64_t(2) << 30;
     uint64_t maxCacheBytes = uint64_t(64) << 30;
     std::string cacheDirectory;
+    // With a path, a cache that goes to disk is a named file there instead (kept after the
+    // run; head_position_cache.h) and is reused when it exists with the same cacheFingerprint
+    // (the caller's description of the model, the tokens and the context length).
+    std::string keepCachePath;
+    std::string cacheFingerprint;
     std::function<void(const HeadTrainerProgress&)> progress;
 
     // Checkpointing (empty path: none). A checkpoint holds everything the loop carries between
@@ -70,7 +75,8 @@ struct HeadTrainingRun {
 };
 
 // Runs the model over `tokens` in chunks of chunkLength and caches every position (in memory
-// or on disk, see maxMemoryBytes). Throws EngineError when the cache would exceed
+// or on disk, see maxMemoryBytes; or maps a kept cache again, see keepCachePath, and sets
+// fromSavedCache). Throws EngineError when the cache would exceed
 // maxCacheBytes (with the size it would need) or the cache file cannot be written.
 HeadTrainingData collectHeadTrainingData(Session& session, std::span<const int32_t> tokens,
                                          const HeadTrainerOptions& options);

@@ -2,9 +2,12 @@
 // and resumed, even several times and between the periodic checkpoints, ends with exactly the
 // adapter (tensors, metadata and file bytes) of an uninterrupted run; a checkpoint of another
 // run (rank, learning rate, corpus) is refused with a message that names what differs; resume =
-// false starts over; a damaged checkpoint is refused naming the file. Real model: tiny-moe-f32.
+// false starts over; a damaged checkpoint is refused naming the file. A kept on-disk position
+// cache is mapped again (same values, same adapter) only when its fingerprint matches and it is
+// complete. Real model: tiny-moe-f32.
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
+#include "inference/heads/head_position_cache.h"
 #include "inference/heads/head_trainer.h"
 #include "inference/tokenizer/tokenizer.h"
 
@@ -35,6 +38,9 @@ class HeadsCheckpointTest : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<Session> m_session;
+    std::vector<int32_t> m_trainTokens;
     std::optional<HeadTrainingData> m_train, m_heldOut;
     HeadAdapterBase m_base;
     HeadTrainerOptions m_options;
@@ -64,7 +70,8 @@ private slots:
         eo.threads = 2;
         eo.contextLength = 64;
         eo.kvCacheType = GgmlType::F32;
-        auto engine = Engine::load(eo);
+        m_engine = Engine::load(eo);
+        Engine* engine = m_engine.get();
         const std::vector<int32_t> tokens =
             engine->tokenizer().encode(text.toStdString(), true, false);
         QVERIFY(tokens.size() > 200);
@@ -78,10 +85,11 @@ private slots:
         m_options.checkpointEvery = 10;
         m_options.seed = 5;
         m_options.corpusFingerprint = "tiny-moe perplexity passage";
-        auto session = engine->createSession();
+        m_session = engine->createSession();
         const std::span<const int32_t> all(tokens);
-        m_train = collectHeadTrainingData(*session, all.subspan(0, split), m_options);
-        m_heldOut = collectHeadTrainingData(*session, all.subspan(split), m_options);
+        m_trainTokens.assign(tokens.begin(), tokens.begin() + long(split));
+        m_train = collectHeadTrainingData(*m_session, m_trainTokens, m_options);
+        m_heldOut = collectHeadTrainingData(*m_session, all.subspan(split), m_options);
         m_base = HeadAdapterBase::fromModel(engine->file());
     }
 
@@ -198,6 +206,54 @@ private slots:
                          message.contains("--fresh"),
                      qPrintable(message));
         }
+    }
+
+    void keptPositionCacheIsReused() {
+        HeadTrainerOptions o = m_options;
+        o.maxMemoryBytes = 0; // on disk
+        o.keepCachePath = m_dir.filePath("train.cache").toStdString();
+        o.cacheFingerprint = "fingerprint A";
+        const QString path = QString::fromStdString(o.keepCachePath);
+        const HeadTrainingData first = collectHeadTrainingData(*m_session, m_trainTokens, o);
+        QVERIFY(!first.fromSavedCache);
+        QVERIFY(first.records != nullptr);
+        QVERIFY(QFile::exists(path));
+        QVERIFY(!QFile::exists(path + ".part"));
+
+        const HeadTrainingData again = collectHeadTrainingData(*m_session, m_trainTokens, o);
+        QVERIFY(again.fromSavedCache);
+        QCOMPARE(again.targets, m_train->targets);
+        QCOMPARE(again.evaluatedTokens, m_train->evaluatedTokens);
+        // The mapped values are the model's, exactly as the in-memory cache holds them.
+        for (size_t i = 0; i < m_train->size(); ++i) {
+            QVERIFY(std::memcmp(again.hiddenAt(i), m_train->hiddenAt(i),
+                                size_t(m_train->nEmbd) * 4) == 0);
+            QVERIFY(std::memcmp(again.logitsAt(i), m_train->logitsAt(i),
+                                size_t(m_train->nVocab) * 4) == 0);
+        }
+        const HeadAdapter fromCache = trainHeadAdapter(m_base, again, *m_heldOut, m_options);
+        const HeadAdapter fromMemory = trainHeadAdapter(m_base, *m_train, *m_heldOut, m_options);
+        QVERIFY(sameBits(fromCache.bMatrix(), fromMemory.bMatrix()));
+        QVERIFY(sameBits(fromCache.a(), fromMemory.a()));
+
+        // Another fingerprint (other model, tokens or settings) is not reused...
+        HeadTrainerOptions other = o;
+        other.cacheFingerprint = "fingerprint B";
+        QVERIFY(!collectHeadTrainingData(*m_session, m_trainTokens, other).fromSavedCache);
+        // ... nor is a damaged file: it is computed again, and then reused.
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.resize(f.size() - 4));
+        f.close();
+        QVERIFY(!collectHeadTrainingData(*m_session, m_trainTokens, other).fromSavedCache);
+        QVERIFY(collectHeadTrainingData(*m_session, m_trainTokens, other).fromSavedCache);
+        // Without a kept path the cache is a temporary file again.
+        HeadTrainerOptions temporary = o;
+        temporary.keepCachePath.clear();
+        const HeadTrainingData unnamed =
+            collectHeadTrainingData(*m_session, m_trainTokens, temporary);
+        QVERIFY(!unnamed.fromSavedCache);
+        QVERIFY(unnamed.records != nullptr);
     }
 };
 

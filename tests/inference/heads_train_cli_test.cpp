@@ -2,7 +2,8 @@
 // says so) and writes the adapter an uninterrupted run writes (tensors and training metadata
 // bit for bit; only the date differs) and removes its checkpoint; a checkpoint of other options
 // is refused naming the difference, --fresh overrides it; SIGTERM during training writes the
-// checkpoint and exits with 130.
+// checkpoint and exits with 130. The stopped run caches positions on disk (--max-memory-mib 0):
+// the resumed run reuses that cache instead of running the model, and both files go at the end.
 //
 // Runs the real binary (<build>/app/fabulist-cli; $FABULIST_CLI overrides) on tiny-moe-f32 with
 // the reference README as the corpus.
@@ -76,19 +77,29 @@ private slots:
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY(!QFile::exists(full + ".ckpt")); // removed once the adapter is written
 
-        r = run(trainArgs(part, {"--stop-after", "12"}));
+        const QStringList stopAt12{"--stop-after", "12", "--max-memory-mib", "0"};
+        r = run(trainArgs(part, stopAt12));
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY2(r.err.contains("stopped after step 12 of 30"), r.err.constData());
         QVERIFY(!QFile::exists(part));
         QVERIFY(QFile::exists(part + ".ckpt"));
+        QVERIFY(QFile::exists(part + ".ckpt.train-cache"));
+        QVERIFY(QFile::exists(part + ".ckpt.held-out-cache"));
 
-        // The same command again continues after step 12 (--stop-after is met exactly once).
-        r = run(trainArgs(part, {"--stop-after", "12"}));
+        // The same command again continues after step 12 (--stop-after is met exactly once)
+        // from the kept position caches.
+        r = run(trainArgs(part, stopAt12));
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY2(r.err.contains("resuming from " + (part + ".ckpt").toUtf8() + " at step 12"),
                  r.err.constData());
+        QVERIFY2(r.err.contains("reused the train position cache") &&
+                     r.err.contains("reused the held-out position cache") &&
+                     !r.err.contains("model pass"),
+                 r.err.constData());
         QVERIFY2(r.err.contains("step 20/30 (resumed at 12)"), r.err.constData());
         QVERIFY(!QFile::exists(part + ".ckpt"));
+        QVERIFY(!QFile::exists(part + ".ckpt.train-cache"));
+        QVERIFY(!QFile::exists(part + ".ckpt.held-out-cache"));
 
         const auto model = GgufFile::open(m_model.toStdString());
         const HeadAdapter a = HeadAdapter::load(full.toStdString(), *model);
