@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 namespace fabulist::cli {
 
@@ -184,6 +185,15 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
             inference::HeadAdapterBase::fromModel(engine->file());
         const std::string corpusSha = inference::Sha256::toHex(fingerprint.finish());
         train.corpusFingerprint = corpusSha + ", " + std::to_string(tokens.size()) + " tokens";
+        // A checkpoint that cannot be written should fail now, not after the model pass.
+        const std::filesystem::path checkpointDir =
+            std::filesystem::absolute(train.checkpointPath).parent_path();
+        if (::access(checkpointDir.c_str(), W_OK) != 0)
+            return runtimeFailure("train-head", "cannot write the checkpoint " +
+                                                    train.checkpointPath + ": its folder " +
+                                                    checkpointDir.string() +
+                                                    " is missing or not writable; choose "
+                                                    "another with --checkpoint FILE");
         // Refuse a foreign checkpoint now, before the model pass over the corpus.
         int resumeStep = 0;
         if (train.resume && std::filesystem::exists(train.checkpointPath)) {

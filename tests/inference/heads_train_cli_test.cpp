@@ -130,6 +130,13 @@ private slots:
         r = run(trainArgs(out, {"--gamma", "0.25", "--fresh"}));
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY(QFile::exists(out));
+
+        // A checkpoint that cannot be written is refused before the model pass.
+        const QString nowhere = m_dir.filePath("no-such-folder/x.ckpt");
+        r = run(trainArgs(m_dir.filePath("nowhere.gguf"), {"--checkpoint", nowhere}));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(nowhere.toUtf8()) && !r.err.contains("model pass"),
+                 r.err.constData());
     }
 
     void sigtermWritesTheCheckpoint() {
