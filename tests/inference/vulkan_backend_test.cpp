@@ -3,7 +3,9 @@
 // the device, activation rounding, weighted sum) for several weight types, odd sizes and
 // experts-used overrides, including expert stacks split across bindings; and that the op runs
 // without a host round trip (no submission before read()); and the per-op timestamp profile of
-// a whole forward pass (op kinds and counts as the model's structure dictates, times >= 0).
+// a whole forward pass (op kinds and counts as the model's structure dictates, times >= 0); and
+// that decode steps reuse one recorded command buffer (positions come from a device buffer)
+// while their logits stay equal to the CPU backend's.
 
 // Engine headers first: Qt's `slots` macro would rewrite CpuBackend's member of that name.
 #ifdef FABULIST_HAVE_VULKAN
@@ -12,6 +14,7 @@
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
 #include "inference/gguf/gguf_file.h"
+#include "inference/model/model.h"
 #include "inference/quant/quant_kernels.h"
 
 #include <cmath>
@@ -35,6 +38,7 @@ private slots:
     void moe();
     void profileOffByDefault();
     void forwardPassProfile();
+    void decodeReusesRecordings();
 
 #ifdef FABULIST_HAVE_VULKAN
 private:
@@ -108,6 +112,7 @@ void VulkanBackendTest::moe_data() {}
 void VulkanBackendTest::moe() {}
 void VulkanBackendTest::profileOffByDefault() {}
 void VulkanBackendTest::forwardPassProfile() {}
+void VulkanBackendTest::decodeReusesRecordings() {}
 #else
 
 void VulkanBackendTest::initTestCase() {
@@ -263,6 +268,53 @@ void VulkanBackendTest::forwardPassProfile() {
         QCOMPARE(counts[op], n);
     }
     QVERIFY(counts.count("act_round q8_k") && counts.count("act_round q8_0"));
+}
+
+void VulkanBackendTest::decodeReusesRecordings() {
+    const QString dir = qEnvironmentVariable("FABULIST_REFERENCE_DIR");
+    if (dir.isEmpty() || !QDir(dir).exists())
+        QFAIL(qPrintable("reference directory not found: set FABULIST_REFERENCE_DIR (now '" + dir +
+                         "') to shared/reference"));
+    const auto file = GgufFile::open((dir + "/models/tiny-moe-q4_k_m.gguf").toStdString());
+    const ModelConfig config = ModelConfig::fromGguf(*file);
+    const auto progress = [](float) { return true; };
+    constexpr int kCtx = 24;
+    CpuBackend cpu(1);
+    auto vk = makeVulkan();
+    Model cpuModel(config, ModelWeights::load(*file, config, cpu, progress), cpu, 4, kCtx);
+    Model vkModel(config, ModelWeights::load(*file, config, *vk, progress), *vk, 4, kCtx);
+    std::vector<float> want(size_t(config.nVocab)), got(size_t(config.nVocab));
+    for (GgmlType kv : {GgmlType::F32, GgmlType::F16}) {
+        auto cpuCache = cpuModel.createKvCache(kCtx, kv);
+        auto vkCache = vkModel.createKvCache(kCtx, kv);
+        std::vector<int32_t> ids = {4095, 464, 2068, 7};
+        int pos = 0;
+        uint64_t recordedAfterWarmUp = 0, submittedAfterWarmUp = 0;
+        for (int step = 0; pos + int(ids.size()) <= kCtx; ++step) {
+            const int n = int(ids.size());
+            cpuModel.forward(*cpuCache, ids, pos, n - 1, want.data(), nullptr, config.nExpertUsed);
+            vkModel.forward(*vkCache, ids, pos, n - 1, got.data(), nullptr, config.nExpertUsed);
+            float d = 0.0f;
+            for (size_t i = 0; i < want.size(); ++i) d = std::max(d, std::abs(got[i] - want[i]));
+            QVERIFY2(
+                d <= 2e-3f,
+                qPrintable(
+                    QString("kv %1 position %2: max |dlogit| %3").arg(int(kv)).arg(pos).arg(d)));
+            pos += n;
+            ids = {int32_t(std::max_element(want.begin(), want.end()) - want.begin())};
+            // Decode steps 1 and 2 may record (the first one-row shapes); later ones replay.
+            if (step == 2) {
+                recordedAfterWarmUp = vk->ops().recordings();
+                submittedAfterWarmUp = vk->ops().submissions();
+            }
+        }
+        qInfo("kv %s: %llu submissions after warm-up, %llu new recordings",
+              kv == GgmlType::F16 ? "f16" : "f32",
+              static_cast<unsigned long long>(vk->ops().submissions() - submittedAfterWarmUp),
+              static_cast<unsigned long long>(vk->ops().recordings() - recordedAfterWarmUp));
+        QVERIFY(vk->ops().submissions() > submittedAfterWarmUp);
+        QCOMPARE(vk->ops().recordings(), recordedAfterWarmUp);
+    }
 }
 
 #endif

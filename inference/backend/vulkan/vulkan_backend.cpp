@@ -246,8 +246,9 @@ void VulkanBackend::add(Act x, Act y) {
 }
 
 void VulkanBackend::read(Act a, int row, float* dst) {
+    // The copy joins the pending ops in one submission (barriers order it after them, and after
+    // an embed copy that read the same staging bytes).
     const uint64_t bytes = uint64_t(a.cols) * sizeof(float);
-    m_ops->flush();
     ensure(m_staging, bytes, VulkanBuffer::Kind::HostVisible);
     m_ops->copy(*dev(a).buffer, a.view(row, 1).offset, *m_staging, 0, bytes);
     m_ops->flush();

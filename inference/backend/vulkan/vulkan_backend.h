@@ -1,10 +1,11 @@
 #pragma once
 // The Backend interface on a Vulkan device. Weights are uploaded once to device memory; every
 // activation (Act::data is a VulkanBuffer*) and the KV cache live on the device; the ops are
-// recorded into one command buffer (VulkanOps) that runs when read() needs a result on the host,
-// or when too many ops are pending. MoE routing (softmax top-k) runs on the device and writes
-// (expert id, weight) pairs to a device buffer that the expert matmul shaders index with: no
-// host round trip per layer.
+// collected into one submission (VulkanOps) that runs when read() needs a result on the host,
+// or when too many ops are pending; its command buffer is recorded once per distinct op list
+// and reused (every decode step of a given shape replays one recording). MoE routing (softmax
+// top-k) runs on the device and writes (expert id, weight) pairs to a device buffer that the expert
+// matmul shaders index with: no host round trip per layer.
 //
 // Numerics follow the CPU backend (the reference) where it matters for parity: RoPE angles are
 // computed on the host with the same float arithmetic, an F16 KV cache rounds K, V, the query

@@ -1,6 +1,7 @@
 #include "inference/backend/vulkan/vulkan_buffer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -8,10 +9,12 @@ namespace fabulist::inference::vulkan {
 
 namespace {
 constexpr uint64_t kStagingChunk = uint64_t(16) << 20;
-}
+std::atomic<uint64_t> g_nextSerial{1};
+} // namespace
 
 VulkanBuffer::VulkanBuffer(VulkanDevice& device, uint64_t size, Kind kind)
-    : m_device(device), m_size((std::max<uint64_t>(size, 4) + 3) & ~uint64_t(3)), m_kind(kind) {
+    : m_device(device), m_size((std::max<uint64_t>(size, 4) + 3) & ~uint64_t(3)), m_kind(kind),
+      m_serial(g_nextSerial.fetch_add(1, std::memory_order_relaxed)) {
     VkDevice dev = device.device();
     VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bci.size = m_size;

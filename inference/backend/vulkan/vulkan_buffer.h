@@ -24,6 +24,9 @@ public:
     uint64_t size() const { return m_size; }
     Kind kind() const { return m_kind; }
     void* mapped() const { return m_mapped; } // HostVisible only
+    // Unique per buffer in the process (handles may be reused after a buffer is destroyed):
+    // recorded command buffers are matched by it.
+    uint64_t serial() const { return m_serial; }
 
     void upload(uint64_t offset, const void* src, uint64_t bytes);
     void download(uint64_t offset, void* dst, uint64_t bytes);
@@ -35,6 +38,7 @@ private:
     uint64_t m_size = 0;
     Kind m_kind;
     void* m_mapped = nullptr;
+    uint64_t m_serial;
 };
 
 } // namespace fabulist::inference::vulkan

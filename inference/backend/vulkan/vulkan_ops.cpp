@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <iterator>
 
 namespace fabulist::inference::vulkan {
 
@@ -11,6 +13,8 @@ namespace {
 
 constexpr uint32_t kMaxSets = 1024;        // dispatches per submission
 constexpr uint64_t kRopeFloats = 1u << 18; // RoPE table floats per submission
+constexpr uint32_t kDynamicSlots = 4096;   // positions per submission
+constexpr size_t kMaxRecordings = 16;      // command buffers kept for reuse
 constexpr uint32_t kMatmulWg = 64;
 constexpr uint32_t kMatmulTokens = 4; // TOKENS in matmul_common.glsl
 constexpr uint32_t kReduceWg = 128;
@@ -59,22 +63,14 @@ VulkanOps::VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines, bool prof
     pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
     pci.queueFamilyIndex = device.queueFamily();
     vkCheck(vkCreateCommandPool(dev, &pci, nullptr, &m_pool), "vkCreateCommandPool");
-    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    ai.commandPool = m_pool;
-    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    ai.commandBufferCount = 1;
-    vkCheck(vkAllocateCommandBuffers(dev, &ai, &m_cmd), "vkAllocateCommandBuffers");
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kMaxSets * 4};
-    VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    dpi.maxSets = kMaxSets;
-    dpi.poolSizeCount = 1;
-    dpi.pPoolSizes = &size;
-    vkCheck(vkCreateDescriptorPool(dev, &dpi, nullptr, &m_descriptors), "vkCreateDescriptorPool");
     VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     vkCheck(vkCreateFence(dev, &fci, nullptr, &m_fence), "vkCreateFence");
     m_ropeTable = std::make_unique<VulkanBuffer>(device, kRopeFloats * sizeof(float),
                                                  VulkanBuffer::Kind::HostVisible);
+    m_dynamic = std::make_unique<VulkanBuffer>(device, kDynamicSlots * sizeof(uint32_t),
+                                               VulkanBuffer::Kind::HostVisible);
     m_dummy = std::make_unique<VulkanBuffer>(device, 16, VulkanBuffer::Kind::DeviceLocal);
+    m_commands.reserve(kMaxSets * 2);
 }
 
 VulkanOps::~VulkanOps() {
@@ -82,8 +78,9 @@ VulkanOps::~VulkanOps() {
     vkDeviceWaitIdle(dev);
     m_profiler.reset();
     vkDestroyFence(dev, m_fence, nullptr);
-    vkDestroyDescriptorPool(dev, m_descriptors, nullptr);
-    vkDestroyCommandPool(dev, m_pool, nullptr);
+    for (Recording& r : m_recordings)
+        if (r.descriptors) vkDestroyDescriptorPool(dev, r.descriptors, nullptr);
+    vkDestroyCommandPool(dev, m_pool, nullptr); // frees the command buffers
 }
 
 bool VulkanOps::supportsWeightType(GgmlType type) {
@@ -119,16 +116,13 @@ VulkanOps::Binding VulkanOps::window(const VulkanBuffer& buffer, uint64_t byteOf
     if (range > m_device.maxStorageRange())
         throw VulkanError("Vulkan: a tensor of " + std::to_string(span >> 20) +
                           " MiB exceeds the device's storage binding range");
-    return Binding{{buffer.handle(), start, range}, u32(byteOffset - start)};
+    return Binding{{buffer.handle(), start, range}, u32(byteOffset - start), buffer.serial()};
 }
 
 void VulkanOps::ensureRecording() {
     if (m_recording) return;
-    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-    vkCheck(vkBeginCommandBuffer(m_cmd, &bi), "vkBeginCommandBuffer");
     m_recording = true;
-    if (m_profiler) m_profiler->begin(m_cmd);
+    if (m_profiler) m_profiler->start();
 }
 
 VulkanOps::OpScope::OpScope(VulkanOps& ops, OpKind kind, GgmlType type) : m_ops(ops) {
@@ -141,41 +135,58 @@ VulkanOps::OpScope::OpScope(VulkanOps& ops, OpKind kind, GgmlType type) : m_ops(
 
 VulkanOps::OpScope::~OpScope() {
     if (!m_ops.m_profiler) return;
-    if (m_ops.m_recording)
-        m_ops.m_profiler->mark(m_ops.m_cmd, m_ops.m_openKind, m_ops.m_openType, true);
+    if (m_ops.m_recording) {
+        Command c;
+        c.type = Command::Type::Stamp;
+        c.query = m_ops.m_profiler->note(m_ops.m_openKind, m_ops.m_openType, true);
+        m_ops.m_commands.push_back(c);
+    }
     m_ops.m_opOpen = false;
+}
+
+bool VulkanOps::Command::operator==(const Command& o) const {
+    auto same = [](const Binding& a, const Binding& b) {
+        return a.serial == b.serial && a.info.offset == b.info.offset &&
+               a.info.range == b.info.range;
+    };
+    if (type != o.type) return false;
+    switch (type) {
+    case Type::Stamp:
+        return query == o.query;
+    case Type::Copy:
+        return same(src, o.src) && same(dst, o.dst);
+    case Type::Dispatch:
+        if (pipeline != o.pipeline || nBindings != o.nBindings || pushWords != o.pushWords ||
+            groupsX != o.groupsX || groupsY != o.groupsY)
+            return false;
+        for (uint32_t i = 0; i < nBindings; ++i)
+            if (!same(bindings[i], o.bindings[i])) return false;
+        return std::equal(push, push + pushWords, o.push);
+    }
+    return false;
 }
 
 void VulkanOps::dispatch(const VulkanPipeline& p, const Binding* bindings, const void* push,
                          uint32_t pushBytes, uint32_t groupsX, uint32_t groupsY) {
     if (m_setsUsed == kMaxSets) flush();
+    if (p.bindings > std::size(Command{}.bindings) || pushBytes % 4 ||
+        pushBytes > VulkanPipelines::kPushBytes)
+        throw VulkanError("Vulkan: an op's bindings or push constants exceed the command layout");
     ensureRecording();
-    VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-    ai.descriptorPool = m_descriptors;
-    ai.descriptorSetCount = 1;
-    ai.pSetLayouts = &p.setLayout;
-    VkDescriptorSet set;
-    vkCheck(vkAllocateDescriptorSets(m_device.device(), &ai, &set), "vkAllocateDescriptorSets");
+    Command c;
+    c.type = Command::Type::Dispatch;
+    c.pipeline = &p;
+    c.nBindings = p.bindings;
+    std::copy(bindings, bindings + p.bindings, c.bindings);
+    c.pushWords = pushBytes / 4;
+    std::memcpy(c.push, push, pushBytes);
+    c.groupsX = groupsX;
+    c.groupsY = groupsY;
+    m_commands.push_back(c);
     ++m_setsUsed;
-    VkWriteDescriptorSet writes[8];
-    for (uint32_t i = 0; i < p.bindings; ++i) {
-        writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-        writes[i].dstSet = set;
-        writes[i].dstBinding = i;
-        writes[i].descriptorCount = 1;
-        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        writes[i].pBufferInfo = &bindings[i].info;
-    }
-    vkUpdateDescriptorSets(m_device.device(), p.bindings, writes, 0, nullptr);
-    vkCmdBindPipeline(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
-    vkCmdBindDescriptorSets(m_cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0,
-                            nullptr);
-    vkCmdPushConstants(m_cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushBytes, push);
-    vkCmdDispatch(m_cmd, groupsX, groupsY, 1);
-    barrier();
 }
 
-void VulkanOps::barrier() {
+void VulkanOps::barrier(VkCommandBuffer cmd) {
     // The next op (a dispatch or a copy) may read what this one wrote, and write what it read.
     VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT |
@@ -183,7 +194,7 @@ void VulkanOps::barrier() {
     b.dstAccessMask = b.srcAccessMask;
     const VkPipelineStageFlags stages =
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
-    vkCmdPipelineBarrier(m_cmd, stages, stages, 0, 1, &b, 0, nullptr, 0, nullptr);
+    vkCmdPipelineBarrier(cmd, stages, stages, 0, 1, &b, 0, nullptr, 0, nullptr);
 }
 
 void VulkanOps::copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBuffer& dst,
@@ -191,9 +202,17 @@ void VulkanOps::copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBu
     if (bytes == 0) return;
     const OpScope op(*this, OpKind::Copy);
     ensureRecording();
-    VkBufferCopy region{srcOffset, dstOffset, bytes};
-    vkCmdCopyBuffer(m_cmd, src.handle(), dst.handle(), 1, &region);
-    barrier();
+    Command c;
+    c.type = Command::Type::Copy;
+    c.src = Binding{{src.handle(), srcOffset, bytes}, 0, src.serial()};
+    c.dst = Binding{{dst.handle(), dstOffset, bytes}, 0, dst.serial()};
+    m_commands.push_back(c);
+}
+
+uint32_t VulkanOps::dynamicSlot(uint32_t value) {
+    if (m_dynamicUsed == kDynamicSlots) flush();
+    static_cast<uint32_t*>(m_dynamic->mapped())[m_dynamicUsed] = value;
+    return m_dynamicUsed++;
 }
 
 void VulkanOps::dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
@@ -203,24 +222,144 @@ void VulkanOps::dispatchLinear(const VulkanPipeline& p, const Binding* bindings,
     dispatch(p, bindings, push, pushBytes, u32(x), u32((groups + x - 1) / x));
 }
 
+VulkanOps::Recording& VulkanOps::recordingFor() {
+    // FNV-1a over what distinguishes commands; equality is checked in full on a hash match.
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+    for (const Command& c : m_commands) {
+        mix(uint64_t(c.type));
+        mix(reinterpret_cast<uintptr_t>(c.pipeline));
+        mix(c.groupsX | uint64_t(c.groupsY) << 32);
+        for (uint32_t i = 0; i < c.nBindings; ++i)
+            mix(c.bindings[i].serial ^ c.bindings[i].info.offset);
+        for (uint32_t i = 0; i < c.pushWords; ++i) mix(c.push[i]);
+        mix(c.src.serial ^ c.src.info.offset ^ (c.dst.info.offset << 20) ^ c.query);
+    }
+    const uint64_t clock = ++m_clock;
+    for (Recording& r : m_recordings)
+        if (r.hash == h && r.commands == m_commands) {
+            r.lastUse = clock;
+            return r;
+        }
+    Recording* r = nullptr;
+    if (m_recordings.size() < kMaxRecordings) {
+        m_recordings.emplace_back();
+        r = &m_recordings.back();
+        VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+        ai.commandPool = m_pool;
+        ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+        ai.commandBufferCount = 1;
+        vkCheck(vkAllocateCommandBuffers(m_device.device(), &ai, &r->cmd),
+                "vkAllocateCommandBuffers");
+    } else {
+        r = &*std::min_element(
+            m_recordings.begin(), m_recordings.end(),
+            [](const Recording& a, const Recording& b) { return a.lastUse < b.lastUse; });
+    }
+    r->hash = h;
+    r->lastUse = clock;
+    r->commands = m_commands;
+    record(*r);
+    return *r;
+}
+
+void VulkanOps::record(Recording& r) {
+    VkDevice dev = m_device.device();
+    ++m_recorded;
+    vkCheck(vkResetCommandBuffer(r.cmd, 0), "vkResetCommandBuffer");
+    uint32_t sets = 0;
+    for (const Command& c : r.commands) sets += c.type == Command::Type::Dispatch;
+    if (r.descriptors && r.poolSets < sets) {
+        vkDestroyDescriptorPool(dev, r.descriptors, nullptr);
+        r.descriptors = VK_NULL_HANDLE;
+    }
+    if (!r.descriptors) {
+        r.poolSets = std::max(sets, 64u);
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                  r.poolSets * uint32_t(std::size(Command{}.bindings))};
+        VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        dpi.maxSets = r.poolSets;
+        dpi.poolSizeCount = 1;
+        dpi.pPoolSizes = &size;
+        vkCheck(vkCreateDescriptorPool(dev, &dpi, nullptr, &r.descriptors),
+                "vkCreateDescriptorPool");
+    } else {
+        vkResetDescriptorPool(dev, r.descriptors, 0);
+    }
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkCheck(vkBeginCommandBuffer(r.cmd, &bi), "vkBeginCommandBuffer");
+    if (m_profiler) m_profiler->recordStart(r.cmd);
+    for (const Command& c : r.commands) {
+        if (c.type == Command::Type::Stamp) {
+            m_profiler->recordStamp(r.cmd, c.query);
+            continue;
+        }
+        if (c.type == Command::Type::Copy) {
+            VkBufferCopy region{c.src.info.offset, c.dst.info.offset, c.src.info.range};
+            vkCmdCopyBuffer(r.cmd, c.src.info.buffer, c.dst.info.buffer, 1, &region);
+            barrier(r.cmd);
+            continue;
+        }
+        const VulkanPipeline& p = *c.pipeline;
+        VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+        ai.descriptorPool = r.descriptors;
+        ai.descriptorSetCount = 1;
+        ai.pSetLayouts = &p.setLayout;
+        VkDescriptorSet set;
+        vkCheck(vkAllocateDescriptorSets(dev, &ai, &set), "vkAllocateDescriptorSets");
+        VkWriteDescriptorSet writes[std::size(Command{}.bindings)];
+        for (uint32_t i = 0; i < c.nBindings; ++i) {
+            writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+            writes[i].dstSet = set;
+            writes[i].dstBinding = i;
+            writes[i].descriptorCount = 1;
+            writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            writes[i].pBufferInfo = &c.bindings[i].info;
+        }
+        vkUpdateDescriptorSets(dev, c.nBindings, writes, 0, nullptr);
+        vkCmdBindPipeline(r.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
+        vkCmdBindDescriptorSets(r.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0,
+                                nullptr);
+        vkCmdPushConstants(r.cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, c.pushWords * 4,
+                           c.push);
+        vkCmdDispatch(r.cmd, c.groupsX, c.groupsY, 1);
+        barrier(r.cmd);
+    }
+    vkCheck(vkEndCommandBuffer(r.cmd), "vkEndCommandBuffer");
+}
+
 void VulkanOps::flush() {
     if (!m_recording) return;
     // An op cut by this submission: its part so far is timed now, the rest in the next one.
-    if (m_profiler && m_opOpen) m_profiler->mark(m_cmd, m_openKind, m_openType, false);
+    if (m_profiler && m_opOpen) {
+        Command c;
+        c.type = Command::Type::Stamp;
+        c.query = m_profiler->note(m_openKind, m_openType, false);
+        m_commands.push_back(c);
+    }
     m_recording = false;
-    vkCheck(vkEndCommandBuffer(m_cmd), "vkEndCommandBuffer");
-    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    si.commandBufferCount = 1;
-    si.pCommandBuffers = &m_cmd;
-    VkDevice dev = m_device.device();
-    VkResult r = vkQueueSubmit(m_device.queue(), 1, &si, m_fence);
-    ++m_submissions;
-    if (r == VK_SUCCESS) r = vkWaitForFences(dev, 1, &m_fence, VK_TRUE, UINT64_MAX);
-    vkResetFences(dev, 1, &m_fence);
-    vkResetCommandBuffer(m_cmd, 0);
-    vkResetDescriptorPool(dev, m_descriptors, 0);
+    VkResult r = VK_SUCCESS;
+    try {
+        const Recording& rec = recordingFor();
+        VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        si.commandBufferCount = 1;
+        si.pCommandBuffers = &rec.cmd;
+        r = vkQueueSubmit(m_device.queue(), 1, &si, m_fence);
+        ++m_submissions;
+        if (r == VK_SUCCESS)
+            r = vkWaitForFences(m_device.device(), 1, &m_fence, VK_TRUE, UINT64_MAX);
+        vkResetFences(m_device.device(), 1, &m_fence);
+    } catch (...) {
+        m_commands.clear();
+        m_setsUsed = 0;
+        m_ropeUsed = 0;
+        m_dynamicUsed = 0;
+        throw;
+    }
+    m_commands.clear();
     m_setsUsed = 0;
     m_ropeUsed = 0;
+    m_dynamicUsed = 0;
     vkCheck(r, "running compute work");
     if (m_profiler) m_profiler->collect();
 }
@@ -370,15 +509,22 @@ void VulkanOps::add(DeviceF32 x, DeviceF32 y, int64_t n) {
 void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
                         uint64_t cacheByteOffset, int pos0, bool half) {
     const OpScope op(*this, OpKind::StoreKv);
-    const VulkanPipeline& p = m_pipelines.get("store_kv", 2, kElementWg);
+    const VulkanPipeline& p = m_pipelines.get("store_kv", 3, kElementWg);
     const uint64_t esize = half ? 2 : 4;
     const Binding bx =
         window(*x.buffer, x.offset, (uint64_t(rows - 1) * xStride + kvDim) * sizeof(float));
-    const Binding bc = window(cache, cacheByteOffset + uint64_t(pos0) * kvDim * esize,
-                              uint64_t(rows) * kvDim * esize);
-    const Binding b[2] = {bx, bc};
-    const uint32_t push[6] = {u32(rows),    u32(kvDim),        bx.elemOffset / 4,
-                              u32(xStride), bc.elemOffset / 4, half ? 1u : 0u};
+    // The whole layer when it fits one binding, with the position read from m_dynamic: then the
+    // command is the same at every position (reusable); else a window from pos0.
+    const uint64_t layer = cache.size() - cacheByteOffset;
+    const bool whole = layer + m_device.storageAlignment() <= m_device.maxStorageRange();
+    const Binding bc = whole ? window(cache, cacheByteOffset, layer)
+                             : window(cache, cacheByteOffset + uint64_t(pos0) * kvDim * esize,
+                                      uint64_t(rows) * kvDim * esize);
+    const uint32_t slot = dynamicSlot(whole ? u32(pos0) : 0u);
+    const Binding b[3] = {bx, bc, window(*m_dynamic, 0, m_dynamic->size())};
+    const uint32_t push[7] = {u32(rows),    u32(kvDim),        bx.elemOffset / 4,
+                              u32(xStride), bc.elemOffset / 4, half ? 1u : 0u,
+                              slot};
     dispatchLinear(p, b, push, sizeof(push),
                    (uint64_t(rows) * (kvDim / 2) + kElementWg - 1) / kElementWg);
 }
@@ -388,23 +534,30 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
                           int outStride, const AttentionShape& s) {
     const OpScope op(*this, OpKind::Attention);
     if (s.headDimK > 512) throw VulkanError("Vulkan: attention head size above 512");
-    const VulkanPipeline& p = m_pipelines.get("attention", 5, kMatmulWg);
+    const VulkanPipeline& p = m_pipelines.get("attention", 6, kMatmulWg);
     const uint64_t esize = s.half ? 2 : 4;
     const int ctx = s.pos0 + s.rows;
     const int kvDimK = s.nHeadKv * s.headDimK, kvDimV = s.nHeadKv * s.headDimV;
     const Binding bq =
         window(*q.buffer, q.offset, (uint64_t(s.rows - 1) * qStride + s.nHead * s.headDimK) * 4);
-    const Binding bk = window(kLayer, 0, uint64_t(ctx) * kvDimK * esize);
-    const Binding bv = window(vLayer, 0, uint64_t(ctx) * kvDimV * esize);
+    // Whole layers when they fit a binding (the command then does not depend on the position,
+    // which comes from m_dynamic); else the positions in use.
+    auto layer = [&](const VulkanBuffer& c, uint64_t used) {
+        return c.size() + m_device.storageAlignment() <= m_device.maxStorageRange()
+                   ? window(c, 0, c.size())
+                   : window(c, 0, used);
+    };
+    const Binding bk = layer(kLayer, uint64_t(ctx) * kvDimK * esize);
+    const Binding bv = layer(vLayer, uint64_t(ctx) * kvDimV * esize);
     const Binding bs =
         window(*scores.buffer, scores.offset, uint64_t(s.rows) * s.nHead * s.maxCtx * 4);
     const Binding bo = window(*out.buffer, out.offset,
                               (uint64_t(s.rows - 1) * outStride + s.nHead * s.headDimV) * 4);
-    const Binding b[5] = {bq, bk, bv, bs, bo};
+    const Binding b[6] = {bq, bk, bv, bs, bo, window(*m_dynamic, 0, m_dynamic->size())};
     struct {
         uint32_t rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
         uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
-        uint32_t pos0, window, maxCtx, f16;
+        uint32_t posSlot, window, maxCtx, f16;
         float scale;
     } push{u32(s.rows),
            u32(s.nHead),
@@ -419,7 +572,7 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
            u32(outStride),
            u32(bk.elemOffset / esize),
            u32(bv.elemOffset / esize),
-           u32(s.pos0),
+           dynamicSlot(u32(s.pos0)),
            u32(s.window),
            u32(s.maxCtx),
            s.half ? 1u : 0u,

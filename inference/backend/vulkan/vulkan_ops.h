@@ -1,7 +1,9 @@
 #pragma once
-// Records the compute ops of a forward pass into one command buffer and submits it on flush().
-// Every op reads and writes f32 tensors in device buffers, addressed as (buffer, byte offset);
-// consecutive ops are separated by a compute-to-compute barrier, so ops run in call order.
+// Collects the compute ops of a forward pass as a command list and submits it on flush(), as a
+// command buffer recorded once per distinct list and reused (a decode step records once per
+// shape). Every op reads and writes f32 tensors in device buffers, addressed as (buffer, byte
+// offset); consecutive ops are separated by a compute-to-compute barrier, so ops run in call
+// order.
 //
 // Binding ranges: a binding may cover at most maxStorageBufferRange bytes (128 MiB on lavapipe)
 // and must start at a multiple of minStorageBufferOffsetAlignment. Each op binds the aligned
@@ -105,8 +107,10 @@ public:
 
     // Submits everything recorded and waits for it.
     void flush();
-    // Submissions so far (tests check that ops stay on the device until a read).
+    // Submissions so far (tests check that ops stay on the device until a read), and how many
+    // of them needed a newly recorded command buffer (the others reused one).
     uint64_t submissions() const { return m_submissions; }
+    uint64_t recordings() const { return m_recorded; }
     // The per-op profile; nullptr unless profiling was asked for.
     const VulkanProfiler* profiler() const { return m_profiler.get(); }
     VulkanProfiler* profiler() { return m_profiler.get(); }
@@ -126,6 +130,32 @@ private:
     struct Binding {
         VkDescriptorBufferInfo info;
         uint32_t elemOffset; // bytes from the window start to the tensor
+        uint64_t serial;     // VulkanBuffer::serial()
+    };
+    // One noted command. Ops note commands; flush() records them into a command buffer, or
+    // reuses one recorded earlier for an equal list (same pipelines, buffers, ranges, push
+    // constants, grid): position-dependent values live in buffers the host writes before each
+    // submission (RoPE table, m_dynamic), so a decode step's list repeats from token to token.
+    struct Command {
+        enum class Type : uint8_t { Dispatch, Copy, Stamp } type = Type::Dispatch;
+        const VulkanPipeline* pipeline = nullptr;
+        uint32_t nBindings = 0;
+        Binding bindings[6]{};
+        uint32_t pushWords = 0;
+        uint32_t push[VulkanPipelines::kPushBytes / 4]{};
+        uint32_t groupsX = 0, groupsY = 0;
+        Binding src{}, dst{}; // Copy: info.offset is the byte offset, info.range the size
+        uint32_t query = 0;   // Stamp
+        bool operator==(const Command& o) const;
+    };
+    // A command buffer recorded from a command list, kept for reuse.
+    struct Recording {
+        std::vector<Command> commands;
+        uint64_t hash = 0;
+        uint64_t lastUse = 0;
+        VkCommandBuffer cmd = VK_NULL_HANDLE;
+        VkDescriptorPool descriptors = VK_NULL_HANDLE;
+        uint32_t poolSets = 0;
     };
     // The aligned window of `span` bytes from `byteOffset`; throws when it exceeds the range.
     Binding window(const VulkanBuffer& buffer, uint64_t byteOffset, uint64_t span) const;
@@ -135,24 +165,34 @@ private:
     void dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
                         uint32_t pushBytes, uint64_t groups);
     void ensureRecording();
-    void barrier();
+    void barrier(VkCommandBuffer cmd);
+    // A slot of m_dynamic holding `value` for the commands of this submission.
+    uint32_t dynamicSlot(uint32_t value);
+    // The recording for m_commands: an equal earlier one, or a new (or least recently used)
+    // one recorded now.
+    Recording& recordingFor();
+    void record(Recording& r);
 
     VulkanDevice& m_device;
     VulkanPipelines& m_pipelines;
     VkCommandPool m_pool = VK_NULL_HANDLE;
-    VkCommandBuffer m_cmd = VK_NULL_HANDLE;
-    VkDescriptorPool m_descriptors = VK_NULL_HANDLE;
     VkFence m_fence = VK_NULL_HANDLE;
-    bool m_recording = false;
-    uint64_t m_submissions = 0;
+    bool m_recording = false; // commands noted since the last flush
+    std::vector<Command> m_commands;
+    std::vector<Recording> m_recordings;
+    uint64_t m_submissions = 0, m_recorded = 0;
+    uint64_t m_clock = 0; // submissions, for least-recently-used recordings
     std::unique_ptr<VulkanProfiler> m_profiler;
     bool m_opOpen = false; // an OpScope is open (a flush inside it stamps the part so far)
     OpKind m_openKind = OpKind::Copy;
     GgmlType m_openType = GgmlType::F32;
     uint32_t m_setsUsed = 0;
-    // RoPE angle tables written by the host for the ops recorded since the last flush.
+    // RoPE angle tables written by the host for the ops noted since the last flush.
     std::unique_ptr<VulkanBuffer> m_ropeTable;
-    uint64_t m_ropeUsed = 0;               // floats
+    uint64_t m_ropeUsed = 0; // floats
+    // Positions (KV store and attention) written by the host for the ops since the last flush.
+    std::unique_ptr<VulkanBuffer> m_dynamic;
+    uint32_t m_dynamicUsed = 0;
     std::unique_ptr<VulkanBuffer> m_dummy; // bound where an op has no optional input
 };
 

@@ -109,19 +109,26 @@ VulkanProfiler::~VulkanProfiler() {
     if (m_pool) vkDestroyQueryPool(m_device.device(), m_pool, nullptr);
 }
 
-void VulkanProfiler::begin(VkCommandBuffer cmd) {
+void VulkanProfiler::start() {
+    if (m_pool) m_used = 1;
+}
+
+uint32_t VulkanProfiler::note(OpKind kind, GgmlType type, bool countsAsOp) {
+    if (!m_pool || m_used == 0 || m_used >= kQueries) return kNoQuery;
+    m_marks[m_used] = key(kind, type) | (countsAsOp ? kCounts : 0u);
+    return m_used++;
+}
+
+void VulkanProfiler::recordStart(VkCommandBuffer cmd) const {
     if (!m_pool) return;
     vkCmdResetQueryPool(cmd, m_pool, 0, kQueries);
     vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, m_pool, 0);
-    m_used = 1;
 }
 
-void VulkanProfiler::mark(VkCommandBuffer cmd, OpKind kind, GgmlType type, bool countsAsOp) {
-    if (!m_pool || m_used == 0 || m_used >= kQueries) return;
-    // Written once everything recorded before it has finished: the end of this op.
-    vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, m_pool, m_used);
-    m_marks[m_used] = key(kind, type) | (countsAsOp ? kCounts : 0u);
-    ++m_used;
+void VulkanProfiler::recordStamp(VkCommandBuffer cmd, uint32_t query) const {
+    // Written once everything recorded before it has finished: the end of the noted op.
+    if (m_pool && query < kQueries)
+        vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, m_pool, query);
 }
 
 bool VulkanProfiler::full() const {

@@ -63,12 +63,18 @@ public:
     double nsPerTick() const { return m_period; }
     uint32_t validBits() const { return m_validBits; }
 
-    // Recording (no-ops when unsupported). begin() starts a command buffer's stamps; mark()
-    // ends an op of `kind` (type: the op's weight/rounding type, else F32); countsAsOp false
-    // for the part of an op cut off by a submission. full(): flush before the next op.
-    void begin(VkCommandBuffer cmd);
-    void mark(VkCommandBuffer cmd, OpKind kind, GgmlType type, bool countsAsOp);
+    // Host side, while ops are noted (no-ops when unsupported): start() opens a submission's
+    // stamps; note() ends an op of `kind` (type: the op's weight/rounding type, else F32;
+    // countsAsOp false for the part of an op cut off by a submission) and returns the query to
+    // stamp, or kNoQuery. full(): flush before the next op.
+    static constexpr uint32_t kNoQuery = UINT32_MAX;
+    void start();
+    uint32_t note(OpKind kind, GgmlType type, bool countsAsOp);
     bool full() const;
+    // Recording into a command buffer (replayed as often as it is submitted): the query reset
+    // plus the first stamp, and the stamp of one noted op.
+    void recordStart(VkCommandBuffer cmd) const;
+    void recordStamp(VkCommandBuffer cmd, uint32_t query) const;
     // After the submission that holds the stamps has completed: adds them to the totals.
     void collect();
 
@@ -93,7 +99,7 @@ private:
     std::string m_reason;
     double m_period = 1.0;
     uint32_t m_validBits = 0;
-    uint32_t m_used = 0;            // stamps written since begin()
+    uint32_t m_used = 0;            // stamps noted since start()
     std::vector<uint32_t> m_marks;  // per stamp after the first: kind key, bit 31 = counts
     std::vector<uint64_t> m_stamps; // read-back scratch
     Totals m_totals;

@@ -10,10 +10,13 @@ layout(std430, binding = 1) readonly buffer K { uint kdata[]; };
 layout(std430, binding = 2) readonly buffer V { uint vdata[]; };
 layout(std430, binding = 3) buffer S { float scores[]; };
 layout(std430, binding = 4) writeonly buffer O { float odata[]; };
+// Positions written by the host before each submission: dyn[posSlot] is pos0, the position of
+// q row 0, so a recorded command buffer serves every position.
+layout(std430, binding = 5) readonly buffer Dyn { uint dyn[]; };
 layout(push_constant) uniform Params {
     uint rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
     uint qOffset, qStride, oOffset, oStride, kOffset, vOffset;
-    uint pos0, window, maxCtx, f16;
+    uint posSlot, window, maxCtx, f16;
     float scale;
 } p;
 #include "reduce.glsl"
@@ -34,7 +37,7 @@ void main() {
     if (item >= p.rows * p.nHead) return; // uniform per workgroup
     const uint row = item / p.nHead, h = item % p.nHead, kvh = h / p.group;
     const uint tid = gl_LocalInvocationID.x;
-    const uint hi = p.pos0 + row;
+    const uint hi = dyn[p.posSlot] + row;
     const uint lo = (p.window > 0u && hi + 1u > p.window) ? hi + 1u - p.window : 0u;
     const uint count = hi - lo + 1u;
     for (uint d = tid; d < p.headDimK; d += WG) {

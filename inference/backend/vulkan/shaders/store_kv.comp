@@ -6,8 +6,12 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(std430, binding = 0) readonly buffer X { float xdata[]; };
 layout(std430, binding = 1) buffer C { uint cdata[]; };
-// cOffset: 32-bit words from the binding start to the first value written (position pos0).
-layout(push_constant) uniform Params { uint rows, kvDim, xOffset, xStride, cOffset, f16; } p;
+// Positions written by the host before each submission; dyn[posSlot] is this op's first
+// position, so a recorded command buffer serves every position.
+layout(std430, binding = 2) readonly buffer Dyn { uint dyn[]; };
+// cOffset: 32-bit words from the binding start to position 0 of the layer (to pos0 when the host
+// bound a window from pos0 and wrote 0 as the position).
+layout(push_constant) uniform Params { uint rows, kvDim, xOffset, xStride, cOffset, f16, posSlot; } p;
 #include "half.glsl"
 
 void main() {
@@ -17,7 +21,7 @@ void main() {
     const uint row = i / pairs, c = (i % pairs) * 2u;
     const float a = xdata[p.xOffset + row * p.xStride + c];
     const float b = xdata[p.xOffset + row * p.xStride + c + 1u];
-    const uint e = row * p.kvDim + c; // element index from position pos0
+    const uint e = (dyn[p.posSlot] + row) * p.kvDim + c; // element index from position 0
     if (p.f16 != 0u) {
         cdata[p.cOffset + e / 2u] = toHalfBits(a) | (toHalfBits(b) << 16);
     } else {
