@@ -20,17 +20,20 @@ const CliCommand kModelCommands[] = {
      "generate -m MODEL -p PROMPT -n N --seed S --temp T --top-k K --top-p P --min-p M "
      "--threads T --experts-used E [--json]",
      "stream generated text (greedy at --temp 0)", runGenerateCommand},
-    {"perplexity", "perplexity -m MODEL -f TEXTFILE [-c 512 --chunks N]",
+    {"perplexity",
+     "perplexity -m MODEL -f TEXTFILE [-c 512 --chunks N] [--adapter HEAD.gguf --alpha A]",
      "llama-perplexity's chunked perplexity of a text file", runPerplexityCommand},
     {"bench", "bench -m MODEL -p 512 -n 128 -t N [-r 5] [--json]",
      "prompt and decode tokens/s, peak RSS (like llama-bench)", runBenchCommand},
     {"synth", "synth --shape NAME --type TYPE --vocab-from MODEL.gguf --seed S -o OUT.gguf",
      "write a random-weight model of a real shape (--list: shapes)", runSynthCommand},
-    {"train-head", "train-head -m MODEL -c CORPUS... -o ADAPTER [--rank 32 --steps N --seed S]",
+    {"train-head",
+     "train-head -m MODEL -c CORPUS... -o ADAPTER [--rank 32 --steps N --seed S] "
+     "[--checkpoint FILE --fresh]",
      "train a diversity-head adapter (FACE loss, model frozen)", runTrainHeadCommand},
     {"eval-diversity",
      "eval-diversity -m MODEL [--adapter A] --prompts FILE --samples N --length L --seed S "
-     "[--json]",
+     "[--json] [--plot FILE.png] | --plot-from RESULTS.json --plot FILE.png",
      "diversity (distinct-n, self-BLEU, rep-4, entropy) and perplexity per sampling setting",
      runEvalDiversityCommand},
 };

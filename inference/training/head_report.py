@@ -1,0 +1,162 @@
+"""Writes the "## Diversity head" section of the model card from make-default-head.sh's outputs.
+
+Reads <head-dir>/: train-head.log, train-seconds.txt, eval.json (eval-diversity --json),
+ppl-{0,0.5,1}.json (perplexity --json), sample-{α}-{i}.json (generate --json). Replaces the
+card's section from its "## Diversity head" heading to the end (or appends one).
+
+The slider comparison: for each α > 0, every other method's perplexity at the α point's
+distinct-2 is read off that method's curve by linear interpolation between its two neighbouring
+points in distinct-2 order; a point outside a curve's distinct-2 range has no match ("—").
+"""
+
+import argparse
+import json
+import os
+import re
+
+from sample import longest_repeat
+
+ALPHAS = ["0", "0.5", "1"]
+OTHERS = ["temperature", "min_p", "xtc"]
+
+
+def curve(settings, method):
+    pts = sorted((s["distinct_2"], s["perplexity"], s["value"]) for s in settings
+                 if s["method"] == method)
+    return pts
+
+
+def at_distinct2(pts, d):
+    """Perplexity on the curve at distinct-2 = d, or None outside its range."""
+    for (d0, p0, _), (d1, p1, _) in zip(pts, pts[1:]):
+        if d0 <= d <= d1:
+            if d1 == d0:
+                return min(p0, p1)
+            return p0 + (p1 - p0) * (d - d0) / (d1 - d0)
+    return None
+
+
+def fmt(v, nd=3):
+    return "—" if v is None else f"{v:.{nd}f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--head-dir", required=True)
+    ap.add_argument("--card", required=True)
+    ap.add_argument("--settings", required=True, help="k=v pairs the script ran with")
+    args = ap.parse_args()
+    d = args.head_dir
+    cfg = dict(kv.split("=", 1) for kv in args.settings.split())
+    log = open(os.path.join(d, "train-head.log")).read()
+    seconds = int(open(os.path.join(d, "train-seconds.txt")).read().strip())
+    final = [line for line in log.splitlines() if "held-out FACE loss" in line]
+    if not final:
+        raise SystemExit("head_report.py: train-head.log has no final 'held-out FACE loss' line")
+    ev = json.load(open(os.path.join(d, "eval.json")))
+    settings = ev["settings"]
+    ppl = {a: json.load(open(os.path.join(d, f"ppl-{a}.json"))) for a in ALPHAS}
+    size = os.path.getsize(os.path.join(d, "head.gguf"))
+
+    L = []
+    a = L.append
+    a("## Diversity head\n")
+    a(f"`fabulist-default.head.gguf` ({size / 1000:.0f} KB, rank {cfg['rank']}) is the diversity "
+      "head that the slider mixes in: z(α) = z_c + α·(B·(A·h) + b) (DESIGN.md). It was made by "
+      "`inference/training/make-default-head.sh`, which trains it with Fabulist's own trainer "
+      "(FACE loss, `inference/heads/README.md`), measures it, and writes this section. Trainer "
+      f"settings: the first {int(cfg['corpus_bytes']):,} bytes of the training split, rank "
+      f"{cfg['rank']}, {cfg['steps']} steps of batch {cfg['batch']}, learning rate {cfg['lr']}, "
+      f"FACE γ {cfg['gamma']}, context {cfg['ctx']}, seed {cfg['seed']}, {cfg['threads']} "
+      f"threads; {seconds / 60:.1f} minutes on this machine (2 cores). The trainer's last line:\n")
+    a("```\n" + final[-1].strip() + "\n```\n")
+
+    a("### Perplexity of both heads\n")
+    a("`fabulist-cli perplexity -f tests/fixtures/default-model/valid.txt -c 1024 --adapter "
+      "resources/models/fabulist-default.head.gguf --alpha A` (the validation split; each "
+      "1024-token chunk scores its second half):\n")
+    a("| α | perplexity | ± |")
+    a("|---|---|---|")
+    for al in ALPHAS:
+        a(f"| {al} | {ppl[al]['ppl']:.2f} | {ppl[al]['ppl_stderr']:.2f} |")
+    a("\nα = 0 is the coherence head alone (the model's own logits); α = 1 is the full mix.\n")
+
+    a("### Slider check\n")
+    a(f"`fabulist-cli eval-diversity --adapter resources/models/fabulist-default.head.gguf "
+      f"--prompts resources/models/eval-prompts.txt --samples {cfg['eval_samples']} --length "
+      f"{cfg['eval_length']} --seed {cfg['seed']}`: "
+      f"{sum(1 for line in open(os.path.join(os.path.dirname(args.card), 'eval-prompts.txt')) if line.strip())} "
+      "prompts written for the check (in no training text). Raw results: "
+      "`fabulist-default.head.eval.json`; plot: `fabulist-default.head.eval.png`. At each α's "
+      "distinct-2, the other methods' perplexity is interpolated along their curves "
+      "(— : that method never reaches this distinct-2):\n")
+    curves = {m: curve(settings, m) for m in OTHERS}
+    a("| α (temp 0.8) | distinct-2 | perplexity | temperature there | min-p there | XTC there |")
+    a("|---|---|---|---|---|---|")
+    verdict = {m: [] for m in OTHERS}
+    for s in sorted((s for s in settings if s["method"] == "alpha"), key=lambda s: s["value"]):
+        cells = []
+        for m in OTHERS:
+            p = at_distinct2(curves[m], s["distinct_2"])
+            if p is None:
+                cells.append("—")
+            else:
+                lower = 100.0 * (p - s["perplexity"]) / p
+                cells.append(f"{p:.1f} (α {lower:+.0f} % lower)" if lower >= 0 else
+                             f"{p:.1f} (α {-lower:.0f} % higher)")
+                if s["value"] > 0:
+                    verdict[m].append((s["value"], lower))
+        a(f"| {s['value']:g} | {s['distinct_2']:.3f} | {s['perplexity']:.1f} | "
+          + " | ".join(cells) + " |")
+    a("")
+    for m in OTHERS:
+        v = verdict[m]
+        if not v:
+            a(f"- {m}: no α > 0 point falls inside its distinct-2 range.")
+            continue
+        ok = [al for al, lower in v if lower >= 10.0]
+        below = [al for al, lower in v if lower > 0.0]
+        a(f"- {m}: α's perplexity is lower at {len(below)} of {len(v)} matched α points "
+          f"({', '.join(f'{al:g}' for al, _ in v)}), by ≥ 10 % at {len(ok)}; range "
+          f"{min(l for _, l in v):+.0f} % … {max(l for _, l in v):+.0f} %.")
+    a("\nAll settings:\n")
+    a("| method | value | distinct-1 | distinct-2 | distinct-3 | self-BLEU-4 | rep-4 | entropy "
+      "| perplexity |")
+    a("|---|---|---|---|---|---|---|---|---|")
+    for s in settings:
+        a(f"| {s['method']} | {s['value']:g} | {s['distinct_1']:.3f} | {s['distinct_2']:.3f} | "
+          f"{s['distinct_3']:.3f} | {s['self_bleu_4']:.3f} | {s['rep_4']:.3f} | "
+          f"{s['entropy']:.2f} | {s['perplexity']:.1f} |")
+    a("\n![slider check](fabulist-default.head.eval.png)\n")
+
+    a("### Samples at α = 0, 0.5 and 1\n")
+    a("Unedited, from `fabulist-cli generate -n 128 --temp 0.8 --top-p 0.95 --repeat-penalty 1.1 "
+      "--repeat-last-n 64 --seed S --adapter resources/models/fabulist-default.head.gguf "
+      "--alpha A`; the prompt is in bold. `repeated 8-grams` counts 8-token spans of the "
+      "generated tokens that occur twice (0 = no loop).\n")
+    i = 0
+    while os.path.exists(os.path.join(d, f"sample-0-{i}.json")):
+        for al in ALPHAS:
+            js = json.load(open(os.path.join(d, f"sample-{al}-{i}.json")))
+            text = js["text"]
+            a(f"#### Prompt {i + 1}, α = {al} (seed {1000 + i}, {len(js['ids'])} tokens, "
+              f"repeated 8-grams: {longest_repeat(js['ids'])})\n")
+            body = (f"**{prompt_of(d, i)}**" + text).replace("\r", "")
+            a("\n".join("> " + line if line else ">" for line in body.split("\n")) + "\n")
+        i += 1
+
+    section = "\n".join(L) + "\n"
+    card = open(args.card).read()
+    m = re.search(r"^## Diversity head.*\Z", card, flags=re.S | re.M)
+    card = (card[:m.start()] if m else card.rstrip("\n") + "\n\n") + section
+    tmp = args.card + ".tmp"
+    open(tmp, "w").write(card)
+    os.replace(tmp, args.card)
+
+
+def prompt_of(d, i):
+    return open(os.path.join(d, f"prompt-{i}.txt")).read()
+
+
+if __name__ == "__main__":
+    main()
