@@ -6,6 +6,7 @@
 #include "ui/document_session.h"
 #include "ui/editor_view.h"
 #include "ui/find_bar.h"
+#include "ui/generate_panel.h"
 #include "ui/project_files.h"
 #include "ui/snapshots_panel.h"
 #include "ui/trash_view.h"
@@ -94,7 +95,8 @@ void MainWindow::buildWidgets() {
     m_sidePanels->setObjectName(QStringLiteral("sidePanels"));
     m_sidePanels->setDocumentMode(true);
     m_sidePanels->addTab(m_snapshots, tr("Snapshots"));
-    // The Generate panel (InferenceWorker output, accept/reject) joins here via addSidePanel().
+    m_generate = new GeneratePanel(m_editor, this);
+    addSidePanel(m_generate, tr("Generate"));
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -136,6 +138,11 @@ void MainWindow::buildWidgets() {
             [this](const QString& m) { showError(tr("Trash"), m); });
     connect(m_snapshots, &SnapshotsPanel::errorOccurred, this,
             [this](const QString& m) { showError(tr("Snapshots"), m); });
+    connect(m_generate, &GeneratePanel::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Generate"), m); });
+    connect(m_generate, &GeneratePanel::modelFailed, this,
+            [this](const QString& m) { showError(tr("Cannot load the model"), m); });
+    connect(m_generate, &GeneratePanel::generatingChanged, this, &MainWindow::updateEscape);
 }
 
 void MainWindow::buildActions() {
@@ -188,6 +195,9 @@ void MainWindow::buildActions() {
     m_leaveFocusAction =
         make(tr("Leave Focus Mode"), QKeySequence(Qt::Key_Escape), [this] { setFocusMode(false); });
     m_leaveFocusAction->setEnabled(false);
+    // Window-level too, so Ctrl+Return and Esc work while the writer types in the editor.
+    addAction(m_generate->continueAction());
+    addAction(m_generate->stopAction());
 
     using K = storage::NodeKind;
     for (K kind : {K::Folder, K::Chapter, K::Scene, K::Note, K::Character, K::Place}) {
@@ -229,6 +239,10 @@ void MainWindow::buildMenus() {
 
     QMenu* document = menuBar()->addMenu(tr("&Document"));
     document->addAction(m_snapshotAction);
+
+    QMenu* generate = menuBar()->addMenu(tr("&Generate"));
+    generate->addAction(m_generate->continueAction());
+    generate->addAction(m_generate->stopAction());
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_showBinderAction);
@@ -319,6 +333,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
     m_binderView->setBinderModel(m_binderModel);
     m_trashView->setBinder(&m_project->binder());
     m_snapshots->setContext(m_project.get(), m_session);
+    m_generate->setContext(m_project.get(), m_session);
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -332,6 +347,8 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
 
 void MainWindow::closeProject() {
     if (!m_project) return;
+    // A generation in flight is cancelled and recorded while the project is still open.
+    m_generate->setContext(nullptr, nullptr);
     m_session->saveAndSnapshot();
     m_settings.setLastDocument(projectPath(), m_session->currentId().value_or(0));
     // Detach every view from the project's objects before they go.
@@ -408,7 +425,12 @@ void MainWindow::setFocusMode(bool on) {
         showNormal();
     }
     m_focusAction->setChecked(on);
-    m_leaveFocusAction->setEnabled(on);
+    updateEscape();
+}
+
+void MainWindow::updateEscape() {
+    // Two enabled actions on one key would make Qt trigger neither.
+    m_leaveFocusAction->setEnabled(m_focusMode && !m_generate->isGenerating());
 }
 
 void MainWindow::addSidePanel(QWidget* panel, const QString& title) {

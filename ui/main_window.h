@@ -2,8 +2,8 @@
 // MainWindow: the frame that puts the visible parts together and routes between them:
 //   left   - BinderView (tab "Binder") and TrashView (tab "Trash")
 //   centre - EditorView with the FindBar under it
-//   right  - side panels: SnapshotsPanel now; the future Generate panel (text streamed from the
-//            InferenceWorker) is added as another tab with addSidePanel()
+//   right  - side panels: SnapshotsPanel and GeneratePanel (text streamed from the
+//            InferenceWorker on its own thread), more with addSidePanel()
 //   bottom - status bar: save state and WordCountLabel
 // It owns the open storage::Project and the DocumentSession; the parts get what they need.
 #include "ui/settings.h"
@@ -31,6 +31,7 @@ class BinderView;
 class DocumentSession;
 class EditorView;
 class FindBar;
+class GeneratePanel;
 class SnapshotsPanel;
 class TrashView;
 class WordCountLabel;
@@ -56,7 +57,7 @@ public:
     void setFocusMode(bool on);
     bool isFocusMode() const { return m_focusMode; }
 
-    // Adds a tab to the right-hand side panels (where the Generate panel will go).
+    // Adds a tab to the right-hand side panels.
     void addSidePanel(QWidget* panel, const QString& title);
 
     // The last error shown to the writer (for tests and logs); empty when none.
@@ -69,6 +70,8 @@ public:
     EditorView* editor() const { return m_editor; }
     FindBar* findBar() const { return m_findBar; }
     SnapshotsPanel* snapshotsPanel() const { return m_snapshots; }
+    // No model is loaded until the app asks (GeneratePanel::loadDefaultModel).
+    GeneratePanel* generatePanel() const { return m_generate; }
     DocumentSession* documentSession() const { return m_session; }
     WordCountLabel* wordCountLabel() const { return m_wordCount; }
     QTabWidget* leftTabs() const { return m_leftTabs; }
@@ -93,6 +96,7 @@ private:
     void showError(const QString& title, const QString& message);
     void updateTitle();
     void updateActions();
+    void updateEscape(); // Esc stops a generation first, then leaves focus mode
     void updateSaveState(bool unsaved);
     void rebuildRecentMenu();
     void applyColorScheme(ColorScheme scheme);
@@ -117,6 +121,7 @@ private:
     EditorView* m_editor = nullptr;
     FindBar* m_findBar = nullptr;
     SnapshotsPanel* m_snapshots = nullptr;
+    GeneratePanel* m_generate = nullptr;
     WordCountLabel* m_wordCount = nullptr;
     QLabel* m_saveState = nullptr;
     QMenu* m_recentMenu = nullptr;

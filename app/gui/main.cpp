@@ -3,6 +3,7 @@
 // sample novel.
 #include "app/gui/termination_signals.h"
 #include "ui/app_icon.h"
+#include "ui/generate_panel.h"
 #include "ui/main_window.h"
 #include "ui/project_files.h"
 #include "ui/settings.h"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
 
     fabulist::ui::MainWindow window;
     window.show();
+    // In the background: the panel says "Loading model…" and the writer can start typing.
+    window.generatePanel()->loadDefaultModel();
     // Quitting by signal goes through aboutToQuit, where the window saves and snapshots.
     fabulist::gui::quitOnTerminationSignals(&app);
     if (!path.isEmpty())

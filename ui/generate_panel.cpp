@@ -1,0 +1,526 @@
+#include "ui/generate_panel.h"
+
+#include "inference/engine/default_model.h"
+#include "storage/project.h"
+#include "ui/document_session.h"
+#include "ui/editor_view.h"
+#include "ui/inference_worker.h"
+
+#include <QAction>
+#include <QCoreApplication>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTextCursor>
+#include <QTextDocument>
+#include <QThread>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <exception>
+#include <limits>
+
+namespace fabulist::ui {
+
+namespace {
+
+// A die showing five, drawn in the text colour so it follows light and dark themes.
+QIcon diceIcon(const QColor& color) {
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(color, 2.0));
+    p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
+    p.setPen(Qt::NoPen);
+    p.setBrush(color);
+    for (const QPointF c :
+         {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
+        p.drawEllipse(c, 2.6, 2.6);
+    return QIcon(pixmap);
+}
+
+// The text before `position`, at most `chars` of it, starting at a word boundary when cut.
+QString contextBefore(const QString& text, int position, int chars) {
+    QString before = text.left(position);
+    if (before.size() <= chars) return before;
+    before = before.right(chars);
+    const qsizetype space = before.indexOf(QRegularExpression(QStringLiteral("\\s")));
+    if (space >= 0 && space < 200) return before.mid(space + 1);
+    return before.at(0).isLowSurrogate() ? before.mid(1) : before;
+}
+
+} // namespace
+
+GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
+    : QWidget(parent), m_editor(editor), m_thread(new QThread(this)),
+      m_worker(new InferenceWorker) {
+    setObjectName(QStringLiteral("generatePanel"));
+    m_thread->setObjectName(QStringLiteral("inference"));
+    m_worker->moveToThread(m_thread);
+    connect(m_worker, &InferenceWorker::loadProgress, this, [this](int percent) {
+        m_modelLabel->setText(tr("Loading model\u2026 %1%").arg(percent));
+    });
+    connect(m_worker, &InferenceWorker::modelLoaded, this, &GeneratePanel::onModelLoaded);
+    connect(m_worker, &InferenceWorker::loadFailed, this, &GeneratePanel::onLoadFailed);
+    connect(m_worker, &InferenceWorker::tokenArrived, this, &GeneratePanel::onToken);
+    connect(m_worker, &InferenceWorker::decodeProgress, this, &GeneratePanel::onDecodeProgress);
+    connect(m_worker, &InferenceWorker::finished, this, &GeneratePanel::onFinished);
+    connect(m_worker, &InferenceWorker::failed, this, &GeneratePanel::onFailed);
+    m_thread->start();
+
+    m_continueAction = new QAction(tr("&Continue Writing"), this);
+    m_continueAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    m_continueAction->setToolTip(tr("Continue the text at the cursor (Ctrl+Return)"));
+    connect(m_continueAction, &QAction::triggered, this, [this] { continueWriting(); });
+    m_stopAction = new QAction(tr("&Stop Generating"), this);
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(m_stopAction, &QAction::triggered, this, [this] { stop(); });
+    buildWidgets();
+    updateState();
+}
+
+GeneratePanel::~GeneratePanel() {
+    settleInFlight(); // MainWindow has usually done this already, when the project closed
+    m_worker->shutdown();
+    m_thread->quit();
+    m_thread->wait();
+    delete m_worker; // its thread has ended: nothing runs on it any more
+}
+
+void GeneratePanel::buildWidgets() {
+    m_modelLabel = new QLabel(tr("No model loaded"), this);
+    m_modelLabel->setObjectName(QStringLiteral("generateModelLabel"));
+    m_modelLabel->setWordWrap(true);
+
+    m_alpha = new QSlider(Qt::Horizontal, this);
+    m_alpha->setObjectName(QStringLiteral("alphaSlider"));
+    m_alpha->setRange(0, 100);
+    m_alpha->setValue(kDefaultAlphaPercent);
+    m_alpha->setPageStep(10);
+    m_alphaValue = new QLabel(this);
+    m_alphaValue->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("0.00")) + 4);
+    auto showAlpha = [this](int v) { m_alphaValue->setText(QString::number(v / 100.0, 'f', 2)); };
+    connect(m_alpha, &QSlider::valueChanged, this, showAlpha);
+    showAlpha(m_alpha->value());
+    m_coherentLabel = new QLabel(tr("Coherent"), this);
+    m_diverseLabel = new QLabel(tr("Diverse"), this);
+    auto* mixRow = new QHBoxLayout;
+    mixRow->addWidget(m_coherentLabel);
+    mixRow->addWidget(m_alpha, 1);
+    mixRow->addWidget(m_diverseLabel);
+    mixRow->addWidget(m_alphaValue);
+
+    m_length = new QSpinBox(this);
+    m_length->setObjectName(QStringLiteral("lengthBox"));
+    m_length->setRange(1, 1000);
+    m_length->setValue(kDefaultLength);
+    m_length->setSuffix(tr(" tokens"));
+    m_temperature = new QDoubleSpinBox(this);
+    m_temperature->setObjectName(QStringLiteral("temperatureBox"));
+    m_temperature->setRange(0.0, 2.0);
+    m_temperature->setSingleStep(0.05);
+    m_temperature->setValue(kDefaultTemperature);
+    m_temperature->setToolTip(tr("0 always takes the likeliest token; higher values take more "
+                                 "chances"));
+    m_seed = new QSpinBox(this);
+    m_seed->setObjectName(QStringLiteral("seedBox"));
+    m_seed->setRange(0, std::numeric_limits<int>::max());
+    m_seed->setToolTip(tr("The same seed, text and settings give the same continuation"));
+    m_dice = new QToolButton(this);
+    m_dice->setObjectName(QStringLiteral("diceButton"));
+    m_dice->setIcon(diceIcon(palette().color(QPalette::WindowText)));
+    m_dice->setToolTip(tr("New random seed"));
+    connect(m_dice, &QToolButton::clicked, this, &GeneratePanel::rollSeed);
+    rollSeed();
+    auto* seedRow = new QHBoxLayout;
+    seedRow->addWidget(m_seed, 1);
+    seedRow->addWidget(m_dice);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Mix"), mixRow);
+    form->addRow(tr("Length"), m_length);
+    form->addRow(tr("Temperature"), m_temperature);
+    form->addRow(tr("Seed"), seedRow);
+
+    m_continue = new QPushButton(tr("Continue"), this);
+    m_continue->setObjectName(QStringLiteral("continueButton"));
+    m_continue->setToolTip(m_continueAction->toolTip());
+    connect(m_continue, &QPushButton::clicked, this, [this] { continueWriting(); });
+    m_stop = new QPushButton(tr("Stop"), this);
+    m_stop->setObjectName(QStringLiteral("stopButton"));
+    m_stop->setToolTip(tr("Stop generating (Esc)"));
+    connect(m_stop, &QPushButton::clicked, this, &GeneratePanel::stop);
+    auto* runRow = new QHBoxLayout;
+    runRow->addWidget(m_continue, 1);
+    runRow->addWidget(m_stop);
+
+    m_preview = new QPlainTextEdit(this);
+    m_preview->setObjectName(QStringLiteral("generatePreview"));
+    m_preview->setPlaceholderText(tr("Generated text appears here. You can edit it before "
+                                     "accepting it."));
+    m_preview->setReadOnly(true);
+    m_progress = new QLabel(this);
+    m_progress->setObjectName(QStringLiteral("generateProgress"));
+
+    m_accept = new QPushButton(tr("Accept"), this);
+    m_accept->setObjectName(QStringLiteral("acceptButton"));
+    m_accept->setToolTip(tr("Insert the text at the cursor (one undo step)"));
+    connect(m_accept, &QPushButton::clicked, this, [this] { accept(); });
+    m_discard = new QPushButton(tr("Discard"), this);
+    m_discard->setObjectName(QStringLiteral("discardButton"));
+    connect(m_discard, &QPushButton::clicked, this, &GeneratePanel::discard);
+    m_retry = new QPushButton(tr("Retry"), this);
+    m_retry->setObjectName(QStringLiteral("retryButton"));
+    m_retry->setToolTip(tr("Write it again with a new seed"));
+    connect(m_retry, &QPushButton::clicked, this, [this] { retry(); });
+    auto* decideRow = new QHBoxLayout;
+    decideRow->addWidget(m_accept);
+    decideRow->addWidget(m_discard);
+    decideRow->addWidget(m_retry);
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("generateStatus"));
+    m_status->setWordWrap(true);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_modelLabel);
+    layout->addLayout(form);
+    layout->addLayout(runRow);
+    layout->addWidget(m_preview, 1);
+    layout->addWidget(m_progress);
+    layout->addLayout(decideRow);
+    layout->addWidget(m_status);
+}
+
+void GeneratePanel::setContext(storage::Project* project, DocumentSession* session) {
+    if (project != m_project || session != m_session) {
+        settleInFlight(); // the record belongs to the project that is going
+        m_generationId.reset();
+        m_shown.reset();
+        m_preview->clear();
+        m_progress->clear();
+    }
+    m_project = project;
+    m_session = session;
+    if (m_session)
+        connect(m_session, &DocumentSession::currentChanged, this, &GeneratePanel::updateState,
+                Qt::UniqueConnection);
+    updateState();
+}
+
+void GeneratePanel::loadModel(const QString& modelPath, const QString& adapterPath) {
+    settleInFlight();
+    m_loading = true;
+    m_modelReady = false;
+    m_model = LoadedModel{};
+    m_modelLabel->setText(tr("Loading model\u2026"));
+    m_modelLabel->setToolTip(modelPath);
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, modelPath, adapterPath] { w->loadModel(modelPath, adapterPath); },
+        Qt::QueuedConnection);
+    updateState();
+}
+
+void GeneratePanel::loadDefaultModel() {
+    const QString model = QString::fromStdString(inference::defaultModelPath());
+    loadModel(model, InferenceWorker::adapterPathFor(model));
+}
+
+void GeneratePanel::onModelLoaded(const LoadedModel& model) {
+    m_loading = false;
+    m_modelReady = true;
+    m_model = model;
+    QString text = tr("Model: %1").arg(model.modelName);
+    if (!model.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
+    m_modelLabel->setText(text);
+    m_modelLabel->setToolTip(model.modelPath + (model.adapterPath.isEmpty()
+                                                    ? QString()
+                                                    : QStringLiteral("\n") + model.adapterPath));
+    updateState();
+    emit modelReady(model.modelName);
+}
+
+void GeneratePanel::onLoadFailed(const QString& message) {
+    m_loading = false;
+    m_modelReady = false;
+    m_modelLabel->setText(tr("No model loaded"));
+    setStatus(message);
+    updateState();
+    emit modelFailed(message);
+}
+
+bool GeneratePanel::continueWriting() {
+    if (m_inFlight) {
+        setStatus(tr("Text is still being generated; press Stop (Esc) first."));
+        return false;
+    }
+    if (!m_modelReady) {
+        setStatus(m_loading ? tr("The model is still loading; try again in a moment.")
+                            : tr("No model is loaded, so there is nothing to write with."));
+        return false;
+    }
+    if (!m_project || !m_session || !m_session->currentId() || !m_session->currentDocument()) {
+        setStatus(tr("Open a document in the binder first: Continue writes after its cursor."));
+        return false;
+    }
+    QTextDocument* document = m_session->currentDocument();
+    const int cursor = m_editor->document() == document ? m_editor->textCursor().position()
+                                                        : document->characterCount() - 1;
+    GenerationRequest request;
+    request.context = contextBefore(document->toPlainText(), cursor, kContextChars);
+    request.maxTokens = m_length->value();
+    request.maxContextTokens = kContextTokens;
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    GenerationOrigin origin;
+    origin.documentId = m_session->currentId();
+    origin.contextEnd = cursor;
+    // A shown generation the writer moves past without deciding is rejected.
+    if (m_generationId && !m_shownCancelled)
+        setShownStatus(int(storage::GenerationStatus::Rejected));
+    startRequest(std::move(request), std::move(origin));
+    return true;
+}
+
+bool GeneratePanel::retry() {
+    if (!m_shown || m_inFlight || !m_modelReady) return false;
+    GenerationOrigin origin = m_shown->origin;
+    GenerationRequest request = m_shown->request;
+    origin.parentId = m_generationId;
+    if (m_generationId && !m_shownCancelled)
+        setShownStatus(int(storage::GenerationStatus::Rejected));
+    rollSeed();
+    // Same context; the panel's current settings (the writer may have changed them to retry).
+    request.maxTokens = m_length->value();
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    startRequest(std::move(request), std::move(origin));
+    return true;
+}
+
+void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin) {
+    request.id = m_nextRequestId++;
+    m_inFlight = InFlight{request, std::move(origin), m_model};
+    m_generationId.reset();
+    m_shown.reset();
+    m_shownCancelled = false;
+    m_preview->setUndoRedoEnabled(false); // streamed pieces are not undo steps
+    m_preview->clear();
+    m_progress->setText(tr("Reading the context\u2026"));
+    setStatus({});
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, request] { w->generate(request); }, Qt::QueuedConnection);
+    updateState();
+    emit generatingChanged(true);
+}
+
+void GeneratePanel::stop() {
+    if (!m_inFlight) return;
+    m_worker->cancel(m_inFlight->request.id);
+    m_progress->setText(tr("Stopping\u2026"));
+}
+
+void GeneratePanel::onToken(qint64 requestId, const QString& piece) {
+    if (!m_inFlight || m_inFlight->request.id != requestId) return;
+    QTextCursor end(m_preview->document());
+    end.movePosition(QTextCursor::End);
+    end.insertText(piece);
+}
+
+void GeneratePanel::onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond) {
+    if (!m_inFlight || m_inFlight->request.id != requestId) return;
+    m_progress->setText(
+        tr("%1 tokens \u00B7 %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 1));
+}
+
+void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
+    if (!m_inFlight || m_inFlight->request.id != outcome.requestId) return;
+    const InFlight flight = *m_inFlight;
+    m_inFlight.reset();
+    if (m_preview->toPlainText() != outcome.text) m_preview->setPlainText(outcome.text);
+    m_preview->setUndoRedoEnabled(true);
+    m_shown = flight;
+    m_shownOutput = outcome.text;
+    m_shownCancelled = outcome.cancelled;
+    const double seconds = outcome.decodeMs / 1000.0;
+    m_progress->setText(tr("%1 tokens in %2 s \u00B7 %3 tokens/s \u00B7 context %4 tokens")
+                            .arg(outcome.generatedTokens)
+                            .arg(seconds, 0, 'f', 2)
+                            .arg(seconds > 0 ? outcome.generatedTokens / seconds : 0.0, 0, 'f', 1)
+                            .arg(outcome.promptTokens));
+    record(flight, outcome);
+    if (outcome.cancelled)
+        setStatus(tr("Stopped. The partial text is kept in the project's history; Retry writes "
+                     "it again."));
+    else
+        setStatus(tr("Accept inserts the text at the cursor (edit it here first if you like)."));
+    updateState();
+    emit generatingChanged(false);
+    if (m_generationId) emit generationRecorded(*m_generationId);
+}
+
+void GeneratePanel::onFailed(qint64 requestId, const QString& message) {
+    if (!m_inFlight || m_inFlight->request.id != requestId) return;
+    m_inFlight.reset();
+    m_progress->clear();
+    setStatus(message);
+    updateState();
+    emit generatingChanged(false);
+    emit generationFailed(message);
+}
+
+void GeneratePanel::record(const InFlight& flight, const GenerationOutcome& outcome) {
+    m_generationId.reset();
+    if (!m_project) return;
+    try {
+        m_generationId = m_project->generations().record(
+            makeGenerationRecord(flight.origin, flight.request, outcome, flight.model));
+    } catch (const std::exception& e) {
+        emit errorOccurred(tr("The generated text could not be recorded in the project: %1")
+                               .arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void GeneratePanel::settleInFlight() {
+    if (!m_inFlight) return;
+    const qint64 id = m_inFlight->request.id;
+    m_worker->cancel(id);
+    // The worker stops within one token; ending its thread's loop then guarantees its last
+    // signals are posted, and they are delivered here without an event loop (this also runs
+    // while the application quits, after its loop has ended).
+    m_thread->quit();
+    m_thread->wait();
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+    if (m_inFlight && m_inFlight->request.id == id) {
+        // The request never started: it is recorded as cancelled with no output.
+        GenerationOutcome outcome;
+        outcome.requestId = id;
+        outcome.cancelled = true;
+        outcome.stopReason = QStringLiteral("cancelled");
+        outcome.prompt = m_inFlight->request.context;
+        outcome.alpha = m_inFlight->request.alpha;
+        onFinished(outcome);
+    }
+    m_thread->start();
+}
+
+void GeneratePanel::setShownStatus(int status) {
+    if (!m_generationId || !m_project) return;
+    try {
+        m_project->generations().setStatus(*m_generationId,
+                                           static_cast<storage::GenerationStatus>(status));
+    } catch (const std::exception& e) {
+        emit errorOccurred(
+            tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+bool GeneratePanel::accept() {
+    if (!m_generationId || !m_shown || m_inFlight || m_shownCancelled || !m_session) return false;
+    if (m_session->currentId() != m_shown->origin.documentId ||
+        m_editor->document() != m_session->currentDocument()) {
+        setStatus(tr("This text continues another document; open that document to accept it, or "
+                     "discard it."));
+        return false;
+    }
+    const QString text = m_preview->toPlainText();
+    QTextCursor cursor = m_editor->textCursor();
+    cursor.beginEditBlock(); // one undo step, saved by DocumentSession like typed text
+    cursor.insertText(text);
+    cursor.endEditBlock();
+    m_editor->setTextCursor(cursor);
+    try {
+        if (text != m_shownOutput)
+            m_project->generations().setEditedOutput(*m_generationId, text.toStdString());
+        else
+            m_project->generations().setStatus(*m_generationId,
+                                               storage::GenerationStatus::Accepted);
+    } catch (const std::exception& e) {
+        emit errorOccurred(
+            tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
+    }
+    m_generationId.reset();
+    m_shown.reset();
+    m_preview->clear();
+    setStatus(tr("Inserted. Undo (Ctrl+Z) takes it out again."));
+    updateState();
+    return true;
+}
+
+void GeneratePanel::discard() {
+    if (!m_generationId || m_inFlight) return;
+    if (!m_shownCancelled) setShownStatus(int(storage::GenerationStatus::Rejected));
+    m_generationId.reset();
+    m_shown.reset();
+    m_preview->clear();
+    m_progress->clear();
+    setStatus(tr("Discarded (it stays in the project's history)."));
+    updateState();
+}
+
+void GeneratePanel::rollSeed() {
+    m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
+}
+
+inference::SamplerSettings GeneratePanel::samplerSettings() const {
+    inference::SamplerSettings s;
+    s.temperature = float(m_temperature->value());
+    s.seed = uint32_t(m_seed->value());
+    return s;
+}
+
+void GeneratePanel::setStatus(const QString& text) {
+    m_status->setText(text);
+}
+
+QString GeneratePanel::statusText() const {
+    return m_status->text();
+}
+
+QString GeneratePanel::progressText() const {
+    return m_progress->text();
+}
+
+void GeneratePanel::updateState() {
+    const bool busy = m_inFlight.has_value();
+    const bool hasDocument = m_session && m_session->currentId().has_value();
+    const bool canContinue = m_modelReady && !busy && hasDocument;
+    m_continueAction->setEnabled(canContinue);
+    m_continue->setEnabled(canContinue);
+    m_stopAction->setEnabled(busy);
+    m_stop->setEnabled(busy);
+    const bool shown = m_generationId.has_value() && !busy;
+    m_accept->setEnabled(shown && !m_shownCancelled);
+    m_discard->setEnabled(shown);
+    m_retry->setEnabled(m_shown.has_value() && !busy && m_modelReady);
+    m_preview->setReadOnly(busy || !shown || m_shownCancelled);
+
+    const bool adapter = hasAdapter();
+    m_alpha->setEnabled(adapter);
+    m_coherentLabel->setEnabled(adapter);
+    m_diverseLabel->setEnabled(adapter);
+    m_alphaValue->setEnabled(adapter);
+    QString why;
+    if (adapter)
+        why = tr("Toward Coherent: the model's likeliest words. Toward Diverse: the diversity "
+                 "head (%1) favours less obvious, still plausible words.")
+                  .arg(m_model.adapterId);
+    else if (m_loading)
+        why = tr("Disabled: the model is still loading.");
+    else if (!m_modelReady)
+        why = tr("Disabled: no model is loaded.");
+    else
+        why = tr("Disabled: %1").arg(m_model.adapterStatus);
+    m_alpha->setToolTip(why);
+}
+
+} // namespace fabulist::ui

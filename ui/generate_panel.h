@@ -1,0 +1,167 @@
+#pragma once
+// GeneratePanel: the "Generate" side panel. The writer sets the coherence <-> diversity mix (α,
+// only with a diversity head), the length, the temperature and the seed, presses Continue
+// (Ctrl+Return), watches the text stream into a preview, and then Accepts it (inserted at the
+// cursor as one undo step), Discards it, or Retries with a new seed. Every generation is
+// recorded in the project (storage's GenerationRepository) when it ends, and its status follows
+// what the writer does with it.
+//
+// The model runs on an InferenceWorker on the panel's own QThread; the panel only sends requests
+// and shows what comes back. The one place it waits for that thread is when the project closes
+// with a generation in flight: it cancels it (stops within one token) and records the partial
+// output as cancelled before the project goes.
+#include "ui/generation_record.h"
+#include "ui/generation_request.h"
+
+#include <QWidget>
+#include <cstdint>
+#include <optional>
+
+class QAction;
+class QDoubleSpinBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QThread;
+class QToolButton;
+
+namespace fabulist::storage {
+class Project;
+}
+
+namespace fabulist::ui {
+
+class DocumentSession;
+class EditorView;
+class InferenceWorker;
+
+class GeneratePanel : public QWidget {
+    Q_OBJECT
+public:
+    // Characters of context taken before the cursor: about 1,500 tokens of prose (the worker
+    // keeps the end that fits the model's context).
+    static constexpr int kContextChars = 6000;
+    static constexpr int kContextTokens = 1500;
+    static constexpr int kDefaultLength = 80;
+    static constexpr double kDefaultTemperature = 0.8;
+    static constexpr int kDefaultAlphaPercent = 30;
+
+    explicit GeneratePanel(EditorView* editor, QWidget* parent = nullptr);
+    ~GeneratePanel() override;
+
+    // The open project and document model; nullptrs when the project closes (a generation in
+    // flight is then cancelled and recorded first).
+    void setContext(storage::Project* project, DocumentSession* session);
+
+    // Loads a model in the background ("Loading model…" until it is ready).
+    void loadModel(const QString& modelPath, const QString& adapterPath);
+    // The shipped default model and its diversity head.
+    void loadDefaultModel();
+
+    QAction* continueAction() const { return m_continueAction; }
+    QAction* stopAction() const { return m_stopAction; }
+
+    // Continue from the cursor of the open document. False (with the reason in the status
+    // line) when it cannot start now.
+    bool continueWriting();
+    void stop();
+    bool accept();
+    void discard();
+    bool retry();
+
+    bool isModelReady() const { return m_modelReady; }
+    bool isGenerating() const { return m_inFlight.has_value(); }
+    bool hasAdapter() const { return !m_model.adapterPath.isEmpty(); }
+    const LoadedModel& model() const { return m_model; }
+    // The recorded generation shown in the preview (awaiting Accept/Discard/Retry).
+    std::optional<int64_t> currentGenerationId() const { return m_generationId; }
+    QString statusText() const;
+    QString progressText() const;
+
+    QPlainTextEdit* preview() const { return m_preview; }
+    QSlider* alphaSlider() const { return m_alpha; }
+    QSpinBox* lengthBox() const { return m_length; }
+    QDoubleSpinBox* temperatureBox() const { return m_temperature; }
+    QSpinBox* seedBox() const { return m_seed; }
+    QToolButton* diceButton() const { return m_dice; }
+    QPushButton* continueButton() const { return m_continue; }
+    QPushButton* stopButton() const { return m_stop; }
+    QPushButton* acceptButton() const { return m_accept; }
+    QPushButton* discardButton() const { return m_discard; }
+    QPushButton* retryButton() const { return m_retry; }
+
+signals:
+    void modelReady(const QString& name);
+    void modelFailed(const QString& message);
+    void generatingChanged(bool generating);
+    // Recorded in the project (id of the row), finished or cancelled.
+    void generationRecorded(qint64 generationId);
+    void generationFailed(const QString& message);
+    void errorOccurred(const QString& message); // storage errors, for the window's dialog
+
+private:
+    struct InFlight {
+        GenerationRequest request;
+        GenerationOrigin origin;
+        LoadedModel model;
+    };
+
+    void buildWidgets();
+    void startRequest(GenerationRequest request, GenerationOrigin origin);
+    void onModelLoaded(const LoadedModel& model);
+    void onLoadFailed(const QString& message);
+    void onToken(qint64 requestId, const QString& piece);
+    void onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
+    void onFinished(const GenerationOutcome& outcome);
+    void onFailed(qint64 requestId, const QString& message);
+    // Cancels a request in flight and waits (at most one token) for its partial output.
+    void settleInFlight();
+    void record(const InFlight& flight, const GenerationOutcome& outcome);
+    // The shown generation was neither accepted nor discarded before the next one: rejected.
+    void setShownStatus(int status);
+    void setStatus(const QString& text);
+    void updateState();
+    void rollSeed();
+    inference::SamplerSettings samplerSettings() const;
+
+    EditorView* m_editor;
+    storage::Project* m_project = nullptr;
+    DocumentSession* m_session = nullptr;
+    QThread* m_thread;
+    InferenceWorker* m_worker;
+
+    bool m_loading = false;
+    bool m_modelReady = false;
+    LoadedModel m_model;
+    qint64 m_nextRequestId = 1;
+    std::optional<InFlight> m_inFlight;
+    // The shown generation: its row, its request (for Retry) and the text as the model wrote it.
+    std::optional<int64_t> m_generationId;
+    std::optional<InFlight> m_shown;
+    QString m_shownOutput;
+    bool m_shownCancelled = false;
+
+    QLabel* m_modelLabel;
+    QSlider* m_alpha;
+    QLabel* m_alphaValue;
+    QLabel* m_coherentLabel;
+    QLabel* m_diverseLabel;
+    QSpinBox* m_length;
+    QDoubleSpinBox* m_temperature;
+    QSpinBox* m_seed;
+    QToolButton* m_dice;
+    QPushButton* m_continue;
+    QPushButton* m_stop;
+    QPlainTextEdit* m_preview;
+    QLabel* m_progress;
+    QLabel* m_status;
+    QPushButton* m_accept;
+    QPushButton* m_discard;
+    QPushButton* m_retry;
+    QAction* m_continueAction;
+    QAction* m_stopAction;
+};
+
+} // namespace fabulist::ui

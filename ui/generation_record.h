@@ -1,0 +1,30 @@
+#pragma once
+// Turns one finished request into the storage::Generation row that records it: everything needed
+// to know how the text was made and to make it again (model and adapter identity, α, every
+// sampler setting, seed, the context span in UTF-16 positions, prompt, output, counts, timings).
+#include "storage/generation_repository.h"
+#include "ui/generation_request.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace fabulist::ui {
+
+// What the panel knew when it asked: where in which document, and what it branched from.
+struct GenerationOrigin {
+    QString task = QStringLiteral("continue");
+    std::optional<int64_t> documentId;
+    qint64 contextEnd = 0; // the cursor position the text continues from
+    std::optional<int64_t> parentId;
+};
+
+storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& sampler);
+
+// Status Pending for a finished generation, Rejected for a cancelled one (storage has no
+// separate "cancelled" status; the partial output and token count tell it apart).
+storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
+                                         const GenerationRequest& request,
+                                         const GenerationOutcome& outcome,
+                                         const LoadedModel& model);
+
+} // namespace fabulist::ui

@@ -1,0 +1,50 @@
+#pragma once
+// The plain values that travel between the GUI thread and the InferenceWorker's thread through
+// queued signals: what to generate, what came out, and which model answers. Copies only, so
+// neither side ever touches the other's objects.
+#include "inference/sampling/sampler_settings.h"
+
+#include <QMetaType>
+#include <QString>
+
+namespace fabulist::ui {
+
+struct GenerationRequest {
+    qint64 id = 0;   // assigned by the caller; cancel(id) stops it and every earlier one
+    QString context; // the text before the cursor; the worker keeps the end that fits
+    int maxTokens = 80;
+    int maxContextTokens = 1500; // at most this many prompt tokens (also capped by the model)
+    inference::SamplerSettings sampler;
+    float alpha = 0.0f; // diversity-head weight; ignored without an adapter
+};
+
+struct GenerationOutcome {
+    qint64 requestId = 0;
+    QString prompt; // the suffix of GenerationRequest::context that was used
+    QString text;   // what the model wrote (partial when cancelled)
+    bool cancelled = false;
+    QString stopReason; // inference::stopReasonName
+    int promptTokens = 0;
+    int reusedTokens = 0; // prompt tokens found in the session's KV cache
+    int generatedTokens = 0;
+    double promptMs = 0.0;
+    double decodeMs = 0.0;
+    float alpha = 0.0f; // the weight actually used (0 without an adapter)
+};
+
+// Identity of the loaded model and adapter, as generations record it.
+struct LoadedModel {
+    QString modelPath;
+    QString modelName;   // general.name, else the file name
+    QString modelSha256; // of the whole model file
+    int contextLength = 0;
+    QString adapterPath;   // empty when none is loaded
+    QString adapterId;     // the adapter's file name
+    QString adapterStatus; // why there is no adapter (empty when one is loaded)
+};
+
+} // namespace fabulist::ui
+
+Q_DECLARE_METATYPE(fabulist::ui::GenerationRequest)
+Q_DECLARE_METATYPE(fabulist::ui::GenerationOutcome)
+Q_DECLARE_METATYPE(fabulist::ui::LoadedModel)
