@@ -28,10 +28,10 @@ struct MethodStyle {
 // paired with the different marker shapes.
 const std::vector<MethodStyle>& styles() {
     static const std::vector<MethodStyle> s = {
-        {"alpha", "\u03b1: diversity head (T 0.8)", QColor(0xd6, 0x27, 0x28)},
+        {"alpha", "\u03b1: diversity head", QColor(0xd6, 0x27, 0x28)},
         {"temperature", "temperature (\u03b1 0)", QColor(0x1f, 0x77, 0xb4)},
-        {"min_p", "min-p (T 1)", QColor(0x2c, 0xa0, 0x2c)},
-        {"xtc", "XTC probability (T 1)", QColor(0xff, 0x7f, 0x0e)},
+        {"min_p", "min-p (\u03b1 0)", QColor(0x2c, 0xa0, 0x2c)},
+        {"xtc", "XTC probability (\u03b1 0)", QColor(0xff, 0x7f, 0x0e)},
     };
     return s;
 }
@@ -217,7 +217,8 @@ const std::vector<std::string>& diversityPlotMethods() {
 }
 
 DiversityPlot diversityPlotHeader(const std::string& modelPath, const std::string& adapterPath,
-                                  long prompts, long samples, long length, long seed) {
+                                  long prompts, long samples, long length, long seed,
+                                  const std::string& base) {
     DiversityPlot plot;
     const QString adapter = adapterPath.empty() ? "no adapter" : fileName(adapterPath);
     plot.title =
@@ -229,6 +230,12 @@ DiversityPlot diversityPlotHeader(const std::string& modelPath, const std::strin
                         .arg(prompts)
                         .arg(seed)
                         .toStdString();
+    // Which chain the knobs were turned on (eval-diversity --base).
+    if (base == "llama")
+        plot.subtitle += "; every method on llama.cpp's defaults (top-k 40, top-p 0.95, "
+                         "min-p 0.05, T 0.8)";
+    else
+        plot.subtitle += "; each knob alone (\u03b1 at T 0.8; min-p, XTC at T 1)";
     return plot;
 }
 

@@ -25,9 +25,11 @@ struct DiversityPlot {
 // The methods a plot knows, in legend order; anything else is refused by the results reader.
 const std::vector<std::string>& diversityPlotMethods();
 
-// "model.gguf + head.gguf" style title and "N samples × L tokens ..." subtitle.
+// "model.gguf + head.gguf" style title and "N samples × L tokens ..., base" subtitle (base:
+// eval-diversity's --base, "plain" or "llama").
 DiversityPlot diversityPlotHeader(const std::string& modelPath, const std::string& adapterPath,
-                                  long prompts, long samples, long length, long seed);
+                                  long prompts, long samples, long length, long seed,
+                                  const std::string& base = "plain");
 
 // Draws the plot and writes it as PNG to `path` atomically (QSaveFile: a failed write leaves
 // any old file untouched). Creates a QGuiApplication for the drawing when none exists, on the

@@ -51,6 +51,10 @@ DiversityPlot readDiversityResults(const std::string& path) {
         return v.toString().toStdString();
     };
     const std::string model = optionalString("model"), adapter = optionalString("adapter");
+    std::string base = optionalString("base");
+    if (base.empty()) base = "plain"; // results written before --base existed
+    if (base != "plain" && base != "llama")
+        fail(path, "\"base\" is '" + base + "', not \"plain\" or \"llama\"");
     const auto count = [&](const char* key) {
         const double v = number(path, top, key, "");
         if (v < 0 || v != std::floor(v))
@@ -58,7 +62,7 @@ DiversityPlot readDiversityResults(const std::string& path) {
         return long(v);
     };
     DiversityPlot plot = diversityPlotHeader(model, adapter, count("prompts"), count("samples"),
-                                             count("length"), count("seed"));
+                                             count("length"), count("seed"), base);
     if (model.empty())
         plot.title = "Diversity vs. coherence (" + QFileInfo(file).fileName().toStdString() + ")";
 

@@ -6,12 +6,16 @@
 // distribution per step and the perplexity of the samples under the coherence head at
 // temperature 1 (metrics over token ids: see inference/eval/diversity_metrics.h).
 //
-// Settings (one knob at a time; top-k and top-p are off everywhere so the knob is the only
-// truncation):
+// Settings, one knob at a time. `--base plain` (the default): top-k and top-p are off everywhere
+// so the knob is the only truncation:
 //   alpha        0, .25, .5, .75, 1 at temperature 0.8 (only with --adapter)
 //   temperature  0.7 ... 1.6 by 0.1 at alpha 0
 //   min_p        0, .02, .05, .1, .2 at temperature 1
 //   xtc          probability 0, .25, .5, .75, 1 at threshold 0.1, temperature 1, min-p 0.02
+// `--base llama`: every setting starts from llama.cpp's default chain (top-k 40, top-p 0.95,
+// min-p 0.05, temperature 0.8; the chain the app's slider runs on) and changes only its own
+// knob: alpha as above; temperature 0.7 ... 1.6; min_p 0, .02, .05, .1, .2; xtc probability
+// 0 ... 1 at threshold 0.1. Under it the methods differ by their knob alone.
 // Sample k of prompt i is drawn with seed S + 1000 * i + k under every setting (common random
 // numbers make the settings comparable with few samples).
 //
@@ -43,7 +47,8 @@ namespace {
 
 constexpr const char* kUsage =
     "eval-diversity -m MODEL [--adapter HEAD.gguf] --prompts FILE --samples N --length L "
-    "--seed S [-t THREADS] [-c CTX] [--json] [--plot FILE.png] | eval-diversity --plot-from "
+    "--seed S [--base plain|llama] [-t THREADS] [-c CTX] [--json] [--plot FILE.png] | "
+    "eval-diversity --plot-from "
     "RESULTS.json --plot FILE.png";
 
 struct Setting {
@@ -60,6 +65,37 @@ inference::SamplerSettings plain(float temperature) {
     s.minP = 0.0f;
     s.temperature = temperature;
     return s;
+}
+
+// llama.cpp's default sampler chain (common_params_sampling): the base of `--base llama`.
+inference::SamplerSettings llamaDefaults(float temperature) {
+    inference::SamplerSettings s;
+    s.topK = 40;
+    s.topP = 0.95f;
+    s.minP = 0.05f;
+    s.temperature = temperature;
+    return s;
+}
+
+std::vector<Setting> llamaBaseSweep(bool withAdapter) {
+    std::vector<Setting> out;
+    if (withAdapter)
+        for (float a : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
+            out.push_back({"alpha", a, llamaDefaults(0.8f), a});
+    for (int i = 7; i <= 16; ++i)
+        out.push_back({"temperature", double(i) / 10.0, llamaDefaults(float(i) / 10.0f)});
+    for (float m : {0.0f, 0.02f, 0.05f, 0.1f, 0.2f}) {
+        Setting s{"min_p", m, llamaDefaults(0.8f)};
+        s.sampler.minP = m;
+        out.push_back(s);
+    }
+    for (float p : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f}) {
+        Setting s{"xtc", p, llamaDefaults(0.8f)};
+        s.sampler.xtcProbability = p;
+        s.sampler.xtcThreshold = 0.1f;
+        out.push_back(s);
+    }
+    return out;
 }
 
 std::vector<Setting> sweep(bool withAdapter) {
@@ -125,8 +161,10 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
     uint32_t seed = 0;
     bool json = false;
     std::string plotPath;
+    std::string base = "plain";
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--adapter"}},
+                                             {{"--base"}},
                                              {{"--prompts"}},
                                              {{"--samples"}},
                                              {{"--length"}},
@@ -155,6 +193,9 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         length = int(args.integer("--length", 64, 1, 1 << 20));
         seed = uint32_t(args.integer("--seed", 0, 0, 0xffffffffLL));
         json = args.has("--json");
+        if (args.has("--base")) base = args.string("--base");
+        if (base != "plain" && base != "llama")
+            throw UsageError("--base must be 'plain' or 'llama', not '" + base + "'");
     } catch (const UsageError& e) {
         return usageFailure("eval-diversity", kUsage, e.what());
     }
@@ -181,7 +222,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
             return runtimeFailure("eval-diversity", "a prompt tokenizes to nothing: '" + p + "'");
     }
 
-    const std::vector<Setting> settings = sweep(heads.has_value());
+    const std::vector<Setting> settings =
+        base == "llama" ? llamaBaseSweep(heads.has_value()) : sweep(heads.has_value());
     std::vector<Result> results;
     auto session = engine->createSession();
     try {
@@ -226,8 +268,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
     }
 
     if (!plotPath.empty()) {
-        DiversityPlot plot = diversityPlotHeader(options.modelPath, adapterPath,
-                                                 long(promptIds.size()), samples, length, seed);
+        DiversityPlot plot = diversityPlotHeader(
+            options.modelPath, adapterPath, long(promptIds.size()), samples, length, seed, base);
         for (size_t i = 0; i < results.size(); ++i)
             plot.points.push_back({settings[i].method, settings[i].value, results[i].distinct[1],
                                    results[i].perplexity});
@@ -255,7 +297,7 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         out += "], \"prompts\": " + std::to_string(promptIds.size()) +
                ", \"samples\": " + std::to_string(samples) +
                ", \"length\": " + std::to_string(length) + ", \"seed\": " + std::to_string(seed) +
-               ", \"model\": " + jsonString(options.modelPath) +
+               ", \"base\": " + jsonString(base) + ", \"model\": " + jsonString(options.modelPath) +
                ", \"adapter\": " + jsonString(adapterPath) + "}\n";
         std::fputs(out.c_str(), stdout);
         return 0;

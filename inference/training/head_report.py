@@ -36,6 +36,48 @@ def at_distinct2(pts, d):
     return None
 
 
+def slider_section(a, settings, base, suffix):
+    a(f"#### `--base {base}` (`fabulist-default.head.eval{suffix}.json`)\n")
+    curves = {m: curve(settings, m) for m in OTHERS}
+    a("| α | distinct-2 | perplexity | temperature there | min-p there | XTC there |")
+    a("|---|---|---|---|---|---|")
+    verdict = {m: [] for m in OTHERS}
+    for s in sorted((s for s in settings if s["method"] == "alpha"), key=lambda s: s["value"]):
+        cells = []
+        for m in OTHERS:
+            p = at_distinct2(curves[m], s["distinct_2"])
+            if p is None:
+                cells.append("—")
+            else:
+                lower = 100.0 * (p - s["perplexity"]) / p
+                cells.append(f"{p:.1f} (α {lower:.0f} % lower)" if lower >= 0 else
+                             f"{p:.1f} (α {-lower:.0f} % higher)")
+                if s["value"] > 0:
+                    verdict[m].append((s["value"], lower))
+        a(f"| {s['value']:g} | {s['distinct_2']:.3f} | {s['perplexity']:.1f} | "
+          + " | ".join(cells) + " |")
+    a("")
+    for m in OTHERS:
+        v = verdict[m]
+        if not v:
+            a(f"- {m}: no α > 0 point falls inside its distinct-2 range.")
+            continue
+        ok = [al for al, lower in v if lower >= 10.0]
+        below = [al for al, lower in v if lower > 0.0]
+        a(f"- {m}: α's perplexity is lower at {len(below)} of {len(v)} matched α points "
+          f"({', '.join(f'{al:g}' for al, _ in v)}), by ≥ 10 % at {len(ok)}; range "
+          f"{min(l for _, l in v):+.0f} % … {max(l for _, l in v):+.0f} %.")
+    a("\nAll settings:\n")
+    a("| method | value | distinct-1 | distinct-2 | distinct-3 | self-BLEU-4 | rep-4 | entropy "
+      "| perplexity |")
+    a("|---|---|---|---|---|---|---|---|---|")
+    for s in settings:
+        a(f"| {s['method']} | {s['value']:g} | {s['distinct_1']:.3f} | {s['distinct_2']:.3f} | "
+          f"{s['distinct_3']:.3f} | {s['self_bleu_4']:.3f} | {s['rep_4']:.3f} | "
+          f"{s['entropy']:.2f} | {s['perplexity']:.1f} |")
+    a(f"\n![slider check, --base {base}](fabulist-default.head.eval{suffix}.png)\n")
+
+
 def fmt(v, nd=3):
     return "—" if v is None else f"{v:.{nd}f}"
 
@@ -53,8 +95,6 @@ def main():
     final = [line for line in log.splitlines() if "held-out FACE loss" in line]
     if not final:
         raise SystemExit("head_report.py: train-head.log has no final 'held-out FACE loss' line")
-    ev = json.load(open(os.path.join(d, "eval.json")))
-    settings = ev["settings"]
     ppl = {a: json.load(open(os.path.join(d, f"ppl-{a}.json"))) for a in ALPHAS}
     size = os.path.getsize(os.path.join(d, "head.gguf"))
 
@@ -81,54 +121,23 @@ def main():
         a(f"| {al} | {ppl[al]['ppl']:.2f} | {ppl[al]['ppl_stderr']:.2f} |")
     a("\nα = 0 is the coherence head alone (the model's own logits); α = 1 is the full mix.\n")
 
+    n_prompts = sum(1 for line in open(os.path.join(os.path.dirname(args.card),
+                                                     "eval-prompts.txt")) if line.strip())
     a("### Slider check\n")
     a(f"`fabulist-cli eval-diversity --adapter resources/models/fabulist-default.head.gguf "
       f"--prompts resources/models/eval-prompts.txt --samples {cfg['eval_samples']} --length "
-      f"{cfg['eval_length']} --seed {cfg['seed']}`: "
-      f"{sum(1 for line in open(os.path.join(os.path.dirname(args.card), 'eval-prompts.txt')) if line.strip())} "
-      "prompts written for the check (in no training text). Raw results: "
-      "`fabulist-default.head.eval.json`; plot: `fabulist-default.head.eval.png`. At each α's "
-      "distinct-2, the other methods' perplexity is interpolated along their curves "
-      "(— : that method never reaches this distinct-2):\n")
-    curves = {m: curve(settings, m) for m in OTHERS}
-    a("| α (temp 0.8) | distinct-2 | perplexity | temperature there | min-p there | XTC there |")
-    a("|---|---|---|---|---|---|")
-    verdict = {m: [] for m in OTHERS}
-    for s in sorted((s for s in settings if s["method"] == "alpha"), key=lambda s: s["value"]):
-        cells = []
-        for m in OTHERS:
-            p = at_distinct2(curves[m], s["distinct_2"])
-            if p is None:
-                cells.append("—")
-            else:
-                lower = 100.0 * (p - s["perplexity"]) / p
-                cells.append(f"{p:.1f} (α {lower:+.0f} % lower)" if lower >= 0 else
-                             f"{p:.1f} (α {-lower:.0f} % higher)")
-                if s["value"] > 0:
-                    verdict[m].append((s["value"], lower))
-        a(f"| {s['value']:g} | {s['distinct_2']:.3f} | {s['perplexity']:.1f} | "
-          + " | ".join(cells) + " |")
-    a("")
-    for m in OTHERS:
-        v = verdict[m]
-        if not v:
-            a(f"- {m}: no α > 0 point falls inside its distinct-2 range.")
-            continue
-        ok = [al for al, lower in v if lower >= 10.0]
-        below = [al for al, lower in v if lower > 0.0]
-        a(f"- {m}: α's perplexity is lower at {len(below)} of {len(v)} matched α points "
-          f"({', '.join(f'{al:g}' for al, _ in v)}), by ≥ 10 % at {len(ok)}; range "
-          f"{min(l for _, l in v):+.0f} % … {max(l for _, l in v):+.0f} %.")
-    a("\nAll settings:\n")
-    a("| method | value | distinct-1 | distinct-2 | distinct-3 | self-BLEU-4 | rep-4 | entropy "
-      "| perplexity |")
-    a("|---|---|---|---|---|---|---|---|---|")
-    for s in settings:
-        a(f"| {s['method']} | {s['value']:g} | {s['distinct_1']:.3f} | {s['distinct_2']:.3f} | "
-          f"{s['distinct_3']:.3f} | {s['self_bleu_4']:.3f} | {s['rep_4']:.3f} | "
-          f"{s['entropy']:.2f} | {s['perplexity']:.1f} |")
-    a("\n![slider check](fabulist-default.head.eval.png)\n")
-
+      f"{cfg['eval_length']} --seed {cfg['seed']} --base BASE`: {n_prompts} prompts written for "
+      "the check (in no training text). At each α's distinct-2, the other methods' perplexity "
+      "is interpolated along their curves (— : that method never reaches this distinct-2). "
+      "Run twice:\n")
+    a("- `--base plain`: each knob is the only truncation (α and temperature sample the whole "
+      "distribution; min-p and XTC run at temperature 1).")
+    a("- `--base llama`: every method starts from llama.cpp's default chain (top-k 40, top-p "
+      "0.95, min-p 0.05, temperature 0.8 — the chain the app's slider runs on) and changes only "
+      "its own knob.\n")
+    for base, suffix in (("plain", ""), ("llama", ".llama")):
+        ev = json.load(open(os.path.join(d, f"eval{suffix}.json")))
+        slider_section(a, ev["settings"], base, suffix)
     a("### Samples at α = 0, 0.5 and 1\n")
     a("Unedited, from `fabulist-cli generate -n 128 --temp 0.8 --top-p 0.95 --repeat-penalty 1.1 "
       "--repeat-last-n 64 --seed S --adapter resources/models/fabulist-default.head.gguf "

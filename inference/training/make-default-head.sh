@@ -67,13 +67,19 @@ start=$(date +%s)
 echo "$(( $(date +%s) - start ))" > "$out/train-seconds.txt"
 cp "$out/head.gguf" "$adapter"
 
-eval_cmd=("$cli" eval-diversity -m "$model" --adapter "$adapter"
-          --prompts "$models/eval-prompts.txt" --samples "$EVAL_SAMPLES" --length "$EVAL_LENGTH"
-          --seed "$SEED" -t "$threads" --json)
-echo "+ ${eval_cmd[*]}"
-"${eval_cmd[@]}" > "$out/eval.json"
-cp "$out/eval.json" "$models/fabulist-default.head.eval.json"
-"$cli" eval-diversity --plot-from "$out/eval.json" --plot "$models/fabulist-default.head.eval.png"
+# The slider check twice: each knob alone ("plain"), and every knob on llama.cpp's default chain
+# (top-k 40, top-p 0.95, min-p 0.05, temperature 0.8: what the app's slider runs on).
+for base in plain llama; do
+  suffix=$([[ $base == plain ]] && echo "" || echo ".llama")
+  eval_cmd=("$cli" eval-diversity -m "$model" --adapter "$adapter" --base "$base"
+            --prompts "$models/eval-prompts.txt" --samples "$EVAL_SAMPLES" --length "$EVAL_LENGTH"
+            --seed "$SEED" -t "$threads" --json)
+  echo "+ ${eval_cmd[*]}"
+  "${eval_cmd[@]}" > "$out/eval$suffix.json"
+  cp "$out/eval$suffix.json" "$models/fabulist-default.head.eval$suffix.json"
+  "$cli" eval-diversity --plot-from "$out/eval$suffix.json" \
+    --plot "$models/fabulist-default.head.eval$suffix.png"
+done
 
 for a in 0 0.5 1; do
   "$cli" perplexity -m "$model" -f "$valid" -c 1024 -t "$threads" --adapter "$adapter" \
