@@ -209,10 +209,10 @@ void VulkanOps::copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBu
     m_commands.push_back(c);
 }
 
-uint32_t VulkanOps::dynamicSlot(uint32_t value) {
+VulkanOps::Binding VulkanOps::dynamicBinding(uint32_t value) {
     if (m_dynamicUsed == kDynamicSlots) flush();
     static_cast<uint32_t*>(m_dynamic->mapped())[m_dynamicUsed] = value;
-    return m_dynamicUsed++;
+    return window(*m_dynamic, uint64_t(m_dynamicUsed++) * sizeof(uint32_t), sizeof(uint32_t));
 }
 
 void VulkanOps::dispatchLinear(const VulkanPipeline& p, const Binding* bindings, const void* push,
@@ -520,11 +520,10 @@ void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const Vul
     const Binding bc = whole ? window(cache, cacheByteOffset, layer)
                              : window(cache, cacheByteOffset + uint64_t(pos0) * kvDim * esize,
                                       uint64_t(rows) * kvDim * esize);
-    const uint32_t slot = dynamicSlot(whole ? u32(pos0) : 0u);
-    const Binding b[3] = {bx, bc, window(*m_dynamic, 0, m_dynamic->size())};
-    const uint32_t push[7] = {u32(rows),    u32(kvDim),        bx.elemOffset / 4,
-                              u32(xStride), bc.elemOffset / 4, half ? 1u : 0u,
-                              slot};
+    const Binding bd = dynamicBinding(whole ? u32(pos0) : 0u);
+    const Binding b[3] = {bx, bc, bd};
+    const uint32_t push[7] = {u32(rows),         u32(kvDim),     bx.elemOffset / 4, u32(xStride),
+                              bc.elemOffset / 4, half ? 1u : 0u, bd.elemOffset / 4};
     dispatchLinear(p, b, push, sizeof(push),
                    (uint64_t(rows) * (kvDim / 2) + kElementWg - 1) / kElementWg);
 }
@@ -553,7 +552,8 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
         window(*scores.buffer, scores.offset, uint64_t(s.rows) * s.nHead * s.maxCtx * 4);
     const Binding bo = window(*out.buffer, out.offset,
                               (uint64_t(s.rows - 1) * outStride + s.nHead * s.headDimV) * 4);
-    const Binding b[6] = {bq, bk, bv, bs, bo, window(*m_dynamic, 0, m_dynamic->size())};
+    const Binding bd = dynamicBinding(u32(s.pos0));
+    const Binding b[6] = {bq, bk, bv, bs, bo, bd};
     struct {
         uint32_t rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
         uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
@@ -572,7 +572,7 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
            u32(outStride),
            u32(bk.elemOffset / esize),
            u32(bv.elemOffset / esize),
-           dynamicSlot(u32(s.pos0)),
+           bd.elemOffset / 4,
            u32(s.window),
            u32(s.maxCtx),
            s.half ? 1u : 0u,

@@ -166,8 +166,9 @@ private:
                         uint32_t pushBytes, uint64_t groups);
     void ensureRecording();
     void barrier(VkCommandBuffer cmd);
-    // A slot of m_dynamic holding `value` for the commands of this submission.
-    uint32_t dynamicSlot(uint32_t value);
+    // The next slot of m_dynamic, holding `value` for this submission (slots are taken in op
+    // order, so the binding is the same each time the same op list repeats).
+    Binding dynamicBinding(uint32_t value);
     // The recording for m_commands: an equal earlier one, or a new (or least recently used)
     // one recorded now.
     Recording& recordingFor();
