@@ -11,6 +11,7 @@
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -104,7 +105,7 @@ void GeneratePanel::buildWidgets() {
     m_alpha = new QSlider(Qt::Horizontal, this);
     m_alpha->setObjectName(QStringLiteral("alphaSlider"));
     m_alpha->setRange(0, 100);
-    m_alpha->setValue(kDefaultAlphaPercent);
+    m_alpha->setValue(m_settings.generateMixPercent());
     m_alpha->setPageStep(10);
     m_alphaValue = new QLabel(this);
     m_alphaValue->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("0.00")) + 4);
@@ -113,22 +114,24 @@ void GeneratePanel::buildWidgets() {
     showAlpha(m_alpha->value());
     m_coherentLabel = new QLabel(tr("Coherent"), this);
     m_diverseLabel = new QLabel(tr("Diverse"), this);
-    auto* mixRow = new QHBoxLayout;
-    mixRow->addWidget(m_coherentLabel);
-    mixRow->addWidget(m_alpha, 1);
-    mixRow->addWidget(m_diverseLabel);
-    mixRow->addWidget(m_alphaValue);
+    // Coherent at the left end of the slider, Diverse at the right, the value beside it.
+    auto* mix = new QGridLayout;
+    mix->setContentsMargins(0, 0, 0, 0);
+    mix->addWidget(m_coherentLabel, 0, 0, Qt::AlignLeft);
+    mix->addWidget(m_diverseLabel, 0, 1, Qt::AlignRight);
+    mix->addWidget(m_alpha, 1, 0, 1, 2);
+    mix->addWidget(m_alphaValue, 1, 2);
 
     m_length = new QSpinBox(this);
     m_length->setObjectName(QStringLiteral("lengthBox"));
     m_length->setRange(1, 1000);
-    m_length->setValue(kDefaultLength);
+    m_length->setValue(m_settings.generateLength());
     m_length->setSuffix(tr(" tokens"));
     m_temperature = new QDoubleSpinBox(this);
     m_temperature->setObjectName(QStringLiteral("temperatureBox"));
     m_temperature->setRange(0.0, 2.0);
     m_temperature->setSingleStep(0.05);
-    m_temperature->setValue(kDefaultTemperature);
+    m_temperature->setValue(m_settings.generateTemperature());
     m_temperature->setToolTip(tr("0 always takes the likeliest token; higher values take more "
                                  "chances"));
     m_seed = new QSpinBox(this);
@@ -145,8 +148,15 @@ void GeneratePanel::buildWidgets() {
     seedRow->addWidget(m_seed, 1);
     seedRow->addWidget(m_dice);
 
+    // Remembered for the next start.
+    connect(m_alpha, &QSlider::valueChanged, this,
+            [this](int v) { m_settings.setGenerateMixPercent(v); });
+    connect(m_length, &QSpinBox::valueChanged, this,
+            [this](int v) { m_settings.setGenerateLength(v); });
+    connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { m_settings.setGenerateTemperature(v); });
+
     auto* form = new QFormLayout;
-    form->addRow(tr("Mix"), mixRow);
     form->addRow(tr("Length"), m_length);
     form->addRow(tr("Temperature"), m_temperature);
     form->addRow(tr("Seed"), seedRow);
@@ -170,6 +180,7 @@ void GeneratePanel::buildWidgets() {
     m_preview->setReadOnly(true);
     m_progress = new QLabel(this);
     m_progress->setObjectName(QStringLiteral("generateProgress"));
+    m_progress->setWordWrap(true);
 
     m_accept = new QPushButton(tr("Accept"), this);
     m_accept->setObjectName(QStringLiteral("acceptButton"));
@@ -193,6 +204,7 @@ void GeneratePanel::buildWidgets() {
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_modelLabel);
+    layout->addLayout(mix);
     layout->addLayout(form);
     layout->addLayout(runRow);
     layout->addWidget(m_preview, 1);
@@ -339,7 +351,7 @@ void GeneratePanel::onToken(qint64 requestId, const QString& piece) {
 void GeneratePanel::onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond) {
     if (!m_inFlight || m_inFlight->request.id != requestId) return;
     m_progress->setText(
-        tr("%1 tokens \u00B7 %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 1));
+        tr("%1 tokens \u00B7 %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
 }
 
 void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
@@ -352,11 +364,16 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
     m_shownOutput = outcome.text;
     m_shownCancelled = outcome.cancelled;
     const double seconds = outcome.decodeMs / 1000.0;
-    m_progress->setText(tr("%1 tokens in %2 s \u00B7 %3 tokens/s \u00B7 context %4 tokens")
+    m_progress->setText(tr("%1 tokens in %2 s \u00B7 %3 tokens/s")
                             .arg(outcome.generatedTokens)
                             .arg(seconds, 0, 'f', 2)
-                            .arg(seconds > 0 ? outcome.generatedTokens / seconds : 0.0, 0, 'f', 1)
-                            .arg(outcome.promptTokens));
+                            .arg(seconds > 0 ? outcome.generatedTokens / seconds : 0.0, 0, 'f', 0));
+    m_progress->setToolTip(tr("Context: %1 tokens (%2 reused from the last request) in %3 ms; "
+                              "stopped by: %4")
+                               .arg(outcome.promptTokens)
+                               .arg(outcome.reusedTokens)
+                               .arg(outcome.promptMs, 0, 'f', 1)
+                               .arg(outcome.stopReason));
     record(flight, outcome);
     if (outcome.cancelled)
         setStatus(tr("Stopped. The partial text is kept in the project's history; Retry writes "

@@ -12,6 +12,7 @@
 // output as cancelled before the project goes.
 #include "ui/generation_record.h"
 #include "ui/generation_request.h"
+#include "ui/settings.h"
 
 #include <QWidget>
 #include <cstdint>
@@ -44,9 +45,6 @@ public:
     // keeps the end that fits the model's context).
     static constexpr int kContextChars = 6000;
     static constexpr int kContextTokens = 1500;
-    static constexpr int kDefaultLength = 80;
-    static constexpr double kDefaultTemperature = 0.8;
-    static constexpr int kDefaultAlphaPercent = 30;
 
     explicit GeneratePanel(EditorView* editor, QWidget* parent = nullptr);
     ~GeneratePanel() override;
@@ -127,6 +125,7 @@ private:
     inference::SamplerSettings samplerSettings() const;
 
     EditorView* m_editor;
+    Settings m_settings;
     storage::Project* m_project = nullptr;
     DocumentSession* m_session = nullptr;
     QThread* m_thread;

@@ -206,7 +206,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     const int budget = std::min(request.maxContextTokens, contextLength - request.maxTokens);
     if (request.maxTokens < 1 || budget < 1) {
         emit failed(request.id, tr("A length of %1 tokens does not fit this model's context of "
-                                   "%2 tokens; choose a length below %2.")
+                                   "%2 tokens; choose a shorter length.")
                                     .arg(request.maxTokens)
                                     .arg(contextLength));
         return;

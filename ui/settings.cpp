@@ -15,6 +15,9 @@ const char* const kFontFamily = "editor/fontFamily";
 const char* const kFontSize = "editor/fontPointSize";
 const char* const kLineWidth = "editor/lineWidthChars";
 const char* const kAutosave = "editor/autosaveDelayMs";
+const char* const kMix = "generate/mixPercent";
+const char* const kLength = "generate/lengthTokens";
+const char* const kTemperature = "generate/temperature";
 
 // Recent paths are compared in absolute, cleaned form so "./a.fabulist" and "a.fabulist" are one.
 QString normalized(const QString& path) {
@@ -107,6 +110,25 @@ int Settings::autosaveDelayMs() const {
 }
 void Settings::setAutosaveDelayMs(int ms) {
     m_settings.setValue(kAutosave, ms);
+}
+
+int Settings::generateMixPercent() const {
+    return qBound(0, m_settings.value(kMix, kDefaultMixPercent).toInt(), 100);
+}
+void Settings::setGenerateMixPercent(int percent) {
+    m_settings.setValue(kMix, percent);
+}
+int Settings::generateLength() const {
+    return qBound(1, m_settings.value(kLength, kDefaultGenerateLength).toInt(), 1000);
+}
+void Settings::setGenerateLength(int tokens) {
+    m_settings.setValue(kLength, tokens);
+}
+double Settings::generateTemperature() const {
+    return qBound(0.0, m_settings.value(kTemperature, kDefaultGenerateTemperature).toDouble(), 2.0);
+}
+void Settings::setGenerateTemperature(double temperature) {
+    m_settings.setValue(kTemperature, temperature);
 }
 
 } // namespace fabulist::ui

@@ -44,7 +44,18 @@ public:
     int autosaveDelayMs() const; // quiet time after the last keystroke before saving
     void setAutosaveDelayMs(int ms);
 
+    // Generate panel (the seed is not kept: every start rolls a new one).
+    int generateMixPercent() const; // the coherence <-> diversity slider, α × 100
+    void setGenerateMixPercent(int percent);
+    int generateLength() const; // tokens per Continue
+    void setGenerateLength(int tokens);
+    double generateTemperature() const;
+    void setGenerateTemperature(double temperature);
+
     static constexpr int kMaxRecent = 8;
+    static constexpr int kDefaultMixPercent = 30;
+    static constexpr int kDefaultGenerateLength = 80;
+    static constexpr double kDefaultGenerateTemperature = 0.8;
 
     void sync() { m_settings.sync(); }
 

@@ -4,13 +4,9 @@
 // it as one undo step; Retry branches; Stop and closing the window keep the partial output;
 // without a head the α slider is disabled and says why. Also writes
 // <build>/artifacts/generate-panel.png.
+#include "engine_reference.h"
 #include "gui_test_support.h"
 #include "inference/engine/default_model.h"
-#include "inference/engine/engine.h"
-#include "inference/engine/generator.h"
-#include "inference/engine/session.h"
-#include "inference/heads/head_adapter.h"
-#include "inference/tokenizer/tokenizer.h"
 #include "storage/project.h"
 #include "ui/binder_view.h"
 #include "ui/document_session.h"
@@ -18,6 +14,7 @@
 #include "ui/generate_panel.h"
 #include "ui/inference_worker.h"
 #include "ui/main_window.h"
+#include "ui/settings.h"
 
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -43,34 +40,6 @@ constexpr int kTimeoutMs = 30000;
 const QString kParagraph = QStringLiteral(
     "The lighthouse keeper climbed the stairs slowly. At the top, the lamp was dark, and the sea "
     "below was restless.");
-
-struct Expected {
-    QString text;
-    int promptTokens = 0;
-    int generatedTokens = 0;
-};
-
-// What the engine itself writes for this prompt and these settings (no GUI involved).
-Expected engineContinuation(const QString& prompt, int maxTokens, float temperature, uint32_t seed,
-                            float alpha) {
-    inference::EngineOptions options;
-    options.modelPath = inference::defaultModelPath();
-    auto engine = inference::Engine::load(options);
-    const inference::HeadAdapter adapter = inference::HeadAdapter::load(
-        InferenceWorker::adapterPathFor(QString::fromStdString(options.modelPath)).toStdString(),
-        engine->file());
-    auto session = engine->createSession();
-    const std::vector<int32_t> ids = engine->tokenizer().encode(prompt.toStdString(), true, false);
-    inference::GenerationParams params;
-    params.maxTokens = maxTokens;
-    params.sampler.temperature = temperature;
-    params.sampler.seed = seed;
-    params.adapter = &adapter;
-    params.alpha = alpha;
-    inference::Generator generator(*session, engine->tokenizer());
-    const inference::GenerationResult result = generator.run(ids, params);
-    return {QString::fromStdString(result.text), int(ids.size()), int(result.ids.size())};
-}
 
 QString shippedSha256() {
     QFile sum(QString::fromStdString(inference::defaultModelPath()) + QStringLiteral(".sha256"));
@@ -132,7 +101,8 @@ void GeneratePanelTest::initTestCase() {
     QVERIFY(m_panel->isModelReady());
     QVERIFY(m_panel->hasAdapter());
     QVERIFY(m_panel->alphaSlider()->isEnabled());
-    QCOMPARE(m_panel->alphaSlider()->value(), GeneratePanel::kDefaultAlphaPercent);
+    QCOMPARE(m_panel->alphaSlider()->value(), Settings::kDefaultMixPercent);
+    QCOMPARE(m_panel->lengthBox()->value(), Settings::kDefaultGenerateLength);
     QCOMPARE(m_panel->model().modelName, QStringLiteral("fabulist-default"));
     QVERIFY(m_panel->findChild<QLabel*>(QStringLiteral("generateModelLabel"))
                 ->text()
@@ -156,7 +126,7 @@ void GeneratePanelTest::continueMatchesEngineThenAcceptIsOneUndoStep() {
     const int tokens = 24;
     m_panel->lengthBox()->setValue(tokens);
     m_panel->seedBox()->setValue(int(seed));
-    QCOMPARE(m_panel->temperatureBox()->value(), GeneratePanel::kDefaultTemperature);
+    QCOMPARE(m_panel->temperatureBox()->value(), Settings::kDefaultGenerateTemperature);
     QSignalSpy recorded(m_panel, &GeneratePanel::generationRecorded);
     QSignalSpy generating(m_panel, &GeneratePanel::generatingChanged);
     // Ctrl+Return while typing in the editor.
@@ -169,7 +139,8 @@ void GeneratePanelTest::continueMatchesEngineThenAcceptIsOneUndoStep() {
     QVERIFY(!QTest::currentTestFailed());
     QVERIFY(!m_panel->isGenerating());
 
-    const Expected expected = engineContinuation(kParagraph, tokens, 0.8f, seed, 0.3f);
+    const test::EngineContinuation expected =
+        test::engineContinuation(kParagraph, tokens, 0.8f, seed, 0.3f);
     QVERIFY(!expected.text.trimmed().isEmpty());
     QCOMPARE(m_panel->preview()->toPlainText(), expected.text);
     QVERIFY2(m_panel->progressText().contains(QStringLiteral("tokens/s")),
@@ -329,6 +300,7 @@ void GeneratePanelTest::alphaSliderDisabledWithoutHead() {
     GeneratePanel* panel = w.generatePanel();
     const QString model = QString::fromStdString(inference::defaultModelPath());
     const QString missing = m_dir.filePath(QStringLiteral("no-such.head.gguf"));
+    QCOMPARE(panel->lengthBox()->value(), 600); // the last length used is remembered
     QSignalSpy ready(panel, &GeneratePanel::modelReady);
     panel->loadModel(model, missing);
     QVERIFY(!panel->alphaSlider()->isEnabled()); // while loading

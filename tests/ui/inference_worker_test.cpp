@@ -1,0 +1,201 @@
+// The InferenceWorker on its own QThread with the real default model and head, driven the way
+// the panel drives it (queued invocations, queued signals): its text equals the engine's, the
+// streamed pieces add up to it, a repeated context reuses the KV cache and still gives the same
+// text, a long context is cut to the end that fits, and cancel/errors behave.
+#include "engine_reference.h"
+#include "ui/generation_request.h"
+#include "ui/inference_worker.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+using namespace fabulist;
+using namespace fabulist::ui;
+
+namespace {
+constexpr int kTimeoutMs = 30000;
+const QString kParagraph = QStringLiteral(
+    "Mara folded the letter twice and hid it under the loose board by the stove. Nobody in the "
+    "village knew that her brother had written again.");
+} // namespace
+
+class InferenceWorkerTest : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void generatesTheEnginesTextAndStreamsIt();
+    void repeatedContextReusesTheCache();
+    void longContextKeepsTheEndThatFits();
+    void cancelledBeforeStartEndsAtOnce();
+    void lengthBeyondTheContextIsRefused();
+    void withoutModelSaysWhatToDo();
+
+private:
+    // Runs one request on the worker thread and waits for its outcome.
+    GenerationOutcome run(const GenerationRequest& request, QString* streamed = nullptr);
+    GenerationRequest request(const QString& context, int maxTokens, uint32_t seed);
+
+    QThread m_thread;
+    InferenceWorker* m_worker = nullptr;
+    LoadedModel m_model;
+    qint64 m_nextId = 1;
+};
+
+void InferenceWorkerTest::initTestCase() {
+    m_worker = new InferenceWorker;
+    m_worker->moveToThread(&m_thread);
+    m_thread.start();
+    QSignalSpy loaded(m_worker, &InferenceWorker::modelLoaded);
+    QSignalSpy progress(m_worker, &InferenceWorker::loadProgress);
+    const QString model = QString::fromStdString(inference::defaultModelPath());
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, model] {
+        w->loadModel(model, InferenceWorker::adapterPathFor(model));
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kTimeoutMs);
+    m_model = loaded.at(0).at(0).value<LoadedModel>();
+    QCOMPARE(m_model.modelName, QStringLiteral("fabulist-default"));
+    QCOMPARE(m_model.contextLength, 1024);
+    QCOMPARE(m_model.adapterId, QStringLiteral("fabulist-default.head.gguf"));
+    QVERIFY(m_model.adapterStatus.isEmpty());
+    QCOMPARE(m_model.modelSha256.size(), 64);
+    QVERIFY(progress.count() >= 2);
+    QCOMPARE(progress.last().at(0).toInt(), 100);
+}
+
+void InferenceWorkerTest::cleanupTestCase() {
+    m_thread.quit();
+    m_thread.wait();
+    delete m_worker;
+}
+
+GenerationRequest InferenceWorkerTest::request(const QString& context, int maxTokens,
+                                               uint32_t seed) {
+    GenerationRequest r;
+    r.id = m_nextId++;
+    r.context = context;
+    r.maxTokens = maxTokens;
+    r.sampler.temperature = 0.8f;
+    r.sampler.seed = seed;
+    r.alpha = 0.3f;
+    return r;
+}
+
+GenerationOutcome InferenceWorkerTest::run(const GenerationRequest& r, QString* streamed) {
+    QSignalSpy finished(m_worker, &InferenceWorker::finished);
+    QSignalSpy failed(m_worker, &InferenceWorker::failed);
+    QSignalSpy tokens(m_worker, &InferenceWorker::tokenArrived);
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, r] { w->generate(r); });
+    [&] { QTRY_COMPARE_WITH_TIMEOUT(finished.count() + failed.count(), 1, kTimeoutMs); }();
+    if (!failed.isEmpty()) {
+        qWarning("failed: %s", qPrintable(failed.at(0).at(1).toString()));
+        return {};
+    }
+    if (finished.isEmpty()) return {};
+    if (streamed) {
+        streamed->clear();
+        for (const QList<QVariant>& t : std::as_const(tokens)) {
+            if (t.at(0).toLongLong() == r.id) *streamed += t.at(1).toString();
+        }
+    }
+    return finished.at(0).at(0).value<GenerationOutcome>();
+}
+
+void InferenceWorkerTest::generatesTheEnginesTextAndStreamsIt() {
+    QString streamed;
+    const GenerationOutcome out = run(request(kParagraph, 20, 99), &streamed);
+    QVERIFY(!QTest::currentTestFailed());
+    const test::EngineContinuation expected =
+        test::engineContinuation(kParagraph, 20, 0.8f, 99, 0.3f);
+    QVERIFY(!expected.text.isEmpty());
+    QCOMPARE(out.text, expected.text);
+    QCOMPARE(streamed, out.text); // complete UTF-8 pieces, in order, nothing lost
+    QCOMPARE(out.prompt, kParagraph);
+    QCOMPARE(out.promptTokens, expected.promptTokens);
+    QCOMPARE(out.generatedTokens, expected.generatedTokens);
+    QVERIFY(!out.cancelled);
+    QCOMPARE(out.alpha, 0.3f);
+    // The head changes the text: α 0 is not what α 0.3 wrote (the same seed).
+    const GenerationOutcome plain = [&] {
+        GenerationRequest r = request(kParagraph, 20, 99);
+        r.alpha = 0.0f;
+        return run(r);
+    }();
+    QCOMPARE(plain.text, test::engineContinuation(kParagraph, 20, 0.8f, 99, 0.0f).text);
+    QCOMPARE(plain.alpha, 0.0f);
+}
+
+void InferenceWorkerTest::repeatedContextReusesTheCache() {
+    const GenerationOutcome first = run(request(kParagraph, 12, 7));
+    const GenerationOutcome again = run(request(kParagraph, 12, 7));
+    QVERIFY(!QTest::currentTestFailed());
+    // All but the last prompt token come from the cache (its logits are computed again).
+    QCOMPARE(again.reusedTokens, again.promptTokens - 1);
+    QCOMPARE(again.text, first.text);
+    // A longer context that starts the same reuses the common part.
+    const GenerationOutcome longer =
+        run(request(kParagraph + QStringLiteral(" She lit the lamp."), 12, 7));
+    QVERIFY(longer.reusedTokens > again.promptTokens / 2);
+    QVERIFY(longer.reusedTokens < longer.promptTokens);
+}
+
+void InferenceWorkerTest::longContextKeepsTheEndThatFits() {
+    QString context;
+    for (int i = 0; context.size() < 12000; ++i)
+        context += QStringLiteral("Chapter %1. ").arg(i) + kParagraph + QLatin1Char('\n');
+    GenerationRequest r = request(context, 8, 3);
+    r.maxContextTokens = 1500; // above what the model holds: 1024 - 8 is the limit
+    const GenerationOutcome out = run(r);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY(context.endsWith(out.prompt));
+    QVERIFY(out.prompt.size() < context.size());
+    QVERIFY(context.at(context.size() - out.prompt.size() - 1).isSpace()); // a word boundary
+    QVERIFY2(out.promptTokens <= 1024 - 8, qPrintable(QString::number(out.promptTokens)));
+    QVERIFY2(out.promptTokens > 1024 - 8 - 16, qPrintable(QString::number(out.promptTokens)));
+    QCOMPARE(out.text, test::engineContinuation(out.prompt, 8, 0.8f, 3, 0.3f).text);
+
+    // The writer's own limit applies when it is the smaller one.
+    GenerationRequest small = request(context, 8, 3);
+    small.maxContextTokens = 200;
+    const GenerationOutcome cut = run(small);
+    QVERIFY(cut.promptTokens <= 200 && cut.promptTokens > 180);
+}
+
+void InferenceWorkerTest::cancelledBeforeStartEndsAtOnce() {
+    const GenerationRequest r = request(kParagraph, 500, 11);
+    m_worker->cancel(r.id); // before it starts: e.g. Stop pressed right after Continue
+    const GenerationOutcome out = run(r);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY(out.cancelled);
+    QCOMPARE(out.generatedTokens, 0);
+    QVERIFY(out.text.isEmpty());
+    // The next request is not affected.
+    const GenerationOutcome next = run(request(kParagraph, 4, 11));
+    QVERIFY(!next.cancelled);
+    QVERIFY(next.stopReason != QStringLiteral("cancelled"));
+}
+
+void InferenceWorkerTest::lengthBeyondTheContextIsRefused() {
+    QSignalSpy failed(m_worker, &InferenceWorker::failed);
+    const GenerationRequest r = request(kParagraph, 1024, 1);
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, r] { w->generate(r); });
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeoutMs);
+    QCOMPARE(failed.at(0).at(0).toLongLong(), r.id);
+    const QString message = failed.at(0).at(1).toString();
+    QVERIFY2(message.contains(QStringLiteral("1024")) &&
+                 message.contains(QStringLiteral("shorter")),
+             qPrintable(message));
+}
+
+void InferenceWorkerTest::withoutModelSaysWhatToDo() {
+    InferenceWorker idle; // no thread needed: called directly
+    QSignalSpy failed(&idle, &InferenceWorker::failed);
+    idle.generate(request(kParagraph, 4, 1));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.at(0).at(1).toString().contains(QStringLiteral("No model is loaded")));
+}
+
+QTEST_GUILESS_MAIN(InferenceWorkerTest)
+#include "inference_worker_test.moc"
