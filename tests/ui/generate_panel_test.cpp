@@ -21,6 +21,8 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -56,6 +58,7 @@ private slots:
     void continueMatchesEngineThenAcceptIsOneUndoStep();
     void retryBranchesAndEditedAcceptIsRecorded();
     void stopKeepsPartialOutputAsCancelled();
+    void escapeStopsFirstThenLeavesFocusMode();
     void closingTheWindowRecordsTheGenerationInFlight();
     void alphaSliderDisabledWithoutHead();
     void missingModelIsAClearError();
@@ -275,6 +278,27 @@ void GeneratePanelTest::stopKeepsPartialOutputAsCancelled() {
     QVERIFY(m_panel->preview()->isReadOnly());
     // The text in the editor did not change.
     QVERIFY(!m_window->editor()->toPlainText().contains(m_panel->preview()->toPlainText()));
+}
+
+void GeneratePanelTest::escapeStopsFirstThenLeavesFocusMode() {
+    // The Generate menu offers Continue and Stop.
+    QMenu* menu = nullptr;
+    for (QAction* a : m_window->menuBar()->actions())
+        if (a->text() == QStringLiteral("&Generate")) menu = a->menu();
+    QVERIFY(menu);
+    QVERIFY(menu->actions().contains(m_panel->continueAction()));
+    QVERIFY(menu->actions().contains(m_panel->stopAction()));
+
+    m_window->setFocusMode(true);
+    QSignalSpy recorded(m_panel, &GeneratePanel::generationRecorded);
+    startLongGeneration();
+    QVERIFY(!QTest::currentTestFailed());
+    QTest::keyClick(m_window->editor(), Qt::Key_Escape); // stops, stays in focus mode
+    QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
+    QVERIFY(m_window->isFocusMode());
+    QVERIFY(m_panel->statusText().startsWith(QStringLiteral("Stopped")));
+    QTest::keyClick(m_window->editor(), Qt::Key_Escape); // now leaves focus mode
+    QVERIFY(!m_window->isFocusMode());
 }
 
 void GeneratePanelTest::closingTheWindowRecordsTheGenerationInFlight() {
