@@ -23,7 +23,7 @@ const CliCommand kModelCommands[] = {
     {"perplexity",
      "perplexity -m MODEL -f TEXTFILE [-c 512 --chunks N] [--adapter HEAD.gguf --alpha A]",
      "llama-perplexity's chunked perplexity of a text file", runPerplexityCommand},
-    {"bench", "bench -m MODEL -p 512 -n 128 -t N [-r 5] [--json]",
+    {"bench", "bench -m MODEL -p 512 -n 128 -t N [-r 5] [--device vulkan [--profile]] [--json]",
      "prompt and decode tokens/s, peak RSS (like llama-bench)", runBenchCommand},
     {"synth", "synth --shape NAME --type TYPE --vocab-from MODEL.gguf --seed S -o OUT.gguf",
      "write a random-weight model of a real shape (--list: shapes)", runSynthCommand},
