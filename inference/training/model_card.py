@@ -91,8 +91,8 @@ def write(r, path, notes=""):
     a("## Training")
     a("")
     hours = r["train_wall_s"] / 3600
-    a(f"PyTorch {r['torch_version']} on CPU (2 cores of an AMD EPYC VM, shared with C++ builds "
-      f"and run at `nice -n 19`), bf16 autocast, AdamW (betas 0.9/0.95, weight decay "
+    a(f"PyTorch {r['torch_version']} on CPU (2 cores of an AMD EPYC VM, shared with C++ builds; "
+      f"how each part of the run was scheduled is in the notes below), bf16 autocast, AdamW (betas 0.9/0.95, weight decay "
       f"{t['weight_decay']} on matrices), {_schedule(t)}; batch {t['batch']} × "
       f"{m['context_length']} tokens, dropout "
       f"{m['dropout']}, load-balancing loss weight {t['aux_coef']}, gradient clip 1.0. "
