@@ -32,6 +32,7 @@
 #include <QStyleFactory>
 #include <QTabWidget>
 #include <QTextCursor>
+#include <QTextDocument>
 
 using namespace fabulist;
 using namespace fabulist::ui;
@@ -253,8 +254,11 @@ void GeneratePanelTest::startLongGeneration() {
     m_panel->seedBox()->setValue(42); // a fixed continuation, not one that may end at once
     m_window->editor()->moveCursor(QTextCursor::End);
     QVERIFY(m_panel->continueWriting());
-    // The first words have streamed in: it is mid-generation.
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->preview()->toPlainText().isEmpty(), kTimeoutMs);
+    // Returns as soon as the first words stream in (a polling wait could let a fast machine
+    // write all 600 tokens first): it is mid-generation.
+    QSignalSpy streamed(m_panel->preview()->document(), &QTextDocument::contentsChanged);
+    QVERIFY(streamed.wait(kTimeoutMs));
+    QVERIFY(!m_panel->preview()->toPlainText().isEmpty());
     QVERIFY(m_panel->isGenerating());
 }
 
@@ -273,6 +277,7 @@ void GeneratePanelTest::stopKeepsPartialOutputAsCancelled() {
     QCOMPARE(QString::fromStdString(g.output), m_panel->preview()->toPlainText());
     QVERIFY(g.generatedTokens > 0);
     QVERIFY2(g.generatedTokens < 600, qPrintable(QString::number(g.generatedTokens)));
+    qInfo("stopped after %lld of 600 tokens", static_cast<long long>(g.generatedTokens));
     QVERIFY(!m_panel->acceptButton()->isEnabled());
     QVERIFY(m_panel->retryButton()->isEnabled());
     QVERIFY(m_panel->preview()->isReadOnly());
