@@ -30,6 +30,7 @@ private slots:
     void repeatedContextReusesTheCache();
     void longContextKeepsTheEndThatFits();
     void cancelledBeforeStartEndsAtOnce();
+    void cancelStopsWithinOneToken();
     void lengthBeyondTheContextIsRefused();
     void withoutModelSaysWhatToDo();
 
@@ -175,6 +176,27 @@ void InferenceWorkerTest::cancelledBeforeStartEndsAtOnce() {
     const GenerationOutcome next = run(request(kParagraph, 4, 11));
     QVERIFY(!next.cancelled);
     QVERIFY(next.stopReason != QStringLiteral("cancelled"));
+}
+
+void InferenceWorkerTest::cancelStopsWithinOneToken() {
+    // Cancel from the worker's own thread right when the 5th token is reported (as if Stop had
+    // been pressed exactly then): no further token is produced.
+    const GenerationRequest r = request(kParagraph, 500, 5);
+    const QMetaObject::Connection c = connect(
+        m_worker, &InferenceWorker::decodeProgress, m_worker,
+        [this](qint64 id, int tokens, double) {
+            if (tokens == 5) m_worker->cancel(id);
+        },
+        Qt::DirectConnection);
+    QString streamed;
+    const GenerationOutcome out = run(r, &streamed);
+    disconnect(c);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY(out.cancelled);
+    QCOMPARE(out.generatedTokens, 5);
+    QCOMPARE(streamed, out.text);
+    // The partial text is the start of what the uncancelled request writes.
+    QVERIFY(test::engineContinuation(kParagraph, 500, 0.8f, 5, 0.3f).text.startsWith(out.text));
 }
 
 void InferenceWorkerTest::lengthBeyondTheContextIsRefused() {
