@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QCoreApplication>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -211,6 +212,13 @@ void GeneratePanel::buildWidgets() {
     layout->addWidget(m_progress);
     layout->addLayout(decideRow);
     layout->addWidget(m_status);
+}
+
+void GeneratePanel::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    // The die is drawn in the text colour: redraw it when light/dark changes.
+    if (event->type() == QEvent::PaletteChange)
+        m_dice->setIcon(diceIcon(palette().color(QPalette::WindowText)));
 }
 
 void GeneratePanel::setContext(storage::Project* project, DocumentSession* session) {

@@ -99,6 +99,9 @@ signals:
     void generationFailed(const QString& message);
     void errorOccurred(const QString& message); // storage errors, for the window's dialog
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     struct InFlight {
         GenerationRequest request;
