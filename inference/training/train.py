@@ -32,7 +32,7 @@ PRESETS = {
     "full": dict(model=dict(vocab_size=4096, dim=256, n_layers=4, n_heads=4, n_kv_heads=2,
                             n_experts=4, n_experts_used=2, expert_ffn=512, context_length=1024,
                             dropout=0.1),
-                 steps=1400, batch=8, lr=2e-3, warmup=80, eval_every=25, eval_windows=0,
+                 steps=1550, batch=8, lr=2e-3, warmup=80, eval_every=25, eval_windows=0,
                  cycles=[dict(peak=2e-3, warmup=80, end=420),
                          dict(peak=1e-3, warmup=20, end=540),
                          dict(peak=1.5e-3, warmup=30)],
