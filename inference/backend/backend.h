@@ -86,6 +86,13 @@ struct MoeParams {
     bool normalizeWeights = true; // renormalise the top-k softmax probabilities to sum to 1
 };
 
+// A diversity head (heads/head_adapter.h) as uploaded: A is rank rows of nEmbd, B nVocab rows
+// of rank, bias nVocab values (one row), all F32.
+struct HeadWeights {
+    Weight a, b, bias;
+    int rank = 0;
+};
+
 // Sizes the backend must be able to handle without allocating during a forward pass.
 struct BackendLimits {
     int maxRows = 1;    // tokens per forward pass
@@ -139,6 +146,11 @@ public:
     virtual void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
                      Act out) = 0;
     virtual void add(Act x, Act y) = 0; // x += y
+    // The diversity-head mix for every row: out = logits + alpha·(B·(A·hidden) + b), computed as
+    // heads/head_mix.cpp does (the scalar reference). hidden: rows x nEmbd, logits and out:
+    // rows x nVocab (out may be logits itself), projected: scratch of at least rows x rank.
+    virtual void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha,
+                         Act projected, Act out) = 0;
     // Copies row `row` of `a` into host memory (a.cols floats).
     virtual void read(Act a, int row, float* dst) = 0;
 };

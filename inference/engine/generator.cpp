@@ -1,7 +1,7 @@
 #include "inference/engine/generator.h"
 
 #include "inference/engine/session.h"
-#include "inference/heads/head_mix.h"
+#include "inference/heads/head_adapter.h"
 #include "inference/sampling/banned_tokens_stage.h"
 #include "inference/sampling/sampler_chain.h"
 #include "inference/tokenizer/tokenizer.h"
@@ -141,16 +141,9 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
     t.promptMs = msSince(promptStart);
 
     const size_t nVocab = m_session.logits().size();
-    std::optional<HeadMix> heads;
-    if (params.adapter) {
-        if (size_t(params.adapter->nVocab()) != nVocab ||
-            size_t(params.adapter->nEmbd()) != m_session.hiddenState().size())
-            throw EngineError("the diversity-head adapter (n_vocab " +
-                              std::to_string(params.adapter->nVocab()) + ", n_embd " +
-                              std::to_string(params.adapter->nEmbd()) +
-                              ") does not fit this model; load the adapter made for it");
-        heads.emplace(*params.adapter);
-    }
+    // The head mix runs on the session's backend (uploaded once per adapter); it throws when
+    // the adapter does not fit the model.
+    m_session.setHead(params.adapter);
     const std::vector<int32_t> breakers = dryBreakerIds(m_tokenizer, params.sampler);
     SamplerChain chain = SamplerChain::fromSettings(params.sampler, nVocab, breakers,
                                                     size_t(m_session.contextLength()));
@@ -196,10 +189,10 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
         }
         const auto sampleStart = Clock::now();
         std::span<const float> logits = m_session.logits();
-        if (heads) {
+        if (params.adapter) {
             const float alpha =
                 params.liveAlpha ? params.liveAlpha->load(std::memory_order_relaxed) : params.alpha;
-            logits = heads->mixedLogits(m_session.hiddenState(), logits, alpha);
+            logits = m_session.mixedLogits(alpha); // α = 0: the model's logits untouched
         }
         if (bannedHere) {
             bannedHere->clear();

@@ -24,9 +24,10 @@ struct GenerationParams {
     int maxTokens = 128;
     SamplerSettings sampler; // includes the seed
     bool stopAtEndOfGeneration = true;
-    // Optional diversity head (heads/head_mix.h): tokens are sampled from
-    // z_c + alpha·(B·(A·h) + b). Without an adapter, or at alpha 0, the model's own logits are
-    // sampled untouched. liveAlpha, when set, is read before every token instead of alpha (the
+    // Optional diversity head (heads/head_adapter.h): tokens are sampled from
+    // z_c + alpha·(B·(A·h) + b), mixed on the session's backend (Session::setHead; the session
+    // keeps the head set after run()). Without an adapter, or at alpha 0, the model's own logits
+    // are sampled untouched. liveAlpha, when set, is read before every token instead of alpha (the
     // writer moves the slider while text streams in). The adapter must outlive run().
     const HeadAdapter* adapter = nullptr;
     float alpha = 0.0f;

@@ -1,6 +1,8 @@
 #include "inference/engine/session.h"
 
 #include "inference/engine/engine_impl.h"
+#include "inference/gguf/gguf_file.h"
+#include "inference/heads/head_adapter.h"
 
 #include <algorithm>
 
@@ -18,6 +20,19 @@ struct Session::Impl {
     int expertsUsed = 0; // 0 = model default
     OverflowPolicy policy;
     std::optional<ContextShift> lastShift;
+    // Diversity head: the adapter's tensors copied (the CPU backend computes from this memory;
+    // they never move after upload) and uploaded. Device memory of an upload stays with the
+    // backend, so a session uploads only when the values change.
+    std::vector<float> headA, headB, headBias;
+    HeadWeights head;
+    bool hasHead = false;
+    Act projected;            // rows x rank scratch (rows: model->logitRows())
+    Act mixedAct;             // 1 x nVocab: the last position mixed
+    std::vector<float> mixed; // host copy of mixedAct
+    float allLogitsAlpha = 0.0f;
+    std::vector<float> mixedAll; // logitsCount rows mixed at mixedAllAlpha (wantAllLogits)
+    float mixedAllAlpha = 0.0f;
+    uint64_t outputSerial = 0; // model->forwardSerial() after the run that left the logits
 
     int contextLength() const { return cache->capacity(); }
     int topK() const { return expertsUsed > 0 ? expertsUsed : model->config().nExpertUsed; }
@@ -61,6 +76,15 @@ struct Session::Impl {
         logits.resize(size_t(logitsCount) * c.nVocab);
         hiddenCount = logitsCount;
         hidden.resize(size_t(hiddenCount) * c.nEmbd);
+        // With a head and an α for all rows, every kept row is mixed on the backend too.
+        OutputMix rowMix;
+        mixedAllAlpha = 0.0f;
+        if (wantAll && hasHead && allLogitsAlpha != 0.0f) {
+            mixedAll.resize(logits.size());
+            mixedAllAlpha = allLogitsAlpha;
+            rowMix = OutputMix{&head, allLogitsAlpha, projected, nullptr};
+        }
+        outputSerial = 0;
         const int batch = model->maxRows();
         for (int p = 0; p < total; p += batch) {
             if (cancel && cancel->load(std::memory_order_relaxed))
@@ -72,10 +96,26 @@ struct Session::Impl {
             float* dst = wantAll ? logits.data() + size_t(p) * c.nVocab : logits.data();
             float* hid =
                 wantAll ? hidden.data() + size_t(p) * c.nEmbd : (last ? hidden.data() : nullptr);
+            rowMix.out = mixedAllAlpha != 0.0f ? mixedAll.data() + size_t(p) * c.nVocab : nullptr;
             model->forward(*cache, fresh.subspan(size_t(p), size_t(n)), pos0 + p, outputFirst, dst,
-                           hid, topK(), wantAll);
+                           hid, topK(), wantAll, rowMix.out ? &rowMix : nullptr);
             tokens.insert(tokens.end(), fresh.begin() + p, fresh.begin() + p + n);
         }
+        // A mixed pass leaves the mixed rows in the model's logits scratch, not z_c.
+        if (mixedAllAlpha == 0.0f) outputSerial = model->forwardSerial();
+    }
+
+    // Makes the model's scratch hold this session's last position again (another session's
+    // forward pass, or a mixed pass, overwrote it): evaluates the last token once more at its
+    // position. That rewrites the same K/V and gives the same hidden state and logits, up to
+    // the rounding of a one-row pass where the position was part of a batch; the host copies
+    // (logits(), hiddenState()) are left as they were.
+    void refreshLastOutput() {
+        const int pos = int(tokens.size()) - 1;
+        mixed.resize(size_t(model->config().nVocab));
+        model->forward(*cache, std::span<const int32_t>(tokens).subspan(size_t(pos), 1), pos, 0,
+                       mixed.data(), nullptr, topK());
+        outputSerial = model->forwardSerial();
     }
 };
 
@@ -90,6 +130,7 @@ std::unique_ptr<Session> Engine::createSession() {
     s->hidden.assign(size_t(s->model->config().nEmbd), 0.0f);
     s->tokens.reserve(size_t(m_impl->info.contextLength)); // no allocation while decoding
     s->logits.reserve(size_t(s->model->config().nVocab));
+    s->mixed.resize(size_t(s->model->config().nVocab));
     return std::make_unique<Session>(std::move(s));
 }
 
@@ -166,6 +207,79 @@ std::span<const float> Session::hiddenStateAt(int i) const {
     if (i < 0 || i >= s.logitsCount) return {};
     return std::span<const float>(s.hidden).subspan(size_t(i) * n, n);
 }
+void Session::setHead(const HeadAdapter* adapter) {
+    Impl& s = *m_impl;
+    if (!adapter) {
+        s.hasHead = false;
+        return;
+    }
+    const ModelConfig& c = s.model->config();
+    const int rank = adapter->rank();
+    if (adapter->nEmbd() != c.nEmbd || adapter->nVocab() != c.nVocab || rank <= 0 ||
+        adapter->a().size() != size_t(rank) * size_t(c.nEmbd) ||
+        adapter->bMatrix().size() != size_t(c.nVocab) * size_t(rank) ||
+        adapter->bias().size() != size_t(c.nVocab))
+        throw EngineError("the diversity-head adapter (n_embd " + std::to_string(adapter->nEmbd()) +
+                          ", n_vocab " + std::to_string(adapter->nVocab()) + ", rank " +
+                          std::to_string(rank) + ") does not fit " + s.engine->file->path() +
+                          " (n_embd " + std::to_string(c.nEmbd) + ", n_vocab " +
+                          std::to_string(c.nVocab) + "); load the adapter made for this model");
+    if (s.head.rank == rank && s.headA == adapter->a() && s.headB == adapter->bMatrix() &&
+        s.headBias == adapter->bias()) {
+        s.hasHead = true; // already uploaded
+        return;
+    }
+    s.hasHead = false;
+    s.headA = adapter->a();
+    s.headB = adapter->bMatrix();
+    s.headBias = adapter->bias();
+    Backend& b = s.model->backend();
+    auto upload = [&](const char* name, const std::vector<float>& v, int64_t nIn, int64_t nOut) {
+        GgufTensorInfo t;
+        t.name = name;
+        t.type = GgmlType::F32;
+        t.nDims = 2;
+        t.ne = {nIn, nOut, 1, 1};
+        t.nbytes = v.size() * sizeof(float);
+        t.data = reinterpret_cast<const uint8_t*>(v.data());
+        return b.upload(t);
+    };
+    s.head.a = upload("diversity.A", s.headA, c.nEmbd, rank);
+    s.head.b = upload("diversity.B", s.headB, rank, c.nVocab);
+    s.head.bias = upload("diversity.b", s.headBias, c.nVocab, 1);
+    if (s.projected.cols < rank) s.projected = b.allocate(std::max(1, s.model->logitRows()), rank);
+    if (!s.mixedAct.data) s.mixedAct = b.allocate(1, c.nVocab);
+    s.head.rank = rank;
+    s.hasHead = true;
+}
+
+bool Session::hasHead() const {
+    return m_impl->hasHead;
+}
+
+std::span<const float> Session::mixedLogits(float alpha) {
+    Impl& s = *m_impl;
+    if (alpha == 0.0f || !s.hasHead || s.logitsCount == 0 || s.tokens.empty()) return logits();
+    if (s.outputSerial == 0 || s.model->forwardSerial() != s.outputSerial) s.refreshLastOutput();
+    Backend& b = s.model->backend();
+    b.headMix(s.model->lastHidden(), s.model->lastLogits(), s.head, alpha, s.projected.view(0, 1),
+              s.mixedAct);
+    b.read(s.mixedAct, 0, s.mixed.data());
+    return s.mixed;
+}
+
+void Session::setAllLogitsAlpha(float alpha) {
+    m_impl->allLogitsAlpha = alpha;
+}
+
+std::span<const float> Session::mixedLogitsAt(int i) const {
+    const Impl& s = *m_impl;
+    if (s.mixedAllAlpha == 0.0f) return logitsAt(i);
+    const size_t n = size_t(s.model->config().nVocab);
+    if (i < 0 || i >= s.logitsCount) return {};
+    return std::span<const float>(s.mixedAll).subspan(size_t(i) * n, n);
+}
+
 std::span<const int32_t> Session::tokens() const {
     return m_impl->tokens;
 }
@@ -176,6 +290,8 @@ int Session::contextLength() const {
 void Session::clear() {
     m_impl->tokens.clear();
     m_impl->logitsCount = 0;
+    m_impl->mixedAllAlpha = 0.0f;
+    m_impl->outputSerial = 0;
 }
 
 void Session::setExpertsUsed(int k) {

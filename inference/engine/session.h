@@ -23,6 +23,8 @@
 
 namespace fabulist::inference {
 
+class HeadAdapter;
+
 class ContextOverflow : public EngineError {
 public:
     ContextOverflow(const std::string& message, int64_t requested, int contextLength)
@@ -80,6 +82,24 @@ public:
     std::span<const float> hiddenState() const;   // final RMSNorm output at the last position
     std::span<const float> hiddenStateAt(int i) const; // same, i-th position (wantAllLogits)
     std::span<const int32_t> tokens() const;           // what the cache holds
+
+    // The diversity head (heads/head_adapter.h) this session mixes in: its tensors are copied
+    // and uploaded to the model's backend once (again only when an adapter with other values is
+    // set), so the adapter need not outlive the call; nullptr removes it. Throws EngineError
+    // when the adapter's n_embd / n_vocab do not fit the model.
+    void setHead(const HeadAdapter* adapter);
+    bool hasHead() const;
+    // z(α) = z_c + α·(B·(A·h) + b) of the last evaluated position, computed on the backend from
+    // the hidden state and logits it still holds, then read back; valid until the next call.
+    // α = 0 or no head: logits() itself (nothing computed, bit-identical). α may change from
+    // one call to the next.
+    std::span<const float> mixedLogits(float alpha);
+    // For evaluate(..., wantAllLogits = true): every kept position is also mixed at this α on
+    // the backend during the pass (mixedLogitsAt), e.g. for perplexity with a head. Default 0.
+    void setAllLogitsAlpha(float alpha);
+    // The i-th kept position mixed at the α set before the evaluate(); logitsAt(i) when that α
+    // was 0 or there is no head.
+    std::span<const float> mixedLogitsAt(int i) const;
     int contextLength() const;
     void clear();
 

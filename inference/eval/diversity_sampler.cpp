@@ -15,6 +15,9 @@ DiversitySample drawDiversitySample(Session& session, const Tokenizer& tokenizer
                                     int length) {
     DiversitySample sample;
     if (prompt.empty() || length <= 0) return sample;
+    // The mix runs on the session's backend (uploaded once: later calls with the same adapter
+    // only compare the values).
+    session.setHead(heads ? &heads->adapter() : nullptr);
     session.evaluate(prompt); // reuses the prompt cached by the previous sample
     const size_t nVocab = session.logits().size();
     SamplerChain chain =
@@ -24,8 +27,7 @@ DiversitySample drawDiversitySample(Session& session, const Tokenizer& tokenizer
     for (int i = 0; i < length; ++i) {
         const std::span<const float> coherence = session.logits();
         std::span<const float> logits = coherence;
-        if (heads && alpha != 0.0f)
-            logits = heads->mixedLogits(session.hiddenState(), coherence, alpha);
+        if (heads && alpha != 0.0f) logits = session.mixedLogits(alpha);
         const int32_t id = chain.sample(logits.data(), logits.size());
         if (id < 0 || tokenizer.isEndOfGeneration(id)) break;
         chain.accept(id);

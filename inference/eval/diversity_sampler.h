@@ -22,7 +22,9 @@ struct DiversitySample {
 };
 
 // Up to `length` tokens after `prompt` (fewer when the model ends the text). heads may be null;
-// alpha mixes the diversity head in (0: the model's logits untouched).
+// alpha mixes the diversity head in (0: the model's logits untouched). The mix itself runs on
+// the session's backend (Session::setHead/mixedLogits); heads only names the adapter (its
+// HeadMix is the host reference the tests compare with).
 DiversitySample drawDiversitySample(Session& session, const Tokenizer& tokenizer,
                                     std::span<const int32_t> prompt,
                                     const SamplerSettings& settings, HeadMix* heads, float alpha,

@@ -5,6 +5,10 @@
 // z_c the model's logits (Session::logits()). α may change from one token to the next. α = 0
 // is not computed at all: callers use z_c as it is (see mixedLogits), so a run at α = 0 is
 // bit-identical to a run without an adapter.
+//
+// This is the scalar host reference. Generation mixes on the model's backend instead
+// (Backend::headMix through Session::setHead/mixedLogits), which the tests hold to this class:
+// bit for bit on the CPU backend, within 1e-4 relative on Vulkan.
 
 #include "inference/heads/head_adapter.h"
 

@@ -47,10 +47,13 @@ std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type) {
 }
 
 void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
-                    float* logits, float* hidden, int expertsUsed, bool allHidden) {
+                    float* logits, float* hidden, int expertsUsed, bool allHidden,
+                    const OutputMix* mix) {
     const ModelConfig& c = m_config;
     Backend& b = m_backend;
     const int T = int(ids.size());
+    ++m_serial;
+    m_lastHidden = m_lastLogits = Act{};
     const Act x = m_x.view(0, T), xn = m_xn.view(0, T), q = m_q.view(0, T), k = m_k.view(0, T),
               v = m_v.view(0, T), attn = m_attn.view(0, T), tmp = m_tmp.view(0, T),
               router = m_router.view(0, T);
@@ -121,6 +124,14 @@ void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int 
             b.matmul(h, jo);
             for (int i = 0; i < n; ++i)
                 b.read(out, i, logits + size_t(r0 - outputFirst + i) * c.nVocab);
+            if (mix && mix->head && mix->alpha != 0.0f) {
+                b.headMix(h, out, *mix->head, mix->alpha, mix->projected.view(0, n), out);
+                for (int i = 0; i < n; ++i)
+                    b.read(out, i, mix->out + size_t(r0 - outputFirst + i) * c.nVocab);
+            } else if (r0 + n == T) {
+                m_lastHidden = h.view(n - 1, 1);
+                m_lastLogits = out.view(n - 1, 1);
+            }
         }
     }
 }

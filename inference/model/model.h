@@ -11,6 +11,17 @@
 
 namespace fabulist::inference {
 
+// Asks forward() to mix a diversity head (heads/head_mix.h) into every output row on the
+// backend, after the model's own logits were read: z_c + alpha·(B·(A·h) + b), read back into
+// `out` row after row like the logits. Mixed in place in the logits scratch, so lastLogits()
+// is not valid after such a pass.
+struct OutputMix {
+    const HeadWeights* head = nullptr;
+    float alpha = 0.0f;
+    Act projected; // scratch of at least logitRows() x rank
+    float* out = nullptr;
+};
+
 class Model {
 public:
     // maxRows: tokens per forward call; maxContext: KV positions of the largest cache.
@@ -29,7 +40,19 @@ public:
     // row to hidden (nEmbd; may be null), or with allHidden of every output row (row after row,
     // like the logits). expertsUsed: router top-k (1..nExpert) for MoE models.
     void forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
-                 float* logits, float* hidden, int expertsUsed, bool allHidden = false);
+                 float* logits, float* hidden, int expertsUsed, bool allHidden = false,
+                 const OutputMix* mix = nullptr);
+    // Output rows are computed in chunks of at most this many (the scratch an OutputMix needs).
+    int logitRows() const { return m_logitRows; }
+
+    // Every forward() overwrites the backend scratch; this counts the calls, so a caller that
+    // keeps using lastHidden()/lastLogits() can tell whether they are still its own.
+    uint64_t forwardSerial() const { return m_serial; }
+    // The last row's final-norm hidden state and logits of the last forward() that produced
+    // logits, still in backend memory (the diversity-head mix reads them there). Valid while
+    // forwardSerial() is what it was after that call; rows == 0 before any.
+    Act lastHidden() const { return m_lastHidden; }
+    Act lastLogits() const { return m_lastLogits; }
 
 private:
     ModelConfig m_config;
@@ -38,6 +61,8 @@ private:
     int m_maxRows;
     int m_logitRows; // rows of the logits scratch (logits are produced in chunks of this many)
     Act m_x, m_xn, m_q, m_k, m_v, m_attn, m_tmp, m_router, m_logits;
+    uint64_t m_serial = 0;
+    Act m_lastHidden, m_lastLogits;
 };
 
 } // namespace fabulist::inference

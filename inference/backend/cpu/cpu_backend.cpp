@@ -555,6 +555,42 @@ void CpuBackend::add(Act x, Act y) {
     });
 }
 
+void CpuBackend::headMix(Act hidden, Act logits, const HeadWeights& head, float alpha,
+                         Act projected, Act out) {
+    // The same loops, in the same order, as HeadMix::mix (heads/head_mix.cpp): the CPU backend
+    // gives bit-identical mixed logits to the host reference (tests/inference/heads_backend_*).
+    const int64_t d = head.a.nIn, r = head.rank, v = head.b.nOut;
+    const float* a = static_cast<const float*>(head.a.host);
+    const float* bm = static_cast<const float*>(head.b.host);
+    const float* bias = static_cast<const float*>(head.bias.host);
+    for (int row = 0; row < hidden.rows; ++row) {
+        const float* h = rowPtr(hidden, row);
+        float* t = rowPtr(projected, row);
+        for (int64_t j = 0; j < r; ++j) {
+            const float* w = a + j * d;
+            float s = 0.0f;
+            for (int64_t k = 0; k < d; ++k) s += w[k] * h[k];
+            t[j] = s;
+        }
+        const float* z = rowPtr(logits, row);
+        float* y = rowPtr(out, row);
+        auto job = [&](int chunk, int n, int) {
+            int64_t b, e;
+            splitRange(v, chunk, n, b, e);
+            for (int64_t i = b; i < e; ++i) {
+                const float* w = bm + i * r;
+                float s = bias[i];
+                for (int64_t j = 0; j < r; ++j) s += w[j] * t[j];
+                y[i] = z[i] + alpha * s;
+            }
+        };
+        if (v * r < kSerialWork)
+            job(0, 1, 0);
+        else
+            m_pool.run(job);
+    }
+}
+
 void CpuBackend::read(Act a, int row, float* dst) {
     std::memcpy(dst, rowPtr(a, row), size_t(a.cols) * sizeof(float));
 }

@@ -40,6 +40,8 @@ public:
     void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
              Act out) override;
     void add(Act x, Act y) override;
+    void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha, Act projected,
+                 Act out) override;
     void read(Act a, int row, float* dst) override;
 
     static float* rowPtr(Act a, int row) {

@@ -245,6 +245,13 @@ void VulkanBackend::add(Act x, Act y) {
     m_ops->add(dev(x), dev(y), int64_t(x.rows) * x.cols);
 }
 
+void VulkanBackend::headMix(Act hidden, Act logits, const HeadWeights& head, float alpha,
+                            Act projected, Act out) {
+    m_ops->headMix(vw(head.a), vw(head.b), vw(head.bias), dev(hidden), hidden.cols, dev(logits),
+                   logits.cols, alpha, dev(projected), projected.cols, dev(out), out.cols,
+                   hidden.rows);
+}
+
 void VulkanBackend::read(Act a, int row, float* dst) {
     // The copy joins the pending ops in one submission (barriers order it after them, and after
     // an embed copy that read the same staging bytes).

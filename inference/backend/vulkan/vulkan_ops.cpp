@@ -662,6 +662,60 @@ void VulkanOps::moeSum(DeviceF32 y, int yStride, const VulkanBuffer& route, int 
     dispatchLinear(p, b, push, sizeof(push), (n + kElementWg - 1) / kElementWg);
 }
 
+void VulkanOps::headMix(const VulkanWeight& a, const VulkanWeight& b, const VulkanWeight& bias,
+                        DeviceF32 hidden, int hiddenStride, DeviceF32 z, int zStride, float alpha,
+                        DeviceF32 projected, int projectedStride, DeviceF32 out, int outStride,
+                        int rows) {
+    if (rows <= 0) return;
+    const int64_t rank = a.nOut, nVocab = b.nOut;
+    if (a.type != GgmlType::F32 || b.type != GgmlType::F32 || bias.type != GgmlType::F32 ||
+        b.nIn != rank || bias.nIn != nVocab)
+        throw VulkanError("Vulkan: the diversity head's tensors do not fit together (A " +
+                          std::to_string(rank) + " rows, B " + std::to_string(b.nIn) + " x " +
+                          std::to_string(nVocab) + ", b " + std::to_string(bias.nIn) + ")");
+    matmul(a, hidden, rows, hiddenStride, projected, projectedStride);
+    const OpScope op(*this, OpKind::HeadMix);
+    const VulkanPipeline& p = m_pipelines.get("head_mix", 5, kElementWg);
+    // Vocabulary entries per dispatch: the chunk's rows of B (plus alignment slack) must fit
+    // one binding (a 256k vocabulary at rank 128 is 128 MiB, lavapipe's whole range).
+    const uint64_t room = m_device.maxStorageRange() - m_device.storageAlignment();
+    const int64_t chunk =
+        std::max<int64_t>(1, std::min<int64_t>(nVocab, int64_t(room / 4 / uint64_t(rank))));
+    const Binding bt =
+        window(*projected.buffer, projected.offset,
+               (uint64_t(rows - 1) * projectedStride + uint64_t(rank)) * sizeof(float));
+    for (int64_t i0 = 0; i0 < nVocab; i0 += chunk) {
+        const int64_t n = std::min(chunk, nVocab - i0);
+        const uint64_t span = uint64_t(n) * sizeof(float);
+        const Binding bb =
+            window(*b.buffer, uint64_t(i0) * rank * sizeof(float), uint64_t(n) * rank * 4);
+        const Binding bbias = window(*bias.buffer, uint64_t(i0) * sizeof(float), span);
+        const Binding bz = window(*z.buffer, z.offset + uint64_t(i0) * sizeof(float),
+                                  (uint64_t(rows - 1) * zStride + uint64_t(n)) * sizeof(float));
+        const Binding bo = window(*out.buffer, out.offset + uint64_t(i0) * sizeof(float),
+                                  (uint64_t(rows - 1) * outStride + uint64_t(n)) * sizeof(float));
+        const Binding bind[5] = {bb, bbias, bt, bz, bo};
+        struct {
+            uint32_t rows, n, rank, bOffset, biasOffset, tOffset, tStride, zOffset, zStride,
+                oOffset, oStride;
+            float alpha;
+        } push{u32(rows),
+               u32(n),
+               u32(rank),
+               bb.elemOffset / 4,
+               bbias.elemOffset / 4,
+               bt.elemOffset / 4,
+               u32(projectedStride),
+               bz.elemOffset / 4,
+               u32(zStride),
+               bo.elemOffset / 4,
+               u32(outStride),
+               alpha};
+        const uint64_t items = uint64_t(rows) * uint64_t(n);
+        dispatchLinear(p, bind, &push, sizeof(push), (items + kElementWg - 1) / kElementWg);
+    }
+}
+
 void VulkanOps::axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign) {
     const OpScope op(*this, OpKind::Axpy);
     const VulkanPipeline& p = m_pipelines.get("axpy", 2, kElementWg);

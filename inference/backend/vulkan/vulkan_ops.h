@@ -81,6 +81,12 @@ public:
     // out[t] = sum_j route[t * nUsed + j].weight * y[t * nUsed + j] over `rows` tokens.
     void moeSum(DeviceF32 y, int yStride, const VulkanBuffer& route, int rows, int nUsed, int cols,
                 DeviceF32 out, int outStride);
+    // The diversity-head mix (heads/head_mix.h) for `rows` rows: projected[row] = A·hidden[row]
+    // (the f32 matmul shader), then out[row] = z[row] + alpha·(B·projected[row] + bias) (the
+    // head_mix shader, in vocabulary chunks that fit a binding). out may equal z.
+    void headMix(const VulkanWeight& a, const VulkanWeight& b, const VulkanWeight& bias,
+                 DeviceF32 hidden, int hiddenStride, DeviceF32 z, int zStride, float alpha,
+                 DeviceF32 projected, int projectedStride, DeviceF32 out, int outStride, int rows);
     // x = a * y (assign) or x += a * y over n floats.
     void axpy(DeviceF32 x, DeviceF32 y, int64_t n, float a, bool assign);
     // Writes to y the activations x rounded as the CPU backend converts them to this weight

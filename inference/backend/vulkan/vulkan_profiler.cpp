@@ -51,6 +51,8 @@ std::string kindName(uint32_t k) {
         return "add";
     case OpKind::Axpy:
         return "axpy";
+    case OpKind::HeadMix:
+        return "head_mix";
     case OpKind::Copy:
         return "copy";
     }

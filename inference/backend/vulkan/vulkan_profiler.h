@@ -38,6 +38,7 @@ enum class OpKind : uint8_t {
     Softmax,
     Add,
     Axpy,
+    HeadMix,
     Copy,
 };
 
