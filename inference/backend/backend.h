@@ -111,6 +111,10 @@ public:
 
     // Makes a GGUF tensor usable by ops. The CPU backend keeps the mapped pointer (no copy).
     virtual Weight upload(const GgufTensorInfo& tensor) = 0;
+    // Frees what upload() made for a weight that is no longer used (a session's diversity head
+    // when another adapter replaces it). Model weights are never released. The CPU backend
+    // owns nothing (it computes from the caller's memory).
+    virtual void release(const Weight& weight) { (void)weight; }
     // Allocates scratch for the given sizes; called once before the first forward pass.
     virtual void reserve(const BackendLimits& limits) = 0;
 

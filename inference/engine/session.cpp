@@ -34,6 +34,17 @@ struct Session::Impl {
     float mixedAllAlpha = 0.0f;
     uint64_t outputSerial = 0; // model->forwardSerial() after the run that left the logits
 
+    ~Impl() { releaseHead(); }
+    void releaseHead() {
+        if (head.rank == 0) return;
+        Backend& b = model->backend();
+        b.release(head.a);
+        b.release(head.b);
+        b.release(head.bias);
+        head = HeadWeights{};
+        hasHead = false;
+    }
+
     int contextLength() const { return cache->capacity(); }
     int topK() const { return expertsUsed > 0 ? expertsUsed : model->config().nExpertUsed; }
 
@@ -229,7 +240,7 @@ void Session::setHead(const HeadAdapter* adapter) {
         s.hasHead = true; // already uploaded
         return;
     }
-    s.hasHead = false;
+    s.releaseHead();
     s.headA = adapter->a();
     s.headB = adapter->bMatrix();
     s.headBias = adapter->bias();

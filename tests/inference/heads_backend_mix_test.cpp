@@ -368,6 +368,18 @@ private slots:
         QVERIFY2(maxDiff < 1e-2, qPrintable(QString::number(maxDiff)));
         QVERIFY2(maxDeltaDiff < 2e-3, qPrintable(QString::number(maxDeltaDiff)));
         QCOMPARE(sameArgmax, steps);
+        // Another adapter replaces the head (the old upload is released), then the first again.
+        const HeadAdapter other = randomAdapter(h.nEmbd(), h.nVocab(), 7, 11);
+        for (const HeadAdapter* adapter : {&other, &h}) {
+            sc->setHead(adapter);
+            sv->setHead(adapter);
+            HeadMix reference(*adapter);
+            const auto want = reference.mixedLogits(sv->hiddenState(), sv->logits(), alpha);
+            const std::vector<float> wantCopy(want.begin(), want.end());
+            const QString err = compareRelative(*adapter, sv->hiddenState(), sv->logits(), alpha,
+                                                wantCopy, sv->mixedLogits(alpha));
+            QVERIFY2(err.isEmpty(), qPrintable(err));
+        }
         // The Generator, greedy, with the head: the same tokens on both backends.
         GenerationParams params;
         params.maxTokens = 32;

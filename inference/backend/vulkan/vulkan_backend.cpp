@@ -75,6 +75,14 @@ Weight VulkanBackend::upload(const GgufTensorInfo& tensor) {
     return w;
 }
 
+void VulkanBackend::release(const Weight& weight) {
+    const auto it = std::find_if(m_weights.begin(), m_weights.end(),
+                                 [&](const auto& w) { return w.get() == weight.device; });
+    if (it == m_weights.end()) return;
+    m_ops->flush(); // noted ops may still read it; recordings that bound it never match again
+    m_weights.erase(it);
+}
+
 void VulkanBackend::ensure(std::unique_ptr<VulkanBuffer>& buf, uint64_t bytes,
                            VulkanBuffer::Kind kind) {
     if (buf && buf->size() >= bytes) return;

@@ -41,6 +41,7 @@ public:
     void resetProfile();
 
     Weight upload(const GgufTensorInfo& tensor) override;
+    void release(const Weight& weight) override;
     void reserve(const BackendLimits& limits) override;
     Act allocate(int rows, int cols) override;
     std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
