@@ -47,7 +47,17 @@ def slider_section(a, settings, base, suffix):
         for m in OTHERS:
             p = at_distinct2(curves[m], s["distinct_2"])
             if p is None:
-                cells.append("—")
+                b = beyond(curves[m], s["distinct_2"], s["perplexity"])
+                if b == "dominates":
+                    cells.append("— (α more diverse than its most diverse point, at lower "
+                                 "perplexity)")
+                    if s["value"] > 0:
+                        verdict[m].append((s["value"], None))
+                elif b == "dominated":
+                    cells.append("— (α less diverse than its least diverse point, at higher "
+                                 "perplexity)")
+                else:
+                    cells.append("—")
             else:
                 lower = 100.0 * (p - s["perplexity"]) / p
                 cells.append(f"{p:.1f} (α {lower:.0f} % lower)" if lower >= 0 else
@@ -62,11 +72,21 @@ def slider_section(a, settings, base, suffix):
         if not v:
             a(f"- {m}: no α > 0 point falls inside its distinct-2 range.")
             continue
-        ok = [al for al, lower in v if lower >= 10.0]
-        below = [al for al, lower in v if lower > 0.0]
-        a(f"- {m}: α's perplexity is lower at {len(below)} of {len(v)} matched α points "
-          f"({', '.join(f'{al:g}' for al, _ in v)}), by ≥ 10 % at {len(ok)}; range "
-          f"{min(l for _, l in v):+.0f} % … {max(l for _, l in v):+.0f} %.")
+        matched = [(al, lower) for al, lower in v if lower is not None]
+        dom = [al for al, lower in v if lower is None]
+        text = f"- {m}: "
+        if matched:
+            ok = [al for al, lower in matched if lower >= 10.0]
+            below = [al for al, lower in matched if lower > 0.0]
+            text += (f"at matched distinct-2, α's perplexity is lower at {len(below)} of "
+                     f"{len(matched)} α points ({', '.join(f'{al:g}' for al, _ in matched)}), "
+                     f"by ≥ 10 % at {len(ok)}; range {min(l for _, l in matched):+.0f} % … "
+                     f"{max(l for _, l in matched):+.0f} %")
+        if dom:
+            text += ("; " if matched else "") + (
+                f"α {', '.join(f'{al:g}' for al in dom)} is more diverse than this method ever "
+                "gets, at a lower perplexity than its most diverse setting")
+        a(text + ".")
     a("\nAll settings:\n")
     a("| method | value | distinct-1 | distinct-2 | distinct-3 | self-BLEU-4 | rep-4 | entropy "
       "| perplexity |")
@@ -76,6 +96,20 @@ def slider_section(a, settings, base, suffix):
           f"{s['distinct_3']:.3f} | {s['self_bleu_4']:.3f} | {s['rep_4']:.3f} | "
           f"{s['entropy']:.2f} | {s['perplexity']:.1f} |")
     a(f"\n![slider check, --base {base}](fabulist-default.head.eval{suffix}.png)\n")
+
+
+def beyond(pts, d, ppl):
+    """For an α point outside a curve's distinct-2 range: "dominates" when it is more diverse
+    than the curve's most diverse point at a lower perplexity, "dominated" when it is less
+    diverse than the curve's least diverse point at a higher perplexity, else None."""
+    if not pts:
+        return None
+    lo, hi = pts[0], pts[-1]
+    if d > hi[0] and ppl < hi[1]:
+        return "dominates"
+    if d < lo[0] and ppl > lo[1]:
+        return "dominated"
+    return None
 
 
 def fmt(v, nd=3):
