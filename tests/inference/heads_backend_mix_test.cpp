@@ -368,6 +368,20 @@ private slots:
         QVERIFY2(maxDiff < 1e-2, qPrintable(QString::number(maxDiff)));
         QVERIFY2(maxDeltaDiff < 2e-3, qPrintable(QString::number(maxDeltaDiff)));
         QCOMPARE(sameArgmax, steps);
+        // Every kept position mixed during the pass (several rows in one logits chunk), against
+        // the reference on that backend's own hidden states and logits.
+        sv->setAllLogitsAlpha(alpha);
+        sv->clear();
+        sv->evaluate(prompt, true);
+        HeadMix reference(h);
+        for (int i = 0; i < sv->logitsCount(); ++i) {
+            const auto want = reference.mixedLogits(sv->hiddenStateAt(i), sv->logitsAt(i), alpha);
+            const std::vector<float> wantCopy(want.begin(), want.end());
+            const QString err = compareRelative(h, sv->hiddenStateAt(i), sv->logitsAt(i), alpha,
+                                                wantCopy, sv->mixedLogitsAt(i));
+            QVERIFY2(err.isEmpty(), qPrintable(QString("position %1: %2").arg(i).arg(err)));
+        }
+        sv->setAllLogitsAlpha(0.0f);
         // Another adapter replaces the head (the old upload is released), then the first again.
         const HeadAdapter other = randomAdapter(h.nEmbd(), h.nVocab(), 7, 11);
         for (const HeadAdapter* adapter : {&other, &h}) {
