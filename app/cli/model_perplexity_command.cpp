@@ -4,8 +4,9 @@
 // evaluated from an empty cache and only its second half is scored: positions n_ctx/2 ..
 // n_ctx-2 predict the tokens after them. Prints the running PPL per chunk and the final PPL
 // with llama.cpp's error estimate. With --adapter and --alpha the scored distribution is the
-// mixed head z(α) = z_c + α·(B·(A·h) + b) (inference/heads/head_mix.h), so the card can give the
-// perplexity of the coherence head (α = 0) and of the mixed heads on the same chunks.
+// mixed head z(α) = z_c + α·(B·(A·h) + b), computed on the model's backend during the pass
+// (Session::setAllLogitsAlpha), so the card can give the perplexity of the coherence head
+// (α = 0) and of the mixed heads on the same chunks.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
@@ -13,7 +14,6 @@
 #include "app/cli/model_text_input.h"
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
-#include "inference/heads/head_mix.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -80,14 +80,12 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
         return runtimeFailure("perplexity", e.what());
     }
     inference::HeadAdapter adapter;
-    std::unique_ptr<inference::HeadMix> mix;
     if (!adapterPath.empty()) {
         try {
             adapter = inference::HeadAdapter::load(adapterPath, engine->file());
         } catch (const std::exception& e) {
             return runtimeFailure("perplexity", e.what());
         }
-        mix = std::make_unique<inference::HeadMix>(adapter);
     }
     const inference::Tokenizer& tokenizer = engine->tokenizer();
     const std::vector<int32_t> tokens = tokenizer.encode(text, true, false);
@@ -101,6 +99,15 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
     const bool substituteBos = tokenizer.addsBos() && tokenizer.bos() >= 0;
 
     auto session = engine->createSession();
+    const bool mixed = !adapterPath.empty() && alpha != 0.0f;
+    if (mixed) {
+        try {
+            session->setHead(&adapter);
+            session->setAllLogitsAlpha(alpha);
+        } catch (const std::exception& e) {
+            return runtimeFailure("perplexity", e.what());
+        }
+    }
     std::vector<int32_t> chunk(static_cast<size_t>(nCtx));
     std::vector<double> running;
     double nll = 0.0, nll2 = 0.0;
@@ -113,8 +120,8 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
             session->clear();
             session->evaluate(chunk, true);
             for (int j = first; j < nCtx - 1; ++j) {
-                std::span<const float> logits = session->logitsAt(j);
-                if (mix) logits = mix->mixedLogits(session->hiddenStateAt(j), logits, alpha);
+                const std::span<const float> logits =
+                    mixed ? session->mixedLogitsAt(j) : session->logitsAt(j);
                 const double v = negativeLogLikelihood(logits, chunk[size_t(j) + 1]);
                 nll += v;
                 nll2 += v * v;
@@ -140,12 +147,13 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
         for (size_t i = 0; i < running.size(); ++i)
             chunks += (i ? ", " : "") + jsonNumber(running[i]);
         chunks += "]";
-        std::printf("{\"ppl\": %s, \"ppl_stderr\": %s, \"mean_nll\": %s, \"n_ctx\": %d, "
-                    "\"alpha\": %s, \"chunks\": %lld, \"scored_tokens\": %lld, \"text_tokens\": %zu, "
-                    "\"running_ppl_per_chunk\": %s}\n",
-                    jsonNumber(ppl).c_str(), jsonNumber(stderrPpl).c_str(),
-                    jsonNumber(mean).c_str(), nCtx, jsonNumber(alpha).c_str(), static_cast<long long>(nChunks),
-                    static_cast<long long>(count), tokens.size(), chunks.c_str());
+        std::printf(
+            "{\"ppl\": %s, \"ppl_stderr\": %s, \"mean_nll\": %s, \"n_ctx\": %d, "
+            "\"alpha\": %s, \"chunks\": %lld, \"scored_tokens\": %lld, \"text_tokens\": %zu, "
+            "\"running_ppl_per_chunk\": %s}\n",
+            jsonNumber(ppl).c_str(), jsonNumber(stderrPpl).c_str(), jsonNumber(mean).c_str(), nCtx,
+            jsonNumber(alpha).c_str(), static_cast<long long>(nChunks),
+            static_cast<long long>(count), tokens.size(), chunks.c_str());
     } else {
         std::printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", ppl, stderrPpl);
     }
