@@ -5,6 +5,61 @@
 # FABULIST_VULKAN: AUTO (use when found), ON (required: configure fails naming what is missing),
 # OFF. Sets FABULIST_HAVE_VULKAN (ON/OFF) in the including scope.
 
+# Configure-time probe of what this glslc can compile: a tiny shader using GL_EXT_integer_dot_product
+# and one using GL_KHR_cooperative_matrix (Debian 12's glslc, shaderc 2023.2, knows neither;
+# Debian 13's, shaderc 2025.2, knows both). Sets the cache-internal FABULIST_GLSLC_INTEGER_DOT and
+# FABULIST_GLSLC_COOPMAT (ON/OFF); fabulist_vulkan_embed_shaders turns them into compile
+# definitions. No shader needs them yet: they tell which shader variants could be built here.
+function(fabulist_glslc_probe_one var label source)
+  set(_dir "${CMAKE_BINARY_DIR}/glslc_probe")
+  file(MAKE_DIRECTORY "${_dir}")
+  file(WRITE "${_dir}/${var}.comp" "${source}")
+  execute_process(
+    COMMAND "${FABULIST_GLSLC}" ${_fabulist_glslc_env} -fshader-stage=compute
+            -o "${_dir}/${var}.spv" "${_dir}/${var}.comp"
+    RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_VARIABLE _err)
+  if(_rc EQUAL 0)
+    set(${var} ON CACHE INTERNAL "glslc compiles ${label}")
+  else()
+    set(${var} OFF CACHE INTERNAL "glslc compiles ${label}")
+  endif()
+  message(STATUS "glslc ${label}: ${${var}}")
+endfunction()
+
+function(fabulist_glslc_probe)
+  # vulkan1.3 makes integer dot product core; an older glslc that rejects the flag probes with
+  # its default target instead.
+  set(_dir "${CMAKE_BINARY_DIR}/glslc_probe")
+  file(MAKE_DIRECTORY "${_dir}")
+  file(WRITE "${_dir}/plain.comp" "#version 450\nlayout(local_size_x = 1) in;\nvoid main() {}\n")
+  execute_process(COMMAND "${FABULIST_GLSLC}" --target-env=vulkan1.3 -fshader-stage=compute
+                          -o "${_dir}/plain.spv" "${_dir}/plain.comp"
+                  RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
+  set(_fabulist_glslc_env "")
+  if(_rc EQUAL 0)
+    set(_fabulist_glslc_env "--target-env=vulkan1.3")
+  endif()
+  fabulist_glslc_probe_one(FABULIST_GLSLC_INTEGER_DOT "GL_EXT_integer_dot_product" [=[
+#version 450
+#extension GL_EXT_integer_dot_product : require
+layout(local_size_x = 1) in;
+layout(std430, binding = 0) buffer Data { uint a; uint b; uint r; };
+void main() { r = dotPacked4x8EXT(a, b); }
+]=])
+  fabulist_glslc_probe_one(FABULIST_GLSLC_COOPMAT "GL_KHR_cooperative_matrix" [=[
+#version 450
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+layout(local_size_x = 32) in;
+layout(std430, binding = 0) buffer Data { float v[]; };
+void main() {
+    coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> m;
+    coopMatLoad(m, v, 0, 16, gl_CooperativeMatrixLayoutRowMajor);
+    coopMatStore(m, v, 0, 16, gl_CooperativeMatrixLayoutRowMajor);
+}
+]=])
+endfunction()
+
 set(FABULIST_HAVE_VULKAN OFF)
 string(TOUPPER "${FABULIST_VULKAN}" _fabulist_vulkan_mode)
 if(NOT _fabulist_vulkan_mode STREQUAL "OFF")
@@ -27,6 +82,7 @@ if(NOT _fabulist_vulkan_mode STREQUAL "OFF")
   else()
     set(FABULIST_HAVE_VULKAN ON)
     message(STATUS "Vulkan backend: on (glslc: ${FABULIST_GLSLC})")
+    fabulist_glslc_probe()
   endif()
 else()
   message(STATUS "Vulkan backend: off (FABULIST_VULKAN=OFF)")
@@ -86,4 +142,15 @@ function(fabulist_vulkan_embed_shaders target shader_dir)
     COMMENT "Embedding SPIR-V shaders"
     VERBATIM)
   target_sources(${target} PRIVATE "${_cpp}")
+  # What the configure-time glslc probe found (vulkan_features.cpp reports it).
+  set(_idot 0)
+  set(_coopmat 0)
+  if(FABULIST_GLSLC_INTEGER_DOT)
+    set(_idot 1)
+  endif()
+  if(FABULIST_GLSLC_COOPMAT)
+    set(_coopmat 1)
+  endif()
+  target_compile_definitions(${target} PUBLIC FABULIST_GLSLC_INTEGER_DOT=${_idot}
+                                              FABULIST_GLSLC_COOPMAT=${_coopmat})
 endfunction()
