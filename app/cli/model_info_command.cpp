@@ -1,7 +1,13 @@
 // `fabulist-cli info MODEL`: what the model is and what running it costs, from the file alone.
+// `--device vulkan` adds what the selected Vulkan device offers (the feature probe) and what the
+// configure-time glslc could compile; without a model it prints only that.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_file_summary.h"
+
+#ifdef FABULIST_HAVE_VULKAN
+#include "inference/backend/vulkan/vulkan_device.h"
+#endif
 
 #include <cstdio>
 
@@ -9,7 +15,8 @@ namespace fabulist::cli {
 
 namespace {
 
-constexpr const char* kUsage = "info MODEL [-c CONTEXT] [--kv-type f16|f32]";
+constexpr const char* kUsage =
+    "info MODEL [-c CONTEXT] [--kv-type f16|f32] [--device vulkan]   (or: info --device vulkan)";
 
 std::string mib(uint64_t bytes) {
     char buf[64];
@@ -28,14 +35,44 @@ std::string count(int64_t n) {
     return buf;
 }
 
+// Prints the Vulkan device probe; returns the exit status.
+int printVulkanDevice() {
+#ifdef FABULIST_HAVE_VULKAN
+    try {
+        inference::vulkan::VulkanDevice device;
+        std::printf("vulkan device:\n");
+        for (const auto& [name, value] : inference::vulkan::describeFeatures(
+                 device.features(), inference::vulkan::glslcFeatures()))
+            std::printf("  %-60s %s\n", (name + ":").c_str(), value.c_str());
+        return 0;
+    } catch (const inference::vulkan::VulkanError& e) {
+        return runtimeFailure("info", e.what()); // says why and that the CPU backend remains
+    }
+#else
+    return runtimeFailure("info", "this build has no Vulkan backend (configure with Vulkan "
+                                  "headers and glslc installed); the CPU backend remains");
+#endif
+}
+
 } // namespace
 
 int runInfoCommand(const std::vector<std::string>& argv) {
     std::string path;
     int64_t context = 0;
     uint32_t kvBytes = 2;
+    bool vulkan = false;
     try {
-        ModelArgs args(argv, {{{"-m", "--model"}}, {{"-c", "--ctx-size"}}, {{"--kv-type"}}}, 1);
+        ModelArgs args(
+            argv, {{{"-m", "--model"}}, {{"-c", "--ctx-size"}}, {{"--kv-type"}}, {{"--device"}}},
+            1);
+        if (args.has("--device")) {
+            const std::string device = args.string("--device");
+            if (device != "vulkan")
+                throw UsageError("--device takes vulkan (the device to describe), got '" + device +
+                                 "'");
+            vulkan = true;
+            if (args.positionals().empty() && !args.has("-m")) return printVulkanDevice();
+        }
         path = modelPathOrDefault(args.positionals().empty() ? args.string("-m")
                                                              : args.positionals()[0]);
         requireModelFile(path);
@@ -86,7 +123,7 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     std::printf("memory needed:  %s = file %s + KV cache %s (%s, %lld tokens)\n",
                 mib(s.fileBytes + kv).c_str(), mib(s.fileBytes).c_str(), mib(kv).c_str(),
                 kvBytes == 2 ? "f16" : "f32", (long long)context);
-    return 0;
+    return vulkan ? printVulkanDevice() : 0;
 }
 
 } // namespace fabulist::cli

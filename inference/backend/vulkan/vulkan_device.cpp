@@ -57,7 +57,10 @@ VulkanDevice::VulkanDevice(const VulkanDeviceOptions& options) {
     const bool allowCpu = options.allowCpu || envAllowsCpu();
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "Fabulist";
-    app.apiVersion = VK_API_VERSION_1_1; // subgroup operations are core in 1.1
+    // The backend needs 1.1 (subgroup operations are core there; devices below it are skipped).
+    // The instance asks for 1.3 so that the feature probe may chain the 1.2/1.3 core structs of
+    // devices that have them; a 1.1+ loader accepts any apiVersion.
+    app.apiVersion = kInstanceVersion;
     VkInstanceCreateInfo ici{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     ici.pApplicationInfo = &app;
     if (vkCreateInstance(&ici, nullptr, &m_instance) != VK_SUCCESS)
@@ -93,19 +96,13 @@ VulkanDevice::VulkanDevice(const VulkanDeviceOptions& options) {
         m_physical = devices[size_t(best)];
         m_queueFamily = uint32_t(computeFamily(m_physical));
 
-        VkPhysicalDeviceSubgroupProperties subgroup{
-            VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-        VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
-        props2.pNext = &subgroup;
-        vkGetPhysicalDeviceProperties2(m_physical, &props2);
-        const VkPhysicalDeviceProperties& props = props2.properties;
+        m_features = probeVulkanFeatures(m_physical, kInstanceVersion);
+        VkPhysicalDeviceProperties props;
+        vkGetPhysicalDeviceProperties(m_physical, &props);
         m_name = props.deviceName;
         m_isCpu = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
-        m_subgroupSize = subgroup.subgroupSize;
-        const VkSubgroupFeatureFlags need =
-            VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
-        m_subgroupArithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-                               (subgroup.supportedOperations & need) == need;
+        m_subgroupSize = m_features.subgroupSize;
+        m_subgroupArithmetic = m_features.subgroupArithmetic;
         m_maxStorageRange = props.limits.maxStorageBufferRange;
         m_storageAlignment = props.limits.minStorageBufferOffsetAlignment;
         m_maxGroupsX = props.limits.maxComputeWorkGroupCount[0];

@@ -7,6 +7,8 @@
 // environment variable FABULIST_VULKAN_ALLOW_CPU=1): it is slower than the CPU backend, but it is
 // a real Vulkan device, which is what the tests run on when no GPU exists.
 
+#include "inference/backend/vulkan/vulkan_features.h"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -43,6 +45,13 @@ public:
     const std::string& name() const { return m_name; }
     bool isCpu() const { return m_isCpu; }
 
+    // Optional features and subgroup properties, probed at selection (vulkan_features.h). Only
+    // recorded: no shader uses fp16/int8 arithmetic, 8/16-bit storage, integer dot product or
+    // cooperative matrices yet, so none of them is enabled on the logical device.
+    const VulkanFeatures& features() const { return m_features; }
+    // The apiVersion the instance was created with (the probe's cap on core versions).
+    static constexpr uint32_t kInstanceVersion = VK_API_VERSION_1_3;
+
     uint32_t subgroupSize() const { return m_subgroupSize; }
     // Whether compute shaders may use subgroup arithmetic (subgroupAdd/Max).
     bool subgroupArithmetic() const { return m_subgroupArithmetic; }
@@ -71,6 +80,7 @@ private:
     VkCommandPool m_pool = VK_NULL_HANDLE;
     VkFence m_fence = VK_NULL_HANDLE;
     VkPhysicalDeviceMemoryProperties m_memory{};
+    VulkanFeatures m_features;
     std::string m_name;
     bool m_isCpu = false;
     uint32_t m_subgroupSize = 1;
