@@ -193,8 +193,8 @@ private slots:
         const QString model = source + "/resources/models/fabulist-default.gguf";
         const QString head = source + "/resources/models/fabulist-default.head.gguf";
         const QString text = source + "/tests/fixtures/default-model/valid.txt";
-        const QStringList common{"perplexity", "-m", model, "-f", text, "-c", "128", "--chunks",
-                                 "2", "-t", "2", "--json"};
+        const QStringList common{"perplexity", "-m",       model, "-f", text, "-c",
+                                 "128",        "--chunks", "2",   "-t", "2",  "--json"};
         const CliResult plain = runCli(common);
         const CliResult zero = runCli(common + QStringList{"--adapter", head, "--alpha", "0"});
         const CliResult one = runCli(common + QStringList{"--adapter", head, "--alpha", "1"});
@@ -211,6 +211,22 @@ private slots:
         const CliResult bad = runCli({"perplexity", "-m", model, "-f", text, "--alpha", "0.5"});
         QCOMPARE(bad.exitCode, 2);
         QVERIFY(bad.err.contains("--adapter"));
+    }
+
+    // `info --device vulkan` reports the probed device (lavapipe is allowed for the test);
+    // without any Vulkan device it says that the engine falls back to the CPU.
+    void infoReportsTheVulkanDevice() {
+        qputenv("FABULIST_VULKAN_ALLOW_CPU", "1");
+        const CliResult r = runCli({"info", "--device", "vulkan"});
+        qunsetenv("FABULIST_VULKAN_ALLOW_CPU");
+        if (r.exitCode == 1 && r.err.contains("CPU"))
+            QSKIP("no Vulkan device here (the CLI said it falls back to the CPU)");
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        for (const char* field : {"device:", "api version:", "subgroup size:", "shaderFloat16:",
+                                  "integer dot product:", "glslc GL_KHR_cooperative_matrix:"})
+            QVERIFY2(r.out.contains(field), field);
+        const CliResult bad = runCli({"info", "--device", "abacus"});
+        QCOMPARE(bad.exitCode, 2);
     }
 
     // Streaming (plain stdout) and --json give the same text for the same seed, and sampling
