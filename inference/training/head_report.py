@@ -143,7 +143,8 @@ def main():
       f"{cfg['rank']}, {cfg['steps']} steps of batch {cfg['batch']}, learning rate {cfg['lr']}, "
       f"FACE γ {cfg['gamma']}, context {cfg['ctx']}, seed {cfg['seed']}, {cfg['threads']} "
       f"threads; {seconds / 60:.1f} minutes on this machine (2 cores). The trainer's last line:\n")
-    a("```\n" + final[-1].strip() + "\n```\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.card))))
+    a("```\n" + final[-1].strip().replace(root + "/", "") + "\n```\n")
 
     a("### Perplexity of both heads\n")
     a("`fabulist-cli perplexity -f tests/fixtures/default-model/valid.txt -c 1024 --adapter "
