@@ -77,44 +77,29 @@ inference::SamplerSettings llamaDefaults(float temperature) {
     return s;
 }
 
-std::vector<Setting> llamaBaseSweep(bool withAdapter) {
+// The settings of one run (see the file comment): each method turns its own knob on the base
+// chain, `plain` (nothing truncates but the knob) or `llama` (llama.cpp's defaults).
+std::vector<Setting> sweep(bool withAdapter, bool llamaBase) {
+    auto chain = [llamaBase](float temperature) {
+        return llamaBase ? llamaDefaults(temperature) : plain(temperature);
+    };
+    // min-p and XTC are swept at temperature 1 on the plain base (where they are usually run),
+    // at the chain's own 0.8 on llama.cpp's.
+    const float knobTemperature = llamaBase ? 0.8f : 1.0f;
     std::vector<Setting> out;
     if (withAdapter)
         for (float a : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
-            out.push_back({"alpha", a, llamaDefaults(0.8f), a});
+            out.push_back({"alpha", a, chain(0.8f), a});
     for (int i = 7; i <= 16; ++i)
-        out.push_back({"temperature", double(i) / 10.0, llamaDefaults(float(i) / 10.0f)});
+        out.push_back({"temperature", double(i) / 10.0, chain(float(i) / 10.0f)});
     for (float m : {0.0f, 0.02f, 0.05f, 0.1f, 0.2f}) {
-        Setting s{"min_p", m, llamaDefaults(0.8f)};
+        Setting s{"min_p", m, chain(knobTemperature)};
         s.sampler.minP = m;
         out.push_back(s);
     }
     for (float p : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f}) {
-        Setting s{"xtc", p, llamaDefaults(0.8f)};
-        s.sampler.xtcProbability = p;
-        s.sampler.xtcThreshold = 0.1f;
-        out.push_back(s);
-    }
-    return out;
-}
-
-std::vector<Setting> sweep(bool withAdapter) {
-    std::vector<Setting> out;
-    if (withAdapter)
-        for (float a : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
-            out.push_back({"alpha", a, plain(0.8f), a});
-    for (int i = 7; i <= 16; ++i) {
-        const float t = float(i) / 10.0f;
-        out.push_back({"temperature", double(i) / 10.0, plain(t)});
-    }
-    for (float m : {0.0f, 0.02f, 0.05f, 0.1f, 0.2f}) {
-        Setting s{"min_p", m, plain(1.0f)};
-        s.sampler.minP = m;
-        out.push_back(s);
-    }
-    for (float p : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f}) {
-        Setting s{"xtc", p, plain(1.0f)};
-        s.sampler.minP = 0.02f;
+        Setting s{"xtc", p, chain(knobTemperature)};
+        if (!llamaBase) s.sampler.minP = 0.02f; // a light tail cut under XTC at temperature 1
         s.sampler.xtcProbability = p;
         s.sampler.xtcThreshold = 0.1f;
         out.push_back(s);
@@ -222,8 +207,7 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
             return runtimeFailure("eval-diversity", "a prompt tokenizes to nothing: '" + p + "'");
     }
 
-    const std::vector<Setting> settings =
-        base == "llama" ? llamaBaseSweep(heads.has_value()) : sweep(heads.has_value());
+    const std::vector<Setting> settings = sweep(heads.has_value(), base == "llama");
     std::vector<Result> results;
     auto session = engine->createSession();
     try {
