@@ -5,6 +5,8 @@
 //
 // The test runs the real binary, found next to this build's tests (<build>/app/fabulist-cli;
 // $FABULIST_CLI overrides), and trains a 2-step adapter with train-head for the alpha sweep.
+#include "tests/inference/cli_process.h"
+
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonArray>
@@ -22,26 +24,8 @@ class EvalDiversityCliTest : public QObject {
     QString m_cli, m_ref, m_model;
     QTemporaryDir m_dir;
 
-    struct Run {
-        int code = -1;
-        QByteArray out, err;
-    };
-
-    Run run(const QStringList& args) {
-        QProcess p;
-        p.start(m_cli, args);
-        Run r;
-        if (!p.waitForFinished(300000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "timed out";
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
-    }
+    using Run = fabulist::tests::CliRun;
+    Run run(const QStringList& args) { return fabulist::tests::runCliProcess(m_cli, args, 300000); }
 
 private slots:
     void initTestCase() {

@@ -9,6 +9,7 @@
 // the reference README as the corpus.
 #include "inference/gguf/gguf_file.h"
 #include "inference/heads/head_adapter.h"
+#include "tests/inference/cli_process.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -25,25 +26,8 @@ class HeadsTrainCliTest : public QObject {
     QString m_cli, m_model, m_corpus;
     QTemporaryDir m_dir;
 
-    struct Run {
-        int code = -1;
-        QByteArray err;
-    };
-
-    Run run(const QStringList& args) {
-        QProcess p;
-        p.start(m_cli, args);
-        Run r;
-        if (!p.waitForFinished(120000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "timed out";
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.err = p.readAllStandardError();
-        return r;
-    }
+    using Run = fabulist::tests::CliRun;
+    Run run(const QStringList& args) { return fabulist::tests::runCliProcess(m_cli, args, 120000); }
 
     QStringList trainArgs(const QString& out, const QStringList& more) const {
         return QStringList{"train-head", "-m",     m_model, "-c",      m_corpus, "-o",
