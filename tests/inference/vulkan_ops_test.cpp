@@ -69,6 +69,14 @@ private:
         return v;
     }
     void checkMatmul(VulkanOps& ops, GgmlType type, int nIn, int nOut, int rows);
+    // "" when every got[i] is within relTol * (1 + |ref[i]|) of ref[i], else the first miss.
+    static QString firstMismatch(const std::vector<float>& got, const float* ref, float relTol,
+                                 const char* name) {
+        for (size_t i = 0; i < got.size(); ++i)
+            if (std::fabs(got[i] - ref[i]) > relTol * (1.0f + std::fabs(ref[i])))
+                return QString("%1[%2] = %3, CPU %4").arg(name).arg(i).arg(got[i]).arg(ref[i]);
+        return {};
+    }
 #endif
 };
 
@@ -300,12 +308,9 @@ void VulkanOpsTest::rmsNorm() {
         ops->rmsNorm({xb.get(), 0}, weighted ? &wd : nullptr, {xb.get(), 0}, rows, cols, group,
                      eps);
         ops->flush();
-        const std::vector<float> y = hostCopy(*xb, x.size());
-        for (size_t i = 0; i < y.size(); ++i) {
-            const float ref = CpuBackend::rowPtr(a, 0)[i];
-            if (std::fabs(y[i] - ref) > 2e-6f * (1.0f + std::fabs(ref)))
-                QFAIL(qPrintable(QString("y[%1] = %2, CPU %3").arg(i).arg(y[i]).arg(ref)));
-        }
+        const QString miss =
+            firstMismatch(hostCopy(*xb, x.size()), CpuBackend::rowPtr(a, 0), 2e-6f, "y");
+        QVERIFY2(miss.isEmpty(), qPrintable(miss));
     }
 }
 
@@ -351,12 +356,9 @@ void VulkanOpsTest::rope() {
     auto xb = deviceCopy(x);
     m_ops[0]->rope({xb.get(), 0}, rows, cols, p, pos0, factors ? ff.data() : nullptr);
     m_ops[0]->flush();
-    const std::vector<float> y = hostCopy(*xb, x.size());
-    for (size_t i = 0; i < y.size(); ++i) {
-        const float ref = CpuBackend::rowPtr(a, 0)[i];
-        if (std::fabs(y[i] - ref) > 1e-6f * (1.0f + std::fabs(ref)))
-            QFAIL(qPrintable(QString("x[%1] = %2, CPU %3").arg(i).arg(y[i]).arg(ref)));
-    }
+    const QString miss =
+        firstMismatch(hostCopy(*xb, x.size()), CpuBackend::rowPtr(a, 0), 1e-6f, "x");
+    QVERIFY2(miss.isEmpty(), qPrintable(miss));
 }
 
 void VulkanOpsTest::swigluSoftmaxAdd_data() {
