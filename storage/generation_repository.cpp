@@ -10,6 +10,8 @@ namespace fabulist::storage {
 namespace {
 
 constexpr const char* kStatusNames[] = {"pending", "accepted", "rejected", "edited"};
+// Index = GenerationStop; the schema's CHECK on generation.stop_reason lists the same names.
+constexpr const char* kStopNames[] = {"", "end_of_text", "length", "stopped", "context_full"};
 constexpr char kBreakerSeparator = '\x1f'; // ASCII unit separator: never inside a breaker
 
 constexpr const char* kColumns =
@@ -18,8 +20,9 @@ constexpr const char* kColumns =
     "frequency_penalty, presence_penalty, dry_multiplier, dry_base, dry_allowed_length, "
     "dry_penalty_last_n, dry_sequence_breakers, xtc_probability, xtc_threshold, mirostat, "
     "mirostat_tau, mirostat_eta, seed, experts_per_token, prompt, output, edited_output, "
-    "prompt_tokens, generated_tokens, prompt_ms, generation_ms, status, parent_id, created_at";
-constexpr int kColumnCount = 40;
+    "prompt_tokens, generated_tokens, prompt_ms, generation_ms, status, stop_reason, parent_id, "
+    "created_at";
+constexpr int kColumnCount = 41;
 
 std::string joinBreakers(const std::vector<std::string>& breakers) {
     std::string joined;
@@ -85,6 +88,7 @@ Generation readGeneration(const Statement& row) {
     g.promptMs = row.columnDouble(c++);
     g.generationMs = row.columnDouble(c++);
     g.status = generationStatusFromString(row.columnText(c++)).value_or(GenerationStatus::Pending);
+    g.stopReason = generationStopFromString(row.columnText(c++)).value_or(GenerationStop::Unknown);
     g.parentId = row.columnOptionalInt64(c++);
     g.createdAtMs = row.columnInt64(c++);
     return g;
@@ -113,6 +117,17 @@ const char* toString(GenerationStatus status) noexcept {
 std::optional<GenerationStatus> generationStatusFromString(std::string_view name) noexcept {
     for (size_t i = 0; i < std::size(kStatusNames); ++i)
         if (name == kStatusNames[i]) return static_cast<GenerationStatus>(i);
+    return std::nullopt;
+}
+
+const char* toString(GenerationStop stop) noexcept {
+    const auto index = static_cast<size_t>(stop);
+    return index < std::size(kStopNames) ? kStopNames[index] : "";
+}
+
+std::optional<GenerationStop> generationStopFromString(std::string_view name) noexcept {
+    for (size_t i = 0; i < std::size(kStopNames); ++i)
+        if (name == kStopNames[i]) return static_cast<GenerationStop>(i);
     return std::nullopt;
 }
 
@@ -162,6 +177,7 @@ int64_t GenerationRepository::record(const Generation& g) {
     put(g.promptMs);
     put(g.generationMs);
     put(toString(g.status));
+    put(toString(g.stopReason));
     put(g.parentId);
     put(g.createdAtMs ? g.createdAtMs : currentTimeMs());
     insert.exec();

@@ -19,6 +19,12 @@ enum class GenerationStatus { Pending, Accepted, Rejected, Edited };
 const char* toString(GenerationStatus status) noexcept; // "pending", "accepted", ...
 std::optional<GenerationStatus> generationStatusFromString(std::string_view name) noexcept;
 
+// How the model stopped. Unknown: not recorded (generations made before schema v2).
+enum class GenerationStop { Unknown, EndOfText, Length, Stopped, ContextFull };
+
+const char* toString(GenerationStop stop) noexcept; // "", "end_of_text", "length", ...
+std::optional<GenerationStop> generationStopFromString(std::string_view name) noexcept;
+
 // The sampler chain's settings, named as in llama.cpp. Neutral values disable a stage.
 struct SamplerSettings {
     double temperature = 0.8;
@@ -70,9 +76,10 @@ struct Generation {
     double promptMs = 0.0;     // prompt processing time
     double generationMs = 0.0; // token generation time
 
-    GenerationStatus status = GenerationStatus::Pending;
-    std::optional<int64_t> parentId; // the generation this one branched from
-    int64_t createdAtMs = 0;         // 0 in record(): now
+    GenerationStatus status = GenerationStatus::Pending; // what the writer did with it
+    GenerationStop stopReason = GenerationStop::Unknown; // how the model stopped
+    std::optional<int64_t> parentId;                     // the generation this one branched from
+    int64_t createdAtMs = 0;                             // 0 in record(): now
 };
 
 class GenerationRepository {

@@ -2,6 +2,7 @@
 
 #include "storage/database.h"
 #include "storage/schema_v1.h"
+#include "storage/schema_v2.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
 
@@ -14,6 +15,7 @@ namespace {
 const MigrationStep kBuiltinSteps[] = {
     {1, "initial schema: binder, documents, revisions, generations, storyboard, search",
      applySchemaV1},
+    {2, "generations record how they ended (stop_reason)", applySchemaV2},
 };
 
 } // namespace

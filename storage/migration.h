@@ -17,7 +17,7 @@ struct MigrationStep {
     std::function<void(Database&)> apply;
 };
 
-// The steps of this build of Fabulist (v1: the initial schema).
+// The steps of this build of Fabulist (v1: the initial schema; v2: generation.stop_reason).
 std::span<const MigrationStep> builtinMigrations();
 // The highest toVersion in builtinMigrations(): files above it are NewerSchema.
 int latestSchemaVersion();

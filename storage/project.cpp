@@ -44,6 +44,31 @@ std::string baseTitle(const std::string& path) {
     return std::filesystem::path(path).stem().string();
 }
 
+// Before a file is upgraded to a newer schema, a copy of it as it was goes beside it
+// ("<file>.schema-v<N>.backup"), so the writer can still open it with the older Fabulist that
+// made it. An existing backup is the older one and is kept. A failed backup stops the open
+// before anything changes.
+void backupBeforeUpgrade(Database& db, const std::string& path, int64_t version) {
+    const std::string target = path + ".schema-v" + std::to_string(version) + ".backup";
+    std::error_code error;
+    if (std::filesystem::is_regular_file(target, error)) return;
+    const bool occupied = std::filesystem::exists(target, error); // a folder, say: not ours
+    try {
+        Statement vacuum(db, "VACUUM INTO ?");
+        vacuum.bind(1, target).exec();
+    } catch (const StorageError& e) {
+        if (!occupied) std::filesystem::remove(target, error);
+        throw StorageError(e.kind(),
+                           "'" + path +
+                               "' needs an upgrade for this version of Fabulist, but "
+                               "the safety copy '" +
+                               target + "' could not be written (" + e.what() +
+                               "). Free some disk space or make the folder "
+                               "writable, then open the project again; it was not changed.",
+                           path);
+    }
+}
+
 void removeProjectFiles(const std::string& path) {
     std::error_code ignored;
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ignored);
@@ -146,6 +171,8 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
     auto db = std::make_unique<Database>(path, Database::Access::ReadWrite);
     enableWal(*db);
     db->exec(kConnectionPragmas);
+    const int64_t version = db->queryInt64("PRAGMA user_version");
+    if (version >= 1 && version < latest) backupBeforeUpgrade(*db, path, version);
     runMigrations(*db, migrations);
     return std::unique_ptr<Project>(new Project(path, std::move(db), std::move(lock), true));
 }

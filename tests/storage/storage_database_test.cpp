@@ -1,12 +1,14 @@
 // The RAII layer (Database, Statement, Transaction), the connection settings of a project, and
 // the migration runner including a real v1 -> v2 upgrade defined here.
 #include "storage/database.h"
+#include "storage/generation_repository.h"
 #include "storage/migration.h"
 #include "storage/project.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"
 #include "tests/storage/storage_test_util.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 #include <sqlite3.h>
@@ -40,10 +42,28 @@ void applyTestV2(Database& db) {
             "UPDATE binder_node SET label = upper(title);");
 }
 
-std::vector<MigrationStep> stepsWithV2() {
+// The builtin steps plus one test step after them (the upgrade machinery, whatever the
+// builtin schema's version is).
+std::vector<MigrationStep> stepsWithTestStep() {
     std::vector<MigrationStep> steps(builtinMigrations().begin(), builtinMigrations().end());
-    steps.push_back({2, "test: tags", applyTestV2});
+    steps.push_back({latestSchemaVersion() + 1, "test: tags", applyTestV2});
     return steps;
+}
+
+// A project file as Fabulist with schema v1 wrote it (the first step only), with one
+// generation in v1's columns.
+void writeV1Project(const std::string& path) {
+    Database db(path, Database::Access::ReadWriteCreate);
+    db.exec("PRAGMA application_id = 1180847219"); // 'FbLs'
+    QCOMPARE(db.queryText("PRAGMA journal_mode = WAL"), std::string("wal"));
+    runMigrations(db, builtinMigrations().first(1));
+    db.exec("INSERT INTO project_meta(key, value) VALUES ('title', 'Old')");
+    db.exec("INSERT INTO generation(task, temperature, top_k, top_p, min_p, typical_p, "
+            "repeat_penalty, repeat_last_n, frequency_penalty, presence_penalty, dry_multiplier, "
+            "dry_base, dry_allowed_length, dry_penalty_last_n, xtc_probability, xtc_threshold, "
+            "mirostat, mirostat_tau, mirostat_eta, seed, output, status, created_at) VALUES "
+            "('continue', 0.8, 40, 0.95, 0.05, 1, 1, 64, 0, 0, 0, 1.75, 2, -1, 0, 0.1, 0, 5, "
+            "0.1, 7, 'The rain kept on.', 'rejected', 1)");
 }
 
 } // namespace
@@ -153,14 +173,14 @@ private slots:
         auto project = Project::create(path, "Settings");
         Database& db = project->database();
         QCOMPARE(db.queryInt64("PRAGMA application_id"), int64_t{0x46624C73});
-        QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{1});
+        QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{2});
         QCOMPARE(db.queryText("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(db.queryInt64("PRAGMA foreign_keys"), int64_t{1});
         QCOMPARE(db.queryInt64("PRAGMA synchronous"), int64_t{1}); // NORMAL
         for (const char* table : {"project_meta", "binder_node", "document", "document_fts",
                                   "revision", "generation", "generation_fts", "board", "card"})
             QVERIFY2(tableExists(db, table), table);
-        QCOMPARE(project->schemaVersion(), 1);
+        QCOMPARE(project->schemaVersion(), 2);
         QCOMPARE(project->title(), std::string("Settings"));
         project.reset();
 
@@ -182,6 +202,66 @@ private slots:
         QCOMPARE(readBytes(path), std::string("precious"));
     }
 
+    void upgradeFromSchemaV1KeepsABackupAndTheGenerations() {
+        QTemporaryDir dir;
+        const std::string path = pathIn(dir, "old.fabulist");
+        writeV1Project(path);
+        const std::string backup = path + ".schema-v1.backup";
+        {
+            auto project = Project::open(path);
+            QCOMPARE(project->schemaVersion(), 2);
+            QCOMPARE(project->title(), std::string("Old"));
+            const auto old = project->generations().recent();
+            QCOMPARE(old.size(), size_t{1});
+            QCOMPARE(old[0].output, std::string("The rain kept on."));
+            QCOMPARE(old[0].status, GenerationStatus::Rejected);
+            QCOMPARE(old[0].stopReason, GenerationStop::Unknown); // not recorded before v2
+            Generation g;
+            g.task = "continue";
+            g.output = "It stopped half-way";
+            g.status = GenerationStatus::Rejected;
+            g.stopReason = GenerationStop::Stopped;
+            const int64_t id = project->generations().record(g);
+            QCOMPARE(project->generations().get(id).stopReason, GenerationStop::Stopped);
+            // The schema itself refuses names it does not know.
+            EXPECT_STORAGE_ERROR(
+                project->database().exec("UPDATE generation SET stop_reason = 'bored'"),
+                Kind::Constraint);
+        }
+        // The copy is the file as it was: schema 1, the old generation, no stop_reason.
+        {
+            Database copy(backup, Database::Access::ReadOnly);
+            QCOMPARE(copy.queryInt64("PRAGMA user_version"), int64_t{1});
+            QCOMPARE(copy.queryInt64("PRAGMA application_id"), int64_t{1180847219});
+            QCOMPARE(copy.queryText("SELECT output FROM generation"),
+                     std::string("The rain kept on."));
+            QCOMPARE(copy.queryInt64("SELECT COUNT(*) FROM pragma_table_info('generation') "
+                                     "WHERE name = 'stop_reason'"),
+                     int64_t{0});
+        }
+        // Opening the upgraded file again neither migrates nor touches the backup.
+        const std::string backupBytes = readBytes(backup);
+        QCOMPARE(Project::open(path)->schemaVersion(), 2);
+        QCOMPARE(readBytes(backup), backupBytes);
+    }
+
+    void upgradeStopsWhenTheBackupCannotBeWritten() {
+        QTemporaryDir dir;
+        const std::string path = pathIn(dir, "old.fabulist");
+        writeV1Project(path);
+        // A folder where the backup file would go: the copy cannot be written (even as root).
+        QVERIFY(QDir().mkpath(QString::fromStdString(path + ".schema-v1.backup/keep")));
+        const std::string before = readBytes(path);
+        try {
+            Project::open(path);
+            QFAIL("a project was upgraded without its safety copy");
+        } catch (const StorageError& e) {
+            QVERIFY2(std::string(e.what()).find("safety copy") != std::string::npos, e.what());
+        }
+        QCOMPARE(readBytes(path), before); // not upgraded, not changed
+        QVERIFY(QDir(QString::fromStdString(path + ".schema-v1.backup/keep")).exists());
+    }
+
     void migrationFromV1ToV2() {
         QTemporaryDir dir;
         const std::string path = pathIn(dir, "upgrade.fabulist");
@@ -191,12 +271,13 @@ private slots:
             scene = project->binder().create(NodeKind::Scene, "Opening");
             project->documents().setText(scene, "It was a dark and stormy night.");
         }
-        const auto steps = stepsWithV2();
+        const auto steps = stepsWithTestStep();
+        const int next = latestSchemaVersion() + 1;
         OpenOptions options;
         options.migrations = steps;
         {
             auto project = Project::open(path, options);
-            QCOMPARE(project->schemaVersion(), 2);
+            QCOMPARE(project->schemaVersion(), next);
             Database& db = project->database();
             QVERIFY(tableExists(db, "tag"));
             QVERIFY(tableExists(db, "node_tag"));
@@ -213,7 +294,7 @@ private slots:
         }
         // Opening again with the same steps is a no-op; with only v1 it is NewerSchema and the
         // file stays byte-identical.
-        QCOMPARE(Project::open(path, options)->schemaVersion(), 2);
+        QCOMPARE(Project::open(path, options)->schemaVersion(), next);
         const std::string before = readBytes(path);
         EXPECT_STORAGE_ERROR(Project::open(path), Kind::NewerSchema);
         QCOMPARE(readBytes(path), before);
@@ -224,7 +305,7 @@ private slots:
         const std::string path = pathIn(dir, "fail.fabulist");
         Project::create(path).reset();
         std::vector<MigrationStep> steps(builtinMigrations().begin(), builtinMigrations().end());
-        steps.push_back({2, "test: fails half-way", [](Database& db) {
+        steps.push_back({latestSchemaVersion() + 1, "test: fails half-way", [](Database& db) {
                              db.exec("CREATE TABLE half_done (x INTEGER)");
                              db.exec("INSERT INTO no_such_table VALUES (1)");
                          }});
@@ -232,7 +313,7 @@ private slots:
         options.migrations = steps;
         EXPECT_STORAGE_ERROR(Project::open(path, options), Kind::Internal);
         auto project = Project::open(path);
-        QCOMPARE(project->schemaVersion(), 1);
+        QCOMPARE(project->schemaVersion(), latestSchemaVersion());
         QVERIFY(!tableExists(project->database(), "half_done"));
     }
 
