@@ -198,6 +198,11 @@ void GeneratePanel::buildWidgets() {
     decideRow->addWidget(m_accept);
     decideRow->addWidget(m_discard);
     decideRow->addWidget(m_retry);
+    // Brainstorming: Retry a few times and pin the ideas worth keeping to the Storyboard.
+    m_pin = new QPushButton(tr("Pin to Storyboard"), this);
+    m_pin->setObjectName(QStringLiteral("pinButton"));
+    m_pin->setToolTip(tr("Keep this text as a card on the Storyboard"));
+    connect(m_pin, &QPushButton::clicked, this, [this] { pin(); });
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("generateStatus"));
@@ -211,6 +216,7 @@ void GeneratePanel::buildWidgets() {
     layout->addWidget(m_preview, 1);
     layout->addWidget(m_progress);
     layout->addLayout(decideRow);
+    layout->addWidget(m_pin);
     layout->addWidget(m_status);
 }
 
@@ -226,6 +232,7 @@ void GeneratePanel::setContext(storage::Project* project, DocumentSession* sessi
         settleInFlight(); // the record belongs to the project that is going
         m_generationId.reset();
         m_shown.reset();
+        m_pinnedId.reset(); // ids are per project
         m_preview->clear();
         m_progress->clear();
     }
@@ -492,6 +499,17 @@ void GeneratePanel::discard() {
     updateState();
 }
 
+bool GeneratePanel::pin() {
+    if (!m_generationId || m_inFlight || m_shownCancelled || m_pinnedId == m_generationId)
+        return false;
+    const QString text = m_preview->toPlainText();
+    if (text.trimmed().isEmpty()) return false;
+    m_pinnedId = m_generationId;
+    updateState();
+    emit pinRequested(text, *m_generationId);
+    return true;
+}
+
 void GeneratePanel::rollSeed() {
     m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
 }
@@ -527,6 +545,7 @@ void GeneratePanel::updateState() {
     m_accept->setEnabled(shown && !m_shownCancelled);
     m_discard->setEnabled(shown);
     m_retry->setEnabled(m_shown.has_value() && !busy && m_modelReady);
+    m_pin->setEnabled(shown && !m_shownCancelled && m_pinnedId != m_generationId);
     m_preview->setReadOnly(busy || !shown || m_shownCancelled);
 
     const bool adapter = hasAdapter();

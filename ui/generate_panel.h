@@ -68,6 +68,9 @@ public:
     bool accept();
     void discard();
     bool retry();
+    // Asks for the shown generation's text to be pinned to the Storyboard (pinRequested), once
+    // per generation. False when nothing finished is shown.
+    bool pin();
 
     bool isModelReady() const { return m_modelReady; }
     bool isGenerating() const { return m_inFlight.has_value(); }
@@ -89,6 +92,7 @@ public:
     QPushButton* acceptButton() const { return m_accept; }
     QPushButton* discardButton() const { return m_discard; }
     QPushButton* retryButton() const { return m_retry; }
+    QPushButton* pinButton() const { return m_pin; }
 
 signals:
     void modelReady(const QString& name);
@@ -98,6 +102,8 @@ signals:
     void generationRecorded(qint64 generationId);
     void generationFailed(const QString& message);
     void errorOccurred(const QString& message); // storage errors, for the window's dialog
+    // "Pin to Storyboard": the text as shown (the writer may have edited it) and its record.
+    void pinRequested(const QString& text, qint64 generationId);
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -162,6 +168,8 @@ private:
     QPushButton* m_accept;
     QPushButton* m_discard;
     QPushButton* m_retry;
+    QPushButton* m_pin;
+    std::optional<int64_t> m_pinnedId; // the last generation pinned: one card per generation
     QAction* m_continueAction;
     QAction* m_stopAction;
 };

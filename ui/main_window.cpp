@@ -9,14 +9,17 @@
 #include "ui/generate_panel.h"
 #include "ui/project_files.h"
 #include "ui/snapshots_panel.h"
+#include "ui/storyboard_view.h"
 #include "ui/trash_view.h"
 #include "ui/word_count_label.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGraphicsView>
 #include <QGuiApplication>
 #include <QLabel>
 #include <QMenuBar>
@@ -97,6 +100,8 @@ void MainWindow::buildWidgets() {
     m_sidePanels->addTab(m_snapshots, tr("Snapshots"));
     m_generate = new GeneratePanel(m_editor, this);
     addSidePanel(m_generate, tr("Generate"));
+    m_storyboard = new StoryboardView(this);
+    addSidePanel(m_storyboard, tr("Storyboard"));
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -143,6 +148,16 @@ void MainWindow::buildWidgets() {
     connect(m_generate, &GeneratePanel::modelFailed, this,
             [this](const QString& m) { showError(tr("Cannot load the model"), m); });
     connect(m_generate, &GeneratePanel::generatingChanged, this, &MainWindow::updateEscape);
+    connect(m_storyboard, &StoryboardView::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Storyboard"), m); });
+    // Retry, Retry, Pin: the ideas the writer likes land on the board shown (or on "Ideas").
+    connect(m_generate, &GeneratePanel::pinRequested, this,
+            [this](const QString& text, qint64 generationId) {
+                if (m_storyboard->pinIdea(text, generationId))
+                    statusBar()->showMessage(tr("Pinned to the storyboard \u201C%1\u201D")
+                                                 .arg(m_storyboard->boardBox()->currentText()),
+                                             5000);
+            });
 }
 
 void MainWindow::buildActions() {
@@ -189,6 +204,8 @@ void MainWindow::buildActions() {
                                   [this](bool on) { m_sidePanels->setVisible(on); });
     m_showSidePanelsAction->setCheckable(true);
     m_showSidePanelsAction->setChecked(true);
+    m_showStoryboardAction =
+        make(tr("S&toryboard"), QKeySequence(Qt::CTRL | Qt::Key_3), [this] { showStoryboard(); });
     m_zoomInAction = make(tr("&Larger Text"), QKeySequence::ZoomIn, [this] { changeTextSize(+1); });
     m_zoomOutAction =
         make(tr("&Smaller Text"), QKeySequence::ZoomOut, [this] { changeTextSize(-1); });
@@ -247,6 +264,7 @@ void MainWindow::buildMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_showBinderAction);
     view->addAction(m_showSidePanelsAction);
+    view->addAction(m_showStoryboardAction);
     view->addSeparator();
     view->addAction(m_zoomInAction);
     view->addAction(m_zoomOutAction);
@@ -334,6 +352,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
     m_trashView->setBinder(&m_project->binder());
     m_snapshots->setContext(m_project.get(), m_session);
     m_generate->setContext(m_project.get(), m_session);
+    m_storyboard->setProject(m_project.get());
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -354,6 +373,7 @@ void MainWindow::closeProject() {
     // Detach every view from the project's objects before they go.
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
+    m_storyboard->setProject(nullptr);
     m_trashView->setBinder(nullptr);
     m_binderView->setBinderModel(nullptr);
     delete m_binderModel;
@@ -431,6 +451,14 @@ void MainWindow::setFocusMode(bool on) {
 void MainWindow::updateEscape() {
     // Two enabled actions on one key would make Qt trigger neither.
     m_leaveFocusAction->setEnabled(m_focusMode && !m_generate->isGenerating());
+}
+
+void MainWindow::showStoryboard() {
+    if (m_focusMode) setFocusMode(false);
+    m_showSidePanelsAction->setChecked(true);
+    m_sidePanels->setVisible(true);
+    m_sidePanels->setCurrentWidget(m_storyboard);
+    m_storyboard->graphicsView()->setFocus();
 }
 
 void MainWindow::addSidePanel(QWidget* panel, const QString& title) {

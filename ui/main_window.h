@@ -2,8 +2,8 @@
 // MainWindow: the frame that puts the visible parts together and routes between them:
 //   left   - BinderView (tab "Binder") and TrashView (tab "Trash")
 //   centre - EditorView with the FindBar under it
-//   right  - side panels: SnapshotsPanel and GeneratePanel (text streamed from the
-//            InferenceWorker on its own thread), more with addSidePanel()
+//   right  - side panels: SnapshotsPanel, GeneratePanel (text streamed from the
+//            InferenceWorker on its own thread) and StoryboardView, more with addSidePanel()
 //   bottom - status bar: save state and WordCountLabel
 // It owns the open storage::Project and the DocumentSession; the parts get what they need.
 #include "ui/settings.h"
@@ -33,6 +33,7 @@ class EditorView;
 class FindBar;
 class GeneratePanel;
 class SnapshotsPanel;
+class StoryboardView;
 class TrashView;
 class WordCountLabel;
 
@@ -72,6 +73,9 @@ public:
     SnapshotsPanel* snapshotsPanel() const { return m_snapshots; }
     // No model is loaded until the app asks (GeneratePanel::loadDefaultModel).
     GeneratePanel* generatePanel() const { return m_generate; }
+    StoryboardView* storyboardView() const { return m_storyboard; }
+    // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
+    void showStoryboard();
     DocumentSession* documentSession() const { return m_session; }
     WordCountLabel* wordCountLabel() const { return m_wordCount; }
     QTabWidget* leftTabs() const { return m_leftTabs; }
@@ -122,6 +126,7 @@ private:
     FindBar* m_findBar = nullptr;
     SnapshotsPanel* m_snapshots = nullptr;
     GeneratePanel* m_generate = nullptr;
+    StoryboardView* m_storyboard = nullptr;
     WordCountLabel* m_wordCount = nullptr;
     QLabel* m_saveState = nullptr;
     QMenu* m_recentMenu = nullptr;
@@ -143,6 +148,7 @@ private:
     QAction* m_leaveFocusAction = nullptr;
     QAction* m_showBinderAction = nullptr;
     QAction* m_showSidePanelsAction = nullptr;
+    QAction* m_showStoryboardAction = nullptr;
     QAction* m_zoomInAction = nullptr;
     QAction* m_zoomOutAction = nullptr;
     QList<QAction*> m_createActions;

@@ -18,6 +18,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <exception>
@@ -157,6 +158,10 @@ void StoryboardView::loadCards() {
         for (const storage::Card& card : cards) insertItem(card);
     }
     updateSceneRect();
+    // A board opens at its top-left corner, where new boards get their first cards (the view
+    // would otherwise centre on the middle of the board).
+    m_view->horizontalScrollBar()->setValue(m_view->horizontalScrollBar()->minimum());
+    m_view->verticalScrollBar()->setValue(m_view->verticalScrollBar()->minimum());
 }
 
 StoryCardItem* StoryboardView::insertItem(const storage::Card& card) {
