@@ -15,6 +15,7 @@
 #include "ui/inference_worker.h"
 #include "ui/main_window.h"
 #include "ui/settings.h"
+#include "ui/storyboard_view.h"
 
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -63,6 +64,7 @@ private slots:
     void closingTheWindowRecordsTheGenerationInFlight();
     void alphaSliderDisabledWithoutHead();
     void missingModelIsAClearError();
+    void pinToStoryboardMakesALinkedCard();
 
 private:
     // Waits until the panel has recorded one more generation and returns its row.
@@ -360,6 +362,72 @@ void GeneratePanelTest::missingModelIsAClearError() {
     QVERIFY(!panel->continueWriting());
     QCOMPARE(w.lastError(), message); // shown to the writer
     for (QMessageBox* box : w.findChildren<QMessageBox*>()) box->close();
+}
+
+// Brainstorming: generate, pin, retry, pin again. Each pinned idea is a card with the generated
+// text, linked to its recorded generation, on the board shown ("Ideas" when there was none).
+void GeneratePanelTest::pinToStoryboardMakesALinkedCard() {
+    MainWindow w;
+    w.resize(1360, 860);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.newProject(m_dir.filePath(QStringLiteral("pins.fabulist"))));
+    w.binderView()->setCurrentIndex({});
+    QVERIFY(w.binderView()->createNode(storage::NodeKind::Scene, QStringLiteral("Pins")));
+    w.editor()->setFocus();
+    QTest::keyClicks(w.editor(), kParagraph);
+    GeneratePanel* panel = w.generatePanel();
+    QVERIFY(!panel->pinButton()->isEnabled()); // nothing to pin yet
+    QSignalSpy ready(panel, &GeneratePanel::modelReady);
+    panel->loadDefaultModel();
+    QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, kTimeoutMs);
+    QVERIFY(w.project()->storyboard().boards().empty());
+
+    panel->lengthBox()->setValue(8); // a few tokens are enough for an idea here
+    panel->seedBox()->setValue(1234);
+    QSignalSpy recorded(panel, &GeneratePanel::generationRecorded);
+    QVERIFY(panel->continueWriting());
+    QVERIFY(!panel->pinButton()->isEnabled()); // not while it streams
+    // (waitForRecord reads the fixture's window; this test has its own.)
+    QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
+    const storage::Generation first =
+        w.project()->generations().get(recorded.at(0).at(0).toLongLong());
+    QVERIFY(!QString::fromStdString(first.output).trimmed().isEmpty());
+    QVERIFY(panel->pinButton()->isEnabled());
+    QTest::mouseClick(panel->pinButton(), Qt::LeftButton);
+    QVERIFY(!panel->pinButton()->isEnabled()); // one card per generation
+
+    std::vector<storage::Board> boards = w.project()->storyboard().boards();
+    QCOMPARE(boards.size(), size_t(1));
+    QCOMPARE(boards[0].title, std::string("Ideas"));
+    std::vector<storage::Card> cards = w.project()->storyboard().cards(boards[0].id);
+    QCOMPARE(cards.size(), size_t(1));
+    QCOMPARE(QString::fromStdString(cards[0].text), QString::fromStdString(first.output).trimmed());
+    QCOMPARE(cards[0].generationId, std::optional<int64_t>(first.id));
+    // Titled with its first words.
+    QString title = QString::fromStdString(cards[0].title);
+    QVERIFY(!title.isEmpty());
+    if (title.endsWith(QChar(0x2026))) title.chop(1);
+    QVERIFY2(QString::fromStdString(first.output).simplified().startsWith(title),
+             qPrintable(title));
+    QCOMPARE(w.storyboardView()->cardIds(), (QList<int64_t>{cards[0].id}));
+
+    // Retry and pin again: a second card on the same board, linked to the new generation.
+    QVERIFY(panel->retry());
+    QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 2, kTimeoutMs);
+    const storage::Generation second =
+        w.project()->generations().get(recorded.at(1).at(0).toLongLong());
+    QCOMPARE(second.parentId, std::optional<int64_t>(first.id));
+    QVERIFY(panel->pinButton()->isEnabled());
+    QVERIFY(panel->pin());
+    QCOMPARE(w.project()->storyboard().boards().size(), size_t(1));
+    cards = w.project()->storyboard().cards(boards[0].id);
+    QCOMPARE(cards.size(), size_t(2));
+    QCOMPARE(cards[1].generationId, std::optional<int64_t>(second.id));
+    QCOMPARE(QString::fromStdString(cards[1].text),
+             QString::fromStdString(second.output).trimmed());
+    QVERIFY(cards[1].x != cards[0].x || cards[1].y != cards[0].y); // not on top of the first
+    w.closeProject();
 }
 
 FABULIST_GUI_TEST_MAIN(GeneratePanelTest)
