@@ -139,6 +139,8 @@ void MainWindow::buildWidgets() {
     connect(m_trashView, &TrashView::emptied, this, [this] {
         if (m_session) m_session->forgetDeleted();
     });
+    // Cards linked to deleted nodes lost their link in the project (ON DELETE SET NULL).
+    connect(m_trashView, &TrashView::emptied, m_storyboard, &StoryboardView::reload);
     connect(m_trashView, &TrashView::errorOccurred, this,
             [this](const QString& m) { showError(tr("Trash"), m); });
     connect(m_snapshots, &SnapshotsPanel::errorOccurred, this,
@@ -417,6 +419,7 @@ void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> no
     m_editor->refreshLayout(); // margins and wrapping follow the new document and its font
     m_wordCount->refresh();
     m_snapshots->setNode(nodeId);
+    m_storyboard->setCurrentNode(nodeId);
     updateActions();
     updateSaveState(m_session && m_session->hasUnsavedChanges());
 }

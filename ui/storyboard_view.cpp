@@ -328,6 +328,26 @@ std::optional<int64_t> StoryboardView::pinIdea(const QString& text,
     return id;
 }
 
+void StoryboardView::setCurrentNode(std::optional<int64_t> nodeId) {
+    m_currentNode = nodeId;
+}
+
+bool StoryboardView::linkCardToCurrentNode(int64_t cardId) {
+    StoryCardItem* item = cardItem(cardId);
+    if (!item || !m_currentNode) return false;
+    storage::Card card = item->card();
+    card.documentId = m_currentNode;
+    return saveCard(card);
+}
+
+bool StoryboardView::unlinkCardFromNode(int64_t cardId) {
+    StoryCardItem* item = cardItem(cardId);
+    if (!item || !item->card().documentId) return false;
+    storage::Card card = item->card();
+    card.documentId.reset();
+    return saveCard(card);
+}
+
 QPointF StoryboardView::freeSpot() const {
     const QPointF corner = m_view->mapToScene(QPoint(0, 0));
     const QPointF start(qMax<qreal>(0, corner.x()) + kCascade,
@@ -469,6 +489,19 @@ void StoryboardView::showContextMenu(QPointF scenePos, const QPoint& screenPos) 
         }
         const int64_t id = card->cardId();
         menu.addAction(tr("Edit Card\u2026"), this, [this, id] { editCard(id); });
+        // Link to the document open in the editor (a scene, usually), named so the writer sees
+        // which one.
+        QString current;
+        if (m_currentNode)
+            attempt(tr("Cannot read the binder"), [&] {
+                current = QString::fromStdString(m_project->binder().node(*m_currentNode).title);
+            });
+        if (!current.isEmpty() && card->card().documentId != m_currentNode)
+            menu.addAction(tr("Link to \u201C%1\u201D").arg(current), this,
+                           [this, id] { linkCardToCurrentNode(id); });
+        if (card->card().documentId)
+            menu.addAction(tr("Remove Scene Link"), this, [this, id] { unlinkCardFromNode(id); });
+        menu.addSeparator();
         const qsizetype n = selectedCardIds().size();
         menu.addAction(n > 1 ? tr("Delete %1 Cards\u2026").arg(n) : tr("Delete Card\u2026"), this,
                        &StoryboardView::removeSelectedCardsInteractive);

@@ -62,6 +62,12 @@ public:
     std::optional<int64_t> pinIdea(const QString& text, std::optional<int64_t> generationId);
     static QString ideaTitle(const QString& text);
 
+    // The binder node open in the editor (nullopt: none): a card can be linked to it.
+    void setCurrentNode(std::optional<int64_t> nodeId);
+    // Links the card to the current node (false when there is none or storage refused).
+    bool linkCardToCurrentNode(int64_t cardId);
+    bool unlinkCardFromNode(int64_t cardId);
+
     // The interactive versions ask first.
     void newBoardInteractive();
     void renameBoardInteractive();
@@ -101,6 +107,7 @@ private:
     template <typename F> bool attempt(const QString& what, F&& change);
 
     storage::Project* m_project = nullptr;
+    std::optional<int64_t> m_currentNode;
     QComboBox* m_boards;
     QToolButton* m_newBoard;
     QToolButton* m_renameBoard;

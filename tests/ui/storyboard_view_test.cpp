@@ -9,7 +9,9 @@
 #include "gui_test_support.h"
 #include "storage/project.h"
 #include "storage/sample_project.h"
+#include "ui/binder_view.h"
 #include "ui/card_editor_dialog.h"
+#include "ui/document_session.h"
 #include "ui/main_window.h"
 #include "ui/story_card_item.h"
 #include "ui/storyboard_view.h"
@@ -78,6 +80,7 @@ private slots:
     void emptyProjectIsUsableAndNoProjectDisables();
     void boardsAndCardsThroughTheViewPersist();
     void sampleNovelShowsItsCards();
+    void cardLinksToTheOpenDocument();
     void inkIsReadableOnEveryCardColour();
     void mainWindowHasAStoryboardTab();
 
@@ -344,6 +347,27 @@ void StoryboardViewTest::sampleNovelShowsItsCards() {
     }
 }
 
+void StoryboardViewTest::cardLinksToTheOpenDocument() {
+    auto project = storage::Project::create(path(QStringLiteral("links.fabulist")).toStdString());
+    const int64_t scene = project->binder().create(storage::NodeKind::Scene, "Harbour");
+    StoryboardView view;
+    show(view);
+    view.setProject(project.get());
+    QVERIFY(view.createBoard(QStringLiteral("Links")));
+    const auto card = view.addCard(QPointF(30, 30), QStringLiteral("Arrival"));
+    QVERIFY(card);
+    QVERIFY(!view.linkCardToCurrentNode(*card)); // no document open
+    QVERIFY(!project->storyboard().card(*card).documentId);
+    view.setCurrentNode(scene);
+    QVERIFY(view.linkCardToCurrentNode(*card));
+    QCOMPARE(project->storyboard().card(*card).documentId, std::optional<int64_t>(scene));
+    QVERIFY(view.cardItem(*card)->toolTip().contains(QStringLiteral("scene")));
+    QCOMPARE(project->storyboard().card(*card).title, std::string("Arrival")); // the rest kept
+    QVERIFY(view.unlinkCardFromNode(*card));
+    QCOMPARE(project->storyboard().card(*card).documentId, std::optional<int64_t>());
+    QVERIFY(view.cardItem(*card)->toolTip().isEmpty());
+}
+
 void StoryboardViewTest::inkIsReadableOnEveryCardColour() {
     // WCAG AA asks 4.5:1 for body text; the card's colour is the background in both themes.
     for (const CardSwatch& s : cardSwatches()) {
@@ -385,6 +409,15 @@ void StoryboardViewTest::mainWindowHasAStoryboardTab() {
     const auto board = view->createBoard(QStringLiteral("Window board"));
     QVERIFY(board);
     QCOMPARE(w.project()->storyboard().boards().size(), size_t(1));
+    // The document open in the editor is the one a card links to.
+    w.binderView()->setCurrentIndex({});
+    const int64_t scene =
+        w.binderView()->createNode(storage::NodeKind::Scene, QStringLiteral("Opening")).value();
+    QCOMPARE(w.documentSession()->currentId(), std::optional<int64_t>(scene));
+    const auto card = view->addCard(QPointF(20, 20), QStringLiteral("Opening card"));
+    QVERIFY(card);
+    QVERIFY(view->linkCardToCurrentNode(*card));
+    QCOMPARE(w.project()->storyboard().card(*card).documentId, std::optional<int64_t>(scene));
     w.closeProject();
     QCOMPARE(view->project(), nullptr);
     QVERIFY(!view->isEnabled());
