@@ -345,6 +345,12 @@ void StoryboardViewTest::sampleNovelShowsItsCards() {
         QCOMPARE(item->pos(), QPointF(c.x, c.y));
         QCOMPARE(item->toolTip().contains(QStringLiteral("scene")), c.documentId.has_value());
     }
+    const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
+    const QString artifacts =
+        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
+            .filePath(QStringLiteral("artifacts"));
+    QVERIFY(QDir().mkpath(artifacts));
+    QVERIFY(view.grab().save(QDir(artifacts).filePath(QStringLiteral("storyboard-sample.png"))));
 }
 
 void StoryboardViewTest::cardLinksToTheOpenDocument() {
