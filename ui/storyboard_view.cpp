@@ -531,6 +531,16 @@ bool StoryboardView::eventFilter(QObject* watched, QEvent* event) {
             if (const auto id = addCard(at, tr("New card"))) editCard(*id);
             return true;
         }
+        case QEvent::GraphicsSceneMousePress:
+            // The card taken up comes to the top while the board is shown (the project keeps
+            // creation order; stacking is not saved).
+            for (QGraphicsItem* item :
+                 m_scene->items(static_cast<QGraphicsSceneMouseEvent*>(event)->scenePos()))
+                if (qgraphicsitem_cast<StoryCardItem*>(item)) {
+                    item->setZValue(++m_topZ);
+                    break;
+                }
+            break;
         case QEvent::GraphicsSceneMouseRelease:
             // Dragging moved the items on every mouse move; the project learns where they ended
             // up once, now (the release itself never moves an item).

@@ -116,6 +116,7 @@ private:
     QLabel* m_hint;
     QGraphicsScene* m_scene;
     QGraphicsView* m_view;
+    qreal m_topZ = 0;       // z of the card raised last
     bool m_filling = false; // the combo box is being refilled: not a choice of the writer
 };
 

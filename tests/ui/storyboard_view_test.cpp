@@ -206,6 +206,7 @@ void StoryboardViewTest::boardsAndCardsThroughTheViewPersist() {
                             .arg(dragged.x)
                             .arg(dragged.y)));
     QCOMPARE(project->storyboard().card(placed.id).x, placed.x); // the other card stayed
+    QVERIFY(view.cardItem(storm.id)->zValue() > view.cardItem(placed.id)->zValue()); // on top
 
     // 4. Double-click the card: its editor; change all three fields through the widgets.
     const QPoint onStorm =
@@ -424,6 +425,16 @@ void StoryboardViewTest::mainWindowHasAStoryboardTab() {
     QVERIFY(card);
     QVERIFY(view->linkCardToCurrentNode(*card));
     QCOMPARE(w.project()->storyboard().card(*card).documentId, std::optional<int64_t>(scene));
+    // Delete in the window's storyboard asks about the card (no window action takes the key).
+    view->scene()->clearSelection();
+    view->cardItem(*card)->setSelected(true);
+    view->graphicsView()->setFocus();
+    QTest::keyClick(view->graphicsView(), Qt::Key_Delete);
+    auto* confirm = openDialog<QMessageBox>(view, QStringLiteral("confirmDeleteCards"));
+    QVERIFY(confirm);
+    confirm->button(QMessageBox::Yes)->click();
+    QVERIFY(w.project()->storyboard().cards(*board).empty());
+    QVERIFY(w.project()->binder().node(scene).title == "Opening"); // the scene itself stays
     w.closeProject();
     QCOMPARE(view->project(), nullptr);
     QVERIFY(!view->isEnabled());
