@@ -24,6 +24,18 @@ storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& s) {
     return out;
 }
 
+storage::GenerationStop toStorageStop(const QString& stopReason, bool cancelled) {
+    // The writer's Stop (and closing the window) cancels; the token callback only stops for
+    // the same reasons. Names are inference::stopReasonName's.
+    if (cancelled || stopReason == QLatin1String("cancelled") ||
+        stopReason == QLatin1String("callback"))
+        return storage::GenerationStop::Stopped;
+    if (stopReason == QLatin1String("max_tokens")) return storage::GenerationStop::Length;
+    if (stopReason == QLatin1String("end_of_generation")) return storage::GenerationStop::EndOfText;
+    if (stopReason == QLatin1String("context_full")) return storage::GenerationStop::ContextFull;
+    return storage::GenerationStop::Unknown;
+}
+
 storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
                                          const GenerationRequest& request,
                                          const GenerationOutcome& outcome,
@@ -48,6 +60,7 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.generationMs = outcome.decodeMs;
     g.status = outcome.cancelled ? storage::GenerationStatus::Rejected
                                  : storage::GenerationStatus::Pending;
+    g.stopReason = toStorageStop(outcome.stopReason, outcome.cancelled);
     g.parentId = origin.parentId;
     return g;
 }

@@ -20,8 +20,12 @@ struct GenerationOrigin {
 
 storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& sampler);
 
-// Status Pending for a finished generation, Rejected for a cancelled one (storage has no
-// separate "cancelled" status; the partial output and token count tell it apart).
+// How the model stopped, from GenerationOutcome's stopReason/cancelled: the writer's Stop is
+// Stopped, the length limit Length, the model's end-of-text EndOfText.
+storage::GenerationStop toStorageStop(const QString& stopReason, bool cancelled);
+
+// Status Pending for a finished generation, Rejected for a stopped one (it cannot be accepted);
+// stopReason says how it ended, so the history tells "stopped" from "read and rejected".
 storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
                                          const GenerationRequest& request,
                                          const GenerationOutcome& outcome,

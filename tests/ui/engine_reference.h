@@ -17,6 +17,7 @@ struct EngineContinuation {
     QString text;
     int promptTokens = 0;
     int generatedTokens = 0;
+    QString stopReason; // inference::stopReasonName
 };
 
 // The default model with its diversity head at `alpha` (no head when alpha is 0).
@@ -44,7 +45,8 @@ inline EngineContinuation engineContinuation(const QString& prompt, int maxToken
     params.sampler.seed = seed;
     inference::Generator generator(*session, engine->tokenizer());
     const inference::GenerationResult result = generator.run(ids, params);
-    return {QString::fromStdString(result.text), int(ids.size()), int(result.ids.size())};
+    return {QString::fromStdString(result.text), int(ids.size()), int(result.ids.size()),
+            QString::fromLatin1(inference::stopReasonName(result.stopReason))};
 }
 
 } // namespace fabulist::test

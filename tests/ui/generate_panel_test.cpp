@@ -176,6 +176,10 @@ void GeneratePanelTest::continueMatchesEngineThenAcceptIsOneUndoStep() {
     QVERIFY(g.promptMs > 0.0);
     QVERIFY(g.generationMs > 0.0);
     QCOMPARE(g.status, storage::GenerationStatus::Pending);
+    // It ran to its length or to the model's end of text, as the engine's own run did.
+    QCOMPARE(g.stopReason, expected.stopReason == QStringLiteral("max_tokens")
+                               ? storage::GenerationStop::Length
+                               : storage::GenerationStop::EndOfText);
     QCOMPARE(g.parentId, std::optional<int64_t>());
 
     // The screenshot, with the Generate tab showing the finished generation.
@@ -275,6 +279,7 @@ void GeneratePanelTest::stopKeepsPartialOutputAsCancelled() {
              qPrintable(m_panel->statusText()));
     // Recorded as cancelled (storage's Rejected) with the partial output that was streamed.
     QCOMPARE(g.status, storage::GenerationStatus::Rejected);
+    QCOMPARE(g.stopReason, storage::GenerationStop::Stopped); // not "read and rejected"
     QVERIFY(!g.output.empty());
     QCOMPARE(QString::fromStdString(g.output), m_panel->preview()->toPlainText());
     QVERIFY(g.generatedTokens > 0);
@@ -320,6 +325,7 @@ void GeneratePanelTest::closingTheWindowRecordsTheGenerationInFlight() {
     QCOMPARE(int64_t(all.size()), before + 1);
     const storage::Generation& g = all.front();
     QCOMPARE(g.status, storage::GenerationStatus::Rejected);
+    QCOMPARE(g.stopReason, storage::GenerationStop::Stopped);
     QVERIFY(!g.output.empty());
     QVERIFY(g.generatedTokens > 0);
     QVERIFY(g.generatedTokens < 600);
