@@ -1,6 +1,7 @@
 #include "storage/binder_repository.h"
 
 #include "storage/database.h"
+#include "storage/enum_names.h"
 #include "storage/revision_repository.h"
 #include "storage/statement.h"
 #include "storage/storage_error.h"
@@ -64,14 +65,11 @@ void openGap(Database& db, std::optional<int64_t> parentId, int position) {
 } // namespace
 
 const char* toString(NodeKind kind) noexcept {
-    const auto index = static_cast<size_t>(kind);
-    return index < std::size(kKindNames) ? kKindNames[index] : "folder";
+    return enumName(kKindNames, kind);
 }
 
 std::optional<NodeKind> nodeKindFromString(std::string_view name) noexcept {
-    for (size_t i = 0; i < std::size(kKindNames); ++i)
-        if (name == kKindNames[i]) return static_cast<NodeKind>(i);
-    return std::nullopt;
+    return enumFromName<NodeKind>(kKindNames, name);
 }
 
 int64_t BinderRepository::create(NodeKind kind, std::string_view title,

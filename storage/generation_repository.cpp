@@ -1,6 +1,7 @@
 #include "storage/generation_repository.h"
 
 #include "storage/database.h"
+#include "storage/enum_names.h"
 #include "storage/revision_repository.h"
 #include "storage/statement.h"
 #include "storage/storage_error.h"
@@ -110,25 +111,19 @@ std::vector<Generation> readAll(Statement& query) {
 } // namespace
 
 const char* toString(GenerationStatus status) noexcept {
-    const auto index = static_cast<size_t>(status);
-    return index < std::size(kStatusNames) ? kStatusNames[index] : "pending";
+    return enumName(kStatusNames, status);
 }
 
 std::optional<GenerationStatus> generationStatusFromString(std::string_view name) noexcept {
-    for (size_t i = 0; i < std::size(kStatusNames); ++i)
-        if (name == kStatusNames[i]) return static_cast<GenerationStatus>(i);
-    return std::nullopt;
+    return enumFromName<GenerationStatus>(kStatusNames, name);
 }
 
 const char* toString(GenerationStop stop) noexcept {
-    const auto index = static_cast<size_t>(stop);
-    return index < std::size(kStopNames) ? kStopNames[index] : "";
+    return enumName(kStopNames, stop);
 }
 
 std::optional<GenerationStop> generationStopFromString(std::string_view name) noexcept {
-    for (size_t i = 0; i < std::size(kStopNames); ++i)
-        if (name == kStopNames[i]) return static_cast<GenerationStop>(i);
-    return std::nullopt;
+    return enumFromName<GenerationStop>(kStopNames, name);
 }
 
 int64_t GenerationRepository::record(const Generation& g) {
