@@ -8,8 +8,10 @@
 
 #include <QAction>
 #include <QCoreApplication>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QEvent>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -86,6 +88,13 @@ GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
     m_stopAction = new QAction(tr("&Stop Generating"), this);
     m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(m_stopAction, &QAction::triggered, this, [this] { stop(); });
+    m_chooseModelAction = new QAction(tr("Choose &Model\u2026"), this);
+    m_chooseModelAction->setToolTip(tr("Write with another GGUF model (remembered for the next "
+                                       "start)"));
+    connect(m_chooseModelAction, &QAction::triggered, this, [this] { chooseModelInteractive(); });
+    m_defaultModelAction = new QAction(tr("Use &Default Model"), this);
+    m_defaultModelAction->setToolTip(tr("Go back to the model that comes with Fabulist"));
+    connect(m_defaultModelAction, &QAction::triggered, this, [this] { useDefaultModel(); });
     buildWidgets();
     updateState();
 }
@@ -244,11 +253,87 @@ void GeneratePanel::setContext(storage::Project* project, DocumentSession* sessi
     updateState();
 }
 
+namespace {
+bool sameFile(const QString& a, const QString& b) {
+    const QFileInfo fa(a), fb(b);
+    return fa.exists() && fb.exists() && fa.canonicalFilePath() == fb.canonicalFilePath();
+}
+} // namespace
+
+QString GeneratePanel::defaultModelPath() {
+    return QString::fromStdString(inference::defaultModelPath());
+}
+
 void GeneratePanel::loadModel(const QString& modelPath, const QString& adapterPath) {
+    m_remember.reset();
+    m_fallbackToDefault = false;
+    startLoad(modelPath, adapterPath);
+}
+
+void GeneratePanel::loadDefaultModel() {
+    const QString model = defaultModelPath();
+    loadModel(model, InferenceWorker::adapterPathFor(model));
+}
+
+void GeneratePanel::loadStartupModel(const QString& overridePath) {
+    const QString path = overridePath.isEmpty()
+                             ? m_settings.generateModelPath()
+                             : QDir::cleanPath(QFileInfo(overridePath).absoluteFilePath());
+    if (path.isEmpty() || sameFile(path, defaultModelPath())) {
+        loadDefaultModel();
+        return;
+    }
+    if (!QFileInfo::exists(path)) {
+        // Not forgotten: an unmounted disk comes back, and the writer's choice with it.
+        loadDefaultModel();
+        setStatus(overridePath.isEmpty()
+                      ? tr("The model you chose, %1, is not there (is its disk mounted?). Using "
+                           "the default model for now; your choice is kept for the next start "
+                           "until you pick another with Generate > Choose Model\u2026 or Use "
+                           "Default Model.")
+                            .arg(path)
+                      : tr("The model %1 given with --model does not exist. Using the default "
+                           "model.")
+                            .arg(path));
+        return;
+    }
+    m_remember.reset();
+    m_fallbackToDefault = true;
+    startLoad(path, InferenceWorker::adapterPathFor(path));
+}
+
+void GeneratePanel::useModel(const QString& path) {
+    const QString absolute = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+    const bool isDefault = sameFile(absolute, defaultModelPath());
+    m_remember = Remember{absolute, isDefault ? QString() : absolute};
+    m_fallbackToDefault = m_model.modelPath.isEmpty() && !isDefault;
+    setStatus({});
+    startLoad(absolute, InferenceWorker::adapterPathFor(absolute));
+}
+
+void GeneratePanel::useDefaultModel() {
+    const QString model = defaultModelPath();
+    m_remember = Remember{model, QString()};
+    m_fallbackToDefault = false;
+    setStatus({});
+    startLoad(model, InferenceWorker::adapterPathFor(model));
+}
+
+void GeneratePanel::chooseModelInteractive() {
+    const QString start =
+        QFileInfo(m_model.modelPath.isEmpty() ? defaultModelPath() : m_model.modelPath)
+            .absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose Model"), start,
+                                                      tr("GGUF models (*.gguf);;All files (*)"));
+    if (!path.isEmpty()) useModel(path);
+}
+
+void GeneratePanel::startLoad(const QString& modelPath, const QString& adapterPath) {
     settleInFlight();
+    ++m_pendingLoads;
     m_loading = true;
-    m_modelReady = false;
-    m_model = LoadedModel{};
+    m_modelReady = false; // no new request until the worker answers (it runs them in order)
+    m_loadingPath = modelPath;
     m_modelLabel->setText(tr("Loading model\u2026"));
     m_modelLabel->setToolTip(modelPath);
     QMetaObject::invokeMethod(
@@ -257,30 +342,58 @@ void GeneratePanel::loadModel(const QString& modelPath, const QString& adapterPa
     updateState();
 }
 
-void GeneratePanel::loadDefaultModel() {
-    const QString model = QString::fromStdString(inference::defaultModelPath());
-    loadModel(model, InferenceWorker::adapterPathFor(model));
+void GeneratePanel::showModel() {
+    if (m_model.modelPath.isEmpty()) {
+        m_modelLabel->setText(tr("No model loaded"));
+        m_modelLabel->setToolTip({});
+        return;
+    }
+    QString text = tr("Model: %1").arg(m_model.modelName);
+    if (!m_model.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
+    m_modelLabel->setText(text);
+    m_modelLabel->setToolTip(
+        m_model.modelPath +
+        (m_model.adapterPath.isEmpty() ? QString() : QStringLiteral("\n") + m_model.adapterPath));
 }
 
 void GeneratePanel::onModelLoaded(const LoadedModel& model) {
-    m_loading = false;
-    m_modelReady = true;
+    m_pendingLoads = std::max(0, m_pendingLoads - 1);
+    m_loading = m_pendingLoads > 0;
+    m_modelReady = !m_loading;
     m_model = model;
-    QString text = tr("Model: %1").arg(model.modelName);
-    if (!model.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
-    m_modelLabel->setText(text);
-    m_modelLabel->setToolTip(model.modelPath + (model.adapterPath.isEmpty()
-                                                    ? QString()
-                                                    : QStringLiteral("\n") + model.adapterPath));
+    if (m_remember && m_remember->path == model.modelPath) {
+        m_settings.setGenerateModelPath(m_remember->setting);
+        m_remember.reset();
+    }
+    if (!m_loading) m_fallbackToDefault = false;
+    if (m_loading)
+        m_modelLabel->setText(tr("Loading model\u2026"));
+    else
+        showModel();
     updateState();
     emit modelReady(model.modelName);
 }
 
 void GeneratePanel::onLoadFailed(const QString& message) {
-    m_loading = false;
-    m_modelReady = false;
-    m_modelLabel->setText(tr("No model loaded"));
-    setStatus(message);
+    m_pendingLoads = std::max(0, m_pendingLoads - 1);
+    m_loading = m_pendingLoads > 0;
+    if (m_remember && !m_loading) m_remember.reset();
+    QString status = message;
+    if (!m_model.modelPath.isEmpty()) {
+        // The worker kept the model that was working: the writer goes on with it.
+        m_modelReady = !m_loading;
+        status += QLatin1Char('\n') + tr("Still using %1.").arg(m_model.modelName);
+    } else {
+        m_modelReady = false;
+    }
+    if (!m_loading) showModel();
+    const bool fallBack = !m_loading && m_fallbackToDefault && m_model.modelPath.isEmpty() &&
+                          !sameFile(m_loadingPath, defaultModelPath());
+    if (fallBack) {
+        status += QLatin1Char('\n') + tr("Using the default model instead.");
+        loadDefaultModel();
+    }
+    setStatus(status);
     updateState();
     emit modelFailed(message);
 }
@@ -540,6 +653,8 @@ void GeneratePanel::updateState() {
     m_continueAction->setEnabled(canContinue);
     m_continue->setEnabled(canContinue);
     m_stopAction->setEnabled(busy);
+    m_chooseModelAction->setEnabled(!busy && !m_loading);
+    m_defaultModelAction->setEnabled(!busy && !m_loading);
     m_stop->setEnabled(busy);
     const bool shown = m_generationId.has_value() && !busy;
     m_accept->setEnabled(shown && !m_shownCancelled);
@@ -548,7 +663,7 @@ void GeneratePanel::updateState() {
     m_pin->setEnabled(shown && !m_shownCancelled && m_pinnedId != m_generationId);
     m_preview->setReadOnly(busy || !shown || m_shownCancelled);
 
-    const bool adapter = hasAdapter();
+    const bool adapter = hasAdapter() && m_modelReady;
     m_alpha->setEnabled(adapter);
     m_coherentLabel->setEnabled(adapter);
     m_diverseLabel->setEnabled(adapter);

@@ -10,6 +10,10 @@
 // and shows what comes back. The one place it waits for that thread is when the project closes
 // with a generation in flight: it cancels it (stops within one token) and records the partial
 // output as cancelled before the project goes.
+//
+// Models: the shipped default, or any GGUF the writer chooses (Generate > Choose Model…,
+// remembered in Settings until they choose again or Use Default Model). A model that fails to
+// load leaves the one in use working (the worker swaps only after a successful load).
 #include "ui/generation_record.h"
 #include "ui/generation_request.h"
 #include "ui/settings.h"
@@ -57,9 +61,27 @@ public:
     void loadModel(const QString& modelPath, const QString& adapterPath);
     // The shipped default model and its diversity head.
     void loadDefaultModel();
+    // What the application loads at start: `overridePath` (the --model option; not remembered)
+    // when given, else the model remembered in Settings, else the default. A file that is not
+    // there falls back to the default, with a status naming the missing file; the remembered
+    // choice is kept (its disk may only be unmounted). A file that is there but fails to load
+    // also falls back to the default.
+    void loadStartupModel(const QString& overridePath = {});
+    // Generate > Choose Model…: switches to `path` (adapter `<name>.head.gguf` beside it) and
+    // remembers it once it has loaded. On failure the model in use stays, and the status and
+    // modelFailed give the engine's message naming the file.
+    void useModel(const QString& path);
+    // Generate > Use Default Model: the shipped model again; the remembered choice is cleared.
+    void useDefaultModel();
+    // The file dialog for Choose Model… (not used by tests: the logic is in useModel).
+    void chooseModelInteractive();
+    // The shipped default model's path (FABULIST_DEFAULT_MODEL or the compiled-in one).
+    static QString defaultModelPath();
 
     QAction* continueAction() const { return m_continueAction; }
     QAction* stopAction() const { return m_stopAction; }
+    QAction* chooseModelAction() const { return m_chooseModelAction; }
+    QAction* defaultModelAction() const { return m_defaultModelAction; }
 
     // Continue from the cursor of the open document. False (with the reason in the status
     // line) when it cannot start now.
@@ -73,6 +95,7 @@ public:
     bool pin();
 
     bool isModelReady() const { return m_modelReady; }
+    bool isLoadingModel() const { return m_loading; }
     bool isGenerating() const { return m_inFlight.has_value(); }
     bool hasAdapter() const { return !m_model.adapterPath.isEmpty(); }
     const LoadedModel& model() const { return m_model; }
@@ -82,6 +105,7 @@ public:
     QString progressText() const;
 
     QPlainTextEdit* preview() const { return m_preview; }
+    QLabel* modelLabel() const { return m_modelLabel; }
     QSlider* alphaSlider() const { return m_alpha; }
     QSpinBox* lengthBox() const { return m_length; }
     QDoubleSpinBox* temperatureBox() const { return m_temperature; }
@@ -116,6 +140,9 @@ private:
     };
 
     void buildWidgets();
+    // Starts loading in the worker; the model in use stays until the new one is loaded.
+    void startLoad(const QString& modelPath, const QString& adapterPath);
+    void showModel(); // the label: the model in use, its path in the tooltip
     void startRequest(GenerationRequest request, GenerationOrigin origin);
     void onModelLoaded(const LoadedModel& model);
     void onLoadFailed(const QString& message);
@@ -142,7 +169,17 @@ private:
 
     bool m_loading = false;
     bool m_modelReady = false;
-    LoadedModel m_model;
+    int m_pendingLoads = 0; // loads queued on the worker, answered in order
+    QString m_loadingPath;  // the last load asked for
+    LoadedModel m_model;    // the model in use (also while another loads)
+    // What to remember in Settings once the load of `path` succeeds (Choose / Use Default).
+    struct Remember {
+        QString path;
+        QString setting; // empty: the default model
+    };
+    std::optional<Remember> m_remember;
+    // At start there is no model to keep: a chosen file that fails falls back to the default.
+    bool m_fallbackToDefault = false;
     qint64 m_nextRequestId = 1;
     std::optional<InFlight> m_inFlight;
     // The shown generation: its row, its request (for Retry) and the text as the model wrote it.
@@ -172,6 +209,8 @@ private:
     std::optional<int64_t> m_pinnedId; // the last generation pinned: one card per generation
     QAction* m_continueAction;
     QAction* m_stopAction;
+    QAction* m_chooseModelAction;
+    QAction* m_defaultModelAction;
 };
 
 } // namespace fabulist::ui

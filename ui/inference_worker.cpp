@@ -87,13 +87,16 @@ QString InferenceWorker::adapterPathFor(const QString& modelPath) {
 }
 
 void InferenceWorker::loadModel(const QString& modelPath, const QString& adapterPath) {
-    m_adapter.reset();
-    m_session.reset();
-    m_engine.reset();
+    // The model in use (Engine, Session, adapter) stays until the new one has loaded: a file
+    // that fails to load never leaves the writer without a model. The price is holding both in
+    // memory for the length of the load.
     if (m_shutdown.load()) return;
     emit loadProgress(0);
     LoadedModel loaded;
     loaded.modelPath = modelPath;
+    std::unique_ptr<inference::HeadAdapter> adapter;
+    std::unique_ptr<inference::Session> session;
+    std::unique_ptr<inference::Engine> engine;
     try {
         if (!QFileInfo::exists(modelPath)) {
             emit loadFailed(tr("The model file %1 does not exist. Choose an existing GGUF model "
@@ -113,7 +116,7 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
             if (percent != lastPercent) emit loadProgress(lastPercent = percent);
             return !m_shutdown.load();
         };
-        auto engine = inference::Engine::load(options);
+        engine = inference::Engine::load(options);
         if (loaded.modelSha256.isEmpty()) {
             QString error;
             loaded.modelSha256 = fileSha256(modelPath, &error);
@@ -137,7 +140,7 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
                     .arg(adapterPath);
         } else {
             try {
-                m_adapter = std::make_unique<inference::HeadAdapter>(
+                adapter = std::make_unique<inference::HeadAdapter>(
                     inference::HeadAdapter::load(adapterPath.toStdString(), engine->file()));
                 loaded.adapterPath = adapterPath;
                 loaded.adapterId = QFileInfo(adapterPath).fileName();
@@ -145,13 +148,20 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
                 loaded.adapterStatus = tr("No diversity head: %1").arg(QString::fromUtf8(e.what()));
             }
         }
-        m_session = engine->createSession();
-        m_engine = std::move(engine);
+        session = engine->createSession();
     } catch (const std::exception& e) {
-        m_adapter.reset();
-        emit loadFailed(QString::fromUtf8(e.what()));
-        return;
+        // Engine messages name the file; say it here too, since not every part's message does.
+        QString message = QString::fromUtf8(e.what());
+        if (!message.contains(modelPath))
+            message = tr("Cannot load the model %1: %2").arg(modelPath, message);
+        emit loadFailed(message);
+        return; // the previous model, if any, is still loaded and in use
     }
+    // Now the swap. The old Session goes before the old Engine it belongs to; the old adapter
+    // goes first, before either.
+    m_adapter = std::move(adapter);
+    m_session = std::move(session);
+    m_engine = std::move(engine);
     emit loadProgress(100);
     emit modelLoaded(loaded);
 }

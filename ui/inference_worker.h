@@ -39,6 +39,8 @@ public:
 public slots:
     // Loads the model and, when adapterPath is not empty, its diversity head. A missing or
     // unusable adapter is not an error: the model works without it (LoadedModel says why).
+    // The model in use is replaced only once the new one has loaded (modelLoaded names it);
+    // after loadFailed (the message names the file) the previous one, if any, stays in use.
     void loadModel(const QString& modelPath, const QString& adapterPath);
     void generate(const fabulist::ui::GenerationRequest& request);
 

@@ -262,6 +262,9 @@ void MainWindow::buildMenus() {
     QMenu* generate = menuBar()->addMenu(tr("&Generate"));
     generate->addAction(m_generate->continueAction());
     generate->addAction(m_generate->stopAction());
+    generate->addSeparator();
+    generate->addAction(m_generate->chooseModelAction());
+    generate->addAction(m_generate->defaultModelAction());
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_showBinderAction);

@@ -18,6 +18,7 @@ const char* const kAutosave = "editor/autosaveDelayMs";
 const char* const kMix = "generate/mixPercent";
 const char* const kLength = "generate/lengthTokens";
 const char* const kTemperature = "generate/temperature";
+const char* const kModelPath = "generate/modelPath";
 
 // Recent paths are compared in absolute, cleaned form so "./a.fabulist" and "a.fabulist" are one.
 QString normalized(const QString& path) {
@@ -129,6 +130,16 @@ double Settings::generateTemperature() const {
 }
 void Settings::setGenerateTemperature(double temperature) {
     m_settings.setValue(kTemperature, temperature);
+}
+
+QString Settings::generateModelPath() const {
+    return m_settings.value(kModelPath).toString();
+}
+void Settings::setGenerateModelPath(const QString& path) {
+    if (path.isEmpty())
+        m_settings.remove(kModelPath);
+    else
+        m_settings.setValue(kModelPath, normalized(path));
 }
 
 } // namespace fabulist::ui

@@ -51,6 +51,10 @@ public:
     void setGenerateLength(int tokens);
     double generateTemperature() const;
     void setGenerateTemperature(double temperature);
+    // The model the writer chose (Generate > Choose Model…); empty means the shipped default.
+    // Kept while the file is missing (an unmounted disk comes back) until they choose again.
+    QString generateModelPath() const;
+    void setGenerateModelPath(const QString& path);
 
     static constexpr int kMaxRecent = 8;
     static constexpr int kDefaultMixPercent = 30;

@@ -1,6 +1,7 @@
 // fabulist: the desktop application. `fabulist [PROJECT.fabulist]` opens that project; without
 // an argument it reopens the last project, or on the very first start creates and opens the
-// sample novel.
+// sample novel. `--model PATH` writes with that GGUF model for this run (not remembered);
+// without it the model chosen in Generate > Choose Model… loads, else the shipped default.
 #include "app/gui/termination_signals.h"
 #include "ui/app_icon.h"
 #include "ui/generate_panel.h"
@@ -30,6 +31,11 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument(QStringLiteral("project"),
                                  QCoreApplication::translate("main", "The project to open."),
                                  QStringLiteral("[PROJECT.fabulist]"));
+    const QCommandLineOption modelOption(
+        QStringLiteral("model"),
+        QCoreApplication::translate("main", "Write with this GGUF model for this run only."),
+        QStringLiteral("PATH"));
+    parser.addOption(modelOption);
     parser.process(app);
 
     fabulist::ui::Settings settings;
@@ -40,7 +46,7 @@ int main(int argc, char** argv) {
     fabulist::ui::MainWindow window;
     window.show();
     // In the background: the panel says "Loading model…" and the writer can start typing.
-    window.generatePanel()->loadDefaultModel();
+    window.generatePanel()->loadStartupModel(parser.value(modelOption));
     // Quitting by signal goes through aboutToQuit, where the window saves and snapshots.
     fabulist::gui::quitOnTerminationSignals(&app);
     if (!path.isEmpty())
