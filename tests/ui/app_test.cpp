@@ -21,6 +21,7 @@ private slots:
     void version();
     void opensProjectFromCommandLineAndQuitsCleanlyOnSigterm();
     void firstStartOpensSample();
+    void modelOptionIsNotRemembered();
 
 private:
     static QProcessEnvironment isolatedEnvironment(const QString& home);
@@ -107,6 +108,37 @@ void AppTest::firstStartOpensSample() {
     QCOMPARE(app.exitCode(), 0);
     auto project = storage::Project::open(sample.toStdString());
     QVERIFY(!project->binder().tree().empty());
+}
+
+// `fabulist --model PATH PROJECT` is accepted (an unknown option would end it with status 1)
+// and writes with that model for this run only: nothing about it lands in the settings file.
+// (Which model the panel loads is checked in ui_model_choice_test.)
+void AppTest::modelOptionIsNotRemembered() {
+    const QString model = QDir::cleanPath(qEnvironmentVariable("FABULIST_REFERENCE_DIR") +
+                                          QStringLiteral("/models/tiny-moe-q8_0.gguf"));
+    if (!QFile::exists(model))
+        QFAIL(qPrintable(QStringLiteral("reference model not found: %1 (set "
+                                        "FABULIST_REFERENCE_DIR)")
+                             .arg(model)));
+    QTemporaryDir home;
+    const QString project = home.filePath(QStringLiteral("model.fabulist"));
+    storage::createSampleProject(project.toStdString());
+    QProcess app;
+    app.setProcessEnvironment(isolatedEnvironment(home.path()));
+    app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    app.start(QStringLiteral(FABULIST_GUI_BINARY), {QStringLiteral("--model"), model, project});
+    QVERIFY(app.waitForStarted(30000));
+    QVERIFY2(waitForFile(project + QStringLiteral("-wal"), 30000), "the app never opened it");
+    QTest::qWait(300);
+    ::kill(pid_t(app.processId()), SIGTERM);
+    QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitCode(), 0);
+    QFile conf(home.filePath(QStringLiteral("config/Fabulist/Fabulist.conf")));
+    QVERIFY(conf.open(QIODevice::ReadOnly));
+    const QByteArray settings = conf.readAll();
+    QVERIFY(settings.contains(QFileInfo(project).absoluteFilePath().toUtf8()));
+    QVERIFY2(!settings.contains("modelPath") && !settings.contains("tiny-moe"),
+             settings.constData());
 }
 
 QTEST_GUILESS_MAIN(AppTest)
