@@ -270,6 +270,7 @@ void GeneratePanelTest::startLongGeneration() {
 
 void GeneratePanelTest::stopKeepsPartialOutputAsCancelled() {
     QSignalSpy recorded(m_panel, &GeneratePanel::generationRecorded);
+    const QString editorText = m_window->editor()->toPlainText();
     startLongGeneration();
     QVERIFY(!QTest::currentTestFailed());
     QTest::keyClick(m_window->editor(), Qt::Key_Escape); // Stop
@@ -288,8 +289,9 @@ void GeneratePanelTest::stopKeepsPartialOutputAsCancelled() {
     QVERIFY(!m_panel->acceptButton()->isEnabled());
     QVERIFY(m_panel->retryButton()->isEnabled());
     QVERIFY(m_panel->preview()->isReadOnly());
-    // The text in the editor did not change.
-    QVERIFY(!m_window->editor()->toPlainText().contains(m_panel->preview()->toPlainText()));
+    // The text in the editor did not change. (Compared whole: a partial output of a token or
+    // two, such as " the", may well occur in it already.)
+    QCOMPARE(m_window->editor()->toPlainText(), editorText);
 }
 
 void GeneratePanelTest::escapeStopsFirstThenLeavesFocusMode() {
