@@ -6,6 +6,7 @@
 #include "ui/generation_request.h"
 #include "ui/inference_worker.h"
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
@@ -33,6 +34,7 @@ private slots:
     void cancelStopsWithinOneToken();
     void lengthBeyondTheContextIsRefused();
     void withoutModelSaysWhatToDo();
+    void failedLoadKeepsTheModelInUse();
 
 private:
     // Runs one request on the worker thread and waits for its outcome.
@@ -218,6 +220,42 @@ void InferenceWorkerTest::withoutModelSaysWhatToDo() {
     idle.generate(request(kParagraph, 4, 1));
     QCOMPARE(failed.count(), 1);
     QVERIFY(failed.at(0).at(1).toString().contains(QStringLiteral("No model is loaded")));
+}
+
+// A model that fails to load (here the default model cut to its first 1,000 bytes, and a file
+// of text) is reported naming the file, and the Engine, Session and head in use stay: the next
+// request writes exactly what the default model with its head writes.
+void InferenceWorkerTest::failedLoadKeepsTheModelInUse() {
+    QTemporaryDir dir;
+    QFile source(QString::fromStdString(inference::defaultModelPath()));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QString truncated = dir.filePath(QStringLiteral("cut.gguf"));
+    const QString text = dir.filePath(QStringLiteral("notes.gguf"));
+    {
+        QFile cut(truncated);
+        QVERIFY(cut.open(QIODevice::WriteOnly));
+        QCOMPARE(cut.write(source.read(1000)), qint64(1000));
+        QFile notes(text);
+        QVERIFY(notes.open(QIODevice::WriteOnly));
+        notes.write(QByteArray("Chapter one: the ferry.\n").repeated(200));
+    }
+    QSignalSpy loaded(m_worker, &InferenceWorker::modelLoaded);
+    QSignalSpy failedLoad(m_worker, &InferenceWorker::loadFailed);
+    for (const QString& bad : {truncated, text}) {
+        QMetaObject::invokeMethod(m_worker, [w = m_worker, bad] {
+            w->loadModel(bad, InferenceWorker::adapterPathFor(bad));
+        });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(failedLoad.count(), 2, kTimeoutMs);
+    QVERIFY2(failedLoad.at(0).at(0).toString().contains(truncated),
+             qPrintable(failedLoad.at(0).at(0).toString()));
+    QVERIFY2(failedLoad.at(1).at(0).toString().contains(text),
+             qPrintable(failedLoad.at(1).at(0).toString()));
+    QCOMPARE(loaded.count(), 0);
+    const GenerationOutcome out = run(request(kParagraph, 12, 21));
+    QVERIFY(!QTest::currentTestFailed());
+    QCOMPARE(out.text, test::engineContinuation(kParagraph, 12, 0.8f, 21, 0.3f).text);
+    QCOMPARE(out.alpha, 0.3f); // the head stayed as well
 }
 
 QTEST_GUILESS_MAIN(InferenceWorkerTest)

@@ -53,11 +53,14 @@ QString referenceName(const QString& model) {
     if (!json.open(QIODevice::ReadOnly)) return {};
     const QJsonObject kv = QJsonDocument::fromJson(json.readAll())
                                .object()
-                               .value("gguf")
+                               .value(QStringLiteral("gguf"))
                                .toObject()
-                               .value("kv")
+                               .value(QStringLiteral("kv"))
                                .toObject();
-    return kv.value("general.name").toObject().value("value").toString();
+    return kv.value(QStringLiteral("general.name"))
+        .toObject()
+        .value(QStringLiteral("value"))
+        .toString();
 }
 
 QString shippedSha256() {
