@@ -258,6 +258,33 @@ void ModelChoiceTest::truncatedModelKeepsTheModelInUse() {
     QVERIFY(m_panel->isModelReady());
     QCOMPARE(m_panel->model().modelPath, m_moe);
     QCOMPARE(Settings().generateModelPath(), m_moe);
+
+    // So does a whole, valid GGUF of an architecture the engine does not run: the same model
+    // with general.architecture "llama" changed to "bloom" in place (same length).
+    QVERIFY(source.seek(0));
+    QByteArray bytes = source.readAll();
+    const QByteArray key("general.architecture");
+    const qsizetype at = bytes.indexOf(key);
+    QVERIFY(at > 0);
+    const qsizetype value = at + key.size() + 4 + 8; // type (uint32), length (uint64), text
+    QCOMPARE(bytes.mid(value, 5), QByteArray("llama"));
+    bytes.replace(value, 5, "bloom");
+    const QString bloom = m_dir.filePath(QStringLiteral("bloom.gguf"));
+    QFile other(bloom);
+    QVERIFY(other.open(QIODevice::WriteOnly));
+    QCOMPARE(other.write(bytes), bytes.size());
+    other.close();
+    m_panel->useModel(bloom);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, kTimeoutMs);
+    const QString unsupported = failed.at(2).at(0).toString();
+    QVERIFY2(unsupported.contains(bloom) && unsupported.contains(QStringLiteral("'bloom'")),
+             qPrintable(unsupported));
+    closeDialogs(m_window.get());
+    QVERIFY(m_panel->isModelReady());
+    QCOMPARE(m_panel->model().modelPath, m_moe);
+    const storage::Generation after = continueAndRecord();
+    QVERIFY(!QTest::currentTestFailed());
+    QCOMPARE(QString::fromStdString(after.modelId), name);
 }
 
 void ModelChoiceTest::startupWithMissingRememberedModelFallsBack() {
