@@ -31,6 +31,20 @@ SAMPLE_PROMPTS = [
 ]
 
 
+def valid_by_source(work, sp):
+    """{source: token ids} of the validation chapters, tokenized as valid.npy is (each chapter
+    then EOS), grouped by the author part of their corpus.json id ("austen/emma#10")."""
+    ids = json.load(open(os.path.join(work, "corpus.json")))["valid_chapters"]
+    chapters = tokenizer.read_chapters(os.path.join(work, "data", "valid.txt"))
+    if len(ids) != len(chapters):
+        raise SystemExit(f"corpus.json lists {len(ids)} validation chapters, valid.txt has "
+                         f"{len(chapters)}: rerun prepare.py")
+    groups = {}
+    for cid, text in zip(ids, chapters):
+        groups.setdefault(cid.split("/")[0], []).extend(sp.encode(text) + [sp.eos_id()])
+    return {k: np.asarray(v, dtype=np.uint16) for k, v in groups.items()}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -64,6 +78,14 @@ def main(argv=None):
     print(f"validation: training-time (bf16) ppl {math.exp(val_ckpt):.3f}, "
           f"GGUF (F16 weights, fp32 math) ppl {math.exp(val_gguf):.3f} over {n_tok} tokens")
 
+    # The same evaluation on each source's validation chapters alone (Austen, Melville): the
+    # two differ a lot, and the mix of the two sets the overall figure.
+    by_source = {}
+    for source, ids in valid_by_source(args.work, sp).items():
+        loss, n = evaluate(model, ids, ctx)
+        by_source[source] = {"ppl": math.exp(loss), "loss": loss, "scored_tokens": n}
+        print(f"validation, {source} only: ppl {math.exp(loss):.3f} over {n} tokens")
+
     samples = []
     for i, p in enumerate(SAMPLE_PROMPTS):
         ids = [sp.bos_id()] + sp.encode(p)
@@ -89,6 +111,7 @@ def main(argv=None):
         "train_tokens": corpus["train_tokens"], "valid_tokens": corpus["valid_tokens"],
         "val_loss_checkpoint": val_ckpt, "val_ppl_checkpoint": math.exp(val_ckpt),
         "val_loss_gguf": val_gguf, "val_ppl_gguf": math.exp(val_gguf), "val_scored_tokens": n_tok,
+        "val_by_source": by_source,
         "train_wall_s": recs[-1]["elapsed"] if recs else 0,
         "samples": samples, "sampler": DEFAULTS, "corpus": corpus,
         "gguf_kv_count": len(reader.kv), "gguf_tensor_count": len(reader.tensors),

@@ -152,6 +152,11 @@ def write(r, path, notes=""):
       f"(loss {r['val_loss_gguf']:.4f} nats/token)")
     a(f"- the checkpoint during training (bf16 autocast): {r['val_ppl_checkpoint']:.2f} "
       f"(loss {r['val_loss_checkpoint']:.4f})")
+    if r.get("val_by_source"):
+        parts = [f"{src} {v['ppl']:.2f} ({_fmt_int(v['scored_tokens'])} tokens)"
+                 for src, v in sorted(r["val_by_source"].items())]
+        a("- by source, the same way on each source's validation chapters alone: " +
+          ", ".join(parts))
     # Measured with the C++ engine after export (see tests/inference/default_model_test.cpp);
     # rerun both and update these lines when the model changes.
     a("- Fabulist's engine, same procedure (tests/inference/default_model_test.cpp): "
