@@ -54,10 +54,11 @@ def main(argv=None):
     ap.add_argument("--sample-tokens", type=int, default=140)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--notes-file", help="a paragraph for the card's evaluation section")
+    ap.add_argument("--checkpoint", help="the checkpoint to ship (default: WORK/best.pt)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    best_path = os.path.join(args.work, "best.pt")
+    best_path = args.checkpoint or os.path.join(args.work, "best.pt")
     ckpt_model, ck = load_model(best_path)
     sp = tokenizer.load(os.path.join(args.work, "tokenizer.model"))
     os.makedirs(os.path.dirname(os.path.abspath(args.model_out)), exist_ok=True)

@@ -79,7 +79,11 @@ elif [[ ! -f "$work/train_extra.npy" ]]; then
 fi
 # Resumes from $work/last.pt when it exists; logs to $work/train_log.jsonl.
 nice -n 19 "$py" "$here/train.py" --work "$work" --preset full "${steps[@]}" | tee -a "$work/train.out"
+# The shipped weights: the average of the snapshots of the last decay (train.py keeps them
+# from the preset's snapshot_from on).
+"$py" "$here/average.py" --work "$work" --no-eval-inputs --write "$work/averaged.pt"
 "$py" "$here/finalize.py" --work "$work" --model-out "$root/resources/models/fabulist-default.gguf" \
   --fixtures-out "$root/tests/fixtures/default-model" --card-out "$root/resources/models" \
-  --notes-file "$here/model_card_notes.md"
-"$py" "$here/check_gguf.py" "$root/resources/models/fabulist-default.gguf" --checkpoint "$work/best.pt"
+  --notes-file "$here/model_card_notes.md" --checkpoint "$work/averaged.pt"
+"$py" "$here/check_gguf.py" "$root/resources/models/fabulist-default.gguf" \
+  --checkpoint "$work/averaged.pt"

@@ -135,9 +135,16 @@ def write(r, path, notes=""):
       f"{m['dropout']}, load-balancing loss weight {t['aux_coef']}, gradient clip 1.0. "
       f"Wall time {hours:.2f} h.")
     a("")
-    a(f"Shipped checkpoint: the best by validation loss, step {r['best_step']} of "
-      f"{r['steps_run']} run: {_fmt_int(r['tokens_seen_best'])} tokens seen "
-      f"({_epochs_text(r)}).")
+    averaged = t.get("averaged_steps")
+    if averaged:
+        a(f"Shipped checkpoint: the average of the weights at the {len(averaged)} evaluations "
+          f"of the last decay (steps {', '.join(str(x) for x in averaged)}; "
+          "`inference/training/average.py`), after "
+          f"{_fmt_int(r['tokens_seen_best'])} tokens seen ({_epochs_text(r)}).")
+    else:
+        a(f"Shipped checkpoint: the best by validation loss, step {r['best_step']} of "
+          f"{r['steps_run']} run: {_fmt_int(r['tokens_seen_best'])} tokens seen "
+          f"({_epochs_text(r)}).")
     a("")
     a("![loss curve](fabulist-default-loss.png)")
     a("")

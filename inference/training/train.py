@@ -32,7 +32,7 @@ PRESETS = {
     "full": dict(model=dict(vocab_size=4096, dim=256, n_layers=4, n_heads=4, n_kv_heads=2,
                             n_experts=4, n_experts_used=2, expert_ffn=512, context_length=1024,
                             dropout=0.1),
-                 steps=3800, batch=8, lr=2e-3, warmup=80, eval_every=25, eval_windows=0,
+                 steps=3200, batch=8, lr=2e-3, warmup=80, eval_every=25, eval_windows=0,
                  cycles=[dict(peak=2e-3, warmup=80, end=420),
                          dict(peak=1e-3, warmup=20, end=540),
                          dict(peak=1.5e-3, warmup=30, end=1550),
@@ -44,7 +44,9 @@ PRESETS = {
                  # of each step (Bernoulli masks over 8x4x1024x1024 per layer on torch 1.13), and
                  # the third cycle was short of CPU time. Residual dropout stays at 0.1.
                  attn_dropout_schedule=[[650, 0.0]],
-                 weight_decay=0.1, aux_coef=0.01, decay_frac=0.25),
+                 weight_decay=0.1, aux_coef=0.01, decay_frac=0.25,
+                 # The weights at every evaluation of the last decay (snapshots/), for average.py.
+                 snapshot_from=2800),
 }
 
 
@@ -167,6 +169,16 @@ def save(path, model, opt, step, best, cfg):
                 "step": step, "best_val": best, "train_cfg": cfg,
                 "model_cfg": model.cfg.to_dict(), "torch_rng": torch.get_rng_state()}, tmp)
     os.replace(tmp, path)  # atomic: a kill mid-write never leaves a broken checkpoint
+
+
+def save_snapshot(work, model, step):
+    """The weights at an evaluation step of the final decay, for average.py."""
+    folder = os.path.join(work, "snapshots")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"step{step}.pt")
+    torch.save({"model": model.state_dict(), "step": step, "model_cfg": model.cfg.to_dict()},
+               path + ".tmp")
+    os.replace(path + ".tmp", path)
 
 
 def torch_load(path):
@@ -293,6 +305,8 @@ def main(argv=None):
                 best = vl
                 save(best_path, model, None, step, best, cfg)
             save(last_path, model, opt, step, best, cfg)
+            if cfg.get("snapshot_from") and step >= cfg["snapshot_from"]:
+                save_snapshot(args.work, model, step)
             tokens_since, t_since = 0, time.time()
         log.write(json.dumps(rec) + "\n")
         log.flush()
