@@ -246,14 +246,7 @@ void Session::setHead(const HeadAdapter* adapter) {
     s.headBias = adapter->bias();
     Backend& b = s.model->backend();
     auto upload = [&](const char* name, const std::vector<float>& v, int64_t nIn, int64_t nOut) {
-        GgufTensorInfo t;
-        t.name = name;
-        t.type = GgmlType::F32;
-        t.nDims = 2;
-        t.ne = {nIn, nOut, 1, 1};
-        t.nbytes = v.size() * sizeof(float);
-        t.data = reinterpret_cast<const uint8_t*>(v.data());
-        return b.upload(t);
+        return b.upload(hostF32MatrixView(name, v, nIn, nOut));
     };
     s.head.a = upload("diversity.A", s.headA, c.nEmbd, rank);
     s.head.b = upload("diversity.B", s.headB, rank, c.nVocab);

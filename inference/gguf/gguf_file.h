@@ -56,6 +56,20 @@ struct GgufTensorInfo {
     int64_t rowCount() const { return ne[1] * ne[2] * ne[3]; }
 };
 
+// A host float matrix (nOut rows of nIn) seen as an F32 tensor, for Backend::upload of weights
+// made at run time (the diversity head). Points into `v`, which must outlive the view's use.
+inline GgufTensorInfo hostF32MatrixView(const char* name, const std::vector<float>& v, int64_t nIn,
+                                        int64_t nOut) {
+    GgufTensorInfo t;
+    t.name = name;
+    t.type = GgmlType::F32;
+    t.nDims = 2;
+    t.ne = {nIn, nOut, 1, 1};
+    t.nbytes = v.size() * sizeof(float);
+    t.data = reinterpret_cast<const uint8_t*>(v.data());
+    return t;
+}
+
 class GgufFile {
 public:
     // Maps and validates the file. Throws GgufError.

@@ -53,22 +53,11 @@ std::vector<float> randomFloats(size_t n, uint32_t seed, float scale = 1.0f) {
     return v;
 }
 
-GgufTensorInfo f32View(const char* name, const std::vector<float>& v, int64_t nIn, int64_t nOut) {
-    GgufTensorInfo t;
-    t.name = name;
-    t.type = GgmlType::F32;
-    t.nDims = 2;
-    t.ne = {nIn, nOut, 1, 1};
-    t.nbytes = v.size() * sizeof(float);
-    t.data = reinterpret_cast<const uint8_t*>(v.data());
-    return t;
-}
-
 HeadWeights uploadHead(Backend& b, const HeadAdapter& h) {
     HeadWeights w;
-    w.a = b.upload(f32View("diversity.A", h.a(), h.nEmbd(), h.rank()));
-    w.b = b.upload(f32View("diversity.B", h.bMatrix(), h.rank(), h.nVocab()));
-    w.bias = b.upload(f32View("diversity.b", h.bias(), h.nVocab(), 1));
+    w.a = b.upload(hostF32MatrixView("diversity.A", h.a(), h.nEmbd(), h.rank()));
+    w.b = b.upload(hostF32MatrixView("diversity.B", h.bMatrix(), h.rank(), h.nVocab()));
+    w.bias = b.upload(hostF32MatrixView("diversity.b", h.bias(), h.nVocab(), 1));
     w.rank = h.rank();
     return w;
 }
