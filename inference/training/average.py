@@ -2,9 +2,10 @@
 
 Averaging the weights saved during a learning-rate decay often lands lower on validation than
 any one of them. Usage:
-  average.py --work DIR [SNAPSHOT.pt...] [--write OUT.pt]
+  average.py --work DIR [SNAPSHOT.pt[:WEIGHT]...] [--write OUT.pt]
 (no SNAPSHOT: every DIR/snapshots/step*.pt, which train.py keeps from the preset's
-snapshot_from on)
+snapshot_from on; a WEIGHT, default 1, counts that checkpoint so many times, so an input that is
+itself an average of n snapshots can be given weight n)
 prints each input's and the average's validation perplexity; --write saves the average as a
 checkpoint finalize.py can export (its train_cfg from DIR/last.pt, its step the last input's).
 """
@@ -20,6 +21,20 @@ import torch
 
 from model import ModelConfig, MoeLlama
 from train import evaluate, save, torch_load
+
+
+def split_weight(arg):
+    """'path.pt:3' -> ('path.pt', 3.0); 'path.pt' -> ('path.pt', 1.0)."""
+    path, sep, tail = arg.rpartition(":")
+    if sep:
+        try:
+            weight = float(tail)
+        except ValueError:
+            return arg, 1.0
+        if not weight > 0:
+            raise SystemExit(f"{arg}: a checkpoint's weight must be positive")
+        return path, weight
+    return arg, 1.0
 
 
 def main(argv=None):
@@ -41,6 +56,8 @@ def main(argv=None):
         names.sort(key=lambda n: int(n[4:-3]))
         args.snapshots = [os.path.join(folder, n) for n in names]
     valid = np.load(os.path.join(args.work, "valid.npy"))
+    paths, weights = zip(*(split_weight(a) for a in args.snapshots))
+    args.snapshots = list(paths)
     cks = [torch_load(p) for p in args.snapshots]
     cfgs = {json.dumps(c["model_cfg"], sort_keys=True) for c in cks}
     if len(cfgs) != 1:
@@ -56,15 +73,26 @@ def main(argv=None):
             results[os.path.basename(p)] = vl
             print(f"{os.path.basename(p)} (step {c['step']}): val ppl {math.exp(vl):.3f}",
                   flush=True)
-    avg = {k: sum(c["model"][k].float() for c in cks) / len(cks) for k in cks[0]["model"]}
+    total = sum(weights)
+    avg = {k: sum(w * c["model"][k].float() for w, c in zip(weights, cks)) / total
+           for k in cks[0]["model"]}
     avg = {k: v.to(cks[0]["model"][k].dtype) for k, v in avg.items()}
     model.load_state_dict(avg)
     vl, _ = evaluate(model, valid, ctx, bf16=True)
-    print(f"average of {len(cks)}: val ppl {math.exp(vl):.3f}", flush=True)
+    shown = ", ".join(f"{os.path.basename(p)}x{w:g}" for p, w in zip(args.snapshots, weights))
+    print(f"average of {len(cks)} ({shown}): val ppl {math.exp(vl):.3f}", flush=True)
     if args.write:
         last = torch_load(os.path.join(args.work, "last.pt"))
         cfg = dict(last["train_cfg"])
-        cfg["averaged_steps"] = [c["step"] for c in cks]
+        # An input that is itself an average is recorded with the steps it averaged.
+        parts = []
+        for c, w in zip(cks, weights):
+            inner = (c.get("train_cfg") or {}).get("averaged_steps")
+            parts.append({"steps": inner, "weight": w} if inner else
+                         {"step": c["step"], "weight": w})
+        cfg["averaged_from"] = parts
+        cfg["averaged_steps"] = sorted({s for p in parts
+                                        for s in p.get("steps", [p.get("step")])})
         save(args.write, model, None, max(c["step"] for c in cks), vl, cfg)
         print(f"wrote {args.write}")
 

