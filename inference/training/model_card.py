@@ -19,6 +19,10 @@ def _schedule(t):
                 f"{floor:g} over the last {int(c.get('decay_frac', t['decay_frac']) * 100)}%")
         if "dropout" in c:
             text += f", residual dropout {c['dropout']:g}"
+        if isinstance(c.get("data"), dict):
+            total = sum(c["data"].values())
+            text += ", windows drawn " + " / ".join(
+                f"{100 * w / total:.1f} % from {name}" for name, w in c["data"].items())
         # Runs of equal short cycles (the weight-averaging cycles) are told once.
         same = parts and parts[-1][2] == text and parts[-1][4] == end - start
         if same:
@@ -44,7 +48,7 @@ def _epochs_text(r):
     for i, cy in enumerate(cycles):
         end = min(r["best_step"], t["steps"] if i == len(cycles) - 1 else cy["end"])
         n = max(0, end - start) * per_step
-        if cy.get("data") == "core+extra":
+        if cy.get("data", "core") != "core":  # core+extra, or a mixture that includes it
             mixed += n
         else:
             core += n
@@ -52,7 +56,8 @@ def _epochs_text(r):
     parts = [f"{core / r['train_tokens']:.2f} epochs of the core training split"]
     if mixed:
         both = r["train_tokens"] + c.get("extra_tokens", 0)
-        parts.append(f"then {mixed / both:.2f} epochs of it plus the training-only books")
+        parts.append(f"then {mixed / both:.2f} epochs' worth of it plus the training-only "
+                     "books")
     return ", ".join(parts)
 
 
@@ -157,8 +162,8 @@ def write(r, path, notes=""):
                 groups[-1][0].extend(steps)
             else:
                 groups.append([list(steps), p["weight"]])
-        told = "; ".join(f"step{'s' if len(g) > 1 else ''} {', '.join(map(str, g))} "
-                         f"weight {w:g} each" for g, w in groups)
+        told = "; ".join(f"steps {', '.join(map(str, g))} weight {w:g} each" if len(g) > 1
+                         else f"step {g[0]} weight {w:g}" for g, w in groups)
         a(f"Shipped checkpoint: a weighted average of the weights at several steps ({told}; "
           "`inference/training/average.py`, why in the notes below), after "
           f"{_fmt_int(r['tokens_seen_best'])} tokens seen ({_epochs_text(r)}).")
