@@ -296,9 +296,7 @@ void GeneratePanelTest::stopKeepsPartialOutputAsCancelled() {
 
 void GeneratePanelTest::escapeStopsFirstThenLeavesFocusMode() {
     // The Generate menu offers Continue and Stop.
-    QMenu* menu = nullptr;
-    for (QAction* a : m_window->menuBar()->actions())
-        if (a->text() == QStringLiteral("&Generate")) menu = a->menu();
+    QMenu* menu = fabulist::test::menuBarMenu(*m_window, QStringLiteral("&Generate"));
     QVERIFY(menu);
     QVERIFY(menu->actions().contains(m_panel->continueAction()));
     QVERIFY(menu->actions().contains(m_panel->stopAction()));

@@ -4,6 +4,9 @@
 // (AppDataLocation: where the sample project goes) never touch the user's files.
 #include <QApplication>
 #include <QCoreApplication>
+#include <QMainWindow>
+#include <QMenu>
+#include <QMenuBar>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -25,6 +28,14 @@ inline void isolateUserFiles() {
     QCoreApplication::setApplicationName(QStringLiteral("FabulistUiTest"));
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, sandbox().path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, sandbox().path());
+}
+
+// The menu-bar menu titled `title` ("&Generate"), or nullptr: tests reach actions the way a
+// user does, through the menus.
+inline QMenu* menuBarMenu(const QMainWindow& window, const QString& title) {
+    for (QAction* a : window.menuBar()->actions())
+        if (a->text() == title) return a->menu();
+    return nullptr;
 }
 
 } // namespace fabulist::test

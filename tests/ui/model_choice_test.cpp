@@ -153,9 +153,7 @@ storage::Generation ModelChoiceTest::continueAndRecord() {
 }
 
 void ModelChoiceTest::menuOffersChooseAndDefault() {
-    QMenu* menu = nullptr;
-    for (QAction* a : m_window->menuBar()->actions())
-        if (a->text() == QStringLiteral("&Generate")) menu = a->menu();
+    QMenu* menu = fabulist::test::menuBarMenu(*m_window, QStringLiteral("&Generate"));
     QVERIFY(menu);
     QVERIFY(menu->actions().contains(m_panel->chooseModelAction()));
     QVERIFY(menu->actions().contains(m_panel->defaultModelAction()));

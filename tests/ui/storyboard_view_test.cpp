@@ -403,11 +403,11 @@ void StoryboardViewTest::mainWindowHasAStoryboardTab() {
     QVERIFY(view->isEnabled());
 
     // View > Storyboard (Ctrl+3) brings the tab forward.
+    QMenu* viewMenu = fabulist::test::menuBarMenu(w, QStringLiteral("&View"));
+    QVERIFY(viewMenu);
     QAction* show = nullptr;
-    for (QAction* menu : w.menuBar()->actions())
-        if (menu->text() == QStringLiteral("&View"))
-            for (QAction* a : menu->menu()->actions())
-                if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_3)) show = a;
+    for (QAction* a : viewMenu->actions())
+        if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_3)) show = a;
     QVERIFY(show);
     tabs->setCurrentIndex(0);
     show->trigger();
