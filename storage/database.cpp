@@ -43,6 +43,8 @@ int openFlags(Database::Access access) {
     switch (access) {
     case Database::Access::ReadOnly:
         return SQLITE_OPEN_READONLY;
+    case Database::Access::ReadOnlyImmutable:
+        return SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
     case Database::Access::ReadWrite:
         return SQLITE_OPEN_READWRITE;
     case Database::Access::ReadWriteCreate:
@@ -51,12 +53,29 @@ int openFlags(Database::Access access) {
     return SQLITE_OPEN_READONLY;
 }
 
+// "file:<path>?immutable=1", with the characters a URI gives a meaning percent-encoded.
+std::string immutableUri(const std::string& path) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            static const char* hex = "0123456789ABCDEF";
+            uri += '%';
+            uri += hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+            uri += hex[static_cast<unsigned char>(c) & 0xF];
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
 } // namespace
 
 Database::Database(const std::string& path, Access access) : m_path(path), m_access(access) {
     // NOMUTEX: one Project is used from one thread. EXRESCODE: precise codes for messages.
     const int flags = openFlags(access) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-    const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
+    const std::string name = access == Access::ReadOnlyImmutable ? immutableUri(path) : path;
+    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string detail = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);

@@ -12,7 +12,9 @@ namespace fabulist::storage {
 
 class Database {
 public:
-    enum class Access { ReadOnly, ReadWrite, ReadWriteCreate };
+    // ReadOnlyImmutable: for a file in a folder Fabulist may not write to (no -wal or -shm
+    // can be made there): SQLite's immutable URI, no locks, no sidecar files.
+    enum class Access { ReadOnly, ReadOnlyImmutable, ReadWrite, ReadWriteCreate };
 
     // Opens (or with ReadWriteCreate, creates) the SQLite file. Does not set any pragma: the
     // Project decides journal mode, synchronous and foreign keys.
@@ -31,7 +33,9 @@ public:
     int64_t lastInsertRowId() const;
     int changes() const; // rows changed by the last INSERT/UPDATE/DELETE
     bool inTransaction() const;
-    bool isReadOnly() const { return m_access == Access::ReadOnly; }
+    bool isReadOnly() const {
+        return m_access == Access::ReadOnly || m_access == Access::ReadOnlyImmutable;
+    }
     const std::string& path() const { return m_path; }
     sqlite3* handle() const { return m_db; }
 

@@ -16,20 +16,14 @@ namespace {
 
 using Kind = StorageError::Kind;
 
-// Durability: WAL with synchronous=NORMAL.
-// In WAL mode a commit appends the transaction to the -wal file with write(2); NORMAL skips
-// the fsync at each commit and syncs the WAL only at checkpoints. A commit that returned has
-// its bytes in the operating system's page cache, which belongs to the kernel, not to us: if
-// Fabulist crashes or is killed (SIGKILL, OOM killer), every acknowledged save is still there
-// and the database is consistent (tests/storage kill test checks exactly this, 50+ kills).
-// Only a power cut or kernel crash can lose the most recent commits since the last
-// checkpoint/fsync - never corrupt the file, only roll it back a little (the WAL's checksums
-// discard a torn tail). synchronous=FULL would close that gap by an fsync per commit, i.e.
-// per autosave (~1 s after typing stops): milliseconds to tens of milliseconds each on
-// laptop disks, battery and SSD wear, for the last few seconds of typing in the rare power
-// cut. We take NORMAL; closing a project checkpoints (and syncs) the WAL.
+// Durability: WAL with synchronous=FULL. A commit appends the transaction to the -wal file and
+// fdatasyncs it before it returns, so an acknowledged save is on the disk: a crash, SIGKILL or
+// power cut loses nothing that was acknowledged (tests/storage: the kill test and the power-cut
+// test). NORMAL would sync the log only at checkpoints, so a power cut could take back
+// every save since the last one. The cost is one fdatasync per save (autosave, snapshot,
+// generation record); storage_bench measures it.
 constexpr const char* kConnectionPragmas = "PRAGMA foreign_keys = ON;"
-                                           "PRAGMA synchronous = NORMAL;";
+                                           "PRAGMA synchronous = FULL;";
 
 void enableWal(Database& db) {
     const std::string mode = db.queryText("PRAGMA journal_mode = WAL");
@@ -69,6 +63,48 @@ void backupBeforeUpgrade(Database& db, const std::string& path, int64_t version)
     }
 }
 
+uint64_t walBytes(const std::string& path) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path + "-wal", error);
+    return error ? 0 : size;
+}
+
+// A project whose last editor did not close it (its lock file left unheld, or a log with no
+// lock file at all) gets integrity_check, which also compares every index with its table.
+CheckDepth checkDepthFor(const std::string& path) {
+    const ProjectLock::State lock = ProjectLock::probe(path);
+    const bool unclean = lock == ProjectLock::State::LeftBehind ||
+                         (lock == ProjectLock::State::Absent && walBytes(path) > 0);
+    return unclean ? CheckDepth::Full : CheckDepth::Quick;
+}
+
+// Refuses what would let two editors write one file, or WAL run where it cannot work.
+void refuseUnsafePlaces(const std::string& path, bool editing) {
+    const std::string network = networkFileSystemOf(path);
+    if (editing && !network.empty())
+        throw StorageError(Kind::ReadOnly,
+                           "'" + path + "' is on a network file system (" + network +
+                               "), where Fabulist cannot keep a project safe from two writers. "
+                               "Copy it to a local disk to edit it, or open it read-only.",
+                           path);
+    const unsigned long links = hardLinkCount(path);
+    if (editing && links > 1)
+        throw StorageError(Kind::InvalidArgument,
+                           "'" + path + "' has " + std::to_string(links) +
+                               " hard links, so another name could open it a second time and "
+                               "two editors would write it at once. Remove the other links, or "
+                               "copy the file (cp) and open the copy.",
+                           path);
+}
+
+// Viewing a project in a folder Fabulist may not write to (or on a network file system) uses
+// SQLite's immutable mode, as long as there is no log to replay.
+Database::Access viewingAccess(const std::string& path) {
+    const bool canMakeSidecars = folderIsWritable(path) && networkFileSystemOf(path).empty();
+    return !canMakeSidecars && walBytes(path) == 0 ? Database::Access::ReadOnlyImmutable
+                                                  : Database::Access::ReadOnly;
+}
+
 void removeProjectFiles(const std::string& path) {
     std::error_code ignored;
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ignored);
@@ -88,6 +124,13 @@ Project::~Project() = default;
 
 std::unique_ptr<Project> Project::create(const std::string& path, std::string_view title) {
     std::error_code error;
+    const std::string network = networkFileSystemOf(
+        std::filesystem::absolute(path, error).parent_path().string());
+    if (!network.empty())
+        throw StorageError(Kind::ReadOnly,
+                           "Cannot create '" + path + "': the folder is on a network file system (" +
+                               network + "). Create the project on a local disk.",
+                           path);
     if (std::filesystem::exists(path, error))
         throw StorageError(Kind::InvalidArgument,
                            "'" + path +
@@ -137,10 +180,12 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
 
     // 1. Inspect the file without SQLite, then with a read-only connection. Nothing writes.
     if (inProcess == OpenFileRegistry::Use::None) checkFileHeader(path);
+    refuseUnsafePlaces(path, options.mode == OpenMode::ReadWrite);
     SidecarCleanup sidecars(path);
     std::unique_ptr<Database> checked;
     try {
-        checked = openAndCheckReadOnly(path, migrations);
+        checked = openAndCheckReadOnly(path, migrations, checkDepthFor(path),
+                                       viewingAccess(path));
     } catch (const StorageError&) {
         sidecars.removeCreated(); // after the connection is gone (unwound above)
         throw;

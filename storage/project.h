@@ -3,17 +3,22 @@
 // change it. A Project is not thread-safe: use it from one thread (the UI thread).
 //
 // Opening never modifies a bad file. Project::open first inspects the file read-only (SQLite
-// header, application_id, user_version, PRAGMA quick_check), takes the single-editor lock, and
-// only then opens it for writing. Failures throw StorageError with a kind and a message that
+// header, application_id, user_version, PRAGMA quick_check, or integrity_check when its last
+// editor did not close it), refuses places where two editors could write it at once (a file
+// with several hard links, a network file system), takes the single-editor lock, and only then
+// opens it for writing. A file in a folder Fabulist may not write to opens for viewing
+// (OpenMode::ReadOnly) through SQLite's immutable mode. Failures throw StorageError with a kind and a message that
 // names the file and says what to do:
 //   NotFound     - no such file
 //   NotAProject  - not an SQLite file, or one from another application (application_id)
 //   Corrupt      - damaged or truncated
 //   NewerSchema  - made by a newer Fabulist
-//   ReadOnly     - the file or its folder is not writable (open with OpenMode::ReadOnly to view)
+//   ReadOnly     - the file or its folder is not writable, or it is on a network file system
+//                  (open with OpenMode::ReadOnly to view)
 //   AlreadyOpen  - open in another Fabulist window or process
+//   InvalidArgument - a project file with more than one hard link (for editing)
 //
-// File settings: WAL journal, foreign keys on, synchronous=NORMAL (see project.cpp for why).
+// File settings: WAL journal, foreign keys on, synchronous=FULL (see project.cpp for why).
 
 #include "storage/binder_repository.h"
 #include "storage/database.h"

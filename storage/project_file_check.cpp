@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 namespace fabulist::storage {
@@ -112,8 +113,9 @@ void checkFileHeader(const std::string& path) {
 }
 
 std::unique_ptr<Database> openAndCheckReadOnly(const std::string& path,
-                                               std::span<const MigrationStep> migrations) {
-    auto db = std::make_unique<Database>(path, Database::Access::ReadOnly);
+                                               std::span<const MigrationStep> migrations,
+                                               CheckDepth depth, Database::Access access) {
+    auto db = std::make_unique<Database>(path, access);
     try {
         const auto applicationId = static_cast<uint32_t>(db->queryInt64("PRAGMA application_id"));
         if (applicationId != static_cast<uint32_t>(kApplicationId))
@@ -128,12 +130,15 @@ std::unique_ptr<Database> openAndCheckReadOnly(const std::string& path,
                                    std::to_string(latest) + "). Update Fabulist to open it.",
                                path);
         if (version < 1) notAProject(path, "no Fabulist schema in it");
-        std::string check = db->queryText("PRAGMA quick_check");
+        const bool full = depth == CheckDepth::Full;
+        std::string check = db->queryText(full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
         if (check != "ok") {
             // Keep the first finding: the full report can run to pages.
             const std::string banner = "*** in database main ***\n";
             if (check.rfind(banner, 0) == 0) check.erase(0, banner.size());
-            corrupt(path, "quick_check: " + check.substr(0, check.find('\n')));
+            corrupt(path, std::string(full ? "integrity_check after an unclean shutdown: "
+                                           : "quick_check: ") +
+                              check.substr(0, check.find('\n')));
         }
     } catch (const StorageError& error) {
         // SQLite's own verdict on a damaged file (SQLITE_CORRUPT / SQLITE_NOTADB) gets the
@@ -160,13 +165,50 @@ void SidecarCleanup::removeCreated() {
     std::filesystem::remove(m_path + "-shm", error);
 }
 
+std::string networkFileSystemName(long fileSystemType) {
+    // statfs f_type magic numbers (linux/magic.h and the file systems' own headers).
+    switch (static_cast<unsigned long>(fileSystemType) & 0xFFFFFFFFul) {
+    case 0x6969: return "nfs";
+    case 0x517B: return "smb";
+    case 0xFF534D42: return "cifs";
+    case 0xFE534D42: return "smb2";
+    case 0x564C: return "ncp";
+    case 0x73757245: return "coda";
+    case 0x5346414F: return "afs";
+    case 0x6B414653: return "afs";
+    case 0x00C36400: return "ceph";
+    case 0x01021997: return "9p";
+    case 0x01161970: return "gfs2";
+    case 0x7461636F: return "ocfs2";
+    case 0x0BD00BD0: return "lustre";
+    case 0x47504653: return "gpfs";
+    default: return {};
+    }
+}
+
+std::string networkFileSystemOf(const std::string& path) {
+    struct statfs info {};
+    if (::statfs(path.c_str(), &info) != 0) return {};
+    return networkFileSystemName(static_cast<long>(info.f_type));
+}
+
+bool folderIsWritable(const std::string& path) {
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    return ::access(folder.c_str(), W_OK) == 0;
+}
+
+unsigned long hardLinkCount(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return 0;
+    return static_cast<unsigned long>(info.st_nlink);
+}
+
 bool isWriteProtected(const std::string& path) {
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) return true;
     if ((info.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) return true;
     if (::access(path.c_str(), W_OK) != 0) return true;
-    std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
-    return ::access(folder.c_str(), W_OK) != 0;
+    return !folderIsWritable(path);
 }
 
 } // namespace fabulist::storage

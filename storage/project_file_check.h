@@ -15,10 +15,29 @@ namespace fabulist::storage {
 // id): throws NotFound, NotAProject or Corrupt.
 void checkFileHeader(const std::string& path);
 
-// Opens the file with SQLite read-only and checks application_id, user_version (against the
-// given migration steps) and PRAGMA quick_check. Returns the read-only connection.
+// How deep the read-only check looks: quick_check on a normal open; integrity_check (which
+// also compares every index with its table) after an unclean shutdown.
+enum class CheckDepth { Quick, Full };
+
+// Opens the file with SQLite read-only (access: ReadOnly or ReadOnlyImmutable) and checks
+// application_id, user_version (against the given migration steps) and quick_check or
+// integrity_check. Returns the read-only connection.
 std::unique_ptr<Database> openAndCheckReadOnly(const std::string& path,
-                                               std::span<const MigrationStep> migrations);
+                                               std::span<const MigrationStep> migrations,
+                                               CheckDepth depth = CheckDepth::Quick,
+                                               Database::Access access = Database::Access::ReadOnly);
+
+// The name of the network file system the file lives on ("nfs", "cifs", ...), or empty for a
+// local one. SQLite's WAL needs shared memory that network file systems do not provide.
+std::string networkFileSystemOf(const std::string& path);
+// Same, from statfs's f_type (exposed for tests: there is no network mount to test with).
+std::string networkFileSystemName(long fileSystemType);
+
+// True when Fabulist may create files in the file's folder (WAL's -wal and -shm).
+bool folderIsWritable(const std::string& path);
+
+// Number of hard links to the file (1 for an ordinary file; 0 when it cannot be read).
+unsigned long hardLinkCount(const std::string& path);
 
 // SQLite creates the -wal and -shm files beside a WAL-mode database even for a read-only
 // connection. When a file turns out to be bad, removeCreated() deletes those this attempt

@@ -5,11 +5,18 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace fabulist::storage {
+
+std::string ProjectLock::lockPathFor(const std::string& projectPath) {
+    std::error_code error;
+    const auto resolved = std::filesystem::canonical(projectPath, error);
+    return (error ? projectPath : resolved.string()) + ".lock";
+}
 
 ProjectLock::ProjectLock(const std::string& projectPath) : m_lockPath(lockPathFor(projectPath)) {
     // A few tries: each one fails only if a releasing holder removed the file in between.
@@ -52,6 +59,14 @@ ProjectLock::ProjectLock(const std::string& projectPath) : m_lockPath(lockPathFo
     throw StorageError(StorageError::Kind::Io,
                        "Cannot lock '" + m_lockPath + "': it keeps changing. Try again.",
                        projectPath);
+}
+
+ProjectLock::State ProjectLock::probe(const std::string& projectPath) {
+    const int fd = ::open(lockPathFor(projectPath).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return State::Absent;
+    const bool unheld = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+    ::close(fd); // closing drops the probe's lock
+    return unheld ? State::LeftBehind : State::Held;
 }
 
 ProjectLock::~ProjectLock() {

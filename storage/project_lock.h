@@ -8,8 +8,10 @@
 // file description, so a second open in the same process conflicts too, and the kernel drops
 // the lock when the holder dies (even by SIGKILL). The lock file is removed on release; one
 // left by a killed process is unlocked and simply reused. Taking the lock re-checks that the
-// locked file is still the one at the path, so removal cannot let two holders in. (On NFS,
-// flock may be emulated or unsupported; projects are meant to live on local disks.)
+// locked file is still the one at the path, so removal cannot let two holders in. The sidecar
+// is named after the project's resolved path (symbolic links followed), so every spelling of
+// the path shares one lock; hard links are refused by Project::open before it gets here.
+// (On NFS, flock may be emulated or unsupported; Project::open refuses network file systems.)
 
 #include <string>
 
@@ -24,7 +26,14 @@ public:
     ProjectLock(const ProjectLock&) = delete;
     ProjectLock& operator=(const ProjectLock&) = delete;
 
-    static std::string lockPathFor(const std::string& projectPath) { return projectPath + ".lock"; }
+    // "<resolved project path>.lock" (the path itself when it cannot be resolved).
+    static std::string lockPathFor(const std::string& projectPath);
+
+    // Absent: no lock file. Held: an editor has the project open. LeftBehind: the file is there
+    // but nobody holds it, so its last editor did not close the project (crash, SIGKILL, power
+    // cut). Probes with a shared lock that is released at once; creates nothing.
+    enum class State { Absent, Held, LeftBehind };
+    static State probe(const std::string& projectPath);
 
 private:
     std::string m_lockPath;

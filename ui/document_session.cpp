@@ -29,6 +29,9 @@ DocumentSession::DocumentSession(storage::Project& project, ColorScheme scheme, 
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(1000);
     connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { save(); });
+    m_maxWaitTimer.setSingleShot(true);
+    m_maxWaitTimer.setInterval(5000);
+    connect(&m_maxWaitTimer, &QTimer::timeout, this, [this] { save(); });
 }
 
 DocumentSession::~DocumentSession() {
@@ -93,6 +96,7 @@ void DocumentSession::closeCurrent() {
 void DocumentSession::onContentsChanged() {
     // Only the shown document is edited by the writer; others change only via restore.
     m_autosaveTimer.start();
+    if (!m_maxWaitTimer.isActive()) m_maxWaitTimer.start();
     emit unsavedChanged(hasUnsavedChanges());
 }
 
@@ -104,6 +108,7 @@ bool DocumentSession::hasUnsavedChanges() const {
 
 bool DocumentSession::save() {
     m_autosaveTimer.stop();
+    m_maxWaitTimer.stop();
     bool ok = true;
     // Every modified document, not just the current one: a restore may have changed another.
     for (auto& [id, entry] : m_entries)
@@ -181,6 +186,7 @@ bool DocumentSession::restoreRevision(int64_t revisionId) {
         cursor.endEditBlock();
         doc->setModified(false);
         m_autosaveTimer.stop();
+        m_maxWaitTimer.stop();
         emit unsavedChanged(hasUnsavedChanges());
     }
     emit revisionsChanged(nodeId);

@@ -2,8 +2,9 @@
 // DocumentSession: the document model behind the editor (the editor only displays). It keeps one
 // QTextDocument per opened binder node, so each keeps its own undo history while the writer moves
 // between scenes, and it is the only place that writes text to the project:
-//  - save(): the current text, ~1 s after typing stops (autosave timer), on document switch, when
-//    the editor loses focus, and on close;
+//  - save(): the current text, ~1 s after typing stops (autosave timer) and at the latest a few
+//    seconds after the first unsaved change while the writer keeps typing (maximum wait), on
+//    document switch, when the editor loses focus, and on close;
 //  - autosave revisions (storage prunes them): on document switch, on close, and every
 //    kRevisionIntervalMs of editing, as storage's RevisionRepository asks;
 //  - named snapshots and restore.
@@ -38,6 +39,9 @@ public:
 
     void setAutosaveDelay(int ms) { m_autosaveTimer.setInterval(ms); }
     int autosaveDelay() const { return m_autosaveTimer.interval(); }
+    // The longest unsaved changes wait while the writer types without a pause.
+    void setAutosaveMaxWait(int ms) { m_maxWaitTimer.setInterval(ms); }
+    int autosaveMaxWait() const { return m_maxWaitTimer.interval(); }
 
     // Makes nodeId the current document (saving and snapshotting the previous one). Returns the
     // document to show, or nullptr when the node cannot be read (errorOccurred says why).
@@ -88,6 +92,7 @@ private:
     std::map<int64_t, Entry> m_entries;
     std::optional<int64_t> m_currentId;
     QTimer m_autosaveTimer;
+    QTimer m_maxWaitTimer; // runs from the first unsaved change; typing does not restart it
 };
 
 } // namespace fabulist::ui

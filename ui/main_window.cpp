@@ -341,6 +341,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
     m_project = std::move(project);
     m_session = new DocumentSession(*m_project, m_theme.scheme(), this);
     m_session->setAutosaveDelay(m_settings.autosaveDelayMs());
+    m_session->setAutosaveMaxWait(m_settings.autosaveMaxWaitMs());
     connect(m_session, &DocumentSession::currentChanged, this, &MainWindow::showDocument);
     connect(m_session, &DocumentSession::unsavedChanged, this, &MainWindow::updateSaveState);
     connect(m_session, &DocumentSession::errorOccurred, this,

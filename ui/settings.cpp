@@ -15,6 +15,7 @@ const char* const kFontFamily = "editor/fontFamily";
 const char* const kFontSize = "editor/fontPointSize";
 const char* const kLineWidth = "editor/lineWidthChars";
 const char* const kAutosave = "editor/autosaveDelayMs";
+const char* const kAutosaveMaxWait = "editor/autosaveMaxWaitMs";
 const char* const kMix = "generate/mixPercent";
 const char* const kLength = "generate/lengthTokens";
 const char* const kTemperature = "generate/temperature";
@@ -111,6 +112,13 @@ int Settings::autosaveDelayMs() const {
 }
 void Settings::setAutosaveDelayMs(int ms) {
     m_settings.setValue(kAutosave, ms);
+}
+
+int Settings::autosaveMaxWaitMs() const {
+    return qBound(500, m_settings.value(kAutosaveMaxWait, 5000).toInt(), 600000);
+}
+void Settings::setAutosaveMaxWaitMs(int ms) {
+    m_settings.setValue(kAutosaveMaxWait, ms);
 }
 
 int Settings::generateMixPercent() const {

@@ -43,6 +43,8 @@ public:
     void setEditorLineWidthChars(int chars);
     int autosaveDelayMs() const; // quiet time after the last keystroke before saving
     void setAutosaveDelayMs(int ms);
+    int autosaveMaxWaitMs() const; // longest wait for a save while the writer keeps typing
+    void setAutosaveMaxWaitMs(int ms);
 
     // Generate panel (the seed is not kept: every start rolls a new one).
     int generateMixPercent() const; // the coherence <-> diversity slider, α × 100

@@ -4,8 +4,10 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 namespace fabulist::cli {
 
@@ -96,10 +98,22 @@ double ModelArgs::number(const std::string& name, double fallback) const {
         size_t used = 0;
         double out = std::stod(*v, &used);
         if (used != v->size()) throw std::invalid_argument("trailing characters");
+        if (!std::isfinite(out)) throw std::invalid_argument("not finite");
         return out;
     } catch (const std::exception&) {
-        throw UsageError(name + " expects a number, got '" + *v + "'");
+        throw UsageError(name + " expects a finite number, got '" + *v + "'");
     }
+}
+
+double ModelArgs::number(const std::string& name, double fallback, double min, double max) const {
+    const double out = number(name, fallback);
+    if (out < min || out > max) {
+        std::ostringstream message;
+        message << name << " must be between " << min << " and " << max << ", got "
+                << *value(name);
+        throw UsageError(message.str());
+    }
+    return out;
 }
 
 int usageFailure(const char* command, const char* usage, const std::string& message) {

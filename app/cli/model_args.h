@@ -33,7 +33,9 @@ public:
     std::string string(const std::string& name, const std::string& fallback = {}) const;
     std::string requiredString(const std::string& name) const;
     int64_t integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
+    // A finite number (nan and inf are refused); with min/max, also in [min, max].
     double number(const std::string& name, double fallback) const;
+    double number(const std::string& name, double fallback, double min, double max) const;
     const std::vector<std::string>& positionals() const { return m_positionals; }
 
 private:

@@ -1,6 +1,19 @@
 #include "app/cli/model_engine_args.h"
 
+#include <cstdio>
+#include <thread>
+
 namespace fabulist::cli {
+
+int cappedThreads(int requested) {
+    const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+    if (hardware <= 0 || requested <= hardware) return requested;
+    std::fprintf(stderr,
+                 "fabulist-cli: -t %d is more than this machine's %d hardware threads; using %d "
+                 "(more threads than cores only slows inference down)\n",
+                 requested, hardware, hardware);
+    return hardware;
+}
 
 std::vector<ArgSpec> engineArgSpecs(std::vector<ArgSpec> more) {
     std::vector<ArgSpec> specs = {{{"-m", "--model"}},    {{"-t", "--threads"}},
@@ -14,7 +27,7 @@ inference::EngineOptions engineOptions(const ModelArgs& args) {
     inference::EngineOptions o;
     o.modelPath = modelPathOrDefault(args.string("-m"));
     requireModelFile(o.modelPath);
-    o.threads = static_cast<int>(args.integer("-t", 0, 0, 1024));
+    o.threads = cappedThreads(static_cast<int>(args.integer("-t", 0, 0, 1024)));
     o.contextLength = static_cast<int>(args.integer("-c", 0, 0, 1 << 24));
     o.expertsUsed = static_cast<int>(args.integer("--experts-used", 0, 0, 1024));
     const std::string kv = args.string("--kv-type", "f16");

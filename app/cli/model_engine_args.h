@@ -12,5 +12,7 @@ namespace fabulist::cli {
 std::vector<ArgSpec> engineArgSpecs(std::vector<ArgSpec> more);
 // Reads the shared options (and validates the model path). Throws UsageError.
 inference::EngineOptions engineOptions(const ModelArgs& args);
+// -t above the hardware threads: a warning on stderr and the hardware count.
+int cappedThreads(int requested);
 
 } // namespace fabulist::cli

@@ -27,12 +27,6 @@ struct ModelFileSummary {
     int64_t bosId = -1, eosId = -1;
     bool addBos = false;
     uint64_t fileBytes = 0;
-
-    uint64_t kvCacheBytes(int64_t contextTokens, uint32_t bytesPerValue) const {
-        return static_cast<uint64_t>(nLayer) * static_cast<uint64_t>(contextTokens) *
-               static_cast<uint64_t>(nHeadKv) * static_cast<uint64_t>(headDimK + headDimV) *
-               bytesPerValue;
-    }
 };
 
 ModelFileSummary summarizeModelFile(const fabulist::inference::GgufFile& file);

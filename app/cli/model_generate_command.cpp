@@ -9,6 +9,7 @@
 #include "inference/engine/generator.h"
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
+#include "inference/sampling/sampler_settings_check.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <cstdio>
@@ -55,19 +56,20 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
         inference::SamplerSettings& s = params.sampler;
         s.seed = static_cast<uint32_t>(
             args.integer("--seed", static_cast<int64_t>(std::random_device{}()), 0, 0xFFFFFFFFll));
-        s.temperature = static_cast<float>(args.number("--temp", s.temperature));
+        s.temperature = static_cast<float>(args.number("--temp", s.temperature, 0, 100));
         s.topK = static_cast<int32_t>(args.integer("--top-k", s.topK, -1, 1 << 30));
-        s.topP = static_cast<float>(args.number("--top-p", s.topP));
-        s.minP = static_cast<float>(args.number("--min-p", s.minP));
-        s.typicalP = static_cast<float>(args.number("--typical", s.typicalP));
-        s.repeatPenalty = static_cast<float>(args.number("--repeat-penalty", s.repeatPenalty));
+        s.topP = static_cast<float>(args.number("--top-p", s.topP, 0, 1));
+        s.minP = static_cast<float>(args.number("--min-p", s.minP, 0, 1));
+        s.typicalP = static_cast<float>(args.number("--typical", s.typicalP, 0, 1));
+        s.repeatPenalty = static_cast<float>(args.number("--repeat-penalty", s.repeatPenalty, 1e-3, 100));
         s.penaltyLastN =
             static_cast<int32_t>(args.integer("--repeat-last-n", s.penaltyLastN, 0, 1 << 24));
         s.frequencyPenalty =
-            static_cast<float>(args.number("--frequency-penalty", s.frequencyPenalty));
+            static_cast<float>(args.number("--frequency-penalty", s.frequencyPenalty, -100, 100));
         s.presencePenalty =
-            static_cast<float>(args.number("--presence-penalty", s.presencePenalty));
-        if (s.repeatPenalty <= 0.0f) throw UsageError("--repeat-penalty must be > 0");
+            static_cast<float>(args.number("--presence-penalty", s.presencePenalty, -100, 100));
+        if (const std::string problem = inference::samplerSettingsProblem(s); !problem.empty())
+            throw UsageError(problem);
         params.stopAtEndOfGeneration = !args.has("--ignore-eos");
         adapterPath = args.string("--adapter");
         params.alpha = static_cast<float>(args.number("--alpha", 0.0));
@@ -102,6 +104,12 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
     const std::vector<int32_t> promptIds = engine->tokenizer().encode(prompt, true, true);
     if (promptIds.empty())
         return usageFailure("generate", kUsage, "the prompt is empty (and the model adds no BOS)");
+    const int context = engine->info().contextLength;
+    if (promptIds.size() >= size_t(context))
+        return runtimeFailure("generate", "the prompt has " + std::to_string(promptIds.size()) +
+                                              " tokens, more than the context of " +
+                                              std::to_string(context) +
+                                              " tokens leaves room for: shorten it or raise -c");
     auto session = engine->createSession();
     inference::Generator generator(*session, engine->tokenizer());
     inference::TokenCallback stream;

@@ -4,11 +4,15 @@
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_file_summary.h"
+#include "inference/engine/memory_estimate.h"
+#include "inference/gguf/gguf_file.h"
+#include "inference/model/model_config.h"
 
 #ifdef FABULIST_HAVE_VULKAN
 #include "inference/backend/vulkan/vulkan_device.h"
 #endif
 
+#include <algorithm>
 #include <cstdio>
 
 namespace fabulist::cli {
@@ -16,7 +20,8 @@ namespace fabulist::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "info MODEL [-c CONTEXT] [--kv-type f16|f32] [--device vulkan]   (or: info --device vulkan)";
+    "info MODEL [-c CONTEXT] [-t THREADS] [--kv-type f16|f32] [--device vulkan] [--json]   (or: "
+    "info --device vulkan)";
 
 std::string mib(uint64_t bytes) {
     char buf[64];
@@ -54,6 +59,16 @@ int printVulkanDevice() {
 #endif
 }
 
+int printMemoryJson(const inference::MemoryEstimate& m, int64_t trained) {
+    std::printf("{\"context\": %d, \"trained_context\": %lld, \"memory_bytes\": {\"total\": "
+                "%llu, \"weights\": %llu, \"kv_cache\": %llu, \"buffers\": %llu, "
+                "\"runtime\": %llu}}\n",
+                m.contextLength, (long long)trained, (unsigned long long)m.total(),
+                (unsigned long long)m.weights, (unsigned long long)m.kvCache,
+                (unsigned long long)m.scratch, (unsigned long long)m.runtime);
+    return 0;
+}
+
 } // namespace
 
 int runInfoCommand(const std::vector<std::string>& argv) {
@@ -61,9 +76,17 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     int64_t context = 0;
     uint32_t kvBytes = 2;
     bool vulkan = false;
+    bool json = false;
+    int threads = 0;
     try {
         ModelArgs args(
-            argv, {{{"-m", "--model"}}, {{"-c", "--ctx-size"}}, {{"--kv-type"}}, {{"--device"}}},
+            argv,
+            {{{"-m", "--model"}},
+             {{"-c", "--ctx-size"}},
+             {{"-t", "--threads"}},
+             {{"--kv-type"}},
+             {{"--device"}},
+             {{"--json"}, false}},
             1);
         if (args.has("--device")) {
             const std::string device = args.string("--device");
@@ -76,7 +99,9 @@ int runInfoCommand(const std::vector<std::string>& argv) {
         path = modelPathOrDefault(args.positionals().empty() ? args.string("-m")
                                                              : args.positionals()[0]);
         requireModelFile(path);
-        context = args.integer("-c", 0, 0, 1 << 24);
+        context = args.integer("-c", 0, 0, 1 << 22);
+        threads = static_cast<int>(args.integer("-t", 0, 0, 1024));
+        json = args.has("--json");
         std::string kv = args.string("--kv-type", "f16");
         if (kv == "f32")
             kvBytes = 4;
@@ -92,7 +117,18 @@ int runInfoCommand(const std::vector<std::string>& argv) {
         return runtimeFailure("info", e.what()); // the reader names the file and the fix
     }
     const ModelFileSummary s = summarizeModelFile(*file);
-    if (context == 0) context = s.contextLength;
+    if (context == 0) context = std::min<int64_t>(s.contextLength, inference::kDefaultWorkingContext);
+    inference::MemoryEstimate memory;
+    try {
+        memory = inference::estimateMemory(*file, inference::ModelConfig::fromGguf(*file),
+                                           int(context),
+                                           kvBytes == 2 ? inference::GgmlType::F16
+                                                        : inference::GgmlType::F32,
+                                           512, threads);
+    } catch (const std::exception& e) {
+        return runtimeFailure("info", e.what());
+    }
+    if (json) return printMemoryJson(memory, s.contextLength);
 
     std::printf("file:           %s (%s)\n", path.c_str(), mib(s.fileBytes).c_str());
     std::printf("architecture:   %s%s%s\n", s.architecture.c_str(),
@@ -116,13 +152,18 @@ int runInfoCommand(const std::vector<std::string>& argv) {
                 s.tokenizerModel.c_str(), s.tokenizerPre.empty() ? "-" : s.tokenizerPre.c_str(),
                 (long long)s.tokenCount, (long long)s.mergeCount, (long long)s.bosId,
                 (long long)s.eosId, s.addBos ? "true" : "false");
-    const uint64_t kv = s.kvCacheBytes(context, kvBytes);
-    std::printf("context:        %lld tokens (trained %lld)\n", (long long)context,
+    std::printf("context:        %lld tokens (trained %lld; -c to change)\n", (long long)context,
                 (long long)s.contextLength);
     std::printf("weights read per token: %s\n", mib(s.activeWeightBytesPerToken).c_str());
-    std::printf("memory needed:  %s = file %s + KV cache %s (%s, %lld tokens)\n",
-                mib(s.fileBytes + kv).c_str(), mib(s.fileBytes).c_str(), mib(kv).c_str(),
-                kvBytes == 2 ? "f16" : "f32", (long long)context);
+    std::printf("memory needed:  %s = weights %s + KV cache %s (%s, %lld tokens, filled as the "
+                "text grows) + buffers %s + tokenizer and process %s\n",
+                mib(memory.total()).c_str(), mib(memory.weights).c_str(),
+                mib(memory.kvCache).c_str(), kvBytes == 2 ? "f16" : "f32", (long long)context,
+                mib(memory.scratch).c_str(), mib(memory.runtime).c_str());
+    const uint64_t available = inference::availableMemoryBytes();
+    if (available > 0 && memory.total() > available)
+        std::printf("                more than the %s available now: choose a smaller context\n",
+                    mib(available).c_str());
     return vulkan ? printVulkanDevice() : 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include "app/cli/model_args.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,6 +12,9 @@ namespace fabulist::cli {
 
 // Reads the whole file as bytes; throws UsageError naming the file when it cannot be read.
 inline std::string readTextFile(const std::string& path) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error))
+        throw UsageError("'" + path + "' is a folder: give a text file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError("cannot read text file '" + path + "': check the path");
     std::ostringstream ss;

@@ -1,11 +1,11 @@
 // Project commands: `fabulist-cli project create|info|export-text PATH`.
 #include "app/cli/cli_command.h"
+#include "storage/file_output.h"
 #include "storage/project.h"
 #include "storage/sample_project.h"
 #include "storage/storage_error.h"
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -21,7 +21,9 @@ using storage::Project;
 constexpr const char* kUsage =
     "usage: fabulist-cli project create [--sample] [--title TITLE] PATH\n"
     "       fabulist-cli project info PATH\n"
-    "       fabulist-cli project export-text [-o FILE] PATH\n";
+    "       fabulist-cli project export-text [-o FILE [--force]] PATH\n"
+    "  -o FILE   write the manuscript to FILE (never the project itself; an existing FILE\n"
+    "            only with --force)\n";
 
 int usageError(const std::string& message) {
     std::fprintf(stderr, "fabulist-cli project: %s\n%s", message.c_str(), kUsage);
@@ -116,9 +118,12 @@ std::string manuscript(Project& project) {
 int exportText(const std::vector<std::string>& args) {
     std::string output;
     std::string path;
+    bool force = false;
     for (size_t i = 0; i < args.size(); ++i) {
         if ((args[i] == "-o" || args[i] == "--output") && i + 1 < args.size()) {
             output = args[++i];
+        } else if (args[i] == "--force") {
+            force = true;
         } else if (!args[i].empty() && args[i][0] == '-') {
             return usageError("unknown option '" + args[i] + "'");
         } else if (path.empty()) {
@@ -128,22 +133,19 @@ int exportText(const std::vector<std::string>& args) {
         }
     }
     if (path.empty()) return usageError("export-text needs a PATH");
+    if (force && output.empty()) return usageError("--force needs -o FILE");
     auto project = openForReading(path);
     const std::string text = manuscript(*project);
     if (output.empty()) {
         std::fwrite(text.data(), 1, text.size(), stdout);
         return 0;
     }
-    std::ofstream file(output, std::ios::binary | std::ios::trunc);
-    file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    file.close();
-    if (!file) {
-        std::fprintf(stderr,
-                     "fabulist-cli project: cannot write '%s'. Check the folder exists "
-                     "and is writable.\n",
-                     output.c_str());
-        return 1;
-    }
+    // The project's sidecars count as inputs too: an export must never land on them.
+    storage::FileOutputOptions options;
+    options.replaceExisting = force;
+    options.inputs = {path, path + "-wal", path + "-shm"};
+    project.reset();
+    storage::writeFileSafely(output, text, options);
     return 0;
 }
 

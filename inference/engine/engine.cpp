@@ -1,6 +1,7 @@
 #include "inference/engine/engine.h"
 
 #include "inference/engine/engine_impl.h"
+#include "inference/engine/memory_estimate.h"
 #include "inference/engine/session.h"
 
 #include <algorithm>
@@ -44,6 +45,27 @@ ModelInfo describe(const Engine::Impl& e) {
     return i;
 }
 
+constexpr int kMaxContext = 1 << 22;
+
+// Refuses, before anything is allocated, a model whose weights, KV cache and buffers would not
+// fit the memory the system has available.
+void requireMemory(const GgufFile& f, const ModelConfig& config, int ctx,
+                   const EngineOptions& options) {
+    const MemoryEstimate need = estimateMemory(f, config, ctx, options.kvCacheType,
+                                               options.batchSize, options.threads);
+    const uint64_t available = availableMemoryBytes();
+    if (available == 0 || need.total() <= available) return;
+    throw EngineError(f.path() + ": running this model with a context of " + std::to_string(ctx) +
+                      " tokens needs about " + formatBytes(need.total()) + " of memory (weights " +
+                      formatBytes(need.weights) + ", KV cache " + formatBytes(need.kvCache) +
+                      ", buffers " + formatBytes(need.scratch + need.runtime) + "), but only " +
+                      formatBytes(available) +
+                      " is available. Choose a smaller context (-c, or the model's context "
+                      "setting)" +
+                      (options.kvCacheType == GgmlType::F32 ? ", an F16 KV cache" : "") +
+                      " or a smaller model, or close other programs.");
+}
+
 } // namespace
 
 Engine::Engine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -73,10 +95,13 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
                           std::to_string(config.nExpert) + " for this model (got " +
                           std::to_string(options.expertsUsed) + ")");
     if (options.expertsUsed != 0) config.nExpertUsed = options.expertsUsed;
-    const int ctx = options.contextLength > 0 ? options.contextLength : config.nCtxTrain;
-    if (options.contextLength < 0 || ctx > (1 << 22))
+    const int ctx = options.contextLength > 0
+                        ? options.contextLength
+                        : std::min(config.nCtxTrain, kDefaultWorkingContext);
+    if (options.contextLength < 0 || ctx > kMaxContext)
         throw EngineError(f.path() + ": context length " + std::to_string(options.contextLength) +
-                          " is out of range");
+                          " is out of range (1.." + std::to_string(kMaxContext) + ")");
+    requireMemory(f, config, ctx, options);
 
     impl->tokenizer = Tokenizer::fromGguf(f);
     if (impl->tokenizer->vocabSize() > config.nVocab)

@@ -2,6 +2,7 @@
 
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
+#include "inference/sampling/sampler_settings_check.h"
 #include "inference/sampling/banned_tokens_stage.h"
 #include "inference/sampling/sampler_chain.h"
 #include "inference/tokenizer/tokenizer.h"
@@ -125,6 +126,8 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
     if (prompt.empty())
         throw EngineError("generation needs at least one prompt token (this model adds no BOS: "
                           "give some prompt text)");
+    if (const std::string problem = samplerSettingsProblem(params.sampler); !problem.empty())
+        throw EngineError("sampler settings: " + problem);
     GenerationResult result;
     GenerationTimings& t = result.timings;
     t.promptTokens = static_cast<int>(prompt.size());

@@ -97,8 +97,12 @@ void MinPStage::apply(TokenCandidates& candidates, SamplerRng&) {
         return;
     }
     // Unsorted (a whole vocabulary): one pass to find the best, one to filter; order is kept.
-    const float threshold = candidates[candidates.argmax()].logit + std::log(m_p);
-    candidates.keepIf([threshold](const TokenCandidate& c) { return c.logit >= threshold; });
+    // The best always stays (a NaN logit fails every comparison, and the draw needs one).
+    const TokenCandidate best = candidates[candidates.argmax()];
+    const float threshold = best.logit + std::log(m_p);
+    candidates.keepIf([threshold, &best](const TokenCandidate& c) {
+        return c.logit >= threshold || c.id == best.id;
+    });
 }
 
 void TemperatureStage::apply(TokenCandidates& candidates, SamplerRng&) {

@@ -2,6 +2,7 @@
 // quantKernels picks) against a float64 reference: dequantized weights . dequantized
 // activations (activations rounded into the vec-dot type first, exactly as the kernels see them).
 
+#include "tests/inference/isa_coverage.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant_kernels.h"
 
@@ -98,6 +99,7 @@ void QuantVecDotTest::matchesReference() {
             const float chosen = quantKernels(wt).vecDot(wq.data(), xq.data(), n);
             QVERIFY(std::fabs(chosen - ref) <= tol);
         }
+    SKIP_UNTESTED_ISAS();
 }
 
 // Float types take any length (SIMD tails), block types any multiple of their block size.

@@ -2,10 +2,14 @@
 #include "storage/project.h"
 #include "tests/storage/storage_test_util.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <unistd.h>
 
 using namespace fabulist::storage;
 using namespace fabulist::storage::test;
@@ -94,6 +98,45 @@ private slots:
         QCOMPARE(run.exitCode, 0);
         QCOMPARE(run.out, QString());
         QCOMPARE(QString::fromStdString(readBytes(file.toStdString())), expected);
+    }
+
+    // An export never replaces the project it reads (whatever the path's spelling) and
+    // replaces another file only with --force.
+    void exportNeverOverwritesUnasked() {
+        const QString path = makeKnownProject();
+        const std::string before = readBytes(path.toStdString());
+        const QString viaDot = m_dir.path() + "/./" + QFileInfo(path).fileName();
+        const QString hardLink = m_dir.filePath("link.fabulist");
+        QVERIFY(::link(path.toUtf8().constData(), hardLink.toUtf8().constData()) == 0);
+        for (const QString& output : {path, viaDot, hardLink}) {
+            for (const QStringList& force : {QStringList(), QStringList{"--force"}}) {
+                const Run run =
+                    cli(QStringList{"project", "export-text", "-o", output} + force + QStringList{path});
+                QCOMPARE(run.exitCode, 1);
+                QVERIFY2(run.err.contains("being read"), qPrintable(run.err));
+            }
+        }
+        QVERIFY(readBytes(path.toStdString()) == before);
+        QVERIFY(::unlink(hardLink.toUtf8().constData()) == 0);
+
+        const QString other = makeKnownProject();
+        const std::string otherBytes = readBytes(other.toStdString());
+        Run run = cli({"project", "export-text", "-o", other, path});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("already exists") && run.err.contains("--force"),
+                 qPrintable(run.err));
+        QVERIFY(readBytes(other.toStdString()) == otherBytes);
+
+        const QString notes = m_dir.filePath("notes.md");
+        writeBytes(notes.toStdString(), "my notes\n");
+        QCOMPARE(cli({"project", "export-text", "-o", notes, path}).exitCode, 1);
+        QCOMPARE(QString::fromStdString(readBytes(notes.toStdString())), QString("my notes\n"));
+        run = cli({"project", "export-text", "-o", notes, "--force", path});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(QString::fromStdString(readBytes(notes.toStdString())).startsWith("# Arrival"));
+        // No temporary file is left beside it.
+        QCOMPARE(QDir(m_dir.path()).entryList({"*.partial-*"}, QDir::Files).size(), 0);
+        QCOMPARE(cli({"project", "export-text", "--force", path}).exitCode, 2);
     }
 
     void createStandardAndSample() {

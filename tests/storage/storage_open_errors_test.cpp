@@ -3,6 +3,8 @@
 // real second process). Each gives its StorageError kind with a message naming the file, and
 // the file is byte-identical afterwards.
 #include "storage/project.h"
+#include "storage/project_file_check.h"
+#include "storage/project_lock.h"
 #include "storage/sample_project.h"
 #include "tests/storage/storage_test_util.h"
 
@@ -11,8 +13,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <filesystem>
+#include <functional>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace fabulist::storage;
 using namespace fabulist::storage::test;
@@ -42,6 +47,36 @@ std::string makeProject(const QTemporaryDir& dir, const char* name) {
     project->documents().setText(scene, text);
     project->revisions().snapshot(scene, "one");
     return path;
+}
+
+// Starts storage_kill_writer on path and waits until it has the project open.
+bool startWriter(QProcess& writer, const std::string& path) {
+    writer.start(QStringLiteral(FABULIST_KILL_WRITER), {QString::fromStdString(path), "1"});
+    if (!writer.waitForStarted(5000)) return false;
+    while (!writer.peek(1 << 20).contains("ready\n") && writer.state() == QProcess::Running)
+        writer.waitForReadyRead(100);
+    return writer.peek(1 << 20).contains("ready\n");
+}
+
+// Runs check() as a user who may read `folder` but not write to it, returning its exit code:
+// as root (whom permissions do not stop) in a child process that becomes 'nobody'; otherwise
+// here, with the folder made read-only.
+int runWithoutWriteAccess(const std::string& folder, const std::function<int()>& check) {
+    if (::getuid() != 0) {
+        ::chmod(folder.c_str(), 0555);
+        const int result = check();
+        ::chmod(folder.c_str(), 0755);
+        return result;
+    }
+    ::chmod(folder.c_str(), 0755); // root's folder: 'nobody' may enter and read, not write
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(90);
+        ::_exit(check());
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
 }
 
 } // namespace
@@ -205,6 +240,122 @@ private slots:
         first.reset();
         QCOMPARE(Project::open(path)->binder().children(std::nullopt).back().title,
                  std::string("still editable"));
+    }
+
+    // The lock belongs to the file, not to the spelling of its path: a symbolic link to a
+    // project another process edits is refused, both ways round.
+    void symbolicLinkToAProjectOpenElsewhere() {
+        const std::string path = makeProject(m_dir, "linked.fabulist");
+        const std::string link = pathIn(m_dir, "linked-alias.fabulist");
+        std::filesystem::create_symlink(path, link);
+        for (const auto& [editing, other] : {std::pair{path, link}, std::pair{link, path}}) {
+            QProcess writer;
+            QVERIFY(startWriter(writer, editing));
+            EXPECT_STORAGE_ERROR(Project::open(other), Kind::AlreadyOpen);
+            writer.kill();
+            QVERIFY(writer.waitForFinished(5000));
+        }
+        QCOMPARE(Project::open(link)->integrityCheck(), std::string("ok"));
+    }
+
+    // A second hard link is a second name the lock cannot see: editing is refused (viewing is
+    // not), and the file is left as it was.
+    void hardLinkedProjectIsRefused() {
+        const std::string path = makeProject(m_dir, "hard.fabulist");
+        const std::string link = pathIn(m_dir, "hard-link.fabulist");
+        QCOMPARE(::link(path.c_str(), link.c_str()), 0);
+        const std::string before = readBytes(path);
+        for (const std::string& name : {path, link}) {
+            try {
+                Project::open(name);
+                QFAIL("a hard-linked project opened for editing");
+            } catch (const StorageError& error) {
+                QCOMPARE(error.kind(), Kind::InvalidArgument);
+                const std::string message = error.what();
+                QVERIFY2(message.find(name) != std::string::npos &&
+                             message.find("2 hard links") != std::string::npos,
+                         error.what());
+            }
+        }
+        OpenOptions viewOnly;
+        viewOnly.mode = OpenMode::ReadOnly;
+        QVERIFY(Project::open(link, viewOnly)->binder().tree().size() > 10);
+        QVERIFY(readBytes(path) == before);
+        QCOMPARE(::unlink(link.c_str()), 0);
+        QCOMPARE(Project::open(path)->integrityCheck(), std::string("ok"));
+    }
+
+    // Damage that quick_check cannot see (an index that disagrees with its table) is found by
+    // the integrity_check that an open after an unclean shutdown runs.
+    void fullCheckAfterAnUncleanShutdown() {
+        const std::string path = makeProject(m_dir, "unclean.fabulist");
+        rawSql(path, "PRAGMA writable_schema = ON;"
+                     "UPDATE sqlite_schema SET sql = 'CREATE INDEX binder_node_by_parent ON "
+                     "binder_node(parent_id, position) WHERE 0' "
+                     "WHERE name = 'binder_node_by_parent';");
+        Project::open(path).reset(); // closed cleanly before: quick_check, which passes
+        const std::string before = readBytes(path);
+        writeBytes(ProjectLock::lockPathFor(path), ""); // as a killed editor leaves it
+        for (OpenMode mode : {OpenMode::ReadWrite, OpenMode::ReadOnly}) {
+            OpenOptions options;
+            options.mode = mode;
+            try {
+                Project::open(path, options);
+                QFAIL("a damaged project opened after an unclean shutdown");
+            } catch (const StorageError& error) {
+                QCOMPARE(error.kind(), Kind::Corrupt);
+                QVERIFY2(std::string(error.what()).find("integrity_check") != std::string::npos,
+                         error.what());
+            }
+        }
+        QVERIFY(readBytes(path) == before);
+    }
+
+    // A project in a folder the writer may not write to: editing is refused with a message that
+    // says so, viewing works (no -wal or -shm can be made there), and nothing is written.
+    void projectInAReadOnlyFolder() {
+        QTemporaryDir outer;
+        ::chmod(outer.path().toUtf8().constData(), 0755); // others may pass through
+        const std::string folder = pathIn(outer, "shelf");
+        QVERIFY(std::filesystem::create_directory(folder));
+        const std::string path = folder + "/novel.fabulist";
+        Project::create(path, "Shelved").reset();
+        ::chmod(path.c_str(), 0644);
+        const std::string before = readBytes(path);
+        const int result = runWithoutWriteAccess(folder, [&] {
+            try {
+                Project::open(path);
+                return 1;
+            } catch (const StorageError& error) {
+                if (error.kind() != Kind::ReadOnly) return 2;
+                if (std::string(error.what()).find("read-only") == std::string::npos) return 3;
+            }
+            try {
+                OpenOptions viewOnly;
+                viewOnly.mode = OpenMode::ReadOnly;
+                auto project = Project::open(path, viewOnly);
+                if (!project->isReadOnly() || project->title() != "Shelved") return 4;
+                if (project->integrityCheck() != "ok") return 5;
+            } catch (const StorageError& error) {
+                qWarning("%s", error.what());
+                return 6;
+            }
+            return 0;
+        });
+        QCOMPARE(result, 0);
+        QVERIFY(readBytes(path) == before);
+        QVERIFY(!std::filesystem::exists(path + "-wal") && !std::filesystem::exists(path + "-shm"));
+    }
+
+    // No network mount to test with here: the statfs classifier, and that this disk is local.
+    void networkFileSystemsAreRecognised() {
+        QCOMPARE(networkFileSystemName(0x6969), std::string("nfs"));
+        QCOMPARE(networkFileSystemName(0xFF534D42), std::string("cifs"));
+        QCOMPARE(networkFileSystemName(0xFE534D42), std::string("smb2"));
+        QCOMPARE(networkFileSystemName(0x01021997), std::string("9p"));
+        QCOMPARE(networkFileSystemName(0xEF53), std::string()); // ext4
+        QCOMPARE(networkFileSystemName(0x01021994), std::string()); // tmpfs
+        QCOMPARE(networkFileSystemOf(pathIn(m_dir, "")), std::string());
     }
 
     void alreadyOpenInAnotherProcess() {

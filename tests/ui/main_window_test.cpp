@@ -17,6 +17,7 @@
 #include "ui/word_count_label.h"
 
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QMenu>
 #include <QMenuBar>
@@ -37,6 +38,7 @@ private slots:
     void init();
     void cleanup();
     void typedTextIsAutosavedAndReopens();
+    void steadyTypingIsSavedWithinTheMaximumWait();
     void savesOnFocusLossAndDocumentSwitch();
     void dropInTheViewMovesNode();
     void snapshotRestoreAndCompare();
@@ -119,6 +121,34 @@ void MainWindowTest::typedTextIsAutosavedAndReopens() {
     QCOMPARE(editorText(*w), typed + QStringLiteral(" The end."));
     // Switching documents took an autosave revision of what was written.
     QVERIFY(!w->project()->revisions().list(scene).empty());
+}
+
+// A writer who never pauses for the autosave delay still gets saves: at most the maximum wait
+// (a setting, 5 s by default) after the first unsaved change.
+void MainWindowTest::steadyTypingIsSavedWithinTheMaximumWait() {
+    Settings().setAutosaveMaxWaitMs(1500);
+    auto w = newWindow();
+    QVERIFY(w->newProject(path(QStringLiteral("steady.fabulist"))));
+    QCOMPARE(w->documentSession()->autosaveMaxWait(), 1500);
+    w->documentSession()->setAutosaveDelay(1000);
+    w->binderView()->setCurrentIndex({});
+    const int64_t scene = w->binderView()->createNode(NodeKind::Scene, QStringLiteral("S")).value();
+    w->editor()->setFocus();
+    int saves = 0;
+    connect(w->documentSession(), &DocumentSession::saved, w.get(), [&] { ++saves; });
+    // A key every 250 ms for 4 s: the 1 s quiet-time timer never fires.
+    QElapsedTimer typing;
+    typing.start();
+    std::string storedWhileTyping;
+    while (typing.elapsed() < 4000) {
+        QTest::keyClicks(w->editor(), QStringLiteral("a"));
+        QTest::qWait(250);
+        storedWhileTyping = storedText(*w, scene);
+    }
+    Settings().setAutosaveMaxWaitMs(5000);
+    QVERIFY2(saves >= 2, qPrintable(QString("%1 saves in 4 s of typing").arg(saves)));
+    QVERIFY(storedWhileTyping.size() >= 6); // at most 1.5 s (6 keys) behind the editor
+    QVERIFY(editorText(*w).size() - qsizetype(storedWhileTyping.size()) <= 8);
 }
 
 void MainWindowTest::savesOnFocusLossAndDocumentSwitch() {

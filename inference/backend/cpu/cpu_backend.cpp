@@ -12,6 +12,8 @@
 #include <cstring>
 #include <thread>
 
+#include <sys/mman.h>
+
 namespace fabulist::inference {
 
 namespace {
@@ -22,16 +24,39 @@ constexpr int kRowBlock = 16;
 // Multiply-adds below which an op runs on the calling thread alone.
 constexpr int64_t kSerialWork = 1 << 16;
 
+// Anonymous memory from the kernel: reads as zeros, costs nothing until touched.
+class LazyZeroedBytes {
+public:
+    explicit LazyZeroedBytes(size_t size) : m_size(size) {
+        if (size == 0) return;
+        void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            throw EngineError("cannot reserve " + std::to_string(size >> 20) +
+                              " MiB for the KV cache: choose a smaller context");
+        m_data = static_cast<uint8_t*>(p);
+    }
+    ~LazyZeroedBytes() {
+        if (m_data) ::munmap(m_data, m_size);
+    }
+    LazyZeroedBytes(const LazyZeroedBytes&) = delete;
+    LazyZeroedBytes& operator=(const LazyZeroedBytes&) = delete;
+    uint8_t* data() const { return m_data; }
+
+private:
+    size_t m_size;
+    uint8_t* m_data = nullptr;
+};
+
 class CpuKvCache final : public KvCache {
 public:
     CpuKvCache(int nLayer, int capacity, int kvDimK, int kvDimV, GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV),
           m_elem(type == GgmlType::F16 ? 2 : 4), m_layerK(size_t(capacity) * kvDimK * m_elem),
-          m_layerV(size_t(capacity) * kvDimV * m_elem), m_k(m_layerK * nLayer),
-          m_v(m_layerV * nLayer) {}
+          m_layerV(size_t(capacity) * kvDimV * m_elem), m_bytes((m_layerK + m_layerV) * nLayer),
+          m_k(m_layerK * nLayer), m_v(m_layerV * nLayer) {}
     GgmlType type() const override { return m_type; }
     int capacity() const override { return m_capacity; }
-    uint64_t bytes() const override { return m_k.size() + m_v.size(); }
+    uint64_t bytes() const override { return m_bytes; }
 
     uint8_t* k(int layer, int pos) {
         return m_k.data() + layer * m_layerK + size_t(pos) * m_kvDimK * m_elem;
@@ -45,8 +70,10 @@ public:
 private:
     GgmlType m_type;
     int m_capacity, m_kvDimK, m_kvDimV;
-    size_t m_elem, m_layerK, m_layerV;
-    std::vector<uint8_t> m_k, m_v;
+    size_t m_elem, m_layerK, m_layerV, m_bytes;
+    // Zeroed pages that become resident when a position is first written: memory grows with
+    // the sequence, not with the capacity.
+    LazyZeroedBytes m_k, m_v;
 };
 
 inline float silu(float x) {
