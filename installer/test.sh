@@ -11,4 +11,23 @@ build=${FABULIST_BUILD_DIR:-$src/build}
 
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 cd "$build"
-ctest --output-on-failure -j "${FABULIST_TEST_JOBS:-$(nproc)}" "$@"
+log="$build/ctest-last.log"
+set +e
+ctest --output-on-failure -j "${FABULIST_TEST_JOBS:-$(nproc)}" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# A skipped suite is an untested one. With FABULIST_FAIL_ON_SKIP=1 (CI on the machine every
+# suite must run on: lavapipe for Vulkan, a CPU with AVX2 and AVX-512), any skip fails the run,
+# except the tests named in FABULIST_ALLOWED_SKIPS (space-separated).
+skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (Skipped)$/\1/p' "$log")
+if [ -n "$skipped" ] && [ "${FABULIST_FAIL_ON_SKIP:-0}" = 1 ]; then
+  for test in $skipped; do
+    case " ${FABULIST_ALLOWED_SKIPS:-} " in
+      *" $test "*) ;;
+      *) echo "test: $test was skipped, but it must run on this machine (see its SKIP line above)"
+         status=1 ;;
+    esac
+  done
+fi
+exit "$status"

@@ -133,6 +133,7 @@ bool DocumentSession::saveEntry(int64_t nodeId, Entry& entry) {
 }
 
 void DocumentSession::snapshotEntry(int64_t nodeId, Entry& entry) {
+    if (m_project.isReadOnly()) return; // viewing: nothing changed, nothing can be written
     try {
         if (m_project.revisions().autosave(nodeId)) emit revisionsChanged(nodeId);
         entry.lastRevisionMs = QDateTime::currentMSecsSinceEpoch();

@@ -90,6 +90,15 @@ void MainWindow::buildWidgets() {
     auto* editorLayout = new QVBoxLayout(editorArea);
     editorLayout->setContentsMargins(0, 0, 0, 0);
     editorLayout->setSpacing(0);
+    m_readOnlyBanner = new QLabel(this);
+    m_readOnlyBanner->setObjectName(QStringLiteral("readOnlyBanner"));
+    m_readOnlyBanner->setWordWrap(true);
+    m_readOnlyBanner->setContentsMargins(12, 8, 12, 8);
+    m_readOnlyBanner->setAutoFillBackground(true);
+    m_readOnlyBanner->setBackgroundRole(QPalette::ToolTipBase); // light and dark themes alike
+    m_readOnlyBanner->setForegroundRole(QPalette::ToolTipText);
+    m_readOnlyBanner->hide();
+    editorLayout->addWidget(m_readOnlyBanner);
     editorLayout->addWidget(m_editor, 1);
     editorLayout->addWidget(m_findBar);
 
@@ -322,7 +331,7 @@ bool MainWindow::openProject(const QString& path) {
         showError(tr("Cannot open project"), result.error);
         return false;
     }
-    adopt(std::move(result.project));
+    adopt(std::move(result.project), result.readOnlyReason);
     return true;
 }
 
@@ -336,9 +345,14 @@ bool MainWindow::newProject(const QString& path) {
     return true;
 }
 
-void MainWindow::adopt(std::unique_ptr<storage::Project> project) {
+void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString& readOnlyReason) {
     closeProject();
     m_project = std::move(project);
+    m_readOnlyBanner->setText(
+        tr("<b>Read-only.</b> %1 You can read, search and copy text; nothing you do here is "
+           "saved.")
+            .arg(readOnlyReason.toHtmlEscaped()));
+    m_readOnlyBanner->setVisible(m_project->isReadOnly());
     m_session = new DocumentSession(*m_project, m_theme.scheme(), this);
     m_session->setAutosaveDelay(m_settings.autosaveDelayMs());
     m_session->setAutosaveMaxWait(m_settings.autosaveMaxWaitMs());
@@ -387,6 +401,7 @@ void MainWindow::closeProject() {
     delete m_session;
     m_session = nullptr;
     m_project.reset();
+    m_readOnlyBanner->hide();
     showDocument(nullptr, std::nullopt);
     updateTitle();
     updateActions();
@@ -419,7 +434,7 @@ void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> no
     m_editor->setDocument(document ? document : m_emptyDocument);
     // The document, not the widget, carries the font that the layout uses.
     m_editor->document()->setDefaultFont(m_editor->font());
-    m_editor->setReadOnly(document == nullptr);
+    m_editor->setReadOnly(document == nullptr || (m_project && m_project->isReadOnly()));
     m_editor->refreshLayout(); // margins and wrapping follow the new document and its font
     m_wordCount->refresh();
     m_snapshots->setNode(nodeId);
@@ -497,12 +512,15 @@ void MainWindow::updateTitle() {
 
 void MainWindow::updateActions() {
     const bool open = m_project != nullptr;
+    const bool writable = open && !m_project->isReadOnly();
     const bool hasDoc = m_session && m_session->currentId();
     m_closeAction->setEnabled(open);
-    for (QAction* a : std::as_const(m_createActions)) a->setEnabled(open);
-    m_renameAction->setEnabled(open);
-    m_trashAction->setEnabled(open);
-    m_snapshotAction->setEnabled(hasDoc);
+    for (QAction* a : std::as_const(m_createActions)) a->setEnabled(writable);
+    m_renameAction->setEnabled(writable);
+    m_trashAction->setEnabled(writable);
+    m_snapshotAction->setEnabled(hasDoc && writable);
+    m_generate->setEnabled(writable || !open);
+    m_storyboard->setEnabled(writable || !open);
     m_findAction->setEnabled(hasDoc);
     m_replaceAction->setEnabled(hasDoc);
 }
@@ -512,6 +530,8 @@ void MainWindow::updateSaveState(bool unsaved) {
     QString state;
     if (!m_project)
         state = tr("No project open");
+    else if (m_project->isReadOnly())
+        state = tr("Read-only");
     else if (unsaved)
         state = tr("Editing\u2026");
     else

@@ -79,6 +79,7 @@ public:
     DocumentSession* documentSession() const { return m_session; }
     WordCountLabel* wordCountLabel() const { return m_wordCount; }
     QTabWidget* leftTabs() const { return m_leftTabs; }
+    QLabel* readOnlyBanner() const { return m_readOnlyBanner; }
 
 signals:
     void projectOpened(const QString& path);
@@ -94,7 +95,7 @@ private:
     void buildMenus();
     void restoreLayout();
     void saveLayout();
-    void adopt(std::unique_ptr<storage::Project> project);
+    void adopt(std::unique_ptr<storage::Project> project, const QString& readOnlyReason = {});
     void openStartDocument(const QString& path);
     void showDocument(QTextDocument* document, std::optional<int64_t> nodeId);
     void showError(const QString& title, const QString& message);
@@ -129,6 +130,7 @@ private:
     StoryboardView* m_storyboard = nullptr;
     WordCountLabel* m_wordCount = nullptr;
     QLabel* m_saveState = nullptr;
+    QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
     QMenu* m_recentMenu = nullptr;
 
     QAction* m_newAction = nullptr;

@@ -20,8 +20,23 @@ ProjectResult openProjectFile(const QString& path) {
     ProjectResult result;
     try {
         result.project = storage::Project::open(toStd(path));
+        return result;
+    } catch (const storage::StorageError& e) {
+        result.error = QString::fromUtf8(e.what());
+        if (e.kind() != storage::StorageError::Kind::ReadOnly) return result;
     } catch (const std::exception& e) {
         result.error = QString::fromUtf8(e.what());
+        return result;
+    }
+    // Read-only: the writer can still read, search and export it.
+    try {
+        storage::OpenOptions viewOnly;
+        viewOnly.mode = storage::OpenMode::ReadOnly;
+        result.project = storage::Project::open(toStd(path), viewOnly);
+        result.readOnlyReason = result.error;
+        result.error.clear();
+    } catch (const std::exception&) {
+        // Keep the first message: it says why editing failed, which is what to fix.
     }
     return result;
 }

@@ -18,8 +18,12 @@ namespace fabulist::ui {
 struct ProjectResult {
     std::unique_ptr<storage::Project> project; // null on failure
     QString error;                             // the message to show on failure
+    // Opened for viewing only: why it could not be opened for editing (the file or its folder is
+    // read-only, a network file system); empty for a normal open.
+    QString readOnlyReason;
 };
 
+// Opens for editing; a project that can only be read (see readOnlyReason) opens for viewing.
 ProjectResult openProjectFile(const QString& path);
 // A new project with the standard folders; refuses to overwrite an existing file.
 ProjectResult createProjectFile(const QString& path);

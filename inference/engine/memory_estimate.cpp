@@ -2,7 +2,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/model_config.h"
-#include "inference/quant/quant_kernels.h"
+#include "inference/quant/ggml_type.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -31,7 +31,7 @@ uint64_t tensorDataBytes(const GgufFile& file) {
 }
 
 // The buffers Model and the CPU backend allocate once for batches of `rows` tokens (see
-// Model::Model and CpuBackend::reserve).
+// Model::Model and CpuBackend::reserve; F32 is the widest activation format).
 uint64_t scratchBytes(const ModelConfig& c, int rows, int context, int threads) {
     const uint64_t r = uint64_t(rows);
     const uint64_t qDim = uint64_t(c.nHead) * c.headDimK, kDim = uint64_t(c.nHeadKv) * c.headDimK,
@@ -46,8 +46,8 @@ uint64_t scratchBytes(const ModelConfig& c, int rows, int context, int threads) 
                       logitRows * uint64_t(c.nVocab);
     floats += ffRows * (nFf + uint64_t(c.nEmbd));              // expert hidden and outputs
     floats += uint64_t(threads) * uint64_t(context) * 3 / 2;    // scores (f32) + probs (f16)
-    const uint64_t quantized = 3 * r * activationBytes(GgmlType::F32, int64_t(std::max(maxCols, nFf))) +
-                               ffRows * activationBytes(GgmlType::F32, int64_t(nFf));
+    const uint64_t quantized = 3 * r * ggmlRowBytes(GgmlType::F32, int64_t(std::max(maxCols, nFf))) +
+                               ffRows * ggmlRowBytes(GgmlType::F32, int64_t(nFf));
     return floats * 4 + quantized + uint64_t(c.nVocab) * 4 * 4; // + session logits and mixes
 }
 

@@ -28,7 +28,7 @@ std::string samplerSettingsProblem(const SamplerSettings& s) {
         {"presence", outside("presence penalty", s.presencePenalty, -100.0, 100.0)},
         {"xtc-p", outside("XTC probability", s.xtcProbability, 0.0, 1.0)},
         {"xtc-t", outside("XTC threshold", s.xtcThreshold, 0.0, 1.0)},
-        {"dry-m", outside("DRY multiplier", s.dryMultiplier, 0.0, 100.0)},
+        {"dry-m", outside("DRY multiplier", s.dryMultiplier, 0.0, 1e6)},
         {"dry-b", outside("DRY base", s.dryBase, 1.0, 100.0)},
     };
     for (const auto& [name, problem] : checks)

@@ -8,6 +8,8 @@
 #include "inference/quant/quant_kernels.h"
 
 #include <QtTest>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -44,6 +46,38 @@ TestWeight makeWeight(GgmlType type, int64_t nIn, int64_t nOut, int64_t nMat, ui
     t.w.rowBytes = rb;
     t.w.host = t.bytes.data();
     return t;
+}
+
+// out[r][o] must be the dot product of weight row o with input row r, as the kernels define it
+// (activations quantized to the weight type's vec-dot type), and not all zero.
+void checkAgainstReference(const TestWeight& W, const std::vector<float>& x,
+                           const std::vector<float>& out, int rows) {
+    const int64_t nIn = W.w.nIn, nOut = W.w.nOut;
+    const GgmlType actType = vecDotTypeOf(W.w.type);
+    std::vector<uint8_t> xq(activationBytes(W.w.type, nIn));
+    std::vector<float> wd(static_cast<size_t>(nIn)), xd(static_cast<size_t>(nIn));
+    double largest = 0.0;
+    for (int r = 0; r < rows; ++r) {
+        quantKernels(W.w.type).quantizeActivations(x.data() + size_t(r) * nIn, xq.data(), nIn);
+        dequantizeRow(actType, xq.data(), xd.data(), nIn);
+        for (int64_t o = 0; o < nOut; ++o) {
+            dequantizeRow(W.w.type, W.bytes.data() + size_t(o) * W.w.rowBytes, wd.data(), nIn);
+            double ref = 0.0, mag = 0.0;
+            for (int64_t i = 0; i < nIn; ++i) {
+                ref += double(wd[size_t(i)]) * xd[size_t(i)];
+                mag += std::fabs(double(wd[size_t(i)]) * xd[size_t(i)]);
+            }
+            const float got = out[size_t(r) * nOut + size_t(o)];
+            QVERIFY2(std::fabs(got - ref) <= mag * 2e-3 + 1e-6,
+                     qPrintable(QString("token %1 row %2: %3 vs reference %4")
+                                    .arg(r)
+                                    .arg(o)
+                                    .arg(got)
+                                    .arg(ref)));
+            largest = std::max(largest, std::fabs(double(got)));
+        }
+    }
+    QVERIFY2(largest > 1e-3, "the matmul wrote (almost) nothing");
 }
 
 Act hostAct(float* p, int rows, int cols) {
@@ -103,6 +137,9 @@ private slots:
                                            .arg(d % nOut)
                                            .arg(batched[size_t(d < 0 ? 0 : d)])
                                            .arg(single[size_t(d < 0 ? 0 : d)])));
+            // Equal and wrong would pass the comparison above: check against the scalar
+            // reference (dequantized weights times the quantized activations, in double).
+            checkAgainstReference(W, x, batched, rows);
         }
     }
 

@@ -7,6 +7,7 @@
 #include "storage/storage_error.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -20,6 +21,7 @@ class AppTest : public QObject {
 private slots:
     void version();
     void opensProjectFromCommandLineAndQuitsCleanlyOnSigterm();
+    void sigtermSavesWhatWasTyped();
     void firstStartOpensSample();
     void modelOptionIsNotRemembered();
 
@@ -90,6 +92,40 @@ void AppTest::opensProjectFromCommandLineAndQuitsCleanlyOnSigterm() {
     QFile conf(home.filePath(QStringLiteral("config/Fabulist/Fabulist.conf")));
     QVERIFY(conf.open(QIODevice::ReadOnly));
     QVERIFY(conf.readAll().contains(QFileInfo(project).absoluteFilePath().toUtf8()));
+}
+
+// Text typed and not yet saved when SIGTERM arrives is in the project afterwards.
+void AppTest::sigtermSavesWhatWasTyped() {
+    QTemporaryDir home;
+    const QString project = home.filePath(QStringLiteral("typed.fabulist"));
+    int64_t scene = 0;
+    {
+        auto created = storage::Project::create(project.toStdString());
+        scene = created->binder().create(storage::NodeKind::Scene, "Scene");
+        created->documents().setText(scene, "Before.");
+    }
+    QProcess app;
+    app.setProcessEnvironment(isolatedEnvironment(home.path()));
+    app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    app.start(QStringLiteral(FABULIST_SIGTERM_TYPIST),
+              {project, QStringLiteral(" Typed, never saved by a timer.")});
+    QVERIFY(app.waitForStarted(30000));
+    QElapsedTimer waited;
+    waited.start();
+    while (!app.peek(64).contains("typed\n") && waited.elapsed() < 30000) app.waitForReadyRead(100);
+    QCOMPARE(app.peek(64), QByteArray("typed\n"));
+    QCOMPARE(storage::Project::open(project.toStdString(), {storage::OpenMode::ReadOnly})
+                 ->documents()
+                 .text(scene),
+             std::string("Before.")); // not saved yet: only the signal can save it now
+
+    ::kill(pid_t(app.processId()), SIGTERM);
+    QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(app.exitCode(), 0);
+    auto reopened = storage::Project::open(project.toStdString());
+    QCOMPARE(reopened->documents().text(scene),
+             std::string("Before. Typed, never saved by a timer."));
 }
 
 void AppTest::firstStartOpensSample() {

@@ -7,6 +7,7 @@
 #include "ui/document_session.h"
 #include "ui/editor_view.h"
 #include "ui/find_bar.h"
+#include "ui/generate_panel.h"
 #include "ui/main_window.h"
 #include "ui/project_files.h"
 #include "ui/settings.h"
@@ -16,6 +17,7 @@
 #include "ui/trash_view.h"
 #include "ui/word_count_label.h"
 
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QElapsedTimer>
 #include <QFile>
@@ -50,6 +52,7 @@ private slots:
     void followsSystemLightAndDark();
     void badProjectShowsErrorAndChangesNothing();
     void projectOpenElsewhereIsRefused();
+    void readOnlyProjectOpensForReadingWithABanner();
     void newerSchemaIsRefused();
     void firstStartCreatesSampleThenReopensLast();
     void recentProjectsMenuOpensProject();
@@ -486,6 +489,50 @@ void MainWindowTest::badProjectShowsErrorAndChangesNothing() {
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), garbage); // byte-identical
     closeErrorDialogs(*w);
+}
+
+// A project the writer may not write to opens for reading: a banner says so and why, the text
+// is there, typing changes nothing, and the file is left as it was.
+void MainWindowTest::readOnlyProjectOpensForReadingWithABanner() {
+    const QString file = path(QStringLiteral("shelved.fabulist"));
+    int64_t scene = 0;
+    {
+        auto project = storage::Project::create(file.toStdString(), "Shelved");
+        scene = project->binder().create(NodeKind::Scene, "Only scene");
+        project->documents().setText(scene, "Words that must stay as they are.");
+    }
+    QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther));
+    QFile before(file);
+    QVERIFY(before.open(QIODevice::ReadOnly));
+    const QByteArray bytes = before.readAll();
+    before.close();
+    {
+        auto w = newWindow();
+        QVERIFY(w->openProject(file));
+        QVERIFY(w->findChildren<QMessageBox*>().isEmpty()); // not an error: a mode
+        QVERIFY(w->project()->isReadOnly());
+        QVERIFY(w->readOnlyBanner()->isVisible());
+        QVERIFY(w->readOnlyBanner()->text().contains(QStringLiteral("Read-only")));
+        QVERIFY(w->readOnlyBanner()->text().contains(QStringLiteral("chmod")));
+        QCOMPARE(w->documentSession()->currentId(), std::optional<int64_t>(scene));
+        QCOMPARE(editorText(*w), QStringLiteral("Words that must stay as they are."));
+        QVERIFY(w->editor()->isReadOnly());
+        w->editor()->setFocus();
+        QTest::keyClicks(w->editor(), QStringLiteral("typed"));
+        QCOMPARE(editorText(*w), QStringLiteral("Words that must stay as they are."));
+        QVERIFY(!w->generatePanel()->isEnabled());
+        const QString artifacts =
+            QDir(qEnvironmentVariable("FABULIST_BINARY_DIR", QDir::currentPath()))
+                .filePath(QStringLiteral("artifacts"));
+        QVERIFY(QDir().mkpath(artifacts));
+        QVERIFY(w->grab().save(QDir(artifacts).filePath(QStringLiteral("read-only-project.png"))));
+        QVERIFY(w->close());
+        QVERIFY(w->findChildren<QMessageBox*>().isEmpty());
+    }
+    QFile after(file);
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QVERIFY(after.readAll() == bytes);
+    QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner));
 }
 
 void MainWindowTest::projectOpenElsewhereIsRefused() {

@@ -34,6 +34,7 @@ private:
     void render(const QString& fileName);
     QString m_artifacts;
     QString m_sample;
+    double m_lastLightness = 0.0; // mean lightness (0..1) of the last rendered window
 };
 
 void ScreenshotTest::initTestCase() {
@@ -77,6 +78,12 @@ void ScreenshotTest::render(const QString& fileName) {
     for (int y = 0; y < image.height(); y += 7)
         for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
     QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
+    double lightness = 0.0;
+    qsizetype samples = 0;
+    for (int y = 0; y < image.height(); y += 5)
+        for (int x = 0; x < image.width(); x += 5, ++samples)
+            lightness += QColor(image.pixel(x, y)).lightnessF();
+    m_lastLightness = lightness / double(samples);
 
     // The prose itself must be drawn: enough pixels of the editor's text area differ clearly
     // from its background (an invisible text colour once left it blank).
@@ -99,6 +106,7 @@ void ScreenshotTest::render(const QString& fileName) {
 
 void ScreenshotTest::renderLight() {
     render(QStringLiteral("main-window.png"));
+    QVERIFY2(m_lastLightness > 0.6, qPrintable(QString::number(m_lastLightness)));
 }
 
 void ScreenshotTest::renderDark() {
@@ -118,6 +126,8 @@ void ScreenshotTest::renderDark() {
     QApplication::setPalette(dark);
     render(QStringLiteral("main-window-dark.png"));
     QApplication::setPalette(saved);
+    // Dark means dark: the window's mean lightness, not just that something was drawn.
+    QVERIFY2(m_lastLightness < 0.3, qPrintable(QString::number(m_lastLightness)));
 }
 
 void ScreenshotTest::renderIcon() {
