@@ -12,7 +12,7 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=$(cd "$src/.." && pwd)/shared
 cache=${FABULIST_DEBIAN13_CACHE:-/var/cache/fabulist}
 root=$cache/debian13-root
-mirror=${FABULIST_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=$("$src/installer/apt-mirror.sh") # the host apt's archive, or FABULIST_DEBIAN_MIRROR
 log() { printf 'debian13: %s\n' "$*"; }
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -519,8 +519,10 @@ void MainWindow::updateActions() {
     m_renameAction->setEnabled(writable);
     m_trashAction->setEnabled(writable);
     m_snapshotAction->setEnabled(hasDoc && writable);
-    m_generate->setEnabled(writable || !open);
-    m_storyboard->setEnabled(writable || !open);
+    // A read-only project can be read, not generated into or storyboarded; the storyboard
+    // enables itself again when it gets a project it may change.
+    m_generate->setEnabled(!open || writable);
+    if (open && !writable) m_storyboard->setEnabled(false);
     m_findAction->setEnabled(hasDoc);
     m_replaceAction->setEnabled(hasDoc);
 }

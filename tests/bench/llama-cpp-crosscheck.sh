@@ -39,7 +39,7 @@ if [[ ! -x "$sid/usr/bin/llama-completion" ]]; then
   command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >&2
   mkdir -p "$sid"
   echo "llama-cpp-crosscheck: making a Debian sid root in $sid (once)" >&2
-  debootstrap --variant=minbase sid "$sid" http://deb.debian.org/debian >&2
+  debootstrap --variant=minbase sid "$sid" "$("$(dirname "${BASH_SOURCE[0]}")/../../installer/apt-mirror.sh")" >&2
   # The mirror's sid Release file may be past its Valid-Until; the packages are still signed.
   chroot "$sid" apt-get -o Acquire::Check-Valid-Until=false update -qq >&2
   DEBIAN_FRONTEND=noninteractive chroot "$sid" apt-get install -y -qq --no-install-recommends \
