@@ -43,8 +43,8 @@ void checkTarget(const std::string& path, const FileOutputOptions& options) {
     for (const std::string& input : options.inputs) {
         struct stat in {};
         if (::stat(input.c_str(), &in) == 0 && sameFile(in, target))
-            refuse(path, "it is the file being read ('" + input +
-                             "'). Choose another output file.");
+            refuse(path,
+                   "it is the file being read ('" + input + "'). Choose another output file.");
     }
     if (!S_ISREG(target.st_mode)) refuse(path, "it exists and is not a regular file.");
     if (!options.replaceExisting)

@@ -12,8 +12,8 @@
 namespace fabulist::storage {
 
 struct FileOutputOptions {
-    bool replaceExisting = false;       // --force: an existing file (not an input) is replaced
-    std::vector<std::string> inputs;    // files the command reads; never written to
+    bool replaceExisting = false;    // --force: an existing file (not an input) is replaced
+    std::vector<std::string> inputs; // files the command reads; never written to
 };
 
 // Throws StorageError (InvalidArgument for a refused target, Io/ReadOnly for a failed write)

@@ -78,12 +78,24 @@ CheckDepth checkDepthFor(const std::string& path) {
     return unclean ? CheckDepth::Full : CheckDepth::Quick;
 }
 
+// Where a project file lives, as far as opening it goes.
+struct Place {
+    std::string network;          // the network file system's name; empty on a local disk
+    bool canMakeSidecars = false; // WAL's -wal and -shm can be created beside the file
+};
+
+Place placeOf(const std::string& path) {
+    Place place;
+    place.network = networkFileSystemOf(path);
+    place.canMakeSidecars = place.network.empty() && folderIsWritable(path);
+    return place;
+}
+
 // Refuses what would let two editors write one file, or WAL run where it cannot work.
-void refuseUnsafePlaces(const std::string& path, bool editing) {
-    const std::string network = networkFileSystemOf(path);
-    if (editing && !network.empty())
+void refuseUnsafePlaces(const std::string& path, const Place& place, bool editing) {
+    if (editing && !place.network.empty())
         throw StorageError(Kind::ReadOnly,
-                           "'" + path + "' is on a network file system (" + network +
+                           "'" + path + "' is on a network file system (" + place.network +
                                "), where Fabulist cannot keep a project safe from two writers. "
                                "Copy it to a local disk to edit it, or open it read-only.",
                            path);
@@ -99,10 +111,9 @@ void refuseUnsafePlaces(const std::string& path, bool editing) {
 
 // Viewing a project in a folder Fabulist may not write to (or on a network file system) uses
 // SQLite's immutable mode, as long as there is no log to replay.
-Database::Access viewingAccess(const std::string& path) {
-    const bool canMakeSidecars = folderIsWritable(path) && networkFileSystemOf(path).empty();
-    return !canMakeSidecars && walBytes(path) == 0 ? Database::Access::ReadOnlyImmutable
-                                                  : Database::Access::ReadOnly;
+Database::Access viewingAccess(const std::string& path, const Place& place) {
+    return !place.canMakeSidecars && walBytes(path) == 0 ? Database::Access::ReadOnlyImmutable
+                                                         : Database::Access::ReadOnly;
 }
 
 void removeProjectFiles(const std::string& path) {
@@ -124,12 +135,13 @@ Project::~Project() = default;
 
 std::unique_ptr<Project> Project::create(const std::string& path, std::string_view title) {
     std::error_code error;
-    const std::string network = networkFileSystemOf(
-        std::filesystem::absolute(path, error).parent_path().string());
+    const std::string network =
+        networkFileSystemOf(std::filesystem::absolute(path, error).parent_path().string());
     if (!network.empty())
         throw StorageError(Kind::ReadOnly,
-                           "Cannot create '" + path + "': the folder is on a network file system (" +
-                               network + "). Create the project on a local disk.",
+                           "Cannot create '" + path +
+                               "': the folder is on a network file system (" + network +
+                               "). Create the project on a local disk.",
                            path);
     if (std::filesystem::exists(path, error))
         throw StorageError(Kind::InvalidArgument,
@@ -180,12 +192,13 @@ std::unique_ptr<Project> Project::open(const std::string& path, const OpenOption
 
     // 1. Inspect the file without SQLite, then with a read-only connection. Nothing writes.
     if (inProcess == OpenFileRegistry::Use::None) checkFileHeader(path);
-    refuseUnsafePlaces(path, options.mode == OpenMode::ReadWrite);
+    const Place place = placeOf(path);
+    refuseUnsafePlaces(path, place, options.mode == OpenMode::ReadWrite);
     SidecarCleanup sidecars(path);
     std::unique_ptr<Database> checked;
     try {
-        checked = openAndCheckReadOnly(path, migrations, checkDepthFor(path),
-                                       viewingAccess(path));
+        checked =
+            openAndCheckReadOnly(path, migrations, checkDepthFor(path), viewingAccess(path, place));
     } catch (const StorageError&) {
         sidecars.removeCreated(); // after the connection is gone (unwound above)
         throw;

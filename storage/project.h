@@ -7,8 +7,8 @@
 // editor did not close it), refuses places where two editors could write it at once (a file
 // with several hard links, a network file system), takes the single-editor lock, and only then
 // opens it for writing. A file in a folder Fabulist may not write to opens for viewing
-// (OpenMode::ReadOnly) through SQLite's immutable mode. Failures throw StorageError with a kind and a message that
-// names the file and says what to do:
+// (OpenMode::ReadOnly) through SQLite's immutable mode. Failures throw StorageError with a kind and
+// a message that names the file and says what to do:
 //   NotFound     - no such file
 //   NotAProject  - not an SQLite file, or one from another application (application_id)
 //   Corrupt      - damaged or truncated

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <utility>
 
 namespace fabulist::storage {
 
@@ -167,23 +168,16 @@ void SidecarCleanup::removeCreated() {
 
 std::string networkFileSystemName(long fileSystemType) {
     // statfs f_type magic numbers (linux/magic.h and the file systems' own headers).
-    switch (static_cast<unsigned long>(fileSystemType) & 0xFFFFFFFFul) {
-    case 0x6969: return "nfs";
-    case 0x517B: return "smb";
-    case 0xFF534D42: return "cifs";
-    case 0xFE534D42: return "smb2";
-    case 0x564C: return "ncp";
-    case 0x73757245: return "coda";
-    case 0x5346414F: return "afs";
-    case 0x6B414653: return "afs";
-    case 0x00C36400: return "ceph";
-    case 0x01021997: return "9p";
-    case 0x01161970: return "gfs2";
-    case 0x7461636F: return "ocfs2";
-    case 0x0BD00BD0: return "lustre";
-    case 0x47504653: return "gpfs";
-    default: return {};
-    }
+    static constexpr std::pair<unsigned long, const char*> kNetwork[] = {
+        {0x6969, "nfs"},        {0x517B, "smb"},      {0xFF534D42, "cifs"}, {0xFE534D42, "smb2"},
+        {0x564C, "ncp"},        {0x73757245, "coda"}, {0x5346414F, "afs"},  {0x6B414653, "afs"},
+        {0x00C36400, "ceph"},   {0x01021997, "9p"},   {0x01161970, "gfs2"}, {0x7461636F, "ocfs2"},
+        {0x0BD00BD0, "lustre"}, {0x47504653, "gpfs"},
+    };
+    const unsigned long type = static_cast<unsigned long>(fileSystemType) & 0xFFFFFFFFul;
+    for (const auto& [magic, name] : kNetwork)
+        if (magic == type) return name;
+    return {};
 }
 
 std::string networkFileSystemOf(const std::string& path) {

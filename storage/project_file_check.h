@@ -22,10 +22,10 @@ enum class CheckDepth { Quick, Full };
 // Opens the file with SQLite read-only (access: ReadOnly or ReadOnlyImmutable) and checks
 // application_id, user_version (against the given migration steps) and quick_check or
 // integrity_check. Returns the read-only connection.
-std::unique_ptr<Database> openAndCheckReadOnly(const std::string& path,
-                                               std::span<const MigrationStep> migrations,
-                                               CheckDepth depth = CheckDepth::Quick,
-                                               Database::Access access = Database::Access::ReadOnly);
+std::unique_ptr<Database>
+openAndCheckReadOnly(const std::string& path, std::span<const MigrationStep> migrations,
+                     CheckDepth depth = CheckDepth::Quick,
+                     Database::Access access = Database::Access::ReadOnly);
 
 // The name of the network file system the file lives on ("nfs", "cifs", ...), or empty for a
 // local one. SQLite's WAL needs shared memory that network file systems do not provide.

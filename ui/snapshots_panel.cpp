@@ -50,6 +50,7 @@ SnapshotsPanel::SnapshotsPanel(QWidget* parent) : QWidget(parent) {
     m_list->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
 
     m_take = new QPushButton(tr("Take Snapshot\u2026"), this);
+    m_take->setObjectName(QStringLiteral("takeSnapshotButton"));
     m_restore = new QPushButton(tr("Restore"), this);
     m_restore->setToolTip(tr("Make the selected snapshot the current text (the current text is "
                              "kept as a snapshot first)"));
@@ -207,8 +208,10 @@ SnapshotCompareView* SnapshotsPanel::compareSelected() {
 void SnapshotsPanel::updateButtons() {
     const bool hasDoc = m_session && m_nodeId;
     const bool hasSelection = hasDoc && selectedRevision().has_value();
-    m_take->setEnabled(hasDoc);
-    m_restore->setEnabled(hasSelection);
+    // A read-only project's snapshots can be compared, not taken or restored.
+    const bool writable = m_project && !m_project->isReadOnly();
+    m_take->setEnabled(hasDoc && writable);
+    m_restore->setEnabled(hasSelection && writable);
     m_compare->setEnabled(hasSelection);
 }
 

@@ -109,8 +109,7 @@ double ModelArgs::number(const std::string& name, double fallback, double min, d
     const double out = number(name, fallback);
     if (out < min || out > max) {
         std::ostringstream message;
-        message << name << " must be between " << min << " and " << max << ", got "
-                << *value(name);
+        message << name << " must be between " << min << " and " << max << ", got " << *value(name);
         throw UsageError(message.str());
     }
     return out;

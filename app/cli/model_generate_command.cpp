@@ -61,7 +61,8 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
         s.topP = static_cast<float>(args.number("--top-p", s.topP, 0, 1));
         s.minP = static_cast<float>(args.number("--min-p", s.minP, 0, 1));
         s.typicalP = static_cast<float>(args.number("--typical", s.typicalP, 0, 1));
-        s.repeatPenalty = static_cast<float>(args.number("--repeat-penalty", s.repeatPenalty, 1e-3, 100));
+        s.repeatPenalty =
+            static_cast<float>(args.number("--repeat-penalty", s.repeatPenalty, 1e-3, 100));
         s.penaltyLastN =
             static_cast<int32_t>(args.integer("--repeat-last-n", s.penaltyLastN, 0, 1 << 24));
         s.frequencyPenalty =

@@ -79,15 +79,14 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     bool json = false;
     int threads = 0;
     try {
-        ModelArgs args(
-            argv,
-            {{{"-m", "--model"}},
-             {{"-c", "--ctx-size"}},
-             {{"-t", "--threads"}},
-             {{"--kv-type"}},
-             {{"--device"}},
-             {{"--json"}, false}},
-            1);
+        ModelArgs args(argv,
+                       {{{"-m", "--model"}},
+                        {{"-c", "--ctx-size"}},
+                        {{"-t", "--threads"}},
+                        {{"--kv-type"}},
+                        {{"--device"}},
+                        {{"--json"}, false}},
+                       1);
         if (args.has("--device")) {
             const std::string device = args.string("--device");
             if (device != "vulkan")
@@ -117,14 +116,13 @@ int runInfoCommand(const std::vector<std::string>& argv) {
         return runtimeFailure("info", e.what()); // the reader names the file and the fix
     }
     const ModelFileSummary s = summarizeModelFile(*file);
-    if (context == 0) context = std::min<int64_t>(s.contextLength, inference::kDefaultWorkingContext);
+    if (context == 0)
+        context = std::min<int64_t>(s.contextLength, inference::kDefaultWorkingContext);
     inference::MemoryEstimate memory;
     try {
-        memory = inference::estimateMemory(*file, inference::ModelConfig::fromGguf(*file),
-                                           int(context),
-                                           kvBytes == 2 ? inference::GgmlType::F16
-                                                        : inference::GgmlType::F32,
-                                           512, threads);
+        memory = inference::estimateMemory(
+            *file, inference::ModelConfig::fromGguf(*file), int(context),
+            kvBytes == 2 ? inference::GgmlType::F16 : inference::GgmlType::F32, 512, threads);
     } catch (const std::exception& e) {
         return runtimeFailure("info", e.what());
     }

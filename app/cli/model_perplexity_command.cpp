@@ -63,8 +63,8 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
         chunksWanted = args.integer("--chunks", -1, -1, 1 << 30);
         if (chunksWanted == 0) throw UsageError("--chunks must be 1 or more (or -1 for all)");
         // A chunk is one batch where it fits the engine's largest batch (8192).
-        options.batchSize = static_cast<int>(
-            args.integer("-b", std::min(options.contextLength, 8192), 1, 8192));
+        options.batchSize =
+            static_cast<int>(args.integer("-b", std::min(options.contextLength, 8192), 1, 8192));
         json = args.has("--json");
         adapterPath = args.string("--adapter");
         alpha = static_cast<float>(args.number("--alpha", 0.0));

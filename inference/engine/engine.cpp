@@ -51,8 +51,8 @@ constexpr int kMaxContext = 1 << 22;
 // fit the memory the system has available.
 void requireMemory(const GgufFile& f, const ModelConfig& config, int ctx,
                    const EngineOptions& options) {
-    const MemoryEstimate need = estimateMemory(f, config, ctx, options.kvCacheType,
-                                               options.batchSize, options.threads);
+    const MemoryEstimate need =
+        estimateMemory(f, config, ctx, options.kvCacheType, options.batchSize, options.threads);
     const uint64_t available = availableMemoryBytes();
     if (available == 0 || need.total() <= available) return;
     throw EngineError(f.path() + ": running this model with a context of " + std::to_string(ctx) +
@@ -60,10 +60,9 @@ void requireMemory(const GgufFile& f, const ModelConfig& config, int ctx,
                       formatBytes(need.weights) + ", KV cache " + formatBytes(need.kvCache) +
                       ", buffers " + formatBytes(need.scratch + need.runtime) + "), but only " +
                       formatBytes(available) +
-                      " is available. Choose a smaller context (-c, or the model's context "
-                      "setting)" +
+                      " is available. Run it with a smaller context (fabulist-cli -c N)" +
                       (options.kvCacheType == GgmlType::F32 ? ", an F16 KV cache" : "") +
-                      " or a smaller model, or close other programs.");
+                      " or choose a smaller model, or close other programs.");
 }
 
 } // namespace
@@ -95,9 +94,8 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
                           std::to_string(config.nExpert) + " for this model (got " +
                           std::to_string(options.expertsUsed) + ")");
     if (options.expertsUsed != 0) config.nExpertUsed = options.expertsUsed;
-    const int ctx = options.contextLength > 0
-                        ? options.contextLength
-                        : std::min(config.nCtxTrain, kDefaultWorkingContext);
+    const int ctx = options.contextLength > 0 ? options.contextLength
+                                              : std::min(config.nCtxTrain, kDefaultWorkingContext);
     if (options.contextLength < 0 || ctx > kMaxContext)
         throw EngineError(f.path() + ": context length " + std::to_string(options.contextLength) +
                           " is out of range (1.." + std::to_string(kMaxContext) + ")");

@@ -27,7 +27,7 @@ public:
 
 struct EngineOptions {
     std::string modelPath;
-    int threads = 0;                      // 0 = number of physical cores
+    int threads = 0;       // 0 = number of physical cores
     int contextLength = 0; // 0 = the trained context, at most kDefaultWorkingContext (4096)
     GgmlType kvCacheType = GgmlType::F16; // F16 (llama.cpp's default) or F32
     int expertsUsed = 0; // 0 = model default; 1..nExpert overrides the router's top-k

@@ -2,9 +2,9 @@
 
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
-#include "inference/sampling/sampler_settings_check.h"
 #include "inference/sampling/banned_tokens_stage.h"
 #include "inference/sampling/sampler_chain.h"
+#include "inference/sampling/sampler_settings_check.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>

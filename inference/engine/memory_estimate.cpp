@@ -9,9 +9,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <thread>
-
 #include <sys/resource.h>
+#include <thread>
 
 namespace fabulist::inference {
 
@@ -41,13 +40,14 @@ uint64_t scratchBytes(const ModelConfig& c, int rows, int context, int threads) 
         std::max<uint64_t>(1, std::min<uint64_t>(r, (64ull << 20) / (uint64_t(c.nVocab) * 4)));
     const uint64_t maxCols = std::max({uint64_t(c.nEmbd), qDim, kDim, vDim, oDim});
     const uint64_t ffRows = r * uint64_t(std::max(1, c.nExpertUsed));
-    uint64_t floats = r * (3 * uint64_t(c.nEmbd) + qDim + kDim + vDim + oDim +
-                           uint64_t(std::max(c.nExpert, 1))) +
-                      logitRows * uint64_t(c.nVocab);
-    floats += ffRows * (nFf + uint64_t(c.nEmbd));              // expert hidden and outputs
-    floats += uint64_t(threads) * uint64_t(context) * 3 / 2;    // scores (f32) + probs (f16)
-    const uint64_t quantized = 3 * r * ggmlRowBytes(GgmlType::F32, int64_t(std::max(maxCols, nFf))) +
-                               ffRows * ggmlRowBytes(GgmlType::F32, int64_t(nFf));
+    uint64_t floats =
+        r * (3 * uint64_t(c.nEmbd) + qDim + kDim + vDim + oDim + uint64_t(std::max(c.nExpert, 1))) +
+        logitRows * uint64_t(c.nVocab);
+    floats += ffRows * (nFf + uint64_t(c.nEmbd));            // expert hidden and outputs
+    floats += uint64_t(threads) * uint64_t(context) * 3 / 2; // scores (f32) + probs (f16)
+    const uint64_t quantized =
+        3 * r * ggmlRowBytes(GgmlType::F32, int64_t(std::max(maxCols, nFf))) +
+        ffRows * ggmlRowBytes(GgmlType::F32, int64_t(nFf));
     return floats * 4 + quantized + uint64_t(c.nVocab) * 4 * 4; // + session logits and mixes
 }
 
@@ -59,25 +59,6 @@ uint64_t tokenizerBytes(const GgufFile& file) {
         bytes += file.arrayLength("tokenizer.ggml.merges") * kBytesPerMerge;
     return bytes;
 }
-
-} // namespace
-
-MemoryEstimate estimateMemory(const GgufFile& file, const ModelConfig& c, int contextLength,
-                              GgmlType kvType, int batchSize, int threads) {
-    MemoryEstimate e;
-    e.contextLength = contextLength;
-    const int nThreads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
-    const uint64_t elem = kvType == GgmlType::F32 ? 4 : 2;
-    e.weights = tensorDataBytes(file);
-    e.kvCache = uint64_t(contextLength) * uint64_t(c.nLayer) * uint64_t(c.nHeadKv) *
-                uint64_t(c.headDimK + c.headDimV) * elem;
-    e.scratch = scratchBytes(c, std::max(1, std::min(batchSize, contextLength)), contextLength,
-                             nThreads);
-    e.runtime = kProcessBytes + tokenizerBytes(file);
-    return e;
-}
-
-namespace {
 
 uint64_t memAvailable() {
     std::ifstream meminfo("/proc/meminfo");
@@ -114,6 +95,22 @@ uint64_t addressSpaceLimit() {
 }
 
 } // namespace
+
+MemoryEstimate estimateMemory(const GgufFile& file, const ModelConfig& c, int contextLength,
+                              GgmlType kvType, int batchSize, int threads) {
+    MemoryEstimate e;
+    e.contextLength = contextLength;
+    const int nThreads =
+        threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    const uint64_t elem = kvType == GgmlType::F32 ? 4 : 2;
+    e.weights = tensorDataBytes(file);
+    e.kvCache = uint64_t(contextLength) * uint64_t(c.nLayer) * uint64_t(c.nHeadKv) *
+                uint64_t(c.headDimK + c.headDimV) * elem;
+    e.scratch =
+        scratchBytes(c, std::max(1, std::min(batchSize, contextLength)), contextLength, nThreads);
+    e.runtime = kProcessBytes + tokenizerBytes(file);
+    return e;
+}
 
 uint64_t availableMemoryBytes() {
     uint64_t available = memAvailable();

@@ -47,7 +47,7 @@ Measured runMeasured(const QTemporaryDir& dir, const QStringList& args,
         ::dup2(out, 1);
         ::dup2(err, 2);
         if (addressSpaceLimit) {
-            const struct rlimit limit {addressSpaceLimit, addressSpaceLimit};
+            const struct rlimit limit { addressSpaceLimit, addressSpaceLimit };
             ::setrlimit(RLIMIT_AS, &limit);
         }
         ::execve(argv[0], argv.data(), environ);
@@ -113,8 +113,8 @@ private slots:
     // `info` says what a run takes; the run's measured peak agrees within 20 %.
     void infoMatchesMeasuredPeakMemory_data() {
         QTest::addColumn<QString>("model");
-        for (const char* base : {"tiny-llama3-f16", "tiny-dense-f32", "tiny-moe-f16",
-                                 "tiny-qwen3moe-q4_k_m"})
+        for (const char* base :
+             {"tiny-llama3-f16", "tiny-dense-f32", "tiny-moe-f16", "tiny-qwen3moe-q4_k_m"})
             QTest::newRow(base) << referenceModel(base);
         QTest::newRow("default") << defaultModel();
     }
@@ -142,8 +142,8 @@ private slots:
         QCOMPARE(info["context"].toInt(), 4096);
         Measured run = runMeasured(dir, {"generate", "-m", model, "-p", "It was", "-n", "5"});
         QVERIFY2(run.exitCode == 0 && run.peakRssBytes < (150u << 20), qPrintable(describe(run)));
-        run = runMeasured(dir, {"generate", "-m", model, "-p", "It was", "-n", "5", "-c",
-                                "1048576"});
+        run =
+            runMeasured(dir, {"generate", "-m", model, "-p", "It was", "-n", "5", "-c", "1048576"});
         QVERIFY2(run.exitCode == 0 && run.peakRssBytes < (200u << 20), qPrintable(describe(run)));
     }
 
@@ -157,8 +157,8 @@ private slots:
         QVERIFY2(run.exitCode == 1 && run.err.contains("needs about 2.") &&
                      run.err.contains("smaller context") && run.out.isEmpty(),
                  qPrintable(describe(run)));
-        run = runMeasured(dir, {"generate", "-m", defaultModel(), "-p", "It was", "-n", "5"},
-                          limit);
+        run =
+            runMeasured(dir, {"generate", "-m", defaultModel(), "-p", "It was", "-n", "5"}, limit);
         QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
         const CliResult r = runCli({"generate", "-p", "x", "-n", "1", "-c", "8000000"});
         QVERIFY2(r.exitCode == 1 && r.err.contains("context length 8000000"), r.err.constData());
@@ -190,8 +190,8 @@ private slots:
         for (const QStringList& args :
              {QStringList{"--top-p", "0"}, QStringList{"--min-p", "1"},
               QStringList{"--typical", "0", "--top-k", "0"}, QStringList{"--temp", "100"}}) {
-            const CliResult r = runCli(QStringList{"generate", "-p", "It was", "-n", "6",
-                                                   "--json", "--ignore-eos", "--seed", "3"} +
+            const CliResult r = runCli(QStringList{"generate", "-p", "It was", "-n", "6", "--json",
+                                                   "--ignore-eos", "--seed", "3"} +
                                        args);
             QVERIFY2(r.exitCode == 0, r.err.constData());
             QCOMPARE(QJsonDocument::fromJson(r.out).object()["ids"].toArray().size(), 6);
@@ -220,8 +220,8 @@ private slots:
         QString longPrompt;
         for (int i = 0; i < 400; ++i) longPrompt += QString("word%1 ").arg(i);
         r = runCli({"generate", "-p", longPrompt, "-n", "2", "-c", "64"});
-        QVERIFY2(r.exitCode == 1 && r.err.contains("context") &&
-                     !r.out.contains("word399") && !r.err.contains("word399"),
+        QVERIFY2(r.exitCode == 1 && r.err.contains("context") && !r.out.contains("word399") &&
+                     !r.err.contains("word399"),
                  r.err.constData());
     }
 };

@@ -6,9 +6,9 @@
 //  * the final matmul done with our kernels (activations rounded like ggml, then vecDot),
 //    logits = output . h with llama.cpp's own h, reproduces llama.cpp's logits.
 
-#include "tests/inference/isa_coverage.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
+#include "tests/inference/isa_coverage.h"
 
 #include <QDir>
 #include <QFile>

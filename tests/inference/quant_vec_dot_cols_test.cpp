@@ -3,8 +3,8 @@
 // ISA bit for bit (the parity tests pin that rounding), and lie within the float64 reference
 // tolerance of dequantized weights . dequantized activations.
 
-#include "tests/inference/isa_coverage.h"
 #include "inference/quant/quant_kernels.h"
+#include "tests/inference/isa_coverage.h"
 
 #include <QtTest>
 #include <cmath>

@@ -2,9 +2,9 @@
 // quantKernels picks) against a float64 reference: dequantized weights . dequantized
 // activations (activations rounded into the vec-dot type first, exactly as the kernels see them).
 
-#include "tests/inference/isa_coverage.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant_kernels.h"
+#include "tests/inference/isa_coverage.h"
 
 #include <QtTest>
 #include <cmath>

@@ -8,7 +8,6 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <unistd.h>
 
 using namespace fabulist::storage;
@@ -110,8 +109,8 @@ private slots:
         QVERIFY(::link(path.toUtf8().constData(), hardLink.toUtf8().constData()) == 0);
         for (const QString& output : {path, viaDot, hardLink}) {
             for (const QStringList& force : {QStringList(), QStringList{"--force"}}) {
-                const Run run =
-                    cli(QStringList{"project", "export-text", "-o", output} + force + QStringList{path});
+                const Run run = cli(QStringList{"project", "export-text", "-o", output} + force +
+                                    QStringList{path});
                 QCOMPARE(run.exitCode, 1);
                 QVERIFY2(run.err.contains("being read"), qPrintable(run.err));
             }

@@ -176,7 +176,8 @@ private slots:
         QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{2});
         QCOMPARE(db.queryText("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(db.queryInt64("PRAGMA foreign_keys"), int64_t{1});
-        QCOMPARE(db.queryInt64("PRAGMA synchronous"), int64_t{2}); // FULL: an acknowledged save is on the disk
+        QCOMPARE(db.queryInt64("PRAGMA synchronous"),
+                 int64_t{2}); // FULL: an acknowledged save is on the disk
         for (const char* table : {"project_meta", "binder_node", "document", "document_fts",
                                   "revision", "generation", "generation_fts", "board", "card"})
             QVERIFY2(tableExists(db, table), table);

@@ -291,20 +291,8 @@ private slots:
         const std::string path = makeProject(m_dir, "unclean.fabulist");
         rawSql(path, "PRAGMA writable_schema = ON;"
                      "UPDATE sqlite_schema SET sql = 'CREATE INDEX binder_node_by_parent ON "
-                     "binder_node(parent_id, position) WHERE 0' "
+                     "binder_node(parent_id, id)' "
                      "WHERE name = 'binder_node_by_parent';");
-        {
-            sqlite3* raw = nullptr;
-            QCOMPARE(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-            sqlite3_stmt* check = nullptr;
-            sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &check, nullptr);
-            const bool seen = sqlite3_step(check) == SQLITE_ROW &&
-                              std::string(reinterpret_cast<const char*>(
-                                  sqlite3_column_text(check, 0))) != "ok";
-            sqlite3_finalize(check);
-            sqlite3_close(raw);
-            if (!seen) QSKIP("this SQLite's integrity_check does not report this damage");
-        }
         Project::open(path).reset(); // closed cleanly before: quick_check, which passes
         const std::string before = readBytes(path);
         writeBytes(ProjectLock::lockPathFor(path), ""); // as a killed editor leaves it
@@ -365,7 +353,7 @@ private slots:
         QCOMPARE(networkFileSystemName(0xFF534D42), std::string("cifs"));
         QCOMPARE(networkFileSystemName(0xFE534D42), std::string("smb2"));
         QCOMPARE(networkFileSystemName(0x01021997), std::string("9p"));
-        QCOMPARE(networkFileSystemName(0xEF53), std::string()); // ext4
+        QCOMPARE(networkFileSystemName(0xEF53), std::string());     // ext4
         QCOMPARE(networkFileSystemName(0x01021994), std::string()); // tmpfs
         QCOMPARE(networkFileSystemOf(pathIn(m_dir, "")), std::string());
     }

@@ -25,6 +25,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTextCursor>
@@ -521,6 +522,10 @@ void MainWindowTest::readOnlyProjectOpensForReadingWithABanner() {
         QTest::keyClicks(w->editor(), QStringLiteral("typed"));
         QCOMPARE(editorText(*w), QStringLiteral("Words that must stay as they are."));
         QVERIFY(!w->generatePanel()->isEnabled());
+        auto* take =
+            w->snapshotsPanel()->findChild<QPushButton*>(QStringLiteral("takeSnapshotButton"));
+        QVERIFY(take);
+        QVERIFY(!take->isEnabled());
         const QString artifacts =
             QDir(qEnvironmentVariable("FABULIST_BINARY_DIR", QDir::currentPath()))
                 .filePath(QStringLiteral("artifacts"));

@@ -22,8 +22,7 @@ int main(int argc, char** argv) {
     fabulist::ui::MainWindow window;
     window.show();
     fabulist::gui::quitOnTerminationSignals(&app);
-    if (!window.openProject(QString::fromLocal8Bit(argv[1])) || !window.documentSession())
-        return 1;
+    if (!window.openProject(QString::fromLocal8Bit(argv[1])) || !window.documentSession()) return 1;
     window.documentSession()->setAutosaveDelay(600000);
     window.documentSession()->setAutosaveMaxWait(600000);
     const QString text = QString::fromLocal8Bit(argv[2]);

@@ -10,9 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <thread>
-
 #include <sys/mman.h>
+#include <thread>
 
 namespace fabulist::inference {
 
