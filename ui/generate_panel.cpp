@@ -416,9 +416,9 @@ bool GeneratePanel::continueWriting() {
     const int cursor = m_editor->document() == document ? m_editor->textCursor().position()
                                                         : document->characterCount() - 1;
     GenerationRequest request;
-    request.context = contextBefore(document->toPlainText(), cursor, kContextChars);
+    request.context = contextBefore(document->toPlainText(), cursor, kPromptContextChars);
     request.maxTokens = m_length->value();
-    request.maxContextTokens = kContextTokens;
+    request.maxContextTokens = kPromptBudgetTokens;
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
     GenerationOrigin origin;
@@ -501,7 +501,7 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
                                .arg(outcome.promptTokens)
                                .arg(outcome.reusedTokens)
                                .arg(outcome.promptMs, 0, 'f', 1)
-                               .arg(outcome.stopReason));
+                               .arg(QString::fromLatin1(storage::toString(outcome.stop))));
     record(flight, outcome);
     if (outcome.cancelled)
         setStatus(tr("Stopped. The partial text is kept in the project's history; Retry writes "
@@ -550,7 +550,7 @@ void GeneratePanel::settleInFlight() {
         GenerationOutcome outcome;
         outcome.requestId = id;
         outcome.cancelled = true;
-        outcome.stopReason = QStringLiteral("cancelled");
+        outcome.stop = storage::GenerationStop::Stopped;
         outcome.prompt = m_inFlight->request.context;
         outcome.alpha = m_inFlight->request.alpha;
         onFinished(outcome);

@@ -45,11 +45,6 @@ class InferenceWorker;
 class GeneratePanel : public QWidget {
     Q_OBJECT
 public:
-    // Characters of context taken before the cursor: about 1,500 tokens of prose (the worker
-    // keeps the end that fits the model's context).
-    static constexpr int kContextChars = 6000;
-    static constexpr int kContextTokens = 1500;
-
     explicit GeneratePanel(EditorView* editor, QWidget* parent = nullptr);
     ~GeneratePanel() override;
 

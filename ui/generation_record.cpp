@@ -24,15 +24,18 @@ storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& s) {
     return out;
 }
 
-storage::GenerationStop toStorageStop(const QString& stopReason, bool cancelled) {
-    // The writer's Stop (and closing the window) cancels; the token callback only stops for
-    // the same reasons. Names are inference::stopReasonName's.
-    if (cancelled || stopReason == QLatin1String("cancelled") ||
-        stopReason == QLatin1String("callback"))
+storage::GenerationStop toStorageStop(inference::StopReason reason) {
+    switch (reason) {
+    case inference::StopReason::Cancelled:
+    case inference::StopReason::Callback:
         return storage::GenerationStop::Stopped;
-    if (stopReason == QLatin1String("max_tokens")) return storage::GenerationStop::Length;
-    if (stopReason == QLatin1String("end_of_generation")) return storage::GenerationStop::EndOfText;
-    if (stopReason == QLatin1String("context_full")) return storage::GenerationStop::ContextFull;
+    case inference::StopReason::MaxTokens:
+        return storage::GenerationStop::Length;
+    case inference::StopReason::EndOfGeneration:
+        return storage::GenerationStop::EndOfText;
+    case inference::StopReason::ContextFull:
+        return storage::GenerationStop::ContextFull;
+    }
     return storage::GenerationStop::Unknown;
 }
 
@@ -60,7 +63,7 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.generationMs = outcome.decodeMs;
     g.status = outcome.cancelled ? storage::GenerationStatus::Rejected
                                  : storage::GenerationStatus::Pending;
-    g.stopReason = toStorageStop(outcome.stopReason, outcome.cancelled);
+    g.stopReason = outcome.cancelled ? storage::GenerationStop::Stopped : outcome.stop;
     g.parentId = origin.parentId;
     return g;
 }

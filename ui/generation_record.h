@@ -2,6 +2,7 @@
 // Turns one finished request into the storage::Generation row that records it: everything needed
 // to know how the text was made and to make it again (model and adapter identity, α, every
 // sampler setting, seed, the context span in UTF-16 positions, prompt, output, counts, timings).
+#include "inference/engine/generator.h"
 #include "storage/generation_repository.h"
 #include "ui/generation_request.h"
 
@@ -20,9 +21,9 @@ struct GenerationOrigin {
 
 storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& sampler);
 
-// How the model stopped, from GenerationOutcome's stopReason/cancelled: the writer's Stop is
-// Stopped, the length limit Length, the model's end-of-text EndOfText.
-storage::GenerationStop toStorageStop(const QString& stopReason, bool cancelled);
+// How the model stopped, in the project's terms: the writer's Stop (and closing the window)
+// cancels, and the token callback only stops for the same reason, so both are "stopped".
+storage::GenerationStop toStorageStop(inference::StopReason reason);
 
 // Status Pending for a finished generation, Rejected for a stopped one (it cannot be accepted);
 // stopReason says how it ended, so the history tells "stopped" from "read and rejected".

@@ -3,17 +3,23 @@
 // queued signals: what to generate, what came out, and which model answers. Copies only, so
 // neither side ever touches the other's objects.
 #include "inference/sampling/sampler_settings.h"
+#include "storage/generation_repository.h"
 
 #include <QMetaType>
 #include <QString>
 
 namespace fabulist::ui {
 
+// The prompt budget: at most this many tokens of the text before the cursor, taken from the last
+// kPromptContextChars characters (prose runs about four characters a token).
+inline constexpr int kPromptBudgetTokens = 1500;
+inline constexpr int kPromptContextChars = 4 * kPromptBudgetTokens;
+
 struct GenerationRequest {
     qint64 id = 0;   // assigned by the caller; cancel(id) stops it and every earlier one
     QString context; // the text before the cursor; the worker keeps the end that fits
     int maxTokens = 80;
-    int maxContextTokens = 1500; // at most this many prompt tokens (also capped by the model)
+    int maxContextTokens = kPromptBudgetTokens; // at most this many prompt tokens (and the model's)
     inference::SamplerSettings sampler;
     float alpha = 0.0f; // diversity-head weight; ignored without an adapter
 };
@@ -23,7 +29,8 @@ struct GenerationOutcome {
     QString prompt; // the suffix of GenerationRequest::context that was used
     QString text;   // what the model wrote (partial when cancelled)
     bool cancelled = false;
-    QString stopReason; // inference::stopReasonName
+    // How the model stopped, in the project's terms (the worker maps the engine's reason once).
+    storage::GenerationStop stop = storage::GenerationStop::Unknown;
     int promptTokens = 0;
     int reusedTokens = 0; // prompt tokens found in the session's KV cache
     int generatedTokens = 0;

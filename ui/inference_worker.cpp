@@ -7,6 +7,7 @@
 #include "inference/heads/head_adapter.h"
 #include "inference/heads/sha256.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "ui/generation_record.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -207,8 +208,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     }
     if (m_cancelFlag.load()) {
         outcome.cancelled = true;
-        outcome.stopReason =
-            QString::fromLatin1(inference::stopReasonName(inference::StopReason::Cancelled));
+        outcome.stop = storage::GenerationStop::Stopped;
         emit finished(outcome);
         return;
     }
@@ -264,7 +264,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
             generator.run(ids, params, onToken, &m_cancelFlag);
         outcome.text = QString::fromUtf8(result.text.data(), qsizetype(result.text.size()));
         outcome.cancelled = result.stopReason == inference::StopReason::Cancelled;
-        outcome.stopReason = QString::fromLatin1(inference::stopReasonName(result.stopReason));
+        outcome.stop = toStorageStop(result.stopReason);
         outcome.promptTokens = result.timings.promptTokens;
         outcome.reusedTokens = result.timings.reusedTokens;
         outcome.generatedTokens = int(result.ids.size());

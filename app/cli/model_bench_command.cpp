@@ -4,10 +4,10 @@
 // times after one warm-up; tokens/s are averaged over the repetitions. Peak RSS comes from
 // /proc/self/status (VmHWM), or getrusage where that is missing. With --bandwidth (measured
 // read bandwidth, e.g. from fabulist-membw) it also reports decode speed as a fraction of the
-// memory roofline: weight bytes read per token x tokens/s / bandwidth. With --profile
-// (--device vulkan) the Vulkan backend times every op with timestamp queries; the device time
-// per op kind of the timed pp and tg runs (warm-ups excluded) follows the results, and --json
-// adds it as a "profile" array.
+// memory roofline: weight bytes read per token x tokens/s / bandwidth. With --profile a
+// backend that times its ops (Vulkan: timestamp queries) reports the device time per op kind of
+// the timed pp and tg runs (warm-ups excluded) after the results, and --json adds it as a
+// "profile" array.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
@@ -16,9 +16,6 @@
 #include "inference/engine/session.h"
 #include "inference/quant/quant_kernels.h"
 #include "inference/tokenizer/tokenizer.h"
-#ifdef FABULIST_HAVE_VULKAN
-#include "inference/backend/vulkan/vulkan_profiler.h"
-#endif
 
 #include <chrono>
 #include <cmath>
@@ -88,23 +85,13 @@ struct ProfileRow {
     int64_t count = 0;
 };
 
-// The per-op profile recorded since the last reset, as rows of `phase`; then a reset.
-std::vector<ProfileRow> takeProfile(const std::string& phase) {
+// The engine's per-op profile recorded since the last reset, as rows of `phase`; then a reset.
+std::vector<ProfileRow> takeProfile(inference::Engine& engine, const std::string& phase) {
     std::vector<ProfileRow> rows;
-#ifdef FABULIST_HAVE_VULKAN
-    for (const auto& t : inference::vulkan::vulkanProfile())
+    for (const inference::OpTiming& t : engine.profile())
         rows.push_back({phase, t.op, t.totalMs, t.share, t.count});
-    inference::vulkan::resetVulkanProfile();
-#else
-    (void)phase;
-#endif
+    engine.resetProfile();
     return rows;
-}
-
-void resetProfile() {
-#ifdef FABULIST_HAVE_VULKAN
-    inference::vulkan::resetVulkanProfile();
-#endif
 }
 
 void printProfile(const std::vector<ProfileRow>& rows, const std::string& phase,
@@ -119,7 +106,9 @@ void printProfile(const std::vector<ProfileRow>& rows, const std::string& phase,
                     static_cast<long long>(r.count),
                     r.count > 0 ? r.totalMs * 1000.0 / double(r.count) : 0.0, r.share * 100.0);
     }
-    if (!any) std::printf("  (no timestamps: the device's compute queue reports none)\n");
+    if (!any)
+        std::printf("  (nothing timed: this backend does not time its ops, or its device has no "
+                    "timestamps)\n");
 }
 
 std::string profileJson(const std::vector<ProfileRow>& rows) {
@@ -158,12 +147,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         reps = static_cast<int>(args.integer("-r", 5, 1, 1000));
         json = args.has("--json");
         profile = args.has("--profile");
-        if (profile && options.device != "vulkan")
-            throw UsageError(
-                "--profile times the Vulkan backend's ops: use it with --device vulkan");
-#ifndef FABULIST_HAVE_VULKAN
-        if (profile) throw UsageError("--profile needs a build with the Vulkan backend");
-#endif
+        options.profile = profile;
         bandwidthGbs = args.number("--bandwidth", 0.0);
         if (bandwidthGbs < 0.0) throw UsageError("--bandwidth must be positive (GB/s)");
         if (options.contextLength == 0) options.contextLength = std::max(nPrompt + nGen, 16);
@@ -171,8 +155,6 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     } catch (const UsageError& e) {
         return usageFailure("bench", kUsage, e.what());
     }
-    // The Vulkan backend reads this when the engine creates it.
-    if (profile) setenv("FABULIST_VULKAN_PROFILE", "1", 1);
     std::unique_ptr<inference::Engine> engine;
     try {
         engine = inference::Engine::load(options);
@@ -210,16 +192,16 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     try {
         if (nPrompt > 0) {
             runPrompt(nPrompt); // warm-up: page in the weights, grow buffers
-            resetProfile();
+            engine->resetProfile();
             for (int r = 0; r < reps; ++r) ppRates.push_back(nPrompt / runPrompt(nPrompt));
-            if (profile) profileRows = takeProfile("pp");
+            if (profile) profileRows = takeProfile(*engine, "pp");
         }
         if (nGen > 0) {
             runGen(std::min(nGen, 4));
-            resetProfile();
+            engine->resetProfile();
             for (int r = 0; r < reps; ++r) tgRates.push_back(nGen / runGen(nGen));
             if (profile)
-                for (auto& row : takeProfile("tg")) profileRows.push_back(std::move(row));
+                for (auto& row : takeProfile(*engine, "tg")) profileRows.push_back(std::move(row));
         }
     } catch (const std::exception& e) {
         return runtimeFailure("bench", e.what());

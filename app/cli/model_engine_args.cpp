@@ -41,4 +41,15 @@ inference::EngineOptions engineOptions(const ModelArgs& args) {
     return o;
 }
 
+LoadedModel loadModelAndHead(const inference::EngineOptions& options,
+                             const std::string& adapterPath) {
+    LoadedModel model;
+    model.engine = inference::Engine::load(options);
+    if (!adapterPath.empty()) {
+        model.adapter = inference::HeadAdapter::load(adapterPath, model.engine->file());
+        model.hasAdapter = true;
+    }
+    return model;
+}
+
 } // namespace fabulist::cli

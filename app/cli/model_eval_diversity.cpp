@@ -185,20 +185,17 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         return usageFailure("eval-diversity", kUsage, e.what());
     }
 
-    std::unique_ptr<inference::Engine> engine;
-    inference::HeadAdapter adapter;
+    LoadedModel model;
     std::optional<inference::HeadMix> heads;
     try {
         // Before the long run: a plot that cannot be written should fail now, not at the end.
         if (!plotPath.empty()) checkDiversityPlotWritable(plotPath);
-        engine = inference::Engine::load(options);
-        if (!adapterPath.empty()) {
-            adapter = inference::HeadAdapter::load(adapterPath, engine->file());
-            heads.emplace(adapter);
-        }
+        model = loadModelAndHead(options, adapterPath);
+        if (model.hasAdapter) heads.emplace(model.adapter);
     } catch (const std::exception& e) {
         return runtimeFailure("eval-diversity", e.what());
     }
+    const auto& engine = model.engine;
     const inference::Tokenizer& tokenizer = engine->tokenizer();
     std::vector<std::vector<int32_t>> promptIds;
     for (const std::string& p : prompts) {

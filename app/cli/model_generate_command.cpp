@@ -8,7 +8,6 @@
 #include "app/cli/model_text_input.h"
 #include "inference/engine/generator.h"
 #include "inference/engine/session.h"
-#include "inference/heads/head_adapter.h"
 #include "inference/sampling/sampler_settings_check.h"
 #include "inference/tokenizer/tokenizer.h"
 
@@ -87,21 +86,14 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
         return usageFailure("generate", kUsage, e.what());
     }
 
-    std::unique_ptr<inference::Engine> engine;
+    LoadedModel model;
     try {
-        engine = inference::Engine::load(options);
+        model = loadModelAndHead(options, adapterPath);
     } catch (const std::exception& e) {
         return runtimeFailure("generate", e.what());
     }
-    inference::HeadAdapter adapter;
-    if (!adapterPath.empty()) {
-        try {
-            adapter = inference::HeadAdapter::load(adapterPath, engine->file());
-        } catch (const std::exception& e) {
-            return runtimeFailure("generate", e.what());
-        }
-        params.adapter = &adapter;
-    }
+    const auto& engine = model.engine;
+    params.adapter = model.head();
     const std::vector<int32_t> promptIds = engine->tokenizer().encode(prompt, true, true);
     if (promptIds.empty())
         return usageFailure("generate", kUsage, "the prompt is empty (and the model adds no BOS)");

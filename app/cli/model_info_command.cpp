@@ -1,16 +1,12 @@
 // `fabulist-cli info MODEL`: what the model is and what running it costs, from the file alone.
-// `--device vulkan` adds what the selected Vulkan device offers (the feature probe) and what the
-// configure-time glslc could compile; without a model it prints only that.
+// `--device NAME` adds what that backend says of its device (Vulkan: the feature probe and what
+// the configure-time glslc could compile); without a model it prints only that.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_file_summary.h"
 #include "inference/engine/memory_estimate.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/model_config.h"
-
-#ifdef FABULIST_HAVE_VULKAN
-#include "inference/backend/vulkan/vulkan_device.h"
-#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -20,8 +16,8 @@ namespace fabulist::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "info MODEL [-c CONTEXT] [-t THREADS] [--kv-type f16|f32] [--device vulkan] [--json]   (or: "
-    "info --device vulkan)";
+    "info MODEL [-c CONTEXT] [-t THREADS] [--kv-type f16|f32] [--device DEVICE] [--json]   (or: "
+    "info --device DEVICE)";
 
 std::string mib(uint64_t bytes) {
     char buf[64];
@@ -40,23 +36,16 @@ std::string count(int64_t n) {
     return buf;
 }
 
-// Prints the Vulkan device probe; returns the exit status.
-int printVulkanDevice() {
-#ifdef FABULIST_HAVE_VULKAN
+// Prints what the backend says of its device; returns the exit status.
+int printDevice(const std::string& device) {
     try {
-        inference::vulkan::VulkanDevice device;
-        std::printf("vulkan device:\n");
-        for (const auto& [name, value] : inference::vulkan::describeFeatures(
-                 device.features(), inference::vulkan::glslcFeatures()))
+        std::printf("%s device:\n", device.c_str());
+        for (const auto& [name, value] : inference::describeDevice(device))
             std::printf("  %-60s %s\n", (name + ":").c_str(), value.c_str());
         return 0;
-    } catch (const inference::vulkan::VulkanError& e) {
-        return runtimeFailure("info", e.what()); // says why and that the CPU backend remains
+    } catch (const std::exception& e) {
+        return runtimeFailure("info", e.what()); // says why and what exists instead
     }
-#else
-    return runtimeFailure("info", "this build has no Vulkan backend (configure with Vulkan "
-                                  "headers and glslc installed); the CPU backend remains");
-#endif
 }
 
 int printMemoryJson(const inference::MemoryEstimate& m, int64_t trained) {
@@ -75,7 +64,7 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     std::string path;
     int64_t context = 0;
     uint32_t kvBytes = 2;
-    bool vulkan = false;
+    std::string device;
     bool json = false;
     int threads = 0;
     try {
@@ -87,14 +76,10 @@ int runInfoCommand(const std::vector<std::string>& argv) {
                         {{"--device"}},
                         {{"--json"}, false}},
                        1);
-        if (args.has("--device")) {
-            const std::string device = args.string("--device");
-            if (device != "vulkan")
-                throw UsageError("--device takes vulkan (the device to describe), got '" + device +
-                                 "'");
-            vulkan = true;
-            if (args.positionals().empty() && !args.has("-m")) return printVulkanDevice();
-        }
+        device = args.string("--device");
+        if (args.has("--device") && device.empty()) throw UsageError("--device needs a name");
+        if (!device.empty() && args.positionals().empty() && !args.has("-m"))
+            return printDevice(device);
         path = modelPathOrDefault(args.positionals().empty() ? args.string("-m")
                                                              : args.positionals()[0]);
         requireModelFile(path);
@@ -162,7 +147,7 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     if (available > 0 && memory.total() > available)
         std::printf("                more than the %s available now: choose a smaller context\n",
                     mib(available).c_str());
-    return vulkan ? printVulkanDevice() : 0;
+    return device.empty() ? 0 : printDevice(device);
 }
 
 } // namespace fabulist::cli

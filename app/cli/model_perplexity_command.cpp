@@ -13,7 +13,6 @@
 #include "app/cli/model_json.h"
 #include "app/cli/model_text_input.h"
 #include "inference/engine/session.h"
-#include "inference/heads/head_adapter.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -76,20 +75,13 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
     }
     const int nCtx = options.contextLength;
 
-    std::unique_ptr<inference::Engine> engine;
+    LoadedModel model;
     try {
-        engine = inference::Engine::load(options);
+        model = loadModelAndHead(options, adapterPath);
     } catch (const std::exception& e) {
         return runtimeFailure("perplexity", e.what());
     }
-    inference::HeadAdapter adapter;
-    if (!adapterPath.empty()) {
-        try {
-            adapter = inference::HeadAdapter::load(adapterPath, engine->file());
-        } catch (const std::exception& e) {
-            return runtimeFailure("perplexity", e.what());
-        }
-    }
+    const auto& engine = model.engine;
     const inference::Tokenizer& tokenizer = engine->tokenizer();
     const std::vector<int32_t> tokens = tokenizer.encode(text, true, false);
     const int64_t maxChunks = static_cast<int64_t>(tokens.size()) / nCtx;
@@ -105,7 +97,7 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
     const bool mixed = !adapterPath.empty() && alpha != 0.0f;
     if (mixed) {
         try {
-            session->setHead(&adapter);
+            session->setHead(model.head());
             session->setAllLogitsAlpha(alpha);
         } catch (const std::exception& e) {
             return runtimeFailure("perplexity", e.what());

@@ -1,6 +1,6 @@
 // `fabulist-cli train-head -m MODEL -c CORPUS... -o ADAPTER`: trains a diversity-head adapter
-// for MODEL on text files with the model frozen (inference/heads/head_trainer.h) and writes it
-// as a GGUF adapter. Progress (ETA, training and held-out FACE loss) goes to stderr.
+// for MODEL on text files with the model frozen (inference/head_training/head_trainer.h) and writes
+// it as a GGUF adapter. Progress (ETA, training and held-out FACE loss) goes to stderr.
 //
 // Resumable: the training state goes to a checkpoint (--checkpoint, default ADAPTER.ckpt) every
 // --checkpoint-every steps and when SIGINT/SIGTERM arrive; the same command run again resumes
@@ -10,7 +10,7 @@
 #include "app/cli/model_commands.h"
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
-#include "inference/heads/head_trainer.h"
+#include "inference/head_training/head_trainer.h"
 #include "inference/heads/sha256.h"
 #include "inference/tokenizer/tokenizer.h"
 

@@ -1,5 +1,5 @@
 #pragma once
-// The interface every compute backend (cpu now; vulkan, cuda later) implements. The model's
+// The interface every compute backend (cpu/, vulkan/) implements. The model's
 // forward pass (inference/model/) is written once against it and never looks inside a tensor:
 // activations are f32 matrices living in backend memory, weights are whatever upload() made of
 // a GGUF tensor. A backend may fuse freely inside one op (e.g. the CPU backend runs a whole
@@ -21,6 +21,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fabulist::inference {
 
@@ -103,11 +105,29 @@ struct BackendLimits {
     int nEmbd = 1;
 };
 
+// One op kind's device time over the profiled work of a backend.
+struct OpTiming {
+    std::string op; // "matmul q4_k", "attention", ...
+    double totalMs = 0.0;
+    int64_t count = 0;  // ops recorded (an op split over two submissions counts once)
+    double share = 0.0; // of the total device time of all kinds
+};
+
+// (name, value) lines that describe a device, for `fabulist-cli info`.
+using DeviceDescription = std::vector<std::pair<std::string, std::string>>;
+
 class Backend {
 public:
     virtual ~Backend() = default;
     virtual std::string name() const = 0;
     virtual int threads() const = 0;
+
+    // What the device is and what it offers.
+    virtual DeviceDescription describeDevice() const = 0;
+    // Device time per op kind since the last resetProfile(), largest first; empty when the
+    // backend does not profile or profiling is off (createBackend's `profile`).
+    virtual std::vector<OpTiming> profile() const { return {}; }
+    virtual void resetProfile() {}
 
     // Makes a GGUF tensor usable by ops. The CPU backend keeps the mapped pointer (no copy).
     virtual Weight upload(const GgufTensorInfo& tensor) = 0;
@@ -159,8 +179,12 @@ public:
     virtual void read(Act a, int row, float* dst) = 0;
 };
 
-// Creates the backend named by `device` ("cpu"). Throws EngineError for unknown or unavailable
-// devices, naming the device and what exists.
-std::unique_ptr<Backend> createBackend(const std::string& device, int threads);
+// Creates the backend named by `device` ("cpu", "vulkan"); `profile` turns on per-op timing
+// where the backend has it. Throws EngineError for unknown or unavailable devices, naming the
+// device and what exists.
+std::unique_ptr<Backend> createBackend(const std::string& device, int threads,
+                                       bool profile = false);
+// The description of `device` without a model (createBackend(device)->describeDevice()).
+DeviceDescription describeDevice(const std::string& device);
 
 } // namespace fabulist::inference

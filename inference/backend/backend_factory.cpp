@@ -1,6 +1,6 @@
 #include "inference/backend/backend.h"
 #include "inference/backend/cpu/cpu_backend.h"
-#include "inference/engine/engine.h"
+#include "inference/engine_error.h"
 
 #ifdef FABULIST_HAVE_VULKAN
 #include "inference/backend/vulkan/vulkan_backend.h"
@@ -8,22 +8,37 @@
 
 namespace fabulist::inference {
 
-std::unique_ptr<Backend> createBackend(const std::string& device, int threads) {
+namespace {
+#ifdef FABULIST_HAVE_VULKAN
+constexpr const char* kDevices = "cpu, vulkan";
+#else
+constexpr const char* kDevices = "cpu";
+#endif
+} // namespace
+
+std::unique_ptr<Backend> createBackend(const std::string& device, int threads, bool profile) {
     if (device.empty() || device == "cpu") return std::make_unique<CpuBackend>(threads);
     if (device == "vulkan") {
 #ifdef FABULIST_HAVE_VULKAN
         try {
-            return std::make_unique<vulkan::VulkanBackend>();
+            vulkan::VulkanDeviceOptions options;
+            options.profile = profile;
+            return std::make_unique<vulkan::VulkanBackend>(options);
         } catch (const vulkan::VulkanError& e) {
             throw EngineError(e.what());
         }
 #else
+        (void)profile;
         throw EngineError("this build has no Vulkan backend (configured without Vulkan "
                           "headers/glslc); choose --device cpu");
 #endif
     }
-    throw EngineError("device '" + device +
-                      "' is not available in this build (available: cpu); choose --device cpu");
+    throw EngineError("device '" + device + "' is not available in this build (available: " +
+                      kDevices + "); choose one of those");
+}
+
+DeviceDescription describeDevice(const std::string& device) {
+    return createBackend(device, 1)->describeDevice();
 }
 
 } // namespace fabulist::inference

@@ -106,7 +106,7 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
         throw EngineError(
             f.path() + ": the tokenizer has " + std::to_string(impl->tokenizer->vocabSize()) +
             " tokens but token_embd.weight only " + std::to_string(config.nVocab) + " rows");
-    impl->backend = createBackend(options.device, options.threads);
+    impl->backend = createBackend(options.device, options.threads, options.profile);
     ModelWeights weights = ModelWeights::load(f, config, *impl->backend, options.progress);
     const int maxRows = std::min(options.batchSize, ctx);
     impl->model = std::make_unique<Model>(std::move(config), std::move(weights), *impl->backend,
@@ -129,6 +129,15 @@ const GgufFile& Engine::file() const {
 }
 const EngineOptions& Engine::options() const {
     return m_impl->options;
+}
+DeviceDescription Engine::describeDevice() const {
+    return m_impl->backend->describeDevice();
+}
+std::vector<OpTiming> Engine::profile() const {
+    return m_impl->backend->profile();
+}
+void Engine::resetProfile() {
+    m_impl->backend->resetProfile();
 }
 
 } // namespace fabulist::inference

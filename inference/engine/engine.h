@@ -3,13 +3,14 @@
 // (one KV cache each) that evaluate tokens. One inference thread owns an Engine and its
 // Sessions; nothing here takes locks.
 
+#include "inference/backend/backend.h"
+#include "inference/engine_error.h"
 #include "inference/quant/ggml_type.h"
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 namespace fabulist::inference {
@@ -18,13 +19,6 @@ class GgufFile;
 class Tokenizer;
 class Session;
 
-// Any problem a user can cause while loading or running a model (bad file, unsupported
-// architecture, unknown device, out-of-range token). The message names the file and what to do.
-class EngineError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
 struct EngineOptions {
     std::string modelPath;
     int threads = 0;       // 0 = number of physical cores
@@ -32,7 +26,8 @@ struct EngineOptions {
     GgmlType kvCacheType = GgmlType::F16; // F16 (llama.cpp's default) or F32
     int expertsUsed = 0; // 0 = model default; 1..nExpert overrides the router's top-k
     std::string device = "cpu";
-    int batchSize = 512; // tokens per forward pass during prompt processing
+    int batchSize = 512;  // tokens per forward pass during prompt processing
+    bool profile = false; // per-op device timing where the backend has it (Engine::profile)
     // Called during loading with a fraction in [0, 1]; return false to cancel (load() then
     // throws EngineError saying it was cancelled).
     std::function<bool(float fraction)> progress;
@@ -71,6 +66,12 @@ public:
     const Tokenizer& tokenizer() const;
     const GgufFile& file() const;
     const EngineOptions& options() const;
+
+    // The backend's description of its device (Backend::describeDevice).
+    DeviceDescription describeDevice() const;
+    // Device time per op kind since the last resetProfile() (EngineOptions::profile).
+    std::vector<OpTiming> profile() const;
+    void resetProfile();
 
     // A new, empty KV cache of info().contextLength tokens. Sessions must not outlive the Engine.
     std::unique_ptr<Session> createSession();

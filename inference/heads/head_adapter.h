@@ -19,7 +19,7 @@
 // The base identity makes an adapter refuse to load on any other model: the hidden states and
 // the vocabulary of another model mean something else even when the shapes agree.
 
-#include "inference/engine/engine.h"
+#include "inference/engine_error.h"
 
 #include <cstdint>
 #include <string>

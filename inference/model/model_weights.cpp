@@ -1,6 +1,6 @@
 #include "inference/model/model_weights.h"
 
-#include "inference/engine/engine.h"
+#include "inference/engine_error.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
 

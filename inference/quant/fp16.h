@@ -60,6 +60,11 @@ inline float fp16ToFp32(uint16_t h) {
     return bitsFloat(sign | (static_cast<uint32_t>(e) << 23) | ((mant & 0x3ff) << 13));
 }
 
+// f rounded to the nearest half and back (what storing it in an F16 KV cache does).
+inline float roundToFp16(float f) {
+    return fp16ToFp32(fp32ToFp16(f));
+}
+
 inline uint16_t fp32ToBf16(float f) {
     const uint32_t u = floatBits(f);
     if ((u & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((u >> 16) | 64); // quiet NaN

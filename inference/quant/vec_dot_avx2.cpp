@@ -16,34 +16,8 @@ namespace fabulist::inference::quant {
 #define FAB_VNNI 0
 #include "inference/quant/vec_dot_simd.inc"
 
-VecDotFn vecDotAvx2(GgmlType weightType) {
-    switch (weightType) {
-    case GgmlType::F32:
-        return dotF32;
-    case GgmlType::F16:
-        return dotF16;
-    case GgmlType::BF16:
-        return dotBF16;
-    case GgmlType::Q4_0:
-        return dotQ4_0;
-    case GgmlType::Q4_1:
-        return dotQ4_1;
-    case GgmlType::Q5_0:
-        return dotQ5_0;
-    case GgmlType::Q5_1:
-        return dotQ5_1;
-    case GgmlType::Q8_0:
-        return dotQ8_0;
-    case GgmlType::Q4_K:
-        return dotQ4_K;
-    case GgmlType::Q5_K:
-        return dotQ5_K;
-    case GgmlType::Q6_K:
-        return dotQ6_K;
-    default:
-        return nullptr;
-    }
-}
+#define FAB_VEC_DOT_BY_TYPE vecDotAvx2
+#include "inference/quant/vec_dot_by_type.inc"
 
 } // namespace fabulist::inference::quant
 

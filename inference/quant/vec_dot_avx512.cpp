@@ -509,8 +509,8 @@ FAB_COLS_KERNEL(dotQ8_0_512ColsK, dotQ8_0_512Cols, BlockQ8_0, n / kQK)
 
 // The single-row kernels' prefetch distance: FABULIST_DECODE_PREFETCH (bytes: 0 = hardware
 // prefetch only, 1024, 2048, 4096 or 8192), read once when the kernel tables are built.
-// Default 4096: granite-1b-a400m Q4_K_M decode at 2 threads went from 75.7 to 80.0 tok/s
-// (3 rounds each, same machine state; README, "Measured numbers").
+// Default 4096, the fastest of those on granite-1b-a400m Q4_K_M decode (README, "Measured
+// numbers", gives the paired run).
 int decodePrefetchBytes() {
     const char* v = std::getenv("FABULIST_DECODE_PREFETCH");
     if (!v) return 4096;

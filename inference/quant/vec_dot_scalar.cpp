@@ -168,35 +168,12 @@ float dotQ6_K(const void* w, const void* a, int64_t n) {
     return sum;
 }
 
+constexpr VecDotFn dotQ4_K = dotScaleMinK<BlockQ4_K, false>;
+constexpr VecDotFn dotQ5_K = dotScaleMinK<BlockQ5_K, true>;
+
 } // namespace
 
-VecDotFn vecDotScalar(GgmlType weightType) {
-    switch (weightType) {
-    case GgmlType::F32:
-        return dotF32;
-    case GgmlType::F16:
-        return dotF16;
-    case GgmlType::BF16:
-        return dotBF16;
-    case GgmlType::Q4_0:
-        return dotQ4_0;
-    case GgmlType::Q4_1:
-        return dotQ4_1;
-    case GgmlType::Q5_0:
-        return dotQ5_0;
-    case GgmlType::Q5_1:
-        return dotQ5_1;
-    case GgmlType::Q8_0:
-        return dotQ8_0;
-    case GgmlType::Q4_K:
-        return dotScaleMinK<BlockQ4_K, false>;
-    case GgmlType::Q5_K:
-        return dotScaleMinK<BlockQ5_K, true>;
-    case GgmlType::Q6_K:
-        return dotQ6_K;
-    default:
-        return nullptr;
-    }
-}
+#define FAB_VEC_DOT_BY_TYPE vecDotScalar
+#include "inference/quant/vec_dot_by_type.inc"
 
 } // namespace fabulist::inference::quant

@@ -4,9 +4,9 @@
 // and the grouped MoE op.
 
 #include "inference/backend/cpu/cpu_backend.h"
-#include "inference/backend/cpu/fp16.h"
-#include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/vector_ops.h"
+#include "inference/parallel/thread_pool.h"
+#include "inference/quant/fp16.h"
 #include "inference/quant/quant_kernels.h"
 
 #include <QtTest>
@@ -105,13 +105,13 @@ private slots:
             const uint16_t v = uint16_t(h);
             const bool nan = (v & 0x7c00) == 0x7c00 && (v & 0x3ff);
             if (nan) continue;
-            QCOMPARE(half::fromFloat(half::toFloat(v)), v);
+            QCOMPARE(fp32ToFp16(fp16ToFp32(v)), v);
         }
         // Round to nearest even at a tie: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10.
-        QCOMPARE(half::fromFloat(1.0f + std::ldexp(1.0f, -11)), uint16_t(0x3c00));
-        QCOMPARE(half::fromFloat(1.0f + 3 * std::ldexp(1.0f, -11)), uint16_t(0x3c02));
-        QCOMPARE(half::fromFloat(65520.0f), uint16_t(0x7c00));
-        QCOMPARE(half::fromFloat(std::ldexp(1.0f, -24)), uint16_t(0x0001));
+        QCOMPARE(fp32ToFp16(1.0f + std::ldexp(1.0f, -11)), uint16_t(0x3c00));
+        QCOMPARE(fp32ToFp16(1.0f + 3 * std::ldexp(1.0f, -11)), uint16_t(0x3c02));
+        QCOMPARE(fp32ToFp16(65520.0f), uint16_t(0x7c00));
+        QCOMPARE(fp32ToFp16(std::ldexp(1.0f, -24)), uint16_t(0x0001));
     }
 
     void vectorOpsMatchScalarReference() {
@@ -369,7 +369,7 @@ private slots:
         AttentionParams p{nHead, nKv, hd, hd, 0.25f, window};
         backend.attention(*cache, 0, hostAct(q, rows, nHead * hd), hostAct(out, rows, nHead * hd),
                           pos0, p);
-        auto rnd = [&](float x) { return f16 ? half::round(x) : x; };
+        auto rnd = [&](float x) { return f16 ? roundToFp16(x) : x; };
         for (int r = 0; r < rows; ++r)
             for (int h = 0; h < nHead; ++h) {
                 const int kvh = h / (nHead / nKv), hi = pos0 + r,

@@ -136,7 +136,11 @@ private slots:
             QFAIL("no error for an unknown device");
         } catch (const EngineError& e) {
             QVERIFY(QString(e.what()).contains("quantum"));
-            QVERIFY(QString(e.what()).contains("cpu"));
+#ifdef FABULIST_HAVE_VULKAN
+            QVERIFY2(QString(e.what()).contains("available: cpu, vulkan"), e.what());
+#else
+            QVERIFY2(QString(e.what()).contains("available: cpu)"), e.what());
+#endif
         }
         o = options("tiny-dense-f32");
         o.kvCacheType = GgmlType::Q4_0;

@@ -1,14 +1,14 @@
-// Resumable head training (inference/heads/head_checkpoint.h, runHeadTraining): a run stopped
-// and resumed, even several times and between the periodic checkpoints, ends with exactly the
-// adapter (tensors, metadata and file bytes) of an uninterrupted run; a checkpoint of another
+// Resumable head training (inference/head_training/head_checkpoint.h, runHeadTraining): a run
+// stopped and resumed, even several times and between the periodic checkpoints, ends with exactly
+// the adapter (tensors, metadata and file bytes) of an uninterrupted run; a checkpoint of another
 // run (rank, learning rate, corpus) is refused with a message that names what differs; resume =
 // false starts over; a damaged checkpoint is refused naming the file. A kept on-disk position
 // cache is mapped again (same values, same adapter) only when its fingerprint matches and it is
 // complete. Real model: tiny-moe-f32.
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
-#include "inference/heads/head_position_cache.h"
-#include "inference/heads/head_trainer.h"
+#include "inference/head_training/head_position_cache.h"
+#include "inference/head_training/head_trainer.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <QFile>

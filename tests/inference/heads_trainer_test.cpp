@@ -6,7 +6,7 @@
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
 #include "inference/gguf/gguf_file.h"
-#include "inference/heads/head_trainer.h"
+#include "inference/head_training/head_trainer.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <QFile>

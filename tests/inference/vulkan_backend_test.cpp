@@ -231,15 +231,14 @@ void VulkanBackendTest::forwardPassProfile() {
     EngineOptions o;
     o.modelPath = (dir + "/models/tiny-moe-q4_k_m.gguf").toStdString();
     o.device = "vulkan";
+    o.profile = true;
     qputenv("FABULIST_VULKAN_ALLOW_CPU", "1");
-    qputenv("FABULIST_VULKAN_PROFILE", "1");
     auto engine = Engine::load(o);
-    qunsetenv("FABULIST_VULKAN_PROFILE");
     auto session = engine->createSession();
-    resetVulkanProfile(); // loading may have recorded uploads
+    engine->resetProfile(); // loading may have recorded uploads
     const int32_t prompt[5] = {4095, 464, 2068, 7, 1000};
     session->evaluate(prompt);
-    const std::vector<OpTiming> profile = vulkanProfile();
+    const std::vector<OpTiming> profile = engine->profile();
     QVERIFY(!profile.empty());
     double total = 0.0, shares = 0.0;
     std::map<std::string, int64_t> counts;

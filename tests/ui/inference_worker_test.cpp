@@ -178,7 +178,7 @@ void InferenceWorkerTest::cancelledBeforeStartEndsAtOnce() {
     // The next request is not affected.
     const GenerationOutcome next = run(request(kParagraph, 4, 11));
     QVERIFY(!next.cancelled);
-    QVERIFY(next.stopReason != QStringLiteral("cancelled"));
+    QVERIFY(next.stop != storage::GenerationStop::Stopped);
 }
 
 void InferenceWorkerTest::cancelStopsWithinOneToken() {

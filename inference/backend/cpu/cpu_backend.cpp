@@ -1,10 +1,10 @@
 #include "inference/backend/cpu/cpu_backend.h"
 
-#include "inference/backend/cpu/fp16.h"
 #include "inference/backend/cpu/range_claims.h"
 #include "inference/backend/cpu/vector_ops.h"
-#include "inference/engine/engine.h"
+#include "inference/engine_error.h"
 #include "inference/gguf/gguf_file.h"
+#include "inference/quant/fp16.h"
 #include "inference/quant/quant_kernels.h"
 
 #include <algorithm>
@@ -100,6 +100,12 @@ Weight CpuBackend::upload(const GgufTensorInfo& tensor) {
     w.rowBytes = ggmlRowBytes(tensor.type, tensor.ne[0]);
     w.host = tensor.data;
     return w;
+}
+
+DeviceDescription CpuBackend::describeDevice() const {
+    return {{"device", "cpu"},
+            {"threads", std::to_string(threads())},
+            {"dot-product kernels", quantKernels(GgmlType::Q4_K).isa}};
 }
 
 void CpuBackend::ensureScratch(std::vector<uint8_t>& buf, size_t bytes) {

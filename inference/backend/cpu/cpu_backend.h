@@ -5,7 +5,7 @@
 // thread pool.
 
 #include "inference/backend/backend.h"
-#include "inference/backend/cpu/thread_pool.h"
+#include "inference/parallel/thread_pool.h"
 
 #include <atomic>
 #include <cstdint>
@@ -21,6 +21,7 @@ public:
 
     std::string name() const override { return "cpu"; }
     int threads() const override { return m_pool.threadCount(); }
+    DeviceDescription describeDevice() const override;
 
     Weight upload(const GgufTensorInfo& tensor) override;
     void reserve(const BackendLimits& limits) override;

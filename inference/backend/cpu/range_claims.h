@@ -7,7 +7,7 @@
 // when done keeps the pool's promise that a descheduled thread delays nothing it has not
 // started. Lives on the stack of one job; no allocation.
 
-#include "inference/backend/cpu/thread_pool.h"
+#include "inference/parallel/thread_pool.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,6 +1,6 @@
 #include "inference/backend/cpu/vector_ops.h"
 
-#include "inference/backend/cpu/fp16.h"
+#include "inference/quant/fp16.h"
 
 #include <cmath>
 
@@ -19,20 +19,20 @@ float dotF32(const float* a, const float* b, int n) {
 }
 float dotF16(const uint16_t* a, const uint16_t* b, int n) {
     float s = 0.0f;
-    for (int i = 0; i < n; ++i) s += half::toFloat(a[i]) * half::toFloat(b[i]);
+    for (int i = 0; i < n; ++i) s += fp16ToFp32(a[i]) * fp16ToFp32(b[i]);
     return s;
 }
 void axpyF32(float a, const float* x, float* y, int n) {
     for (int i = 0; i < n; ++i) y[i] += a * x[i];
 }
 void axpyF16(float a, const uint16_t* x, float* y, int n) {
-    for (int i = 0; i < n; ++i) y[i] += a * half::toFloat(x[i]);
+    for (int i = 0; i < n; ++i) y[i] += a * fp16ToFp32(x[i]);
 }
 void toFp16(const float* x, uint16_t* y, int n) {
-    for (int i = 0; i < n; ++i) y[i] = half::fromFloat(x[i]);
+    for (int i = 0; i < n; ++i) y[i] = fp32ToFp16(x[i]);
 }
 void fromFp16(const uint16_t* x, float* y, int n) {
-    for (int i = 0; i < n; ++i) y[i] = half::toFloat(x[i]);
+    for (int i = 0; i < n; ++i) y[i] = fp16ToFp32(x[i]);
 }
 void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
                 float* out) {
@@ -71,7 +71,7 @@ inline float load1(const float* p) {
     return *p;
 }
 inline float load1(const uint16_t* p) {
-    return half::toFloat(*p);
+    return fp16ToFp32(*p);
 }
 #define FAST __attribute__((target("avx2,fma,f16c")))
 
@@ -110,7 +110,7 @@ FAST float dotF16Avx2(const uint16_t* a, const uint16_t* b, int n) {
     }
     for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(loadHalf8(a + i), loadHalf8(b + i), s0);
     float s = hsum(_mm256_add_ps(s0, s1));
-    for (; i < n; ++i) s += half::toFloat(a[i]) * half::toFloat(b[i]);
+    for (; i < n; ++i) s += fp16ToFp32(a[i]) * fp16ToFp32(b[i]);
     return s;
 }
 
@@ -128,7 +128,7 @@ FAST void axpyF16Avx2(float a, const uint16_t* x, float* y, int n) {
     int i = 0;
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, loadHalf8(x + i), _mm256_loadu_ps(y + i)));
-    for (; i < n; ++i) y[i] += a * half::toFloat(x[i]);
+    for (; i < n; ++i) y[i] += a * fp16ToFp32(x[i]);
 }
 
 FAST void toFp16Avx2(const float* x, uint16_t* y, int n) {
@@ -136,13 +136,13 @@ FAST void toFp16Avx2(const float* x, uint16_t* y, int n) {
     for (; i + 8 <= n; i += 8)
         _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
                          _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
-    for (; i < n; ++i) y[i] = half::fromFloat(x[i]);
+    for (; i < n; ++i) y[i] = fp32ToFp16(x[i]);
 }
 
 FAST void fromFp16Avx2(const uint16_t* x, float* y, int n) {
     int i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, loadHalf8(x + i));
-    for (; i < n; ++i) y[i] = half::toFloat(x[i]);
+    for (; i < n; ++i) y[i] = fp16ToFp32(x[i]);
 }
 
 // Loads 8 values as floats from either storage type.

@@ -1,5 +1,6 @@
 #include "inference/backend/vulkan/vulkan_backend.h"
 
+#include "inference/backend/vulkan/vulkan_features.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
 
@@ -47,6 +48,10 @@ VulkanBackend::VulkanBackend(const VulkanDeviceOptions& options)
       m_pipelines(std::make_unique<VulkanPipelines>(*m_device)),
       m_ops(std::make_unique<VulkanOps>(
           *m_device, *m_pipelines, options.profile || VulkanProfiler::enabledByEnvironment())) {}
+
+DeviceDescription VulkanBackend::describeDevice() const {
+    return describeFeatures(m_device->features(), glslcFeatures());
+}
 
 std::vector<OpTiming> VulkanBackend::profile() const {
     return m_ops->profiler() ? m_ops->profiler()->timings() : std::vector<OpTiming>{};

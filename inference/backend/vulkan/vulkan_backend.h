@@ -35,10 +35,12 @@ public:
     const VulkanDevice& device() const { return *m_device; }
     VulkanDevice& device() { return *m_device; } // tests lower its binding range
     const VulkanOps& ops() const { return *m_ops; }
+    // The selected device and its feature probe, with what the configure-time glslc compiles.
+    DeviceDescription describeDevice() const override;
     // Device time per op kind since the last reset (empty unless profiling is on: options.profile
     // or FABULIST_VULKAN_PROFILE=1). Ops count once they have been submitted (read() submits).
-    std::vector<OpTiming> profile() const;
-    void resetProfile();
+    std::vector<OpTiming> profile() const override;
+    void resetProfile() override;
 
     Weight upload(const GgufTensorInfo& tensor) override;
     void release(const Weight& weight) override;

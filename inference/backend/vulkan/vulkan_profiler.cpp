@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 namespace fabulist::inference::vulkan {
 
@@ -59,17 +58,6 @@ std::string kindName(uint32_t k) {
     return "op " + std::to_string(k);
 }
 
-// Live profilers, for vulkanProfile(): one inference thread drives each backend, but the CLI
-// reads from its own code path, so the list is guarded.
-std::mutex& registryMutex() {
-    static std::mutex m;
-    return m;
-}
-std::vector<VulkanProfiler*>& registry() {
-    static std::vector<VulkanProfiler*> r;
-    return r;
-}
-
 } // namespace
 
 bool VulkanProfiler::enabledByEnvironment() {
@@ -98,16 +86,9 @@ VulkanProfiler::VulkanProfiler(VulkanDevice& device) : m_device(device) {
         m_marks.resize(kQueries);
         m_stamps.resize(kQueries);
     }
-    std::lock_guard lock(registryMutex());
-    registry().push_back(this);
 }
 
 VulkanProfiler::~VulkanProfiler() {
-    {
-        std::lock_guard lock(registryMutex());
-        auto& r = registry();
-        r.erase(std::remove(r.begin(), r.end(), this), r.end());
-    }
     if (m_pool) vkDestroyQueryPool(m_device.device(), m_pool, nullptr);
 }
 
@@ -149,7 +130,6 @@ void VulkanProfiler::collect() {
     m_used = 0;
     vkCheck(r, "reading timestamp queries");
     const uint64_t mask = m_validBits >= 64 ? ~uint64_t(0) : (uint64_t(1) << m_validBits) - 1;
-    std::lock_guard lock(registryMutex());
     for (uint32_t i = 1; i < used; ++i) {
         // Masked difference: correct across one wrap of a narrow counter.
         const uint64_t ticks = (m_stamps[i] - m_stamps[i - 1]) & mask;
@@ -173,37 +153,11 @@ std::vector<OpTiming> VulkanProfiler::toTimings(const Totals& totals) {
 }
 
 std::vector<OpTiming> VulkanProfiler::timings() const {
-    std::lock_guard lock(registryMutex());
     return toTimings(m_totals);
 }
 
 void VulkanProfiler::reset() {
-    std::lock_guard lock(registryMutex());
     m_totals.clear();
-}
-
-std::vector<OpTiming> VulkanProfiler::allTimings() {
-    std::lock_guard lock(registryMutex());
-    Totals sum;
-    for (const VulkanProfiler* p : registry())
-        for (const auto& [k, t] : p->m_totals) {
-            sum[k].ns += t.ns;
-            sum[k].count += t.count;
-        }
-    return toTimings(sum);
-}
-
-void VulkanProfiler::resetAll() {
-    std::lock_guard lock(registryMutex());
-    for (VulkanProfiler* p : registry()) p->m_totals.clear();
-}
-
-std::vector<OpTiming> vulkanProfile() {
-    return VulkanProfiler::allTimings();
-}
-
-void resetVulkanProfile() {
-    VulkanProfiler::resetAll();
 }
 
 } // namespace fabulist::inference::vulkan

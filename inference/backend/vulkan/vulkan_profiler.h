@@ -10,10 +10,10 @@
 // family with timestampValidBits = 0 has no timestamps: the profiler then records nothing and
 // says why (unsupportedReason()).
 //
-// Profiling is on when VulkanDeviceOptions::profile is set or FABULIST_VULKAN_PROFILE=1.
-// vulkanProfile() sums the profiles of every live profiling backend in the process, which is
-// how `fabulist-cli bench --profile` reads the backend that its Engine created.
+// Profiling is on when VulkanDeviceOptions::profile is set or FABULIST_VULKAN_PROFILE=1; the
+// backend hands the totals out through Backend::profile().
 
+#include "inference/backend/backend.h"
 #include "inference/backend/vulkan/vulkan_device.h"
 #include "inference/quant/ggml_type.h"
 
@@ -40,14 +40,6 @@ enum class OpKind : uint8_t {
     Axpy,
     HeadMix,
     Copy,
-};
-
-// One op kind's total over the profiled submissions.
-struct OpTiming {
-    std::string op; // "matmul q4_k", "attention", ...
-    double totalMs = 0.0;
-    int64_t count = 0;  // ops recorded (an op split over two submissions counts once)
-    double share = 0.0; // of the total device time of all kinds
 };
 
 class VulkanProfiler {
@@ -82,10 +74,6 @@ public:
     std::vector<OpTiming> timings() const; // sorted by total time, largest first
     void reset();
 
-    // Every live profiler summed per kind (vulkanProfile()), and all of them reset.
-    static std::vector<OpTiming> allTimings();
-    static void resetAll();
-
 private:
     struct Total {
         uint64_t ns = 0;
@@ -105,10 +93,5 @@ private:
     std::vector<uint64_t> m_stamps; // read-back scratch
     Totals m_totals;
 };
-
-// Sum of every live profiling backend's timings (each kind once), largest first; and a reset of
-// all of them (e.g. after warm-up runs).
-std::vector<OpTiming> vulkanProfile();
-void resetVulkanProfile();
 
 } // namespace fabulist::inference::vulkan

@@ -1,8 +1,8 @@
-#include "inference/heads/head_trainer.h"
+#include "inference/head_training/head_trainer.h"
 
-#include "inference/backend/cpu/thread_pool.h"
 #include "inference/engine/session.h"
-#include "inference/heads/head_position_cache.h"
+#include "inference/head_training/head_position_cache.h"
+#include "inference/parallel/thread_pool.h"
 
 #include <algorithm>
 #include <chrono>

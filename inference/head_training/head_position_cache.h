@@ -10,7 +10,7 @@
 //   records (positions × (nEmbd + nVocab) f32) | targets (positions × i32)
 // It is written as PATH.part and renamed to PATH when complete, so PATH is never partial.
 
-#include "inference/heads/head_face_loss.h"
+#include "inference/head_training/head_face_loss.h"
 
 #include <memory>
 #include <string>

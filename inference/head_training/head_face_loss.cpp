@@ -1,4 +1,4 @@
-#include "inference/heads/head_face_loss.h"
+#include "inference/head_training/head_face_loss.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,11 +1,11 @@
 #pragma once
-// Persistent worker threads for the CPU backend. The calling thread takes part in every job.
-// A job is split into chunks that threads claim one at a time from a shared atomic word; the
-// caller returns when every chunk is done. Claiming (rather than giving each thread a fixed
-// share) keeps a busy machine from stalling us: a worker that is descheduled simply claims
-// nothing and the others do its share. Between jobs the workers spin for a while (decode issues
-// hundreds of small jobs per token), then yield, then sleep on an atomic wait. Dispatching a job
-// allocates nothing: it is a function pointer plus a pointer to a caller-owned object.
+// Persistent worker threads (the CPU backend's, the head trainer's). The calling thread takes
+// part in every job. A job is split into chunks that threads claim one at a time from a shared
+// atomic word; the caller returns when every chunk is done. Claiming (rather than giving each
+// thread a fixed share) keeps a busy machine from stalling us: a worker that is descheduled simply
+// claims nothing and the others do its share. Between jobs the workers spin for a while (decode
+// issues hundreds of small jobs per token), then yield, then sleep on an atomic wait. Dispatching a
+// job allocates nothing: it is a function pointer plus a pointer to a caller-owned object.
 
 #include <atomic>
 #include <cstdint>

@@ -10,8 +10,8 @@
 // steps (head_checkpoint.h), and a later run with the same model, corpus and options continues
 // from it to exactly the adapter an uninterrupted run gives.
 
-#include "inference/heads/head_checkpoint.h"
-#include "inference/heads/head_face_loss.h"
+#include "inference/head_training/head_checkpoint.h"
+#include "inference/head_training/head_face_loss.h"
 
 #include <atomic>
 #include <functional>

@@ -1,4 +1,4 @@
-#include "inference/heads/head_position_cache.h"
+#include "inference/head_training/head_position_cache.h"
 
 #include <cerrno>
 #include <cstdlib>

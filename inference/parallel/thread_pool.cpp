@@ -1,4 +1,4 @@
-#include "inference/backend/cpu/thread_pool.h"
+#include "inference/parallel/thread_pool.h"
 
 #include <fstream>
 #include <set>

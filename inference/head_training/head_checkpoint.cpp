@@ -1,4 +1,4 @@
-#include "inference/heads/head_checkpoint.h"
+#include "inference/head_training/head_checkpoint.h"
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/gguf/gguf_writer.h"
