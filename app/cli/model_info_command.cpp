@@ -4,6 +4,7 @@
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_file_summary.h"
+#include "inference/backend/backend.h"
 #include "inference/engine/memory_estimate.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/model_config.h"
@@ -38,14 +39,16 @@ std::string count(int64_t n) {
 
 // Prints what the backend says of its device; returns the exit status.
 int printDevice(const std::string& device) {
+    inference::DeviceDescription lines;
     try {
-        std::printf("%s device:\n", device.c_str());
-        for (const auto& [name, value] : inference::describeDevice(device))
-            std::printf("  %-60s %s\n", (name + ":").c_str(), value.c_str());
-        return 0;
+        lines = inference::describeDevice(device);
     } catch (const std::exception& e) {
         return runtimeFailure("info", e.what()); // says why and what exists instead
     }
+    std::printf("%s device:\n", device.c_str());
+    for (const auto& [name, value] : lines)
+        std::printf("  %-60s %s\n", (name + ":").c_str(), value.c_str());
+    return 0;
 }
 
 int printMemoryJson(const inference::MemoryEstimate& m, int64_t trained) {

@@ -184,7 +184,7 @@ public:
 // device and what exists.
 std::unique_ptr<Backend> createBackend(const std::string& device, int threads,
                                        bool profile = false);
-// The description of `device` without a model (createBackend(device)->describeDevice()).
+// The description of `device` without a model, as an engine with default options would have it.
 DeviceDescription describeDevice(const std::string& device);
 
 } // namespace fabulist::inference

@@ -38,7 +38,7 @@ std::unique_ptr<Backend> createBackend(const std::string& device, int threads, b
 }
 
 DeviceDescription describeDevice(const std::string& device) {
-    return createBackend(device, 1)->describeDevice();
+    return createBackend(device, 0)->describeDevice(); // 0: the threads a model would get
 }
 
 } // namespace fabulist::inference
