@@ -273,10 +273,21 @@ std::vector<int64_t> BinderModel::decodeIds(const QMimeData* data) {
     return ids;
 }
 
-bool BinderModel::canDropMimeData(const QMimeData* data, Qt::DropAction action, int, int,
+bool BinderModel::holdsChildren(storage::NodeKind kind) {
+    using K = storage::NodeKind;
+    return kind == K::Folder || kind == K::Chapter || kind == K::Scene;
+}
+
+// row == -1 with a valid parent is a drop onto that row, not between its children.
+bool BinderModel::needsNestModifier(int row, const QModelIndex& parent) const {
+    return row < 0 && parent.isValid() && !holdsChildren(itemAt(parent)->node.kind);
+}
+
+bool BinderModel::canDropMimeData(const QMimeData* data, Qt::DropAction action, int row, int,
                                   const QModelIndex& parent) const {
     if (action != Qt::MoveAction || !data || !data->hasFormat(QString::fromLatin1(kMimeType)))
         return false;
+    if (needsNestModifier(row, parent) && !(m_dropModifiers & kNestModifier)) return false;
     // A node cannot go inside itself or its own subtree.
     const std::optional<int64_t> target = nodeId(parent);
     for (int64_t id : decodeIds(data))

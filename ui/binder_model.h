@@ -57,6 +57,15 @@ public:
     bool dropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
                       const QModelIndex& parent) override;
 
+    // Only folders, chapters and scenes take children by a drop onto them; a note, character or
+    // place does too while the writer holds kNestModifier (the view says so while dragging).
+    static constexpr Qt::KeyboardModifier kNestModifier = Qt::ShiftModifier;
+    static bool holdsChildren(storage::NodeKind kind);
+    // The modifiers of the drag in progress (the view sets them before asking canDrop*).
+    void setDropModifiers(Qt::KeyboardModifiers modifiers) { m_dropModifiers = modifiers; }
+    // Whether a drop onto parent (not between rows) is refused only for want of kNestModifier.
+    bool needsNestModifier(int row, const QModelIndex& parent) const;
+
 signals:
     void errorOccurred(const QString& message);
     // After a successful change: the view restores selection and the trash view refreshes.
@@ -77,6 +86,7 @@ private:
 
     storage::BinderRepository& m_binder;
     Item m_root; // invisible; its children are the top-level nodes
+    Qt::KeyboardModifiers m_dropModifiers;
 };
 
 // A title the writer sees for a new node of this kind ("New Scene").

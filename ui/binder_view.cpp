@@ -3,8 +3,10 @@
 #include "ui/binder_model.h"
 
 #include <QContextMenuEvent>
+#include <QDragMoveEvent>
 #include <QHeaderView>
 #include <QMenu>
+#include <utility>
 
 namespace fabulist::ui {
 
@@ -65,17 +67,33 @@ void BinderView::onCurrentChanged(const QModelIndex& current) {
 
 void BinderView::rememberState() {
     m_expanded.clear();
+    for (qint64 id : expandedNodeIds()) m_expanded.insert(id);
+    m_restoring = true;
+}
+
+QList<qint64> BinderView::expandedNodeIds() const {
+    QList<qint64> ids;
+    if (!m_model) return ids;
     std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
         for (int r = 0; r < m_model->rowCount(parent); ++r) {
             const QModelIndex idx = m_model->index(r, 0, parent);
             if (isExpanded(idx)) {
-                m_expanded.insert(*m_model->nodeId(idx));
+                ids << *m_model->nodeId(idx);
                 walk(idx);
             }
         }
     };
     walk({});
-    m_restoring = true;
+    return ids;
+}
+
+void BinderView::setExpandedNodeIds(const QList<qint64>& ids) {
+    if (!m_model) return;
+    collapseAll();
+    for (qint64 id : ids) {
+        const QModelIndex idx = m_model->indexOf(id);
+        if (idx.isValid()) expand(idx);
+    }
 }
 
 void BinderView::restoreState() {
@@ -115,6 +133,22 @@ std::optional<int64_t> BinderView::createNode(storage::NodeKind kind, const QStr
     return id;
 }
 
+std::optional<int64_t> BinderView::createNodeAndRename(storage::NodeKind kind) {
+    const std::optional<int64_t> id = createNode(kind);
+    // Hidden (focus mode), there is no row to type into: the default title stays.
+    if (id && isVisible() && currentIndex().isValid()) {
+        m_renamingNew = id;
+        edit(currentIndex());
+    }
+    return id;
+}
+
+void BinderView::closeEditor(QWidget* editor, QAbstractItemDelegate::EndEditHint hint) {
+    QTreeView::closeEditor(editor, hint);
+    if (const std::optional<int64_t> id = std::exchange(m_renamingNew, std::nullopt))
+        emit newNodeNamed(*id);
+}
+
 void BinderView::renameCurrent() {
     if (currentIndex().isValid()) edit(currentIndex());
 }
@@ -142,13 +176,54 @@ void BinderView::contextMenuEvent(QContextMenuEvent* event) {
     QMenu menu(this);
     QMenu* add = menu.addMenu(tr("New"));
     for (K kind : {K::Folder, K::Chapter, K::Scene, K::Note, K::Character, K::Place})
-        add->addAction(kindLabel(kind), this, [this, kind] { createNode(kind); });
+        add->addAction(kindLabel(kind), this, [this, kind] { createNodeAndRename(kind); });
     if (currentIndex().isValid()) {
         menu.addAction(tr("Rename"), this, &BinderView::renameCurrent);
         menu.addSeparator();
         menu.addAction(tr("Move to Trash"), this, &BinderView::trashCurrent);
     }
     menu.exec(event->globalPos());
+}
+
+namespace {
+QString refusedNestingHint(storage::NodeKind kind) {
+    switch (kind) {
+    case storage::NodeKind::Character:
+        return BinderView::tr("Characters don't hold other items; hold Shift to nest");
+    case storage::NodeKind::Place:
+        return BinderView::tr("Places don't hold other items; hold Shift to nest");
+    default:
+        return BinderView::tr("Notes don't hold other items; hold Shift to nest");
+    }
+}
+} // namespace
+
+// The view's own rule for "onto the row" rather than "between rows" (QAbstractItemView's
+// margins), so the hint appears exactly where the drop is refused.
+bool BinderView::isOverRowMiddle(const QPoint& pos, const QModelIndex& index) const {
+    const QRect rect = visualRect(index);
+    const int margin = qBound(2, qRound(qreal(rect.height()) / 5.5), 12);
+    return pos.y() - rect.top() >= margin && rect.bottom() - pos.y() >= margin;
+}
+
+void BinderView::dragEnterEvent(QDragEnterEvent* event) {
+    if (m_model) m_model->setDropModifiers(event->modifiers());
+    QTreeView::dragEnterEvent(event);
+}
+
+void BinderView::dragMoveEvent(QDragMoveEvent* event) {
+    if (m_model) m_model->setDropModifiers(event->modifiers());
+    QTreeView::dragMoveEvent(event);
+    if (!m_model || event->isAccepted()) return;
+    const QPoint pos = event->position().toPoint();
+    const QModelIndex target = indexAt(pos);
+    if (target.isValid() && isOverRowMiddle(pos, target) && m_model->needsNestModifier(-1, target))
+        emit statusHint(refusedNestingHint(m_model->node(target)->kind));
+}
+
+void BinderView::dropEvent(QDropEvent* event) {
+    if (m_model) m_model->setDropModifiers(event->modifiers());
+    QTreeView::dropEvent(event);
 }
 
 } // namespace fabulist::ui

@@ -128,7 +128,7 @@ bool DocumentSession::saveEntry(int64_t nodeId, Entry& entry) {
     emit saved(nodeId);
     // Long sessions in one scene still get a revision every few minutes.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (now - entry.lastRevisionMs >= kRevisionIntervalMs) snapshotEntry(nodeId, entry);
+    if (now - entry.lastRevisionMs >= m_revisionIntervalMs) snapshotEntry(nodeId, entry);
     return true;
 }
 
@@ -165,15 +165,23 @@ std::optional<int64_t> DocumentSession::takeSnapshot(const QString& name) {
 
 bool DocumentSession::restoreRevision(int64_t revisionId) {
     if (!save()) return false; // the safety snapshot must contain what is on screen
-    int64_t nodeId = 0;
+    int64_t nodeId = 0, safety = 0;
     QString text;
     try {
         nodeId = m_project.revisions().revision(revisionId).nodeId;
-        m_project.revisions().restore(revisionId);
+        safety = m_project.revisions().restore(revisionId);
         text = toQString(m_project.documents().text(nodeId));
     } catch (const std::exception& e) {
         emit errorOccurred(messageOf(e));
         return false;
+    }
+    try {
+        // Storage quotes the restored snapshot's name, which nests on every restore of a safety
+        // copy; the time alone says what it is.
+        m_project.revisions().rename(safety,
+                                     toStd(safetySnapshotName(QDateTime::currentDateTime())));
+    } catch (const std::exception& e) {
+        emit errorOccurred(messageOf(e)); // the restore itself succeeded: go on showing it
     }
     auto it = m_entries.find(nodeId);
     if (it != m_entries.end()) {
@@ -192,6 +200,10 @@ bool DocumentSession::restoreRevision(int64_t revisionId) {
     }
     emit revisionsChanged(nodeId);
     return true;
+}
+
+QString DocumentSession::safetySnapshotName(const QDateTime& when) {
+    return tr("Before restore, %1").arg(when.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
 }
 
 void DocumentSession::forgetDeleted() {

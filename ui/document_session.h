@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 
+class QDateTime;
 class QSyntaxHighlighter;
 class QTextDocument;
 
@@ -42,6 +43,8 @@ public:
     // The longest unsaved changes wait while the writer types without a pause.
     void setAutosaveMaxWait(int ms) { m_maxWaitTimer.setInterval(ms); }
     int autosaveMaxWait() const { return m_maxWaitTimer.interval(); }
+    // How often a save while typing also takes an autosave revision (kRevisionIntervalMs).
+    void setRevisionInterval(qint64 ms) { m_revisionIntervalMs = ms; }
 
     // Makes nodeId the current document (saving and snapshotting the previous one). Returns the
     // document to show, or nullptr when the node cannot be read (errorOccurred says why).
@@ -59,9 +62,11 @@ public:
 
     // Named snapshot of the current document (saved first); its id, or nullopt on error.
     std::optional<int64_t> takeSnapshot(const QString& name);
-    // Makes a revision's text the current text. Storage snapshots the current text first; in the
-    // editor the replacement is one undoable edit.
+    // Makes a revision's text the current text. The current text is kept first as a named
+    // snapshot "Before restore, <time>"; in the editor the replacement is one undoable edit.
     bool restoreRevision(int64_t revisionId);
+    // The name of that safety snapshot when taken at `when`.
+    static QString safetySnapshotName(const QDateTime& when);
 
     // Drops the cached documents of nodes deleted for good (after Empty Trash).
     void forgetDeleted();
@@ -93,6 +98,7 @@ private:
     std::optional<int64_t> m_currentId;
     QTimer m_autosaveTimer;
     QTimer m_maxWaitTimer; // runs from the first unsaved change; typing does not restart it
+    qint64 m_revisionIntervalMs = kRevisionIntervalMs;
 };
 
 } // namespace fabulist::ui

@@ -19,7 +19,7 @@ EditorView::EditorView(QWidget* parent) : QPlainTextEdit(parent) {
     setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     setTabChangesFocus(false);
     setCenterOnScroll(false);
-    setPlaceholderText(tr("Select a scene in the binder, or create one, and start writing."));
+    setHasDocument(false);
     setColorScheme(Theme::systemScheme());
     updateMargins();
 }
@@ -32,6 +32,12 @@ void EditorView::setTextFont(const QFont& font) {
 void EditorView::setLineWidthChars(int chars) {
     m_lineWidthChars = chars;
     updateMargins();
+}
+
+void EditorView::setHasDocument(bool hasDocument) {
+    setPlaceholderText(hasDocument
+                           ? QString()
+                           : tr("Select a scene in the binder, or create one, and start writing."));
 }
 
 void EditorView::setColorScheme(ColorScheme scheme) {

@@ -18,6 +18,8 @@ public:
     void setLineWidthChars(int chars);
     int lineWidthChars() const { return m_lineWidthChars; }
     void setColorScheme(ColorScheme scheme);
+    // The "select a scene" hint is for no document at all; an empty document is an empty page.
+    void setHasDocument(bool hasDocument);
     // Re-wraps the text to the column (after the shown document or the font changed).
     void refreshLayout();
 

@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QPlainTextDocumentLayout>
 #include <QScreen>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -141,6 +142,16 @@ void MainWindow::buildWidgets() {
     connect(m_binderView, &BinderView::nodeCleared, this, [this] {
         if (m_session) m_session->closeCurrent();
     });
+    // A new scene or note is named, then written: after the name the keyboard goes to the page.
+    connect(m_binderView, &BinderView::newNodeNamed, this, [this](int64_t id) {
+        const auto node =
+            m_binderModel ? m_binderModel->node(m_binderModel->indexOf(id)) : std::nullopt;
+        // Folders and chapters keep the binder's focus: the next key is likely a new scene.
+        using K = storage::NodeKind;
+        if (node && node->kind != K::Folder && node->kind != K::Chapter) m_editor->setFocus();
+    });
+    connect(m_binderView, &BinderView::statusHint, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 4000); });
     connect(m_trashView, &TrashView::restored, this, &MainWindow::onTrashRestored);
     connect(m_trashView, &TrashView::countChanged, this, [this](int count) {
         m_leftTabs->setTabText(1, count > 0 ? tr("Trash (%1)").arg(count) : tr("Trash"));
@@ -234,7 +245,7 @@ void MainWindow::buildActions() {
                                      ? QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N)
                                      : QKeySequence();
         QAction* a = make(tr("New %1").arg(kindLabel(kind)), key,
-                          [this, kind] { m_binderView->createNode(kind); });
+                          [this, kind] { m_binderView->createNodeAndRename(kind); });
         m_createActions << a;
     }
 }
@@ -376,6 +387,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
 
     const QString path = projectPath();
     openStartDocument(path);
+    restoreProjectView(path);
     m_settings.addRecentProject(path);
     m_settings.setLastProject(path);
     updateTitle();
@@ -390,6 +402,7 @@ void MainWindow::closeProject() {
     m_generate->setContext(nullptr, nullptr);
     m_session->saveAndSnapshot();
     m_settings.setLastDocument(projectPath(), m_session->currentId().value_or(0));
+    saveProjectView();
     // Detach every view from the project's objects before they go.
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
@@ -430,11 +443,36 @@ void MainWindow::openStartDocument(const QString& path) {
     if (const auto scene = firstScene({})) m_binderView->selectNode(*scene);
 }
 
+// The binder's expanded nodes, the side panel's tab and the editor's scroll position come back
+// as the writer left them in this project.
+void MainWindow::saveProjectView() {
+    const QString path = projectPath();
+    m_settings.setExpandedNodes(path, m_binderView->expandedNodeIds());
+    m_settings.setSidePanelIndex(path, m_sidePanels->currentIndex());
+    m_settings.setEditorScroll(path, m_editor->verticalScrollBar()->value());
+}
+
+void MainWindow::restoreProjectView(const QString& path) {
+    if (const auto expanded = m_settings.expandedNodes(path)) {
+        m_binderView->setExpandedNodeIds(*expanded);
+        if (const auto current = m_binderView->currentNodeId())
+            m_binderView->scrollTo(m_binderModel->indexOf(*current));
+    }
+    const int tab = m_settings.sidePanelIndex(path);
+    if (tab >= 0 && tab < m_sidePanels->count()) m_sidePanels->setCurrentIndex(tab);
+    const int scroll = m_settings.editorScroll(path);
+    if (scroll > 0) {
+        m_editor->refreshLayout(); // the scroll range follows the laid-out text
+        m_editor->verticalScrollBar()->setValue(scroll);
+    }
+}
+
 void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> nodeId) {
     m_editor->setDocument(document ? document : m_emptyDocument);
     // The document, not the widget, carries the font that the layout uses.
     m_editor->document()->setDefaultFont(m_editor->font());
     m_editor->setReadOnly(document == nullptr || (m_project && m_project->isReadOnly()));
+    m_editor->setHasDocument(document != nullptr);
     m_editor->refreshLayout(); // margins and wrapping follow the new document and its font
     m_wordCount->refresh();
     m_snapshots->setNode(nodeId);

@@ -97,6 +97,8 @@ private:
     void saveLayout();
     void adopt(std::unique_ptr<storage::Project> project, const QString& readOnlyReason = {});
     void openStartDocument(const QString& path);
+    void saveProjectView();
+    void restoreProjectView(const QString& path);
     void showDocument(QTextDocument* document, std::optional<int64_t> nodeId);
     void showError(const QString& title, const QString& message);
     void updateTitle();

@@ -67,6 +67,36 @@ void Settings::setLastDocument(const QString& projectPath, qint64 nodeId) {
     m_settings.setValue(lastDocumentKey(projectPath), nodeId);
 }
 
+static QString projectViewKey(const QString& projectPath, const char* name) {
+    return QStringLiteral("projectView/") + QString::number(qHash(normalized(projectPath)), 16) +
+           QLatin1Char('/') + QLatin1String(name);
+}
+
+std::optional<QList<qint64>> Settings::expandedNodes(const QString& projectPath) const {
+    const QString key = projectViewKey(projectPath, "expanded");
+    if (!m_settings.contains(key)) return std::nullopt;
+    QList<qint64> ids;
+    for (const QString& id : m_settings.value(key).toStringList()) ids << id.toLongLong();
+    return ids;
+}
+void Settings::setExpandedNodes(const QString& projectPath, const QList<qint64>& nodeIds) {
+    QStringList ids;
+    for (qint64 id : nodeIds) ids << QString::number(id);
+    m_settings.setValue(projectViewKey(projectPath, "expanded"), ids);
+}
+int Settings::sidePanelIndex(const QString& projectPath) const {
+    return m_settings.value(projectViewKey(projectPath, "sidePanel"), -1).toInt();
+}
+void Settings::setSidePanelIndex(const QString& projectPath, int index) {
+    m_settings.setValue(projectViewKey(projectPath, "sidePanel"), index);
+}
+int Settings::editorScroll(const QString& projectPath) const {
+    return m_settings.value(projectViewKey(projectPath, "editorScroll"), -1).toInt();
+}
+void Settings::setEditorScroll(const QString& projectPath, int value) {
+    m_settings.setValue(projectViewKey(projectPath, "editorScroll"), value);
+}
+
 QByteArray Settings::windowGeometry() const {
     return m_settings.value(kGeometry).toByteArray();
 }

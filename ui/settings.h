@@ -5,6 +5,7 @@
 #include <QSettings>
 #include <QString>
 #include <QStringList>
+#include <optional>
 
 namespace fabulist::ui {
 
@@ -25,6 +26,16 @@ public:
     // so the writer comes back to where they left off.
     qint64 lastDocument(const QString& projectPath) const;
     void setLastDocument(const QString& projectPath, qint64 nodeId);
+
+    // How the desk looked when the project was last closed, per project file: the binder's
+    // expanded nodes (nullopt: never stored), the side panel's tab and the editor's scroll
+    // position (-1: never stored).
+    std::optional<QList<qint64>> expandedNodes(const QString& projectPath) const;
+    void setExpandedNodes(const QString& projectPath, const QList<qint64>& nodeIds);
+    int sidePanelIndex(const QString& projectPath) const;
+    void setSidePanelIndex(const QString& projectPath, int index);
+    int editorScroll(const QString& projectPath) const;
+    void setEditorScroll(const QString& projectPath, int value);
 
     // Window layout (opaque blobs from QMainWindow / QSplitter).
     QByteArray windowGeometry() const;

@@ -9,7 +9,9 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QTextDocument>
 #include <QTreeWidget>
@@ -19,6 +21,7 @@ namespace fabulist::ui {
 
 namespace {
 constexpr int kIdRole = Qt::UserRole + 1;
+constexpr int kNameMinChars = 40; // the name box is never narrower than this many characters
 
 QString whenText(int64_t ms) {
     const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms).toLocalTime();
@@ -39,6 +42,7 @@ SnapshotsPanel::SnapshotsPanel(QWidget* parent) : QWidget(parent) {
     m_title->setWordWrap(true);
     m_title->setContentsMargins(6, 6, 6, 2);
     m_list = new QTreeWidget(this);
+    m_list->setObjectName(QStringLiteral("snapshotList"));
     m_list->setColumnCount(3);
     m_list->setHeaderLabels({tr("Snapshot"), tr("When"), tr("Words")});
     m_list->setRootIsDecorated(false);
@@ -48,10 +52,18 @@ SnapshotsPanel::SnapshotsPanel(QWidget* parent) : QWidget(parent) {
     m_list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_list->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_list->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    // A label, not a fake row: the list holds exactly the revisions storage holds.
+    m_emptyHint = new QLabel(this);
+    m_emptyHint->setObjectName(QStringLiteral("snapshotsEmptyHint"));
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_emptyHint->setContentsMargins(6, 6, 6, 6);
+    m_emptyHint->setForegroundRole(QPalette::PlaceholderText);
 
     m_take = new QPushButton(tr("Take Snapshot\u2026"), this);
     m_take->setObjectName(QStringLiteral("takeSnapshotButton"));
     m_restore = new QPushButton(tr("Restore"), this);
+    m_restore->setObjectName(QStringLiteral("restoreSnapshotButton"));
     m_restore->setToolTip(tr("Make the selected snapshot the current text (the current text is "
                              "kept as a snapshot first)"));
     m_compare = new QPushButton(tr("Compare"), this);
@@ -68,10 +80,11 @@ SnapshotsPanel::SnapshotsPanel(QWidget* parent) : QWidget(parent) {
     layout->setSpacing(0);
     layout->addWidget(m_title);
     layout->addWidget(m_list, 1);
+    layout->addWidget(m_emptyHint, 1);
     layout->addLayout(buttons);
 
     connect(m_take, &QPushButton::clicked, this, &SnapshotsPanel::takeSnapshotInteractive);
-    connect(m_restore, &QPushButton::clicked, this, &SnapshotsPanel::restoreSelected);
+    connect(m_restore, &QPushButton::clicked, this, &SnapshotsPanel::askRestoreSelected);
     connect(m_compare, &QPushButton::clicked, this, &SnapshotsPanel::compareSelected);
     connect(m_list, &QTreeWidget::itemSelectionChanged, this, &SnapshotsPanel::updateButtons);
     setNode(std::nullopt);
@@ -80,10 +93,12 @@ SnapshotsPanel::SnapshotsPanel(QWidget* parent) : QWidget(parent) {
 void SnapshotsPanel::setContext(storage::Project* project, DocumentSession* session) {
     m_project = project;
     m_session = session;
+    disconnect(m_revisionsConnection); // one refresh per change, whatever session came before
     if (session)
-        connect(session, &DocumentSession::revisionsChanged, this, [this](int64_t nodeId) {
-            if (m_nodeId == nodeId) refresh();
-        });
+        m_revisionsConnection =
+            connect(session, &DocumentSession::revisionsChanged, this, [this](int64_t nodeId) {
+                if (m_nodeId == nodeId) refresh();
+            });
     setNode(std::nullopt);
 }
 
@@ -92,7 +107,9 @@ void SnapshotsPanel::setNode(std::optional<int64_t> nodeId) {
     refresh();
 }
 
+// Rebuilt from storage every time (restore, take, autosave): the list never guesses.
 void SnapshotsPanel::refresh() {
+    const std::optional<int64_t> selected = selectedRevision();
     m_list->clear();
     m_title->setText(tr("No document selected"));
     if (m_project && m_nodeId) {
@@ -116,19 +133,13 @@ void SnapshotsPanel::refresh() {
         }
     }
     // An empty list explains itself instead of showing a blank area.
-    if (m_list->topLevelItemCount() == 0) {
-        m_list->setHeaderHidden(true);
-        auto* hint = new QTreeWidgetItem(
-            {m_nodeId ? tr("No snapshots yet. Take one before a big change;\nautosaves appear "
-                           "here as you write.")
-                      : QString()});
-        hint->setFlags(Qt::NoItemFlags);
-        hint->setForeground(0, palette().color(QPalette::PlaceholderText));
-        m_list->addTopLevelItem(hint);
-        m_list->setFirstColumnSpanned(0, {}, true);
-    } else {
-        m_list->setHeaderHidden(false);
-    }
+    const bool empty = m_list->topLevelItemCount() == 0;
+    m_emptyHint->setText(m_nodeId ? tr("No snapshots yet. Take one before a big change; "
+                                       "autosaves appear here as you write.")
+                                  : QString());
+    m_list->setVisible(!empty);
+    m_emptyHint->setVisible(empty);
+    if (selected) selectRevision(*selected);
     updateButtons();
 }
 
@@ -164,23 +175,82 @@ std::optional<int64_t> SnapshotsPanel::takeSnapshot(const QString& name) {
     return id;
 }
 
-void SnapshotsPanel::takeSnapshotInteractive() {
-    if (!m_session || !m_nodeId) return;
+QInputDialog* SnapshotsPanel::takeSnapshotInteractive() {
+    if (!m_session || !m_nodeId) return nullptr;
     const QString suggested =
         tr("Snapshot %1")
             .arg(QLocale().toString(QDateTime::currentDateTime(), QLocale::ShortFormat));
-    bool ok = false;
-    const QString name = QInputDialog::getText(this, tr("Take Snapshot"), tr("Snapshot name:"),
-                                               QLineEdit::Normal, suggested, &ok);
-    if (ok && !name.trimmed().isEmpty()) takeSnapshot(name.trimmed());
+    auto* dialog = new QInputDialog(this);
+    dialog->setObjectName(QStringLiteral("takeSnapshotDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Take Snapshot"));
+    dialog->setLabelText(tr("Snapshot name:"));
+    dialog->setInputMode(QInputDialog::TextInput);
+    dialog->setTextValue(suggested);
+    // Wide enough for its own suggestion, with room for the cursor and the frame.
+    if (auto* edit = dialog->findChild<QLineEdit*>()) {
+        const QFontMetrics fm = edit->fontMetrics();
+        const int room = 4 * fm.averageCharWidth();
+        edit->setMinimumWidth(
+            qMax(fm.horizontalAdvance(suggested), kNameMinChars * fm.averageCharWidth()) + room);
+    }
+    const int64_t nodeId = *m_nodeId;
+    connect(dialog, &QInputDialog::textValueSelected, this, [this, nodeId](const QString& name) {
+        // The writer may have moved on while the dialog was open: snapshot what it was for.
+        if (m_nodeId == nodeId && !name.trimmed().isEmpty()) takeSnapshot(name.trimmed());
+    });
+    dialog->open(); // window-modal, no nested event loop
+    return dialog;
 }
 
 bool SnapshotsPanel::restoreSelected() {
     const std::optional<int64_t> id = selectedRevision();
-    if (!m_session || !id) return false;
-    const bool ok = m_session->restoreRevision(*id);
+    return id && restoreRevision(*id);
+}
+
+bool SnapshotsPanel::restoreRevision(int64_t revisionId) {
+    if (!m_session) return false;
+    const bool ok = m_session->restoreRevision(revisionId);
     refresh();
     return ok;
+}
+
+QMessageBox* SnapshotsPanel::askRestoreSelected() {
+    const std::optional<int64_t> id = selectedRevision();
+    if (!m_project || !m_session || !id) return nullptr;
+    storage::Revision r;
+    qsizetype characters = 0;
+    try {
+        r = m_project->revisions().revision(*id);
+        characters = QString::fromStdString(m_project->revisions().text(*id)).size();
+    } catch (const std::exception& e) {
+        emit errorOccurred(QString::fromUtf8(e.what()));
+        return nullptr;
+    }
+    const QLocale locale;
+    const QDateTime when = QDateTime::fromMSecsSinceEpoch(r.createdAtMs).toLocalTime();
+    const QString date = locale.toString(when.date(), QLocale::LongFormat) + QStringLiteral(", ") +
+                         locale.toString(when.time(), QLocale::ShortFormat);
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Restore Snapshot"),
+                                tr("Restore \u201C%1\u201D from %2?").arg(revisionTitle(r), date),
+                                QMessageBox::Ok | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("restoreConfirmation"));
+    box->setTextFormat(Qt::PlainText);
+    box->setInformativeText(
+        tr("It holds %1 words (%2 characters). The text in the editor now is kept as the "
+           "snapshot \u201C%3\u201D, so you can go back.")
+            .arg(locale.toString(r.wordCount), locale.toString(characters),
+                 DocumentSession::safetySnapshotName(QDateTime::currentDateTime())));
+    box->button(QMessageBox::Ok)->setText(tr("Restore"));
+    box->setDefaultButton(QMessageBox::Ok);
+    box->setEscapeButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const int64_t revisionId = *id;
+    connect(box, &QMessageBox::finished, this, [this, revisionId](int result) {
+        if (result == QMessageBox::Ok) restoreRevision(revisionId);
+    });
+    box->open(); // window-modal, no nested event loop
+    return box;
 }
 
 SnapshotCompareView* SnapshotsPanel::compareSelected() {

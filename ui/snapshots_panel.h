@@ -5,7 +5,9 @@
 #include <QWidget>
 #include <optional>
 
+class QInputDialog;
 class QLabel;
+class QMessageBox;
 class QPushButton;
 class QTreeWidget;
 
@@ -32,10 +34,16 @@ public:
     void selectRevision(int64_t revisionId);
     std::optional<int64_t> selectedRevision() const;
 
-    // Named snapshot of the current text; askName shows a dialog for the name first.
+    // Named snapshot of the current text.
     std::optional<int64_t> takeSnapshot(const QString& name);
-    void takeSnapshotInteractive();
+    // Asks for the name first in a window-modal dialog (returned; nullptr when there is nothing
+    // to snapshot); accepting it takes the snapshot.
+    QInputDialog* takeSnapshotInteractive();
+    // Restores the selected revision without asking (code and tests).
     bool restoreSelected();
+    // Asks first, in a window-modal box that shows the snapshot's date and size (returned;
+    // nullptr when nothing is selected); accepting it restores that revision.
+    QMessageBox* askRestoreSelected();
     // Opens the compare view (non-modal, deleted on close) and returns it.
     SnapshotCompareView* compareSelected();
 
@@ -44,12 +52,15 @@ signals:
 
 private:
     void updateButtons();
+    bool restoreRevision(int64_t revisionId);
 
     storage::Project* m_project = nullptr;
     DocumentSession* m_session = nullptr;
     std::optional<int64_t> m_nodeId;
     QLabel* m_title;
+    QMetaObject::Connection m_revisionsConnection;
     QTreeWidget* m_list;
+    QLabel* m_emptyHint; // instead of the list while it has no rows
     QPushButton* m_take;
     QPushButton* m_restore;
     QPushButton* m_compare;
