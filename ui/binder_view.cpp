@@ -145,8 +145,9 @@ std::optional<int64_t> BinderView::createNodeAndRename(storage::NodeKind kind) {
 
 void BinderView::closeEditor(QWidget* editor, QAbstractItemDelegate::EndEditHint hint) {
     QTreeView::closeEditor(editor, hint);
-    if (const std::optional<int64_t> id = std::exchange(m_renamingNew, std::nullopt))
-        emit newNodeNamed(*id);
+    const std::optional<int64_t> id = std::exchange(m_renamingNew, std::nullopt);
+    // Return or Esc ended it; a click elsewhere (NoHint) leaves the focus where it went.
+    if (id && hint != QAbstractItemDelegate::NoHint) emit newNodeNamed(*id);
 }
 
 void BinderView::renameCurrent() {

@@ -460,8 +460,9 @@ void MainWindow::restoreProjectView(const QString& path) {
     }
     const int tab = m_settings.sidePanelIndex(path);
     if (tab >= 0 && tab < m_sidePanels->count()) m_sidePanels->setCurrentIndex(tab);
+    // The position belongs to the document that was open, which may be gone.
     const int scroll = m_settings.editorScroll(path);
-    if (scroll > 0) {
+    if (scroll > 0 && m_session->currentId() == m_settings.lastDocument(path)) {
         m_editor->refreshLayout(); // the scroll range follows the laid-out text
         m_editor->verticalScrollBar()->setValue(scroll);
     }
