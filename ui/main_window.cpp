@@ -28,6 +28,7 @@
 #include <QScreen>
 #include <QScrollBar>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTextDocument>
@@ -87,8 +88,8 @@ void MainWindow::buildWidgets() {
     m_findBar = new FindBar(this);
     m_findBar->setEditor(m_editor);
     m_findBar->hide();
-    auto* editorArea = new QWidget(this);
-    auto* editorLayout = new QVBoxLayout(editorArea);
+    m_editorArea = new QWidget(this);
+    auto* editorLayout = new QVBoxLayout(m_editorArea);
     editorLayout->setContentsMargins(0, 0, 0, 0);
     editorLayout->setSpacing(0);
     m_readOnlyBanner = new QLabel(this);
@@ -112,12 +113,18 @@ void MainWindow::buildWidgets() {
     addSidePanel(m_generate, tr("Generate"));
     m_storyboard = new StoryboardView(this);
     addSidePanel(m_storyboard, tr("Storyboard"));
+    m_mainStoryboard = new StoryboardView(this);
+    m_mainStoryboard->setObjectName(QStringLiteral("mainStoryboardView"));
+    m_centre = new QStackedWidget(this);
+    m_centre->setObjectName(QStringLiteral("centre"));
+    m_centre->addWidget(m_editorArea);
+    m_centre->addWidget(m_mainStoryboard);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
     m_splitter->setChildrenCollapsible(false);
     m_splitter->addWidget(m_leftTabs);
-    m_splitter->addWidget(editorArea);
+    m_splitter->addWidget(m_centre);
     m_splitter->addWidget(m_sidePanels);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
@@ -138,7 +145,11 @@ void MainWindow::buildWidgets() {
     });
     connect(m_binderView, &BinderView::nodeActivated, this, [this](int64_t id) {
         if (m_session) m_session->open(id);
+        setStoryboardInMainArea(false); // the writer opened a document to read or write it
     });
+    // Clicking or activating the document already open brings it back too.
+    for (auto signal : {&BinderView::clicked, &BinderView::activated})
+        connect(m_binderView, signal, this, [this] { setStoryboardInMainArea(false); });
     connect(m_binderView, &BinderView::nodeCleared, this, [this] {
         if (m_session) m_session->closeCurrent();
     });
@@ -161,6 +172,7 @@ void MainWindow::buildWidgets() {
     });
     // Cards linked to deleted nodes lost their link in the project (ON DELETE SET NULL).
     connect(m_trashView, &TrashView::emptied, m_storyboard, &StoryboardView::reload);
+    connect(m_trashView, &TrashView::emptied, m_mainStoryboard, &StoryboardView::reload);
     connect(m_trashView, &TrashView::errorOccurred, this,
             [this](const QString& m) { showError(tr("Trash"), m); });
     connect(m_snapshots, &SnapshotsPanel::errorOccurred, this,
@@ -170,16 +182,27 @@ void MainWindow::buildWidgets() {
     connect(m_generate, &GeneratePanel::modelFailed, this,
             [this](const QString& m) { showError(tr("Cannot load the model"), m); });
     connect(m_generate, &GeneratePanel::generatingChanged, this, &MainWindow::updateEscape);
-    connect(m_storyboard, &StoryboardView::errorOccurred, this,
-            [this](const QString& m) { showError(tr("Storyboard"), m); });
+    connectStoryboard(m_storyboard, m_mainStoryboard);
+    connectStoryboard(m_mainStoryboard, m_storyboard);
     // Retry, Retry, Pin: the ideas the writer likes land on the board shown (or on "Ideas").
     connect(m_generate, &GeneratePanel::pinRequested, this,
             [this](const QString& text, qint64 generationId) {
-                if (m_storyboard->pinIdea(text, generationId))
+                // On the storyboard the writer sees, in its visible free space.
+                StoryboardView* board = isStoryboardInMainArea() ? m_mainStoryboard : m_storyboard;
+                if (board->pinIdea(text, generationId))
                     statusBar()->showMessage(tr("Pinned to the storyboard \u201C%1\u201D")
-                                                 .arg(m_storyboard->boardBox()->currentText()),
+                                                 .arg(board->boardBox()->currentText()),
                                              5000);
             });
+}
+
+void MainWindow::connectStoryboard(StoryboardView* view, StoryboardView* other) {
+    connect(view, &StoryboardView::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Storyboard"), m); });
+    // One project, two views: a change in one is read again by the other.
+    connect(view, &StoryboardView::cardsChanged, other, &StoryboardView::reload);
+    connect(view, &StoryboardView::boardsChanged, other, &StoryboardView::reload);
+    connect(view, &StoryboardView::openNodeRequested, this, &MainWindow::openLinkedNode);
 }
 
 void MainWindow::buildActions() {
@@ -228,6 +251,11 @@ void MainWindow::buildActions() {
     m_showSidePanelsAction->setChecked(true);
     m_showStoryboardAction =
         make(tr("S&toryboard"), QKeySequence(Qt::CTRL | Qt::Key_3), [this] { showStoryboard(); });
+    m_storyboardMainAction =
+        make(tr("Storyboard in &Main Area"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_3),
+             [this](bool on) { setStoryboardInMainArea(on); });
+    m_storyboardMainAction->setCheckable(true);
+    m_storyboardMainAction->setToolTip(tr("The storyboard full size in place of the editor"));
     m_zoomInAction = make(tr("&Larger Text"), QKeySequence::ZoomIn, [this] { changeTextSize(+1); });
     m_zoomOutAction =
         make(tr("&Smaller Text"), QKeySequence::ZoomOut, [this] { changeTextSize(-1); });
@@ -290,6 +318,7 @@ void MainWindow::buildMenus() {
     view->addAction(m_showBinderAction);
     view->addAction(m_showSidePanelsAction);
     view->addAction(m_showStoryboardAction);
+    view->addAction(m_storyboardMainAction);
     view->addSeparator();
     view->addAction(m_zoomInAction);
     view->addAction(m_zoomOutAction);
@@ -384,6 +413,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_snapshots->setContext(m_project.get(), m_session);
     m_generate->setContext(m_project.get(), m_session);
     m_storyboard->setProject(m_project.get());
+    m_mainStoryboard->setProject(m_project.get());
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -407,6 +437,7 @@ void MainWindow::closeProject() {
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
     m_storyboard->setProject(nullptr);
+    m_mainStoryboard->setProject(nullptr);
     m_trashView->setBinder(nullptr);
     m_binderView->setBinderModel(nullptr);
     delete m_binderModel;
@@ -478,6 +509,7 @@ void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> no
     m_wordCount->refresh();
     m_snapshots->setNode(nodeId);
     m_storyboard->setCurrentNode(nodeId);
+    m_mainStoryboard->setCurrentNode(nodeId);
     updateActions();
     updateSaveState(m_session && m_session->hasUnsavedChanges());
 }
@@ -496,6 +528,7 @@ void MainWindow::setFocusMode(bool on) {
     m_leftTabs->setVisible(!on && m_showBinderAction->isChecked());
     m_sidePanels->setVisible(!on && m_showSidePanelsAction->isChecked());
     if (on) {
+        setStoryboardInMainArea(false); // focus mode is the text alone
         m_findBar->hide();
         m_wasMaximized = isMaximized();
         showFullScreen();
@@ -520,6 +553,34 @@ void MainWindow::showStoryboard() {
     m_sidePanels->setVisible(true);
     m_sidePanels->setCurrentWidget(m_storyboard);
     m_storyboard->graphicsView()->setFocus();
+}
+
+void MainWindow::setStoryboardInMainArea(bool on) {
+    m_storyboardMainAction->setChecked(on);
+    if (on == isStoryboardInMainArea()) return;
+    if (on) {
+        if (m_focusMode) setFocusMode(false);
+        // The board the side tab shows, so the big view continues where the writer was.
+        if (const auto board = m_storyboard->currentBoardId()) m_mainStoryboard->showBoard(*board);
+        m_centre->setCurrentWidget(m_mainStoryboard);
+        m_mainStoryboard->graphicsView()->setFocus();
+    } else {
+        m_centre->setCurrentWidget(m_editorArea);
+        m_editor->setFocus();
+    }
+}
+
+bool MainWindow::isStoryboardInMainArea() const {
+    return m_centre->currentWidget() == m_mainStoryboard;
+}
+
+void MainWindow::openLinkedNode(int64_t nodeId) {
+    if (!m_binderModel || !m_binderModel->indexOf(nodeId).isValid()) {
+        showError(tr("Storyboard"), tr("The linked scene is not in the binder (in the Trash?)."));
+        return;
+    }
+    m_binderView->selectNode(nodeId); // opens it in the editor, unless it is open already
+    setStoryboardInMainArea(false);
 }
 
 void MainWindow::addSidePanel(QWidget* panel, const QString& title) {
@@ -561,7 +622,10 @@ void MainWindow::updateActions() {
     // A read-only project can be read, not generated into or storyboarded; the storyboard
     // enables itself again when it gets a project it may change.
     m_generate->setEnabled(!open || writable);
-    if (open && !writable) m_storyboard->setEnabled(false);
+    if (open && !writable) {
+        m_storyboard->setEnabled(false);
+        m_mainStoryboard->setEnabled(false);
+    }
     m_findAction->setEnabled(hasDoc);
     m_replaceAction->setEnabled(hasDoc);
 }

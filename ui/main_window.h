@@ -1,7 +1,8 @@
 #pragma once
 // MainWindow: the frame that puts the visible parts together and routes between them:
 //   left   - BinderView (tab "Binder") and TrashView (tab "Trash")
-//   centre - EditorView with the FindBar under it
+//   centre - EditorView with the FindBar under it, or a full-size StoryboardView in its place
+//            (View > Storyboard in Main Area); the two storyboards show the same boards
 //   right  - side panels: SnapshotsPanel, GeneratePanel (text streamed from the
 //            InferenceWorker on its own thread) and StoryboardView, more with addSidePanel()
 //   bottom - status bar: save state and WordCountLabel
@@ -17,6 +18,7 @@ class QAction;
 class QLabel;
 class QMenu;
 class QSplitter;
+class QStackedWidget;
 class QTabWidget;
 class QTextDocument;
 
@@ -76,6 +78,12 @@ public:
     StoryboardView* storyboardView() const { return m_storyboard; }
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
     void showStoryboard();
+    // The Storyboard full size in the centre instead of the editor, or the editor back (View >
+    // Storyboard in Main Area, Ctrl+Shift+3). Opening a document or focus mode brings the
+    // editor back.
+    void setStoryboardInMainArea(bool on);
+    bool isStoryboardInMainArea() const;
+    StoryboardView* mainStoryboardView() const { return m_mainStoryboard; }
     DocumentSession* documentSession() const { return m_session; }
     WordCountLabel* wordCountLabel() const { return m_wordCount; }
     QTabWidget* leftTabs() const { return m_leftTabs; }
@@ -109,6 +117,8 @@ private:
     void applyColorScheme(ColorScheme scheme);
     void changeTextSize(int steps); // View > Larger/Smaller Text, remembered in Settings
     void onTrashRestored(int64_t nodeId);
+    void connectStoryboard(StoryboardView* view, StoryboardView* other);
+    void openLinkedNode(int64_t nodeId); // a card's scene, in the editor
 
     void newProjectInteractive();
     void openProjectInteractive();
@@ -129,7 +139,10 @@ private:
     FindBar* m_findBar = nullptr;
     SnapshotsPanel* m_snapshots = nullptr;
     GeneratePanel* m_generate = nullptr;
-    StoryboardView* m_storyboard = nullptr;
+    StoryboardView* m_storyboard = nullptr;     // the side tab: a quick view
+    StoryboardView* m_mainStoryboard = nullptr; // full size in the centre
+    QStackedWidget* m_centre = nullptr;         // the editor area or m_mainStoryboard
+    QWidget* m_editorArea = nullptr;
     WordCountLabel* m_wordCount = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
@@ -153,6 +166,7 @@ private:
     QAction* m_showBinderAction = nullptr;
     QAction* m_showSidePanelsAction = nullptr;
     QAction* m_showStoryboardAction = nullptr;
+    QAction* m_storyboardMainAction = nullptr;
     QAction* m_zoomInAction = nullptr;
     QAction* m_zoomOutAction = nullptr;
     QList<QAction*> m_createActions;

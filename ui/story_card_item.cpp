@@ -13,7 +13,10 @@ namespace {
 
 constexpr qreal kRadius = 8;
 constexpr qreal kPadding = 10;
-constexpr qreal kMarker = 8; // size of the link marker
+constexpr qreal kMarker = 8;      // size of a link marker
+constexpr qreal kMarkerGap = 4;   // between the markers and the title
+constexpr qreal kMarkerReach = 6; // a double-click this close to the square still opens the node
+constexpr int kTitleLines = 2;    // long titles wrap once, then are elided
 
 double relativeLuminance(const QColor& c) {
     auto channel = [](double v) {
@@ -88,9 +91,51 @@ QRectF StoryCardItem::boundingRect() const {
     return QRectF(-2, -2, kWidth + 4, kHeight + 4); // room for the selection outline
 }
 
+QStringList StoryCardItem::titleLines(const QString& title, const QFont& font, qreal width) {
+    QStringList lines = firstLines(title.simplified(), font, width, kTitleLines);
+    // A single word wider than the card is cut too.
+    const QFontMetricsF metrics(font);
+    for (QString& line : lines) line = metrics.elidedText(line, Qt::ElideRight, width);
+    return lines;
+}
+
+QRectF StoryCardItem::documentMarkerRect() const {
+    if (!m_card.documentId) return {};
+    // Right-aligned at the top; left of the generation dot when there is one.
+    const qreal right = kWidth - 0.5 - kPadding - (m_card.generationId ? kMarker + kMarkerGap : 0);
+    return QRectF(right - kMarker, kPadding + 2, kMarker, kMarker);
+}
+
+QRectF StoryCardItem::documentMarkerHitRect() const {
+    const QRectF marker = documentMarkerRect();
+    return marker.isEmpty()
+               ? marker
+               : marker.adjusted(-kMarkerReach, -kMarkerReach, kMarkerReach, kMarkerReach);
+}
+
+qreal StoryCardItem::titleWidth() const {
+    const int markers = (m_card.documentId ? 1 : 0) + (m_card.generationId ? 1 : 0);
+    return kWidth - 1 - 2 * kPadding - markers * (kMarker + kMarkerGap);
+}
+
+QString StoryCardItem::displayTitle() const {
+    return m_card.title.empty() ? QObject::tr("Untitled") : QString::fromStdString(m_card.title);
+}
+
+QFont StoryCardItem::titleFont(QFont font) {
+    font.setBold(true);
+    return font;
+}
+
 void StoryCardItem::updateToolTip() {
     QStringList tips;
-    if (m_card.documentId) tips << QObject::tr("Linked to a scene in the binder");
+    // The whole title when the card shows only part of it.
+    const QString title = displayTitle().simplified();
+    if (titleLines(title, titleFont(QApplication::font()), titleWidth()).join(QLatin1Char(' ')) !=
+        title)
+        tips << title;
+    if (m_card.documentId)
+        tips << QObject::tr("Linked to a scene in the binder (double-click the square to open it)");
     if (m_card.generationId) tips << QObject::tr("Pinned from a generation");
     setToolTip(tips.join(QLatin1Char('\n')));
 }
@@ -110,48 +155,41 @@ void StoryCardItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
     painter->drawRoundedRect(card, kRadius, kRadius);
 
     const QRectF inner = card.adjusted(kPadding, kPadding - 2, -kPadding, -kPadding + 2);
-    const bool linked = m_card.documentId || m_card.generationId;
-    const qreal markerRoom =
-        linked ? (kMarker + 4) * ((m_card.documentId && m_card.generationId) ? 2 : 1) : 0;
-
-    QFont titleFont = painter->font();
-    titleFont.setBold(true);
-    const QFontMetricsF titleMetrics(titleFont);
-    const QRectF titleRect(inner.left(), inner.top(), inner.width() - markerRoom,
-                           titleMetrics.height());
-    const QString title =
-        m_card.title.empty() ? QObject::tr("Untitled") : QString::fromStdString(m_card.title);
+    const QFont bold = titleFont(painter->font());
+    const QFontMetricsF titleMetrics(bold);
+    const QStringList title = titleLines(displayTitle(), bold, titleWidth());
     painter->setPen(ink);
-    painter->setFont(titleFont);
-    painter->drawText(
-        titleRect, Qt::AlignLeft | Qt::AlignVCenter,
-        titleMetrics.elidedText(title.simplified(), Qt::ElideRight, titleRect.width()));
+    painter->setFont(bold);
+    qreal y = inner.top();
+    for (const QString& line : title) {
+        painter->drawText(QRectF(inner.left(), y, titleWidth(), titleMetrics.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, line);
+        y += titleMetrics.lineSpacing();
+    }
 
-    // Link markers at the right of the title line, in the ink colour.
-    qreal markerX = inner.right() - kMarker;
-    const qreal markerY = titleRect.center().y() - kMarker / 2;
+    // Link markers at the top right, in the ink colour.
     if (m_card.generationId) {
+        const QRectF dot(inner.right() - kMarker, kPadding + 2, kMarker, kMarker);
         painter->setPen(Qt::NoPen);
         painter->setBrush(ink);
-        painter->drawEllipse(QRectF(markerX, markerY, kMarker, kMarker));
-        markerX -= kMarker + 4;
+        painter->drawEllipse(dot);
     }
-    if (m_card.documentId) {
+    if (const QRectF square = documentMarkerRect(); !square.isEmpty()) {
         painter->setPen(QPen(ink, 1.5));
         painter->setBrush(Qt::NoBrush);
-        painter->drawRect(QRectF(markerX + 0.75, markerY + 0.75, kMarker - 1.5, kMarker - 1.5));
+        painter->drawRect(square.adjusted(0.75, 0.75, -0.75, -0.75));
     }
 
     QFont bodyFont = painter->font();
     bodyFont.setBold(false);
     const QFontMetricsF bodyMetrics(bodyFont);
-    const qreal top = titleRect.bottom() + 4;
+    const qreal top = y + 4;
     const int maxLines = int((inner.bottom() - top) / bodyMetrics.lineSpacing());
     const QStringList lines =
         firstLines(QString::fromStdString(m_card.text), bodyFont, inner.width(), maxLines);
     painter->setFont(bodyFont);
     painter->setPen(ink);
-    qreal y = top;
+    y = top;
     for (const QString& line : lines) {
         painter->drawText(QRectF(inner.left(), y, inner.width(), bodyMetrics.lineSpacing()),
                           Qt::AlignLeft | Qt::AlignVCenter, line);

@@ -1,13 +1,16 @@
 #pragma once
 // StoryCardItem: one storyboard card drawn on the board's QGraphicsScene: a rounded rectangle in
-// the card's colour, its title in bold, the first lines of its text (the last one elided), and a
-// small marker when it is linked to a binder node (a square) or a generation (a dot). The item
-// is movable and selectable; it never writes to storage itself: the StoryboardView saves the
-// positions of moved cards when the mouse is released (isAtSavedPosition / markSaved).
+// the card's colour, its title in bold on up to two lines (the whole title in the tooltip when it
+// is cut), the first lines of its text (the last one elided), and a small marker when it is
+// linked to a binder node (a square: double-clicking it opens the node) or a generation (a dot).
+// The item is movable and selectable; it never writes to storage itself: the StoryboardView saves
+// the positions of moved cards when the mouse is released (isAtSavedPosition / markSaved).
 #include "storage/storyboard_repository.h"
 
 #include <QColor>
+#include <QFont>
 #include <QGraphicsItem>
+#include <QStringList>
 
 namespace fabulist::ui {
 
@@ -32,12 +35,22 @@ public:
     // card's own colour is the background, so this holds in light and dark themes alike.
     static QColor inkFor(const QColor& background);
 
+    // Where the binder-link marker is drawn (item coordinates; empty when the card has no link),
+    // and the larger area around it that a double-click opens the linked node from.
+    QRectF documentMarkerRect() const;
+    QRectF documentMarkerHitRect() const;
+    // The title as painted: up to two lines, the last one elided when the title is longer.
+    static QStringList titleLines(const QString& title, const QFont& font, qreal width);
+
     int type() const override { return Type; }
     QRectF boundingRect() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 
 private:
     void updateToolTip();
+    qreal titleWidth() const; // the markers take room at the right of the title
+    QString displayTitle() const;
+    static QFont titleFont(QFont font);
 
     storage::Card m_card;
 };

@@ -21,7 +21,9 @@
 #include <QScrollBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <exception>
+#include <utility>
 
 namespace fabulist::ui {
 
@@ -29,8 +31,13 @@ namespace {
 
 // The board is at least this large, so there is room to spread out before it scrolls.
 constexpr QRectF kMinimumBoard(0, 0, 1600, 1200);
-constexpr qreal kMargin = 240; // room beyond the last card
-constexpr qreal kCascade = 24; // new cards step down and right from the visible corner
+constexpr qreal kMargin = 240;  // room beyond the last card
+constexpr qreal kGap = 16;      // between a new card and its neighbours
+constexpr int kFlowColumns = 4; // the grid for new cards below the visible area is this wide
+// Framing: the cards fitted at a scale in this range (readable, never enlarged), else at full
+// size from the top-left card.
+constexpr qreal kMinFitScale = 0.5;
+constexpr qreal kFrameMargin = 24;
 constexpr int kIdeaTitleWords = 6;
 constexpr int kIdeaTitleChars = 48;
 
@@ -117,6 +124,7 @@ void StoryboardView::setProject(storage::Project* project) {
     // Open dialogs belong to the project that goes.
     for (QDialog* d : findChildren<QDialog*>(Qt::FindDirectChildrenOnly)) d->reject();
     m_project = project;
+    m_loadedBoard.reset(); // ids are per project: the first board shown is framed
     fillBoards(std::nullopt);
 }
 
@@ -150,18 +158,60 @@ void StoryboardView::fillBoards(std::optional<int64_t> select) {
 }
 
 void StoryboardView::loadCards() {
+    const QPoint scrolled(m_view->horizontalScrollBar()->value(),
+                          m_view->verticalScrollBar()->value());
     m_scene->clear();
-    if (const auto board = currentBoardId()) {
+    const auto board = currentBoardId();
+    if (board) {
         std::vector<storage::Card> cards;
         attempt(tr("Cannot read the board's cards"),
                 [&] { cards = m_project->storyboard().cards(*board); });
         for (const storage::Card& card : cards) insertItem(card);
     }
     updateSceneRect();
-    // A board opens at its top-left corner, where new boards get their first cards (the view
-    // would otherwise centre on the middle of the board).
-    m_view->horizontalScrollBar()->setValue(m_view->horizontalScrollBar()->minimum());
-    m_view->verticalScrollBar()->setValue(m_view->verticalScrollBar()->minimum());
+    const bool anotherBoard = board != m_loadedBoard;
+    m_loadedBoard = board;
+    if (!anotherBoard) {
+        // The same board read again (a change in the other view): stay where the writer was.
+        m_view->horizontalScrollBar()->setValue(scrolled.x());
+        m_view->verticalScrollBar()->setValue(scrolled.y());
+    } else if (isVisible()) {
+        frameCards(); // a hidden view has no size to frame with yet: showEvent does it
+    }
+}
+
+void StoryboardView::frameCards() {
+    QRectF cards;
+    const StoryCardItem* first = nullptr; // the one nearest the board's top-left corner
+    for (QGraphicsItem* item : m_scene->items())
+        if (auto* card = qgraphicsitem_cast<StoryCardItem*>(item)) {
+            cards |= card->sceneBoundingRect();
+            if (!first || card->pos().manhattanLength() < first->pos().manhattanLength())
+                first = card;
+        }
+    m_view->resetTransform();
+    if (!first) {
+        m_view->horizontalScrollBar()->setValue(m_view->horizontalScrollBar()->minimum());
+        m_view->verticalScrollBar()->setValue(m_view->verticalScrollBar()->minimum());
+        return;
+    }
+    const QRectF wanted = cards.adjusted(-kFrameMargin, -kFrameMargin, kFrameMargin, kFrameMargin);
+    const QSizeF port = m_view->viewport()->size();
+    const qreal fit = qMin(port.width() / wanted.width(), port.height() / wanted.height());
+    if (fit >= kMinFitScale) {
+        const qreal scale = qMin<qreal>(fit, 1);
+        m_view->setTransform(QTransform::fromScale(scale, scale));
+        m_view->centerOn(wanted.center());
+    } else {
+        // Put the first card at the view's top-left corner, at full size.
+        const QPointF corner = first->pos() - QPointF(kFrameMargin, kFrameMargin);
+        m_view->centerOn(corner + QPointF(port.width(), port.height()) / 2);
+    }
+}
+
+void StoryboardView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    frameCards();
 }
 
 StoryCardItem* StoryboardView::insertItem(const storage::Card& card) {
@@ -224,6 +274,7 @@ std::optional<int64_t> StoryboardView::createBoard(const QString& title) {
                  [&] { id = m_project->storyboard().createBoard(name.toStdString()); }))
         return std::nullopt;
     fillBoards(id);
+    emit boardsChanged();
     return id;
 }
 
@@ -234,6 +285,7 @@ bool StoryboardView::renameBoard(int64_t boardId, const QString& title) {
         m_project->storyboard().renameBoard(boardId, name.toStdString());
     });
     fillBoards(boardId);
+    if (ok) emit boardsChanged();
     return ok;
 }
 
@@ -248,7 +300,7 @@ bool StoryboardView::removeBoard(int64_t boardId) {
     const bool ok = attempt(tr("Cannot delete the board"),
                             [&] { m_project->storyboard().removeBoard(boardId); });
     fillBoards(ok ? next : std::optional<int64_t>(boardId));
-    if (ok) emit cardsChanged();
+    if (ok) emit boardsChanged();
     return ok;
 }
 
@@ -349,21 +401,37 @@ bool StoryboardView::unlinkCardFromNode(int64_t cardId) {
 }
 
 QPointF StoryboardView::freeSpot() const {
-    const QPointF corner = m_view->mapToScene(QPoint(0, 0));
-    const QPointF start(qMax<qreal>(0, corner.x()) + kCascade,
-                        qMax<qreal>(0, corner.y()) + kCascade);
-    // Down and to the right until no card's corner is there already.
-    for (int step = 0; step < 40; ++step) {
-        const QPointF spot = start + QPointF(step % 10, step % 10) * kCascade +
-                             QPointF(step / 10 * StoryCardItem::kWidth / 2, 0);
-        bool taken = false;
-        for (QGraphicsItem* item : m_scene->items())
-            if (qgraphicsitem_cast<StoryCardItem*>(item) &&
-                (item->pos() - spot).manhattanLength() < kCascade / 2)
-                taken = true;
-        if (!taken) return spot;
-    }
-    return start;
+    const QSizeF cardSize(StoryCardItem::kWidth, StoryCardItem::kHeight);
+    QList<QRectF> taken;
+    for (QGraphicsItem* item : m_scene->items())
+        if (qgraphicsitem_cast<StoryCardItem*>(item))
+            taken << QRectF(item->pos(), cardSize).adjusted(-kGap, -kGap, kGap, kGap);
+    auto isFree = [&](QPointF at) {
+        const QRectF place(at, cardSize);
+        for (const QRectF& t : std::as_const(taken))
+            if (t.intersects(place)) return false;
+        return true;
+    };
+    const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+    const QPointF origin(qMax<qreal>(0, visible.left()) + kGap,
+                         qMax<qreal>(0, visible.top()) + kGap);
+    const QSizeF step = cardSize + QSizeF(kGap, kGap);
+    auto slotsIn = [](qreal length, qreal step) { return qMax(1, int(length / step)); };
+    const int columns = slotsIn(visible.right() - origin.x() + kGap, step.width());
+    const int rows = slotsIn(visible.bottom() - origin.y() + kGap, step.height());
+    for (int row = 0; row < rows; ++row)
+        for (int column = 0; column < columns; ++column)
+            if (const QPointF at = origin + QPointF(column * step.width(), row * step.height());
+                isFree(at))
+                return at;
+    // The visible area is full: further down, row by row. Ends below the lowest card at the
+    // latest.
+    const int wide = qMax(columns, kFlowColumns);
+    for (int row = 0;; ++row)
+        for (int column = 0; column < wide; ++column)
+            if (const QPointF at = origin + QPointF(column * step.width(), row * step.height());
+                isFree(at))
+                return at;
 }
 
 void StoryboardView::newBoardInteractive() {
@@ -489,6 +557,9 @@ void StoryboardView::showContextMenu(QPointF scenePos, const QPoint& screenPos) 
         }
         const int64_t id = card->cardId();
         menu.addAction(tr("Edit Card\u2026"), this, [this, id] { editCard(id); });
+        if (const auto node = card->card().documentId)
+            menu.addAction(tr("Open Linked Scene"), this,
+                           [this, node = *node] { emit openNodeRequested(node); });
         // Link to the document open in the editor (a scene, usually), named so the writer sees
         // which one.
         QString current;
@@ -522,7 +593,11 @@ bool StoryboardView::eventFilter(QObject* watched, QEvent* event) {
             if (e->button() != Qt::LeftButton) break;
             for (QGraphicsItem* item : m_scene->items(e->scenePos()))
                 if (auto* card = qgraphicsitem_cast<StoryCardItem*>(item)) {
-                    editCard(card->cardId());
+                    // The link square opens the linked scene; the rest of the card edits it.
+                    if (card->documentMarkerHitRect().contains(card->mapFromScene(e->scenePos())))
+                        emit openNodeRequested(*card->card().documentId);
+                    else
+                        editCard(card->cardId());
                     return true;
                 }
             // Empty board space: a new card centred where the writer double-clicked.
@@ -555,13 +630,64 @@ bool StoryboardView::eventFilter(QObject* watched, QEvent* event) {
             break;
         }
     } else if (watched == m_view && event->type() == QEvent::KeyPress) {
-        const int key = static_cast<QKeyEvent*>(event)->key();
-        if ((key == Qt::Key_Delete || key == Qt::Key_Backspace) && !selectedCardIds().isEmpty()) {
-            removeSelectedCardsInteractive();
-            return true;
-        }
+        if (keyPressOnView(static_cast<QKeyEvent*>(event))) return true;
     }
     return QWidget::eventFilter(watched, event);
+}
+
+// The keyboard on the board: Tab / Shift+Tab select the cards in reading order (then leave the
+// board), Return edits the selected card, the menu key or Shift+F10 opens its context menu (link,
+// open the linked scene, delete), Delete deletes the selected cards.
+bool StoryboardView::keyPressOnView(QKeyEvent* event) {
+    const int key = event->key();
+    const bool shift = event->modifiers() & Qt::ShiftModifier;
+    if ((key == Qt::Key_Delete || key == Qt::Key_Backspace) && !selectedCardIds().isEmpty()) {
+        removeSelectedCardsInteractive();
+        return true;
+    }
+    if ((key == Qt::Key_Tab || key == Qt::Key_Backtab) &&
+        !(event->modifiers() & (Qt::ControlModifier | Qt::AltModifier)))
+        return selectNextCard(key == Qt::Key_Tab && !shift);
+    StoryCardItem* card = keyboardCard();
+    if (!card) return false;
+    if (key == Qt::Key_Return || key == Qt::Key_Enter) {
+        editCard(card->cardId());
+        return true;
+    }
+    if (key == Qt::Key_Menu || (key == Qt::Key_F10 && shift)) {
+        const QPointF at = card->sceneBoundingRect().center();
+        showContextMenu(at, m_view->viewport()->mapToGlobal(m_view->mapFromScene(at)));
+        return true;
+    }
+    return false;
+}
+
+StoryCardItem* StoryboardView::keyboardCard() const {
+    const QList<int64_t> ids = selectedCardIds();
+    return ids.size() == 1 ? cardItem(ids.front()) : nullptr;
+}
+
+bool StoryboardView::selectNextCard(bool forward) {
+    QList<StoryCardItem*> cards;
+    for (QGraphicsItem* item : m_scene->items())
+        if (auto* card = qgraphicsitem_cast<StoryCardItem*>(item)) cards << card;
+    // Reading order: by rows of card height, then left to right.
+    std::sort(cards.begin(), cards.end(), [](const StoryCardItem* a, const StoryCardItem* b) {
+        const auto row = [](const StoryCardItem* c) {
+            return int(c->y() / StoryCardItem::kHeight);
+        };
+        return std::pair(row(a), a->x()) < std::pair(row(b), b->x());
+    });
+    const StoryCardItem* current = keyboardCard();
+    qsizetype index = current ? cards.indexOf(current) : -1;
+    index = current ? index + (forward ? 1 : -1) : (forward ? 0 : cards.size() - 1);
+    m_scene->clearSelection();
+    if (index < 0 || index >= cards.size()) return false; // past the last: focus moves on
+    StoryCardItem* next = cards[index];
+    next->setSelected(true);
+    next->setFocus();
+    m_view->ensureVisible(next);
+    return true;
 }
 
 } // namespace fabulist::ui

@@ -7,6 +7,12 @@
 // saved when the mouse is released, not on every move. Storage failures are reported through
 // errorOccurred and leave the view showing what the project holds.
 //
+// A board opens framed on its cards (when shown, on another board, on another project): the
+// cards' bounding rect fitted when that needs a scale from 0.5 to 1, else its top-left card at
+// full size. New cards go to the first free place on a grid, in the visible area when there is
+// room. Double-clicking a card's link square (or Return on a linked card) asks to open the
+// linked node (openNodeRequested); the window does that.
+//
 // The questions it asks (board name, delete confirmations, the card editor) are window-modal
 // dialogs opened with open(), so nothing here spins a nested event loop.
 #include <QList>
@@ -43,8 +49,11 @@ public:
 
     std::optional<int64_t> currentBoardId() const;
     void showBoard(int64_t boardId);
-    // Reads the boards and the shown board's cards again (after changes made elsewhere).
+    // Reads the boards and the shown board's cards again (after changes made elsewhere); the
+    // view stays where it is when the same board is still shown.
     void reload();
+    // Scales and scrolls the view so that the shown board's cards are in sight.
+    void frameCards();
 
     // Changes through the repository, then the view follows. nullopt / false when storage
     // refused (the message went to errorOccurred).
@@ -73,6 +82,9 @@ public:
     void renameBoardInteractive();
     void removeBoardInteractive(); // says how many cards go with it
     void addCardInteractive();     // a free place in the visible area, then the card editor
+    // The top-left corner of a card-sized place that overlaps no card: the first free slot of a
+    // grid, in the visible area when there is one, else below it.
+    QPointF freeSpot() const;
     CardEditorDialog* editCard(int64_t cardId); // saves with updateCard on OK
     void removeSelectedCardsInteractive();
 
@@ -90,10 +102,14 @@ public:
 
 signals:
     void errorOccurred(const QString& message);
-    void cardsChanged(); // added, edited, moved or removed
+    void cardsChanged();  // added, edited, moved or removed
+    void boardsChanged(); // created, renamed or removed
+    // The writer asked for the binder node a card is linked to.
+    void openNodeRequested(int64_t nodeId);
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void fillBoards(std::optional<int64_t> select);
@@ -102,7 +118,9 @@ private:
     void saveMovedCards();
     void updateSceneRect();
     void updateState();
-    QPointF freeSpot() const;
+    bool keyPressOnView(QKeyEvent* event);
+    StoryCardItem* keyboardCard() const; // the card the keyboard acts on: the one selected
+    bool selectNextCard(bool forward);   // false past the last card: Tab leaves the board
     void showContextMenu(QPointF scenePos, const QPoint& screenPos);
     template <typename F> bool attempt(const QString& what, F&& change);
 
@@ -118,6 +136,7 @@ private:
     QGraphicsView* m_view;
     qreal m_topZ = 0;       // z of the card raised last
     bool m_filling = false; // the combo box is being refilled: not a choice of the writer
+    std::optional<int64_t> m_loadedBoard; // whose cards are on the scene (framed when it changes)
 };
 
 } // namespace fabulist::ui
