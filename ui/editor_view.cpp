@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QFocusEvent>
+#include <QMouseEvent>
 #include <QFontMetricsF>
 #include <QResizeEvent>
 #include <QScrollBar>
@@ -55,6 +56,23 @@ void EditorView::setColorScheme(ColorScheme scheme) {
 void EditorView::resizeEvent(QResizeEvent* event) {
     QPlainTextEdit::resizeEvent(event);
     updateMargins();
+}
+
+bool EditorView::event(QEvent* event) {
+    if (event->type() == QEvent::MouseButtonPress) {
+        auto* mouse = static_cast<QMouseEvent*>(event);
+        const QRect page = viewport()->geometry();
+        const QPoint at = mouse->position().toPoint();
+        if (mouse->button() == Qt::LeftButton && !page.contains(at) && at.y() >= page.top()) {
+            // The nearest point of the column: its left edge, right edge, or the line's end.
+            const QPoint inside(qBound(0, at.x() - page.left(), page.width() - 1),
+                                qBound(0, at.y() - page.top(), page.height() - 1));
+            setTextCursor(cursorForPosition(inside));
+            setFocus(Qt::MouseFocusReason);
+            return true;
+        }
+    }
+    return QPlainTextEdit::event(event);
 }
 
 void EditorView::focusOutEvent(QFocusEvent* event) {

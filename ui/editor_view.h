@@ -29,6 +29,8 @@ signals:
 protected:
     void resizeEvent(QResizeEvent* event) override;
     void focusOutEvent(QFocusEvent* event) override;
+    // A click in the margin beside the text column places the caret on that line.
+    bool event(QEvent* event) override;
     void showEvent(QShowEvent* event) override;
 
 private:

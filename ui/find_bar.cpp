@@ -96,6 +96,10 @@ QString FindBar::findText() const {
     return m_find->text();
 }
 
+QString FindBar::statusText() const {
+    return m_status->text();
+}
+
 QTextDocument::FindFlags FindBar::baseFlags() const {
     QTextDocument::FindFlags flags;
     if (m_caseSensitive->isChecked()) flags |= QTextDocument::FindCaseSensitively;
@@ -115,20 +119,37 @@ bool FindBar::find(QTextDocument::FindFlags flags) {
     if (!m_editor || m_find->text().isEmpty()) return false;
     QTextDocument* doc = m_editor->document();
     QTextCursor found = doc->find(m_find->text(), m_editor->textCursor(), flags);
+    bool wrapped = false;
     if (found.isNull()) {
         QTextCursor wrap(doc);
         if (flags & QTextDocument::FindBackward) wrap.movePosition(QTextCursor::End);
         found = doc->find(m_find->text(), wrap, flags);
-        if (!found.isNull()) showMessage(tr("Wrapped around"));
-    } else {
-        m_status->clear();
+        wrapped = !found.isNull();
     }
     if (found.isNull()) {
         showMessage(tr("Not found"));
         return false;
     }
     m_editor->setTextCursor(found);
+    const MatchCount count = countMatches(found.selectionStart());
+    QString message = count.total >= kMaxCounted ? tr("%1 of %2+").arg(count.index).arg(kMaxCounted)
+                                                 : tr("%1 of %2").arg(count.index).arg(count.total);
+    if (wrapped) message += tr(" \u00B7 wrapped around");
+    showMessage(message);
     return true;
+}
+
+// Which match starts at `start` (1-based) and how many there are, up to kMaxCounted.
+FindBar::MatchCount FindBar::countMatches(int start) const {
+    QTextDocument* doc = m_editor->document();
+    MatchCount count;
+    QTextCursor match = doc->find(m_find->text(), 0, baseFlags());
+    while (!match.isNull() && count.total < kMaxCounted) {
+        ++count.total;
+        if (match.selectionStart() == start) count.index = count.total;
+        match = doc->find(m_find->text(), match, baseFlags());
+    }
+    return count;
 }
 
 bool FindBar::selectionMatches() const {

@@ -26,6 +26,8 @@ public:
     void setReplaceText(const QString& text);
     void setCaseSensitive(bool on);
     QString findText() const;
+    // "3 of 12", "Not found", "5 replacements", ...
+    QString statusText() const;
 
     // Each returns whether a match was found/replaced; replaceAll returns the count.
     bool findNext();
@@ -37,7 +39,14 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
 
 private:
+    struct MatchCount {
+        int index = 0; // 1-based; 0 when past the counted ones
+        int total = 0;
+    };
+    static constexpr int kMaxCounted = 10000; // a huge document is not counted to the end
+
     bool find(QTextDocument::FindFlags flags);
+    MatchCount countMatches(int start) const;
     QTextDocument::FindFlags baseFlags() const;
     bool selectionMatches() const;
     void showMessage(const QString& text);

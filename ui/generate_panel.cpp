@@ -5,8 +5,10 @@
 #include "ui/document_session.h"
 #include "ui/editor_view.h"
 #include "ui/inference_worker.h"
+#include "ui/scene_lead_in.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -29,6 +31,7 @@
 #include <QThread>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <exception>
 #include <limits>
 
@@ -49,6 +52,23 @@ QIcon diceIcon(const QColor& color) {
     for (const QPointF c :
          {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
         p.drawEllipse(c, 2.6, 2.6);
+    return QIcon(pixmap);
+}
+
+// A padlock, closed or open, in the text colour (light and dark themes alike).
+QIcon lockIcon(const QColor& color, bool closed) {
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(color, 2.4));
+    const QRectF shackle = closed ? QRectF(9, 4, 14, 16) : QRectF(15, 2, 14, 16);
+    p.drawArc(shackle, 0, 180 * 16);
+    p.drawLine(QPointF(shackle.left(), 12), QPointF(shackle.left(), closed ? 15 : 12));
+    if (closed) p.drawLine(QPointF(shackle.right(), 12), QPointF(shackle.right(), 15));
+    p.setPen(Qt::NoPen);
+    p.setBrush(color);
+    p.drawRoundedRect(QRectF(6, 14, 20, 15), 3, 3);
     return QIcon(pixmap);
 }
 
@@ -88,6 +108,20 @@ GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
     m_stopAction = new QAction(tr("&Stop Generating"), this);
     m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(m_stopAction, &QAction::triggered, this, [this] { stop(); });
+    auto decision = [this](const QString& text, const QKeySequence& key, auto slot) {
+        auto* a = new QAction(text, this);
+        a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    m_acceptAction = decision(tr("&Accept"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                              [this] { accept(); });
+    m_discardAction = decision(tr("&Discard"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+                               [this] { discard(); });
+    m_retryAction =
+        decision(tr("&Retry"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), [this] { retry(); });
+    m_pinAction = decision(tr("&Pin to Storyboard"),
+                           QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), [this] { pin(); });
     m_chooseModelAction = new QAction(tr("Choose &Model\u2026"), this);
     m_chooseModelAction->setToolTip(tr("Write with another GGUF model (remembered for the next "
                                        "start)"));
@@ -154,20 +188,54 @@ void GeneratePanel::buildWidgets() {
     m_dice->setToolTip(tr("New random seed"));
     connect(m_dice, &QToolButton::clicked, this, &GeneratePanel::rollSeed);
     rollSeed();
+    m_seedLock = new QToolButton(this);
+    m_seedLock->setObjectName(QStringLiteral("seedLockButton"));
+    m_seedLock->setCheckable(true);
+    m_seedLock->setChecked(m_settings.generateSeedLocked());
+    auto showLock = [this](bool locked) {
+        m_seedLock->setIcon(lockIcon(palette().color(QPalette::WindowText), locked));
+        m_seedLock->setToolTip(locked ? tr("Seed locked: every Continue and Retry uses this seed "
+                                           "(click to draw a new one each time)")
+                                      : tr("A new seed for every Continue and Retry (click to "
+                                           "keep this one)"));
+        m_settings.setGenerateSeedLocked(locked);
+    };
+    connect(m_seedLock, &QToolButton::toggled, this, showLock);
+    showLock(m_seedLock->isChecked());
+    // A seed the writer types is one they want to keep.
+    connect(m_seed, &QSpinBox::valueChanged, this, [this] {
+        if (!m_rollingSeed) m_seedLock->setChecked(true);
+    });
     auto* seedRow = new QHBoxLayout;
     seedRow->addWidget(m_seed, 1);
     seedRow->addWidget(m_dice);
+    seedRow->addWidget(m_seedLock);
+    m_lengthNote = new QLabel(this);
+    m_lengthNote->setObjectName(QStringLiteral("lengthNote"));
+    m_lengthNote->setWordWrap(true);
+    m_lengthNote->setVisible(false);
+    m_endAtSentence = new QCheckBox(tr("End at a sentence"), this);
+    m_endAtSentence->setObjectName(QStringLiteral("endAtSentenceBox"));
+    m_endAtSentence->setToolTip(tr("When the length runs out mid-sentence, leave out the "
+                                   "unfinished sentence"));
+    m_endAtSentence->setChecked(m_settings.generateEndAtSentence());
+    connect(m_endAtSentence, &QCheckBox::toggled, this,
+            [this](bool on) { m_settings.setGenerateEndAtSentence(on); });
 
     // Remembered for the next start.
     connect(m_alpha, &QSlider::valueChanged, this,
             [this](int v) { m_settings.setGenerateMixPercent(v); });
-    connect(m_length, &QSpinBox::valueChanged, this,
-            [this](int v) { m_settings.setGenerateLength(v); });
+    connect(m_length, &QSpinBox::valueChanged, this, [this](int v) {
+        m_settings.setGenerateLength(v);
+        updateLengthLimit();
+    });
     connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
             [this](double v) { m_settings.setGenerateTemperature(v); });
 
     auto* form = new QFormLayout;
     form->addRow(tr("Length"), m_length);
+    form->addRow(QString(), m_lengthNote);
+    form->addRow(QString(), m_endAtSentence);
     form->addRow(tr("Temperature"), m_temperature);
     form->addRow(tr("Seed"), seedRow);
 
@@ -194,14 +262,16 @@ void GeneratePanel::buildWidgets() {
 
     m_accept = new QPushButton(tr("Accept"), this);
     m_accept->setObjectName(QStringLiteral("acceptButton"));
-    m_accept->setToolTip(tr("Insert the text at the cursor (one undo step)"));
+    m_accept->setToolTip(tr("Insert the text at the cursor (one undo step) \u2014 Ctrl+Shift+Return"));
     connect(m_accept, &QPushButton::clicked, this, [this] { accept(); });
     m_discard = new QPushButton(tr("Discard"), this);
     m_discard->setObjectName(QStringLiteral("discardButton"));
+    m_discard->setToolTip(tr("Put the text aside; it stays in the project's history \u2014 "
+                             "Ctrl+Shift+D"));
     connect(m_discard, &QPushButton::clicked, this, &GeneratePanel::discard);
     m_retry = new QPushButton(tr("Retry"), this);
     m_retry->setObjectName(QStringLiteral("retryButton"));
-    m_retry->setToolTip(tr("Write it again with a new seed"));
+    m_retry->setToolTip(tr("Write it again with a new seed \u2014 Ctrl+Shift+R"));
     connect(m_retry, &QPushButton::clicked, this, [this] { retry(); });
     auto* decideRow = new QHBoxLayout;
     decideRow->addWidget(m_accept);
@@ -210,30 +280,36 @@ void GeneratePanel::buildWidgets() {
     // Brainstorming: Retry a few times and pin the ideas worth keeping to the Storyboard.
     m_pin = new QPushButton(tr("Pin to Storyboard"), this);
     m_pin->setObjectName(QStringLiteral("pinButton"));
-    m_pin->setToolTip(tr("Keep this text as a card on the Storyboard"));
+    m_pin->setToolTip(tr("Keep this text as a card on the Storyboard \u2014 Ctrl+Shift+P"));
     connect(m_pin, &QPushButton::clicked, this, [this] { pin(); });
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("generateStatus"));
     m_status->setWordWrap(true);
 
+    // Lines that come and go (progress, status) sit between the fixed rows and the preview, so
+    // the preview gives way and no button moves when they change.
+    m_modelLabel->setMinimumHeight(2 * fontMetrics().lineSpacing());
+    m_modelLabel->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_modelLabel);
     layout->addLayout(mix);
     layout->addLayout(form);
     layout->addLayout(runRow);
-    layout->addWidget(m_preview, 1);
     layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addWidget(m_preview, 1);
     layout->addLayout(decideRow);
     layout->addWidget(m_pin);
-    layout->addWidget(m_status);
 }
 
 void GeneratePanel::changeEvent(QEvent* event) {
     QWidget::changeEvent(event);
     // The die is drawn in the text colour: redraw it when light/dark changes.
-    if (event->type() == QEvent::PaletteChange)
+    if (event->type() == QEvent::PaletteChange) {
         m_dice->setIcon(diceIcon(palette().color(QPalette::WindowText)));
+        m_seedLock->setIcon(lockIcon(palette().color(QPalette::WindowText), m_seedLock->isChecked()));
+    }
 }
 
 void GeneratePanel::setContext(storage::Project* project, DocumentSession* session) {
@@ -366,6 +442,7 @@ void GeneratePanel::onModelLoaded(const LoadedModel& model) {
         m_remember.reset();
     }
     if (!m_loading) m_fallbackToDefault = false;
+    updateLengthLimit();
     if (m_loading)
         m_modelLabel->setText(tr("Loading model\u2026"));
     else
@@ -416,7 +493,13 @@ bool GeneratePanel::continueWriting() {
     const int cursor = m_editor->document() == document ? m_editor->textCursor().position()
                                                         : document->characterCount() - 1;
     GenerationRequest request;
-    request.context = contextBefore(document->toPlainText(), cursor, kPromptContextChars);
+    request.context = promptContext(document, cursor);
+    if (request.context.trimmed().isEmpty()) {
+        setStatus(tr("There is nothing before the cursor to continue, and no earlier scene or "
+                     "chapter title to go on: write the first words, then Continue."));
+        return false;
+    }
+    if (!m_seedLock->isChecked()) rollSeed(); // a new Continue is a new draw
     request.maxTokens = m_length->value();
     request.maxContextTokens = kPromptBudgetTokens;
     request.sampler = samplerSettings();
@@ -424,11 +507,26 @@ bool GeneratePanel::continueWriting() {
     GenerationOrigin origin;
     origin.documentId = m_session->currentId();
     origin.contextEnd = cursor;
+    FitOptions fit;
+    const QString text = document->toPlainText();
+    fit.before = cursor > 0 ? text.at(cursor - 1) : QChar();
+    fit.paragraphs = paragraphConvention(text);
     // A shown generation the writer moves past without deciding is rejected.
-    if (m_generationId && !m_shownCancelled)
-        setShownStatus(int(storage::GenerationStatus::Rejected));
-    startRequest(std::move(request), std::move(origin));
+    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    startRequest(std::move(request), std::move(origin), fit);
     return true;
+}
+
+QString GeneratePanel::promptContext(QTextDocument* document, int cursor) {
+    const QString before = contextBefore(document->toPlainText(), cursor, kPromptContextChars);
+    if (!before.trimmed().isEmpty() || !m_project || !m_session->currentId()) return before;
+    try {
+        return sceneLeadIn(*m_project, *m_session->currentId(), kPromptContextChars);
+    } catch (const std::exception& e) {
+        emit errorOccurred(tr("The previous scene could not be read: %1")
+                               .arg(QString::fromUtf8(e.what())));
+        return before;
+    }
 }
 
 bool GeneratePanel::retry() {
@@ -436,20 +534,33 @@ bool GeneratePanel::retry() {
     GenerationOrigin origin = m_shown->origin;
     GenerationRequest request = m_shown->request;
     origin.parentId = m_generationId;
-    if (m_generationId && !m_shownCancelled)
-        setShownStatus(int(storage::GenerationStatus::Rejected));
-    rollSeed();
+    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    const bool sameDraw = m_temperature->value() == 0.0 || m_seedLock->isChecked();
+    const bool sameSettings = m_shown->request.sampler.temperature == float(m_temperature->value()) &&
+                              m_shown->request.maxTokens == m_length->value() &&
+                              m_shown->request.alpha ==
+                                  (hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f);
+    if (!m_seedLock->isChecked()) rollSeed();
     // Same context; the panel's current settings (the writer may have changed them to retry).
     request.maxTokens = m_length->value();
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
-    startRequest(std::move(request), std::move(origin));
+    const FitOptions fit = m_shown->fit;
+    startRequest(std::move(request), std::move(origin), fit);
+    if (sameDraw && sameSettings)
+        setStatus(m_temperature->value() == 0.0
+                      ? tr("At temperature 0 the model always takes its likeliest word: this "
+                           "Retry gives the same text. Raise the temperature or move the slider "
+                           "for another.")
+                      : tr("The seed is locked: this Retry gives the same text. Unlock the seed "
+                           "or change a setting for another."));
     return true;
 }
 
-void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin) {
+void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin,
+                                 const FitOptions& fit) {
     request.id = m_nextRequestId++;
-    m_inFlight = InFlight{request, std::move(origin), m_model};
+    m_inFlight = InFlight{request, std::move(origin), m_model, fit};
     m_generationId.reset();
     m_shown.reset();
     m_shownCancelled = false;
@@ -473,7 +584,12 @@ void GeneratePanel::onToken(qint64 requestId, const QString& piece) {
     if (!m_inFlight || m_inFlight->request.id != requestId) return;
     QTextCursor end(m_preview->document());
     end.movePosition(QTextCursor::End);
-    end.insertText(piece);
+    // The leading newlines the model likes to begin with are not shown (nor inserted).
+    static const QRegularExpression leadingSpace(QStringLiteral("^\\s+"));
+    QString text = piece;
+    if (m_preview->document()->isEmpty()) text.remove(leadingSpace);
+    if (!text.isEmpty()) end.insertText(text);
+    emit previewChanged();
 }
 
 void GeneratePanel::onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond) {
@@ -486,10 +602,13 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
     if (!m_inFlight || m_inFlight->request.id != outcome.requestId) return;
     const InFlight flight = *m_inFlight;
     m_inFlight.reset();
-    if (m_preview->toPlainText() != outcome.text) m_preview->setPlainText(outcome.text);
+    FitOptions fit = flight.fit;
+    fit.endAtSentence = m_endAtSentence->isChecked() && outcome.stop == storage::GenerationStop::Length;
+    const QString fitted = fitContinuation(outcome.text, fit);
+    if (m_preview->toPlainText() != fitted) m_preview->setPlainText(fitted);
     m_preview->setUndoRedoEnabled(true);
     m_shown = flight;
-    m_shownOutput = outcome.text;
+    m_shownOutput = fitted;
     m_shownCancelled = outcome.cancelled;
     const double seconds = outcome.decodeMs / 1000.0;
     m_progress->setText(tr("%1 tokens in %2 s \u00B7 %3 tokens/s")
@@ -504,8 +623,7 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
                                .arg(QString::fromLatin1(storage::toString(outcome.stop))));
     record(flight, outcome);
     if (outcome.cancelled)
-        setStatus(tr("Stopped. The partial text is kept in the project's history; Retry writes "
-                     "it again."));
+        setStatus(tr("Stopped. Accept keeps the text so far; Retry writes it again."));
     else
         setStatus(tr("Accept inserts the text at the cursor (edit it here first if you like)."));
     updateState();
@@ -555,6 +673,8 @@ void GeneratePanel::settleInFlight() {
         outcome.alpha = m_inFlight->request.alpha;
         onFinished(outcome);
     }
+    // Nobody will decide on it any more: the project is closing.
+    if (m_generationId && m_shownCancelled) setShownStatus(int(storage::GenerationStatus::Rejected));
     m_thread->start();
 }
 
@@ -570,7 +690,7 @@ void GeneratePanel::setShownStatus(int status) {
 }
 
 bool GeneratePanel::accept() {
-    if (!m_generationId || !m_shown || m_inFlight || m_shownCancelled || !m_session) return false;
+    if (!m_generationId || !m_shown || m_inFlight || !m_session) return false;
     if (m_session->currentId() != m_shown->origin.documentId ||
         m_editor->document() != m_session->currentDocument()) {
         setStatus(tr("This text continues another document; open that document to accept it, or "
@@ -582,7 +702,8 @@ bool GeneratePanel::accept() {
     cursor.beginEditBlock(); // one undo step, saved by DocumentSession like typed text
     cursor.insertText(text);
     cursor.endEditBlock();
-    m_editor->setTextCursor(cursor);
+    m_editor->setTextCursor(cursor); // the caret after the inserted text, ready for typing
+    m_editor->setFocus(Qt::OtherFocusReason);
     try {
         if (text != m_shownOutput)
             m_project->generations().setEditedOutput(*m_generationId, text.toStdString());
@@ -603,7 +724,7 @@ bool GeneratePanel::accept() {
 
 void GeneratePanel::discard() {
     if (!m_generationId || m_inFlight) return;
-    if (!m_shownCancelled) setShownStatus(int(storage::GenerationStatus::Rejected));
+    setShownStatus(int(storage::GenerationStatus::Rejected));
     m_generationId.reset();
     m_shown.reset();
     m_preview->clear();
@@ -613,8 +734,7 @@ void GeneratePanel::discard() {
 }
 
 bool GeneratePanel::pin() {
-    if (!m_generationId || m_inFlight || m_shownCancelled || m_pinnedId == m_generationId)
-        return false;
+    if (!m_generationId || m_inFlight || m_pinnedId == m_generationId) return false;
     const QString text = m_preview->toPlainText();
     if (text.trimmed().isEmpty()) return false;
     m_pinnedId = m_generationId;
@@ -624,7 +744,28 @@ bool GeneratePanel::pin() {
 }
 
 void GeneratePanel::rollSeed() {
+    m_rollingSeed = true;
     m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
+    m_rollingSeed = false;
+}
+
+int GeneratePanel::lengthLimit(int contextLength) {
+    constexpr int kLongest = 1000;
+    if (contextLength <= 0) return kLongest;
+    // A few tokens more than the minimum: the prompt starts at a word, which costs one or two.
+    constexpr int kWordBoundarySlack = 16;
+    return std::clamp(contextLength - kMinimumPromptTokens - kWordBoundarySlack, 16, kLongest);
+}
+
+void GeneratePanel::updateLengthLimit() {
+    const int limit = lengthLimit(m_model.contextLength);
+    if (m_length->maximum() != limit) m_length->setMaximum(limit); // may lower the value
+    const bool capped = limit < 1000 && m_length->value() >= limit;
+    m_lengthNote->setText(tr("At most %1 tokens with this model, so that it still reads at "
+                             "least %2 tokens of your text.")
+                              .arg(limit)
+                              .arg(kMinimumPromptTokens));
+    m_lengthNote->setVisible(capped);
 }
 
 inference::SamplerSettings GeneratePanel::samplerSettings() const {
@@ -657,11 +798,16 @@ void GeneratePanel::updateState() {
     m_defaultModelAction->setEnabled(!busy && !m_loading);
     m_stop->setEnabled(busy);
     const bool shown = m_generationId.has_value() && !busy;
-    m_accept->setEnabled(shown && !m_shownCancelled);
+    m_accept->setEnabled(shown);
     m_discard->setEnabled(shown);
     m_retry->setEnabled(m_shown.has_value() && !busy && m_modelReady);
-    m_pin->setEnabled(shown && !m_shownCancelled && m_pinnedId != m_generationId);
-    m_preview->setReadOnly(busy || !shown || m_shownCancelled);
+    m_pin->setEnabled(shown && m_pinnedId != m_generationId);
+    m_acceptAction->setEnabled(m_accept->isEnabled());
+    m_discardAction->setEnabled(m_discard->isEnabled());
+    m_retryAction->setEnabled(m_retry->isEnabled());
+    m_pinAction->setEnabled(m_pin->isEnabled());
+    m_preview->setReadOnly(busy || !shown);
+    emit previewChanged();
 
     const bool adapter = hasAdapter() && m_modelReady;
     m_alpha->setEnabled(adapter);

@@ -2,7 +2,9 @@
 // GeneratePanel: the "Generate" side panel. The writer sets the coherence <-> diversity mix (α,
 // only with a diversity head), the length, the temperature and the seed, presses Continue
 // (Ctrl+Return), watches the text stream into a preview, and then Accepts it (inserted at the
-// cursor as one undo step), Discards it, or Retries with a new seed. Every generation is
+// cursor as one undo step), Discards it, or Retries with a new seed. Every Continue draws a new
+// seed unless the writer locks it (or types one). The finished text is fitted to the page
+// (continuation_fit.h) before it is shown; a generation the writer stopped can be kept too. Every generation is
 // recorded in the project (storage's GenerationRepository) when it ends, and its status follows
 // what the writer does with it.
 //
@@ -14,6 +16,7 @@
 // Models: the shipped default, or any GGUF the writer chooses (Generate > Choose Model…,
 // remembered in Settings until they choose again or Use Default Model). A model that fails to
 // load leaves the one in use working (the worker swaps only after a successful load).
+#include "ui/continuation_fit.h"
 #include "ui/generation_record.h"
 #include "ui/generation_request.h"
 #include "ui/settings.h"
@@ -23,12 +26,14 @@
 #include <optional>
 
 class QAction;
+class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
 class QSlider;
 class QSpinBox;
+class QTextDocument;
 class QThread;
 class QToolButton;
 
@@ -70,11 +75,18 @@ public:
     void useDefaultModel();
     // The file dialog for Choose Model… (not used by tests: the logic is in useModel).
     void chooseModelInteractive();
+    // The longest length a model with this context allows: the prompt keeps at least
+    // kMinimumPromptTokens of the writer's text.
+    static int lengthLimit(int contextLength);
     // The shipped default model's path (FABULIST_DEFAULT_MODEL or the compiled-in one).
     static QString defaultModelPath();
 
     QAction* continueAction() const { return m_continueAction; }
     QAction* stopAction() const { return m_stopAction; }
+    QAction* acceptAction() const { return m_acceptAction; }
+    QAction* discardAction() const { return m_discardAction; }
+    QAction* retryAction() const { return m_retryAction; }
+    QAction* pinAction() const { return m_pinAction; }
     QAction* chooseModelAction() const { return m_chooseModelAction; }
     QAction* defaultModelAction() const { return m_defaultModelAction; }
 
@@ -106,6 +118,10 @@ public:
     QDoubleSpinBox* temperatureBox() const { return m_temperature; }
     QSpinBox* seedBox() const { return m_seed; }
     QToolButton* diceButton() const { return m_dice; }
+    QToolButton* seedLockButton() const { return m_seedLock; }
+    QCheckBox* endAtSentenceBox() const { return m_endAtSentence; }
+    QLabel* lengthNote() const { return m_lengthNote; }
+    QLabel* statusLabel() const { return m_status; }
     QPushButton* continueButton() const { return m_continue; }
     QPushButton* stopButton() const { return m_stop; }
     QPushButton* acceptButton() const { return m_accept; }
@@ -123,6 +139,9 @@ signals:
     void errorOccurred(const QString& message); // storage errors, for the window's dialog
     // "Pin to Storyboard": the text as shown (the writer may have edited it) and its record.
     void pinRequested(const QString& text, qint64 generationId);
+    // A generation started, streamed, finished or was decided on (for views that mirror the
+    // preview, such as the focus-mode overlay).
+    void previewChanged();
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -132,13 +151,14 @@ private:
         GenerationRequest request;
         GenerationOrigin origin;
         LoadedModel model;
+        FitOptions fit; // where the text lands (endAtSentence applies when the length ran out)
     };
 
     void buildWidgets();
     // Starts loading in the worker; the model in use stays until the new one is loaded.
     void startLoad(const QString& modelPath, const QString& adapterPath);
     void showModel(); // the label: the model in use, its path in the tooltip
-    void startRequest(GenerationRequest request, GenerationOrigin origin);
+    void startRequest(GenerationRequest request, GenerationOrigin origin, const FitOptions& fit);
     void onModelLoaded(const LoadedModel& model);
     void onLoadFailed(const QString& message);
     void onToken(qint64 requestId, const QString& piece);
@@ -153,6 +173,10 @@ private:
     void setStatus(const QString& text);
     void updateState();
     void rollSeed();
+    void updateLengthLimit();
+    // The context to continue from: the text before the cursor, or the scene's lead-in when
+    // the scene is still empty (empty when there is nothing at all to go on).
+    QString promptContext(QTextDocument* document, int cursor);
     inference::SamplerSettings samplerSettings() const;
 
     EditorView* m_editor;
@@ -192,6 +216,10 @@ private:
     QDoubleSpinBox* m_temperature;
     QSpinBox* m_seed;
     QToolButton* m_dice;
+    QToolButton* m_seedLock;
+    bool m_rollingSeed = false; // the seed box changes because of a roll, not the writer
+    QCheckBox* m_endAtSentence;
+    QLabel* m_lengthNote;
     QPushButton* m_continue;
     QPushButton* m_stop;
     QPlainTextEdit* m_preview;
@@ -204,6 +232,10 @@ private:
     std::optional<int64_t> m_pinnedId; // the last generation pinned: one card per generation
     QAction* m_continueAction;
     QAction* m_stopAction;
+    QAction* m_acceptAction;
+    QAction* m_discardAction;
+    QAction* m_retryAction;
+    QAction* m_pinAction;
     QAction* m_chooseModelAction;
     QAction* m_defaultModelAction;
 };

@@ -61,8 +61,8 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.generatedTokens = outcome.generatedTokens;
     g.promptMs = outcome.promptMs;
     g.generationMs = outcome.decodeMs;
-    g.status = outcome.cancelled ? storage::GenerationStatus::Rejected
-                                 : storage::GenerationStatus::Pending;
+    // Stopped or not, it waits for the writer's decision (stop when it's good, keep it).
+    g.status = storage::GenerationStatus::Pending;
     g.stopReason = outcome.cancelled ? storage::GenerationStop::Stopped : outcome.stop;
     g.parentId = origin.parentId;
     return g;

@@ -25,8 +25,8 @@ storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& samp
 // cancels, and the token callback only stops for the same reason, so both are "stopped".
 storage::GenerationStop toStorageStop(inference::StopReason reason);
 
-// Status Pending for a finished generation, Rejected for a stopped one (it cannot be accepted);
-// stopReason says how it ended, so the history tells "stopped" from "read and rejected".
+// Status Pending, stopped or finished: the writer may keep what they stopped. stopReason says
+// how it ended, so the history tells "stopped" from "read and rejected".
 storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
                                          const GenerationRequest& request,
                                          const GenerationOutcome& outcome,

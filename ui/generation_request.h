@@ -14,6 +14,9 @@ namespace fabulist::ui {
 // kPromptContextChars characters (prose runs about four characters a token).
 inline constexpr int kPromptBudgetTokens = 1500;
 inline constexpr int kPromptContextChars = 4 * kPromptBudgetTokens;
+// The least the model reads of the writer's text: the length is capped before the prompt
+// shrinks below this (a model with a short context otherwise sees a few words).
+inline constexpr int kMinimumPromptTokens = 256;
 
 struct GenerationRequest {
     qint64 id = 0;   // assigned by the caller; cancel(id) stops it and every earlier one

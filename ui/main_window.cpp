@@ -7,13 +7,16 @@
 #include "ui/editor_view.h"
 #include "ui/find_bar.h"
 #include "ui/generate_panel.h"
+#include "ui/generation_overlay.h"
 #include "ui/project_files.h"
+#include "ui/shortcuts_dialog.h"
 #include "ui/snapshots_panel.h"
 #include "ui/storyboard_view.h"
 #include "ui/trash_view.h"
 #include "ui/word_count_label.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -30,6 +33,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTextDocument>
 #include <QVBoxLayout>
@@ -42,6 +46,24 @@ namespace {
 constexpr int kBinderWidth = 260;
 constexpr int kSidePanelWidth = 300;
 constexpr QSize kDefaultSize(1360, 860);
+
+Appearance appearanceFromSetting(const QString& value) {
+    if (value == QLatin1String("light")) return Appearance::Light;
+    if (value == QLatin1String("dark")) return Appearance::Dark;
+    return Appearance::System;
+}
+
+QString settingFromAppearance(Appearance appearance) {
+    switch (appearance) {
+    case Appearance::Light:
+        return QStringLiteral("light");
+    case Appearance::Dark:
+        return QStringLiteral("dark");
+    case Appearance::System:
+        break;
+    }
+    return QStringLiteral("system");
+}
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -52,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     buildActions();
     buildMenus();
     restoreLayout();
+    m_theme.setAppearance(appearanceFromSetting(m_settings.appearance()));
     applyColorScheme(m_theme.scheme());
     connect(&m_theme, &Theme::schemeChanged, this, &MainWindow::applyColorScheme);
     // Leaving the application (another window gets focus) is a natural moment to save.
@@ -137,6 +160,14 @@ void MainWindow::buildWidgets() {
     m_saveState->setContentsMargins(8, 0, 8, 0);
     m_wordCount = new WordCountLabel(this);
     m_wordCount->setEditor(m_editor);
+    // Focus mode hides the status bar: the count and the generation float over the page.
+    m_focusWordCount = new WordCountLabel(m_editor);
+    m_focusWordCount->setObjectName(QStringLiteral("focusWordCount"));
+    m_focusWordCount->setEditor(m_editor);
+    m_focusWordCount->setForegroundRole(QPalette::PlaceholderText);
+    m_focusWordCount->hide();
+    m_editor->installEventFilter(this);
+    m_generationOverlay = new GenerationOverlay(m_generate, m_editor);
     statusBar()->addWidget(m_saveState, 1);
     statusBar()->addPermanentWidget(m_wordCount);
 
@@ -241,14 +272,21 @@ void MainWindow::buildActions() {
     m_focusAction =
         make(tr("&Focus Mode"), QKeySequence(Qt::Key_F11), [this] { setFocusMode(!m_focusMode); });
     m_focusAction->setCheckable(true);
-    m_showBinderAction = make(tr("Show &Binder"), QKeySequence(Qt::CTRL | Qt::Key_1),
+    m_showBinderAction = make(tr("Show &Binder"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_1),
                               [this](bool on) { m_leftTabs->setVisible(on); });
     m_showBinderAction->setCheckable(true);
     m_showBinderAction->setChecked(true);
-    m_showSidePanelsAction = make(tr("Show &Side Panel"), QKeySequence(Qt::CTRL | Qt::Key_2),
+    m_showSidePanelsAction = make(tr("Show &Side Panel"),
+                                  QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_2),
                                   [this](bool on) { m_sidePanels->setVisible(on); });
     m_showSidePanelsAction->setCheckable(true);
     m_showSidePanelsAction->setChecked(true);
+    m_goToBinderAction =
+        make(tr("Go to B&inder"), QKeySequence(Qt::CTRL | Qt::Key_1), [this] { goToBinder(); });
+    m_goToSidePanelAction = make(tr("Go to Side &Panel"), QKeySequence(Qt::CTRL | Qt::Key_2),
+                                 [this] { goToSidePanel(); });
+    m_goToTextAction =
+        make(tr("Go to &Text"), QKeySequence(Qt::CTRL | Qt::Key_0), [this] { goToText(); });
     m_showStoryboardAction =
         make(tr("S&toryboard"), QKeySequence(Qt::CTRL | Qt::Key_3), [this] { showStoryboard(); });
     m_storyboardMainAction =
@@ -263,8 +301,22 @@ void MainWindow::buildActions() {
         make(tr("Leave Focus Mode"), QKeySequence(Qt::Key_Escape), [this] { setFocusMode(false); });
     m_leaveFocusAction->setEnabled(false);
     // Window-level too, so Ctrl+Return and Esc work while the writer types in the editor.
-    addAction(m_generate->continueAction());
-    addAction(m_generate->stopAction());
+    for (QAction* a : {m_generate->continueAction(), m_generate->stopAction(),
+                       m_generate->acceptAction(), m_generate->discardAction(),
+                       m_generate->retryAction(), m_generate->pinAction()})
+        addAction(a);
+    m_appearanceGroup = new QActionGroup(this);
+    const std::pair<Appearance, QString> appearances[] = {
+        {Appearance::System, tr("&System")},
+        {Appearance::Light, tr("&Light")},
+        {Appearance::Dark, tr("&Dark")}};
+    for (const auto& [appearance, label] : appearances) {
+        QAction* a = m_appearanceGroup->addAction(label);
+        a->setCheckable(true);
+        a->setData(int(appearance));
+        a->setChecked(appearance == appearanceFromSetting(m_settings.appearance()));
+        connect(a, &QAction::triggered, this, [this, appearance] { setAppearance(appearance); });
+    }
 
     using K = storage::NodeKind;
     for (K kind : {K::Folder, K::Chapter, K::Scene, K::Note, K::Character, K::Place}) {
@@ -311,10 +363,19 @@ void MainWindow::buildMenus() {
     generate->addAction(m_generate->continueAction());
     generate->addAction(m_generate->stopAction());
     generate->addSeparator();
+    generate->addAction(m_generate->acceptAction());
+    generate->addAction(m_generate->discardAction());
+    generate->addAction(m_generate->retryAction());
+    generate->addAction(m_generate->pinAction());
+    generate->addSeparator();
     generate->addAction(m_generate->chooseModelAction());
     generate->addAction(m_generate->defaultModelAction());
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_goToBinderAction);
+    view->addAction(m_goToSidePanelAction);
+    view->addAction(m_goToTextAction);
+    view->addSeparator();
     view->addAction(m_showBinderAction);
     view->addAction(m_showSidePanelsAction);
     view->addAction(m_showStoryboardAction);
@@ -322,16 +383,21 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addAction(m_zoomInAction);
     view->addAction(m_zoomOutAction);
+    QMenu* appearance = view->addMenu(tr("&Appearance"));
+    appearance->setObjectName(QStringLiteral("appearanceMenu"));
+    appearance->addActions(m_appearanceGroup->actions());
     view->addSeparator();
     view->addAction(m_focusAction);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Fabulist"), this, [this] {
-        QMessageBox::about(this, tr("About Fabulist"),
-                           tr("<b>Fabulist</b> %1<br>A writing desk with an on-device language "
-                              "model.")
-                               .arg(QStringLiteral(FABULIST_VERSION)));
+    QAction* shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        auto* dialog = new ShortcutsDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
     });
+    shortcuts->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
+    addAction(shortcuts);
+    help->addAction(tr("&About Fabulist"), this, &MainWindow::showAbout);
 }
 
 void MainWindow::restoreLayout() {
@@ -539,7 +605,84 @@ void MainWindow::setFocusMode(bool on) {
         showNormal();
     }
     m_focusAction->setChecked(on);
+    m_focusWordCount->setVisible(on);
+    placeFocusWordCount();
+    m_generationOverlay->setActive(on);
     updateEscape();
+}
+
+void MainWindow::placeFocusWordCount() {
+    m_focusWordCount->adjustSize();
+    m_focusWordCount->move(m_editor->width() - m_focusWordCount->width() - 24,
+                           m_editor->height() - m_focusWordCount->height() - 8);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_editor && event->type() == QEvent::Resize) placeFocusWordCount();
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::goToBinder() {
+    if (m_focusMode) setFocusMode(false);
+    m_showBinderAction->setChecked(true);
+    m_leftTabs->setVisible(true);
+    m_leftTabs->setCurrentWidget(m_binderView);
+    m_binderView->setFocus(Qt::ShortcutFocusReason);
+}
+
+void MainWindow::goToSidePanel() {
+    if (m_focusMode) setFocusMode(false);
+    m_showSidePanelsAction->setChecked(true);
+    m_sidePanels->setVisible(true);
+    QWidget* panel = m_sidePanels->currentWidget();
+    // The panel's first control that takes the keyboard (the tab bar when it has none).
+    QWidget* target = panel ? panel->nextInFocusChain() : nullptr;
+    while (target && target != panel && !(target->isVisibleTo(panel) && target->isEnabled() &&
+                                           (target->focusPolicy() & Qt::TabFocus)))
+        target = target->nextInFocusChain();
+    if (target && target != panel && panel->isAncestorOf(target))
+        target->setFocus(Qt::ShortcutFocusReason);
+    else
+        m_sidePanels->tabBar()->setFocus(Qt::ShortcutFocusReason);
+}
+
+void MainWindow::goToText() {
+    if (isStoryboardInMainArea()) setStoryboardInMainArea(false);
+    m_editor->setFocus(Qt::ShortcutFocusReason);
+}
+
+void MainWindow::setAppearance(Appearance appearance) {
+    m_settings.setAppearance(settingFromAppearance(appearance));
+    for (QAction* a : m_appearanceGroup->actions())
+        a->setChecked(a->data().toInt() == int(appearance));
+    m_theme.setAppearance(appearance);
+    applyColorScheme(m_theme.scheme());
+}
+
+void MainWindow::showAbout() {
+    const LoadedModel& model = m_generate->model();
+    const QString modelLine =
+        model.modelPath.isEmpty()
+            ? tr("No model is loaded yet.")
+            : tr("Model: %1 (%2)%3")
+                  .arg(model.modelName.toHtmlEscaped(), model.modelPath.toHtmlEscaped(),
+                       model.adapterId.isEmpty()
+                           ? QString()
+                           : tr(", diversity head %1").arg(model.adapterId.toHtmlEscaped()));
+    auto* box = new QMessageBox(QMessageBox::Information, tr("About Fabulist"),
+                                tr("<b>Fabulist</b> %1").arg(QStringLiteral(FABULIST_VERSION)),
+                                QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("aboutDialog"));
+    box->setInformativeText(
+        tr("A writing desk with an on-device language model.<br><br>%1<br><br>"
+           "The default model was trained for Fabulist on public-domain novels (Jane Austen, "
+           "Herman Melville and other Project Gutenberg books); its model card lists every "
+           "source and licence.<br><br>"
+           "Built with Qt %2 (LGPL-3.0), SQLite (public domain) and, where the system has "
+           "it, KDE Frameworks Syntax Highlighting (MIT).")
+            .arg(modelLine, QString::fromLatin1(qVersion())));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::updateEscape() {

@@ -15,6 +15,7 @@
 #include <optional>
 
 class QAction;
+class QActionGroup;
 class QLabel;
 class QMenu;
 class QSplitter;
@@ -33,6 +34,7 @@ class BinderView;
 class DocumentSession;
 class EditorView;
 class FindBar;
+class GenerationOverlay;
 class GeneratePanel;
 class SnapshotsPanel;
 class StoryboardView;
@@ -88,6 +90,18 @@ public:
     WordCountLabel* wordCountLabel() const { return m_wordCount; }
     QTabWidget* leftTabs() const { return m_leftTabs; }
     QLabel* readOnlyBanner() const { return m_readOnlyBanner; }
+    // Focus mode's floating parts: the word count and the Generate panel's preview.
+    WordCountLabel* focusWordCount() const { return m_focusWordCount; }
+    GenerationOverlay* generationOverlay() const { return m_generationOverlay; }
+    // View > Go to Binder / Side Panel / Text (Ctrl+1, Ctrl+2, Ctrl+0): show and focus.
+    void goToBinder();
+    void goToSidePanel();
+    void goToText();
+    // View > Appearance: light, dark or the system's; remembered in Settings.
+    void setAppearance(Appearance appearance);
+    const Theme& theme() const { return m_theme; }
+    // Help > About: version, the model in use, licences (window-modal, "aboutDialog").
+    void showAbout();
 
 signals:
     void projectOpened(const QString& path);
@@ -96,6 +110,7 @@ signals:
 protected:
     void closeEvent(QCloseEvent* event) override;
     void changeEvent(QEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildWidgets();
@@ -114,6 +129,7 @@ private:
     void updateEscape(); // Esc stops a generation first, then leaves focus mode
     void updateSaveState(bool unsaved);
     void rebuildRecentMenu();
+    void placeFocusWordCount();
     void applyColorScheme(ColorScheme scheme);
     void changeTextSize(int steps); // View > Larger/Smaller Text, remembered in Settings
     void onTrashRestored(int64_t nodeId);
@@ -144,6 +160,8 @@ private:
     QStackedWidget* m_centre = nullptr;         // the editor area or m_mainStoryboard
     QWidget* m_editorArea = nullptr;
     WordCountLabel* m_wordCount = nullptr;
+    WordCountLabel* m_focusWordCount = nullptr;
+    GenerationOverlay* m_generationOverlay = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
     QMenu* m_recentMenu = nullptr;
@@ -166,6 +184,10 @@ private:
     QAction* m_showBinderAction = nullptr;
     QAction* m_showSidePanelsAction = nullptr;
     QAction* m_showStoryboardAction = nullptr;
+    QAction* m_goToBinderAction = nullptr;
+    QAction* m_goToSidePanelAction = nullptr;
+    QAction* m_goToTextAction = nullptr;
+    QActionGroup* m_appearanceGroup = nullptr;
     QAction* m_storyboardMainAction = nullptr;
     QAction* m_zoomInAction = nullptr;
     QAction* m_zoomOutAction = nullptr;

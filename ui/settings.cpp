@@ -20,6 +20,9 @@ const char* const kMix = "generate/mixPercent";
 const char* const kLength = "generate/lengthTokens";
 const char* const kTemperature = "generate/temperature";
 const char* const kModelPath = "generate/modelPath";
+const char* const kSeedLocked = "generate/seedLocked";
+const char* const kEndAtSentence = "generate/endAtSentence";
+const char* const kAppearance = "view/appearance";
 
 // Recent paths are compared in absolute, cleaned form so "./a.fabulist" and "a.fabulist" are one.
 QString normalized(const QString& path) {
@@ -168,6 +171,30 @@ double Settings::generateTemperature() const {
 }
 void Settings::setGenerateTemperature(double temperature) {
     m_settings.setValue(kTemperature, temperature);
+}
+
+bool Settings::generateSeedLocked() const {
+    return m_settings.value(kSeedLocked, false).toBool();
+}
+void Settings::setGenerateSeedLocked(bool locked) {
+    m_settings.setValue(kSeedLocked, locked);
+}
+
+bool Settings::generateEndAtSentence() const {
+    return m_settings.value(kEndAtSentence, true).toBool();
+}
+void Settings::setGenerateEndAtSentence(bool on) {
+    m_settings.setValue(kEndAtSentence, on);
+}
+
+QString Settings::appearance() const {
+    const QString value = m_settings.value(kAppearance).toString();
+    return value == QLatin1String("light") || value == QLatin1String("dark")
+               ? value
+               : QStringLiteral("system");
+}
+void Settings::setAppearance(const QString& appearance) {
+    m_settings.setValue(kAppearance, appearance);
 }
 
 QString Settings::generateModelPath() const {

@@ -26,7 +26,6 @@ public:
     // so the writer comes back to where they left off.
     qint64 lastDocument(const QString& projectPath) const;
     void setLastDocument(const QString& projectPath, qint64 nodeId);
-
     // How the desk looked when the project was last closed, per project file: the binder's
     // expanded nodes (nullopt: never stored), the side panel's tab and the editor's scroll
     // position (-1: never stored).
@@ -57,17 +56,27 @@ public:
     int autosaveMaxWaitMs() const; // longest wait for a save while the writer keeps typing
     void setAutosaveMaxWaitMs(int ms);
 
-    // Generate panel (the seed is not kept: every start rolls a new one).
+    // Generate panel (the seed itself is not kept: every start rolls a new one).
     int generateMixPercent() const; // the coherence <-> diversity slider, α × 100
     void setGenerateMixPercent(int percent);
     int generateLength() const; // tokens per Continue
     void setGenerateLength(int tokens);
     double generateTemperature() const;
     void setGenerateTemperature(double temperature);
+    // A locked seed stays for every Continue and Retry; unlocked, each draws a new one.
+    bool generateSeedLocked() const;
+    void setGenerateSeedLocked(bool locked);
+    // When the length runs out, cut the unfinished last sentence (on by default).
+    bool generateEndAtSentence() const;
+    void setGenerateEndAtSentence(bool on);
     // The model the writer chose (Generate > Choose Model…); empty means the shipped default.
     // Kept while the file is missing (an unmounted disk comes back) until they choose again.
     QString generateModelPath() const;
     void setGenerateModelPath(const QString& path);
+
+    // View > Appearance: "system" (follow the desktop), "light" or "dark".
+    QString appearance() const;
+    void setAppearance(const QString& appearance);
 
     static constexpr int kMaxRecent = 8;
     static constexpr int kDefaultMixPercent = 30;

@@ -27,11 +27,12 @@ QPlainTextEdit* makePane(const QString& text, QWidget* parent) {
 }
 
 // Tints the given lines' blocks (one block per line in a QPlainTextEdit) and returns how many.
+// Blank lines only separate paragraphs: they are neither tinted nor counted.
 int tint(QPlainTextEdit* pane, const std::vector<bool>& marks, const QColor& color) {
     QList<QTextEdit::ExtraSelection> selections;
     QTextBlock block = pane->document()->firstBlock();
     for (size_t i = 0; i < marks.size() && block.isValid(); ++i, block = block.next()) {
-        if (!marks[i]) continue;
+        if (!marks[i] || block.text().trimmed().isEmpty()) continue;
         QTextEdit::ExtraSelection s;
         s.cursor = QTextCursor(block);
         s.format.setBackground(color);
@@ -42,7 +43,21 @@ int tint(QPlainTextEdit* pane, const std::vector<bool>& marks, const QColor& col
     return int(selections.size());
 }
 
+QString paragraphs(int n) {
+    return n == 1 ? SnapshotCompareView::tr("1 paragraph")
+                  : SnapshotCompareView::tr("%1 paragraphs").arg(n);
+}
+
 } // namespace
+
+// "No differences", "6 paragraphs added", "1 paragraph removed", "2 paragraphs changed or
+// removed, 3 added": plain words, no "(s)".
+QString SnapshotCompareView::describeChanges(int removed, int added) {
+    if (removed == 0 && added == 0) return tr("No differences");
+    if (removed == 0) return tr("%1 added").arg(paragraphs(added));
+    if (added == 0) return tr("%1 removed").arg(paragraphs(removed));
+    return tr("%1 removed, %2 added").arg(paragraphs(removed)).arg(added);
+}
 
 SnapshotCompareView::SnapshotCompareView(const QString& oldTitle, const QString& oldText,
                                          const QString& newTitle, const QString& newText,
@@ -62,11 +77,10 @@ SnapshotCompareView::SnapshotCompareView(const QString& oldTitle, const QString&
 
     auto* oldLabel = new QLabel(QStringLiteral("<b>%1</b>").arg(oldTitle.toHtmlEscaped()), this);
     auto* newLabel = new QLabel(QStringLiteral("<b>%1</b>").arg(newTitle.toHtmlEscaped()), this);
-    auto* summary = new QLabel(diff.complete ? tr("%n paragraph(s) removed", nullptr, m_removed) +
-                                                   QStringLiteral(", ") +
-                                                   tr("%n paragraph(s) added", nullptr, m_added)
-                                             : tr("Too large to mark the differences."),
-                               this);
+    m_summary = new QLabel(diff.complete ? describeChanges(m_removed, m_added)
+                                         : tr("Too large to mark the differences."),
+                           this);
+    m_summary->setObjectName(QStringLiteral("compareSummary"));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
@@ -75,7 +89,7 @@ SnapshotCompareView::SnapshotCompareView(const QString& oldTitle, const QString&
     grid->addWidget(newLabel, 0, 1);
     grid->addWidget(m_old, 1, 0);
     grid->addWidget(m_new, 1, 1);
-    grid->addWidget(summary, 2, 0);
+    grid->addWidget(m_summary, 2, 0);
     grid->addWidget(buttons, 2, 1);
 
     // Scroll together, proportionally (the texts differ in length). The guard stops the two
@@ -91,6 +105,10 @@ SnapshotCompareView::SnapshotCompareView(const QString& oldTitle, const QString&
     follow(m_old->verticalScrollBar(), m_new->verticalScrollBar());
     follow(m_new->verticalScrollBar(), m_old->verticalScrollBar());
     resize(1100, 700);
+}
+
+QString SnapshotCompareView::summaryText() const {
+    return m_summary->text();
 }
 
 } // namespace fabulist::ui

@@ -3,6 +3,7 @@
 // together, with removed paragraphs tinted on the left and new ones on the right.
 #include <QDialog>
 
+class QLabel;
 class QPlainTextEdit;
 
 namespace fabulist::ui {
@@ -17,10 +18,13 @@ public:
     QPlainTextEdit* newPane() const { return m_new; }
     int removedCount() const { return m_removed; }
     int addedCount() const { return m_added; }
+    QString summaryText() const;
+    static QString describeChanges(int removed, int added);
 
 private:
     QPlainTextEdit* m_old;
     QPlainTextEdit* m_new;
+    QLabel* m_summary;
     int m_removed = 0;
     int m_added = 0;
     bool m_syncing = false;

@@ -1,13 +1,16 @@
 #pragma once
-// Theme: light or dark, following the system. Qt 6.5+ reports the scheme through
+// Theme: light or dark, following the system unless the writer chooses one (View > Appearance:
+// the application palette then switches to a light or dark one of our own). Qt 6.5+ reports the scheme through
 // QStyleHints::colorScheme; on Qt 6.4 the window colour's lightness of the application palette is
 // the best signal we have. The highlighter and the editor take their colours from here.
 #include <QColor>
 #include <QObject>
+#include <QPalette>
 
 namespace fabulist::ui {
 
 enum class ColorScheme { Light, Dark };
+enum class Appearance { System, Light, Dark };
 
 // Colours the editor and the built-in highlighter use; chosen for contrast on each background.
 struct EditorColors {
@@ -26,6 +29,10 @@ public:
     explicit Theme(QObject* parent = nullptr);
 
     ColorScheme scheme() const { return m_scheme; }
+    Appearance appearance() const { return m_appearance; }
+    // System restores the palette the desktop gave the application.
+    void setAppearance(Appearance appearance);
+    static QPalette paletteFor(ColorScheme scheme);
     static ColorScheme systemScheme();
     static EditorColors colorsFor(ColorScheme scheme);
     EditorColors colors() const { return colorsFor(m_scheme); }
@@ -40,6 +47,9 @@ private:
     void refresh();
 
     ColorScheme m_scheme;
+    Appearance m_appearance = Appearance::System;
+    QPalette m_systemPalette; // as the application started
+    bool m_switching = false; // our own palette change is not the desktop's
 };
 
 } // namespace fabulist::ui

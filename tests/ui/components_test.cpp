@@ -1,5 +1,6 @@
 // Tests of the GUI parts that do not need a project: word counting, the built-in highlighter, the
 // find/replace bar and the status-bar word count. Expected values are counted by hand.
+#include "ui/continuation_fit.h"
 #include "ui/find_bar.h"
 #include "ui/markdown_highlighter.h"
 #include "ui/word_count_label.h"
@@ -23,6 +24,9 @@ private slots:
     void replaceAllIsOneUndoStep();
     void replaceCurrentOnlyReplacesMatch();
     void wordCountLabelFollowsSelection();
+    void continuationFitsTheCursor_data();
+    void continuationFitsTheCursor();
+    void paragraphConventionOfTheDocument();
 };
 
 // The rule (storage's): words are runs of characters between whitespace (ASCII whitespace,
@@ -147,6 +151,67 @@ void ComponentsTest::wordCountLabelFollowsSelection() {
     edit.setTextCursor(c);
     QCOMPARE(label.selectionWords(), 3);
     QVERIFY(label.text().contains(QStringLiteral("3 of 7")));
+}
+
+using fabulist::ui::ParagraphBreak;
+
+void ComponentsTest::continuationFitsTheCursor_data() {
+    QTest::addColumn<QString>("raw");
+    QTest::addColumn<QString>("before"); // empty: the start of the document
+    QTest::addColumn<bool>("blankLines");
+    QTest::addColumn<bool>("endAtSentence");
+    QTest::addColumn<QString>("fitted");
+    QTest::newRow("newline after a word becomes a space")
+        << "\nThe sea was calm." << "." << true << false << " The sea was calm.";
+    QTest::newRow("several spaces after a word become one")
+        << "   and then" << "d" << true << false << " and then";
+    QTest::newRow("no space after a newline") << "\n\n  She left." << "\n" << true << false
+                                              << "She left.";
+    QTest::newRow("no space after a space") << " She left." << " " << true << false
+                                            << "She left.";
+    QTest::newRow("no space at the start of the document")
+        << "\nOnce upon a time" << "" << true << false << "Once upon a time";
+    QTest::newRow("a word the model continues stays joined")
+        << "house stood" << "t" << true << false << "house stood";
+    QTest::newRow("no space before a comma") << " , said she." << "d" << true << false
+                                             << ", said she.";
+    QTest::newRow("dialogue lines get blank lines")
+        << " \"Go.\"\n\"No.\"\n\n\n\"Why?\"" << "." << true << false
+        << " \"Go.\"\n\n\"No.\"\n\n\"Why?\"";
+    QTest::newRow("single-newline documents keep single newlines")
+        << " \"Go.\"\n\n\"No.\"" << "." << false << false << " \"Go.\"\n\"No.\"";
+    QTest::newRow("ends at the last sentence") << " He ran. She stayed. And then the"
+                                               << "." << true << true << " He ran. She stayed.";
+    QTest::newRow("closing quote stays with its sentence")
+        << " \"Stop!\" she cried, and" << "." << true << true << " \"Stop!\"";
+    QTest::newRow("a decimal point is not an end")
+        << " It cost 3.5 crowns and" << "." << true << true << " It cost 3.5 crowns and";
+    QTest::newRow("ellipsis ends a sentence") << " Wait\u2026 the door" << "." << true << true
+                                              << " Wait\u2026";
+    QTest::newRow("trailing whitespace goes") << " The end.\n\n" << "." << true << false
+                                              << " The end.";
+}
+
+void ComponentsTest::continuationFitsTheCursor() {
+    QFETCH(QString, raw);
+    QFETCH(QString, before);
+    QFETCH(bool, blankLines);
+    QFETCH(bool, endAtSentence);
+    QFETCH(QString, fitted);
+    fabulist::ui::FitOptions options;
+    options.before = before.isEmpty() ? QChar() : before.at(0);
+    options.paragraphs = blankLines ? ParagraphBreak::BlankLine : ParagraphBreak::SingleNewline;
+    options.endAtSentence = endAtSentence;
+    QCOMPARE(fabulist::ui::fitContinuation(raw, options), fitted);
+}
+
+void ComponentsTest::paragraphConventionOfTheDocument() {
+    using fabulist::ui::paragraphConvention;
+    QCOMPARE(paragraphConvention(QString()), ParagraphBreak::BlankLine);
+    QCOMPARE(paragraphConvention(QStringLiteral("One line only.")), ParagraphBreak::BlankLine);
+    QCOMPARE(paragraphConvention(QStringLiteral("A.\n\nB.\n\nC.\nD.")), ParagraphBreak::BlankLine);
+    QCOMPARE(paragraphConvention(QStringLiteral("A.\nB.\nC.\n\nD.")),
+             ParagraphBreak::SingleNewline);
 }
 
 QTEST_MAIN(ComponentsTest)

@@ -424,15 +424,15 @@ void MainWindowTest::focusModeHidesEverythingButText() {
     QVERIFY(w->menuBar()->isVisible());
     QVERIFY(w->leftTabs()->isVisible());
     QVERIFY(w->statusBar()->isVisible());
-    // View > Show Binder (Ctrl+1) hides the binder, and focus mode does not bring it back.
-    QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::Key_1));
+    // View > Show Binder (Ctrl+Shift+1) hides the binder, and focus mode does not bring it back.
+    QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_1));
     QVERIFY(!w->leftTabs()->isVisible());
     QTest::keyClick(w.get(), Qt::Key_F11);
     QTest::keyClick(w.get(), Qt::Key_Escape); // Esc also leaves focus mode
     QVERIFY(!w->isFocusMode());
     QVERIFY(!w->leftTabs()->isVisible());
     QVERIFY(w->snapshotsPanel()->isVisible());
-    QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::Key_1));
+    QTest::keySequence(w.get(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_1));
     QVERIFY(w->leftTabs()->isVisible());
 
     // Larger text applies at once and is remembered for the next window.
