@@ -33,6 +33,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <exception>
+#include <utility>
 #include <limits>
 
 namespace fabulist::ui {
@@ -317,6 +318,7 @@ void GeneratePanel::setContext(storage::Project* project, DocumentSession* sessi
         settleInFlight(); // the record belongs to the project that is going
         m_generationId.reset();
         m_shown.reset();
+        m_candidates.clear();
         m_pinnedId.reset(); // ids are per project
         m_preview->clear();
         m_progress->clear();
@@ -513,6 +515,7 @@ bool GeneratePanel::continueWriting() {
     fit.paragraphs = paragraphConvention(text);
     // A shown generation the writer moves past without deciding is rejected.
     if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    m_candidates.clear(); // a new Continue starts a new set of drafts
     startRequest(std::move(request), std::move(origin), fit);
     return true;
 }
@@ -564,6 +567,7 @@ void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin ori
     m_generationId.reset();
     m_shown.reset();
     m_shownCancelled = false;
+    m_rejectWhenFinished = false;
     m_preview->setUndoRedoEnabled(false); // streamed pieces are not undo steps
     m_preview->clear();
     m_progress->setText(tr("Reading the context\u2026"));
@@ -622,6 +626,8 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
                                .arg(outcome.promptMs, 0, 'f', 1)
                                .arg(QString::fromLatin1(storage::toString(outcome.stop))));
     record(flight, outcome);
+    m_candidates.push_back(Candidate{m_generationId, flight, fitted, outcome.cancelled});
+    m_candidateIndex = int(m_candidates.size()) - 1;
     if (outcome.cancelled)
         setStatus(tr("Stopped. Accept keeps the text so far; Retry writes it again."));
     else
@@ -629,6 +635,7 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
     updateState();
     emit generatingChanged(false);
     if (m_generationId) emit generationRecorded(*m_generationId);
+    if (std::exchange(m_rejectWhenFinished, false)) discard();
 }
 
 void GeneratePanel::onFailed(qint64 requestId, const QString& message) {
@@ -697,6 +704,7 @@ bool GeneratePanel::accept() {
                      "discard it."));
         return false;
     }
+    emit accepting();
     const QString text = m_preview->toPlainText();
     QTextCursor cursor = m_editor->textCursor();
     cursor.beginEditBlock(); // one undo step, saved by DocumentSession like typed text
@@ -704,9 +712,20 @@ bool GeneratePanel::accept() {
     cursor.endEditBlock();
     m_editor->setTextCursor(cursor); // the caret after the inserted text, ready for typing
     m_editor->setFocus(Qt::OtherFocusReason);
-    try {
-        if (text != m_shownOutput)
-            m_project->generations().setEditedOutput(*m_generationId, text.toStdString());
+    recordKept(text);
+    return true;
+}
+
+bool GeneratePanel::keep(const QString& kept) {
+    if (!m_generationId || !m_shown || m_inFlight) return false;
+    recordKept(kept);
+    return true;
+}
+
+void GeneratePanel::recordKept(const QString& kept) {
+    if (m_project) try {
+        if (kept != m_shownOutput)
+            m_project->generations().setEditedOutput(*m_generationId, kept.toStdString());
         else
             m_project->generations().setStatus(*m_generationId,
                                                storage::GenerationStatus::Accepted);
@@ -714,23 +733,52 @@ bool GeneratePanel::accept() {
         emit errorOccurred(
             tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
     }
-    m_generationId.reset();
-    m_shown.reset();
-    m_preview->clear();
+    clearShown();
     setStatus(tr("Inserted. Undo (Ctrl+Z) takes it out again."));
     updateState();
-    return true;
+}
+
+void GeneratePanel::clearShown() {
+    m_generationId.reset();
+    m_shown.reset();
+    m_candidates.clear();
+    m_candidateIndex = -1;
+    m_preview->clear();
 }
 
 void GeneratePanel::discard() {
     if (!m_generationId || m_inFlight) return;
     setShownStatus(int(storage::GenerationStatus::Rejected));
-    m_generationId.reset();
-    m_shown.reset();
-    m_preview->clear();
+    clearShown();
     m_progress->clear();
     setStatus(tr("Discarded (it stays in the project's history)."));
     updateState();
+}
+
+void GeneratePanel::abandon() {
+    if (m_inFlight) {
+        m_rejectWhenFinished = true;
+        stop();
+        return;
+    }
+    discard();
+}
+
+bool GeneratePanel::showCandidate(int index) {
+    if (m_inFlight || index < 0 || index >= candidateCount()) return false;
+    if (index == m_candidateIndex) return true;
+    setShownStatus(int(storage::GenerationStatus::Rejected)); // the draft set aside
+    const Candidate& c = m_candidates[size_t(index)];
+    m_candidateIndex = index;
+    m_generationId = c.id;
+    m_shown = c.flight;
+    m_shownOutput = c.output;
+    m_shownCancelled = c.cancelled;
+    m_preview->setPlainText(c.output);
+    setShownStatus(int(storage::GenerationStatus::Pending));
+    setStatus(tr("Draft %1 of %2.").arg(index + 1).arg(candidateCount()));
+    updateState();
+    return true;
 }
 
 bool GeneratePanel::pin() {

@@ -24,6 +24,7 @@
 #include <QWidget>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 class QAction;
 class QCheckBox;
@@ -100,6 +101,18 @@ public:
     // Asks for the shown generation's text to be pinned to the Storyboard (pinRequested), once
     // per generation. False when nothing finished is shown.
     bool pin();
+    // The writer kept `kept` of the shown generation, already put in the document by someone
+    // else (the editor's ghost text): recorded as Accept records it, accepted when it is the
+    // text as shown and edited when it differs. False when nothing finished is shown.
+    bool keep(const QString& kept);
+    // The writer turned the generation down: a finished one is discarded (rejected); one still
+    // being written is stopped and rejected when it ends.
+    void abandon();
+    // The drafts since the last Continue (each Retry adds one). Showing another sets the one
+    // left aside as rejected and the one shown as pending again.
+    int candidateCount() const { return int(m_candidates.size()); }
+    int candidateIndex() const { return m_candidateIndex; }
+    bool showCandidate(int index);
 
     bool isModelReady() const { return m_modelReady; }
     bool isLoadingModel() const { return m_loading; }
@@ -142,6 +155,9 @@ signals:
     // A generation started, streamed, finished or was decided on (for views that mirror the
     // preview, such as the focus-mode overlay).
     void previewChanged();
+    // Accept is about to insert the text at the editor's cursor (views drawing it there step
+    // aside first).
+    void accepting();
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -170,6 +186,9 @@ private:
     void record(const InFlight& flight, const GenerationOutcome& outcome);
     // The shown generation was neither accepted nor discarded before the next one: rejected.
     void setShownStatus(int status);
+    // Records `kept` as the writer's text of the shown generation and clears it.
+    void recordKept(const QString& kept);
+    void clearShown();
     void setStatus(const QString& text);
     void updateState();
     void rollSeed();
@@ -206,6 +225,15 @@ private:
     std::optional<InFlight> m_shown;
     QString m_shownOutput;
     bool m_shownCancelled = false;
+    bool m_rejectWhenFinished = false; // abandoned while it was being written
+    struct Candidate {
+        std::optional<int64_t> id;
+        InFlight flight;
+        QString output;
+        bool cancelled = false;
+    };
+    std::vector<Candidate> m_candidates; // the drafts since the last Continue
+    int m_candidateIndex = -1;
 
     QLabel* m_modelLabel;
     QSlider* m_alpha;

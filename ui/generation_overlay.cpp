@@ -43,6 +43,11 @@ void GenerationOverlay::setActive(bool active) {
     refresh();
 }
 
+void GenerationOverlay::setGhostShown(bool shown) {
+    m_ghostShown = shown;
+    refresh();
+}
+
 QString GenerationOverlay::text() const {
     return m_text->text();
 }
@@ -52,6 +57,18 @@ void GenerationOverlay::refresh() {
     const bool shown = generating || m_panel->currentGenerationId().has_value();
     if (!m_active || !shown) {
         hide();
+        return;
+    }
+    m_text->setVisible(!m_ghostShown);
+    if (m_ghostShown) {
+        m_text->clear();
+        m_keys->setText(generating ? tr("<small>Tab accept \u00B7 Esc stop</small>")
+                                   : tr("<small>Tab accept \u00B7 Ctrl+\u2192 next word \u00B7 "
+                                        "Esc dismiss \u00B7 Alt+] another draft \u00B7 Alt+[ "
+                                        "previous draft</small>"));
+        place();
+        show();
+        raise();
         return;
     }
     QString text = m_panel->preview()->toPlainText();

@@ -8,6 +8,7 @@
 #include "ui/find_bar.h"
 #include "ui/generate_panel.h"
 #include "ui/generation_overlay.h"
+#include "ui/ghost_text.h"
 #include "ui/project_files.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/snapshots_panel.h"
@@ -168,6 +169,10 @@ void MainWindow::buildWidgets() {
     m_focusWordCount->hide();
     m_editor->installEventFilter(this);
     m_generationOverlay = new GenerationOverlay(m_generate, m_editor);
+    m_ghost = new GhostText(m_editor, m_generate, this);
+    connect(m_ghost, &GhostText::shownChanged, m_generationOverlay,
+            &GenerationOverlay::setGhostShown);
+    connect(m_ghost, &GhostText::shownChanged, this, [this] { updateEscape(); });
     statusBar()->addWidget(m_saveState, 1);
     statusBar()->addPermanentWidget(m_wordCount);
 
@@ -368,6 +373,14 @@ void MainWindow::buildMenus() {
     generate->addAction(m_generate->retryAction());
     generate->addAction(m_generate->pinAction());
     generate->addSeparator();
+    // The ghost text's keys (they act only while a suggestion is shown in the editor).
+    generate->addAction(m_ghost->acceptAction());
+    generate->addAction(m_ghost->acceptWordAction());
+    generate->addAction(m_ghost->dismissAction());
+    generate->addAction(m_ghost->nextDraftAction());
+    generate->addAction(m_ghost->previousDraftAction());
+    generate->addAction(m_ghost->suggestOnPauseAction());
+    generate->addSeparator();
     generate->addAction(m_generate->chooseModelAction());
     generate->addAction(m_generate->defaultModelAction());
 
@@ -494,6 +507,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
 
 void MainWindow::closeProject() {
     if (!m_project) return;
+    m_ghost->dismiss(); // a suggestion nobody took is rejected
     // A generation in flight is cancelled and recorded while the project is still open.
     m_generate->setContext(nullptr, nullptr);
     m_session->saveAndSnapshot();
@@ -566,6 +580,7 @@ void MainWindow::restoreProjectView(const QString& path) {
 }
 
 void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> nodeId) {
+    if (m_ghost) m_ghost->dismiss(); // it belongs to the document that is going
     m_editor->setDocument(document ? document : m_emptyDocument);
     // The document, not the widget, carries the font that the layout uses.
     m_editor->document()->setDefaultFont(m_editor->font());
@@ -687,7 +702,8 @@ void MainWindow::showAbout() {
 
 void MainWindow::updateEscape() {
     // Two enabled actions on one key would make Qt trigger neither.
-    m_leaveFocusAction->setEnabled(m_focusMode && !m_generate->isGenerating());
+    m_leaveFocusAction->setEnabled(m_focusMode && !m_generate->isGenerating() &&
+                                   !m_ghost->isShown());
 }
 
 void MainWindow::showStoryboard() {

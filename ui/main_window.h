@@ -36,6 +36,7 @@ class EditorView;
 class FindBar;
 class GenerationOverlay;
 class GeneratePanel;
+class GhostText;
 class SnapshotsPanel;
 class StoryboardView;
 class TrashView;
@@ -93,6 +94,8 @@ public:
     // Focus mode's floating parts: the word count and the Generate panel's preview.
     WordCountLabel* focusWordCount() const { return m_focusWordCount; }
     GenerationOverlay* generationOverlay() const { return m_generationOverlay; }
+    // The Generate panel's suggestion as dimmed text after the editor's caret.
+    GhostText* ghostText() const { return m_ghost; }
     // View > Go to Binder / Side Panel / Text (Ctrl+1, Ctrl+2, Ctrl+0): show and focus.
     void goToBinder();
     void goToSidePanel();
@@ -162,6 +165,7 @@ private:
     WordCountLabel* m_wordCount = nullptr;
     WordCountLabel* m_focusWordCount = nullptr;
     GenerationOverlay* m_generationOverlay = nullptr;
+    GhostText* m_ghost = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
     QMenu* m_recentMenu = nullptr;

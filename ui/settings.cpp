@@ -22,6 +22,8 @@ const char* const kTemperature = "generate/temperature";
 const char* const kModelPath = "generate/modelPath";
 const char* const kSeedLocked = "generate/seedLocked";
 const char* const kEndAtSentence = "generate/endAtSentence";
+const char* const kSuggestOnPause = "generate/suggestOnPause";
+const char* const kSuggestPauseMs = "generate/suggestPauseMs";
 const char* const kAppearance = "view/appearance";
 
 // Recent paths are compared in absolute, cleaned form so "./a.fabulist" and "a.fabulist" are one.
@@ -185,6 +187,20 @@ bool Settings::generateEndAtSentence() const {
 }
 void Settings::setGenerateEndAtSentence(bool on) {
     m_settings.setValue(kEndAtSentence, on);
+}
+
+bool Settings::suggestOnPause() const {
+    return m_settings.value(kSuggestOnPause, false).toBool();
+}
+void Settings::setSuggestOnPause(bool on) {
+    m_settings.setValue(kSuggestOnPause, on);
+}
+
+int Settings::suggestPauseMs() const {
+    return qMax(100, m_settings.value(kSuggestPauseMs, kDefaultSuggestPauseMs).toInt());
+}
+void Settings::setSuggestPauseMs(int ms) {
+    m_settings.setValue(kSuggestPauseMs, ms);
 }
 
 QString Settings::appearance() const {

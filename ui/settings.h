@@ -69,6 +69,12 @@ public:
     // When the length runs out, cut the unfinished last sentence (on by default).
     bool generateEndAtSentence() const;
     void setGenerateEndAtSentence(bool on);
+    // Generate > Suggest While I Pause: a pause in typing of suggestPauseMs starts a suggestion
+    // as ghost text (off by default).
+    bool suggestOnPause() const;
+    void setSuggestOnPause(bool on);
+    int suggestPauseMs() const;
+    void setSuggestPauseMs(int ms);
     // The model the writer chose (Generate > Choose Model…); empty means the shipped default.
     // Kept while the file is missing (an unmounted disk comes back) until they choose again.
     QString generateModelPath() const;
@@ -82,6 +88,7 @@ public:
     static constexpr int kDefaultMixPercent = 30;
     static constexpr int kDefaultGenerateLength = 80;
     static constexpr double kDefaultGenerateTemperature = 0.8;
+    static constexpr int kDefaultSuggestPauseMs = 1500;
 
     void sync() { m_settings.sync(); }
 

@@ -13,6 +13,7 @@
 #include "ui/document_session.h"
 #include "ui/editor_view.h"
 #include "ui/generate_panel.h"
+#include "ui/ghost_text.h"
 #include "ui/inference_worker.h"
 #include "ui/main_window.h"
 #include "ui/settings.h"
@@ -327,6 +328,11 @@ void GeneratePanelTest::escapeStopsFirstThenLeavesFocusMode() {
     QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
     QVERIFY(m_window->isFocusMode());
     QVERIFY(m_panel->statusText().startsWith(QStringLiteral("Stopped")));
+    // The stopped text stays as ghost text after the caret: the next Esc dismisses it.
+    QVERIFY(m_window->ghostText()->isShown());
+    QTest::keyClick(m_window->editor(), Qt::Key_Escape);
+    QVERIFY(!m_window->ghostText()->isShown());
+    QVERIFY(m_window->isFocusMode());
     QTest::keyClick(m_window->editor(), Qt::Key_Escape); // now leaves focus mode
     QVERIFY(!m_window->isFocusMode());
 }
