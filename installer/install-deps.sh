@@ -15,6 +15,8 @@ required=(
   # The default model's training recipe (inference/training/) and its CTest smoke test.
   python3 python3-torch python3-numpy python3-rdata python3-sentencepiece python3-matplotlib
   r-cran-janeaustenr libopenblas0-openmp
+  # Word lists for eval-diversity's non-word rate (the slider's diverse end stays in English).
+  wamerican wbritish
 )
 # KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own
 # highlighter. On a release we know, it is required or skipped outright (so that a second run

@@ -4,12 +4,18 @@
 // tokens per setting and reports, averaged over the prompts, distinct-1/2/3 and self-BLEU-4
 // (over each prompt's N samples), rep-4 (mean over samples), the mean entropy of the sampling
 // distribution per step and the perplexity of the samples under the coherence head at
-// temperature 1 (metrics over token ids: see inference/eval/diversity_metrics.h).
+// temperature 1 (metrics over token ids: see inference/eval/diversity_metrics.h), and over the
+// decoded words: the non-word rate (lowercase words missing from the word lists, default
+// Debian's american-english and british-english, `--word-list A[,B...]` for others) and word
+// distinct-2 pooled over each prompt's samples (inference/eval/word_metrics.h).
+// `--word-starts-only` evaluates the head with its delta kept off word-continuing tokens
+// (inference/heads/word_start_mask.h), as `train-head --word-starts-only` makes it.
 //
 // Settings, one knob at a time. `--base plain` (the default): top-k and top-p are off everywhere
 // so the knob is the only truncation:
 //   alpha        0, .25, .5, .75, 1 at temperature 0.8 (only with --adapter)
-//   temperature  0.7 ... 1.6 by 0.1 at alpha 0
+//   temperature  0.7 ... 1.6 by 0.1 at alpha 0 (to 2.2 on --base llama, whose truncation holds
+//                high temperatures back)
 //   min_p        0, .02, .05, .1, .2 at temperature 1
 //   xtc          probability 0, .25, .5, .75, 1 at threshold 0.1, temperature 1, min-p 0.02
 // `--base llama`: every setting starts from llama.cpp's default chain (top-k 40, top-p 0.95,
@@ -32,8 +38,10 @@
 #include "inference/engine/session.h"
 #include "inference/eval/diversity_metrics.h"
 #include "inference/eval/diversity_sampler.h"
+#include "inference/eval/word_metrics.h"
 #include "inference/heads/head_adapter.h"
 #include "inference/heads/head_mix.h"
+#include "inference/heads/word_start_mask.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <cmath>
@@ -47,7 +55,8 @@ namespace {
 
 constexpr const char* kUsage =
     "eval-diversity -m MODEL [--adapter HEAD.gguf] --prompts FILE --samples N --length L "
-    "--seed S [--base plain|llama] [-t THREADS] [-c CTX] [--json] [--plot FILE.png] | "
+    "--seed S [--base plain|llama] [--word-list A[,B...]] [--word-starts-only] [-t THREADS] "
+    "[-c CTX] [--json] [--plot FILE.png] | "
     "eval-diversity --plot-from "
     "RESULTS.json --plot FILE.png";
 
@@ -90,7 +99,7 @@ std::vector<Setting> sweep(bool withAdapter, bool llamaBase) {
     if (withAdapter)
         for (float a : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
             out.push_back({"alpha", a, chain(0.8f), a});
-    for (int i = 7; i <= 16; ++i)
+    for (int i = 7; i <= (llamaBase ? 22 : 16); ++i)
         out.push_back({"temperature", double(i) / 10.0, chain(float(i) / 10.0f)});
     for (float m : {0.0f, 0.02f, 0.05f, 0.1f, 0.2f}) {
         Setting s{"min_p", m, chain(knobTemperature)};
@@ -110,7 +119,27 @@ std::vector<Setting> sweep(bool withAdapter, bool llamaBase) {
 struct Result {
     double distinct[3] = {0, 0, 0};
     double selfBleu = 0, rep4 = 0, entropy = 0, perplexity = 0;
+    double wordDistinct2 = 0;
+    inference::NonWordCount nonWords;
 };
+
+const char* const kDefaultWordLists =
+    "/usr/share/dict/american-english,/usr/share/dict/british-english";
+
+std::vector<std::string> splitList(const std::string& list) {
+    std::vector<std::string> out;
+    std::istringstream in(list);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+std::string sampleText(const inference::Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
+    inference::TokenTextStream stream(tokenizer);
+    std::string text;
+    for (int32_t id : ids) text += stream.push(id);
+    return text + stream.flush();
+}
 
 std::vector<std::string> readPrompts(const std::string& path) {
     std::istringstream in(readTextFile(path));
@@ -147,6 +176,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
     bool json = false;
     std::string plotPath;
     std::string base = "plain";
+    std::string wordLists = kDefaultWordLists;
+    bool wordStartsOnly = false;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--adapter"}},
                                              {{"--base"}},
@@ -156,7 +187,9 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
                                              {{"--seed"}},
                                              {{"--json"}, false},
                                              {{"--plot"}},
-                                             {{"--plot-from"}}}));
+                                             {{"--plot-from"}},
+                                             {{"--word-list"}},
+                                             {{"--word-starts-only"}, false}}));
         plotPath = args.string("--plot");
         if (args.has("--plot") && plotPath.empty()) throw UsageError("--plot needs a FILE.png");
         if (args.has("--plot-from")) {
@@ -179,6 +212,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         seed = uint32_t(args.integer("--seed", 0, 0, 0xffffffffLL));
         json = args.has("--json");
         if (args.has("--base")) base = args.string("--base");
+        if (args.has("--word-list")) wordLists = args.string("--word-list");
+        wordStartsOnly = args.has("--word-starts-only");
         if (base != "plain" && base != "llama")
             throw UsageError("--base must be 'plain' or 'llama', not '" + base + "'");
     } catch (const UsageError& e) {
@@ -187,11 +222,21 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
 
     LoadedModel model;
     std::optional<inference::HeadMix> heads;
+    inference::WordList words;
     try {
         // Before the long run: a plot that cannot be written should fail now, not at the end.
         if (!plotPath.empty()) checkDiversityPlotWritable(plotPath);
+        words = inference::WordList::load(splitList(wordLists));
         model = loadModelAndHead(options, adapterPath);
+        if (wordStartsOnly && !model.hasAdapter)
+            return usageFailure("eval-diversity", kUsage,
+                                "--word-starts-only needs --adapter HEAD.gguf");
+        if (wordStartsOnly)
+            inference::keepWordStartsOnly(model.adapter, model.engine->tokenizer());
         if (model.hasAdapter) heads.emplace(model.adapter);
+        // A word-starts head (made so, or masked here) keeps the continuation mass.
+        if (heads && model.adapter.training().deltaTokens == "word-starts")
+            heads->setWordStarts(inference::wordStartTokens(model.engine->tokenizer()));
     } catch (const std::exception& e) {
         return runtimeFailure("eval-diversity", e.what());
     }
@@ -215,6 +260,7 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
             long steps = 0, samplesSeen = 0;
             for (size_t pi = 0; pi < promptIds.size(); ++pi) {
                 std::vector<inference::TokenSample> drawn;
+                std::vector<std::string> texts;
                 for (int k = 0; k < samples; ++k) {
                     inference::SamplerSettings s = setting.sampler;
                     s.seed = seed + uint32_t(1000 * pi) + uint32_t(k);
@@ -226,13 +272,17 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
                     steps += long(d.ids.size());
                     r.rep4 += inference::repN(d.ids, 4);
                     ++samplesSeen;
+                    texts.push_back(sampleText(tokenizer, d.ids));
+                    inference::countNonWords(texts.back(), words, r.nonWords);
                     drawn.push_back(std::move(d.ids));
                 }
+                r.wordDistinct2 += inference::wordDistinct2(texts);
                 for (int n = 1; n <= 3; ++n) r.distinct[n - 1] += inference::distinctN(drawn, n);
                 r.selfBleu += inference::selfBleu4(drawn);
             }
             const double nPrompts = double(promptIds.size());
             for (double& d : r.distinct) d /= nPrompts;
+            r.wordDistinct2 /= nPrompts;
             r.selfBleu /= nPrompts;
             r.rep4 /= double(samplesSeen);
             r.entropy = steps ? entropySum / double(steps) : 0.0;
@@ -273,24 +323,34 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
                    ", \"self_bleu_4\": " + jsonNumber(r.selfBleu) +
                    ", \"rep_4\": " + jsonNumber(r.rep4) +
                    ", \"entropy\": " + jsonNumber(r.entropy) +
-                   ", \"perplexity\": " + jsonNumber(r.perplexity) + "}";
+                   ", \"perplexity\": " + jsonNumber(r.perplexity) +
+                   ", \"word_distinct_2\": " + jsonNumber(r.wordDistinct2) +
+                   ", \"non_word_rate\": " + jsonNumber(r.nonWords.rate()) +
+                   ", \"words_checked\": " + std::to_string(r.nonWords.words) +
+                   ", \"non_words\": [";
+            for (size_t k = 0; k < r.nonWords.examples.size(); ++k)
+                out += std::string(k ? ", " : "") + jsonString(r.nonWords.examples[k]);
+            out += "]}";
         }
         out += "], \"prompts\": " + std::to_string(promptIds.size()) +
                ", \"samples\": " + std::to_string(samples) +
                ", \"length\": " + std::to_string(length) + ", \"seed\": " + std::to_string(seed) +
-               ", \"base\": " + jsonString(base) + ", \"model\": " + jsonString(options.modelPath) +
+               ", \"base\": " + jsonString(base) +
+               ", \"word_starts_only\": " + (wordStartsOnly ? "true" : "false") +
+               ", \"model\": " + jsonString(options.modelPath) +
                ", \"adapter\": " + jsonString(adapterPath) + "}\n";
         std::fputs(out.c_str(), stdout);
         return 0;
     }
     std::fprintf(stderr, "\n");
-    std::printf("%-12s %6s %8s %8s %8s %8s %8s %8s %10s\n", "method", "value", "dist-1", "dist-2",
-                "dist-3", "sBLEU-4", "rep-4", "entropy", "ppl");
+    std::printf("%-12s %6s %8s %8s %8s %8s %8s %8s %10s %8s %9s\n", "method", "value", "dist-1",
+                "dist-2", "dist-3", "sBLEU-4", "rep-4", "entropy", "ppl", "w-dist-2", "non-word");
     for (size_t i = 0; i < results.size(); ++i) {
         const Result& r = results[i];
-        std::printf("%-12s %6.2f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %10.3f\n", settings[i].method,
-                    settings[i].value, r.distinct[0], r.distinct[1], r.distinct[2], r.selfBleu,
-                    r.rep4, r.entropy, r.perplexity);
+        std::printf("%-12s %6.2f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %10.3f %8.4f %8.2f%%\n",
+                    settings[i].method, settings[i].value, r.distinct[0], r.distinct[1],
+                    r.distinct[2], r.selfBleu, r.rep4, r.entropy, r.perplexity, r.wordDistinct2,
+                    100.0 * r.nonWords.rate());
     }
     return 0;
 }

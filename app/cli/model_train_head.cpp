@@ -6,12 +6,16 @@
 // --checkpoint-every steps and when SIGINT/SIGTERM arrive; the same command run again resumes
 // from it and writes the adapter an uninterrupted run would have written. The checkpoint is
 // removed once the adapter is written. --fresh starts over; --stop-after STEP stops on purpose.
+// --word-starts-only trains the delta on the tokens that begin a word or a mark only (the
+// others keep a zero delta: inference/heads/word_start_mask.h), so the head varies the choice
+// of words and the coherence head spells them.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
 #include "inference/head_training/head_trainer.h"
 #include "inference/heads/sha256.h"
+#include "inference/heads/word_start_mask.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <atomic>
@@ -32,7 +36,7 @@ constexpr const char* kUsage =
     "[--batch 64] [--lr 0.001] [--gamma 0.5] [--held-out 0.1] [--eval-every 50] [--seed 1] "
     "[-t THREADS] [--ctx 256] [--max-memory-mib 2048] [--cache-dir DIR] [--max-cache-mib 65536] "
     "[--checkpoint FILE (default ADAPTER.ckpt)] [--checkpoint-every 50] [--fresh] "
-    "[--stop-after STEP]";
+    "[--stop-after STEP] [--word-starts-only]";
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -110,6 +114,7 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
     std::vector<std::string> corpus;
     std::string outPath;
     double heldOutFraction = 0.1;
+    bool wordStartsOnly = false; // the delta stays off word-continuing tokens
     try {
         ModelArgs args(argv, {{{"-m", "--model"}},  {{"-c", "--corpus"}},
                               {{"-o", "--output"}}, {{"--rank"}},
@@ -120,7 +125,8 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
                               {{"--ctx"}},          {{"--max-memory-mib"}},
                               {{"--cache-dir"}},    {{"--max-cache-mib"}},
                               {{"--checkpoint"}},   {{"--checkpoint-every"}},
-                              {{"--fresh"}, false}, {{"--stop-after"}}},
+                              {{"--fresh"}, false}, {{"--stop-after"}},
+                              {{"--word-starts-only"}, false}},
                        1024);
         options.modelPath = args.requiredString("-m");
         requireModelFile(options.modelPath);
@@ -146,6 +152,7 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
             throw UsageError("--checkpoint must not be the output file " + outPath);
         train.checkpointEvery = int(args.integer("--checkpoint-every", 50, 0, 100000000));
         train.resume = !args.has("--fresh");
+        wordStartsOnly = args.has("--word-starts-only");
         train.stopAfterStep = int(args.integer("--stop-after", 0, 0, train.steps));
         if (!(train.learningRate > 0.0 && train.learningRate < 1.0))
             throw UsageError("--lr must be between 0 and 1");
@@ -168,6 +175,7 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         }
         options.contextLength = train.chunkLength;
         auto engine = inference::Engine::load(options);
+        if (wordStartsOnly) train.deltaTokens = inference::wordStartTokens(engine->tokenizer());
         train.threads = engine->info().threads;
         std::vector<int32_t> tokens;
         for (const std::string& t : texts) {

@@ -3,6 +3,7 @@
 #include "inference/engine/engine_impl.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/heads/head_adapter.h"
+#include "inference/heads/word_start_mask.h"
 
 #include <algorithm>
 
@@ -31,6 +32,7 @@ struct Session::Impl {
     std::vector<float> mixed; // host copy of mixedAct
     float allLogitsAlpha = 0.0f;
     std::vector<float> mixedAll; // logitsCount rows mixed at mixedAllAlpha (wantAllLogits)
+    std::vector<bool> wordStarts; // a word-starts head's mask (word_start_mask.h); else empty
     float mixedAllAlpha = 0.0f;
     uint64_t outputSerial = 0; // model->forwardSerial() after the run that left the logits
 
@@ -111,6 +113,12 @@ struct Session::Impl {
             model->forward(*cache, fresh.subspan(size_t(p), size_t(n)), pos0 + p, outputFirst, dst,
                            hid, topK(), wantAll, rowMix.out ? &rowMix : nullptr);
             tokens.insert(tokens.end(), fresh.begin() + p, fresh.begin() + p + n);
+            if (rowMix.out && !wordStarts.empty())
+                for (int row = 0; row < n; ++row)
+                    keepContinuationMass(
+                        std::span<const float>(dst + size_t(row) * c.nVocab, size_t(c.nVocab)),
+                        std::span<float>(rowMix.out + size_t(row) * c.nVocab, size_t(c.nVocab)),
+                        wordStarts);
         }
         // A mixed pass leaves the mixed rows in the model's logits scratch, not z_c.
         if (mixedAllAlpha == 0.0f) outputSerial = model->forwardSerial();
@@ -235,6 +243,10 @@ void Session::setHead(const HeadAdapter* adapter) {
                           std::to_string(rank) + ") does not fit " + s.engine->file->path() +
                           " (n_embd " + std::to_string(c.nEmbd) + ", n_vocab " +
                           std::to_string(c.nVocab) + "); load the adapter made for this model");
+    // A word-starts head keeps the coherence head's chance of continuing a word.
+    s.wordStarts = adapter->training().deltaTokens == "word-starts"
+                       ? wordStartTokens(*s.engine->tokenizer)
+                       : std::vector<bool>();
     if (s.head.rank == rank && s.headA == adapter->a() && s.headB == adapter->bMatrix() &&
         s.headBias == adapter->bias()) {
         s.hasHead = true; // already uploaded
@@ -269,6 +281,7 @@ std::span<const float> Session::mixedLogits(float alpha) {
     b.headMix(s.model->lastHidden(), s.model->lastLogits(), s.head, alpha, s.projected.view(0, 1),
               s.mixedAct);
     b.read(s.mixedAct, 0, s.mixed.data());
+    if (!s.wordStarts.empty()) keepContinuationMass(logits(), s.mixed, s.wordStarts);
     return s.mixed;
 }
 

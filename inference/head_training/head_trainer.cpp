@@ -217,6 +217,9 @@ HeadTrainingRun runHeadTraining(const HeadAdapterBase& base, const HeadTrainingD
     if (train.nEmbd != base.nEmbd || train.nVocab != base.nVocab)
         throw EngineError("head training: the cached positions do not match the model's shape");
     const int r = options.rank, d = int(base.nEmbd), v = int(base.nVocab);
+    if (!options.deltaTokens.empty() && options.deltaTokens.size() != size_t(v))
+        throw EngineError("the token mask has " + std::to_string(options.deltaTokens.size()) +
+                          " entries for a vocabulary of " + std::to_string(v));
     if (r < 1 || r > d)
         throw EngineError("head training: rank must be between 1 and n_embd (" + std::to_string(d) +
                           "); got " + std::to_string(r));
@@ -268,6 +271,7 @@ HeadTrainingRun runHeadTraining(const HeadAdapterBase& base, const HeadTrainingD
     info.batchSize = batch;
     info.steps = options.steps;
     info.seed = options.seed;
+    info.deltaTokens = options.deltaTokens.empty() ? "all" : "word-starts";
     if (run.resumedFromStep == 0) {
         info.heldOutLossBefore = heldOutEval.mean(head, heldOut, weights, pool); // B = 0: Δz = 0
         state.heldOutLoss = info.heldOutLossBefore;
@@ -319,6 +323,13 @@ HeadTrainingRun runHeadTraining(const HeadAdapterBase& base, const HeadTrainingD
                        options.learningRate, step);
             adamBias.step(head.bias().data(), grads[0].bias.data(), row0, row1,
                           options.learningRate, step);
+            // Projected: tokens outside the mask keep a zero delta (and zero moments).
+            if (!options.deltaTokens.empty())
+                for (size_t t = row0; t < row1; ++t)
+                    if (!options.deltaTokens[t]) {
+                        std::fill_n(head.bMatrix().begin() + std::ptrdiff_t(t * r), r, 0.0f);
+                        head.bias()[t] = 0.0f;
+                    }
         };
         // A's gradient depends on B before this step's update: reduce and update A first.
         for (int s = 1; s < slices; ++s)

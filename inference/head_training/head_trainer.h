@@ -14,6 +14,7 @@
 #include "inference/head_training/head_face_loss.h"
 
 #include <atomic>
+#include <vector>
 #include <functional>
 #include <span>
 #include <string>
@@ -43,6 +44,9 @@ struct HeadTrainerOptions {
     int threads = 1;
     int chunkLength = 256; // tokens per model evaluation (the context of each position)
     int evalEvery = 50;    // steps between held-out evaluations
+    // Tokens whose delta (row of B, entry of b) may be trained; the others stay 0. Empty: all.
+    // wordStartTokens() (heads/word_start_mask.h) keeps the head off word-continuing pieces.
+    std::vector<bool> deltaTokens;
     // The position cache stays in memory up to maxMemoryBytes; above that it is written to an
     // unlinked temporary file in cacheDirectory (empty: $TMPDIR or /tmp) and mapped, up to
     // maxCacheBytes.

@@ -13,7 +13,8 @@
 //                                           head tensor (output.weight, token_embd.weight when
 //                                           tied)
 //   fabulist.adapter.rank                 = r
-//   fabulist.adapter.train.*              = how it was trained (HeadTrainingInfo)
+//   fabulist.adapter.train.*              = how it was trained (HeadTrainingInfo), including
+//                                           delta_tokens ("all" or "word-starts")
 //   tensors diversity.A ne [n_embd, r], diversity.B ne [r, n_vocab], diversity.b ne [n_vocab],
 //   F32 or F16.
 // The base identity makes an adapter refuse to load on any other model: the hidden states and
@@ -62,6 +63,8 @@ struct HeadTrainingInfo {
     double heldOutLossBefore = 0.0; // held-out FACE loss with Δz = 0
     double heldOutLossAfter = 0.0;  // held-out FACE loss of the written adapter
     int64_t bestStep = 0;           // step of the kept parameters (lowest held-out loss)
+    // Which tokens the delta touches: "all", or "word-starts" (word_start_mask.h).
+    std::string deltaTokens = "all";
 };
 
 class HeadAdapter {

@@ -1,5 +1,7 @@
 #include "inference/heads/head_mix.h"
 
+#include "inference/heads/word_start_mask.h"
+
 namespace fabulist::inference {
 
 HeadMix::HeadMix(const HeadAdapter& adapter)
@@ -36,6 +38,7 @@ std::span<const float> HeadMix::mixedLogits(std::span<const float> hidden,
                                             std::span<const float> logits, float alpha) {
     if (alpha == 0.0f) return logits;
     mix(hidden, logits, alpha, m_out);
+    if (!m_wordStarts.empty()) keepContinuationMass(logits, m_out, m_wordStarts);
     return m_out;
 }
 

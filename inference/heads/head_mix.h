@@ -35,10 +35,15 @@ public:
 
     const HeadAdapter& adapter() const { return m_adapter; }
 
+    // A head that keeps off word-continuing tokens (word_start_mask.h): mixedLogits also keeps
+    // the coherence head's probability of continuing a word. Empty: the plain mix.
+    void setWordStarts(std::vector<bool> wordStarts) { m_wordStarts = std::move(wordStarts); }
+
 private:
     const HeadAdapter& m_adapter;
     std::vector<float> m_projected; // A·h, rank values
     std::vector<float> m_out;       // nVocab values
+    std::vector<bool> m_wordStarts; // empty: every token
 };
 
 } // namespace fabulist::inference

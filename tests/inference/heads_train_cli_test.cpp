@@ -8,7 +8,9 @@
 // Runs the real binary (<build>/app/fabulist-cli; $FABULIST_CLI overrides) on tiny-moe-f32 with
 // the reference README as the corpus.
 #include "inference/gguf/gguf_file.h"
+#include "inference/engine/engine.h"
 #include "inference/heads/head_adapter.h"
+#include "inference/heads/word_start_mask.h"
 #include "tests/inference/cli_process.h"
 
 #include <QCoreApplication>
@@ -98,6 +100,38 @@ private slots:
         QCOMPARE(y.heldOutLossBefore, x.heldOutLossBefore);
         QCOMPARE(y.heldOutLossAfter, x.heldOutLossAfter);
         QCOMPARE(y.bestStep, x.bestStep);
+    }
+
+    // --word-starts-only: the delta of every word-continuing token stays exactly 0, the others
+    // learn, and the file says so (which makes sessions keep the continuation mass).
+    void wordStartsOnlyTrainsWordStartsAlone() {
+        const QString out = m_dir.filePath("ws.gguf");
+        Run r = run(trainArgs(out, {"--word-starts-only"}));
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto model = GgufFile::open(m_model.toStdString());
+        const HeadAdapter head = HeadAdapter::load(out.toStdString(), *model);
+        QCOMPARE(head.training().deltaTokens, std::string("word-starts"));
+        auto engine = Engine::load(EngineOptions{m_model.toStdString()});
+        const std::vector<bool> starts = wordStartTokens(engine->tokenizer());
+        int learned = 0, pinned = 0;
+        for (size_t t = 0; t < starts.size(); ++t) {
+            bool zero = head.bias()[t] == 0.0f;
+            for (int k = 0; k < head.rank(); ++k)
+                zero &= head.bMatrix()[t * size_t(head.rank()) + size_t(k)] == 0.0f;
+            if (starts[t]) learned += zero ? 0 : 1;
+            else {
+                QVERIFY2(zero, qPrintable(QString::number(t)));
+                ++pinned;
+            }
+        }
+        QVERIFY(learned > 0);
+        QVERIFY(pinned > 0);
+        // Without the option every token may learn, and the file says "all".
+        const QString all = m_dir.filePath("all.gguf");
+        r = run(trainArgs(all, {}));
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(HeadAdapter::load(all.toStdString(), *model).training().deltaTokens,
+                 std::string("all"));
     }
 
     void foreignCheckpointIsRefusedUnlessFresh() {
