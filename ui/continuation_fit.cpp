@@ -43,8 +43,7 @@ QString untilLastSentenceEnd(const QString& text) {
     for (qsizetype i = text.size() - 1; i >= 0; --i) {
         if (!isSentenceEnd(text.at(i))) continue;
         qsizetype end = i + 1;
-        while (end < text.size() && (isClosing(text.at(end)) || isSentenceEnd(text.at(end))))
-            ++end;
+        while (end < text.size() && (isClosing(text.at(end)) || isSentenceEnd(text.at(end)))) ++end;
         // "Mr." or "3.5" inside a word is not an end: it must be followed by space or the end.
         if (end == text.size() || text.at(end).isSpace()) return text.left(end);
     }

@@ -2,8 +2,8 @@
 
 #include <QCoreApplication>
 #include <QFocusEvent>
-#include <QMouseEvent>
 #include <QFontMetricsF>
+#include <QMouseEvent>
 #include <QResizeEvent>
 #include <QScrollBar>
 

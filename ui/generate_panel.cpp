@@ -33,8 +33,8 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <exception>
-#include <utility>
 #include <limits>
+#include <utility>
 
 namespace fabulist::ui {
 
@@ -121,8 +121,8 @@ GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
                                [this] { discard(); });
     m_retryAction =
         decision(tr("&Retry"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), [this] { retry(); });
-    m_pinAction = decision(tr("&Pin to Storyboard"),
-                           QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), [this] { pin(); });
+    m_pinAction = decision(tr("&Pin to Storyboard"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
+                           [this] { pin(); });
     m_chooseModelAction = new QAction(tr("Choose &Model\u2026"), this);
     m_chooseModelAction->setToolTip(tr("Write with another GGUF model (remembered for the next "
                                        "start)"));
@@ -263,7 +263,8 @@ void GeneratePanel::buildWidgets() {
 
     m_accept = new QPushButton(tr("Accept"), this);
     m_accept->setObjectName(QStringLiteral("acceptButton"));
-    m_accept->setToolTip(tr("Insert the text at the cursor (one undo step) \u2014 Ctrl+Shift+Return"));
+    m_accept->setToolTip(
+        tr("Insert the text at the cursor (one undo step) \u2014 Ctrl+Shift+Return"));
     connect(m_accept, &QPushButton::clicked, this, [this] { accept(); });
     m_discard = new QPushButton(tr("Discard"), this);
     m_discard->setObjectName(QStringLiteral("discardButton"));
@@ -309,7 +310,8 @@ void GeneratePanel::changeEvent(QEvent* event) {
     // The die is drawn in the text colour: redraw it when light/dark changes.
     if (event->type() == QEvent::PaletteChange) {
         m_dice->setIcon(diceIcon(palette().color(QPalette::WindowText)));
-        m_seedLock->setIcon(lockIcon(palette().color(QPalette::WindowText), m_seedLock->isChecked()));
+        m_seedLock->setIcon(
+            lockIcon(palette().color(QPalette::WindowText), m_seedLock->isChecked()));
     }
 }
 
@@ -526,8 +528,8 @@ QString GeneratePanel::promptContext(QTextDocument* document, int cursor) {
     try {
         return sceneLeadIn(*m_project, *m_session->currentId(), kPromptContextChars);
     } catch (const std::exception& e) {
-        emit errorOccurred(tr("The previous scene could not be read: %1")
-                               .arg(QString::fromUtf8(e.what())));
+        emit errorOccurred(
+            tr("The previous scene could not be read: %1").arg(QString::fromUtf8(e.what())));
         return before;
     }
 }
@@ -539,10 +541,10 @@ bool GeneratePanel::retry() {
     origin.parentId = m_generationId;
     if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
     const bool sameDraw = m_temperature->value() == 0.0 || m_seedLock->isChecked();
-    const bool sameSettings = m_shown->request.sampler.temperature == float(m_temperature->value()) &&
-                              m_shown->request.maxTokens == m_length->value() &&
-                              m_shown->request.alpha ==
-                                  (hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f);
+    const bool sameSettings =
+        m_shown->request.sampler.temperature == float(m_temperature->value()) &&
+        m_shown->request.maxTokens == m_length->value() &&
+        m_shown->request.alpha == (hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f);
     if (!m_seedLock->isChecked()) rollSeed();
     // Same context; the panel's current settings (the writer may have changed them to retry).
     request.maxTokens = m_length->value();
@@ -607,7 +609,8 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
     const InFlight flight = *m_inFlight;
     m_inFlight.reset();
     FitOptions fit = flight.fit;
-    fit.endAtSentence = m_endAtSentence->isChecked() && outcome.stop == storage::GenerationStop::Length;
+    fit.endAtSentence =
+        m_endAtSentence->isChecked() && outcome.stop == storage::GenerationStop::Length;
     const QString fitted = fitContinuation(outcome.text, fit);
     if (m_preview->toPlainText() != fitted) m_preview->setPlainText(fitted);
     m_preview->setUndoRedoEnabled(true);
@@ -681,7 +684,8 @@ void GeneratePanel::settleInFlight() {
         onFinished(outcome);
     }
     // Nobody will decide on it any more: the project is closing.
-    if (m_generationId && m_shownCancelled) setShownStatus(int(storage::GenerationStatus::Rejected));
+    if (m_generationId && m_shownCancelled)
+        setShownStatus(int(storage::GenerationStatus::Rejected));
     m_thread->start();
 }
 
@@ -724,15 +728,15 @@ bool GeneratePanel::keep(const QString& kept) {
 
 void GeneratePanel::recordKept(const QString& kept) {
     if (m_project) try {
-        if (kept != m_shownOutput)
-            m_project->generations().setEditedOutput(*m_generationId, kept.toStdString());
-        else
-            m_project->generations().setStatus(*m_generationId,
-                                               storage::GenerationStatus::Accepted);
-    } catch (const std::exception& e) {
-        emit errorOccurred(
-            tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
-    }
+            if (kept != m_shownOutput)
+                m_project->generations().setEditedOutput(*m_generationId, kept.toStdString());
+            else
+                m_project->generations().setStatus(*m_generationId,
+                                                   storage::GenerationStatus::Accepted);
+        } catch (const std::exception& e) {
+            emit errorOccurred(tr("The generation's status could not be saved: %1")
+                                   .arg(QString::fromUtf8(e.what())));
+        }
     clearShown();
     setStatus(tr("Inserted. Undo (Ctrl+Z) takes it out again."));
     updateState();

@@ -4,9 +4,9 @@
 // (Ctrl+Return), watches the text stream into a preview, and then Accepts it (inserted at the
 // cursor as one undo step), Discards it, or Retries with a new seed. Every Continue draws a new
 // seed unless the writer locks it (or types one). The finished text is fitted to the page
-// (continuation_fit.h) before it is shown; a generation the writer stopped can be kept too. Every generation is
-// recorded in the project (storage's GenerationRepository) when it ends, and its status follows
-// what the writer does with it.
+// (continuation_fit.h) before it is shown; a generation the writer stopped can be kept too. Every
+// generation is recorded in the project (storage's GenerationRepository) when it ends, and its
+// status follows what the writer does with it.
 //
 // The model runs on an InferenceWorker on the panel's own QThread; the panel only sends requests
 // and shows what comes back. The one place it waits for that thread is when the project closes

@@ -281,9 +281,9 @@ void MainWindow::buildActions() {
                               [this](bool on) { m_leftTabs->setVisible(on); });
     m_showBinderAction->setCheckable(true);
     m_showBinderAction->setChecked(true);
-    m_showSidePanelsAction = make(tr("Show &Side Panel"),
-                                  QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_2),
-                                  [this](bool on) { m_sidePanels->setVisible(on); });
+    m_showSidePanelsAction =
+        make(tr("Show &Side Panel"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_2),
+             [this](bool on) { m_sidePanels->setVisible(on); });
     m_showSidePanelsAction->setCheckable(true);
     m_showSidePanelsAction->setChecked(true);
     m_goToBinderAction =
@@ -306,15 +306,14 @@ void MainWindow::buildActions() {
         make(tr("Leave Focus Mode"), QKeySequence(Qt::Key_Escape), [this] { setFocusMode(false); });
     m_leaveFocusAction->setEnabled(false);
     // Window-level too, so Ctrl+Return and Esc work while the writer types in the editor.
-    for (QAction* a : {m_generate->continueAction(), m_generate->stopAction(),
-                       m_generate->acceptAction(), m_generate->discardAction(),
-                       m_generate->retryAction(), m_generate->pinAction()})
+    for (QAction* a :
+         {m_generate->continueAction(), m_generate->stopAction(), m_generate->acceptAction(),
+          m_generate->discardAction(), m_generate->retryAction(), m_generate->pinAction()})
         addAction(a);
     m_appearanceGroup = new QActionGroup(this);
-    const std::pair<Appearance, QString> appearances[] = {
-        {Appearance::System, tr("&System")},
-        {Appearance::Light, tr("&Light")},
-        {Appearance::Dark, tr("&Dark")}};
+    const std::pair<Appearance, QString> appearances[] = {{Appearance::System, tr("&System")},
+                                                          {Appearance::Light, tr("&Light")},
+                                                          {Appearance::Dark, tr("&Dark")}};
     for (const auto& [appearance, label] : appearances) {
         QAction* a = m_appearanceGroup->addAction(label);
         a->setCheckable(true);
@@ -652,8 +651,9 @@ void MainWindow::goToSidePanel() {
     QWidget* panel = m_sidePanels->currentWidget();
     // The panel's first control that takes the keyboard (the tab bar when it has none).
     QWidget* target = panel ? panel->nextInFocusChain() : nullptr;
-    while (target && target != panel && !(target->isVisibleTo(panel) && target->isEnabled() &&
-                                           (target->focusPolicy() & Qt::TabFocus)))
+    while (target && target != panel &&
+           !(target->isVisibleTo(panel) && target->isEnabled() &&
+             (target->focusPolicy() & Qt::TabFocus)))
         target = target->nextInFocusChain();
     if (target && target != panel && panel->isAncestorOf(target))
         target->setFocus(Qt::ShortcutFocusReason);

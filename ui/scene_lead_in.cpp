@@ -46,12 +46,10 @@ QString sceneLeadIn(storage::Project& project, int64_t sceneId, int chars) {
     }
     if (!self) return {};
     const std::optional<BinderNode> chapter = chapterOf(tree, *self);
-    const bool opensChapter =
-        chapter && (!previous || !chapterOf(tree, *previous) ||
-                    chapterOf(tree, *previous)->id != chapter->id);
+    const bool opensChapter = chapter && (!previous || !chapterOf(tree, *previous) ||
+                                          chapterOf(tree, *previous)->id != chapter->id);
     QString lead;
-    if (previous)
-        lead = QString::fromStdString(project.documents().text(previous->id)).trimmed();
+    if (previous) lead = QString::fromStdString(project.documents().text(previous->id)).trimmed();
     if (opensChapter && !chapter->title.empty()) {
         if (!lead.isEmpty()) lead += QStringLiteral("\n\n");
         lead += QString::fromStdString(chapter->title);

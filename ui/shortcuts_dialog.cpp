@@ -22,8 +22,7 @@ QString plain(QString text) {
 
 QString keysOf(const QAction* action) {
     QStringList keys;
-    for (const QKeySequence& k : action->shortcuts())
-        keys << k.toString(QKeySequence::NativeText);
+    for (const QKeySequence& k : action->shortcuts()) keys << k.toString(QKeySequence::NativeText);
     return keys.join(QStringLiteral(", "));
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Theme: light or dark, following the system unless the writer chooses one (View > Appearance:
-// the application palette then switches to a light or dark one of our own). Qt 6.5+ reports the scheme through
-// QStyleHints::colorScheme; on Qt 6.4 the window colour's lightness of the application palette is
-// the best signal we have. The highlighter and the editor take their colours from here.
+// the application palette then switches to a light or dark one of our own). Qt 6.5+ reports the
+// scheme through QStyleHints::colorScheme; on Qt 6.4 the window colour's lightness of the
+// application palette is the best signal we have. The highlighter and the editor take their colours
+// from here.
 #include <QColor>
 #include <QObject>
 #include <QPalette>

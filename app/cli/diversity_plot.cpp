@@ -11,6 +11,7 @@
 #include <QSaveFile>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -95,42 +96,38 @@ QString valueLabel(double v) {
     return QString::number(v, 'g', 3); // 0.019999999552965164 (a float setting) reads 0.02
 }
 
-void draw(QImage& image, const DiversityPlot& plot, const std::vector<DiversityPoint>& points) {
-    const int w = image.width(), h = image.height();
-    const QRectF area(100, 90, w - 100 - 250, h - 90 - 80); // the data area
+// One panel: x and y of each point (y on a log scale or linear), axes, grid, curves and the
+// legend to the right of the data area.
+struct Axes {
+    std::function<double(const DiversityPoint&)> x, y;
+    bool logY = true;
+    const char* xTitle;
+    const char* yTitle;
+};
+
+void drawPanel(QPainter& p, const QRectF& area, const std::vector<DiversityPoint>& points,
+               const Axes& axes) {
     double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
     for (const DiversityPoint& pt : points) {
-        x0 = std::min(x0, pt.distinct2);
-        x1 = std::max(x1, pt.distinct2);
-        y0 = std::min(y0, pt.perplexity);
-        y1 = std::max(y1, pt.perplexity);
+        x0 = std::min(x0, axes.x(pt));
+        x1 = std::max(x1, axes.x(pt));
+        y0 = std::min(y0, axes.y(pt));
+        y1 = std::max(y1, axes.y(pt));
     }
     // Pad so that markers and labels at the extremes stay inside the frame.
     const double dx = std::max(x1 - x0, 0.02);
     x0 -= 0.06 * dx;
     x1 += 0.08 * dx;
-    const double ly0 = std::log10(y0), ly1 = std::log10(y1);
-    const double dly = std::max(ly1 - ly0, 0.1);
-    y0 = std::pow(10.0, ly0 - 0.06 * dly);
-    y1 = std::pow(10.0, ly1 + 0.08 * dly);
+    auto scale = [&](double y) { return axes.logY ? std::log10(y) : y; };
+    const double ly0 = scale(y0), ly1 = scale(y1);
+    const double dly = std::max(ly1 - ly0, axes.logY ? 0.1 : 0.002);
+    const double sy0 = ly0 - 0.06 * dly, sy1 = ly1 + 0.08 * dly;
+    y0 = axes.logY ? std::pow(10.0, sy0) : sy0;
+    y1 = axes.logY ? std::pow(10.0, sy1) : sy1;
     auto mapX = [&](double x) { return area.left() + (x - x0) / (x1 - x0) * area.width(); };
     auto mapY = [&](double y) {
-        return area.bottom() -
-               (std::log10(y) - std::log10(y0)) / (std::log10(y1) - std::log10(y0)) * area.height();
+        return area.bottom() - (scale(y) - sy0) / (sy1 - sy0) * area.height();
     };
-
-    QPainter p(&image);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setRenderHint(QPainter::TextAntialiasing);
-
-    // Title.
-    p.setPen(Qt::black);
-    p.setFont(font(20, true));
-    p.drawText(QRectF(0, 8, w, 30), Qt::AlignHCenter | Qt::AlignVCenter,
-               QString::fromStdString(plot.title));
-    p.setFont(font(14));
-    p.drawText(QRectF(0, 40, w, 24), Qt::AlignHCenter | Qt::AlignVCenter,
-               QString::fromStdString(plot.subtitle));
 
     // Grid, ticks and tick labels.
     p.setFont(font(12));
@@ -144,7 +141,7 @@ void draw(QImage& image, const DiversityPlot& plot, const std::vector<DiversityP
         p.drawText(QRectF(x - 40, area.bottom() + 8, 80, 18), Qt::AlignHCenter | Qt::AlignTop,
                    QString::number(t, 'g', 4));
     }
-    for (double t : logTicks(y0, y1)) {
+    for (double t : axes.logY ? logTicks(y0, y1) : linearTicks(y0, y1)) {
         const double y = mapY(t);
         p.setPen(QPen(QColor(225, 225, 225), 1));
         p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
@@ -160,12 +157,12 @@ void draw(QImage& image, const DiversityPlot& plot, const std::vector<DiversityP
     // Axis titles.
     p.setFont(font(14));
     p.drawText(QRectF(area.left(), area.bottom() + 34, area.width(), 24), Qt::AlignCenter,
-               "distinct-2 (distinct bigrams / all bigrams per prompt; right = more diverse)");
+               QString::fromUtf8(axes.xTitle));
     p.save();
-    p.translate(24, area.center().y());
+    p.translate(area.left() - 76, area.center().y());
     p.rotate(-90);
     p.drawText(QRectF(-area.height() / 2, -12, area.height(), 24), Qt::AlignCenter,
-               "perplexity under the coherence head, T 1 (log; down = more coherent)");
+               QString::fromUtf8(axes.yTitle));
     p.restore();
 
     // Curves: lines first, then the markers and their setting values on top.
@@ -180,7 +177,7 @@ void draw(QImage& image, const DiversityPlot& plot, const std::vector<DiversityP
         const QString method = QString::fromLatin1(style.method);
         QPolygonF line;
         for (const DiversityPoint* pt : curve)
-            line << QPointF(mapX(pt->distinct2), mapY(pt->perplexity));
+            line << QPointF(mapX(axes.x(*pt)), mapY(axes.y(*pt)));
         p.setPen(QPen(style.color, 2));
         p.setBrush(Qt::NoBrush);
         p.drawPolyline(line);
@@ -201,6 +198,45 @@ void draw(QImage& image, const DiversityPlot& plot, const std::vector<DiversityP
         p.setPen(Qt::black);
         p.setFont(font(13));
         p.drawText(QPointF(lx + 40, ly + fm.ascent() / 2.0 - 1), QString::fromUtf8(style.legend));
+    }
+}
+
+bool hasWords(const DiversityPoint& pt) {
+    return std::isfinite(pt.wordDistinct2) && std::isfinite(pt.nonWordRate);
+}
+
+void draw(QImage& image, const DiversityPlot& plot, const std::vector<DiversityPoint>& points) {
+    const int w = image.width();
+    std::vector<DiversityPoint> wordPoints;
+    for (const DiversityPoint& pt : points)
+        if (hasWords(pt)) wordPoints.push_back(pt);
+
+    QPainter p(&image);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setRenderHint(QPainter::TextAntialiasing);
+    p.setPen(Qt::black);
+    p.setFont(font(20, true));
+    p.drawText(QRectF(0, 8, w, 30), Qt::AlignHCenter | Qt::AlignVCenter,
+               QString::fromStdString(plot.title));
+    p.setFont(font(14));
+    p.drawText(QRectF(0, 40, w, 24), Qt::AlignHCenter | Qt::AlignVCenter,
+               QString::fromStdString(plot.subtitle));
+
+    const QRectF top(100, 90, w - 100 - 250, kDiversityPlotHeight - 90 - 80);
+    drawPanel(p, top, points,
+              {[](const DiversityPoint& pt) { return pt.distinct2; },
+               [](const DiversityPoint& pt) { return pt.perplexity; }, true,
+               "distinct-2 (distinct bigrams / all bigrams per prompt; right = more diverse)",
+               "perplexity under the coherence head, T 1 (log; down = more coherent)"});
+    if (!wordPoints.empty()) {
+        // The words panel: does the diversity stay in the language?
+        const QRectF bottom(100, kDiversityPlotHeight + 30, w - 100 - 250,
+                            image.height() - kDiversityPlotHeight - 30 - 80);
+        drawPanel(p, bottom, wordPoints,
+                  {[](const DiversityPoint& pt) { return pt.wordDistinct2; },
+                   [](const DiversityPoint& pt) { return 100.0 * pt.nonWordRate; }, false,
+                   "word distinct-2 (distinct word pairs / all word pairs per prompt)",
+                   "non-words, % of lowercase words (down = stays in the language)"});
     }
     p.end();
 }
@@ -276,7 +312,9 @@ void writeDiversityPlot(const DiversityPlot& plot, const std::string& path) {
         app = std::make_unique<QGuiApplication>(argc, argv);
     }
 
-    QImage image(kDiversityPlotWidth, kDiversityPlotHeight, QImage::Format_RGB32);
+    const bool words = std::any_of(points.begin(), points.end(), hasWords);
+    QImage image(kDiversityPlotWidth, words ? kDiversityPlotWordsHeight : kDiversityPlotHeight,
+                 QImage::Format_RGB32);
     image.fill(Qt::white);
     draw(image, plot, points);
 

@@ -1,9 +1,11 @@
 #pragma once
 // The eval-diversity plot: distinct-2 (x) against the perplexity of the samples under the
 // coherence head (y, log scale), one curve per sampling method, each point labelled with its
-// setting value. Drawn with QImage + QPainter; works without a display (see
+// setting value; below it, when the results have them, word distinct-2 (x) against the non-word
+// rate (y). Drawn with QImage + QPainter; works without a display (see
 // writeDiversityPlot).
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,10 @@ struct DiversityPoint {
     double value = 0.0; // the setting (α, temperature, min-p, XTC probability)
     double distinct2 = 0.0;
     double perplexity = 0.0;
+    // Word-level results (eval-diversity's word_distinct_2 and non_word_rate); NaN when the
+    // results have none (older files): the words panel is then left out.
+    double wordDistinct2 = std::numeric_limits<double>::quiet_NaN();
+    double nonWordRate = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct DiversityPlot {
@@ -44,6 +50,7 @@ void checkDiversityPlotWritable(const std::string& path);
 
 // Image size in pixels (the test checks it).
 constexpr int kDiversityPlotWidth = 1200;
-constexpr int kDiversityPlotHeight = 800;
+constexpr int kDiversityPlotHeight = 800;       // without the words panel
+constexpr int kDiversityPlotWordsHeight = 1500; // with it
 
 } // namespace fabulist::cli

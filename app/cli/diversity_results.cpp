@@ -82,6 +82,11 @@ DiversityPlot readDiversityResults(const std::string& path) {
         pt.value = number(path, s, "value", where);
         pt.distinct2 = number(path, s, "distinct_2", where);
         pt.perplexity = number(path, s, "perplexity", where);
+        // Optional (newer results): the words panel.
+        if (s.contains("word_distinct_2") && s.contains("non_word_rate")) {
+            pt.wordDistinct2 = number(path, s, "word_distinct_2", where);
+            pt.nonWordRate = number(path, s, "non_word_rate", where);
+        }
         if (pt.distinct2 < 0.0 || pt.distinct2 > 1.0)
             fail(path,
                  where + "\"distinct_2\" " + std::to_string(pt.distinct2) + " is outside [0, 1]");

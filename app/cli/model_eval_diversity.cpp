@@ -8,7 +8,8 @@
 // decoded words: the non-word rate (lowercase words missing from the word lists, default
 // Debian's american-english and british-english, `--word-list A[,B...]` for others) and word
 // distinct-2 pooled over each prompt's samples (inference/eval/word_metrics.h).
-// `--word-starts-only` evaluates the head with its delta kept off word-continuing tokens
+// `--methods alpha,temperature` runs only those methods' settings. `--word-starts-only`
+// evaluates the head with its delta kept off word-continuing tokens
 // (inference/heads/word_start_mask.h), as `train-head --word-starts-only` makes it.
 //
 // Settings, one knob at a time. `--base plain` (the default): top-k and top-p are off everywhere
@@ -44,6 +45,7 @@
 #include "inference/heads/word_start_mask.h"
 #include "inference/tokenizer/tokenizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -55,7 +57,8 @@ namespace {
 
 constexpr const char* kUsage =
     "eval-diversity -m MODEL [--adapter HEAD.gguf] --prompts FILE --samples N --length L "
-    "--seed S [--base plain|llama] [--word-list A[,B...]] [--word-starts-only] [-t THREADS] "
+    "--seed S [--base plain|llama] [--methods alpha,temperature,min_p,xtc] [--word-list "
+    "A[,B...]] [--word-starts-only] [-t THREADS] "
     "[-c CTX] [--json] [--plot FILE.png] | "
     "eval-diversity --plot-from "
     "RESULTS.json --plot FILE.png";
@@ -178,6 +181,7 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
     std::string base = "plain";
     std::string wordLists = kDefaultWordLists;
     bool wordStartsOnly = false;
+    std::vector<std::string> methods; // empty: every method
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--adapter"}},
                                              {{"--base"}},
@@ -189,7 +193,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
                                              {{"--plot"}},
                                              {{"--plot-from"}},
                                              {{"--word-list"}},
-                                             {{"--word-starts-only"}, false}}));
+                                             {{"--word-starts-only"}, false},
+                                             {{"--methods"}}}));
         plotPath = args.string("--plot");
         if (args.has("--plot") && plotPath.empty()) throw UsageError("--plot needs a FILE.png");
         if (args.has("--plot-from")) {
@@ -214,6 +219,13 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         if (args.has("--base")) base = args.string("--base");
         if (args.has("--word-list")) wordLists = args.string("--word-list");
         wordStartsOnly = args.has("--word-starts-only");
+        if (args.has("--methods")) {
+            methods = splitList(args.string("--methods"));
+            for (const std::string& m : methods)
+                if (m != "alpha" && m != "temperature" && m != "min_p" && m != "xtc")
+                    throw UsageError("--methods takes alpha, temperature, min_p and xtc, not '" +
+                                     m + "'");
+        }
         if (base != "plain" && base != "llama")
             throw UsageError("--base must be 'plain' or 'llama', not '" + base + "'");
     } catch (const UsageError& e) {
@@ -231,8 +243,7 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         if (wordStartsOnly && !model.hasAdapter)
             return usageFailure("eval-diversity", kUsage,
                                 "--word-starts-only needs --adapter HEAD.gguf");
-        if (wordStartsOnly)
-            inference::keepWordStartsOnly(model.adapter, model.engine->tokenizer());
+        if (wordStartsOnly) inference::keepWordStartsOnly(model.adapter, model.engine->tokenizer());
         if (model.hasAdapter) heads.emplace(model.adapter);
         // A word-starts head (made so, or masked here) keeps the continuation mass.
         if (heads && model.adapter.training().deltaTokens == "word-starts")
@@ -249,7 +260,11 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
             return runtimeFailure("eval-diversity", "a prompt tokenizes to nothing: '" + p + "'");
     }
 
-    const std::vector<Setting> settings = sweep(heads.has_value(), base == "llama");
+    std::vector<Setting> settings = sweep(heads.has_value(), base == "llama");
+    if (!methods.empty())
+        std::erase_if(settings, [&](const Setting& s) {
+            return std::find(methods.begin(), methods.end(), s.method) == methods.end();
+        });
     std::vector<Result> results;
     auto session = engine->createSession();
     try {
@@ -303,7 +318,8 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
             options.modelPath, adapterPath, long(promptIds.size()), samples, length, seed, base);
         for (size_t i = 0; i < results.size(); ++i)
             plot.points.push_back({settings[i].method, settings[i].value, results[i].distinct[1],
-                                   results[i].perplexity});
+                                   results[i].perplexity, results[i].wordDistinct2,
+                                   results[i].nonWords.rate()});
         try {
             writeDiversityPlot(plot, plotPath);
         } catch (const std::exception& e) {
@@ -315,19 +331,18 @@ int runEvalDiversityCommand(const std::vector<std::string>& argv) {
         std::string out = "{\"settings\": [";
         for (size_t i = 0; i < results.size(); ++i) {
             const Result& r = results[i];
-            out += std::string(i ? ", " : "") + "{\"method\": " + jsonString(settings[i].method) +
-                   ", \"value\": " + jsonNumber(settings[i].value) +
-                   ", \"distinct_1\": " + jsonNumber(r.distinct[0]) +
-                   ", \"distinct_2\": " + jsonNumber(r.distinct[1]) +
-                   ", \"distinct_3\": " + jsonNumber(r.distinct[2]) +
-                   ", \"self_bleu_4\": " + jsonNumber(r.selfBleu) +
-                   ", \"rep_4\": " + jsonNumber(r.rep4) +
-                   ", \"entropy\": " + jsonNumber(r.entropy) +
-                   ", \"perplexity\": " + jsonNumber(r.perplexity) +
-                   ", \"word_distinct_2\": " + jsonNumber(r.wordDistinct2) +
-                   ", \"non_word_rate\": " + jsonNumber(r.nonWords.rate()) +
-                   ", \"words_checked\": " + std::to_string(r.nonWords.words) +
-                   ", \"non_words\": [";
+            out +=
+                std::string(i ? ", " : "") + "{\"method\": " + jsonString(settings[i].method) +
+                ", \"value\": " + jsonNumber(settings[i].value) +
+                ", \"distinct_1\": " + jsonNumber(r.distinct[0]) +
+                ", \"distinct_2\": " + jsonNumber(r.distinct[1]) +
+                ", \"distinct_3\": " + jsonNumber(r.distinct[2]) +
+                ", \"self_bleu_4\": " + jsonNumber(r.selfBleu) +
+                ", \"rep_4\": " + jsonNumber(r.rep4) + ", \"entropy\": " + jsonNumber(r.entropy) +
+                ", \"perplexity\": " + jsonNumber(r.perplexity) +
+                ", \"word_distinct_2\": " + jsonNumber(r.wordDistinct2) +
+                ", \"non_word_rate\": " + jsonNumber(r.nonWords.rate()) +
+                ", \"words_checked\": " + std::to_string(r.nonWords.words) + ", \"non_words\": [";
             for (size_t k = 0; k < r.nonWords.examples.size(); ++k)
                 out += std::string(k ? ", " : "") + jsonString(r.nonWords.examples[k]);
             out += "]}";

@@ -8,7 +8,8 @@
 // removed once the adapter is written. --fresh starts over; --stop-after STEP stops on purpose.
 // --word-starts-only trains the delta on the tokens that begin a word or a mark only (the
 // others keep a zero delta: inference/heads/word_start_mask.h), so the head varies the choice
-// of words and the coherence head spells them.
+// of words and the coherence head spells them. --strength S writes S times the trained delta
+// (B and b scaled), so that α 1 is a calibrated end of the slider; the file records S.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "inference/engine/engine.h"
@@ -36,7 +37,7 @@ constexpr const char* kUsage =
     "[--batch 64] [--lr 0.001] [--gamma 0.5] [--held-out 0.1] [--eval-every 50] [--seed 1] "
     "[-t THREADS] [--ctx 256] [--max-memory-mib 2048] [--cache-dir DIR] [--max-cache-mib 65536] "
     "[--checkpoint FILE (default ADAPTER.ckpt)] [--checkpoint-every 50] [--fresh] "
-    "[--stop-after STEP] [--word-starts-only]";
+    "[--stop-after STEP] [--word-starts-only] [--strength 1]";
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -115,18 +116,31 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
     std::string outPath;
     double heldOutFraction = 0.1;
     bool wordStartsOnly = false; // the delta stays off word-continuing tokens
+    double strength = 1.0;       // the written delta = strength × the trained one
     try {
-        ModelArgs args(argv, {{{"-m", "--model"}},  {{"-c", "--corpus"}},
-                              {{"-o", "--output"}}, {{"--rank"}},
-                              {{"--steps"}},        {{"--batch"}},
-                              {{"--lr"}},           {{"--gamma"}},
-                              {{"--held-out"}},     {{"--eval-every"}},
-                              {{"-s", "--seed"}},   {{"-t", "--threads"}},
-                              {{"--ctx"}},          {{"--max-memory-mib"}},
-                              {{"--cache-dir"}},    {{"--max-cache-mib"}},
-                              {{"--checkpoint"}},   {{"--checkpoint-every"}},
-                              {{"--fresh"}, false}, {{"--stop-after"}},
-                              {{"--word-starts-only"}, false}},
+        ModelArgs args(argv,
+                       {{{"-m", "--model"}},
+                        {{"-c", "--corpus"}},
+                        {{"-o", "--output"}},
+                        {{"--rank"}},
+                        {{"--steps"}},
+                        {{"--batch"}},
+                        {{"--lr"}},
+                        {{"--gamma"}},
+                        {{"--held-out"}},
+                        {{"--eval-every"}},
+                        {{"-s", "--seed"}},
+                        {{"-t", "--threads"}},
+                        {{"--ctx"}},
+                        {{"--max-memory-mib"}},
+                        {{"--cache-dir"}},
+                        {{"--max-cache-mib"}},
+                        {{"--checkpoint"}},
+                        {{"--checkpoint-every"}},
+                        {{"--fresh"}, false},
+                        {{"--stop-after"}},
+                        {{"--word-starts-only"}, false},
+                        {{"--strength"}}},
                        1024);
         options.modelPath = args.requiredString("-m");
         requireModelFile(options.modelPath);
@@ -153,6 +167,9 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         train.checkpointEvery = int(args.integer("--checkpoint-every", 50, 0, 100000000));
         train.resume = !args.has("--fresh");
         wordStartsOnly = args.has("--word-starts-only");
+        strength = args.number("--strength", 1.0);
+        if (!(strength > 0.0 && strength <= 4.0))
+            throw UsageError("--strength must be above 0 and at most 4");
         train.stopAfterStep = int(args.integer("--stop-after", 0, 0, train.steps));
         if (!(train.learningRate > 0.0 && train.learningRate < 1.0))
             throw UsageError("--lr must be between 0 and 1");
@@ -268,6 +285,12 @@ int runTrainHeadCommand(const std::vector<std::string>& argv) {
         info.corpusSha256 = corpusSha;
         info.corpusTokens = int64_t(tokens.size());
         info.date = utcNow();
+        if (strength != 1.0) {
+            // The delta that α 1 adds, calibrated: B and b scaled (A·h is unchanged).
+            for (float& x : head.bMatrix()) x = float(x * strength);
+            for (float& x : head.bias()) x = float(x * strength);
+            info.strength = strength;
+        }
         head.write(outPath);
         std::error_code ignored; // a finished run's checkpoint is of no further use
         std::filesystem::remove(train.checkpointPath, ignored);

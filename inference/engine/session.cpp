@@ -31,7 +31,7 @@ struct Session::Impl {
     Act mixedAct;             // 1 x nVocab: the last position mixed
     std::vector<float> mixed; // host copy of mixedAct
     float allLogitsAlpha = 0.0f;
-    std::vector<float> mixedAll; // logitsCount rows mixed at mixedAllAlpha (wantAllLogits)
+    std::vector<float> mixedAll;  // logitsCount rows mixed at mixedAllAlpha (wantAllLogits)
     std::vector<bool> wordStarts; // a word-starts head's mask (word_start_mask.h); else empty
     float mixedAllAlpha = 0.0f;
     uint64_t outputSerial = 0; // model->forwardSerial() after the run that left the logits

@@ -28,6 +28,7 @@ struct Word {
     std::string text; // apostrophes as '
     bool lowercase = true;
     size_t start = 0;
+    size_t end = 0; // one past its last byte
 };
 
 std::vector<Word> words(std::string_view text) {
@@ -54,6 +55,7 @@ std::vector<Word> words(std::string_view text) {
             }
             break;
         }
+        w.end = i;
         out.push_back(std::move(w));
     }
     return out;
@@ -104,8 +106,10 @@ void countNonWords(std::string_view sample, const WordList& list, NonWordCount& 
     for (size_t k = 0; k < all.size(); ++k) {
         const Word& w = all[k];
         if (!w.lowercase) continue;
-        // The sample's first word may finish the prompt's last one ("restless" + "ness").
+        // The sample's first word may finish the prompt's last one ("restless" + "ness"), and
+        // its last may be cut by the length ("handkerch"): neither is judged.
         if (k == 0 && w.start == 0) continue;
+        if (k + 1 == all.size() && w.end == sample.size()) continue;
         ++count.words;
         if (known(w.text, list)) continue;
         ++count.nonWords;

@@ -6,7 +6,8 @@
 // A word is a run of ASCII letters with inner apostrophes (' or ’); hyphens and other marks
 // split words. Only lowercase words are looked up (capitalised ones may be names), and never the
 // first word of a sample that does not begin with a space (it may finish the prompt's last
-// word). A contraction or possessive counts as a word when the list has it or has its stem
+// word), nor the last word when it ends the sample (the length may have cut it). A contraction or
+// possessive counts as a word when the list has it or has its stem
 // ("didn't", "keeper's", "they'll").
 
 #include <string>
@@ -29,8 +30,8 @@ private:
 };
 
 struct NonWordCount {
-    long words = 0;    // lowercase words looked up
-    long nonWords = 0; // of them, not in the list
+    long words = 0;                    // lowercase words looked up
+    long nonWords = 0;                 // of them, not in the list
     std::vector<std::string> examples; // the first few non-words, for reports
     double rate() const { return words ? double(nonWords) / double(words) : 0.0; }
 };

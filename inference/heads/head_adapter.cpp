@@ -159,6 +159,7 @@ HeadAdapter HeadAdapter::load(const std::string& path, const HeadAdapterBase& mo
         t.heldOutLossAfter = f->getFloat(tp + "held_out_loss_after", 0.0);
         t.bestStep = int64_t(f->getUInt(tp + "best_step", 0));
         t.deltaTokens = f->getString(tp + "delta_tokens", "all"); // older heads: every token
+        t.strength = f->getFloat(tp + "strength", 1.0);
         return h;
     } catch (const GgufError& e) {
         throw HeadAdapterError(std::string(e.what()) +
@@ -192,6 +193,7 @@ void HeadAdapter::write(const std::string& path) const {
     w.setF64(tp + "held_out_loss_after", m_training.heldOutLossAfter);
     w.setU64(tp + "best_step", uint64_t(m_training.bestStep));
     w.setString(tp + "delta_tokens", m_training.deltaTokens);
+    w.setF64(tp + "strength", m_training.strength);
     w.addTensor(kTensorA, GgmlType::F32, {m_base.nEmbd, m_rank}, m_a.data(), m_a.size() * 4);
     w.addTensor(kTensorB, GgmlType::F32, {m_rank, m_base.nVocab}, m_bMatrix.data(),
                 m_bMatrix.size() * 4);

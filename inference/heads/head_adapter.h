@@ -65,6 +65,7 @@ struct HeadTrainingInfo {
     int64_t bestStep = 0;           // step of the kept parameters (lowest held-out loss)
     // Which tokens the delta touches: "all", or "word-starts" (word_start_mask.h).
     std::string deltaTokens = "all";
+    double strength = 1.0; // the stored delta is this times the trained one (train-head --strength)
 };
 
 class HeadAdapter {

@@ -27,7 +27,8 @@ bool beginsSomethingNew(const std::string& bytes) {
 std::vector<bool> wordStartTokens(const Tokenizer& tokenizer) {
     std::vector<bool> keep(size_t(tokenizer.vocabSize()), false);
     for (int32_t id = 0; id < tokenizer.vocabSize(); ++id) {
-        if (tokenizer.tokenType(id) != TokenType::Normal && tokenizer.tokenType(id) != TokenType::Byte)
+        if (tokenizer.tokenType(id) != TokenType::Normal &&
+            tokenizer.tokenType(id) != TokenType::Byte)
             continue;
         keep[size_t(id)] = beginsSomethingNew(tokenizer.tokenBytes(id));
     }
@@ -65,11 +66,14 @@ void keepContinuationMass(std::span<const float> coherence, std::span<float> mix
 }
 
 int keepWordStartsOnly(HeadAdapter& adapter, const Tokenizer& tokenizer) {
-    const std::vector<bool> keep = wordStartTokens(tokenizer);
+    return keepOnly(adapter, wordStartTokens(tokenizer));
+}
+
+int keepOnly(HeadAdapter& adapter, const std::vector<bool>& keep) {
     if (int(keep.size()) != adapter.nVocab())
         throw EngineError("the head has " + std::to_string(adapter.nVocab()) +
-                          " output rows but the model's tokenizer " +
-                          std::to_string(keep.size()) + " tokens");
+                          " output rows but the model's tokenizer " + std::to_string(keep.size()) +
+                          " tokens");
     const size_t rank = size_t(adapter.rank());
     int kept = 0;
     for (size_t t = 0; t < keep.size(); ++t) {

@@ -26,9 +26,14 @@ std::vector<bool> wordStartTokens(const Tokenizer& tokenizer);
 void keepContinuationMass(std::span<const float> coherence, std::span<float> mixed,
                           const std::vector<bool>& wordStarts);
 
+// Zeroes B's and b's rows of every token outside `keep` (one flag per vocabulary id) and marks
+// the head "word-starts". Returns how many tokens keep their delta.
+int keepOnly(HeadAdapter& adapter, const std::vector<bool>& keep);
+
 // Zeroes B's rows and b's entries of every token that continues a word and marks the head
 // "word-starts" (HeadTrainingInfo::deltaTokens: sessions then keep the continuation mass).
-// Returns how many tokens keep their delta. Throws EngineError when the vocabularies differ in size.
+// Returns how many tokens keep their delta. Throws EngineError when the vocabularies differ in
+// size.
 int keepWordStartsOnly(HeadAdapter& adapter, const Tokenizer& tokenizer);
 
 } // namespace fabulist::inference

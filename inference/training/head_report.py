@@ -98,6 +98,45 @@ def slider_section(a, settings, base, suffix):
     a(f"\n![slider check, --base {base}](fabulist-default.head.eval{suffix}.png)\n")
 
 
+def words_section(a, ev, before):
+    """The words check: non-words and word distinct-2 at each α and temperature, the targets,
+    and (when given) the same check of the head before word starts."""
+    st = ev["settings"]
+    alphas = sorted((s for s in st if s["method"] == "alpha"), key=lambda s: s["value"])
+    temps = sorted((s for s in st if s["method"] == "temperature"), key=lambda s: s["value"])
+    a("| setting | word distinct-2 | non-words | examples |")
+    a("|---|---|---|---|")
+    for s in alphas + temps:
+        name = ("α " if s["method"] == "alpha" else "temperature ") + f"{s['value']:g}"
+        a(f"| {name} | {s['word_distinct_2']:.3f} | {100 * s['non_word_rate']:.2f} % "
+          f"({s['words_checked']:,} words) | {', '.join(s['non_words'][:4])} |")
+    base = alphas[0]["non_word_rate"]
+    worst = max(alphas, key=lambda s: s["non_word_rate"])
+    top_t = max(temps, key=lambda s: s["word_distinct_2"])
+    a1 = alphas[-1]
+    a("")
+    a(f"- Non-words: α 0 writes {100 * base:.2f} %; the most at any α is "
+      f"{100 * worst['non_word_rate']:.2f} % (α {worst['value']:g}), "
+      f"{100 * (worst['non_word_rate'] - base):+.2f} points "
+      f"({'within' if worst['non_word_rate'] <= base + 0.001 + 1e-12 else 'above'} the "
+      "+0.1-point target).")
+    a(f"- Diversity: α 1 reaches word distinct-2 {a1['word_distinct_2']:.3f} (target ≥ 0.75); "
+      f"the most any temperature reaches on this chain is {top_t['word_distinct_2']:.3f} "
+      f"(temperature {top_t['value']:g}).")
+    if before:
+        ba = sorted((s for s in before["settings"] if s["method"] == "alpha"),
+                    key=lambda s: s["value"])
+        a("\nThe head before word starts (its delta on every token; "
+          "`fabulist-default.head.all-tokens.eval.words.json`: the same command on the head "
+          "shipped before, `git show d79f17a:resources/models/fabulist-default.head.gguf`):\n")
+        a("| α | word distinct-2 | non-words | examples |")
+        a("|---|---|---|---|")
+        for s in ba:
+            a(f"| {s['value']:g} | {s['word_distinct_2']:.3f} | {100 * s['non_word_rate']:.2f} % "
+              f"| {', '.join(s['non_words'][:4])} |")
+    a("\n![words check](fabulist-default.head.eval.words.png)\n")
+
+
 def beyond(pts, d, ppl):
     """For an α point outside a curve's distinct-2 range: "dominates" when it is more diverse
     than the curve's most diverse point at a lower perplexity, "dominated" when it is less
@@ -142,7 +181,10 @@ def main():
       f"settings: the first {int(cfg['corpus_bytes']):,} bytes of the training split, rank "
       f"{cfg['rank']}, {cfg['steps']} steps of batch {cfg['batch']}, learning rate {cfg['lr']}, "
       f"FACE γ {cfg['gamma']}, context {cfg['ctx']}, seed {cfg['seed']}, {cfg['threads']} "
-      f"threads; {seconds / 60:.1f} minutes on this machine (2 cores). The trainer's last line:\n")
+      f"threads{', word starts only' if cfg.get('word_starts_only') == '1' else ''}, "
+      f"strength {cfg.get('strength', '1')} (the stored delta is that share of the trained one, "
+      "so α 1 is the calibrated end of the slider: see the words check); "
+      f"{seconds / 60:.1f} minutes on this machine (2 cores). The trainer's last line:\n")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.card))))
     a("```\n" + final[-1].strip().replace(root + "/", "") + "\n```\n")
 
@@ -173,6 +215,26 @@ def main():
     for base, suffix in (("plain", ""), ("llama", ".llama")):
         ev = json.load(open(os.path.join(d, f"eval{suffix}.json")))
         slider_section(a, ev["settings"], base, suffix)
+    a("### Words check\n")
+    a("Does the diverse end stay in the language? `fabulist-cli eval-diversity --adapter "
+      "resources/models/fabulist-default.head.gguf --prompts "
+      f"resources/models/eval-prompts-words.txt --samples {cfg['eval_samples']} --length "
+      f"{cfg['eval_length']} --seed {cfg['seed']} --base llama`: 48 openings written for "
+      "it (the slider check's 16 and 32 more; in no training text), on the app's chain. "
+      "Non-words: lowercase words missing from "
+      "Debian's american-english and british-english lists (contractions and possessives by "
+      "their stem; the first word of a sample is skipped when it may finish the prompt's last "
+      "word, and the last when the length may have cut it). Word distinct-2: distinct word "
+      "pairs / all word pairs of a prompt's samples, averaged over the prompts.\n")
+    if cfg.get("word_starts_only") == "1":
+        a("The head is trained with `--word-starts-only`: its delta touches only tokens that "
+          "begin a word or a mark, and the mix keeps the coherence head's chance of continuing "
+          "the word (`inference/heads/word_start_mask.h`). Rare tokens are often word pieces; "
+          "a head trained to favour rare tokens otherwise spells new words.\n")
+    before_path = os.path.join(os.path.dirname(args.card),
+                               "fabulist-default.head.all-tokens.eval.words.json")
+    before = json.load(open(before_path)) if os.path.exists(before_path) else None
+    words_section(a, json.load(open(os.path.join(d, "eval.words.json"))), before)
     a("### Samples at α = 0, 0.5 and 1\n")
     a("Unedited, from `fabulist-cli generate -n 128 --temp 0.8 --top-p 0.95 --repeat-penalty 1.1 "
       "--repeat-last-n 64 --seed S --adapter resources/models/fabulist-default.head.gguf "

@@ -3,6 +3,7 @@
 #   resources/models/fabulist-default.head.gguf        the adapter
 #   resources/models/fabulist-default.head.eval.json   `eval-diversity --json` (the slider check)
 #   resources/models/fabulist-default.head.eval.png    its plot
+#   resources/models/fabulist-default.head.eval.words.json/.png  the words check (non-words)
 #   the "## Diversity head" section of resources/models/MODEL_CARD.md (replaced, or appended)
 # The head's settings are the variables below; the card records them and every command.
 #
@@ -40,6 +41,13 @@ GAMMA=${GAMMA:-1.0}
 EVAL_EVERY=${EVAL_EVERY:-100}
 SEED=${SEED:-1}
 CTX=${CTX:-1024}
+# 1: the delta only on tokens that begin a word or a mark (train-head --word-starts-only), so
+# the diverse end of the slider varies the words without inventing new ones.
+WORD_STARTS_ONLY=${WORD_STARTS_ONLY:-1}
+# The delta α 1 adds, as a share of the trained one: 0.75 keeps the slider's diverse end within
+# 0.1 point of α 0's non-word rate while it stays more diverse than any temperature (the words
+# check below; the card shows both ends).
+STRENGTH=${STRENGTH:-0.75}
 # The slider check: prompts written for it (in no training text), samples per prompt, length.
 EVAL_SAMPLES=${EVAL_SAMPLES:-8}
 EVAL_LENGTH=${EVAL_LENGTH:-64}
@@ -61,6 +69,8 @@ head -c "$CORPUS_BYTES" "$work/data/train.txt" > "$out/corpus.txt"
 train_cmd=("$cli" train-head -m "$model" -c "$out/corpus.txt" -o "$out/head.gguf"
            --rank "$RANK" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --gamma "$GAMMA"
            --eval-every "$EVAL_EVERY" --seed "$SEED" -t "$threads" --ctx "$CTX" --fresh)
+[[ $WORD_STARTS_ONLY == 1 ]] && train_cmd+=(--word-starts-only)
+train_cmd+=(--strength "$STRENGTH")
 echo "+ ${train_cmd[*]}"
 start=$(date +%s)
 "${train_cmd[@]}" 2>&1 | tr '\r' '\n' | grep -v "model pass" | tee "$out/train-head.log"
@@ -80,6 +90,17 @@ for base in plain llama; do
   "$cli" eval-diversity --plot-from "$out/eval$suffix.json" \
     --plot "$models/fabulist-default.head.eval$suffix.png"
 done
+
+# The words check: non-words and word distinct-2 on 48 openings of our own (the 16 above and 32
+# more), on the chain the app's slider runs on.
+words_cmd=("$cli" eval-diversity -m "$model" --adapter "$adapter" --base llama
+           --prompts "$models/eval-prompts-words.txt" --samples "$EVAL_SAMPLES"
+           --length "$EVAL_LENGTH" --seed "$SEED" -t "$threads" --json)
+echo "+ ${words_cmd[*]}"
+"${words_cmd[@]}" > "$out/eval.words.json"
+cp "$out/eval.words.json" "$models/fabulist-default.head.eval.words.json"
+"$cli" eval-diversity --plot-from "$out/eval.words.json" \
+  --plot "$models/fabulist-default.head.eval.words.png"
 
 for a in 0 0.5 1; do
   "$cli" perplexity -m "$model" -f "$valid" -c 1024 -t "$threads" --adapter "$adapter" \
@@ -102,5 +123,5 @@ for a in 0 0.5 1; do
 done
 
 /usr/bin/python3 "$here/head_report.py" --head-dir "$out" --card "$models/MODEL_CARD.md" \
-  --settings "corpus_bytes=$CORPUS_BYTES rank=$RANK steps=$STEPS batch=$BATCH lr=$LR gamma=$GAMMA eval_every=$EVAL_EVERY seed=$SEED ctx=$CTX threads=$threads eval_samples=$EVAL_SAMPLES eval_length=$EVAL_LENGTH"
+  --settings "corpus_bytes=$CORPUS_BYTES rank=$RANK steps=$STEPS batch=$BATCH lr=$LR gamma=$GAMMA eval_every=$EVAL_EVERY seed=$SEED ctx=$CTX threads=$threads eval_samples=$EVAL_SAMPLES eval_length=$EVAL_LENGTH word_starts_only=$WORD_STARTS_ONLY strength=$STRENGTH"
 echo "make-default-head.sh: wrote $adapter and the card's head section"

@@ -9,6 +9,7 @@
 #include <QColor>
 #include <QFile>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
@@ -26,6 +27,7 @@ const QRgb kTemperature = qRgb(0x1f, 0x77, 0xb4);
 const QRgb kMinP = qRgb(0x2c, 0xa0, 0x2c);
 const QRgb kXtc = qRgb(0xff, 0x7f, 0x0e);
 const int kWidth = 1200, kHeight = 800; // diversity_plot.h
+const int kWordsHeight = 1500;          // with the words panel
 // The legend sits right of the data area, which ends before 3/4 of the width.
 const int kDataRight = kWidth * 3 / 4;
 
@@ -138,6 +140,30 @@ private slots:
         QVERIFY2(r.err.contains(png.toUtf8()), r.err.constData());
     }
 
+    // With word results a second panel below: non-words against word distinct-2. α's invented
+    // words (high rate) are drawn higher in it than temperature's.
+    void wordsPanelShowsTheNonWordRate() {
+        const QString results = write("words.json", R"({"settings": [
+            {"method": "alpha", "value": 0, "distinct_2": 0.5, "perplexity": 10,
+             "word_distinct_2": 0.6, "non_word_rate": 0.02},
+            {"method": "alpha", "value": 1, "distinct_2": 0.9, "perplexity": 15,
+             "word_distinct_2": 0.9, "non_word_rate": 0.03},
+            {"method": "temperature", "value": 0.7, "distinct_2": 0.5, "perplexity": 40,
+             "word_distinct_2": 0.6, "non_word_rate": 0.002},
+            {"method": "temperature", "value": 1.3, "distinct_2": 0.9, "perplexity": 100,
+             "word_distinct_2": 0.9, "non_word_rate": 0.004}],
+            "prompts": 2, "samples": 4, "length": 16, "seed": 5})");
+        const QString png = m_dir.filePath("words.png");
+        const auto r = runCli({"eval-diversity", "--plot-from", results, "--plot", png});
+        QVERIFY2(r.exitCode == 0 && !r.crashed, r.err.constData());
+        const QImage image(png);
+        QCOMPARE(image.size(), QSize(kWidth, kWordsHeight));
+        const QImage words = image.copy(0, kHeight, kWidth, kWordsHeight - kHeight);
+        const ColourSpan alpha = spanOf(words, kAlpha), temp = spanOf(words, kTemperature);
+        QVERIFY2(alpha.count > 50 && temp.count > 50, "a curve is missing in the words panel");
+        QVERIFY(alpha.meanY + 100 < temp.meanY); // more non-words: higher up
+    }
+
     void realRunOnTheDefaultModel() {
         const QString model =
             qEnvironmentVariable("FABULIST_SOURCE_DIR") + "/resources/models/fabulist-default.gguf";
@@ -153,9 +179,13 @@ private slots:
         const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(doc["model"].toString(), model);
         QCOMPARE(doc["samples"].toInt(), 2);
+        // Word-level results beside the token ones.
+        const QJsonObject first = doc["settings"].toArray().first().toObject();
+        QVERIFY(first.contains("non_word_rate") && first.contains("word_distinct_2"));
+        QVERIFY(first["words_checked"].toInt() > 0);
         QImage image(png);
         QVERIFY2(!image.isNull(), "the plot is not a readable PNG");
-        QCOMPARE(image.size(), QSize(kWidth, kHeight));
+        QCOMPARE(image.size(), QSize(kWidth, kWordsHeight));
         QVERIFY(distinctColours(image) > 10);
         // No adapter: temperature, min-p and XTC are drawn, α is not.
         QVERIFY(spanOf(image, kTemperature).count > 0);

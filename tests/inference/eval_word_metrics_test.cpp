@@ -25,7 +25,8 @@ private slots:
         QVERIFY(m_dir.isValid());
         m_list = m_dir.filePath("words").toStdString();
         std::ofstream out(m_list);
-        out << "the\nkeeper\nlamp\nsea\nwas\ndark\ndid\nthey\nhouse\nRome\n\xC3\xA9\x63lair\nit's\n";
+        out << "the\nkeeper\nlamp\nsea\nwas\ndark\ndid\nthey\nhouse\nRome\n\xC3\xA9\x63lair\nit'"
+               "s\n";
     }
 
     void nonWordsAreLowercaseWordsMissingFromTheList() {
@@ -34,7 +35,7 @@ private slots:
         NonWordCount count;
         // Counted: keeper lamp sea was dark (5 known) + bedcretary, doorwaying (2 unknown).
         // Not counted: "The" and "Elizabeth" (capitalised), the numbers.
-        countNonWords(" The keeper lamp, Elizabeth; sea was dark 42 bedcretary doorwaying", list,
+        countNonWords(" The keeper lamp, Elizabeth; sea was dark 42 bedcretary doorwaying.", list,
                       count);
         QCOMPARE(count.words, 7L);
         QCOMPARE(count.nonWords, 2L);
@@ -48,13 +49,17 @@ private slots:
         // "didn't" (stem did), "keeper's", "they'll", "it's" (listed), "can't" / "won't"
         // (irregular stems): all words. "ness" glued to the prompt's last word is not counted;
         // after a hyphen, "house" is its own word.
-        countNonWords("ness didn't keeper\xE2\x80\x99s they'll it's can't won't sea-house", list,
+        countNonWords("ness didn't keeper\xE2\x80\x99s they'll it's can't won't sea-house.", list,
                       count);
         QCOMPARE(count.nonWords, 0L);
         QCOMPARE(count.words, 8L);
         NonWordCount spaced;
-        countNonWords(" ness", list, spaced); // begins with a space: a word of its own
+        countNonWords(" ness and", list, spaced); // begins with a space: a word of its own
         QCOMPARE(spaced.nonWords, 1L);
+        NonWordCount cut;
+        countNonWords(" the handkerch", list, cut); // the length may have cut the last word
+        QCOMPARE(cut.words, 1L);
+        QCOMPARE(cut.nonWords, 0L);
     }
 
     void missingListIsAClearError() {
@@ -138,8 +143,8 @@ private slots:
         keepWordStartsOnly(head, engine->tokenizer());
         auto session = engine->createSession();
         session->setHead(&head);
-        const std::vector<int32_t> ids =
-            engine->tokenizer().encode("The keeper climbed the stairs and found the lamp", true, false);
+        const std::vector<int32_t> ids = engine->tokenizer().encode(
+            "The keeper climbed the stairs and found the lamp", true, false);
         session->evaluate(ids);
         const std::vector<float> coherence(session->logits().begin(), session->logits().end());
         const std::vector<float> hidden(session->hiddenState().begin(),

@@ -12,6 +12,7 @@
 #include "inference/engine/session.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/heads/head_mix.h"
+#include "inference/heads/word_start_mask.h"
 #include "inference/tokenizer/tokenizer.h"
 #ifdef FABULIST_HAVE_VULKAN
 #include "inference/backend/vulkan/vulkan_buffer.h"
@@ -239,6 +240,11 @@ private slots:
         auto engine = loadDefault("cpu");
         const HeadAdapter h = HeadAdapter::load(defaultHeadPath(), engine->file());
         HeadMix mix(h);
+        // A word-starts head (the shipped one) keeps the continuation mass on both sides.
+        const std::vector<bool> starts = h.training().deltaTokens == "word-starts"
+                                             ? wordStartTokens(engine->tokenizer())
+                                             : std::vector<bool>();
+        mix.setWordStarts(starts);
         auto session = engine->createSession();
         session->setHead(&h);
         QVERIFY(session->hasHead());
@@ -274,6 +280,7 @@ private slots:
         for (int i = 0; i < session->logitsCount(); ++i) {
             std::vector<float> want(static_cast<size_t>(h.nVocab()));
             mix.mix(session->hiddenStateAt(i), session->logitsAt(i), 0.6f, want);
+            if (!starts.empty()) keepContinuationMass(session->logitsAt(i), want, starts);
             QVERIFY2(sameBits(session->mixedLogitsAt(i), want), qPrintable(QString::number(i)));
         }
         // The last position can still be mixed at any α after such a pass.

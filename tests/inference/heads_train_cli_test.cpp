@@ -7,8 +7,8 @@
 //
 // Runs the real binary (<build>/app/fabulist-cli; $FABULIST_CLI overrides) on tiny-moe-f32 with
 // the reference README as the corpus.
-#include "inference/gguf/gguf_file.h"
 #include "inference/engine/engine.h"
+#include "inference/gguf/gguf_file.h"
 #include "inference/heads/head_adapter.h"
 #include "inference/heads/word_start_mask.h"
 #include "tests/inference/cli_process.h"
@@ -118,7 +118,8 @@ private slots:
             bool zero = head.bias()[t] == 0.0f;
             for (int k = 0; k < head.rank(); ++k)
                 zero &= head.bMatrix()[t * size_t(head.rank()) + size_t(k)] == 0.0f;
-            if (starts[t]) learned += zero ? 0 : 1;
+            if (starts[t])
+                learned += zero ? 0 : 1;
             else {
                 QVERIFY2(zero, qPrintable(QString::number(t)));
                 ++pinned;
@@ -126,6 +127,16 @@ private slots:
         }
         QVERIFY(learned > 0);
         QVERIFY(pinned > 0);
+        // --strength 0.5 writes half the trained delta (same seed: same training).
+        const QString half = m_dir.filePath("half.gguf");
+        r = run(trainArgs(half, {"--word-starts-only", "--strength", "0.5"}));
+        QVERIFY2(r.code == 0, r.err.constData());
+        const HeadAdapter halved = HeadAdapter::load(half.toStdString(), *model);
+        QCOMPARE(halved.training().strength, 0.5);
+        QVERIFY(sameBits(halved.a(), head.a()));
+        for (size_t i = 0; i < head.bias().size(); ++i)
+            QCOMPARE(halved.bias()[i], float(head.bias()[i] * 0.5));
+        QCOMPARE(halved.bMatrix()[100], float(head.bMatrix()[100] * 0.5));
         // Without the option every token may learn, and the file says "all".
         const QString all = m_dir.filePath("all.gguf");
         r = run(trainArgs(all, {}));

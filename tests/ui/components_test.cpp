@@ -162,34 +162,40 @@ void ComponentsTest::continuationFitsTheCursor_data() {
     QTest::addColumn<bool>("endAtSentence");
     QTest::addColumn<QString>("fitted");
     QTest::newRow("newline after a word becomes a space")
-        << "\nThe sea was calm." << "." << true << false << " The sea was calm.";
-    QTest::newRow("several spaces after a word become one")
-        << "   and then" << "d" << true << false << " and then";
-    QTest::newRow("no space after a newline") << "\n\n  She left." << "\n" << true << false
-                                              << "She left.";
-    QTest::newRow("no space after a space") << " She left." << " " << true << false
-                                            << "She left.";
+        << "\nThe sea was calm."
+        << "." << true << false << " The sea was calm.";
+    QTest::newRow("several spaces after a word become one") << "   and then"
+                                                            << "d" << true << false << " and then";
+    QTest::newRow("no space after a newline") << "\n\n  She left."
+                                              << "\n"
+                                              << true << false << "She left.";
+    QTest::newRow("no space after a space") << " She left."
+                                            << " " << true << false << "She left.";
     QTest::newRow("no space at the start of the document")
-        << "\nOnce upon a time" << "" << true << false << "Once upon a time";
+        << "\nOnce upon a time"
+        << "" << true << false << "Once upon a time";
     QTest::newRow("a word the model continues stays joined")
-        << "house stood" << "t" << true << false << "house stood";
-    QTest::newRow("no space before a comma") << " , said she." << "d" << true << false
-                                             << ", said she.";
+        << "house stood"
+        << "t" << true << false << "house stood";
+    QTest::newRow("no space before a comma") << " , said she."
+                                             << "d" << true << false << ", said she.";
     QTest::newRow("dialogue lines get blank lines")
-        << " \"Go.\"\n\"No.\"\n\n\n\"Why?\"" << "." << true << false
-        << " \"Go.\"\n\n\"No.\"\n\n\"Why?\"";
+        << " \"Go.\"\n\"No.\"\n\n\n\"Why?\""
+        << "." << true << false << " \"Go.\"\n\n\"No.\"\n\n\"Why?\"";
     QTest::newRow("single-newline documents keep single newlines")
-        << " \"Go.\"\n\n\"No.\"" << "." << false << false << " \"Go.\"\n\"No.\"";
+        << " \"Go.\"\n\n\"No.\""
+        << "." << false << false << " \"Go.\"\n\"No.\"";
     QTest::newRow("ends at the last sentence") << " He ran. She stayed. And then the"
                                                << "." << true << true << " He ran. She stayed.";
-    QTest::newRow("closing quote stays with its sentence")
-        << " \"Stop!\" she cried, and" << "." << true << true << " \"Stop!\"";
+    QTest::newRow("closing quote stays with its sentence") << " \"Stop!\" she cried, and"
+                                                           << "." << true << true << " \"Stop!\"";
     QTest::newRow("a decimal point is not an end")
-        << " It cost 3.5 crowns and" << "." << true << true << " It cost 3.5 crowns and";
-    QTest::newRow("ellipsis ends a sentence") << " Wait\u2026 the door" << "." << true << true
-                                              << " Wait\u2026";
-    QTest::newRow("trailing whitespace goes") << " The end.\n\n" << "." << true << false
-                                              << " The end.";
+        << " It cost 3.5 crowns and"
+        << "." << true << true << " It cost 3.5 crowns and";
+    QTest::newRow("ellipsis ends a sentence") << " Wait\u2026 the door"
+                                              << "." << true << true << " Wait\u2026";
+    QTest::newRow("trailing whitespace goes") << " The end.\n\n"
+                                              << "." << true << false << " The end.";
 }
 
 void ComponentsTest::continuationFitsTheCursor() {

@@ -30,8 +30,9 @@ namespace {
 
 QString artifact(const QString& name) {
     const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
-    const QString dir = QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
-                            .filePath(QStringLiteral("artifacts"));
+    const QString dir =
+        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
+            .filePath(QStringLiteral("artifacts"));
     QDir().mkpath(dir);
     return QDir(dir).filePath(name);
 }

@@ -45,8 +45,9 @@ const QString kParagraph = QStringLiteral(
 
 QString artifactsDir() {
     const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
-    const QString dir = QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
-                            .filePath(QStringLiteral("artifacts"));
+    const QString dir =
+        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
+            .filePath(QStringLiteral("artifacts"));
     QDir().mkpath(dir);
     return dir;
 }
@@ -239,8 +240,7 @@ void GenerateDeskTest::lengthIsCappedSoThePromptStaysReal() {
              qPrintable(m_panel->lengthNote()->text()));
     const storage::Generation g = generate();
     QVERIFY(!QTest::currentTestFailed());
-    QVERIFY2(g.promptTokens >= kMinimumPromptTokens,
-             qPrintable(QString::number(g.promptTokens)));
+    QVERIFY2(g.promptTokens >= kMinimumPromptTokens, qPrintable(QString::number(g.promptTokens)));
     m_panel->lengthBox()->setValue(80);
     QVERIFY(!m_panel->lengthNote()->isVisible());
 }
@@ -259,8 +259,9 @@ void GenerateDeskTest::generatedTextFitsThePage() {
         QVERIFY(!QTest::currentTestFailed());
         const QString shown = m_panel->preview()->toPlainText();
         const QString raw = QString::fromStdString(g.output);
-        QVERIFY2(shown.isEmpty() || (shown.startsWith(QLatin1Char(' ')) &&
-                                     !shown.at(1).isSpace()) || !raw.at(0).isSpace(),
+        QVERIFY2(shown.isEmpty() ||
+                     (shown.startsWith(QLatin1Char(' ')) && !shown.at(1).isSpace()) ||
+                     !raw.at(0).isSpace(),
                  qPrintable(shown));
         QVERIFY2(!shown.endsWith(QLatin1Char(' ')) && !shown.endsWith(QLatin1Char('\n')),
                  qPrintable(shown));
@@ -269,10 +270,12 @@ void GenerateDeskTest::generatedTextFitsThePage() {
         const bool midSentence = g.stopReason == storage::GenerationStop::Length &&
                                  !rawEnd.isEmpty() &&
                                  !QStringLiteral(".!?\"\u201D\u2019'").contains(rawEnd.back());
-        const qsizetype lastEnd = rawEnd.lastIndexOf(QRegularExpression(QStringLiteral("[.!?][\"'\u201D\u2019]?\\s")));
+        const qsizetype lastEnd =
+            rawEnd.lastIndexOf(QRegularExpression(QStringLiteral("[.!?][\"'\u201D\u2019]?\\s")));
         if (midSentence && lastEnd > 0) {
             cutSeen = true;
-            QVERIFY2(QStringLiteral(".!?\"\u201D\u2019'").contains(shown.back()), qPrintable(shown));
+            QVERIFY2(QStringLiteral(".!?\"\u201D\u2019'").contains(shown.back()),
+                     qPrintable(shown));
             QVERIFY(shown.size() < raw.size());
         }
         m_panel->discardAction()->trigger();
@@ -281,7 +284,8 @@ void GenerateDeskTest::generatedTextFitsThePage() {
 
     // After a newline: no leading whitespace; a one-line-per-paragraph document gets no blank
     // lines from the model.
-    typeScene(QStringLiteral("\"Who is there?\"\n\"Only the wind.\"\n\"The wind does not knock.\"\n"));
+    typeScene(
+        QStringLiteral("\"Who is there?\"\n\"Only the wind.\"\n\"The wind does not knock.\"\n"));
     for (int i = 0; i < 3; ++i) {
         generate();
         QVERIFY(!QTest::currentTestFailed());
@@ -297,9 +301,11 @@ void GenerateDeskTest::generatedTextFitsThePage() {
 void GenerateDeskTest::emptySceneContinuesFromThePreviousSceneAndChapter() {
     BinderView* binder = m_window->binderView();
     binder->setCurrentIndex({});
-    const int64_t chapter1 = binder->createNode(storage::NodeKind::Chapter, QStringLiteral("Storm")).value();
+    const int64_t chapter1 =
+        binder->createNode(storage::NodeKind::Chapter, QStringLiteral("Storm")).value();
     binder->selectNode(chapter1);
-    const int64_t sceneA = binder->createNode(storage::NodeKind::Scene, QStringLiteral("Night")).value();
+    const int64_t sceneA =
+        binder->createNode(storage::NodeKind::Scene, QStringLiteral("Night")).value();
     QCOMPARE(m_window->documentSession()->currentId(), std::optional<int64_t>(sceneA));
     typeScene(QStringLiteral("The storm broke against the tower all night. By dawn the keeper "
                              "had not slept."));
@@ -307,7 +313,8 @@ void GenerateDeskTest::emptySceneContinuesFromThePreviousSceneAndChapter() {
     const int64_t chapter2 =
         binder->createNode(storage::NodeKind::Chapter, QStringLiteral("The Harbour")).value();
     binder->selectNode(chapter2);
-    const int64_t sceneB = binder->createNode(storage::NodeKind::Scene, QStringLiteral("Morning")).value();
+    const int64_t sceneB =
+        binder->createNode(storage::NodeKind::Scene, QStringLiteral("Morning")).value();
     QCOMPARE(m_window->documentSession()->currentId(), std::optional<int64_t>(sceneB));
     QVERIFY(m_window->editor()->toPlainText().isEmpty());
     m_panel->lengthBox()->setValue(24);
@@ -446,11 +453,13 @@ void GenerateDeskTest::keyboardReachesEveryDecisionAndReturnsToTheText() {
     for (const QAction* a : m_window->findChildren<QAction*>()) {
         if (a->shortcut().isEmpty() || a->text().isEmpty()) continue;
         const QString keys = a->shortcut().toString(QKeySequence::NativeText);
-        QVERIFY2(listed.join(u'|').contains(keys), qPrintable(a->text() + QStringLiteral(": ") + keys));
+        QVERIFY2(listed.join(u'|').contains(keys),
+                 qPrintable(a->text() + QStringLiteral(": ") + keys));
     }
     QVERIFY(dialog->entries().size() >= 30);
     dialog->resize(520, 900);
-    QVERIFY(dialog->grab().save(QDir(artifactsDir()).filePath(QStringLiteral("keyboard-shortcuts.png"))));
+    QVERIFY(dialog->grab().save(
+        QDir(artifactsDir()).filePath(QStringLiteral("keyboard-shortcuts.png"))));
     dialog->close();
 }
 
