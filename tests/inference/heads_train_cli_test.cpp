@@ -111,7 +111,9 @@ private slots:
         const auto model = GgufFile::open(m_model.toStdString());
         const HeadAdapter head = HeadAdapter::load(out.toStdString(), *model);
         QCOMPARE(head.training().deltaTokens, std::string("word-starts"));
-        auto engine = Engine::load(EngineOptions{m_model.toStdString()});
+        EngineOptions options;
+        options.modelPath = m_model.toStdString();
+        auto engine = Engine::load(options);
         const std::vector<bool> starts = wordStartTokens(engine->tokenizer());
         int learned = 0, pinned = 0;
         for (size_t t = 0; t < starts.size(); ++t) {
