@@ -370,6 +370,8 @@ private slots:
         sv->clear();
         sv->evaluate(prompt, true);
         HeadMix reference(h);
+        if (h.training().deltaTokens == "word-starts")
+            reference.setWordStarts(wordStartTokens(cpu->tokenizer()));
         for (int i = 0; i < sv->logitsCount(); ++i) {
             const auto want = reference.mixedLogits(sv->hiddenStateAt(i), sv->logitsAt(i), alpha);
             const std::vector<float> wantCopy(want.begin(), want.end());
@@ -384,6 +386,8 @@ private slots:
             sc->setHead(adapter);
             sv->setHead(adapter);
             HeadMix reference(*adapter);
+            if (adapter->training().deltaTokens == "word-starts")
+                reference.setWordStarts(wordStartTokens(cpu->tokenizer()));
             const auto want = reference.mixedLogits(sv->hiddenState(), sv->logits(), alpha);
             const std::vector<float> wantCopy(want.begin(), want.end());
             const QString err = compareRelative(*adapter, sv->hiddenState(), sv->logits(), alpha,
