@@ -5,6 +5,7 @@
 #include "ui/snapshot_compare_view.h"
 
 #include <QDateTime>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -105,6 +106,11 @@ void SnapshotsPanel::setContext(storage::Project* project, DocumentSession* sess
 void SnapshotsPanel::setNode(std::optional<int64_t> nodeId) {
     m_nodeId = nodeId;
     refresh();
+}
+
+void SnapshotsPanel::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_project) refresh();
 }
 
 // Rebuilt from storage every time (restore, take, autosave): the list never guesses.

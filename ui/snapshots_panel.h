@@ -50,6 +50,11 @@ public:
 signals:
     void errorOccurred(const QString& message);
 
+protected:
+    // Autosave rows are drawn in the palette's placeholder colour: redrawn when light/dark
+    // changes.
+    void changeEvent(QEvent* event) override;
+
 private:
     void updateButtons();
     bool restoreRevision(int64_t revisionId);
