@@ -6,6 +6,10 @@
 #include "storage/statement.h"
 #include "storage/storage_error.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 namespace fabulist::storage {
 
 namespace {
@@ -22,8 +26,8 @@ constexpr const char* kColumns =
     "dry_penalty_last_n, dry_sequence_breakers, xtc_probability, xtc_threshold, mirostat, "
     "mirostat_tau, mirostat_eta, seed, experts_per_token, prompt, output, edited_output, "
     "prompt_tokens, generated_tokens, prompt_ms, generation_ms, status, stop_reason, parent_id, "
-    "created_at";
-constexpr int kColumnCount = 41;
+    "created_at, alpha_changes";
+constexpr int kColumnCount = 42;
 
 std::string joinBreakers(const std::vector<std::string>& breakers) {
     std::string joined;
@@ -32,6 +36,34 @@ std::string joinBreakers(const std::vector<std::string>& breakers) {
         joined += breakers[i];
     }
     return joined;
+}
+
+// "12:0.5;30:0.80000001": token index and α, as many digits as a double round-trips.
+std::string joinAlphaChanges(const std::vector<Generation::AlphaChange>& changes) {
+    std::string joined;
+    char number[64];
+    for (const Generation::AlphaChange& c : changes) {
+        std::snprintf(number, sizeof number, "%lld:%.17g", static_cast<long long>(c.tokenIndex),
+                      c.alpha);
+        if (!joined.empty()) joined += ';';
+        joined += number;
+    }
+    return joined;
+}
+
+std::vector<Generation::AlphaChange> splitAlphaChanges(const std::string& joined) {
+    std::vector<Generation::AlphaChange> changes;
+    size_t start = 0;
+    while (start < joined.size()) {
+        const size_t end = std::min(joined.find(';', start), joined.size());
+        const std::string item = joined.substr(start, end - start);
+        const size_t colon = item.find(':');
+        if (colon != std::string::npos)
+            changes.push_back({std::strtoll(item.c_str(), nullptr, 10),
+                               std::strtod(item.c_str() + colon + 1, nullptr)});
+        start = end + 1;
+    }
+    return changes;
 }
 
 std::vector<std::string> splitBreakers(const std::string& joined) {
@@ -92,6 +124,7 @@ Generation readGeneration(const Statement& row) {
     g.stopReason = generationStopFromString(row.columnText(c++)).value_or(GenerationStop::Unknown);
     g.parentId = row.columnOptionalInt64(c++);
     g.createdAtMs = row.columnInt64(c++);
+    g.alphaChanges = splitAlphaChanges(row.columnText(c++));
     return g;
 }
 
@@ -175,6 +208,7 @@ int64_t GenerationRepository::record(const Generation& g) {
     put(toString(g.stopReason));
     put(g.parentId);
     put(g.createdAtMs ? g.createdAtMs : currentTimeMs());
+    put(joinAlphaChanges(g.alphaChanges));
     insert.exec();
     return m_db.lastInsertRowId();
 }

@@ -63,7 +63,15 @@ struct Generation {
     std::string modelId;     // e.g. the model file name or general.name
     std::string modelSha256; // 64 lowercase hex digits of the model file
     std::string adapterId;   // diversity-head adapter; empty: none
-    double mixAlpha = 0.0;   // 0..1
+    double mixAlpha = 0.0;   // 0..1 (the α the generation started with)
+    // Where the writer moved the slider while it streamed: from token `tokenIndex` on (0-based,
+    // in the generated tokens) it was sampled at `alpha`. Empty: α stayed mixAlpha throughout.
+    struct AlphaChange {
+        int64_t tokenIndex = 0;
+        double alpha = 0.0;
+        bool operator==(const AlphaChange&) const = default;
+    };
+    std::vector<AlphaChange> alphaChanges;
     SamplerSettings sampler;
     uint64_t seed = 0;
     int expertsPerToken = 0; // MoE models; 0: the model's default

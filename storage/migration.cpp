@@ -3,6 +3,7 @@
 #include "storage/database.h"
 #include "storage/schema_v1.h"
 #include "storage/schema_v2.h"
+#include "storage/schema_v3.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
 
@@ -16,6 +17,8 @@ const MigrationStep kBuiltinSteps[] = {
     {1, "initial schema: binder, documents, revisions, generations, storyboard, search",
      applySchemaV1},
     {2, "generations record how they ended (stop_reason)", applySchemaV2},
+    {3, "generations record where the slider moved while they streamed (alpha_changes)",
+     applySchemaV3},
 };
 
 } // namespace

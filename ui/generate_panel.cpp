@@ -223,9 +223,13 @@ void GeneratePanel::buildWidgets() {
     connect(m_endAtSentence, &QCheckBox::toggled, this,
             [this](bool on) { m_settings.setGenerateEndAtSentence(on); });
 
-    // Remembered for the next start.
-    connect(m_alpha, &QSlider::valueChanged, this,
-            [this](int v) { m_settings.setGenerateMixPercent(v); });
+    // Remembered for the next start, and applied from the next token to a generation that is
+    // streaming (the record keeps where it changed).
+    connect(m_alpha, &QSlider::valueChanged, this, [this](int v) {
+        m_settings.setGenerateMixPercent(v);
+        if (m_inFlight && m_inFlight->request.liveAlpha)
+            m_inFlight->request.liveAlpha->store(float(v / 100.0));
+    });
     connect(m_length, &QSpinBox::valueChanged, this, [this](int v) {
         m_settings.setGenerateLength(v);
         updateLengthLimit();
@@ -508,6 +512,7 @@ bool GeneratePanel::continueWriting() {
     request.maxContextTokens = kPromptBudgetTokens;
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
     GenerationOrigin origin;
     origin.documentId = m_session->currentId();
     origin.contextEnd = cursor;
@@ -550,6 +555,8 @@ bool GeneratePanel::retry() {
     request.maxTokens = m_length->value();
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    request.liveAlpha =
+        hasAdapter() ? std::make_shared<std::atomic<float>>(request.alpha) : nullptr;
     const FitOptions fit = m_shown->fit;
     startRequest(std::move(request), std::move(origin), fit);
     if (sameDraw && sameSettings)

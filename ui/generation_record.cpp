@@ -50,8 +50,15 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.contextStart = std::max<qint64>(0, origin.contextEnd - outcome.prompt.size());
     g.modelId = model.modelName.toStdString();
     g.modelSha256 = model.modelSha256.toStdString();
+    // Where the slider moved while it streamed; one entry is the starting α (nothing moved).
+    bool headTookPart = outcome.alpha > 0.0f;
+    if (outcome.alphaChanges.size() > 1)
+        for (const inference::AlphaChange& c : outcome.alphaChanges) {
+            g.alphaChanges.push_back({c.tokenIndex, double(c.alpha)});
+            headTookPart |= c.alpha > 0.0f;
+        }
     // The adapter only counts when it took part (α > 0); at α 0 the model's own head decides.
-    if (outcome.alpha > 0.0f) g.adapterId = model.adapterId.toStdString();
+    if (headTookPart) g.adapterId = model.adapterId.toStdString();
     g.mixAlpha = outcome.alpha;
     g.sampler = toStorageSampler(request.sampler);
     g.seed = request.sampler.seed;

@@ -2,11 +2,15 @@
 // The plain values that travel between the GUI thread and the InferenceWorker's thread through
 // queued signals: what to generate, what came out, and which model answers. Copies only, so
 // neither side ever touches the other's objects.
+#include "inference/engine/generator.h"
 #include "inference/sampling/sampler_settings.h"
 #include "storage/generation_repository.h"
 
 #include <QMetaType>
 #include <QString>
+#include <atomic>
+#include <memory>
+#include <vector>
 
 namespace fabulist::ui {
 
@@ -25,6 +29,9 @@ struct GenerationRequest {
     int maxContextTokens = kPromptBudgetTokens; // at most this many prompt tokens (and the model's)
     inference::SamplerSettings sampler;
     float alpha = 0.0f; // diversity-head weight; ignored without an adapter
+    // The slider while the text streams: the GUI stores into it, the worker's generator reads
+    // it before every token (starts at alpha). nullptr: alpha throughout.
+    std::shared_ptr<std::atomic<float>> liveAlpha;
 };
 
 struct GenerationOutcome {
@@ -40,6 +47,8 @@ struct GenerationOutcome {
     double promptMs = 0.0;
     double decodeMs = 0.0;
     float alpha = 0.0f; // the weight actually used (0 without an adapter)
+    // With a live slider: the α of the first token and every change after it.
+    std::vector<inference::AlphaChange> alphaChanges;
 };
 
 // Identity of the loaded model and adapter, as generations record it.

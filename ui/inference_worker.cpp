@@ -235,9 +235,11 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         inference::GenerationParams params;
         params.maxTokens = request.maxTokens;
         params.sampler = request.sampler;
-        if (m_adapter && request.alpha > 0.0f) {
+        // With a live slider the head takes part even from α 0 (nothing is mixed at 0).
+        if (m_adapter && (request.alpha > 0.0f || request.liveAlpha)) {
             params.adapter = m_adapter.get();
             params.alpha = request.alpha;
+            params.liveAlpha = request.liveAlpha.get();
         }
         outcome.alpha = params.alpha;
 
@@ -270,6 +272,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         outcome.generatedTokens = int(result.ids.size());
         outcome.promptMs = result.timings.promptMs;
         outcome.decodeMs = result.timings.decodeMs;
+        outcome.alphaChanges = result.alphaChanges;
     } catch (const std::exception& e) {
         emit failed(request.id, QString::fromUtf8(e.what()));
         return;

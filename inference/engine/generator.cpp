@@ -17,6 +17,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Records that the token at `index` is sampled at `alpha`, when that differs from the last α
+// recorded (a resampled position replaces its own entry).
+void noteAlpha(std::vector<AlphaChange>& changes, int index, float alpha) {
+    if (!changes.empty() && changes.back().tokenIndex == index) changes.pop_back();
+    if (changes.empty() || changes.back().alpha != alpha) changes.push_back({index, alpha});
+}
+
 double msSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -195,6 +202,7 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
         if (params.adapter) {
             const float alpha =
                 params.liveAlpha ? params.liveAlpha->load(std::memory_order_relaxed) : params.alpha;
+            if (params.liveAlpha) noteAlpha(result.alphaChanges, int(result.ids.size()), alpha);
             logits = m_session.mixedLogits(alpha); // α = 0: the model's logits untouched
         }
         if (bannedHere) {
@@ -221,6 +229,8 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
                 std::erase_if(guard.bans, [&](const auto& b) { return b.first > at; });
                 guard.bans.emplace_back(at, offending);
                 result.ids.resize(at);
+                std::erase_if(result.alphaChanges,
+                              [&](const AlphaChange& c) { return c.tokenIndex > int(at); });
                 guard.truncate(at);
                 ++t.rewinds;
                 kept.assign(prompt.begin(), prompt.end());

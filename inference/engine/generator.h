@@ -70,9 +70,19 @@ struct GenerationTimings {
     }
 };
 
+// With liveAlpha: from the token at `tokenIndex` (in ids) on, sampling used `alpha`.
+struct AlphaChange {
+    int tokenIndex = 0;
+    float alpha = 0.0f;
+    bool operator==(const AlphaChange&) const = default;
+};
+
 struct GenerationResult {
     std::vector<int32_t> ids; // generated ids (not the prompt)
-    std::string text;         // their detokenized text
+    // With an adapter and liveAlpha: the α of the first token, then every change (so the text
+    // can be made again). Empty otherwise.
+    std::vector<AlphaChange> alphaChanges;
+    std::string text; // their detokenized text
     StopReason stopReason = StopReason::MaxTokens;
     GenerationTimings timings;
 };

@@ -146,6 +146,8 @@ private slots:
                            });
         QCOMPARE(r.ids.size(), size_t(12));
         for (int i = 0; i < 6; ++i) QCOMPARE(r.ids[size_t(i)], favourite);
+        // Where α changed is in the result: 1 from the first token, 0 from the seventh.
+        QCOMPARE(r.alphaChanges, (std::vector<AlphaChange>{{0, 1.0f}, {6, 0.0f}}));
 
         // The tail must equal what the model alone generates after those six tokens.
         std::vector<int32_t> context = m_prompt;
@@ -157,6 +159,37 @@ private slots:
         auto s2 = m_engine->createSession();
         const auto tail = Generator(*s2, m_engine->tokenizer()).run(context, plain);
         QCOMPARE(std::vector<int32_t>(r.ids.begin() + 6, r.ids.end()), tail.ids);
+    }
+
+    // Moving the slider mid-run changes nothing before the move: the tokens up to it are bit
+    // for bit those of a run at the first α throughout (sampling at temperature 0.8, seeded).
+    void liveAlphaLeavesTheTokensBeforeTheChangeAlone() {
+        HeadAdapter h(HeadAdapterBase::fromModel(m_engine->file()), 4);
+        for (size_t i = 0; i < h.bias().size(); ++i) h.bias()[i] = float((i * 37) % 11) * 0.3f;
+        GenerationParams fixed;
+        fixed.maxTokens = 20;
+        fixed.sampler.temperature = 0.8f;
+        fixed.sampler.seed = 7;
+        fixed.stopAtEndOfGeneration = false;
+        fixed.adapter = &h;
+        fixed.alpha = 0.3f;
+        auto s1 = m_engine->createSession();
+        const auto steady = Generator(*s1, m_engine->tokenizer()).run(m_prompt, fixed);
+        QVERIFY(steady.alphaChanges.empty()); // no live α: nothing to record
+
+        std::atomic<float> alpha{0.3f};
+        GenerationParams moved = fixed;
+        moved.liveAlpha = &alpha;
+        auto s2 = m_engine->createSession();
+        int seen = 0;
+        const auto r = Generator(*s2, m_engine->tokenizer())
+                           .run(m_prompt, moved, [&](int32_t id, std::string_view) {
+                               if (id >= 0 && ++seen == 10) alpha.store(0.9f);
+                               return true;
+                           });
+        QCOMPARE(std::vector<int32_t>(r.ids.begin(), r.ids.begin() + 10),
+                 std::vector<int32_t>(steady.ids.begin(), steady.ids.begin() + 10));
+        QCOMPARE(r.alphaChanges, (std::vector<AlphaChange>{{0, 0.3f}, {10, 0.9f}}));
     }
 
     void adapterOfAnotherShapeIsRefused() {

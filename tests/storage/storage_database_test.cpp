@@ -173,7 +173,7 @@ private slots:
         auto project = Project::create(path, "Settings");
         Database& db = project->database();
         QCOMPARE(db.queryInt64("PRAGMA application_id"), int64_t{0x46624C73});
-        QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{2});
+        QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{3});
         QCOMPARE(db.queryText("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(db.queryInt64("PRAGMA foreign_keys"), int64_t{1});
         QCOMPARE(db.queryInt64("PRAGMA synchronous"),
@@ -181,7 +181,7 @@ private slots:
         for (const char* table : {"project_meta", "binder_node", "document", "document_fts",
                                   "revision", "generation", "generation_fts", "board", "card"})
             QVERIFY2(tableExists(db, table), table);
-        QCOMPARE(project->schemaVersion(), 2);
+        QCOMPARE(project->schemaVersion(), 3);
         QCOMPARE(project->title(), std::string("Settings"));
         project.reset();
 
@@ -210,20 +210,24 @@ private slots:
         const std::string backup = path + ".schema-v1.backup";
         {
             auto project = Project::open(path);
-            QCOMPARE(project->schemaVersion(), 2);
+            QCOMPARE(project->schemaVersion(), 3);
             QCOMPARE(project->title(), std::string("Old"));
             const auto old = project->generations().recent();
             QCOMPARE(old.size(), size_t{1});
             QCOMPARE(old[0].output, std::string("The rain kept on."));
             QCOMPARE(old[0].status, GenerationStatus::Rejected);
             QCOMPARE(old[0].stopReason, GenerationStop::Unknown); // not recorded before v2
+            QVERIFY(old[0].alphaChanges.empty());                 // nor before v3
             Generation g;
             g.task = "continue";
             g.output = "It stopped half-way";
             g.status = GenerationStatus::Rejected;
             g.stopReason = GenerationStop::Stopped;
+            // Where the slider moved while it streamed (v3), exactly as given.
+            g.alphaChanges = {{0, 0.3}, {12, 0.8500000238418579}, {40, 0.0}};
             const int64_t id = project->generations().record(g);
             QCOMPARE(project->generations().get(id).stopReason, GenerationStop::Stopped);
+            QCOMPARE(project->generations().get(id).alphaChanges, g.alphaChanges);
             // The schema itself refuses names it does not know.
             EXPECT_STORAGE_ERROR(
                 project->database().exec("UPDATE generation SET stop_reason = 'bored'"),
@@ -242,7 +246,7 @@ private slots:
         }
         // Opening the upgraded file again neither migrates nor touches the backup.
         const std::string backupBytes = readBytes(backup);
-        QCOMPARE(Project::open(path)->schemaVersion(), 2);
+        QCOMPARE(Project::open(path)->schemaVersion(), 3);
         QCOMPARE(readBytes(backup), backupBytes);
     }
 

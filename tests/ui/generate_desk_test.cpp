@@ -68,6 +68,7 @@ private slots:
     void focusModeShowsTheGeneration();
     void keyboardReachesEveryDecisionAndReturnsToTheText();
     void buttonsStayWhereTheyAre();
+    void movingTheSliderWhileItStreamsIsRecorded();
     void cleanupTestCase();
 
 private:
@@ -488,6 +489,36 @@ void GenerateDeskTest::buttonsStayWhereTheyAre() {
     QTest::qWait(20);
     QCOMPARE(where(m_panel->acceptButton()), acc);
     QCOMPARE(where(m_panel->continueButton()), cont);
+}
+
+// The slider moved while the text streams applies from the next token, and the record keeps
+// where: the first α at token 0, the new one at the token where it took effect.
+void GenerateDeskTest::movingTheSliderWhileItStreamsIsRecorded() {
+    m_window->binderView()->selectNode(m_scene);
+    typeScene(kParagraph);
+    m_panel->alphaSlider()->setValue(20);
+    m_panel->lengthBox()->setValue(m_panel->lengthBox()->maximum());
+    m_panel->seedBox()->setValue(99);
+    QSignalSpy recorded(m_panel, &GeneratePanel::generationRecorded);
+    QVERIFY(m_panel->continueWriting());
+    QSignalSpy streamed(m_panel->preview()->document(), &QTextDocument::contentsChanged);
+    QVERIFY(streamed.wait(kTimeoutMs));
+    m_panel->alphaSlider()->setValue(90); // mid-generation
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->progressText().contains(QStringLiteral("tokens")), 5000);
+    QTest::qWait(50);
+    m_panel->stop();
+    const storage::Generation g = waitForRecord(recorded, 1);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY2(g.alphaChanges.size() == 2, qPrintable(QString::number(g.alphaChanges.size())));
+    QCOMPARE(g.alphaChanges[0].tokenIndex, int64_t(0));
+    QVERIFY(std::abs(g.alphaChanges[0].alpha - 0.2) < 1e-6);
+    QVERIFY(g.alphaChanges[1].tokenIndex > 0);
+    QVERIFY(g.alphaChanges[1].tokenIndex <= g.generatedTokens);
+    QVERIFY(std::abs(g.alphaChanges[1].alpha - 0.9) < 1e-6);
+    QVERIFY(std::abs(g.mixAlpha - 0.2) < 1e-6); // where it started
+    m_panel->discardAction()->trigger();
+    m_panel->alphaSlider()->setValue(Settings::kDefaultMixPercent);
+    m_panel->lengthBox()->setValue(80);
 }
 
 FABULIST_GUI_TEST_MAIN(GenerateDeskTest)
