@@ -569,6 +569,33 @@ bool GeneratePanel::retry() {
     return true;
 }
 
+bool GeneratePanel::continueFrom(const storage::Generation& parent) {
+    if (m_inFlight || !m_modelReady || !m_project || !m_session) {
+        setStatus(m_inFlight ? tr("Text is still being generated; press Stop (Esc) first.")
+                             : tr("The model is not ready yet; try again in a moment."));
+        return false;
+    }
+    const std::string& kept = parent.editedOutput.empty() ? parent.output : parent.editedOutput;
+    GenerationRequest request;
+    request.context = contextBefore(QString::fromStdString(parent.prompt + kept),
+                                    std::numeric_limits<int>::max(), kPromptContextChars);
+    request.maxTokens = m_length->value();
+    request.maxContextTokens = kPromptBudgetTokens;
+    if (!m_seedLock->isChecked()) rollSeed();
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
+    GenerationOrigin origin;
+    origin.documentId = parent.documentId;
+    origin.contextEnd = parent.contextEnd;
+    origin.parentId = parent.id;
+    FitOptions fit;
+    fit.before = kept.empty() ? QChar() : QString::fromStdString(kept).back();
+    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    startRequest(std::move(request), std::move(origin), fit);
+    return true;
+}
+
 void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin,
                                  const FitOptions& fit) {
     request.id = m_nextRequestId++;

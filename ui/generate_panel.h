@@ -40,7 +40,8 @@ class QToolButton;
 
 namespace fabulist::storage {
 class Project;
-}
+struct Generation;
+} // namespace fabulist::storage
 
 namespace fabulist::ui {
 
@@ -98,6 +99,10 @@ public:
     bool accept();
     void discard();
     bool retry();
+    // "Continue from here" in the History: a child of `parent` that continues its prompt and
+    // text (the writer's edit when there is one), with the panel's settings; it streams into
+    // the preview like any Continue. False (status says why) when it cannot start now.
+    bool continueFrom(const storage::Generation& parent);
     // Asks for the shown generation's text to be pinned to the Storyboard (pinRequested), once
     // per generation. False when nothing finished is shown.
     bool pin();

@@ -9,6 +9,7 @@
 #include "ui/generate_panel.h"
 #include "ui/generation_overlay.h"
 #include "ui/ghost_text.h"
+#include "ui/history_view.h"
 #include "ui/project_files.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/snapshots_panel.h"
@@ -137,6 +138,11 @@ void MainWindow::buildWidgets() {
     addSidePanel(m_generate, tr("Generate"));
     m_storyboard = new StoryboardView(this);
     addSidePanel(m_storyboard, tr("Storyboard"));
+    m_history = new HistoryView(m_editor, m_generate, this);
+    addSidePanel(m_history, tr("History"));
+    connect(m_generate, &GeneratePanel::generationRecorded, m_history, &HistoryView::reload);
+    connect(m_history, &HistoryView::errorOccurred, this,
+            [this](const QString& m) { showError(tr("History"), m); });
     m_mainStoryboard = new StoryboardView(this);
     m_mainStoryboard->setObjectName(QStringLiteral("mainStoryboardView"));
     m_centre = new QStackedWidget(this);
@@ -492,6 +498,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_generate->setContext(m_project.get(), m_session);
     m_storyboard->setProject(m_project.get());
     m_mainStoryboard->setProject(m_project.get());
+    m_history->setProject(m_project.get());
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -517,6 +524,7 @@ void MainWindow::closeProject() {
     m_snapshots->setContext(nullptr, nullptr);
     m_storyboard->setProject(nullptr);
     m_mainStoryboard->setProject(nullptr);
+    m_history->setProject(nullptr);
     m_trashView->setBinder(nullptr);
     m_binderView->setBinderModel(nullptr);
     delete m_binderModel;
@@ -590,6 +598,7 @@ void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> no
     m_snapshots->setNode(nodeId);
     m_storyboard->setCurrentNode(nodeId);
     m_mainStoryboard->setCurrentNode(nodeId);
+    m_history->setDocument(nodeId);
     updateActions();
     updateSaveState(m_session && m_session->hasUnsavedChanges());
 }

@@ -35,6 +35,7 @@ class DocumentSession;
 class EditorView;
 class FindBar;
 class GenerationOverlay;
+class HistoryView;
 class GeneratePanel;
 class GhostText;
 class SnapshotsPanel;
@@ -79,6 +80,7 @@ public:
     // No model is loaded until the app asks (GeneratePanel::loadDefaultModel).
     GeneratePanel* generatePanel() const { return m_generate; }
     StoryboardView* storyboardView() const { return m_storyboard; }
+    HistoryView* historyView() const { return m_history; }
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
     void showStoryboard();
     // The Storyboard full size in the centre instead of the editor, or the editor back (View >
@@ -158,7 +160,8 @@ private:
     FindBar* m_findBar = nullptr;
     SnapshotsPanel* m_snapshots = nullptr;
     GeneratePanel* m_generate = nullptr;
-    StoryboardView* m_storyboard = nullptr;     // the side tab: a quick view
+    StoryboardView* m_storyboard = nullptr;
+    HistoryView* m_history = nullptr;           // the side tab: a quick view
     StoryboardView* m_mainStoryboard = nullptr; // full size in the centre
     QStackedWidget* m_centre = nullptr;         // the editor area or m_mainStoryboard
     QWidget* m_editorArea = nullptr;
