@@ -6,6 +6,7 @@
 #include "ui/snapshot_compare_view.h"
 
 #include <QComboBox>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -72,11 +73,13 @@ void HistoryView::buildWidgets() {
 
     m_tree = new QTreeWidget(this);
     m_tree->setObjectName(QStringLiteral("historyTree"));
-    m_tree->setHeaderLabels({tr("Text"), tr("Status"), tr("\u03B1"), tr("Seed"), tr("Model")});
+    // Two columns fit the side panel; α, seed and model are in the tooltip and under the text.
+    m_tree->setHeaderLabels({tr("Text"), tr("Status")});
     m_tree->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_tree->setIndentation(14);
+    m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    for (int c = 1; c < 5; ++c)
-        m_tree->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, [this] {
         showSelected();
         updateButtons();
@@ -105,10 +108,10 @@ void HistoryView::buildWidgets() {
     m_compare = new QPushButton(tr("Compare"), this);
     m_compare->setToolTip(tr("Select two (Ctrl+click) to read them side by side"));
     connect(m_compare, &QPushButton::clicked, this, [this] { compareSelected(); });
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(m_use);
-    buttons->addWidget(m_continue);
-    buttons->addWidget(m_compare);
+    auto* buttons = new QGridLayout;
+    buttons->addWidget(m_use, 0, 0);
+    buttons->addWidget(m_compare, 0, 1);
+    buttons->addWidget(m_continue, 1, 0, 1, 2);
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -142,11 +145,13 @@ void HistoryView::setSearch(const QString& query) {
 }
 
 QTreeWidgetItem* HistoryView::makeItem(const storage::Generation& g) const {
-    auto* item = new QTreeWidgetItem({firstWords(g), statusName(g.status),
-                                      QString::number(g.mixAlpha, 'f', 2), QString::number(g.seed),
-                                      QString::fromStdString(g.modelId)});
+    auto* item = new QTreeWidgetItem({firstWords(g), statusName(g.status)});
     item->setData(0, kIdRole, qint64(g.id));
-    item->setToolTip(0, keptText(g));
+    item->setToolTip(0, tr("%1\n\n\u03B1 %2 \u00B7 seed %3 \u00B7 %4")
+                            .arg(keptText(g).trimmed())
+                            .arg(g.mixAlpha, 0, 'f', 2)
+                            .arg(g.seed)
+                            .arg(QString::fromStdString(g.modelId)));
     return item;
 }
 
@@ -245,12 +250,13 @@ void HistoryView::showSelected() {
     }
     m_reader->setPlainText(keptText(*g));
     QString details =
-        tr("%1 \u00B7 \u03B1 %2 \u00B7 temperature %3 \u00B7 seed %4 \u00B7 %5 tokens")
+        tr("%1 \u00B7 \u03B1 %2 \u00B7 temperature %3 \u00B7 seed %4 \u00B7 %5 tokens \u00B7 %6")
             .arg(statusName(g->status))
             .arg(g->mixAlpha, 0, 'f', 2)
             .arg(g->sampler.temperature, 0, 'f', 2)
             .arg(g->seed)
-            .arg(g->generatedTokens);
+            .arg(g->generatedTokens)
+            .arg(QString::fromStdString(g->modelId));
     if (!g->alphaChanges.empty()) details += tr(" \u00B7 slider moved while it streamed");
     m_details->setText(details);
 }
