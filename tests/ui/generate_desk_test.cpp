@@ -23,6 +23,7 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -44,12 +45,7 @@ const QString kParagraph = QStringLiteral(
     "below was restless.");
 
 QString artifactsDir() {
-    const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
-    const QString dir =
-        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
-            .filePath(QStringLiteral("artifacts"));
-    QDir().mkpath(dir);
-    return dir;
+    return fabulist::test::artifactsDir();
 }
 
 } // namespace

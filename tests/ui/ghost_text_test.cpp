@@ -42,12 +42,7 @@ const QString kParagraph = QStringLiteral(
     "below was restless.");
 
 QString artifact(const QString& name) {
-    const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
-    const QString dir =
-        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
-            .filePath(QStringLiteral("artifacts"));
-    QDir().mkpath(dir);
-    return QDir(dir).filePath(name);
+    return fabulist::test::artifactPath(name);
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // (AppDataLocation: where the sample project goes) never touch the user's files.
 #include <QApplication>
 #include <QCoreApplication>
+#include <QDir>
 #include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
@@ -36,6 +37,21 @@ inline QMenu* menuBarMenu(const QMainWindow& window, const QString& title) {
     for (QAction* a : window.menuBar()->actions())
         if (a->text() == title) return a->menu();
     return nullptr;
+}
+
+// <build>/artifacts (FABULIST_BINARY_DIR, else the working directory): where GUI tests write
+// the screenshots people look at. Made when missing.
+inline QString artifactsDir() {
+    const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
+    const QString dir =
+        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
+            .filePath(QStringLiteral("artifacts"));
+    QDir().mkpath(dir);
+    return dir;
+}
+
+inline QString artifactPath(const QString& name) {
+    return QDir(artifactsDir()).filePath(name);
 }
 
 } // namespace fabulist::test

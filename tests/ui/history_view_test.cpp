@@ -167,10 +167,7 @@ void HistoryViewTest::continueFromHereAddsAChild() {
     QCOMPARE(m_history->shownIds().indexOf(child.id), m_history->shownIds().indexOf(m_deeper) + 1);
     m_history->select(child.id);
     QTest::qWait(50);
-    const QString artifacts = QDir(qEnvironmentVariable("FABULIST_BINARY_DIR", QDir::currentPath()))
-                                  .filePath(QStringLiteral("artifacts"));
-    QDir().mkpath(artifacts);
-    QVERIFY(m_window->grab().save(QDir(artifacts).filePath(QStringLiteral("history-view.png"))));
+    QVERIFY(m_window->grab().save(test::artifactPath(QStringLiteral("history-view.png"))));
 }
 
 FABULIST_GUI_TEST_MAIN(HistoryViewTest)

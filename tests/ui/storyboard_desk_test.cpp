@@ -31,12 +31,7 @@ using namespace fabulist::ui;
 namespace {
 
 QString artifactsDir() {
-    const QByteArray binary = qgetenv("FABULIST_BINARY_DIR");
-    const QString dir =
-        QDir(binary.isEmpty() ? QDir::currentPath() : QString::fromLocal8Bit(binary))
-            .filePath(QStringLiteral("artifacts"));
-    QDir().mkpath(dir);
-    return dir;
+    return fabulist::test::artifactsDir();
 }
 
 bool saveShot(QWidget* widget, const QString& name) {
