@@ -5,6 +5,7 @@
 // from the previous one and its chapter's title; focus mode shows the generation; the keyboard
 // reaches every decision and returns to the text. Writes artifacts/generate-focus-overlay.png
 // and artifacts/generate-panel-stopped.png.
+#include "generation_fixture.h"
 #include "gui_test_support.h"
 #include "inference/engine/default_model.h"
 #include "storage/project.h"
@@ -39,10 +40,8 @@ using namespace fabulist::ui;
 
 namespace {
 
-constexpr int kTimeoutMs = 30000;
-const QString kParagraph = QStringLiteral(
-    "The lighthouse keeper climbed the stairs slowly. At the top, the lamp was dark, and the sea "
-    "below was restless.");
+using fabulist::test::kParagraph;
+using fabulist::test::kTimeoutMs;
 
 QString artifactsDir() {
     return fabulist::test::artifactsDir();
@@ -80,21 +79,11 @@ private:
 };
 
 void GenerateDeskTest::initTestCase() {
-    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-    QVERIFY(QFileInfo::exists(QString::fromStdString(inference::defaultModelPath())));
     m_window = std::make_unique<MainWindow>();
-    m_window->resize(1360, 860);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    QVERIFY(m_window->newProject(m_dir.filePath(QStringLiteral("desk.fabulist"))));
+    const QString error = test::openGenerationWindow(
+        *m_window, m_dir.filePath(QStringLiteral("desk.fabulist")), m_scene);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
     m_panel = m_window->generatePanel();
-    QSignalSpy ready(m_panel, &GeneratePanel::modelReady);
-    m_panel->loadDefaultModel();
-    QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, kTimeoutMs);
-    m_window->binderView()->setCurrentIndex({});
-    m_scene = m_window->binderView()
-                  ->createNode(storage::NodeKind::Scene, QStringLiteral("Lamp"))
-                  .value();
 }
 
 void GenerateDeskTest::init() {

@@ -5,6 +5,7 @@
 // without a head the α slider is disabled and says why. Also writes
 // <build>/artifacts/generate-panel.png.
 #include "engine_reference.h"
+#include "generation_fixture.h"
 #include "gui_test_support.h"
 #include "inference/engine/default_model.h"
 #include "storage/project.h"
@@ -43,10 +44,8 @@ using namespace fabulist::ui;
 
 namespace {
 
-constexpr int kTimeoutMs = 30000;
-const QString kParagraph = QStringLiteral(
-    "The lighthouse keeper climbed the stairs slowly. At the top, the lamp was dark, and the sea "
-    "below was restless.");
+using fabulist::test::kParagraph;
+using fabulist::test::kTimeoutMs;
 
 QString shippedSha256() {
     QFile sum(QString::fromStdString(inference::defaultModelPath()) + QStringLiteral(".sha256"));

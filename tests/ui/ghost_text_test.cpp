@@ -3,6 +3,7 @@
 // being in the document (not saved, not in undo, not counted); Tab, Ctrl+Right, Esc, typing
 // through, Alt+] / Alt+[ drafts; document switches; the middle of a wrapped paragraph; focus
 // mode; the pause trigger. Writes artifacts/ghost-text-{light,dark,mid-paragraph,focus}.png.
+#include "generation_fixture.h"
 #include "gui_test_support.h"
 #include "inference/engine/default_model.h"
 #include "storage/project.h"
@@ -36,10 +37,8 @@ using namespace fabulist::ui;
 
 namespace {
 
-constexpr int kTimeoutMs = 30000;
-const QString kParagraph = QStringLiteral(
-    "The lighthouse keeper climbed the stairs slowly. At the top, the lamp was dark, and the sea "
-    "below was restless.");
+using fabulist::test::kParagraph;
+using fabulist::test::kTimeoutMs;
 
 QString artifact(const QString& name) {
     return fabulist::test::artifactPath(name);
@@ -87,22 +86,12 @@ private:
 };
 
 void GhostTextTest::initTestCase() {
-    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-    QVERIFY(QFileInfo::exists(QString::fromStdString(inference::defaultModelPath())));
     m_window = std::make_unique<MainWindow>();
-    m_window->resize(1360, 860);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    QVERIFY(m_window->newProject(m_dir.filePath(QStringLiteral("ghost.fabulist"))));
+    const QString error = test::openGenerationWindow(
+        *m_window, m_dir.filePath(QStringLiteral("ghost.fabulist")), m_scene);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
     m_panel = m_window->generatePanel();
     m_ghost = m_window->ghostText();
-    QSignalSpy ready(m_panel, &GeneratePanel::modelReady);
-    m_panel->loadDefaultModel();
-    QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, kTimeoutMs);
-    m_window->binderView()->setCurrentIndex({});
-    m_scene = m_window->binderView()
-                  ->createNode(storage::NodeKind::Scene, QStringLiteral("Lamp"))
-                  .value();
     m_window->documentSession()->setAutosaveDelay(50);
     m_panel->lengthBox()->setValue(24);
     m_panel->temperatureBox()->setValue(0.8);
@@ -189,15 +178,14 @@ void GhostTextTest::ctrlReturnShowsTheSuggestionOutsideTheDocument() {
 
 void GhostTextTest::tabAcceptsItAsOneUndoStep() {
     typeScene(kParagraph);
-    QTextDocument* document = m_window->editor()->document();
-    const int undoSteps = document->availableUndoSteps();
     const storage::Generation g = suggest();
     QVERIFY(!QTest::currentTestFailed());
     const QString shown = m_ghost->text();
     key(Qt::Key_Tab);
     QVERIFY(!m_ghost->isShown());
     QCOMPARE(documentText(), kParagraph + shown);
-    QCOMPARE(document->availableUndoSteps(), undoSteps + 1);
+    // One undo step: a single undo below takes all of it out. (The stack's size is not compared:
+    // on a loaded machine QTextDocument counted the earlier typing as more steps.)
     QCOMPARE(get(g.id).status, storage::GenerationStatus::Accepted);
     QVERIFY(!m_panel->currentGenerationId()); // the panel is done with it too
     QCOMPARE(m_window->editor()->textCursor().position(), int((kParagraph + shown).size()));
@@ -331,10 +319,12 @@ void GhostTextTest::midParagraphWithWrappedLines() {
     const QTextBlock block = m_window->editor()->document()->findBlock(at);
     const int linesBefore = block.layout()->lineCount();
     QVERIFY(linesBefore >= 2); // it wraps
-    m_panel->lengthBox()->setValue(40);
-    suggest();
+    // Longer than a line (the column is about 72 characters), so the paragraph must re-wrap.
+    m_panel->lengthBox()->setValue(60);
+    suggestWords(16);
     QVERIFY(!QTest::currentTestFailed());
     const QString shown = m_ghost->text();
+    QVERIFY2(shown.size() > 80, qPrintable(shown));
     QCOMPARE(m_ghost->position(), at);
     QCOMPARE(documentText(), text);
     QVERIFY(block.layout()->lineCount() > linesBefore);

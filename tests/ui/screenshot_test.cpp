@@ -10,6 +10,7 @@
 #include "ui/binder_view.h"
 #include "ui/editor_view.h"
 #include "ui/main_window.h"
+#include "ui/theme.h"
 
 #include <QDir>
 #include <QImage>
@@ -112,18 +113,7 @@ void ScreenshotTest::renderLight() {
 void ScreenshotTest::renderDark() {
     // A dark system palette: the theme follows it (Qt 6.4 reads the palette's lightness).
     const QPalette saved = QApplication::palette();
-    QPalette dark;
-    dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
-    dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
-    dark.setColor(QPalette::Base, QColor(0x1f, 0x21, 0x24));
-    dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2d, 0x30));
-    dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
-    dark.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3b));
-    dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
-    dark.setColor(QPalette::Highlight, QColor(0x3d, 0x6f, 0xb6));
-    dark.setColor(QPalette::HighlightedText, Qt::white);
-    dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
-    QApplication::setPalette(dark);
+    QApplication::setPalette(Theme::paletteFor(ColorScheme::Dark));
     render(QStringLiteral("main-window-dark.png"));
     QApplication::setPalette(saved);
     // Dark means dark: the window's mean lightness, not just that something was drawn.

@@ -18,6 +18,7 @@
 #include "ui/main_window.h"
 #include "ui/story_card_item.h"
 #include "ui/storyboard_view.h"
+#include "ui/theme.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -58,17 +59,7 @@ storage::Card makeCard(int64_t board, const std::string& title, double x, double
 }
 
 QPalette darkPalette() {
-    QPalette dark;
-    dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
-    dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
-    dark.setColor(QPalette::Base, QColor(0x1f, 0x21, 0x24));
-    dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2d, 0x30));
-    dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
-    dark.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3b));
-    dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
-    dark.setColor(QPalette::Highlight, QColor(0x3d, 0x6f, 0xb6));
-    dark.setColor(QPalette::HighlightedText, Qt::white);
-    return dark;
+    return Theme::paletteFor(ColorScheme::Dark); // the app's own dark palette
 }
 
 } // namespace
