@@ -4,9 +4,9 @@
 // without it the model chosen in Generate > Choose Model… loads, else the shipped default.
 #include "app/gui/termination_signals.h"
 #include "ui/app_icon.h"
-#include "ui/generate_panel.h"
+#include "ui/generate/generate_panel.h"
 #include "ui/main_window.h"
-#include "ui/project_files.h"
+#include "ui/project/project_files.h"
 #include "ui/settings.h"
 
 #include <QApplication>

@@ -1,10 +1,10 @@
 // Tests of the GUI parts that do not need a project: word counting, the built-in highlighter, the
 // find/replace bar and the status-bar word count. Expected values are counted by hand.
-#include "ui/continuation_fit.h"
-#include "ui/find_bar.h"
-#include "ui/markdown_highlighter.h"
-#include "ui/word_count_label.h"
-#include "ui/word_counter.h"
+#include "ui/editor/find_bar.h"
+#include "ui/editor/markdown_highlighter.h"
+#include "ui/editor/word_count_label.h"
+#include "ui/editor/word_counter.h"
+#include "ui/generate/continuation_fit.h"
 
 #include <QPlainTextEdit>
 #include <QTextBlock>

@@ -5,13 +5,13 @@
 // artifacts/appearance-dark.png, appearance-light.png, find-count.png and about.png.
 #include "gui_test_support.h"
 #include "storage/project.h"
-#include "ui/binder_view.h"
-#include "ui/editor_view.h"
-#include "ui/find_bar.h"
+#include "ui/editor/editor_view.h"
+#include "ui/editor/find_bar.h"
 #include "ui/main_window.h"
+#include "ui/project/binder_view.h"
+#include "ui/project/snapshot_compare_view.h"
+#include "ui/project/snapshots_panel.h"
 #include "ui/settings.h"
-#include "ui/snapshot_compare_view.h"
-#include "ui/snapshots_panel.h"
 
 #include <QDir>
 #include <QLabel>

@@ -7,7 +7,7 @@
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
 #include "inference/tokenizer/tokenizer.h"
-#include "ui/inference_worker.h"
+#include "ui/generate/inference_worker.h"
 
 #include <QString>
 

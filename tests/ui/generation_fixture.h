@@ -3,9 +3,9 @@
 // generation, the scene they continue, and the window they start from.
 #include "gui_test_support.h"
 #include "inference/engine/default_model.h"
-#include "ui/binder_view.h"
-#include "ui/generate_panel.h"
+#include "ui/generate/generate_panel.h"
 #include "ui/main_window.h"
+#include "ui/project/binder_view.h"
 
 #include <QFileInfo>
 #include <QSignalSpy>

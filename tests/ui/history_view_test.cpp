@@ -5,12 +5,12 @@
 // <build>/artifacts/history-view.png.
 #include "gui_test_support.h"
 #include "storage/project.h"
-#include "ui/binder_view.h"
-#include "ui/editor_view.h"
-#include "ui/generate_panel.h"
-#include "ui/history_view.h"
+#include "ui/editor/editor_view.h"
+#include "ui/generate/generate_panel.h"
+#include "ui/generate/history_view.h"
 #include "ui/main_window.h"
-#include "ui/snapshot_compare_view.h"
+#include "ui/project/binder_view.h"
+#include "ui/project/snapshot_compare_view.h"
 
 #include <QDir>
 #include <QPlainTextEdit>

@@ -3,8 +3,8 @@
 // streamed pieces add up to it, a repeated context reuses the KV cache and still gives the same
 // text, a long context is cut to the end that fits, and cancel/errors behave.
 #include "engine_reference.h"
-#include "ui/generation_request.h"
-#include "ui/inference_worker.h"
+#include "ui/generate/generation_request.h"
+#include "ui/generate/inference_worker.h"
 
 #include <QFile>
 #include <QSignalSpy>

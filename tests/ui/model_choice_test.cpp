@@ -6,11 +6,11 @@
 // main.cpp uses (--model, remembered, missing file -> default with a message, kept choice).
 #include "gui_test_support.h"
 #include "storage/project.h"
-#include "ui/binder_view.h"
-#include "ui/document_session.h"
-#include "ui/editor_view.h"
-#include "ui/generate_panel.h"
+#include "ui/editor/document_session.h"
+#include "ui/editor/editor_view.h"
+#include "ui/generate/generate_panel.h"
 #include "ui/main_window.h"
+#include "ui/project/binder_view.h"
 #include "ui/settings.h"
 
 #include <QCryptographicHash>

@@ -6,10 +6,10 @@
 #include "storage/project.h"
 #include "storage/sample_project.h"
 #include "ui/app_icon.h"
-#include "ui/binder_model.h"
-#include "ui/binder_view.h"
-#include "ui/editor_view.h"
+#include "ui/editor/editor_view.h"
 #include "ui/main_window.h"
+#include "ui/project/binder_model.h"
+#include "ui/project/binder_view.h"
 #include "ui/theme.h"
 
 #include <QDir>

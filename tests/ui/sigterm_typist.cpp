@@ -3,8 +3,8 @@
 // opens on with the autosave timers set far beyond the test, prints "typed", and waits in the
 // event loop: only the SIGTERM path can save what was typed.
 #include "app/gui/termination_signals.h"
-#include "ui/document_session.h"
-#include "ui/editor_view.h"
+#include "ui/editor/document_session.h"
+#include "ui/editor/editor_view.h"
 #include "ui/main_window.h"
 
 #include <QApplication>

@@ -4,12 +4,12 @@
 // notes need Shift, and the binder, side tab and scroll position come back on reopen.
 #include "gui_test_support.h"
 #include "storage/project.h"
-#include "ui/binder_model.h"
-#include "ui/binder_view.h"
-#include "ui/document_session.h"
-#include "ui/editor_view.h"
+#include "ui/editor/document_session.h"
+#include "ui/editor/editor_view.h"
 #include "ui/main_window.h"
-#include "ui/snapshots_panel.h"
+#include "ui/project/binder_model.h"
+#include "ui/project/binder_view.h"
+#include "ui/project/snapshots_panel.h"
 
 #include <QDialogButtonBox>
 #include <QDir>

@@ -9,12 +9,12 @@
 #include "gui_test_support.h"
 #include "storage/project.h"
 #include "storage/sample_project.h"
-#include "ui/binder_view.h"
-#include "ui/card_editor_dialog.h"
-#include "ui/document_session.h"
+#include "ui/editor/document_session.h"
 #include "ui/main_window.h"
-#include "ui/story_card_item.h"
-#include "ui/storyboard_view.h"
+#include "ui/project/binder_view.h"
+#include "ui/storyboard/card_editor_dialog.h"
+#include "ui/storyboard/story_card_item.h"
+#include "ui/storyboard/storyboard_view.h"
 
 #include <QAction>
 #include <QComboBox>

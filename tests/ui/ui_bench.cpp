@@ -9,11 +9,11 @@
 // Run: QT_QPA_PLATFORM=offscreen <build>/tests/ui/ui_bench
 #include "gui_test_support.h"
 #include "storage/project.h"
-#include "ui/binder_view.h"
-#include "ui/document_session.h"
-#include "ui/editor_view.h"
+#include "ui/editor/document_session.h"
+#include "ui/editor/editor_view.h"
+#include "ui/editor/word_counter.h"
 #include "ui/main_window.h"
-#include "ui/word_counter.h"
+#include "ui/project/binder_view.h"
 
 #include <QElapsedTimer>
 #include <QTextCursor>

@@ -1,0 +1,917 @@
+#include "ui/generate/generate_panel.h"
+
+#include "inference/engine/default_model.h"
+#include "storage/project.h"
+#include "ui/editor/document_session.h"
+#include "ui/editor/editor_view.h"
+#include "ui/generate/inference_worker.h"
+#include "ui/generate/scene_lead_in.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QCoreApplication>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTextCursor>
+#include <QTextDocument>
+#include <QThread>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <utility>
+
+namespace fabulist::ui {
+
+namespace {
+
+// A die showing five, drawn in the text colour so it follows light and dark themes.
+QIcon diceIcon(const QColor& color) {
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(color, 2.0));
+    p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
+    p.setPen(Qt::NoPen);
+    p.setBrush(color);
+    for (const QPointF c :
+         {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
+        p.drawEllipse(c, 2.6, 2.6);
+    return QIcon(pixmap);
+}
+
+// A padlock, closed or open, in the text colour (light and dark themes alike).
+QIcon lockIcon(const QColor& color, bool closed) {
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(color, 2.4));
+    const QRectF shackle = closed ? QRectF(9, 4, 14, 16) : QRectF(15, 2, 14, 16);
+    p.drawArc(shackle, 0, 180 * 16);
+    p.drawLine(QPointF(shackle.left(), 12), QPointF(shackle.left(), closed ? 15 : 12));
+    if (closed) p.drawLine(QPointF(shackle.right(), 12), QPointF(shackle.right(), 15));
+    p.setPen(Qt::NoPen);
+    p.setBrush(color);
+    p.drawRoundedRect(QRectF(6, 14, 20, 15), 3, 3);
+    return QIcon(pixmap);
+}
+
+// The text before `position`, at most `chars` of it, starting at a word boundary when cut.
+QString contextBefore(const QString& text, int position, int chars) {
+    QString before = text.left(position);
+    if (before.size() <= chars) return before;
+    before = before.right(chars);
+    const qsizetype space = before.indexOf(QRegularExpression(QStringLiteral("\\s")));
+    if (space >= 0 && space < 200) return before.mid(space + 1);
+    return before.at(0).isLowSurrogate() ? before.mid(1) : before;
+}
+
+} // namespace
+
+GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
+    : QWidget(parent), m_editor(editor), m_thread(new QThread(this)),
+      m_worker(new InferenceWorker) {
+    setObjectName(QStringLiteral("generatePanel"));
+    m_thread->setObjectName(QStringLiteral("inference"));
+    m_worker->moveToThread(m_thread);
+    connect(m_worker, &InferenceWorker::loadProgress, this, [this](int percent) {
+        m_modelLabel->setText(tr("Loading model\u2026 %1%").arg(percent));
+    });
+    connect(m_worker, &InferenceWorker::modelLoaded, this, &GeneratePanel::onModelLoaded);
+    connect(m_worker, &InferenceWorker::loadFailed, this, &GeneratePanel::onLoadFailed);
+    connect(m_worker, &InferenceWorker::tokenArrived, this, &GeneratePanel::onToken);
+    connect(m_worker, &InferenceWorker::decodeProgress, this, &GeneratePanel::onDecodeProgress);
+    connect(m_worker, &InferenceWorker::finished, this, &GeneratePanel::onFinished);
+    connect(m_worker, &InferenceWorker::failed, this, &GeneratePanel::onFailed);
+    m_thread->start();
+
+    m_continueAction = new QAction(tr("&Continue Writing"), this);
+    m_continueAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    m_continueAction->setToolTip(tr("Continue the text at the cursor (Ctrl+Return)"));
+    connect(m_continueAction, &QAction::triggered, this, [this] { continueWriting(); });
+    m_stopAction = new QAction(tr("&Stop Generating"), this);
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(m_stopAction, &QAction::triggered, this, [this] { stop(); });
+    auto decision = [this](const QString& text, const QKeySequence& key, auto slot) {
+        auto* a = new QAction(text, this);
+        a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    m_acceptAction = decision(tr("&Accept"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                              [this] { accept(); });
+    m_discardAction = decision(tr("&Discard"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+                               [this] { discard(); });
+    m_retryAction =
+        decision(tr("&Retry"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), [this] { retry(); });
+    m_pinAction = decision(tr("&Pin to Storyboard"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
+                           [this] { pin(); });
+    m_chooseModelAction = new QAction(tr("Choose &Model\u2026"), this);
+    m_chooseModelAction->setToolTip(tr("Write with another GGUF model (remembered for the next "
+                                       "start)"));
+    connect(m_chooseModelAction, &QAction::triggered, this, [this] { chooseModelInteractive(); });
+    m_defaultModelAction = new QAction(tr("Use &Default Model"), this);
+    m_defaultModelAction->setToolTip(tr("Go back to the model that comes with Fabulist"));
+    connect(m_defaultModelAction, &QAction::triggered, this, [this] { useDefaultModel(); });
+    buildWidgets();
+    updateState();
+}
+
+GeneratePanel::~GeneratePanel() {
+    settleInFlight(); // MainWindow has usually done this already, when the project closed
+    m_worker->shutdown();
+    m_thread->quit();
+    m_thread->wait();
+    delete m_worker; // its thread has ended: nothing runs on it any more
+}
+
+void GeneratePanel::buildWidgets() {
+    m_modelLabel = new QLabel(tr("No model loaded"), this);
+    m_modelLabel->setObjectName(QStringLiteral("generateModelLabel"));
+    m_modelLabel->setWordWrap(true);
+
+    m_alpha = new QSlider(Qt::Horizontal, this);
+    m_alpha->setObjectName(QStringLiteral("alphaSlider"));
+    m_alpha->setRange(0, 100);
+    m_alpha->setValue(m_settings.generateMixPercent());
+    m_alpha->setPageStep(10);
+    m_alphaValue = new QLabel(this);
+    m_alphaValue->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("0.00")) + 4);
+    auto showAlpha = [this](int v) { m_alphaValue->setText(QString::number(v / 100.0, 'f', 2)); };
+    connect(m_alpha, &QSlider::valueChanged, this, showAlpha);
+    showAlpha(m_alpha->value());
+    m_coherentLabel = new QLabel(tr("Coherent"), this);
+    m_diverseLabel = new QLabel(tr("Diverse"), this);
+    // Coherent at the left end of the slider, Diverse at the right, the value beside it.
+    auto* mix = new QGridLayout;
+    mix->setContentsMargins(0, 0, 0, 0);
+    mix->addWidget(m_coherentLabel, 0, 0, Qt::AlignLeft);
+    mix->addWidget(m_diverseLabel, 0, 1, Qt::AlignRight);
+    mix->addWidget(m_alpha, 1, 0, 1, 2);
+    mix->addWidget(m_alphaValue, 1, 2);
+
+    m_length = new QSpinBox(this);
+    m_length->setObjectName(QStringLiteral("lengthBox"));
+    m_length->setRange(1, 1000);
+    m_length->setValue(m_settings.generateLength());
+    m_length->setSuffix(tr(" tokens"));
+    m_temperature = new QDoubleSpinBox(this);
+    m_temperature->setObjectName(QStringLiteral("temperatureBox"));
+    m_temperature->setRange(0.0, 2.0);
+    m_temperature->setSingleStep(0.05);
+    m_temperature->setValue(m_settings.generateTemperature());
+    m_temperature->setToolTip(tr("0 always takes the likeliest token; higher values take more "
+                                 "chances"));
+    m_seed = new QSpinBox(this);
+    m_seed->setObjectName(QStringLiteral("seedBox"));
+    m_seed->setRange(0, std::numeric_limits<int>::max());
+    m_seed->setToolTip(tr("The same seed, text and settings give the same continuation"));
+    m_dice = new QToolButton(this);
+    m_dice->setObjectName(QStringLiteral("diceButton"));
+    m_dice->setIcon(diceIcon(palette().color(QPalette::WindowText)));
+    m_dice->setToolTip(tr("New random seed"));
+    connect(m_dice, &QToolButton::clicked, this, &GeneratePanel::rollSeed);
+    rollSeed();
+    m_seedLock = new QToolButton(this);
+    m_seedLock->setObjectName(QStringLiteral("seedLockButton"));
+    m_seedLock->setCheckable(true);
+    m_seedLock->setChecked(m_settings.generateSeedLocked());
+    auto showLock = [this](bool locked) {
+        m_seedLock->setIcon(lockIcon(palette().color(QPalette::WindowText), locked));
+        m_seedLock->setToolTip(locked ? tr("Seed locked: every Continue and Retry uses this seed "
+                                           "(click to draw a new one each time)")
+                                      : tr("A new seed for every Continue and Retry (click to "
+                                           "keep this one)"));
+        m_settings.setGenerateSeedLocked(locked);
+    };
+    connect(m_seedLock, &QToolButton::toggled, this, showLock);
+    showLock(m_seedLock->isChecked());
+    // A seed the writer types is one they want to keep.
+    connect(m_seed, &QSpinBox::valueChanged, this, [this] {
+        if (!m_rollingSeed) m_seedLock->setChecked(true);
+    });
+    auto* seedRow = new QHBoxLayout;
+    seedRow->addWidget(m_seed, 1);
+    seedRow->addWidget(m_dice);
+    seedRow->addWidget(m_seedLock);
+    m_lengthNote = new QLabel(this);
+    m_lengthNote->setObjectName(QStringLiteral("lengthNote"));
+    m_lengthNote->setWordWrap(true);
+    m_lengthNote->setVisible(false);
+    m_endAtSentence = new QCheckBox(tr("End at a sentence"), this);
+    m_endAtSentence->setObjectName(QStringLiteral("endAtSentenceBox"));
+    m_endAtSentence->setToolTip(tr("When the length runs out mid-sentence, leave out the "
+                                   "unfinished sentence"));
+    m_endAtSentence->setChecked(m_settings.generateEndAtSentence());
+    connect(m_endAtSentence, &QCheckBox::toggled, this,
+            [this](bool on) { m_settings.setGenerateEndAtSentence(on); });
+
+    // Remembered for the next start, and applied from the next token to a generation that is
+    // streaming (the record keeps where it changed).
+    connect(m_alpha, &QSlider::valueChanged, this, [this](int v) {
+        m_settings.setGenerateMixPercent(v);
+        if (m_inFlight && m_inFlight->request.liveAlpha)
+            m_inFlight->request.liveAlpha->store(float(v / 100.0));
+    });
+    connect(m_length, &QSpinBox::valueChanged, this, [this](int v) {
+        m_settings.setGenerateLength(v);
+        updateLengthLimit();
+    });
+    connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { m_settings.setGenerateTemperature(v); });
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Length"), m_length);
+    form->addRow(QString(), m_lengthNote);
+    form->addRow(QString(), m_endAtSentence);
+    form->addRow(tr("Temperature"), m_temperature);
+    form->addRow(tr("Seed"), seedRow);
+
+    m_continue = new QPushButton(tr("Continue"), this);
+    m_continue->setObjectName(QStringLiteral("continueButton"));
+    m_continue->setToolTip(m_continueAction->toolTip());
+    connect(m_continue, &QPushButton::clicked, this, [this] { continueWriting(); });
+    m_stop = new QPushButton(tr("Stop"), this);
+    m_stop->setObjectName(QStringLiteral("stopButton"));
+    m_stop->setToolTip(tr("Stop generating (Esc)"));
+    connect(m_stop, &QPushButton::clicked, this, &GeneratePanel::stop);
+    auto* runRow = new QHBoxLayout;
+    runRow->addWidget(m_continue, 1);
+    runRow->addWidget(m_stop);
+
+    m_preview = new QPlainTextEdit(this);
+    m_preview->setObjectName(QStringLiteral("generatePreview"));
+    m_preview->setPlaceholderText(tr("Generated text appears here. You can edit it before "
+                                     "accepting it."));
+    m_preview->setReadOnly(true);
+    m_progress = new QLabel(this);
+    m_progress->setObjectName(QStringLiteral("generateProgress"));
+    m_progress->setWordWrap(true);
+
+    m_accept = new QPushButton(tr("Accept"), this);
+    m_accept->setObjectName(QStringLiteral("acceptButton"));
+    m_accept->setToolTip(
+        tr("Insert the text at the cursor (one undo step) \u2014 Ctrl+Shift+Return"));
+    connect(m_accept, &QPushButton::clicked, this, [this] { accept(); });
+    m_discard = new QPushButton(tr("Discard"), this);
+    m_discard->setObjectName(QStringLiteral("discardButton"));
+    m_discard->setToolTip(tr("Put the text aside; it stays in the project's history \u2014 "
+                             "Ctrl+Shift+D"));
+    connect(m_discard, &QPushButton::clicked, this, &GeneratePanel::discard);
+    m_retry = new QPushButton(tr("Retry"), this);
+    m_retry->setObjectName(QStringLiteral("retryButton"));
+    m_retry->setToolTip(tr("Write it again with a new seed \u2014 Ctrl+Shift+R"));
+    connect(m_retry, &QPushButton::clicked, this, [this] { retry(); });
+    auto* decideRow = new QHBoxLayout;
+    decideRow->addWidget(m_accept);
+    decideRow->addWidget(m_discard);
+    decideRow->addWidget(m_retry);
+    // Brainstorming: Retry a few times and pin the ideas worth keeping to the Storyboard.
+    m_pin = new QPushButton(tr("Pin to Storyboard"), this);
+    m_pin->setObjectName(QStringLiteral("pinButton"));
+    m_pin->setToolTip(tr("Keep this text as a card on the Storyboard \u2014 Ctrl+Shift+P"));
+    connect(m_pin, &QPushButton::clicked, this, [this] { pin(); });
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("generateStatus"));
+    m_status->setWordWrap(true);
+
+    // Lines that come and go (progress, status) sit between the fixed rows and the preview, so
+    // the preview gives way and no button moves when they change.
+    m_modelLabel->setMinimumHeight(2 * fontMetrics().lineSpacing());
+    m_modelLabel->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_modelLabel);
+    layout->addLayout(mix);
+    layout->addLayout(form);
+    layout->addLayout(runRow);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addWidget(m_preview, 1);
+    layout->addLayout(decideRow);
+    layout->addWidget(m_pin);
+}
+
+void GeneratePanel::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    // The die is drawn in the text colour: redraw it when light/dark changes.
+    if (event->type() == QEvent::PaletteChange) {
+        m_dice->setIcon(diceIcon(palette().color(QPalette::WindowText)));
+        m_seedLock->setIcon(
+            lockIcon(palette().color(QPalette::WindowText), m_seedLock->isChecked()));
+    }
+}
+
+void GeneratePanel::setContext(storage::Project* project, DocumentSession* session) {
+    if (project != m_project || session != m_session) {
+        settleInFlight(); // the record belongs to the project that is going
+        m_generationId.reset();
+        m_shown.reset();
+        m_candidates.clear();
+        m_pinnedId.reset(); // ids are per project
+        m_preview->clear();
+        m_progress->clear();
+    }
+    m_project = project;
+    m_session = session;
+    if (m_session)
+        connect(m_session, &DocumentSession::currentChanged, this, &GeneratePanel::updateState,
+                Qt::UniqueConnection);
+    updateState();
+}
+
+namespace {
+bool sameFile(const QString& a, const QString& b) {
+    const QFileInfo fa(a), fb(b);
+    return fa.exists() && fb.exists() && fa.canonicalFilePath() == fb.canonicalFilePath();
+}
+} // namespace
+
+QString GeneratePanel::defaultModelPath() {
+    return QString::fromStdString(inference::defaultModelPath());
+}
+
+void GeneratePanel::loadModel(const QString& modelPath, const QString& adapterPath) {
+    m_remember.reset();
+    m_fallbackToDefault = false;
+    startLoad(modelPath, adapterPath);
+}
+
+void GeneratePanel::loadDefaultModel() {
+    const QString model = defaultModelPath();
+    loadModel(model, InferenceWorker::adapterPathFor(model));
+}
+
+void GeneratePanel::loadStartupModel(const QString& overridePath) {
+    const QString path = overridePath.isEmpty()
+                             ? m_settings.generateModelPath()
+                             : QDir::cleanPath(QFileInfo(overridePath).absoluteFilePath());
+    if (path.isEmpty() || sameFile(path, defaultModelPath())) {
+        loadDefaultModel();
+        return;
+    }
+    if (!QFileInfo::exists(path)) {
+        // Not forgotten: an unmounted disk comes back, and the writer's choice with it.
+        loadDefaultModel();
+        setStatus(overridePath.isEmpty()
+                      ? tr("The model you chose, %1, is not there (is its disk mounted?). Using "
+                           "the default model for now; your choice is kept for the next start "
+                           "until you pick another with Generate > Choose Model\u2026 or Use "
+                           "Default Model.")
+                            .arg(path)
+                      : tr("The model %1 given with --model does not exist. Using the default "
+                           "model.")
+                            .arg(path));
+        return;
+    }
+    m_remember.reset();
+    m_fallbackToDefault = true;
+    startLoad(path, InferenceWorker::adapterPathFor(path));
+}
+
+void GeneratePanel::useModel(const QString& path) {
+    const QString absolute = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+    const bool isDefault = sameFile(absolute, defaultModelPath());
+    m_remember = Remember{absolute, isDefault ? QString() : absolute};
+    m_fallbackToDefault = m_model.modelPath.isEmpty() && !isDefault;
+    setStatus({});
+    startLoad(absolute, InferenceWorker::adapterPathFor(absolute));
+}
+
+void GeneratePanel::useDefaultModel() {
+    const QString model = defaultModelPath();
+    m_remember = Remember{model, QString()};
+    m_fallbackToDefault = false;
+    setStatus({});
+    startLoad(model, InferenceWorker::adapterPathFor(model));
+}
+
+void GeneratePanel::chooseModelInteractive() {
+    const QString start =
+        QFileInfo(m_model.modelPath.isEmpty() ? defaultModelPath() : m_model.modelPath)
+            .absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose Model"), start,
+                                                      tr("GGUF models (*.gguf);;All files (*)"));
+    if (!path.isEmpty()) useModel(path);
+}
+
+void GeneratePanel::startLoad(const QString& modelPath, const QString& adapterPath) {
+    settleInFlight();
+    ++m_pendingLoads;
+    m_loading = true;
+    m_modelReady = false; // no new request until the worker answers (it runs them in order)
+    m_loadingPath = modelPath;
+    m_modelLabel->setText(tr("Loading model\u2026"));
+    m_modelLabel->setToolTip(modelPath);
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, modelPath, adapterPath] { w->loadModel(modelPath, adapterPath); },
+        Qt::QueuedConnection);
+    updateState();
+}
+
+void GeneratePanel::showModel() {
+    if (m_model.modelPath.isEmpty()) {
+        m_modelLabel->setText(tr("No model loaded"));
+        m_modelLabel->setToolTip({});
+        return;
+    }
+    QString text = tr("Model: %1").arg(m_model.modelName);
+    if (!m_model.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
+    m_modelLabel->setText(text);
+    m_modelLabel->setToolTip(
+        m_model.modelPath +
+        (m_model.adapterPath.isEmpty() ? QString() : QStringLiteral("\n") + m_model.adapterPath));
+}
+
+void GeneratePanel::onModelLoaded(const LoadedModel& model) {
+    m_pendingLoads = std::max(0, m_pendingLoads - 1);
+    m_loading = m_pendingLoads > 0;
+    m_modelReady = !m_loading;
+    m_model = model;
+    if (m_remember && m_remember->path == model.modelPath) {
+        m_settings.setGenerateModelPath(m_remember->setting);
+        m_remember.reset();
+    }
+    if (!m_loading) m_fallbackToDefault = false;
+    updateLengthLimit();
+    if (m_loading)
+        m_modelLabel->setText(tr("Loading model\u2026"));
+    else
+        showModel();
+    updateState();
+    emit modelReady(model.modelName);
+}
+
+void GeneratePanel::onLoadFailed(const QString& message) {
+    m_pendingLoads = std::max(0, m_pendingLoads - 1);
+    m_loading = m_pendingLoads > 0;
+    if (m_remember && !m_loading) m_remember.reset();
+    QString status = message;
+    if (!m_model.modelPath.isEmpty()) {
+        // The worker kept the model that was working: the writer goes on with it.
+        m_modelReady = !m_loading;
+        status += QLatin1Char('\n') + tr("Still using %1.").arg(m_model.modelName);
+    } else {
+        m_modelReady = false;
+    }
+    if (!m_loading) showModel();
+    const bool fallBack = !m_loading && m_fallbackToDefault && m_model.modelPath.isEmpty() &&
+                          !sameFile(m_loadingPath, defaultModelPath());
+    if (fallBack) {
+        status += QLatin1Char('\n') + tr("Using the default model instead.");
+        loadDefaultModel();
+    }
+    setStatus(status);
+    updateState();
+    emit modelFailed(message);
+}
+
+bool GeneratePanel::continueWriting() {
+    if (m_inFlight) {
+        setStatus(tr("Text is still being generated; press Stop (Esc) first."));
+        return false;
+    }
+    if (!m_modelReady) {
+        setStatus(m_loading ? tr("The model is still loading; try again in a moment.")
+                            : tr("No model is loaded, so there is nothing to write with."));
+        return false;
+    }
+    if (!m_project || !m_session || !m_session->currentId() || !m_session->currentDocument()) {
+        setStatus(tr("Open a document in the binder first: Continue writes after its cursor."));
+        return false;
+    }
+    QTextDocument* document = m_session->currentDocument();
+    const int cursor = m_editor->document() == document ? m_editor->textCursor().position()
+                                                        : document->characterCount() - 1;
+    GenerationRequest request;
+    request.context = promptContext(document, cursor);
+    if (request.context.trimmed().isEmpty()) {
+        setStatus(tr("There is nothing before the cursor to continue, and no earlier scene or "
+                     "chapter title to go on: write the first words, then Continue."));
+        return false;
+    }
+    if (!m_seedLock->isChecked()) rollSeed(); // a new Continue is a new draw
+    request.maxTokens = m_length->value();
+    request.maxContextTokens = kPromptBudgetTokens;
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
+    GenerationOrigin origin;
+    origin.documentId = m_session->currentId();
+    origin.contextEnd = cursor;
+    FitOptions fit;
+    const QString text = document->toPlainText();
+    fit.before = cursor > 0 ? text.at(cursor - 1) : QChar();
+    fit.paragraphs = paragraphConvention(text);
+    // A shown generation the writer moves past without deciding is rejected.
+    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    m_candidates.clear(); // a new Continue starts a new set of drafts
+    startRequest(std::move(request), std::move(origin), fit);
+    return true;
+}
+
+QString GeneratePanel::promptContext(QTextDocument* document, int cursor) {
+    const QString before = contextBefore(document->toPlainText(), cursor, kPromptContextChars);
+    if (!before.trimmed().isEmpty() || !m_project || !m_session->currentId()) return before;
+    try {
+        return sceneLeadIn(*m_project, *m_session->currentId(), kPromptContextChars);
+    } catch (const std::exception& e) {
+        emit errorOccurred(
+            tr("The previous scene could not be read: %1").arg(QString::fromUtf8(e.what())));
+        return before;
+    }
+}
+
+bool GeneratePanel::retry() {
+    if (!m_shown || m_inFlight || !m_modelReady) return false;
+    GenerationOrigin origin = m_shown->origin;
+    GenerationRequest request = m_shown->request;
+    origin.parentId = m_generationId;
+    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    const bool sameDraw = m_temperature->value() == 0.0 || m_seedLock->isChecked();
+    const bool sameSettings =
+        m_shown->request.sampler.temperature == float(m_temperature->value()) &&
+        m_shown->request.maxTokens == m_length->value() &&
+        m_shown->request.alpha == (hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f);
+    if (!m_seedLock->isChecked()) rollSeed();
+    // Same context; the panel's current settings (the writer may have changed them to retry).
+    request.maxTokens = m_length->value();
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    request.liveAlpha =
+        hasAdapter() ? std::make_shared<std::atomic<float>>(request.alpha) : nullptr;
+    const FitOptions fit = m_shown->fit;
+    startRequest(std::move(request), std::move(origin), fit);
+    if (sameDraw && sameSettings)
+        setStatus(m_temperature->value() == 0.0
+                      ? tr("At temperature 0 the model always takes its likeliest word: this "
+                           "Retry gives the same text. Raise the temperature or move the slider "
+                           "for another.")
+                      : tr("The seed is locked: this Retry gives the same text. Unlock the seed "
+                           "or change a setting for another."));
+    return true;
+}
+
+bool GeneratePanel::continueFrom(const storage::Generation& parent) {
+    if (m_inFlight || !m_modelReady || !m_project || !m_session) {
+        setStatus(m_inFlight ? tr("Text is still being generated; press Stop (Esc) first.")
+                             : tr("The model is not ready yet; try again in a moment."));
+        return false;
+    }
+    const std::string& kept = parent.editedOutput.empty() ? parent.output : parent.editedOutput;
+    GenerationRequest request;
+    request.context = contextBefore(QString::fromStdString(parent.prompt + kept),
+                                    std::numeric_limits<int>::max(), kPromptContextChars);
+    request.maxTokens = m_length->value();
+    request.maxContextTokens = kPromptBudgetTokens;
+    if (!m_seedLock->isChecked()) rollSeed();
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
+    GenerationOrigin origin;
+    origin.documentId = parent.documentId;
+    origin.contextEnd = parent.contextEnd;
+    origin.parentId = parent.id;
+    FitOptions fit;
+    fit.before = kept.empty() ? QChar() : QString::fromStdString(kept).back();
+    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    startRequest(std::move(request), std::move(origin), fit);
+    return true;
+}
+
+void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin,
+                                 const FitOptions& fit) {
+    request.id = m_nextRequestId++;
+    m_inFlight = InFlight{request, std::move(origin), m_model, fit};
+    m_generationId.reset();
+    m_shown.reset();
+    m_shownCancelled = false;
+    m_rejectWhenFinished = false;
+    m_preview->setUndoRedoEnabled(false); // streamed pieces are not undo steps
+    m_preview->clear();
+    m_progress->setText(tr("Reading the context\u2026"));
+    setStatus({});
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, request] { w->generate(request); }, Qt::QueuedConnection);
+    updateState();
+    emit generatingChanged(true);
+}
+
+void GeneratePanel::stop() {
+    if (!m_inFlight) return;
+    m_worker->cancel(m_inFlight->request.id);
+    m_progress->setText(tr("Stopping\u2026"));
+}
+
+void GeneratePanel::onToken(qint64 requestId, const QString& piece) {
+    if (!m_inFlight || m_inFlight->request.id != requestId) return;
+    QTextCursor end(m_preview->document());
+    end.movePosition(QTextCursor::End);
+    // The leading newlines the model likes to begin with are not shown (nor inserted).
+    static const QRegularExpression leadingSpace(QStringLiteral("^\\s+"));
+    QString text = piece;
+    if (m_preview->document()->isEmpty()) text.remove(leadingSpace);
+    if (!text.isEmpty()) end.insertText(text);
+    emit previewChanged();
+}
+
+void GeneratePanel::onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond) {
+    if (!m_inFlight || m_inFlight->request.id != requestId) return;
+    m_progress->setText(
+        tr("%1 tokens \u00B7 %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
+}
+
+void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
+    if (!m_inFlight || m_inFlight->request.id != outcome.requestId) return;
+    const InFlight flight = *m_inFlight;
+    m_inFlight.reset();
+    FitOptions fit = flight.fit;
+    fit.endAtSentence =
+        m_endAtSentence->isChecked() && outcome.stop == storage::GenerationStop::Length;
+    const QString fitted = fitContinuation(outcome.text, fit);
+    if (m_preview->toPlainText() != fitted) m_preview->setPlainText(fitted);
+    m_preview->setUndoRedoEnabled(true);
+    m_shown = flight;
+    m_shownOutput = fitted;
+    m_shownCancelled = outcome.cancelled;
+    const double seconds = outcome.decodeMs / 1000.0;
+    m_progress->setText(tr("%1 tokens in %2 s \u00B7 %3 tokens/s")
+                            .arg(outcome.generatedTokens)
+                            .arg(seconds, 0, 'f', 2)
+                            .arg(seconds > 0 ? outcome.generatedTokens / seconds : 0.0, 0, 'f', 0));
+    m_progress->setToolTip(tr("Context: %1 tokens (%2 reused from the last request) in %3 ms; "
+                              "stopped by: %4")
+                               .arg(outcome.promptTokens)
+                               .arg(outcome.reusedTokens)
+                               .arg(outcome.promptMs, 0, 'f', 1)
+                               .arg(QString::fromLatin1(storage::toString(outcome.stop))));
+    record(flight, outcome);
+    m_candidates.push_back(Candidate{m_generationId, flight, fitted, outcome.cancelled});
+    m_candidateIndex = int(m_candidates.size()) - 1;
+    if (outcome.cancelled)
+        setStatus(tr("Stopped. Accept keeps the text so far; Retry writes it again."));
+    else
+        setStatus(tr("Accept inserts the text at the cursor (edit it here first if you like)."));
+    updateState();
+    emit generatingChanged(false);
+    if (m_generationId) emit generationRecorded(*m_generationId);
+    if (std::exchange(m_rejectWhenFinished, false)) discard();
+}
+
+void GeneratePanel::onFailed(qint64 requestId, const QString& message) {
+    if (!m_inFlight || m_inFlight->request.id != requestId) return;
+    m_inFlight.reset();
+    m_progress->clear();
+    setStatus(message);
+    updateState();
+    emit generatingChanged(false);
+    emit generationFailed(message);
+}
+
+void GeneratePanel::record(const InFlight& flight, const GenerationOutcome& outcome) {
+    m_generationId.reset();
+    if (!m_project) return;
+    try {
+        m_generationId = m_project->generations().record(
+            makeGenerationRecord(flight.origin, flight.request, outcome, flight.model));
+    } catch (const std::exception& e) {
+        emit errorOccurred(tr("The generated text could not be recorded in the project: %1")
+                               .arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void GeneratePanel::settleInFlight() {
+    if (!m_inFlight) return;
+    const qint64 id = m_inFlight->request.id;
+    m_worker->cancel(id);
+    // The worker stops within one token; ending its thread's loop then guarantees its last
+    // signals are posted, and they are delivered here without an event loop (this also runs
+    // while the application quits, after its loop has ended).
+    m_thread->quit();
+    m_thread->wait();
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+    if (m_inFlight && m_inFlight->request.id == id) {
+        // The request never started: it is recorded as cancelled with no output.
+        GenerationOutcome outcome;
+        outcome.requestId = id;
+        outcome.cancelled = true;
+        outcome.stop = storage::GenerationStop::Stopped;
+        outcome.prompt = m_inFlight->request.context;
+        outcome.alpha = m_inFlight->request.alpha;
+        onFinished(outcome);
+    }
+    // Nobody will decide on it any more: the project is closing.
+    if (m_generationId && m_shownCancelled)
+        setShownStatus(int(storage::GenerationStatus::Rejected));
+    m_thread->start();
+}
+
+void GeneratePanel::setShownStatus(int status) {
+    if (!m_generationId || !m_project) return;
+    try {
+        m_project->generations().setStatus(*m_generationId,
+                                           static_cast<storage::GenerationStatus>(status));
+    } catch (const std::exception& e) {
+        emit errorOccurred(
+            tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+bool GeneratePanel::accept() {
+    if (!m_generationId || !m_shown || m_inFlight || !m_session) return false;
+    if (m_session->currentId() != m_shown->origin.documentId ||
+        m_editor->document() != m_session->currentDocument()) {
+        setStatus(tr("This text continues another document; open that document to accept it, or "
+                     "discard it."));
+        return false;
+    }
+    emit accepting();
+    const QString text = m_preview->toPlainText();
+    QTextCursor cursor = m_editor->textCursor();
+    cursor.beginEditBlock(); // one undo step, saved by DocumentSession like typed text
+    cursor.insertText(text);
+    cursor.endEditBlock();
+    m_editor->setTextCursor(cursor); // the caret after the inserted text, ready for typing
+    m_editor->setFocus(Qt::OtherFocusReason);
+    recordKept(text);
+    return true;
+}
+
+bool GeneratePanel::keep(const QString& kept) {
+    if (!m_generationId || !m_shown || m_inFlight) return false;
+    recordKept(kept);
+    return true;
+}
+
+void GeneratePanel::recordKept(const QString& kept) {
+    if (m_project) try {
+            if (kept != m_shownOutput)
+                m_project->generations().setEditedOutput(*m_generationId, kept.toStdString());
+            else
+                m_project->generations().setStatus(*m_generationId,
+                                                   storage::GenerationStatus::Accepted);
+        } catch (const std::exception& e) {
+            emit errorOccurred(tr("The generation's status could not be saved: %1")
+                                   .arg(QString::fromUtf8(e.what())));
+        }
+    clearShown();
+    setStatus(tr("Inserted. Undo (Ctrl+Z) takes it out again."));
+    updateState();
+}
+
+void GeneratePanel::clearShown() {
+    m_generationId.reset();
+    m_shown.reset();
+    m_candidates.clear();
+    m_candidateIndex = -1;
+    m_preview->clear();
+}
+
+void GeneratePanel::discard() {
+    if (!m_generationId || m_inFlight) return;
+    setShownStatus(int(storage::GenerationStatus::Rejected));
+    clearShown();
+    m_progress->clear();
+    setStatus(tr("Discarded (it stays in the project's history)."));
+    updateState();
+}
+
+void GeneratePanel::abandon() {
+    if (m_inFlight) {
+        m_rejectWhenFinished = true;
+        stop();
+        return;
+    }
+    discard();
+}
+
+bool GeneratePanel::showCandidate(int index) {
+    if (m_inFlight || index < 0 || index >= candidateCount()) return false;
+    if (index == m_candidateIndex) return true;
+    setShownStatus(int(storage::GenerationStatus::Rejected)); // the draft set aside
+    const Candidate& c = m_candidates[size_t(index)];
+    m_candidateIndex = index;
+    m_generationId = c.id;
+    m_shown = c.flight;
+    m_shownOutput = c.output;
+    m_shownCancelled = c.cancelled;
+    m_preview->setPlainText(c.output);
+    setShownStatus(int(storage::GenerationStatus::Pending));
+    setStatus(tr("Draft %1 of %2.").arg(index + 1).arg(candidateCount()));
+    updateState();
+    return true;
+}
+
+bool GeneratePanel::pin() {
+    if (!m_generationId || m_inFlight || m_pinnedId == m_generationId) return false;
+    const QString text = m_preview->toPlainText();
+    if (text.trimmed().isEmpty()) return false;
+    m_pinnedId = m_generationId;
+    updateState();
+    emit pinRequested(text, *m_generationId);
+    return true;
+}
+
+void GeneratePanel::rollSeed() {
+    m_rollingSeed = true;
+    m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
+    m_rollingSeed = false;
+}
+
+int GeneratePanel::lengthLimit(int contextLength) {
+    constexpr int kLongest = 1000;
+    if (contextLength <= 0) return kLongest;
+    // A few tokens more than the minimum: the prompt starts at a word, which costs one or two.
+    constexpr int kWordBoundarySlack = 16;
+    return std::clamp(contextLength - kMinimumPromptTokens - kWordBoundarySlack, 16, kLongest);
+}
+
+void GeneratePanel::updateLengthLimit() {
+    const int limit = lengthLimit(m_model.contextLength);
+    if (m_length->maximum() != limit) m_length->setMaximum(limit); // may lower the value
+    const bool capped = limit < 1000 && m_length->value() >= limit;
+    m_lengthNote->setText(tr("At most %1 tokens with this model, so that it still reads at "
+                             "least %2 tokens of your text.")
+                              .arg(limit)
+                              .arg(kMinimumPromptTokens));
+    m_lengthNote->setVisible(capped);
+}
+
+inference::SamplerSettings GeneratePanel::samplerSettings() const {
+    inference::SamplerSettings s;
+    s.temperature = float(m_temperature->value());
+    s.seed = uint32_t(m_seed->value());
+    return s;
+}
+
+void GeneratePanel::setStatus(const QString& text) {
+    m_status->setText(text);
+}
+
+QString GeneratePanel::statusText() const {
+    return m_status->text();
+}
+
+QString GeneratePanel::progressText() const {
+    return m_progress->text();
+}
+
+void GeneratePanel::updateState() {
+    const bool busy = m_inFlight.has_value();
+    const bool hasDocument = m_session && m_session->currentId().has_value();
+    const bool canContinue = m_modelReady && !busy && hasDocument;
+    m_continueAction->setEnabled(canContinue);
+    m_continue->setEnabled(canContinue);
+    m_stopAction->setEnabled(busy);
+    m_chooseModelAction->setEnabled(!busy && !m_loading);
+    m_defaultModelAction->setEnabled(!busy && !m_loading);
+    m_stop->setEnabled(busy);
+    const bool shown = m_generationId.has_value() && !busy;
+    m_accept->setEnabled(shown);
+    m_discard->setEnabled(shown);
+    m_retry->setEnabled(m_shown.has_value() && !busy && m_modelReady);
+    m_pin->setEnabled(shown && m_pinnedId != m_generationId);
+    m_acceptAction->setEnabled(m_accept->isEnabled());
+    m_discardAction->setEnabled(m_discard->isEnabled());
+    m_retryAction->setEnabled(m_retry->isEnabled());
+    m_pinAction->setEnabled(m_pin->isEnabled());
+    m_preview->setReadOnly(busy || !shown);
+    emit previewChanged();
+
+    const bool adapter = hasAdapter() && m_modelReady;
+    m_alpha->setEnabled(adapter);
+    m_coherentLabel->setEnabled(adapter);
+    m_diverseLabel->setEnabled(adapter);
+    m_alphaValue->setEnabled(adapter);
+    QString why;
+    if (adapter)
+        why = tr("Toward Coherent: the model's likeliest words. Toward Diverse: the diversity "
+                 "head (%1) favours less obvious, still plausible words.")
+                  .arg(m_model.adapterId);
+    else if (m_loading)
+        why = tr("Disabled: the model is still loading.");
+    else if (!m_modelReady)
+        why = tr("Disabled: no model is loaded.");
+    else
+        why = tr("Disabled: %1").arg(m_model.adapterStatus);
+    m_alpha->setToolTip(why);
+}
+
+} // namespace fabulist::ui

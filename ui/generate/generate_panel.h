@@ -1,0 +1,276 @@
+#pragma once
+// GeneratePanel: the "Generate" side panel. The writer sets the coherence <-> diversity mix (α,
+// only with a diversity head), the length, the temperature and the seed, presses Continue
+// (Ctrl+Return), watches the text stream into a preview, and then Accepts it (inserted at the
+// cursor as one undo step), Discards it, or Retries with a new seed. Every Continue draws a new
+// seed unless the writer locks it (or types one). The finished text is fitted to the page
+// (continuation_fit.h) before it is shown; a generation the writer stopped can be kept too. Every
+// generation is recorded in the project (storage's GenerationRepository) when it ends, and its
+// status follows what the writer does with it.
+//
+// The model runs on an InferenceWorker on the panel's own QThread; the panel only sends requests
+// and shows what comes back. The one place it waits for that thread is when the project closes
+// with a generation in flight: it cancels it (stops within one token) and records the partial
+// output as cancelled before the project goes.
+//
+// Models: the shipped default, or any GGUF the writer chooses (Generate > Choose Model…,
+// remembered in Settings until they choose again or Use Default Model). A model that fails to
+// load leaves the one in use working (the worker swaps only after a successful load).
+#include "ui/generate/continuation_fit.h"
+#include "ui/generate/generation_record.h"
+#include "ui/generate/generation_request.h"
+#include "ui/settings.h"
+
+#include <QWidget>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+class QAction;
+class QCheckBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTextDocument;
+class QThread;
+class QToolButton;
+
+namespace fabulist::storage {
+class Project;
+struct Generation;
+} // namespace fabulist::storage
+
+namespace fabulist::ui {
+
+class DocumentSession;
+class EditorView;
+class InferenceWorker;
+
+class GeneratePanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit GeneratePanel(EditorView* editor, QWidget* parent = nullptr);
+    ~GeneratePanel() override;
+
+    // The open project and document model; nullptrs when the project closes (a generation in
+    // flight is then cancelled and recorded first).
+    void setContext(storage::Project* project, DocumentSession* session);
+
+    // Loads a model in the background ("Loading model…" until it is ready).
+    void loadModel(const QString& modelPath, const QString& adapterPath);
+    // The shipped default model and its diversity head.
+    void loadDefaultModel();
+    // What the application loads at start: `overridePath` (the --model option; not remembered)
+    // when given, else the model remembered in Settings, else the default. A file that is not
+    // there falls back to the default, with a status naming the missing file; the remembered
+    // choice is kept (its disk may only be unmounted). A file that is there but fails to load
+    // also falls back to the default.
+    void loadStartupModel(const QString& overridePath = {});
+    // Generate > Choose Model…: switches to `path` (adapter `<name>.head.gguf` beside it) and
+    // remembers it once it has loaded. On failure the model in use stays, and the status and
+    // modelFailed give the engine's message naming the file.
+    void useModel(const QString& path);
+    // Generate > Use Default Model: the shipped model again; the remembered choice is cleared.
+    void useDefaultModel();
+    // The file dialog for Choose Model… (not used by tests: the logic is in useModel).
+    void chooseModelInteractive();
+    // The longest length a model with this context allows: the prompt keeps at least
+    // kMinimumPromptTokens of the writer's text.
+    static int lengthLimit(int contextLength);
+    // The shipped default model's path (FABULIST_DEFAULT_MODEL or the compiled-in one).
+    static QString defaultModelPath();
+
+    QAction* continueAction() const { return m_continueAction; }
+    QAction* stopAction() const { return m_stopAction; }
+    QAction* acceptAction() const { return m_acceptAction; }
+    QAction* discardAction() const { return m_discardAction; }
+    QAction* retryAction() const { return m_retryAction; }
+    QAction* pinAction() const { return m_pinAction; }
+    QAction* chooseModelAction() const { return m_chooseModelAction; }
+    QAction* defaultModelAction() const { return m_defaultModelAction; }
+
+    // Continue from the cursor of the open document. False (with the reason in the status
+    // line) when it cannot start now.
+    bool continueWriting();
+    void stop();
+    bool accept();
+    void discard();
+    bool retry();
+    // "Continue from here" in the History: a child of `parent` that continues its prompt and
+    // text (the writer's edit when there is one), with the panel's settings; it streams into
+    // the preview like any Continue. False (status says why) when it cannot start now.
+    bool continueFrom(const storage::Generation& parent);
+    // Asks for the shown generation's text to be pinned to the Storyboard (pinRequested), once
+    // per generation. False when nothing finished is shown.
+    bool pin();
+    // The writer kept `kept` of the shown generation, already put in the document by someone
+    // else (the editor's ghost text): recorded as Accept records it, accepted when it is the
+    // text as shown and edited when it differs. False when nothing finished is shown.
+    bool keep(const QString& kept);
+    // The writer turned the generation down: a finished one is discarded (rejected); one still
+    // being written is stopped and rejected when it ends.
+    void abandon();
+    // The drafts since the last Continue (each Retry adds one). Showing another sets the one
+    // left aside as rejected and the one shown as pending again.
+    int candidateCount() const { return int(m_candidates.size()); }
+    int candidateIndex() const { return m_candidateIndex; }
+    bool showCandidate(int index);
+
+    bool isModelReady() const { return m_modelReady; }
+    bool isLoadingModel() const { return m_loading; }
+    bool isGenerating() const { return m_inFlight.has_value(); }
+    bool hasAdapter() const { return !m_model.adapterPath.isEmpty(); }
+    const LoadedModel& model() const { return m_model; }
+    // The recorded generation shown in the preview (awaiting Accept/Discard/Retry).
+    std::optional<int64_t> currentGenerationId() const { return m_generationId; }
+    QString statusText() const;
+    QString progressText() const;
+
+    QPlainTextEdit* preview() const { return m_preview; }
+    QLabel* modelLabel() const { return m_modelLabel; }
+    QSlider* alphaSlider() const { return m_alpha; }
+    QSpinBox* lengthBox() const { return m_length; }
+    QDoubleSpinBox* temperatureBox() const { return m_temperature; }
+    QSpinBox* seedBox() const { return m_seed; }
+    QToolButton* diceButton() const { return m_dice; }
+    QToolButton* seedLockButton() const { return m_seedLock; }
+    QCheckBox* endAtSentenceBox() const { return m_endAtSentence; }
+    QLabel* lengthNote() const { return m_lengthNote; }
+    QLabel* statusLabel() const { return m_status; }
+    QPushButton* continueButton() const { return m_continue; }
+    QPushButton* stopButton() const { return m_stop; }
+    QPushButton* acceptButton() const { return m_accept; }
+    QPushButton* discardButton() const { return m_discard; }
+    QPushButton* retryButton() const { return m_retry; }
+    QPushButton* pinButton() const { return m_pin; }
+
+signals:
+    void modelReady(const QString& name);
+    void modelFailed(const QString& message);
+    void generatingChanged(bool generating);
+    // Recorded in the project (id of the row), finished or cancelled.
+    void generationRecorded(qint64 generationId);
+    void generationFailed(const QString& message);
+    void errorOccurred(const QString& message); // storage errors, for the window's dialog
+    // "Pin to Storyboard": the text as shown (the writer may have edited it) and its record.
+    void pinRequested(const QString& text, qint64 generationId);
+    // A generation started, streamed, finished or was decided on (for views that mirror the
+    // preview, such as the focus-mode overlay).
+    void previewChanged();
+    // Accept is about to insert the text at the editor's cursor (views drawing it there step
+    // aside first).
+    void accepting();
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    struct InFlight {
+        GenerationRequest request;
+        GenerationOrigin origin;
+        LoadedModel model;
+        FitOptions fit; // where the text lands (endAtSentence applies when the length ran out)
+    };
+
+    void buildWidgets();
+    // Starts loading in the worker; the model in use stays until the new one is loaded.
+    void startLoad(const QString& modelPath, const QString& adapterPath);
+    void showModel(); // the label: the model in use, its path in the tooltip
+    void startRequest(GenerationRequest request, GenerationOrigin origin, const FitOptions& fit);
+    void onModelLoaded(const LoadedModel& model);
+    void onLoadFailed(const QString& message);
+    void onToken(qint64 requestId, const QString& piece);
+    void onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
+    void onFinished(const GenerationOutcome& outcome);
+    void onFailed(qint64 requestId, const QString& message);
+    // Cancels a request in flight and waits (at most one token) for its partial output.
+    void settleInFlight();
+    void record(const InFlight& flight, const GenerationOutcome& outcome);
+    // The shown generation was neither accepted nor discarded before the next one: rejected.
+    void setShownStatus(int status);
+    // Records `kept` as the writer's text of the shown generation and clears it.
+    void recordKept(const QString& kept);
+    void clearShown();
+    void setStatus(const QString& text);
+    void updateState();
+    void rollSeed();
+    void updateLengthLimit();
+    // The context to continue from: the text before the cursor, or the scene's lead-in when
+    // the scene is still empty (empty when there is nothing at all to go on).
+    QString promptContext(QTextDocument* document, int cursor);
+    inference::SamplerSettings samplerSettings() const;
+
+    EditorView* m_editor;
+    Settings m_settings;
+    storage::Project* m_project = nullptr;
+    DocumentSession* m_session = nullptr;
+    QThread* m_thread;
+    InferenceWorker* m_worker;
+
+    bool m_loading = false;
+    bool m_modelReady = false;
+    int m_pendingLoads = 0; // loads queued on the worker, answered in order
+    QString m_loadingPath;  // the last load asked for
+    LoadedModel m_model;    // the model in use (also while another loads)
+    // What to remember in Settings once the load of `path` succeeds (Choose / Use Default).
+    struct Remember {
+        QString path;
+        QString setting; // empty: the default model
+    };
+    std::optional<Remember> m_remember;
+    // At start there is no model to keep: a chosen file that fails falls back to the default.
+    bool m_fallbackToDefault = false;
+    qint64 m_nextRequestId = 1;
+    std::optional<InFlight> m_inFlight;
+    // The shown generation: its row, its request (for Retry) and the text as the model wrote it.
+    std::optional<int64_t> m_generationId;
+    std::optional<InFlight> m_shown;
+    QString m_shownOutput;
+    bool m_shownCancelled = false;
+    bool m_rejectWhenFinished = false; // abandoned while it was being written
+    struct Candidate {
+        std::optional<int64_t> id;
+        InFlight flight;
+        QString output;
+        bool cancelled = false;
+    };
+    std::vector<Candidate> m_candidates; // the drafts since the last Continue
+    int m_candidateIndex = -1;
+
+    QLabel* m_modelLabel;
+    QSlider* m_alpha;
+    QLabel* m_alphaValue;
+    QLabel* m_coherentLabel;
+    QLabel* m_diverseLabel;
+    QSpinBox* m_length;
+    QDoubleSpinBox* m_temperature;
+    QSpinBox* m_seed;
+    QToolButton* m_dice;
+    QToolButton* m_seedLock;
+    bool m_rollingSeed = false; // the seed box changes because of a roll, not the writer
+    QCheckBox* m_endAtSentence;
+    QLabel* m_lengthNote;
+    QPushButton* m_continue;
+    QPushButton* m_stop;
+    QPlainTextEdit* m_preview;
+    QLabel* m_progress;
+    QLabel* m_status;
+    QPushButton* m_accept;
+    QPushButton* m_discard;
+    QPushButton* m_retry;
+    QPushButton* m_pin;
+    std::optional<int64_t> m_pinnedId; // the last generation pinned: one card per generation
+    QAction* m_continueAction;
+    QAction* m_stopAction;
+    QAction* m_acceptAction;
+    QAction* m_discardAction;
+    QAction* m_retryAction;
+    QAction* m_pinAction;
+    QAction* m_chooseModelAction;
+    QAction* m_defaultModelAction;
+};
+
+} // namespace fabulist::ui

@@ -1,0 +1,78 @@
+#include "ui/generate/generation_record.h"
+
+namespace fabulist::ui {
+
+storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& s) {
+    storage::SamplerSettings out;
+    out.temperature = s.temperature;
+    out.topK = s.topK;
+    out.topP = s.topP;
+    out.minP = s.minP;
+    out.typicalP = s.typicalP;
+    out.repeatPenalty = s.repeatPenalty;
+    out.repeatLastN = s.penaltyLastN;
+    out.frequencyPenalty = s.frequencyPenalty;
+    out.presencePenalty = s.presencePenalty;
+    out.dryMultiplier = s.dryMultiplier;
+    out.dryBase = s.dryBase;
+    out.dryAllowedLength = s.dryAllowedLength;
+    out.dryPenaltyLastN = s.dryPenaltyLastN;
+    out.drySequenceBreakers = s.drySequenceBreakers;
+    out.xtcProbability = s.xtcProbability;
+    out.xtcThreshold = s.xtcThreshold;
+    out.mirostat = 0; // the engine's chain has no Mirostat stage
+    return out;
+}
+
+storage::GenerationStop toStorageStop(inference::StopReason reason) {
+    switch (reason) {
+    case inference::StopReason::Cancelled:
+    case inference::StopReason::Callback:
+        return storage::GenerationStop::Stopped;
+    case inference::StopReason::MaxTokens:
+        return storage::GenerationStop::Length;
+    case inference::StopReason::EndOfGeneration:
+        return storage::GenerationStop::EndOfText;
+    case inference::StopReason::ContextFull:
+        return storage::GenerationStop::ContextFull;
+    }
+    return storage::GenerationStop::Unknown;
+}
+
+storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
+                                         const GenerationRequest& request,
+                                         const GenerationOutcome& outcome,
+                                         const LoadedModel& model) {
+    storage::Generation g;
+    g.task = origin.task.toStdString();
+    g.documentId = origin.documentId;
+    g.contextEnd = origin.contextEnd;
+    g.contextStart = std::max<qint64>(0, origin.contextEnd - outcome.prompt.size());
+    g.modelId = model.modelName.toStdString();
+    g.modelSha256 = model.modelSha256.toStdString();
+    // Where the slider moved while it streamed; one entry is the starting α (nothing moved).
+    bool headTookPart = outcome.alpha > 0.0f;
+    if (outcome.alphaChanges.size() > 1)
+        for (const inference::AlphaChange& c : outcome.alphaChanges) {
+            g.alphaChanges.push_back({c.tokenIndex, double(c.alpha)});
+            headTookPart |= c.alpha > 0.0f;
+        }
+    // The adapter only counts when it took part (α > 0); at α 0 the model's own head decides.
+    if (headTookPart) g.adapterId = model.adapterId.toStdString();
+    g.mixAlpha = outcome.alpha;
+    g.sampler = toStorageSampler(request.sampler);
+    g.seed = request.sampler.seed;
+    g.prompt = outcome.prompt.toStdString();
+    g.output = outcome.text.toStdString();
+    g.promptTokens = outcome.promptTokens;
+    g.generatedTokens = outcome.generatedTokens;
+    g.promptMs = outcome.promptMs;
+    g.generationMs = outcome.decodeMs;
+    // Stopped or not, it waits for the writer's decision (stop when it's good, keep it).
+    g.status = storage::GenerationStatus::Pending;
+    g.stopReason = outcome.cancelled ? storage::GenerationStop::Stopped : outcome.stop;
+    g.parentId = origin.parentId;
+    return g;
+}
+
+} // namespace fabulist::ui

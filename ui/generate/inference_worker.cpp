@@ -1,0 +1,283 @@
+#include "ui/generate/inference_worker.h"
+
+#include "inference/engine/default_model.h"
+#include "inference/engine/engine.h"
+#include "inference/engine/generator.h"
+#include "inference/engine/session.h"
+#include "inference/heads/head_adapter.h"
+#include "inference/heads/sha256.h"
+#include "inference/tokenizer/tokenizer.h"
+#include "ui/generate/generation_record.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QThread>
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace fabulist::ui {
+
+namespace {
+
+// SHA-256 of a whole file, in 1 MiB reads (a few GB take seconds; this runs on the worker).
+QString fileSha256(const QString& path, QString* error) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QObject::tr("Cannot read %1 to identify it: %2").arg(path, file.errorString());
+        return {};
+    }
+    inference::Sha256 sha;
+    QByteArray buffer(1 << 20, Qt::Uninitialized);
+    for (;;) {
+        const qint64 got = file.read(buffer.data(), buffer.size());
+        if (got < 0) {
+            *error = QObject::tr("Cannot read %1 to identify it: %2").arg(path, file.errorString());
+            return {};
+        }
+        if (got == 0) break;
+        sha.update(buffer.constData(), size_t(got));
+    }
+    return QString::fromStdString(inference::Sha256::toHex(sha.finish()));
+}
+
+bool isDefaultModel(const QString& path) {
+    const QFileInfo given(path);
+    const QFileInfo shipped(QString::fromStdString(inference::defaultModelPath()));
+    return given.exists() && shipped.exists() &&
+           given.canonicalFilePath() == shipped.canonicalFilePath();
+}
+
+// The hash `<path>.sha256` states (verifyDefaultModel has checked the file against it).
+QString statedSha256(const QString& path) {
+    QFile sum(path + QStringLiteral(".sha256"));
+    if (!sum.open(QIODevice::ReadOnly)) return {};
+    return QString::fromLatin1(sum.readLine()).section(QLatin1Char(' '), 0, 0).trimmed().toLower();
+}
+
+} // namespace
+
+InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {}
+
+InferenceWorker::~InferenceWorker() = default; // the Session goes before the Engine (members)
+
+void InferenceWorker::cancel(qint64 requestId) {
+    qint64 seen = m_cancelledUpTo.load();
+    while (seen < requestId && !m_cancelledUpTo.compare_exchange_weak(seen, requestId)) {
+    }
+    m_cancelFlag.store(true); // after the id: generate() reads them in the other order
+}
+
+void InferenceWorker::shutdown() {
+    m_shutdown.store(true);
+    m_cancelFlag.store(true);
+    m_cancelledUpTo.store(std::numeric_limits<qint64>::max());
+}
+
+bool InferenceWorker::isCancelled(qint64 requestId) const {
+    return requestId <= m_cancelledUpTo.load();
+}
+
+QString InferenceWorker::adapterPathFor(const QString& modelPath) {
+    QString base = modelPath;
+    if (base.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive)) base.chop(5);
+    return base + QStringLiteral(".head.gguf");
+}
+
+void InferenceWorker::loadModel(const QString& modelPath, const QString& adapterPath) {
+    // The model in use (Engine, Session, adapter) stays until the new one has loaded: a file
+    // that fails to load never leaves the writer without a model. The price is holding both in
+    // memory for the length of the load.
+    if (m_shutdown.load()) return;
+    emit loadProgress(0);
+    LoadedModel loaded;
+    loaded.modelPath = modelPath;
+    std::unique_ptr<inference::HeadAdapter> adapter;
+    std::unique_ptr<inference::Session> session;
+    std::unique_ptr<inference::Engine> engine;
+    try {
+        if (!QFileInfo::exists(modelPath)) {
+            emit loadFailed(tr("The model file %1 does not exist. Choose an existing GGUF model "
+                               "(the shipped one is resources/models/fabulist-default.gguf).")
+                                .arg(modelPath));
+            return;
+        }
+        if (isDefaultModel(modelPath)) {
+            inference::verifyDefaultModel(modelPath.toStdString()); // names the file and the fix
+            loaded.modelSha256 = statedSha256(modelPath);
+        }
+        inference::EngineOptions options;
+        options.modelPath = modelPath.toStdString();
+        int lastPercent = 0;
+        options.progress = [this, &lastPercent](float fraction) {
+            const int percent = std::clamp(int(fraction * 90.0f), 0, 90);
+            if (percent != lastPercent) emit loadProgress(lastPercent = percent);
+            return !m_shutdown.load();
+        };
+        engine = inference::Engine::load(options);
+        if (loaded.modelSha256.isEmpty()) {
+            QString error;
+            loaded.modelSha256 = fileSha256(modelPath, &error);
+            if (!error.isEmpty()) {
+                emit loadFailed(error);
+                return;
+            }
+        }
+        emit loadProgress(95);
+        const inference::ModelInfo& info = engine->info();
+        loaded.modelName = info.name.empty() ? QFileInfo(modelPath).completeBaseName()
+                                             : QString::fromStdString(info.name);
+        loaded.contextLength = info.contextLength;
+
+        if (adapterPath.isEmpty()) {
+            loaded.adapterStatus = tr("No diversity head is loaded for this model.");
+        } else if (!QFileInfo::exists(adapterPath)) {
+            loaded.adapterStatus =
+                tr("No diversity head: %1 does not exist. Train one with `fabulist-cli "
+                   "train-head` and put it beside the model.")
+                    .arg(adapterPath);
+        } else {
+            try {
+                adapter = std::make_unique<inference::HeadAdapter>(
+                    inference::HeadAdapter::load(adapterPath.toStdString(), engine->file()));
+                loaded.adapterPath = adapterPath;
+                loaded.adapterId = QFileInfo(adapterPath).fileName();
+            } catch (const std::exception& e) {
+                loaded.adapterStatus = tr("No diversity head: %1").arg(QString::fromUtf8(e.what()));
+            }
+        }
+        session = engine->createSession();
+    } catch (const std::exception& e) {
+        // Engine messages name the file; say it here too, since not every part's message does.
+        QString message = QString::fromUtf8(e.what());
+        if (!message.contains(modelPath))
+            message = tr("Cannot load the model %1: %2").arg(modelPath, message);
+        emit loadFailed(message);
+        return; // the previous model, if any, is still loaded and in use
+    }
+    // Now the swap. The old Session goes before the old Engine it belongs to; the old adapter
+    // goes first, before either.
+    m_adapter = std::move(adapter);
+    m_session = std::move(session);
+    m_engine = std::move(engine);
+    emit loadProgress(100);
+    emit modelLoaded(loaded);
+}
+
+QString InferenceWorker::fittingPrompt(const QString& context, int budget) const {
+    const inference::Tokenizer& tokenizer = m_engine->tokenizer();
+    auto fits = [&](qsizetype start) {
+        const QByteArray utf8 = context.mid(start).toUtf8();
+        return tokenizer.encode(std::string_view(utf8.constData(), size_t(utf8.size())), true)
+                   .size() <= size_t(budget);
+    };
+    // Start after the next whitespace, so the prompt never begins inside a word.
+    auto snap = [&](qsizetype start) {
+        if (start <= 0 || start >= context.size()) return start;
+        if (context.at(start - 1).isSpace()) return start;
+        for (qsizetype i = start; i < context.size(); ++i)
+            if (context.at(i).isSpace()) return i + 1;
+        return context.at(start).isLowSurrogate() ? start + 1 : start;
+    };
+    if (fits(0)) return context;
+    qsizetype lo = 0, hi = context.size(); // lo does not fit, hi (the empty end) does
+    while (hi - lo > 1) {
+        const qsizetype mid = lo + (hi - lo) / 2;
+        if (fits(snap(mid)))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return context.mid(snap(hi));
+}
+
+void InferenceWorker::generate(const GenerationRequest& request) {
+    // Cleared first, then the id read: a cancel() in between sets the flag again afterwards.
+    m_cancelFlag.store(false);
+    if (isCancelled(request.id)) m_cancelFlag.store(true);
+
+    GenerationOutcome outcome;
+    outcome.requestId = request.id;
+    if (!m_engine) {
+        emit failed(request.id, tr("No model is loaded yet. Wait for \u201cLoading model\u201d to "
+                                   "finish, or check the model error shown in the panel."));
+        return;
+    }
+    if (m_cancelFlag.load()) {
+        outcome.cancelled = true;
+        outcome.stop = storage::GenerationStop::Stopped;
+        emit finished(outcome);
+        return;
+    }
+    const int contextLength = m_engine->info().contextLength;
+    const int budget = std::min(request.maxContextTokens, contextLength - request.maxTokens);
+    if (request.maxTokens < 1 || budget < 1) {
+        emit failed(request.id, tr("A length of %1 tokens does not fit this model's context of "
+                                   "%2 tokens; choose a shorter length.")
+                                    .arg(request.maxTokens)
+                                    .arg(contextLength));
+        return;
+    }
+    try {
+        outcome.prompt = fittingPrompt(request.context, budget);
+        const QByteArray utf8 = outcome.prompt.toUtf8();
+        // The writer's text is plain text: "<s>" typed in a story is not a control token.
+        const std::vector<int32_t> ids = m_engine->tokenizer().encode(
+            std::string_view(utf8.constData(), size_t(utf8.size())), true, false);
+        if (ids.empty()) {
+            emit failed(request.id, tr("There is no text before the cursor, and this model "
+                                       "needs some to continue. Write a few words first."));
+            return;
+        }
+        inference::GenerationParams params;
+        params.maxTokens = request.maxTokens;
+        params.sampler = request.sampler;
+        // With a live slider the head takes part even from α 0 (nothing is mixed at 0).
+        if (m_adapter && (request.alpha > 0.0f || request.liveAlpha)) {
+            params.adapter = m_adapter.get();
+            params.alpha = request.alpha;
+            params.liveAlpha = request.liveAlpha.get();
+        }
+        outcome.alpha = params.alpha;
+
+        int tokens = 0;
+        QElapsedTimer clock;
+        bool decoding = false;
+        const inference::TokenCallback onToken = [&](int32_t id, std::string_view piece) {
+            if (!decoding) {
+                decoding = true;
+                clock.start();
+            }
+            if (!piece.empty())
+                emit tokenArrived(request.id,
+                                  QString::fromUtf8(piece.data(), qsizetype(piece.size())));
+            if (id >= 0) {
+                ++tokens;
+                const qint64 ns = clock.nsecsElapsed();
+                emit decodeProgress(request.id, tokens, ns > 0 ? tokens * 1e9 / double(ns) : 0.0);
+            }
+            return true;
+        };
+        inference::Generator generator(*m_session, m_engine->tokenizer());
+        const inference::GenerationResult result =
+            generator.run(ids, params, onToken, &m_cancelFlag);
+        outcome.text = QString::fromUtf8(result.text.data(), qsizetype(result.text.size()));
+        outcome.cancelled = result.stopReason == inference::StopReason::Cancelled;
+        outcome.stop = toStorageStop(result.stopReason);
+        outcome.promptTokens = result.timings.promptTokens;
+        outcome.reusedTokens = result.timings.reusedTokens;
+        outcome.generatedTokens = int(result.ids.size());
+        outcome.promptMs = result.timings.promptMs;
+        outcome.decodeMs = result.timings.decodeMs;
+        outcome.alphaChanges = result.alphaChanges;
+    } catch (const std::exception& e) {
+        emit failed(request.id, QString::fromUtf8(e.what()));
+        return;
+    }
+    emit finished(outcome);
+}
+
+} // namespace fabulist::ui

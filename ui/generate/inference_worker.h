@@ -1,0 +1,70 @@
+#pragma once
+// InferenceWorker: the one object that runs the model. It lives on its own QThread (the GUI
+// thread never computes a token and never waits for one); its slots are called through queued
+// invocations and its signals arrive queued on the GUI side. It owns the Engine, one Session
+// (kept between requests so the KV cache of an unchanged context prefix is reused: the writer's
+// text changes little between two Continues) and the optional diversity-head adapter.
+//
+// cancel() and shutdown() are the only members meant for other threads: they set atomics that
+// the generator checks before every token (and the prompt evaluation between batches).
+#include "ui/generate/generation_request.h"
+
+#include <QObject>
+#include <atomic>
+#include <memory>
+
+namespace fabulist::inference {
+class Engine;
+class HeadAdapter;
+class Session;
+} // namespace fabulist::inference
+
+namespace fabulist::ui {
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceWorker(QObject* parent = nullptr);
+    ~InferenceWorker() override;
+
+    // Any thread. Stops request `requestId` and every earlier one within one token; a request
+    // that has not started yet ends at once as cancelled.
+    void cancel(qint64 requestId);
+    // Any thread. Makes a model load in progress give up (used when the window goes away).
+    void shutdown();
+
+    // The adapter that belongs beside a model: `<name>.head.gguf` for `<name>.gguf`.
+    static QString adapterPathFor(const QString& modelPath);
+
+public slots:
+    // Loads the model and, when adapterPath is not empty, its diversity head. A missing or
+    // unusable adapter is not an error: the model works without it (LoadedModel says why).
+    // The model in use is replaced only once the new one has loaded (modelLoaded names it);
+    // after loadFailed (the message names the file) the previous one, if any, stays in use.
+    void loadModel(const QString& modelPath, const QString& adapterPath);
+    void generate(const fabulist::ui::GenerationRequest& request);
+
+signals:
+    void loadProgress(int percent);
+    void modelLoaded(const fabulist::ui::LoadedModel& model);
+    void loadFailed(const QString& message);
+    // Complete UTF-8 only (the engine's TokenTextStream holds back split characters).
+    void tokenArrived(qint64 requestId, const QString& piece);
+    void decodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
+    void finished(const fabulist::ui::GenerationOutcome& outcome);
+    void failed(qint64 requestId, const QString& message);
+
+private:
+    // The longest end of `context` whose tokens fit in `budget`; cut at a word boundary.
+    QString fittingPrompt(const QString& context, int budget) const;
+    bool isCancelled(qint64 requestId) const;
+
+    std::unique_ptr<inference::Engine> m_engine;
+    std::unique_ptr<inference::Session> m_session;
+    std::unique_ptr<inference::HeadAdapter> m_adapter;
+    std::atomic<qint64> m_cancelledUpTo{0};
+    std::atomic<bool> m_cancelFlag{false}; // what the generator checks for the running request
+    std::atomic<bool> m_shutdown{false};
+};
+
+} // namespace fabulist::ui
