@@ -95,6 +95,16 @@ struct HeadWeights {
     int rank = 0;
 };
 
+// One row of a decode step over several sequences that continue the same cached prompt
+// (candidates): the prompt's K/V stay in the session's cache (prefixLen positions, shared by every
+// sequence, never copied); a sequence's own tokens go to slots [tailBegin, tailBegin + tailCount)
+// of a second cache, the row's token into the last of them. Its position is
+// prefixLen + tailCount - 1.
+struct SequenceStep {
+    int tailBegin = 0;
+    int tailCount = 1;
+};
+
 // Sizes the backend must be able to handle without allocating during a forward pass.
 struct BackendLimits {
     int maxRows = 1;    // tokens per forward pass
@@ -177,6 +187,21 @@ public:
                          Act projected, Act out) = 0;
     // Copies row `row` of `a` into host memory (a.cols floats).
     virtual void read(Act a, int row, float* dst) = 0;
+
+    // Several sequences decoded together (SequenceStep). A backend that has these ops says so;
+    // the engine otherwise decodes the sequences one after another. Each row must compute the
+    // same numbers, bit for bit, as the one-sequence ops above would for it alone at its
+    // position (batch invariance: a candidate does not depend on how many run beside it).
+    virtual bool decodesSequences() const { return false; }
+    // rope() with row r at positions[r].
+    virtual void ropeAt(Act x, const RopeParams& params, std::span<const int> positions);
+    // storeKv() with row r into slot slots[r].
+    virtual void storeKvAt(KvCache& cache, int layer, Act k, Act v, std::span<const int> slots);
+    // attention() of row r over prefix positions [0, prefixLen) of `prefix` followed by the row's
+    // own slots of `tail` (steps[r]), as one causal sequence.
+    virtual void attentionSequences(KvCache& prefix, int prefixLen, KvCache& tail, int layer,
+                                    Act q, Act out, std::span<const SequenceStep> steps,
+                                    const AttentionParams& params);
 };
 
 // Creates the backend named by `device` ("cpu", "vulkan"); `profile` turns on per-op timing

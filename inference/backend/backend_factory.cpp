@@ -16,6 +16,24 @@ constexpr const char* kDevices = "cpu";
 #endif
 } // namespace
 
+namespace {
+[[noreturn]] void noSequences(const Backend& backend) {
+    throw EngineError("the " + backend.name() +
+                      " backend decodes one sequence at a time (decodesSequences() is false)");
+}
+} // namespace
+
+void Backend::ropeAt(Act, const RopeParams&, std::span<const int>) {
+    noSequences(*this);
+}
+void Backend::storeKvAt(KvCache&, int, Act, Act, std::span<const int>) {
+    noSequences(*this);
+}
+void Backend::attentionSequences(KvCache&, int, KvCache&, int, Act, Act,
+                                 std::span<const SequenceStep>, const AttentionParams&) {
+    noSequences(*this);
+}
+
 std::unique_ptr<Backend> createBackend(const std::string& device, int threads, bool profile) {
     if (device.empty() || device == "cpu") return std::make_unique<CpuBackend>(threads);
     if (device == "vulkan") {

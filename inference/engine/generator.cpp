@@ -1,4 +1,5 @@
 #include "inference/engine/generator.h"
+#include "inference/engine/generator_parts.h"
 
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
@@ -13,12 +14,8 @@
 
 namespace fabulist::inference {
 
-namespace {
+namespace generator_parts {
 
-using Clock = std::chrono::steady_clock;
-
-// Records that the token at `index` is sampled at `alpha`, when that differs from the last α
-// recorded (a resampled position replaces its own entry).
 void noteAlpha(std::vector<AlphaChange>& changes, int index, float alpha) {
     if (!changes.empty() && changes.back().tokenIndex == index) changes.pop_back();
     if (changes.empty() || changes.back().alpha != alpha) changes.push_back({index, alpha});
@@ -32,17 +29,6 @@ bool cancelled(const std::atomic<bool>* cancel) {
     return cancel && cancel->load(std::memory_order_relaxed);
 }
 
-char asciiLower(char c) {
-    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
-std::string asciiLower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = asciiLower(c);
-    return out;
-}
-
-// The ids of every token whose bytes contain one of the DRY sequence-breaker strings.
 std::vector<int32_t> dryBreakerIds(const Tokenizer& tokenizer, const SamplerSettings& s) {
     std::vector<int32_t> ids;
     if (s.dryMultiplier == 0.0f || s.drySequenceBreakers.empty()) return ids;
@@ -55,6 +41,22 @@ std::vector<int32_t> dryBreakerIds(const Tokenizer& tokenizer, const SamplerSett
             }
     }
     return ids;
+}
+
+} // namespace generator_parts
+
+using namespace generator_parts;
+
+namespace {
+
+char asciiLower(char c) {
+    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
+
+std::string asciiLower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = asciiLower(c);
+    return out;
 }
 
 // Bookkeeping for banned phrases: the lower-cased bytes of the generated tokens and where each

@@ -92,6 +92,10 @@ struct GenerationResult {
 // Return false to stop.
 using TokenCallback = std::function<bool(int32_t id, std::string_view piece)>;
 
+// Candidates: like TokenCallback, for candidate `candidate` (0-based).
+using CandidateTokenCallback =
+    std::function<bool(int candidate, int32_t id, std::string_view piece)>;
+
 class Generator {
 public:
     Generator(Session& session, const Tokenizer& tokenizer);
@@ -102,7 +106,26 @@ public:
                          const TokenCallback& onToken = {},
                          const std::atomic<bool>* cancel = nullptr);
 
+    // `count` candidates of one prompt: candidate i is what run() gives with seed
+    // params.sampler.seed + i, text and ids (the seeds wrap around 2^32). The prompt is
+    // evaluated once; on a backend with batch-invariant sequence ops (Session::
+    // decodesSequences) the candidates are decoded together, one forward pass per step for all
+    // of them, and give exactly run()'s tokens; otherwise (and with banned phrases, whose
+    // back-offs are per run) one after another through run(). A callback returning false
+    // stops that candidate; the cancel flag stops all. Timings: the prompt's, and the decode
+    // time of the whole request in each.
+    std::vector<GenerationResult> runCandidates(std::span<const int32_t> prompt,
+                                                const GenerationParams& params, int count,
+                                                const CandidateTokenCallback& onToken = {},
+                                                const std::atomic<bool>* cancel = nullptr);
+
 private:
+    std::vector<GenerationResult> runCandidatesTogether(std::span<const int32_t> prompt,
+                                                        const GenerationParams& params,
+                                                        int count,
+                                                        const CandidateTokenCallback& onToken,
+                                                        const std::atomic<bool>* cancel);
+
     Session& m_session;
     const Tokenizer& m_tokenizer;
 };

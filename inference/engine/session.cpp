@@ -35,6 +35,14 @@ struct Session::Impl {
     std::vector<bool> wordStarts; // a word-starts head's mask (word_start_mask.h); else empty
     float mixedAllAlpha = 0.0f;
     uint64_t outputSerial = 0; // model->forwardSerial() after the run that left the logits
+    // Candidates (beginSequences): the sequences' own K/V, maxTokens slots each.
+    std::unique_ptr<KvCache> tail;
+    int sequenceSlots = 0;
+    std::vector<int> sequenceLengths;
+    std::vector<SequenceStep> steps;
+    std::vector<float> sequenceLogits, sequenceMixed; // rows of the last step
+    int sequenceRows = 0;
+    bool sequenceMixedValid = false;
 
     ~Impl() { releaseHead(); }
     void releaseHead() {
@@ -326,6 +334,89 @@ void Session::setExpertsUsed(int k) {
 int Session::expertsUsed() const {
     return m_impl->topK();
 }
+bool Session::decodesSequences() const {
+    return m_impl->model->backend().decodesSequences();
+}
+
+void Session::beginSequences(int count, int maxTokens) {
+    Impl& s = *m_impl;
+    if (!decodesSequences())
+        throw EngineError("the " + s.model->backend().name() +
+                          " backend decodes one sequence at a time");
+    if (s.tokens.empty()) throw EngineError("candidates continue a prompt: evaluate one first");
+    if (count < 1 || maxTokens < 1 || count > s.model->maxRows())
+        throw EngineError("candidates: between 1 and " + std::to_string(s.model->maxRows()) +
+                          " sequences of at least one token");
+    const int slots = count * maxTokens;
+    if (!s.tail || s.tail->capacity() < slots)
+        s.tail = s.model->createKvCache(slots, s.cache->type());
+    s.sequenceSlots = maxTokens;
+    s.sequenceLengths.assign(size_t(count), 0);
+    s.sequenceRows = 0;
+}
+
+void Session::appendSequenceTokens(std::span<const int32_t> tokens,
+                                   std::span<const int> sequences, float alpha) {
+    Impl& s = *m_impl;
+    if (tokens.size() != sequences.size() || tokens.empty())
+        throw EngineError("appendSequenceTokens: one sequence per token");
+    s.checkIds(tokens);
+    const int prefixLen = int(s.tokens.size());
+    s.steps.resize(tokens.size());
+    for (size_t r = 0; r < tokens.size(); ++r) {
+        const int seq = sequences[r];
+        if (seq < 0 || seq >= int(s.sequenceLengths.size()))
+            throw EngineError("appendSequenceTokens: no sequence " + std::to_string(seq));
+        const int length = s.sequenceLengths[size_t(seq)] + 1;
+        if (length > s.sequenceSlots || prefixLen + length > s.contextLength())
+            throw ContextOverflow("candidate " + std::to_string(seq) + " is full (" +
+                                      std::to_string(prefixLen + length) + " tokens)",
+                                  prefixLen + length, s.contextLength());
+        s.steps[r] = SequenceStep{seq * s.sequenceSlots, length};
+    }
+    const int nVocab = s.model->config().nVocab;
+    const int rows = int(tokens.size());
+    s.sequenceLogits.resize(size_t(rows) * size_t(nVocab));
+    OutputMix mix;
+    const bool mixed = alpha != 0.0f && s.hasHead;
+    if (mixed) {
+        s.sequenceMixed.resize(s.sequenceLogits.size());
+        mix = OutputMix{&s.head, alpha, s.projected, s.sequenceMixed.data()};
+    }
+    s.model->forwardSequences(*s.cache, prefixLen, *s.tail, tokens, s.steps,
+                              s.sequenceLogits.data(), s.topK(), mixed ? &mix : nullptr);
+    s.outputSerial = 0; // the model's scratch now holds the sequences' rows
+    for (size_t r = 0; r < tokens.size(); ++r) ++s.sequenceLengths[size_t(sequences[r])];
+    s.sequenceRows = rows;
+    s.sequenceMixedValid = mixed;
+    if (mixed && !s.wordStarts.empty())
+        for (int r = 0; r < rows; ++r)
+            keepContinuationMass(sequenceLogits(r), std::span<float>(s.sequenceMixed).subspan(
+                                                        size_t(r) * nVocab, size_t(nVocab)),
+                                 s.wordStarts);
+}
+
+std::span<const float> Session::sequenceLogits(int row) const {
+    const Impl& s = *m_impl;
+    const size_t n = size_t(s.model->config().nVocab);
+    if (row < 0 || row >= s.sequenceRows) return {};
+    return std::span<const float>(s.sequenceLogits).subspan(size_t(row) * n, n);
+}
+
+std::span<const float> Session::sequenceMixedLogits(int row) const {
+    const Impl& s = *m_impl;
+    if (!s.sequenceMixedValid) return sequenceLogits(row);
+    const size_t n = size_t(s.model->config().nVocab);
+    if (row < 0 || row >= s.sequenceRows) return {};
+    return std::span<const float>(s.sequenceMixed).subspan(size_t(row) * n, n);
+}
+
+int Session::sequenceLength(int sequence) const {
+    const Impl& s = *m_impl;
+    if (sequence < 0 || sequence >= int(s.sequenceLengths.size())) return 0;
+    return s.sequenceLengths[size_t(sequence)];
+}
+
 void Session::setOverflowPolicy(const OverflowPolicy& policy) {
     m_impl->policy = policy;
 }

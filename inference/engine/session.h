@@ -108,6 +108,24 @@ public:
     void setExpertsUsed(int k);
     int expertsUsed() const;
 
+    // Candidates: several continuations of what the cache holds, decoded together. After
+    // beginSequences(count, maxTokens) each sequence's own tokens go to a second cache; the
+    // prompt's K/V are shared by all of them, never copied, and the main cache keeps holding
+    // the prompt (the next request still reuses it). Needs decodesSequences() (the backend's
+    // batch-invariant ops); the cache must hold at least one token. Throws EngineError.
+    bool decodesSequences() const;
+    void beginSequences(int count, int maxTokens);
+    // One step: appends tokens[r] to sequence sequences[r] (each at most once) and computes
+    // every row's logits in one forward pass, and the head mix at `alpha` (setHead). A sequence
+    // computes the numbers that appendToken() would give it alone, bit for bit. Throws
+    // ContextOverflow when a sequence would outgrow the context or its maxTokens.
+    void appendSequenceTokens(std::span<const int32_t> tokens, std::span<const int> sequences,
+                              float alpha = 0.0f);
+    std::span<const float> sequenceLogits(int row) const; // row of the last step, nVocab values
+    // The same row mixed at the step's α (mixedLogits()); sequenceLogits at α 0 or without a head.
+    std::span<const float> sequenceMixedLogits(int row) const;
+    int sequenceLength(int sequence) const; // own tokens appended so far
+
     void setOverflowPolicy(const OverflowPolicy& policy);
     const OverflowPolicy& overflowPolicy() const;
     std::optional<ContextShift> lastShift() const; // set by the last evaluate/appendToken

@@ -46,19 +46,60 @@ std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type) {
                                    c.nHeadKv * c.headDimV, type);
 }
 
+// One sequence at positions pos0.. of `cache`, or (tail set) one row per sequence of a
+// candidates step.
+struct Model::Placement {
+    KvCache* cache = nullptr;
+    int pos0 = 0; // one sequence; for candidates: the shared prefix length
+    KvCache* tail = nullptr;
+    std::span<const SequenceStep> steps;
+    std::span<const int> positions, slots;
+};
+
 void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
                     float* logits, float* hidden, int expertsUsed, bool allHidden,
                     const OutputMix* mix) {
-    const ModelConfig& c = m_config;
-    Backend& b = m_backend;
     const int T = int(ids.size());
     ++m_serial;
     m_lastHidden = m_lastLogits = Act{};
+    m_backend.embed(m_weights.tokenEmbd, ids, m_x.view(0, T));
+    Placement at;
+    at.cache = &cache;
+    at.pos0 = pos0;
+    layers(at, T, expertsUsed);
+    outputs(T, outputFirst, logits, hidden, allHidden, mix);
+}
+
+void Model::forwardSequences(KvCache& prefix, int prefixLen, KvCache& tail,
+                             std::span<const int32_t> ids, std::span<const SequenceStep> steps,
+                             float* logits, int expertsUsed, const OutputMix* mix) {
+    const int T = int(ids.size());
+    ++m_serial;
+    m_lastHidden = m_lastLogits = Act{};
+    m_positions.resize(size_t(T));
+    m_slots.resize(size_t(T));
+    for (int r = 0; r < T; ++r) {
+        m_positions[size_t(r)] = prefixLen + steps[size_t(r)].tailCount - 1;
+        m_slots[size_t(r)] = steps[size_t(r)].tailBegin + steps[size_t(r)].tailCount - 1;
+    }
+    m_backend.embed(m_weights.tokenEmbd, ids, m_x.view(0, T));
+    Placement at;
+    at.cache = &prefix;
+    at.pos0 = prefixLen;
+    at.tail = &tail;
+    at.steps = steps;
+    at.positions = m_positions;
+    at.slots = m_slots;
+    layers(at, T, expertsUsed);
+    outputs(T, 0, logits, nullptr, false, mix);
+}
+
+void Model::layers(const Placement& at, int T, int expertsUsed) {
+    const ModelConfig& c = m_config;
+    Backend& b = m_backend;
     const Act x = m_x.view(0, T), xn = m_xn.view(0, T), q = m_q.view(0, T), k = m_k.view(0, T),
               v = m_v.view(0, T), attn = m_attn.view(0, T), tmp = m_tmp.view(0, T),
               router = m_router.view(0, T);
-
-    b.embed(m_weights.tokenEmbd, ids, x);
 
     RopeParams ropeQ{c.nHead,
                      c.headDimK,
@@ -85,10 +126,17 @@ void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int 
             b.rmsNorm(q, &L.qNorm, q, int(L.qNorm.nIn), c.rmsEps);
             b.rmsNorm(k, &L.kNorm, k, int(L.kNorm.nIn), c.rmsEps);
         }
-        b.rope(q, ropeQ, pos0);
-        b.rope(k, ropeK, pos0);
-        b.storeKv(cache, il, k, v, pos0);
-        b.attention(cache, il, q, attn, pos0, ap);
+        if (!at.tail) {
+            b.rope(q, ropeQ, at.pos0);
+            b.rope(k, ropeK, at.pos0);
+            b.storeKv(*at.cache, il, k, v, at.pos0);
+            b.attention(*at.cache, il, q, attn, at.pos0, ap);
+        } else {
+            b.ropeAt(q, ropeQ, at.positions);
+            b.ropeAt(k, ropeK, at.positions);
+            b.storeKvAt(*at.tail, il, k, v, at.slots);
+            b.attentionSequences(*at.cache, at.pos0, *at.tail, il, q, attn, at.steps, ap);
+        }
         const Backend::MatmulJob o[1] = {{&L.wo, nullptr, tmp}};
         b.matmul(attn, o);
         b.add(x, tmp);
@@ -107,7 +155,13 @@ void Model::forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int 
         }
         b.add(x, tmp);
     }
+}
 
+void Model::outputs(int T, int outputFirst, float* logits, float* hidden, bool allHidden,
+                    const OutputMix* mix) {
+    const ModelConfig& c = m_config;
+    Backend& b = m_backend;
+    const Act x = m_x.view(0, T);
     if (outputFirst >= T) return;
     for (int r0 = outputFirst; r0 < T; r0 += m_logitRows) {
         const int n = std::min(m_logitRows, T - r0);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace fabulist::inference {
 
@@ -42,6 +43,15 @@ public:
     void forward(KvCache& cache, std::span<const int32_t> ids, int pos0, int outputFirst,
                  float* logits, float* hidden, int expertsUsed, bool allHidden = false,
                  const OutputMix* mix = nullptr);
+    // One decode step of several sequences that continue the first prefixLen positions of
+    // `prefix` (candidates; backend().decodesSequences() must be true): row r is token ids[r] of
+    // the sequence whose own tokens are at steps[r] in `tail` (SequenceStep). The logits of
+    // every row go to `logits`, row after row, mixed into mix->out as forward() does. Each row
+    // gets the numbers forward() would give it alone, bit for bit, on a batch-invariant
+    // backend.
+    void forwardSequences(KvCache& prefix, int prefixLen, KvCache& tail,
+                          std::span<const int32_t> ids, std::span<const SequenceStep> steps,
+                          float* logits, int expertsUsed, const OutputMix* mix = nullptr);
     // Output rows are computed in chunks of at most this many (the scratch an OutputMix needs).
     int logitRows() const { return m_logitRows; }
 
@@ -55,6 +65,11 @@ public:
     Act lastLogits() const { return m_lastLogits; }
 
 private:
+    struct Placement; // where the rows of a pass go in the KV cache(s)
+    void layers(const Placement& at, int rows, int expertsUsed);
+    void outputs(int rows, int outputFirst, float* logits, float* hidden, bool allHidden,
+                 const OutputMix* mix);
+
     ModelConfig m_config;
     ModelWeights m_weights;
     Backend& m_backend;
@@ -62,6 +77,7 @@ private:
     int m_logitRows; // rows of the logits scratch (logits are produced in chunks of this many)
     Act m_x, m_xn, m_q, m_k, m_v, m_attn, m_tmp, m_router, m_logits;
     uint64_t m_serial = 0;
+    std::vector<int> m_positions, m_slots; // forwardSequences scratch
     Act m_lastHidden, m_lastLogits;
 };
 

@@ -396,6 +396,62 @@ private slots:
             }
     }
 
+    void attentionSequencesEqualsOneSequence_data() {
+        QTest::addColumn<bool>("f16");
+        QTest::addColumn<int>("window");
+        QTest::newRow("f32") << false << 0;
+        QTest::newRow("f16") << true << 0;
+        QTest::newRow("f16 window 4 (tail only)") << true << 4;
+        QTest::newRow("f32 window 9 (into the prefix)") << false << 9;
+    }
+    // Candidates: a row over the shared prefix plus its own tail gives, bit for bit, what one
+    // contiguous sequence of the same keys gives (head size 64: the wide weighted-sum path).
+    void attentionSequencesEqualsOneSequence() {
+        QFETCH(bool, f16);
+        QFETCH(int, window);
+        const int nHead = 4, nKv = 2, hd = 64, prefixLen = 9, perSequence = 8, ctx = 32;
+        const int kvDim = nKv * hd;
+        const GgmlType type = f16 ? GgmlType::F16 : GgmlType::F32;
+        CpuBackend backend(2);
+        backend.reserve(limitsFor(ctx, nHead * hd, ctx, ctx, 64));
+        auto prefix = backend.createKvCache(1, ctx, kvDim, kvDim, type);
+        auto tail = backend.createKvCache(1, 3 * perSequence, kvDim, kvDim, type);
+        auto pk = randomVector(size_t(prefixLen * kvDim), 31),
+             pv = randomVector(size_t(prefixLen * kvDim), 32);
+        backend.storeKv(*prefix, 0, hostAct(pk, prefixLen, kvDim), hostAct(pv, prefixLen, kvDim),
+                        0);
+        const int lengths[3] = {1, 4, 6};
+        std::vector<std::vector<float>> tk, tv;
+        std::vector<SequenceStep> steps;
+        for (int s = 0; s < 3; ++s) {
+            tk.push_back(randomVector(size_t(lengths[s] * kvDim), 40 + s));
+            tv.push_back(randomVector(size_t(lengths[s] * kvDim), 50 + s));
+            backend.storeKv(*tail, 0, hostAct(tk.back(), lengths[s], kvDim),
+                            hostAct(tv.back(), lengths[s], kvDim), s * perSequence);
+            steps.push_back({s * perSequence, lengths[s]});
+        }
+        auto q = randomVector(size_t(3 * nHead * hd), 33);
+        std::vector<float> out(q.size());
+        const AttentionParams p{nHead, nKv, hd, hd, 0.125f, window};
+        backend.attentionSequences(*prefix, prefixLen, *tail, 0, hostAct(q, 3, nHead * hd),
+                                   hostAct(out, 3, nHead * hd), steps, p);
+        for (int s = 0; s < 3; ++s) {
+            // The same keys as one sequence: prefix, then the tail, the query at the end.
+            auto one = backend.createKvCache(1, ctx, kvDim, kvDim, type);
+            backend.storeKv(*one, 0, hostAct(pk, prefixLen, kvDim), hostAct(pv, prefixLen, kvDim),
+                            0);
+            backend.storeKv(*one, 0, hostAct(tk[size_t(s)], lengths[s], kvDim),
+                            hostAct(tv[size_t(s)], lengths[s], kvDim), prefixLen);
+            std::vector<float> qs(q.begin() + s * nHead * hd, q.begin() + (s + 1) * nHead * hd);
+            std::vector<float> want(qs.size());
+            backend.attention(*one, 0, hostAct(qs, 1, nHead * hd), hostAct(want, 1, nHead * hd),
+                              prefixLen + lengths[s] - 1, p);
+            for (size_t i = 0; i < want.size(); ++i)
+                QVERIFY2(out[size_t(s * nHead * hd) + i] == want[i],
+                         qPrintable(QString("sequence %1 value %2").arg(s).arg(i)));
+        }
+    }
+
     void ffnAndMoeMatchReference() {
         const int nEmbd = 64, nFf = 96, nExpert = 6, k = 3, rows = 5;
         CpuBackend backend(2);

@@ -86,6 +86,62 @@ inline const uint8_t* weightRow(const Weight& w, int64_t mat, int64_t row) {
 
 } // namespace
 
+// Keys and values of `count` consecutive positions of one layer of a cache, from `first`.
+struct CpuBackend::KvRun {
+    CpuKvCache* cache = nullptr;
+    int layer = 0, first = 0, count = 0;
+};
+
+// One query head against its keys, given as one or two runs of cache rows that form one causal
+// sequence (the prompt's, then a candidate's own). Scores, softmax and the weighted sum go over
+// the runs as if they were one: the same operations in the same order as one run of all rows.
+void CpuBackend::attendHead(const float* qv, float* o, int kvh, std::span<const KvRun> runs,
+                            const AttentionParams& p, const HeadScratch& s) {
+    const bool f16 = runs[0].cache->type() == GgmlType::F16;
+    const size_t strideK = size_t(runs[0].cache->kvDimK()),
+                 strideV = size_t(runs[0].cache->kvDimV());
+    // llama.cpp rounds Q to fp16 for K·Q when the cache is F16.
+    if (f16) vec::toFp16(qv, s.qHalf, p.headDimK);
+    int count = 0;
+    for (const KvRun& r : runs) {
+        if (f16) {
+            const auto* k0 = reinterpret_cast<const uint16_t*>(r.cache->k(r.layer, r.first)) +
+                             size_t(kvh) * p.headDimK;
+            vec::dotRowsF16(s.qHalf, k0, strideK, r.count, p.headDimK, p.scale, s.scores + count);
+        } else {
+            const auto* k0 = reinterpret_cast<const float*>(r.cache->k(r.layer, r.first)) +
+                             size_t(kvh) * p.headDimK;
+            vec::dotRowsF32(qv, k0, strideK, r.count, p.headDimK, p.scale, s.scores + count);
+        }
+        count += r.count;
+    }
+    float* scores = s.scores;
+    float maxScore = -INFINITY;
+    for (int j = 0; j < count; ++j) maxScore = std::max(maxScore, scores[j]);
+    const double sum = vec::expShifted(scores, count, maxScore);
+    const float inv = float(1.0 / sum);
+    for (int j = 0; j < count; ++j) scores[j] *= inv;
+    if (f16) {
+        // ...and the probabilities to fp16 for V·P.
+        vec::toFp16(scores, s.pHalf, count);
+        vec::fromFp16(s.pHalf, scores, count);
+    }
+    int done = 0;
+    for (const KvRun& r : runs) {
+        const bool more = done > 0; // the sum goes on over the second run
+        if (f16) {
+            const auto* v0 = reinterpret_cast<const uint16_t*>(r.cache->v(r.layer, r.first)) +
+                             size_t(kvh) * p.headDimV;
+            vec::weightedSumF16(scores + done, v0, strideV, r.count, p.headDimV, o, more);
+        } else {
+            const auto* v0 = reinterpret_cast<const float*>(r.cache->v(r.layer, r.first)) +
+                             size_t(kvh) * p.headDimV;
+            vec::weightedSumF32(scores + done, v0, strideV, r.count, p.headDimV, o, more);
+        }
+        done += r.count;
+    }
+}
+
 CpuBackend::CpuBackend(int threads) : m_pool(threads > 0 ? threads : ThreadPool::physicalCores()) {}
 
 CpuBackend::~CpuBackend() = default;
@@ -272,107 +328,114 @@ void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
 }
 
 void CpuBackend::rope(Act x, const RopeParams& p, int pos0) {
+    for (int r = 0; r < x.rows; ++r) ropeRow(rowPtr(x, r), p, pos0 + r);
+}
+
+void CpuBackend::ropeAt(Act x, const RopeParams& p, std::span<const int> positions) {
+    for (int r = 0; r < x.rows; ++r) ropeRow(rowPtr(x, r), p, positions[size_t(r)]);
+}
+
+void CpuBackend::ropeRow(float* row, const RopeParams& p, int pos) {
     const int nRot = p.nRot;
     // ggml builds the angle table by repeated multiplication in float; do the same so positions
     // far from 0 round identically.
     const float thetaScale = std::pow(p.freqBase, -2.0f / float(nRot));
     const float* ff = p.freqFactors ? static_cast<const float*>(p.freqFactors->host) : nullptr;
     float* cache = m_ropeCache.data(); // nRot values: cos, sin pairs
-    for (int r = 0; r < x.rows; ++r) {
-        float theta = float(pos0 + r);
-        for (int i0 = 0; i0 < nRot; i0 += 2) {
-            const float t = (ff ? theta / ff[i0 / 2] : theta) * p.freqScale;
-            cache[i0] = std::cos(t);
-            cache[i0 + 1] = std::sin(t);
-            theta *= thetaScale;
-        }
-        float* row = rowPtr(x, r);
-        for (int h = 0; h < p.nHead; ++h) {
-            float* v = row + size_t(h) * p.headDim;
-            if (p.neox) {
-                const int half = nRot / 2;
-                for (int i = 0; i < half; ++i) {
-                    const float c = cache[2 * i], s = cache[2 * i + 1];
-                    const float x0 = v[i], x1 = v[i + half];
-                    v[i] = x0 * c - x1 * s;
-                    v[i + half] = x0 * s + x1 * c;
-                }
-            } else {
-                for (int i = 0; i < nRot; i += 2) {
-                    const float c = cache[i], s = cache[i + 1];
-                    const float x0 = v[i], x1 = v[i + 1];
-                    v[i] = x0 * c - x1 * s;
-                    v[i + 1] = x0 * s + x1 * c;
-                }
+    float theta = float(pos);
+    for (int i0 = 0; i0 < nRot; i0 += 2) {
+        const float t = (ff ? theta / ff[i0 / 2] : theta) * p.freqScale;
+        cache[i0] = std::cos(t);
+        cache[i0 + 1] = std::sin(t);
+        theta *= thetaScale;
+    }
+    for (int h = 0; h < p.nHead; ++h) {
+        float* v = row + size_t(h) * p.headDim;
+        if (p.neox) {
+            const int half = nRot / 2;
+            for (int i = 0; i < half; ++i) {
+                const float c = cache[2 * i], s = cache[2 * i + 1];
+                const float x0 = v[i], x1 = v[i + half];
+                v[i] = x0 * c - x1 * s;
+                v[i + half] = x0 * s + x1 * c;
+            }
+        } else {
+            for (int i = 0; i < nRot; i += 2) {
+                const float c = cache[i], s = cache[i + 1];
+                const float x0 = v[i], x1 = v[i + 1];
+                v[i] = x0 * c - x1 * s;
+                v[i + 1] = x0 * s + x1 * c;
             }
         }
     }
 }
 
 void CpuBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
+    for (int r = 0; r < k.rows; ++r) storeKvRow(cacheBase, layer, k, v, r, pos0 + r);
+}
+
+void CpuBackend::storeKvAt(KvCache& cacheBase, int layer, Act k, Act v,
+                           std::span<const int> slots) {
+    for (int r = 0; r < k.rows; ++r) storeKvRow(cacheBase, layer, k, v, r, slots[size_t(r)]);
+}
+
+void CpuBackend::storeKvRow(KvCache& cacheBase, int layer, Act k, Act v, int row, int slot) {
     auto& cache = static_cast<CpuKvCache&>(cacheBase);
-    for (int r = 0; r < k.rows; ++r) {
-        if (cache.type() == GgmlType::F16) {
-            vec::toFp16(rowPtr(k, r), reinterpret_cast<uint16_t*>(cache.k(layer, pos0 + r)),
-                        k.cols);
-            vec::toFp16(rowPtr(v, r), reinterpret_cast<uint16_t*>(cache.v(layer, pos0 + r)),
-                        v.cols);
-        } else {
-            std::memcpy(cache.k(layer, pos0 + r), rowPtr(k, r), size_t(k.cols) * 4);
-            std::memcpy(cache.v(layer, pos0 + r), rowPtr(v, r), size_t(v.cols) * 4);
-        }
+    if (cache.type() == GgmlType::F16) {
+        vec::toFp16(rowPtr(k, row), reinterpret_cast<uint16_t*>(cache.k(layer, slot)), k.cols);
+        vec::toFp16(rowPtr(v, row), reinterpret_cast<uint16_t*>(cache.v(layer, slot)), v.cols);
+    } else {
+        std::memcpy(cache.k(layer, slot), rowPtr(k, row), size_t(k.cols) * 4);
+        std::memcpy(cache.v(layer, slot), rowPtr(v, row), size_t(v.cols) * 4);
     }
 }
 
 void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
                            const AttentionParams& p) {
     auto& cache = static_cast<CpuKvCache&>(cacheBase);
-    const bool f16 = cache.type() == GgmlType::F16;
+    runAttention(q, out, p, [&](int row, KvRun* runs) {
+        const int hi = pos0 + row;
+        const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
+        runs[0] = KvRun{&cache, layer, lo, hi - lo + 1};
+        return 1;
+    });
+}
+
+void CpuBackend::attentionSequences(KvCache& prefixBase, int prefixLen, KvCache& tailBase,
+                                    int layer, Act q, Act out, std::span<const SequenceStep> steps,
+                                    const AttentionParams& p) {
+    auto& prefix = static_cast<CpuKvCache&>(prefixBase);
+    auto& tail = static_cast<CpuKvCache&>(tailBase);
+    runAttention(q, out, p, [&](int row, KvRun* runs) {
+        const SequenceStep& st = steps[size_t(row)];
+        const int hi = prefixLen + st.tailCount - 1; // the row's position
+        const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
+        int n = 0;
+        if (lo < prefixLen) runs[n++] = KvRun{&prefix, layer, lo, prefixLen - lo};
+        const int tailFirst = std::max(lo, prefixLen) - prefixLen;
+        runs[n++] = KvRun{&tail, layer, st.tailBegin + tailFirst, st.tailCount - tailFirst};
+        return n;
+    });
+}
+
+template <class Runs>
+void CpuBackend::runAttention(Act q, Act out, const AttentionParams& p, Runs&& keyRuns) {
     const int items = q.rows * p.nHead;
     const int group = p.nHead / p.nHeadKv;
     const size_t maxCtx = m_limits.maxContext;
     auto job = [&](int chunk, int n, int t) {
         int64_t b, e;
         splitRange(items, chunk, n, b, e);
-        float* scores = m_scores.data() + size_t(t) * maxCtx;
-        uint16_t* qh = m_qHalf.data() + size_t(t) * m_limits.maxCols;
-        uint16_t* ph = m_pHalf.data() + size_t(t) * maxCtx;
+        HeadScratch scratch{m_scores.data() + size_t(t) * maxCtx,
+                            m_qHalf.data() + size_t(t) * m_limits.maxCols,
+                            m_pHalf.data() + size_t(t) * maxCtx};
         for (int64_t it = b; it < e; ++it) {
-            const int row = int(it / p.nHead), h = int(it % p.nHead), kvh = h / group;
-            const int hi = pos0 + row;
-            const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
-            const float* qv = rowPtr(q, row) + size_t(h) * p.headDimK;
-            float* o = rowPtr(out, row) + size_t(h) * p.headDimV;
-            const int count = hi - lo + 1;
-            const size_t strideK = size_t(cache.kvDimK()), strideV = size_t(cache.kvDimV());
-            if (f16) {
-                // llama.cpp rounds Q to fp16 for K·Q when the cache is F16.
-                vec::toFp16(qv, qh, p.headDimK);
-                const auto* k0 = reinterpret_cast<const uint16_t*>(cache.k(layer, lo)) +
-                                 size_t(kvh) * p.headDimK;
-                vec::dotRowsF16(qh, k0, strideK, count, p.headDimK, p.scale, scores);
-            } else {
-                const auto* k0 =
-                    reinterpret_cast<const float*>(cache.k(layer, lo)) + size_t(kvh) * p.headDimK;
-                vec::dotRowsF32(qv, k0, strideK, count, p.headDimK, p.scale, scores);
-            }
-            float maxScore = -INFINITY;
-            for (int j = 0; j < count; ++j) maxScore = std::max(maxScore, scores[j]);
-            const double sum = vec::expShifted(scores, count, maxScore);
-            const float inv = float(1.0 / sum);
-            for (int j = 0; j < count; ++j) scores[j] *= inv;
-            if (f16) {
-                // ...and the probabilities to fp16 for V·P.
-                vec::toFp16(scores, ph, count);
-                vec::fromFp16(ph, scores, count);
-                const auto* v0 = reinterpret_cast<const uint16_t*>(cache.v(layer, lo)) +
-                                 size_t(kvh) * p.headDimV;
-                vec::weightedSumF16(scores, v0, strideV, count, p.headDimV, o);
-            } else {
-                const auto* v0 =
-                    reinterpret_cast<const float*>(cache.v(layer, lo)) + size_t(kvh) * p.headDimV;
-                vec::weightedSumF32(scores, v0, strideV, count, p.headDimV, o);
-            }
+            const int row = int(it / p.nHead), h = int(it % p.nHead);
+            KvRun runs[2];
+            const int nRuns = keyRuns(row, runs);
+            attendHead(rowPtr(q, row) + size_t(h) * p.headDimK,
+                       rowPtr(out, row) + size_t(h) * p.headDimV, h / group,
+                       std::span<const KvRun>(runs, size_t(nRuns)), p, scratch);
         }
     };
     // Later rows attend to more positions: many small chunks keep the threads balanced.

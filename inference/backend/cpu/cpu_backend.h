@@ -45,6 +45,13 @@ public:
                  Act out) override;
     void read(Act a, int row, float* dst) override;
 
+    bool decodesSequences() const override { return true; }
+    void ropeAt(Act x, const RopeParams& params, std::span<const int> positions) override;
+    void storeKvAt(KvCache& cache, int layer, Act k, Act v, std::span<const int> slots) override;
+    void attentionSequences(KvCache& prefix, int prefixLen, KvCache& tail, int layer, Act q,
+                            Act out, std::span<const SequenceStep> steps,
+                            const AttentionParams& params) override;
+
     static float* rowPtr(Act a, int row) {
         return reinterpret_cast<float*>(static_cast<char*>(a.data) + a.offset) +
                size_t(row) * size_t(a.cols);
@@ -59,6 +66,19 @@ public:
     };
 
 private:
+    struct KvRun;
+    struct HeadScratch {
+        float* scores;   // maxContext
+        uint16_t* qHalf; // maxCols
+        uint16_t* pHalf; // maxContext
+    };
+    static void attendHead(const float* q, float* out, int kvHead, std::span<const KvRun> runs,
+                           const AttentionParams& params, const HeadScratch& scratch);
+    // Every (row, head) of q: keyRuns(row, runs) fills the row's key runs and returns how many.
+    template <class Runs>
+    void runAttention(Act q, Act out, const AttentionParams& params, Runs&& keyRuns);
+    void ropeRow(float* row, const RopeParams& params, int pos);
+    static void storeKvRow(KvCache& cache, int layer, Act k, Act v, int row, int slot);
     // Quantizes `rows` rows of `in` (cols values each) into `dst` for `vecType`'s weight type.
     void quantizeRows(const float* in, int rows, int cols, size_t inStride, GgmlType weightType,
                       uint8_t* dst);

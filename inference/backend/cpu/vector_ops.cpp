@@ -43,13 +43,15 @@ void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int coun
     for (int j = 0; j < count; ++j) out[j] = dotF16(q, rows + j * stride, dim) * scale;
 }
 void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
-                    float* out) {
-    for (int d = 0; d < dim; ++d) out[d] = 0.0f;
+                    float* out, bool accumulate) {
+    if (!accumulate)
+        for (int d = 0; d < dim; ++d) out[d] = 0.0f;
     for (int j = 0; j < count; ++j) axpyF32(w[j], rows + j * stride, out, dim);
 }
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
-                    float* out) {
-    for (int d = 0; d < dim; ++d) out[d] = 0.0f;
+                    float* out, bool accumulate) {
+    if (!accumulate)
+        for (int d = 0; d < dim; ++d) out[d] = 0.0f;
     for (int j = 0; j < count; ++j) axpyF16(w[j], rows + j * stride, out, dim);
 }
 void siluMul(const float* g, const float* u, float* y, int n) {
@@ -182,11 +184,12 @@ FAST void dotRowsAvx2(const T* q, const T* rows, size_t stride, int count, int d
 // out = sum_j w[j] * row_j with 64 output values held in registers per pass.
 template <class T>
 FAST void weightedSumAvx2(const float* w, const T* rows, size_t stride, int count, int dim,
-                          float* out) {
+                          float* out, bool accumulate) {
     int d0 = 0;
     for (; d0 + 64 <= dim; d0 += 64) {
         __m256 a[8];
-        for (int k = 0; k < 8; ++k) a[k] = _mm256_setzero_ps();
+        for (int k = 0; k < 8; ++k)
+            a[k] = accumulate ? _mm256_loadu_ps(out + d0 + 8 * k) : _mm256_setzero_ps();
         for (int j = 0; j < count; ++j) {
             const __m256 wj = _mm256_set1_ps(w[j]);
             const T* r = rows + j * stride + d0;
@@ -195,13 +198,13 @@ FAST void weightedSumAvx2(const float* w, const T* rows, size_t stride, int coun
         for (int k = 0; k < 8; ++k) _mm256_storeu_ps(out + d0 + 8 * k, a[k]);
     }
     for (; d0 + 8 <= dim; d0 += 8) {
-        __m256 a = _mm256_setzero_ps();
+        __m256 a = accumulate ? _mm256_loadu_ps(out + d0) : _mm256_setzero_ps();
         for (int j = 0; j < count; ++j)
             a = _mm256_fmadd_ps(_mm256_set1_ps(w[j]), load8(rows + j * stride + d0), a);
         _mm256_storeu_ps(out + d0, a);
     }
     for (; d0 < dim; ++d0) {
-        float a = 0.0f;
+        float a = accumulate ? out[d0] : 0.0f;
         for (int j = 0; j < count; ++j) a += w[j] * float(load1(rows + j * stride + d0));
         out[d0] = a;
     }
@@ -296,14 +299,14 @@ void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int coun
               : ref::dotRowsF16(q, rows, stride, count, dim, scale, out);
 }
 void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
-                    float* out) {
-    hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out)
-              : ref::weightedSumF32(w, rows, stride, count, dim, out);
+                    float* out, bool accumulate) {
+    hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out, accumulate)
+              : ref::weightedSumF32(w, rows, stride, count, dim, out, accumulate);
 }
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
-                    float* out) {
-    hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out)
-              : ref::weightedSumF16(w, rows, stride, count, dim, out);
+                    float* out, bool accumulate) {
+    hasAvx2() ? weightedSumAvx2(w, rows, stride, count, dim, out, accumulate)
+              : ref::weightedSumF16(w, rows, stride, count, dim, out, accumulate);
 }
 void siluMul(const float* g, const float* u, float* y, int n) {
     hasAvx2() ? siluMulAvx2(g, u, y, n) : ref::siluMul(g, u, y, n);
@@ -342,12 +345,12 @@ void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int coun
     ref::dotRowsF16(q, rows, stride, count, dim, scale, out);
 }
 void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
-                    float* out) {
-    ref::weightedSumF32(w, rows, stride, count, dim, out);
+                    float* out, bool accumulate) {
+    ref::weightedSumF32(w, rows, stride, count, dim, out, accumulate);
 }
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
-                    float* out) {
-    ref::weightedSumF16(w, rows, stride, count, dim, out);
+                    float* out, bool accumulate) {
+    ref::weightedSumF16(w, rows, stride, count, dim, out, accumulate);
 }
 void siluMul(const float* g, const float* u, float* y, int n) {
     ref::siluMul(g, u, y, n);

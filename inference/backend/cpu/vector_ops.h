@@ -15,15 +15,17 @@ void axpyF16(float a, const uint16_t* x, float* y, int n); // y += a * float(x)
 void toFp16(const float* x, uint16_t* y, int n);
 void fromFp16(const uint16_t* x, float* y, int n);
 // Attention helpers over `count` rows of `dim` values spaced `stride` elements apart:
-// out[j] = scale * dot(q, row_j), and out[0..dim) = sum_j w[j] * row_j (accumulated in order).
+// out[j] = scale * dot(q, row_j), and out[0..dim) = sum_j w[j] * row_j (accumulated in order;
+// with accumulate the sum goes on from what out holds: two calls over rows split in two give the
+// bits of one call over all of them).
 void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int dim, float scale,
                 float* out);
 void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
                 float scale, float* out);
 void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
-                    float* out);
+                    float* out, bool accumulate = false);
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
-                    float* out);
+                    float* out, bool accumulate = false);
 // y[i] = silu(g[i]) * u[i] (SwiGLU), silu(x) = x / (1 + e^-x).
 void siluMul(const float* g, const float* u, float* y, int n);
 // x[i] = e^(x[i] - shift); returns the sum (in double, as ggml's softmax does).
@@ -42,9 +44,9 @@ void dotRowsF32(const float* q, const float* rows, size_t stride, int count, int
 void dotRowsF16(const uint16_t* q, const uint16_t* rows, size_t stride, int count, int dim,
                 float scale, float* out);
 void weightedSumF32(const float* w, const float* rows, size_t stride, int count, int dim,
-                    float* out);
+                    float* out, bool accumulate = false);
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
-                    float* out);
+                    float* out, bool accumulate = false);
 void siluMul(const float* g, const float* u, float* y, int n);
 double expShifted(float* x, int n, float shift);
 } // namespace ref
