@@ -7,6 +7,7 @@
 #include "ui/editor/ghost_text.h"
 #include "ui/editor/word_count_label.h"
 #include "ui/generate/generate_panel.h"
+#include "ui/generate/generation_controller.h"
 #include "ui/generate/generation_overlay.h"
 #include "ui/generate/history_view.h"
 #include "ui/project/binder_model.h"
@@ -134,13 +135,13 @@ void MainWindow::buildWidgets() {
     m_sidePanels->setObjectName(QStringLiteral("sidePanels"));
     m_sidePanels->setDocumentMode(true);
     m_sidePanels->addTab(m_snapshots, tr("Snapshots"));
-    m_generate = new GeneratePanel(m_editor, this);
+    m_generation = new GenerationController(this);
+    m_generate = new GeneratePanel(m_editor, m_generation, this);
     addSidePanel(m_generate, tr("Generate"));
     m_storyboard = new StoryboardView(this);
     addSidePanel(m_storyboard, tr("Storyboard"));
-    m_history = new HistoryView(m_editor, m_generate, this);
+    m_history = new HistoryView(m_editor, m_generation, m_generate, this);
     addSidePanel(m_history, tr("History"));
-    connect(m_generate, &GeneratePanel::generationRecorded, m_history, &HistoryView::reload);
     connect(m_history, &HistoryView::errorOccurred, this,
             [this](const QString& m) { showError(tr("History"), m); });
     m_mainStoryboard = new StoryboardView(this);
@@ -219,6 +220,8 @@ void MainWindow::buildWidgets() {
             [this](const QString& m) { showError(tr("Trash"), m); });
     connect(m_snapshots, &SnapshotsPanel::errorOccurred, this,
             [this](const QString& m) { showError(tr("Snapshots"), m); });
+    connect(m_generation, &GenerationController::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Generate"), m); });
     connect(m_generate, &GeneratePanel::errorOccurred, this,
             [this](const QString& m) { showError(tr("Generate"), m); });
     connect(m_generate, &GeneratePanel::modelFailed, this,
@@ -227,7 +230,7 @@ void MainWindow::buildWidgets() {
     connectStoryboard(m_storyboard, m_mainStoryboard);
     connectStoryboard(m_mainStoryboard, m_storyboard);
     // Retry, Retry, Pin: the ideas the writer likes land on the board shown (or on "Ideas").
-    connect(m_generate, &GeneratePanel::pinRequested, this,
+    connect(m_generation, &GenerationController::pinRequested, this,
             [this](const QString& text, qint64 generationId) {
                 // On the storyboard the writer sees, in its visible free space.
                 StoryboardView* board = isStoryboardInMainArea() ? m_mainStoryboard : m_storyboard;
@@ -495,6 +498,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_binderView->setBinderModel(m_binderModel);
     m_trashView->setBinder(&m_project->binder());
     m_snapshots->setContext(m_project.get(), m_session);
+    m_generation->setProject(m_project.get());
     m_generate->setContext(m_project.get(), m_session);
     m_storyboard->setProject(m_project.get());
     m_mainStoryboard->setProject(m_project.get());
@@ -516,6 +520,7 @@ void MainWindow::closeProject() {
     m_ghost->dismiss(); // a suggestion nobody took is rejected
     // A generation in flight is cancelled and recorded while the project is still open.
     m_generate->setContext(nullptr, nullptr);
+    m_generation->setProject(nullptr);
     m_session->saveAndSnapshot();
     m_settings.setLastDocument(projectPath(), m_session->currentId().value_or(0));
     saveProjectView();

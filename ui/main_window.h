@@ -37,6 +37,7 @@ class FindBar;
 class GenerationOverlay;
 class HistoryView;
 class GeneratePanel;
+class GenerationController;
 class GhostText;
 class SnapshotsPanel;
 class StoryboardView;
@@ -79,6 +80,8 @@ public:
     SnapshotsPanel* snapshotsPanel() const { return m_snapshots; }
     // No model is loaded until the app asks (GeneratePanel::loadDefaultModel).
     GeneratePanel* generatePanel() const { return m_generate; }
+    // Loads models, runs and records generations for every view of this window.
+    GenerationController* generationController() const { return m_generation; }
     StoryboardView* storyboardView() const { return m_storyboard; }
     HistoryView* historyView() const { return m_history; }
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
@@ -159,6 +162,7 @@ private:
     EditorView* m_editor = nullptr;
     FindBar* m_findBar = nullptr;
     SnapshotsPanel* m_snapshots = nullptr;
+    GenerationController* m_generation = nullptr;
     GeneratePanel* m_generate = nullptr;
     StoryboardView* m_storyboard = nullptr;
     HistoryView* m_history = nullptr;           // the side tab: a quick view

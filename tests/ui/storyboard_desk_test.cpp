@@ -293,7 +293,7 @@ void StoryboardDeskTest::pinnedIdeasTakeFreePlaces() {
         g.task = "brainstorm";
         g.output = text.toStdString();
         const int64_t id = w.project()->generations().record(g);
-        emit w.generatePanel()->pinRequested(text, id);
+        w.generationController()->pin(text, id);
     };
     // Six pins onto the side tab: free places, the first one in sight.
     QList<int64_t> before = side->cardIds();

@@ -1,16 +1,12 @@
 #include "ui/generate/generate_panel.h"
 
-#include "inference/engine/default_model.h"
 #include "storage/project.h"
 #include "ui/editor/document_session.h"
 #include "ui/editor/editor_view.h"
-#include "ui/generate/inference_worker.h"
 #include "ui/generate/scene_lead_in.h"
 
 #include <QAction>
 #include <QCheckBox>
-#include <QCoreApplication>
-#include <QDir>
 #include <QDoubleSpinBox>
 #include <QEvent>
 #include <QFileDialog>
@@ -28,7 +24,6 @@
 #include <QSpinBox>
 #include <QTextCursor>
 #include <QTextDocument>
-#include <QThread>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -85,23 +80,9 @@ QString contextBefore(const QString& text, int position, int chars) {
 
 } // namespace
 
-GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
-    : QWidget(parent), m_editor(editor), m_thread(new QThread(this)),
-      m_worker(new InferenceWorker) {
+GeneratePanel::GeneratePanel(EditorView* editor, GenerationController* generation, QWidget* parent)
+    : QWidget(parent), m_editor(editor), m_generation(generation) {
     setObjectName(QStringLiteral("generatePanel"));
-    m_thread->setObjectName(QStringLiteral("inference"));
-    m_worker->moveToThread(m_thread);
-    connect(m_worker, &InferenceWorker::loadProgress, this, [this](int percent) {
-        m_modelLabel->setText(tr("Loading model\u2026 %1%").arg(percent));
-    });
-    connect(m_worker, &InferenceWorker::modelLoaded, this, &GeneratePanel::onModelLoaded);
-    connect(m_worker, &InferenceWorker::loadFailed, this, &GeneratePanel::onLoadFailed);
-    connect(m_worker, &InferenceWorker::tokenArrived, this, &GeneratePanel::onToken);
-    connect(m_worker, &InferenceWorker::decodeProgress, this, &GeneratePanel::onDecodeProgress);
-    connect(m_worker, &InferenceWorker::finished, this, &GeneratePanel::onFinished);
-    connect(m_worker, &InferenceWorker::failed, this, &GeneratePanel::onFailed);
-    m_thread->start();
-
     m_continueAction = new QAction(tr("&Continue Writing"), this);
     m_continueAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
     m_continueAction->setToolTip(tr("Continue the text at the cursor (Ctrl+Return)"));
@@ -131,15 +112,24 @@ GeneratePanel::GeneratePanel(EditorView* editor, QWidget* parent)
     m_defaultModelAction->setToolTip(tr("Go back to the model that comes with Fabulist"));
     connect(m_defaultModelAction, &QAction::triggered, this, [this] { useDefaultModel(); });
     buildWidgets();
+    connectController();
     updateState();
 }
 
-GeneratePanel::~GeneratePanel() {
-    settleInFlight(); // MainWindow has usually done this already, when the project closed
-    m_worker->shutdown();
-    m_thread->quit();
-    m_thread->wait();
-    delete m_worker; // its thread has ended: nothing runs on it any more
+void GeneratePanel::connectController() {
+    GenerationController* g = m_generation;
+    connect(g, &GenerationController::loadStarted, this, &GeneratePanel::onLoadStarted);
+    connect(g, &GenerationController::loadProgress, this, [this](int percent) {
+        m_modelLabel->setText(tr("Loading model\u2026 %1%").arg(percent));
+    });
+    connect(g, &GenerationController::modelLoaded, this, &GeneratePanel::onModelLoaded);
+    connect(g, &GenerationController::modelFailed, this, &GeneratePanel::onLoadFailed);
+    connect(g, &GenerationController::tokenArrived, this,
+            [this](qint64 requestId, const QString& piece) { onToken(requestId, piece); });
+    connect(g, &GenerationController::decodeProgress, this, &GeneratePanel::onDecodeProgress);
+    connect(g, &GenerationController::finished, this, &GeneratePanel::onFinished);
+    connect(g, &GenerationController::failed, this, &GeneratePanel::onFailed);
+    connect(g, &GenerationController::settled, this, &GeneratePanel::onSettled);
 }
 
 void GeneratePanel::buildWidgets() {
@@ -227,8 +217,7 @@ void GeneratePanel::buildWidgets() {
     // streaming (the record keeps where it changed).
     connect(m_alpha, &QSlider::valueChanged, this, [this](int v) {
         m_settings.setGenerateMixPercent(v);
-        if (m_inFlight && m_inFlight->request.liveAlpha)
-            m_inFlight->request.liveAlpha->store(float(v / 100.0));
+        if (m_inFlight) m_generation->setLiveAlpha(float(v / 100.0));
     });
     connect(m_length, &QSpinBox::valueChanged, this, [this](int v) {
         m_settings.setGenerateLength(v);
@@ -321,7 +310,7 @@ void GeneratePanel::changeEvent(QEvent* event) {
 
 void GeneratePanel::setContext(storage::Project* project, DocumentSession* session) {
     if (project != m_project || session != m_session) {
-        settleInFlight(); // the record belongs to the project that is going
+        m_generation->settle(); // the record belongs to the project that is going
         m_generationId.reset();
         m_shown.reset();
         m_candidates.clear();
@@ -337,147 +326,74 @@ void GeneratePanel::setContext(storage::Project* project, DocumentSession* sessi
     updateState();
 }
 
-namespace {
-bool sameFile(const QString& a, const QString& b) {
-    const QFileInfo fa(a), fb(b);
-    return fa.exists() && fb.exists() && fa.canonicalFilePath() == fb.canonicalFilePath();
-}
-} // namespace
-
-QString GeneratePanel::defaultModelPath() {
-    return QString::fromStdString(inference::defaultModelPath());
-}
-
 void GeneratePanel::loadModel(const QString& modelPath, const QString& adapterPath) {
-    m_remember.reset();
-    m_fallbackToDefault = false;
-    startLoad(modelPath, adapterPath);
+    m_generation->loadModel(modelPath, adapterPath);
 }
 
 void GeneratePanel::loadDefaultModel() {
-    const QString model = defaultModelPath();
-    loadModel(model, InferenceWorker::adapterPathFor(model));
+    m_generation->loadDefaultModel();
 }
 
 void GeneratePanel::loadStartupModel(const QString& overridePath) {
-    const QString path = overridePath.isEmpty()
-                             ? m_settings.generateModelPath()
-                             : QDir::cleanPath(QFileInfo(overridePath).absoluteFilePath());
-    if (path.isEmpty() || sameFile(path, defaultModelPath())) {
-        loadDefaultModel();
-        return;
-    }
-    if (!QFileInfo::exists(path)) {
-        // Not forgotten: an unmounted disk comes back, and the writer's choice with it.
-        loadDefaultModel();
-        setStatus(overridePath.isEmpty()
-                      ? tr("The model you chose, %1, is not there (is its disk mounted?). Using "
-                           "the default model for now; your choice is kept for the next start "
-                           "until you pick another with Generate > Choose Model\u2026 or Use "
-                           "Default Model.")
-                            .arg(path)
-                      : tr("The model %1 given with --model does not exist. Using the default "
-                           "model.")
-                            .arg(path));
-        return;
-    }
-    m_remember.reset();
-    m_fallbackToDefault = true;
-    startLoad(path, InferenceWorker::adapterPathFor(path));
+    const QString note = m_generation->loadStartupModel(overridePath);
+    if (!note.isEmpty()) setStatus(note);
 }
 
 void GeneratePanel::useModel(const QString& path) {
-    const QString absolute = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-    const bool isDefault = sameFile(absolute, defaultModelPath());
-    m_remember = Remember{absolute, isDefault ? QString() : absolute};
-    m_fallbackToDefault = m_model.modelPath.isEmpty() && !isDefault;
     setStatus({});
-    startLoad(absolute, InferenceWorker::adapterPathFor(absolute));
+    m_generation->useModel(path);
 }
 
 void GeneratePanel::useDefaultModel() {
-    const QString model = defaultModelPath();
-    m_remember = Remember{model, QString()};
-    m_fallbackToDefault = false;
     setStatus({});
-    startLoad(model, InferenceWorker::adapterPathFor(model));
+    m_generation->useDefaultModel();
 }
 
 void GeneratePanel::chooseModelInteractive() {
-    const QString start =
-        QFileInfo(m_model.modelPath.isEmpty() ? defaultModelPath() : m_model.modelPath)
-            .absolutePath();
+    const QString inUse = model().modelPath;
+    const QString start = QFileInfo(inUse.isEmpty() ? defaultModelPath() : inUse).absolutePath();
     const QString path = QFileDialog::getOpenFileName(this, tr("Choose Model"), start,
                                                       tr("GGUF models (*.gguf);;All files (*)"));
     if (!path.isEmpty()) useModel(path);
 }
 
-void GeneratePanel::startLoad(const QString& modelPath, const QString& adapterPath) {
-    settleInFlight();
-    ++m_pendingLoads;
-    m_loading = true;
-    m_modelReady = false; // no new request until the worker answers (it runs them in order)
-    m_loadingPath = modelPath;
+void GeneratePanel::onLoadStarted(const QString& modelPath) {
     m_modelLabel->setText(tr("Loading model\u2026"));
     m_modelLabel->setToolTip(modelPath);
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, modelPath, adapterPath] { w->loadModel(modelPath, adapterPath); },
-        Qt::QueuedConnection);
     updateState();
 }
 
 void GeneratePanel::showModel() {
-    if (m_model.modelPath.isEmpty()) {
+    const LoadedModel& m = model();
+    if (m.modelPath.isEmpty()) {
         m_modelLabel->setText(tr("No model loaded"));
         m_modelLabel->setToolTip({});
         return;
     }
-    QString text = tr("Model: %1").arg(m_model.modelName);
-    if (!m_model.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
+    QString text = tr("Model: %1").arg(m.modelName);
+    if (!m.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
     m_modelLabel->setText(text);
     m_modelLabel->setToolTip(
-        m_model.modelPath +
-        (m_model.adapterPath.isEmpty() ? QString() : QStringLiteral("\n") + m_model.adapterPath));
+        m.modelPath + (m.adapterPath.isEmpty() ? QString() : QStringLiteral("\n") + m.adapterPath));
 }
 
-void GeneratePanel::onModelLoaded(const LoadedModel& model) {
-    m_pendingLoads = std::max(0, m_pendingLoads - 1);
-    m_loading = m_pendingLoads > 0;
-    m_modelReady = !m_loading;
-    m_model = model;
-    if (m_remember && m_remember->path == model.modelPath) {
-        m_settings.setGenerateModelPath(m_remember->setting);
-        m_remember.reset();
-    }
-    if (!m_loading) m_fallbackToDefault = false;
+void GeneratePanel::onModelLoaded(const LoadedModel& loaded) {
     updateLengthLimit();
-    if (m_loading)
+    if (isLoadingModel())
         m_modelLabel->setText(tr("Loading model\u2026"));
     else
         showModel();
     updateState();
-    emit modelReady(model.modelName);
+    emit modelReady(loaded.modelName);
 }
 
-void GeneratePanel::onLoadFailed(const QString& message) {
-    m_pendingLoads = std::max(0, m_pendingLoads - 1);
-    m_loading = m_pendingLoads > 0;
-    if (m_remember && !m_loading) m_remember.reset();
+void GeneratePanel::onLoadFailed(const QString& message, bool fallingBack) {
     QString status = message;
-    if (!m_model.modelPath.isEmpty()) {
-        // The worker kept the model that was working: the writer goes on with it.
-        m_modelReady = !m_loading;
-        status += QLatin1Char('\n') + tr("Still using %1.").arg(m_model.modelName);
-    } else {
-        m_modelReady = false;
-    }
-    if (!m_loading) showModel();
-    const bool fallBack = !m_loading && m_fallbackToDefault && m_model.modelPath.isEmpty() &&
-                          !sameFile(m_loadingPath, defaultModelPath());
-    if (fallBack) {
-        status += QLatin1Char('\n') + tr("Using the default model instead.");
-        loadDefaultModel();
-    }
+    // The worker kept the model that was working: the writer goes on with it.
+    if (!model().modelPath.isEmpty())
+        status += QLatin1Char('\n') + tr("Still using %1.").arg(model().modelName);
+    if (!isLoadingModel()) showModel();
+    if (fallingBack) status += QLatin1Char('\n') + tr("Using the default model instead.");
     setStatus(status);
     updateState();
     emit modelFailed(message);
@@ -488,9 +404,9 @@ bool GeneratePanel::continueWriting() {
         setStatus(tr("Text is still being generated; press Stop (Esc) first."));
         return false;
     }
-    if (!m_modelReady) {
-        setStatus(m_loading ? tr("The model is still loading; try again in a moment.")
-                            : tr("No model is loaded, so there is nothing to write with."));
+    if (!isModelReady()) {
+        setStatus(isLoadingModel() ? tr("The model is still loading; try again in a moment.")
+                                   : tr("No model is loaded, so there is nothing to write with."));
         return false;
     }
     if (!m_project || !m_session || !m_session->currentId() || !m_session->currentDocument()) {
@@ -540,7 +456,7 @@ QString GeneratePanel::promptContext(QTextDocument* document, int cursor) {
 }
 
 bool GeneratePanel::retry() {
-    if (!m_shown || m_inFlight || !m_modelReady) return false;
+    if (!m_shown || m_inFlight || !isModelReady()) return false;
     GenerationOrigin origin = m_shown->origin;
     GenerationRequest request = m_shown->request;
     origin.parentId = m_generationId;
@@ -570,7 +486,7 @@ bool GeneratePanel::retry() {
 }
 
 bool GeneratePanel::continueFrom(const storage::Generation& parent) {
-    if (m_inFlight || !m_modelReady || !m_project || !m_session) {
+    if (m_inFlight || !isModelReady() || !m_project || !m_session) {
         setStatus(m_inFlight ? tr("Text is still being generated; press Stop (Esc) first.")
                              : tr("The model is not ready yet; try again in a moment."));
         return false;
@@ -598,8 +514,9 @@ bool GeneratePanel::continueFrom(const storage::Generation& parent) {
 
 void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin,
                                  const FitOptions& fit) {
-    request.id = m_nextRequestId++;
-    m_inFlight = InFlight{request, std::move(origin), m_model, fit};
+    request.id = m_generation->start(request, origin);
+    if (request.id == 0) return; // checked before: the model is ready and nothing runs
+    m_inFlight = InFlight{std::move(request), std::move(origin), fit};
     m_generationId.reset();
     m_shown.reset();
     m_shownCancelled = false;
@@ -608,15 +525,13 @@ void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin ori
     m_preview->clear();
     m_progress->setText(tr("Reading the context\u2026"));
     setStatus({});
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, request] { w->generate(request); }, Qt::QueuedConnection);
     updateState();
     emit generatingChanged(true);
 }
 
 void GeneratePanel::stop() {
     if (!m_inFlight) return;
-    m_worker->cancel(m_inFlight->request.id);
+    m_generation->stop();
     m_progress->setText(tr("Stopping\u2026"));
 }
 
@@ -638,7 +553,8 @@ void GeneratePanel::onDecodeProgress(qint64 requestId, int tokens, double tokens
         tr("%1 tokens \u00B7 %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
 }
 
-void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
+void GeneratePanel::onFinished(const GenerationOutcome& outcome,
+                               std::optional<int64_t> generationId) {
     if (!m_inFlight || m_inFlight->request.id != outcome.requestId) return;
     const InFlight flight = *m_inFlight;
     m_inFlight.reset();
@@ -662,7 +578,7 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome) {
                                .arg(outcome.reusedTokens)
                                .arg(outcome.promptMs, 0, 'f', 1)
                                .arg(QString::fromLatin1(storage::toString(outcome.stop))));
-    record(flight, outcome);
+    m_generationId = generationId;
     m_candidates.push_back(Candidate{m_generationId, flight, fitted, outcome.cancelled});
     m_candidateIndex = int(m_candidates.size()) - 1;
     if (outcome.cancelled)
@@ -685,53 +601,15 @@ void GeneratePanel::onFailed(qint64 requestId, const QString& message) {
     emit generationFailed(message);
 }
 
-void GeneratePanel::record(const InFlight& flight, const GenerationOutcome& outcome) {
-    m_generationId.reset();
-    if (!m_project) return;
-    try {
-        m_generationId = m_project->generations().record(
-            makeGenerationRecord(flight.origin, flight.request, outcome, flight.model));
-    } catch (const std::exception& e) {
-        emit errorOccurred(tr("The generated text could not be recorded in the project: %1")
-                               .arg(QString::fromUtf8(e.what())));
-    }
-}
-
-void GeneratePanel::settleInFlight() {
-    if (!m_inFlight) return;
-    const qint64 id = m_inFlight->request.id;
-    m_worker->cancel(id);
-    // The worker stops within one token; ending its thread's loop then guarantees its last
-    // signals are posted, and they are delivered here without an event loop (this also runs
-    // while the application quits, after its loop has ended).
-    m_thread->quit();
-    m_thread->wait();
-    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
-    if (m_inFlight && m_inFlight->request.id == id) {
-        // The request never started: it is recorded as cancelled with no output.
-        GenerationOutcome outcome;
-        outcome.requestId = id;
-        outcome.cancelled = true;
-        outcome.stop = storage::GenerationStop::Stopped;
-        outcome.prompt = m_inFlight->request.context;
-        outcome.alpha = m_inFlight->request.alpha;
-        onFinished(outcome);
-    }
-    // Nobody will decide on it any more: the project is closing.
+void GeneratePanel::onSettled() {
+    // Nobody will decide on it any more: the model changes or the project is closing.
     if (m_generationId && m_shownCancelled)
         setShownStatus(int(storage::GenerationStatus::Rejected));
-    m_thread->start();
 }
 
 void GeneratePanel::setShownStatus(int status) {
-    if (!m_generationId || !m_project) return;
-    try {
-        m_project->generations().setStatus(*m_generationId,
-                                           static_cast<storage::GenerationStatus>(status));
-    } catch (const std::exception& e) {
-        emit errorOccurred(
-            tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
-    }
+    if (m_generationId)
+        m_generation->setStatus(*m_generationId, static_cast<storage::GenerationStatus>(status));
 }
 
 bool GeneratePanel::accept() {
@@ -761,16 +639,7 @@ bool GeneratePanel::keep(const QString& kept) {
 }
 
 void GeneratePanel::recordKept(const QString& kept) {
-    if (m_project) try {
-            if (kept != m_shownOutput)
-                m_project->generations().setEditedOutput(*m_generationId, kept.toStdString());
-            else
-                m_project->generations().setStatus(*m_generationId,
-                                                   storage::GenerationStatus::Accepted);
-        } catch (const std::exception& e) {
-            emit errorOccurred(tr("The generation's status could not be saved: %1")
-                                   .arg(QString::fromUtf8(e.what())));
-        }
+    m_generation->keep(*m_generationId, kept, m_shownOutput);
     clearShown();
     setStatus(tr("Inserted. Undo (Ctrl+Z) takes it out again."));
     updateState();
@@ -825,7 +694,7 @@ bool GeneratePanel::pin() {
     if (text.trimmed().isEmpty()) return false;
     m_pinnedId = m_generationId;
     updateState();
-    emit pinRequested(text, *m_generationId);
+    m_generation->pin(text, *m_generationId);
     return true;
 }
 
@@ -844,7 +713,7 @@ int GeneratePanel::lengthLimit(int contextLength) {
 }
 
 void GeneratePanel::updateLengthLimit() {
-    const int limit = lengthLimit(m_model.contextLength);
+    const int limit = lengthLimit(model().contextLength);
     if (m_length->maximum() != limit) m_length->setMaximum(limit); // may lower the value
     const bool capped = limit < 1000 && m_length->value() >= limit;
     m_lengthNote->setText(tr("At most %1 tokens with this model, so that it still reads at "
@@ -876,17 +745,17 @@ QString GeneratePanel::progressText() const {
 void GeneratePanel::updateState() {
     const bool busy = m_inFlight.has_value();
     const bool hasDocument = m_session && m_session->currentId().has_value();
-    const bool canContinue = m_modelReady && !busy && hasDocument;
+    const bool canContinue = isModelReady() && !busy && hasDocument;
     m_continueAction->setEnabled(canContinue);
     m_continue->setEnabled(canContinue);
     m_stopAction->setEnabled(busy);
-    m_chooseModelAction->setEnabled(!busy && !m_loading);
-    m_defaultModelAction->setEnabled(!busy && !m_loading);
+    m_chooseModelAction->setEnabled(!busy && !isLoadingModel());
+    m_defaultModelAction->setEnabled(!busy && !isLoadingModel());
     m_stop->setEnabled(busy);
     const bool shown = m_generationId.has_value() && !busy;
     m_accept->setEnabled(shown);
     m_discard->setEnabled(shown);
-    m_retry->setEnabled(m_shown.has_value() && !busy && m_modelReady);
+    m_retry->setEnabled(m_shown.has_value() && !busy && isModelReady());
     m_pin->setEnabled(shown && m_pinnedId != m_generationId);
     m_acceptAction->setEnabled(m_accept->isEnabled());
     m_discardAction->setEnabled(m_discard->isEnabled());
@@ -895,7 +764,7 @@ void GeneratePanel::updateState() {
     m_preview->setReadOnly(busy || !shown);
     emit previewChanged();
 
-    const bool adapter = hasAdapter() && m_modelReady;
+    const bool adapter = hasAdapter() && isModelReady();
     m_alpha->setEnabled(adapter);
     m_coherentLabel->setEnabled(adapter);
     m_diverseLabel->setEnabled(adapter);
@@ -904,13 +773,13 @@ void GeneratePanel::updateState() {
     if (adapter)
         why = tr("Toward Coherent: the model's likeliest words. Toward Diverse: the diversity "
                  "head (%1) favours less obvious, still plausible words.")
-                  .arg(m_model.adapterId);
-    else if (m_loading)
+                  .arg(model().adapterId);
+    else if (isLoadingModel())
         why = tr("Disabled: the model is still loading.");
-    else if (!m_modelReady)
+    else if (!isModelReady())
         why = tr("Disabled: no model is loaded.");
     else
-        why = tr("Disabled: %1").arg(m_model.adapterStatus);
+        why = tr("Disabled: %1").arg(model().adapterStatus);
     m_alpha->setToolTip(why);
 }
 

@@ -8,15 +8,15 @@
 // generation is recorded in the project (storage's GenerationRepository) when it ends, and its
 // status follows what the writer does with it.
 //
-// The model runs on an InferenceWorker on the panel's own QThread; the panel only sends requests
-// and shows what comes back. The one place it waits for that thread is when the project closes
-// with a generation in flight: it cancels it (stops within one token) and records the partial
-// output as cancelled before the project goes.
+// The window's GenerationController loads the model, runs the requests and records them; the
+// panel builds the requests from the document and its settings, shows what comes back, and keeps
+// the drafts the writer decides on (the ghost text decides through it too).
 //
 // Models: the shipped default, or any GGUF the writer chooses (Generate > Choose Model…,
 // remembered in Settings until they choose again or Use Default Model). A model that fails to
 // load leaves the one in use working (the worker swaps only after a successful load).
 #include "ui/generate/continuation_fit.h"
+#include "ui/generate/generation_controller.h"
 #include "ui/generate/generation_record.h"
 #include "ui/generate/generation_request.h"
 #include "ui/settings.h"
@@ -35,7 +35,6 @@ class QPushButton;
 class QSlider;
 class QSpinBox;
 class QTextDocument;
-class QThread;
 class QToolButton;
 
 namespace fabulist::storage {
@@ -47,13 +46,11 @@ namespace fabulist::ui {
 
 class DocumentSession;
 class EditorView;
-class InferenceWorker;
 
 class GeneratePanel : public QWidget {
     Q_OBJECT
 public:
-    explicit GeneratePanel(EditorView* editor, QWidget* parent = nullptr);
-    ~GeneratePanel() override;
+    GeneratePanel(EditorView* editor, GenerationController* generation, QWidget* parent = nullptr);
 
     // The open project and document model; nullptrs when the project closes (a generation in
     // flight is then cancelled and recorded first).
@@ -81,7 +78,7 @@ public:
     // kMinimumPromptTokens of the writer's text.
     static int lengthLimit(int contextLength);
     // The shipped default model's path (FABULIST_DEFAULT_MODEL or the compiled-in one).
-    static QString defaultModelPath();
+    static QString defaultModelPath() { return GenerationController::defaultModelPath(); }
 
     QAction* continueAction() const { return m_continueAction; }
     QAction* stopAction() const { return m_stopAction; }
@@ -103,7 +100,7 @@ public:
     // text (the writer's edit when there is one), with the panel's settings; it streams into
     // the preview like any Continue. False (status says why) when it cannot start now.
     bool continueFrom(const storage::Generation& parent);
-    // Asks for the shown generation's text to be pinned to the Storyboard (pinRequested), once
+    // Asks for the shown generation's text to be pinned (GenerationController::pin), once
     // per generation. False when nothing finished is shown.
     bool pin();
     // The writer kept `kept` of the shown generation, already put in the document by someone
@@ -119,11 +116,12 @@ public:
     int candidateIndex() const { return m_candidateIndex; }
     bool showCandidate(int index);
 
-    bool isModelReady() const { return m_modelReady; }
-    bool isLoadingModel() const { return m_loading; }
+    bool isModelReady() const { return m_generation->isModelReady(); }
+    bool isLoadingModel() const { return m_generation->isLoadingModel(); }
     bool isGenerating() const { return m_inFlight.has_value(); }
-    bool hasAdapter() const { return !m_model.adapterPath.isEmpty(); }
-    const LoadedModel& model() const { return m_model; }
+    bool hasAdapter() const { return m_generation->hasAdapter(); }
+    const LoadedModel& model() const { return m_generation->model(); }
+    GenerationController* controller() const { return m_generation; }
     // The recorded generation shown in the preview (awaiting Accept/Discard/Retry).
     std::optional<int64_t> currentGenerationId() const { return m_generationId; }
     QString statusText() const;
@@ -155,8 +153,6 @@ signals:
     void generationRecorded(qint64 generationId);
     void generationFailed(const QString& message);
     void errorOccurred(const QString& message); // storage errors, for the window's dialog
-    // "Pin to Storyboard": the text as shown (the writer may have edited it) and its record.
-    void pinRequested(const QString& text, qint64 generationId);
     // A generation started, streamed, finished or was decided on (for views that mirror the
     // preview, such as the focus-mode overlay).
     void previewChanged();
@@ -171,24 +167,22 @@ private:
     struct InFlight {
         GenerationRequest request;
         GenerationOrigin origin;
-        LoadedModel model;
         FitOptions fit; // where the text lands (endAtSentence applies when the length ran out)
     };
 
     void buildWidgets();
-    // Starts loading in the worker; the model in use stays until the new one is loaded.
-    void startLoad(const QString& modelPath, const QString& adapterPath);
+    void connectController();
     void showModel(); // the label: the model in use, its path in the tooltip
     void startRequest(GenerationRequest request, GenerationOrigin origin, const FitOptions& fit);
+    void onLoadStarted(const QString& modelPath);
     void onModelLoaded(const LoadedModel& model);
-    void onLoadFailed(const QString& message);
+    void onLoadFailed(const QString& message, bool fallingBack);
     void onToken(qint64 requestId, const QString& piece);
     void onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
-    void onFinished(const GenerationOutcome& outcome);
+    void onFinished(const GenerationOutcome& outcome, std::optional<int64_t> generationId);
     void onFailed(qint64 requestId, const QString& message);
-    // Cancels a request in flight and waits (at most one token) for its partial output.
-    void settleInFlight();
-    void record(const InFlight& flight, const GenerationOutcome& outcome);
+    // A stopped generation nobody will decide on any more (a model load, the project closing).
+    void onSettled();
     // The shown generation was neither accepted nor discarded before the next one: rejected.
     void setShownStatus(int status);
     // Records `kept` as the writer's text of the shown generation and clears it.
@@ -205,26 +199,10 @@ private:
 
     EditorView* m_editor;
     Settings m_settings;
+    GenerationController* m_generation;
     storage::Project* m_project = nullptr;
     DocumentSession* m_session = nullptr;
-    QThread* m_thread;
-    InferenceWorker* m_worker;
-
-    bool m_loading = false;
-    bool m_modelReady = false;
-    int m_pendingLoads = 0; // loads queued on the worker, answered in order
-    QString m_loadingPath;  // the last load asked for
-    LoadedModel m_model;    // the model in use (also while another loads)
-    // What to remember in Settings once the load of `path` succeeds (Choose / Use Default).
-    struct Remember {
-        QString path;
-        QString setting; // empty: the default model
-    };
-    std::optional<Remember> m_remember;
-    // At start there is no model to keep: a chosen file that fails falls back to the default.
-    bool m_fallbackToDefault = false;
-    qint64 m_nextRequestId = 1;
-    std::optional<InFlight> m_inFlight;
+    std::optional<InFlight> m_inFlight; // the panel's own request while it streams
     // The shown generation: its row, its request (for Retry) and the text as the model wrote it.
     std::optional<int64_t> m_generationId;
     std::optional<InFlight> m_shown;

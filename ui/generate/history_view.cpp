@@ -3,6 +3,7 @@
 #include "storage/project.h"
 #include "ui/editor/editor_view.h"
 #include "ui/generate/generate_panel.h"
+#include "ui/generate/generation_controller.h"
 #include "ui/project/snapshot_compare_view.h"
 
 #include <QComboBox>
@@ -46,9 +47,11 @@ QString statusName(storage::GenerationStatus s) {
 
 } // namespace
 
-HistoryView::HistoryView(EditorView* editor, GeneratePanel* generate, QWidget* parent)
-    : QWidget(parent), m_editor(editor), m_generate(generate) {
+HistoryView::HistoryView(EditorView* editor, GenerationController* generation,
+                         GeneratePanel* generate, QWidget* parent)
+    : QWidget(parent), m_editor(editor), m_generation(generation), m_generate(generate) {
     setObjectName(QStringLiteral("historyView"));
+    connect(m_generation, &GenerationController::generationRecorded, this, &HistoryView::reload);
     buildWidgets();
     updateButtons();
 }
@@ -278,13 +281,8 @@ bool HistoryView::useSelected() {
     cursor.endEditBlock();
     m_editor->setTextCursor(cursor);
     m_editor->setFocus();
-    try {
-        if (g->status != storage::GenerationStatus::Edited)
-            m_project->generations().setStatus(g->id, storage::GenerationStatus::Accepted);
-    } catch (const std::exception& e) {
-        emit errorOccurred(
-            tr("The generation's status could not be saved: %1").arg(QString::fromUtf8(e.what())));
-    }
+    if (g->status != storage::GenerationStatus::Edited)
+        m_generation->setStatus(g->id, storage::GenerationStatus::Accepted);
     reload();
     return true;
 }

@@ -26,11 +26,14 @@ namespace fabulist::ui {
 
 class EditorView;
 class GeneratePanel;
+class GenerationController;
 
 class HistoryView : public QWidget {
     Q_OBJECT
 public:
-    HistoryView(EditorView* editor, GeneratePanel* generate, QWidget* parent = nullptr);
+    // Reloads when `generation` records one; Continue from Here streams into `generate`.
+    HistoryView(EditorView* editor, GenerationController* generation, GeneratePanel* generate,
+                QWidget* parent = nullptr);
 
     void setProject(storage::Project* project); // nullptr: empty
     void setDocument(std::optional<int64_t> nodeId);
@@ -61,6 +64,7 @@ private:
     std::optional<storage::Generation> generation(int64_t id) const;
 
     EditorView* m_editor;
+    GenerationController* m_generation;
     GeneratePanel* m_generate;
     storage::Project* m_project = nullptr;
     std::optional<int64_t> m_nodeId;

@@ -1,0 +1,138 @@
+#pragma once
+// GenerationController: the one non-widget owner of generation in a window. It owns the
+// InferenceWorker and the QThread it runs on, loads models (the default, a chosen one, the
+// adapter beside it), starts requests, records every generation that ends in the open project
+// and writes the writer's decisions on it (status, edited text). Views (the Generate tab, the
+// ghost text through it, the History tree, the Storyboard's pin) talk to it instead of to the
+// worker or to each other; it only re-emits what they need.
+//
+// One request runs at a time; a model load waits for it to end (the worker runs them in order).
+// The worker keeps the model in use until a new one has loaded, so a failed load changes nothing.
+#include "ui/generate/generation_record.h"
+#include "ui/generate/generation_request.h"
+#include "ui/settings.h"
+
+#include <QObject>
+#include <cstdint>
+#include <exception>
+#include <optional>
+
+class QThread;
+
+namespace fabulist::storage {
+class Project;
+} // namespace fabulist::storage
+
+namespace fabulist::ui {
+
+class InferenceWorker;
+
+class GenerationController : public QObject {
+    Q_OBJECT
+public:
+    explicit GenerationController(QObject* parent = nullptr);
+    // Records a generation still in flight (cancelled) before the thread ends.
+    ~GenerationController() override;
+
+    // Where generations are recorded; nullptr when the project closes. A generation in flight
+    // is cancelled and recorded in the project that is going first.
+    void setProject(storage::Project* project);
+    storage::Project* project() const { return m_project; }
+
+    // Models. Every load keeps the model in use until the new one has loaded.
+    void loadModel(const QString& modelPath, const QString& adapterPath);
+    void loadDefaultModel();
+    // The start-up choice: `overridePath` (--model, not remembered), else the remembered one,
+    // else the default; a missing file loads the default. Returns a note for the writer when
+    // the choice could not be followed (empty otherwise).
+    QString loadStartupModel(const QString& overridePath = {});
+    // Switches to `path` and remembers it in Settings once it has loaded (never on failure).
+    void useModel(const QString& path);
+    // The shipped model again; the remembered choice is cleared once it has loaded.
+    void useDefaultModel();
+    static QString defaultModelPath();
+
+    bool isModelReady() const { return m_modelReady; }
+    bool isLoadingModel() const { return m_loading; }
+    bool hasAdapter() const { return !m_model.adapterPath.isEmpty(); }
+    const LoadedModel& model() const { return m_model; }
+
+    // Starts `request` (its id is assigned here and returned); 0 when a request is already in
+    // flight or no model is ready. `origin` says where its record belongs.
+    qint64 start(GenerationRequest request, const GenerationOrigin& origin);
+    // Stops the request in flight within one token; it still ends with finished().
+    void stop();
+    // Cancels the request in flight and waits (at most one token) until it is recorded.
+    void settle();
+    bool isGenerating() const { return m_inFlight.has_value(); }
+    std::optional<qint64> requestInFlight() const;
+    // The α slider while the text streams: applies from the next token, and is recorded.
+    void setLiveAlpha(float alpha);
+
+    // The writer's decisions on a recorded generation. False (errorOccurred says why) when it
+    // could not be saved or there is no project.
+    bool setStatus(int64_t generationId, storage::GenerationStatus status);
+    // The writer kept `kept` of a generation shown as `shown`: accepted when it is the text as
+    // shown, edited (with `kept` recorded) when it differs.
+    bool keep(int64_t generationId, const QString& kept, const QString& shown);
+    // "Pin to Storyboard": passed on to the storyboard (pinRequested).
+    void pin(const QString& text, qint64 generationId);
+
+signals:
+    void loadStarted(const QString& modelPath);
+    void loadProgress(int percent);
+    void modelLoaded(const fabulist::ui::LoadedModel& model);
+    // The previous model (if any) stays in use; `fallingBack`: the default is loading instead.
+    void modelFailed(const QString& message, bool fallingBack);
+    void generatingChanged(bool generating);
+    // `candidate` is which of a request's candidates the piece belongs to (one for now: 0).
+    void tokenArrived(qint64 requestId, const QString& piece, int candidate);
+    void decodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
+    // The request ended (finished or cancelled); `generationId` is its recorded row, or
+    // nullopt when it could not be recorded (no project, or a storage error).
+    void finished(const fabulist::ui::GenerationOutcome& outcome,
+                  std::optional<int64_t> generationId);
+    void generationRecorded(qint64 generationId);
+    void failed(qint64 requestId, const QString& message);
+    // settle() ended a request on the way to a model load or a project close.
+    void settled();
+    void pinRequested(const QString& text, qint64 generationId);
+    void errorOccurred(const QString& message); // storage errors, for the window's dialog
+
+private:
+    struct InFlight {
+        GenerationRequest request;
+        GenerationOrigin origin;
+        LoadedModel model; // the model that writes it (a load waits for it to end)
+    };
+    void startLoad(const QString& modelPath, const QString& adapterPath);
+    void onModelLoaded(const LoadedModel& model);
+    void onLoadFailed(const QString& message);
+    void onFinished(const GenerationOutcome& outcome);
+    void onFailed(qint64 requestId, const QString& message);
+    std::optional<int64_t> record(const InFlight& flight, const GenerationOutcome& outcome);
+    void reportStorageError(const QString& what, const std::exception& e);
+
+    Settings m_settings;
+    storage::Project* m_project = nullptr;
+    QThread* m_thread;
+    InferenceWorker* m_worker;
+
+    bool m_loading = false;
+    bool m_modelReady = false;
+    int m_pendingLoads = 0; // loads queued on the worker, answered in order
+    QString m_loadingPath;  // the last load asked for
+    LoadedModel m_model;    // the model in use (also while another loads)
+    // What to remember in Settings once the load of `path` succeeds (Choose / Use Default).
+    struct Remember {
+        QString path;
+        QString setting; // empty: the default model
+    };
+    std::optional<Remember> m_remember;
+    // At start there is no model to keep: a chosen file that fails falls back to the default.
+    bool m_fallbackToDefault = false;
+    qint64 m_nextRequestId = 1;
+    std::optional<InFlight> m_inFlight;
+};
+
+} // namespace fabulist::ui
