@@ -7,8 +7,10 @@
 // memory roofline: weight bytes read per token x tokens/s / bandwidth. With --profile a
 // backend that times its ops (Vulkan: timestamp queries) reports the device time per op kind of
 // the timed pp and tg runs (warm-ups excluded) after the results, and --json adds it as a
-// "profile" array.
+// "profile" array. With --candidates N it times a request of N candidates against one of a
+// single candidate instead (model_bench_candidates.h).
 #include "app/cli/model_args.h"
+#include "app/cli/model_bench_candidates.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
 #include "app/cli/model_file_summary.h"
@@ -32,7 +34,8 @@ namespace {
 
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
                                "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32] "
-                               "[--experts-used E] [--bandwidth GB_PER_S] [--profile] [--json]";
+                               "[--experts-used E] [--bandwidth GB_PER_S] [--profile] "
+                               "[--candidates N] [--json]";
 
 uint64_t peakRssBytes() {
     std::ifstream status("/proc/self/status");
@@ -133,6 +136,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     inference::EngineOptions options;
     int nPrompt = 512, nGen = 128, reps = 5;
     bool json = false, profile = false;
+    int candidates = 1;
     double bandwidthGbs = 0.0;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--bandwidth"}},
@@ -140,6 +144,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
                                              {{"-n", "--n-gen"}},
                                              {{"-r", "--repetitions"}},
                                              {{"--profile"}, false},
+                                             {{"--candidates"}},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
         nPrompt = static_cast<int>(args.integer("-p", 512, 0, 1 << 20));
@@ -147,6 +152,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         reps = static_cast<int>(args.integer("-r", 5, 1, 1000));
         json = args.has("--json");
         profile = args.has("--profile");
+        candidates = static_cast<int>(args.integer("--candidates", 1, 1, 8));
         options.profile = profile;
         bandwidthGbs = args.number("--bandwidth", 0.0);
         if (bandwidthGbs < 0.0) throw UsageError("--bandwidth must be positive (GB/s)");
@@ -160,6 +166,14 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         engine = inference::Engine::load(options);
     } catch (const std::exception& e) {
         return runtimeFailure("bench", e.what());
+    }
+    if (candidates > 1) {
+        try {
+            return runCandidatesBench(*engine, options.modelPath,
+                                      {candidates, nPrompt, std::max(nGen, 1), reps, json});
+        } catch (const std::exception& e) {
+            return runtimeFailure("bench", e.what());
+        }
     }
     const inference::ModelInfo& info = engine->info();
     const inference::Tokenizer& tokenizer = engine->tokenizer();

@@ -1,6 +1,8 @@
 // `fabulist-cli generate -m MODEL -p PROMPT -n N ...`: streams generated text to stdout, or
-// with --json prints {"prompt_ids": [...], "ids": [...], "text": "..."} at the end. Timings
-// go to stderr.
+// with --json prints {"prompt_ids": [...], "ids": [...], "text": "..."} at the end. With
+// --candidates N it decodes N continuations together (seeds S, S+1, ...) and prints each, or
+// {"prompt_ids": [...], "candidates": [{"seed", "ids", "text", "stop"}, ...]}. Timings go to
+// stderr.
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
@@ -21,7 +23,36 @@ constexpr const char* kUsage =
     "generate -m MODEL (-p PROMPT | -f FILE) [-n N] [--seed S] [--temp T] [--top-k K] "
     "[--top-p P] [--min-p M] [--typical P] [--repeat-penalty R] [--repeat-last-n N] "
     "[--frequency-penalty F] [--presence-penalty P] [--ignore-eos] [-t THREADS] [-c CTX] "
-    "[--kv-type f16|f32] [--experts-used E] [--adapter HEAD.gguf --alpha A] [--json]";
+    "[--kv-type f16|f32] [--experts-used E] [--adapter HEAD.gguf --alpha A] [--candidates N] "
+    "[--json]";
+
+// Each candidate with its seed, as text or as JSON.
+int printCandidates(const std::vector<int32_t>& promptIds, uint32_t seed,
+                    const std::vector<inference::GenerationResult>& results, bool json) {
+    if (json) {
+        std::string out = "{\"prompt_ids\": " + jsonIds(promptIds) + ", \"candidates\": [";
+        for (size_t i = 0; i < results.size(); ++i)
+            out += (i ? ", " : "") + std::string("{\"seed\": ") +
+                   std::to_string(uint32_t(seed + i)) + ", \"ids\": " + jsonIds(results[i].ids) +
+                   ", \"text\": " + jsonString(results[i].text) + ", \"stop\": \"" +
+                   inference::stopReasonName(results[i].stopReason) + "\"}";
+        std::printf("%s]}\n", out.c_str());
+    } else {
+        for (size_t i = 0; i < results.size(); ++i)
+            std::printf("--- candidate %zu (seed %u) ---\n%s\n", i + 1, uint32_t(seed + i),
+                        results[i].text.c_str());
+    }
+    std::fflush(stdout);
+    const auto& t = results.front().timings;
+    int tokens = 0;
+    for (const auto& r : results) tokens += r.timings.decodedTokens;
+    std::fprintf(stderr,
+                 "prompt: %d tokens (%d reused) in %.1f ms; %zu candidates: %d tokens in %.1f ms "
+                 "(%.1f tok/s over all candidates)\n",
+                 t.promptTokens, t.reusedTokens, t.promptMs, results.size(), tokens, t.decodeMs,
+                 t.decodeMs > 0 ? tokens * 1000.0 / t.decodeMs : 0.0);
+    return 0;
+}
 }
 
 int runGenerateCommand(const std::vector<std::string>& argv) {
@@ -30,6 +61,7 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
     std::string prompt;
     std::string adapterPath;
     bool json = false;
+    int candidates = 1;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"-p", "--prompt"}},
                                              {{"-f", "--file"}},
@@ -47,10 +79,12 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
                                              {{"--ignore-eos"}, false},
                                              {{"--adapter"}},
                                              {{"--alpha"}},
+                                             {{"--candidates"}},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
         prompt = textArgument(args, "-p", "-f");
         json = args.has("--json");
+        candidates = static_cast<int>(args.integer("--candidates", 1, 1, 8));
         params.maxTokens = static_cast<int>(args.integer("-n", 128, 0, 1 << 24));
         inference::SamplerSettings& s = params.sampler;
         s.seed = static_cast<uint32_t>(
@@ -105,6 +139,14 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
                                               " tokens leaves room for: shorten it or raise -c");
     auto session = engine->createSession();
     inference::Generator generator(*session, engine->tokenizer());
+    if (candidates > 1) {
+        try {
+            return printCandidates(promptIds, params.sampler.seed,
+                                   generator.runCandidates(promptIds, params, candidates), json);
+        } catch (const std::exception& e) {
+            return runtimeFailure("generate", e.what());
+        }
+    }
     inference::TokenCallback stream;
     if (!json) {
         std::fwrite(prompt.data(), 1, prompt.size(), stdout);

@@ -69,11 +69,13 @@ struct Tables {
                 const GgmlType w = kWeightTypes[t];
                 const GgmlType v = vecDotTypeOf(w);
                 QuantKernels k{w, v, activationQuantizer(v), vecDotScalar(w), "scalar", nullptr};
-                if (isa >= 1 && available[isa])
+                if (isa >= 1 && available[isa]) {
                     if (VecDotFn f = vecDotAvx2(w)) {
                         k.vecDot = f;
                         k.isa = "avx2";
                     }
+                    if (ActQuantFn q = activationQuantizerAvx2(v)) k.quantizeActivations = q;
+                }
                 if (isa >= 2 && available[isa])
                     if (VecDotFn f = vecDotAvx512(w)) {
                         k.vecDot = f;

@@ -221,6 +221,55 @@ FAB_KERNEL float dotF16_512(const void* w, const void* a, int64_t n) {
     return sum;
 }
 
+// dotF16_512 for `kCols` activation rows at once: each weight register is converted once and
+// used for every column; per column the same accumulators, steps and tail as dotF16_512.
+template <int kCols>
+FAB_KERNEL void dotF16_512ColsN(const uint16_t* x, const uint16_t* const* y, int64_t n,
+                                float* out) {
+    __m512 acc[kCols][4];
+    for (int c = 0; c < kCols; ++c)
+        for (int k = 0; k < 4; ++k) acc[c][k] = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m512 w0 = loadHalf16(x + i), w1 = loadHalf16(x + i + 16),
+                     w2 = loadHalf16(x + i + 32), w3 = loadHalf16(x + i + 48);
+        for (int c = 0; c < kCols; ++c) {
+            acc[c][0] = _mm512_fmadd_ps(w0, loadHalf16(y[c] + i), acc[c][0]);
+            acc[c][1] = _mm512_fmadd_ps(w1, loadHalf16(y[c] + i + 16), acc[c][1]);
+            acc[c][2] = _mm512_fmadd_ps(w2, loadHalf16(y[c] + i + 32), acc[c][2]);
+            acc[c][3] = _mm512_fmadd_ps(w3, loadHalf16(y[c] + i + 48), acc[c][3]);
+        }
+    }
+    for (; i + 16 <= n; i += 16) {
+        const __m512 w0 = loadHalf16(x + i);
+        for (int c = 0; c < kCols; ++c)
+            acc[c][0] = _mm512_fmadd_ps(w0, loadHalf16(y[c] + i), acc[c][0]);
+    }
+    for (int c = 0; c < kCols; ++c) {
+        float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[c][0], acc[c][1]),
+                                                       _mm512_add_ps(acc[c][2], acc[c][3])));
+        if (i < n) sum += dotF16(x + i, y[c] + i, n - i);
+        out[c] = sum;
+    }
+}
+
+FAB_KERNEL void dotF16_512Cols(const void* w, const void* const* acts, int cols, int64_t n,
+                               float* out) {
+    const auto* x = static_cast<const uint16_t*>(w);
+    const uint16_t* y[4]; // kMaxDotCols
+    for (int c = 0; c < cols; ++c) y[c] = static_cast<const uint16_t*>(acts[c]);
+    switch (cols) {
+    case 1:
+        return dotF16_512ColsN<1>(x, y, n, out);
+    case 2:
+        return dotF16_512ColsN<2>(x, y, n, out);
+    case 3:
+        return dotF16_512ColsN<3>(x, y, n, out);
+    default:
+        return dotF16_512ColsN<4>(x, y, n, out);
+    }
+}
+
 // Q4_1 / Q5_0 / Q5_1 x Q8_0 / Q8_1, two blocks per step. Values are unsigned (nibble, plus
 // the 5th bit for Q5); Q5_0 subtracts 16 * sum(y); Q4_1/Q5_1 add min * s per block.
 template <typename BlockX, typename BlockY, bool kFifthBit, bool kHasMin>
@@ -569,6 +618,8 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
 
 VecDotColsFn vecDotColsAvx512(GgmlType weightType) {
     switch (weightType) {
+    case GgmlType::F16:
+        return dotF16_512Cols;
     case GgmlType::Q8_0:
         return dotQ8_0_512ColsK;
     case GgmlType::Q4_K:

@@ -57,6 +57,7 @@ class QuantRoundtripTest : public QObject {
     Q_OBJECT
 private slots:
     void fp16MatchesHardware();
+    void f16ActivationsMatchReference();
     void bf16Rounding();
     void roundtripError_data();
     void roundtripError();
@@ -248,4 +249,26 @@ void QuantRoundtripTest::rejectsPartialBlocks() {
 }
 
 QTEST_GUILESS_MAIN(QuantRoundtripTest)
+// The engine's F16 activation quantizer (F16C where the CPU has it) rounds every finite value
+// exactly as the reference loop: normals, ties, subnormals, overflow to infinity, a tail of < 8.
+void QuantRoundtripTest::f16ActivationsMatchReference() {
+    std::mt19937 rng(17);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    std::vector<float> x;
+    for (float scale : {1e-7f, 1e-5f, 1e-2f, 1.0f, 300.0f, 7e4f})
+        for (int i = 0; i < 500; ++i) x.push_back(d(rng) * scale);
+    for (float v : {65504.0f, 65519.0f, 65520.0f, -65536.0f, 0.0f, -0.0f, 1.0f + 1.0f / 2048.0f,
+                    1.0f + 3.0f / 2048.0f, 5.960464477539063e-08f, 2.980232238769531e-08f})
+        x.push_back(v);
+    x.push_back(0.1f); // 5011 values: the last three go through the tail
+    std::vector<uint16_t> got(x.size()), want(x.size());
+    quantKernels(GgmlType::F16).quantizeActivations(x.data(), got.data(), int64_t(x.size()));
+    quant::quantizeActF16(x.data(), want.data(), int64_t(x.size()));
+    for (size_t i = 0; i < x.size(); ++i)
+        QVERIFY2(got[i] == want[i], qPrintable(QString("%1: %2 vs %3")
+                                                   .arg(double(x[i]), 0, 'g', 9)
+                                                   .arg(got[i], 0, 16)
+                                                   .arg(want[i], 0, 16)));
+}
+
 #include "quant_roundtrip_test.moc"

@@ -43,10 +43,12 @@ private slots:
     void randomBlockBytes();
 };
 
-// The types of the Q4_K_M mix have a multi-column kernel wherever AVX-512 is chosen.
+// The types of the Q4_K_M mix and F16 (the default model) have a multi-column kernel wherever
+// AVX-512 is chosen.
 void QuantVecDotColsTest::kernelsPresent() {
     if (!quantIsaAvailable(QuantIsa::Avx512)) QSKIP("no AVX-512 VNNI on this CPU");
-    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0})
+    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0,
+                       GgmlType::F16})
         QVERIFY2(quantKernels(t).vecDotCols != nullptr, ggmlTypeTraits(t).name.data());
 }
 
@@ -62,7 +64,9 @@ void QuantVecDotColsTest::columnsMatchSingle() {
     const double relTol = at == GgmlType::Q8_1 ? 2e-3 : 2e-6; // see quant_vec_dot_test
     // 288 = 9 Q8_0 blocks (odd tail); K-quants take multiples of 256.
     const int64_t tailLen = ggmlTypeTraits(wt).blockSize == 256 ? 768 : 288;
-    for (int64_t n : {tailLen, int64_t(1024), int64_t(2048)}) {
+    // F16 also gets a length with a tail of fewer than 16 values.
+    const int64_t oddLen = wt == GgmlType::F16 || wt == GgmlType::F32 ? 296 : tailLen;
+    for (int64_t n : {tailLen, oddLen, int64_t(1024), int64_t(2048)}) {
         const auto w = gaussian(n, uint32_t(n) + 11, 0.3f);
         std::vector<uint8_t> wq(ggmlRowBytes(wt, n));
         quantizeRow(wt, w.data(), wq.data(), n);

@@ -491,8 +491,11 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
     RangeClaims claimGu(guItems, m_pool.threadCount()), claimDown(downItems, m_pool.threadCount());
     auto combineToken = [&](int tok) { combineExperts(plan, y, nEmbd, tok, out, accumulate); };
     auto job = [&](int, int, int thread) {
-        // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u.
-        for (int i; (i = claimGu.claim(thread)) >= 0;) {
+        // 2. Gate and up rows together, SwiGLU fused: hidden[slot][r] = silu(g) * u. Items done
+        // are counted here and published once: an atomic add per item bounced the counter's
+        // cache line between the cores on every item.
+        int doneHere = 0;
+        for (int i; (i = claimGu.claim(thread)) >= 0; ++doneHere) {
             const int e = m_workItems[i / guBlocks], r0 = (i % guBlocks) * kRowBlock;
             const int r1 = std::min(nFf, r0 + kRowBlock);
             // The expert's tokens in groups of kMaxDotCols: each weight row unpacked once per
@@ -521,8 +524,8 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     vec::siluMul(g[c], u[c], hidden + size_t(plan.slots[si + c]) * nFf + r0,
                                  r1 - r0);
             }
-            doneGu.fetch_add(1, std::memory_order_acq_rel);
         }
+        doneGu.fetch_add(doneHere, std::memory_order_acq_rel);
         ThreadPool::waitUntil(doneGu, guItems);
         // 3. Quantize the intermediate rows for the down projection.
         for (int s0; (s0 = nextQ.fetch_add(kQuantSlots, std::memory_order_relaxed)) < nSlots;) {
@@ -533,7 +536,8 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
         }
         ThreadPool::waitUntil(doneQ, nSlots);
         // 4. Down projection per slot.
-        for (int i; (i = claimDown.claim(thread)) >= 0;) {
+        doneHere = 0;
+        for (int i; (i = claimDown.claim(thread)) >= 0; ++doneHere) {
             const int e = m_workItems[i / downBlocks], r0 = (i % downBlocks) * kRowBlock;
             const int r1 = std::min(nEmbd, r0 + kRowBlock);
             const int sEnd = plan.expertBegin[e + 1];
@@ -547,8 +551,8 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     for (int c = 0; c < nc; ++c) y[size_t(plan.slots[si + c]) * nEmbd + r] = v[c];
                 }
             }
-            doneDown.fetch_add(1, std::memory_order_acq_rel);
         }
+        doneDown.fetch_add(doneHere, std::memory_order_acq_rel);
         ThreadPool::waitUntil(doneDown, downItems);
         // 5. Weighted sum over each token's experts, in choice order (as ggml adds the views).
         for (int tok; (tok = nextTok.fetch_add(1, std::memory_order_relaxed)) < rows;)
