@@ -8,6 +8,7 @@ namespace fabulist::cli {
 
 int runTrainHeadCommand(const std::vector<std::string>& args);     // model_train_head.cpp
 int runEvalDiversityCommand(const std::vector<std::string>& args); // model_eval_diversity.cpp
+int runInspectCommand(const std::vector<std::string>& args);       // model_inspect_command.cpp
 
 namespace {
 
@@ -18,8 +19,12 @@ const CliCommand kModelCommands[] = {
      "token ids of a text (BOS per the model, special tokens parsed)", runTokenizeCommand},
     {"generate",
      "generate -m MODEL -p PROMPT -n N --seed S --temp T --top-k K --top-p P --min-p M "
-     "--threads T --experts-used E [--json]",
-     "stream generated text (greedy at --temp 0)", runGenerateCommand},
+     "--threads T --experts-used E [--candidates N] [--json]",
+     "stream generated text (greedy at --temp 0); --candidates: N at once", runGenerateCommand},
+    {"inspect",
+     "inspect -m MODEL -p PROMPT (--continuation TEXT | --ids 1,2,3) [--adapter HEAD.gguf "
+     "--alpha A] [--top K] [--json]",
+     "per generated token: top choices under each head and the mix, heads' KL", runInspectCommand},
     {"perplexity",
      "perplexity -m MODEL -f TEXTFILE [-c 512 --chunks N] [--adapter HEAD.gguf --alpha A]",
      "llama-perplexity's chunked perplexity of a text file", runPerplexityCommand},
