@@ -92,26 +92,27 @@ Generation readGeneration(const Statement& row) {
     g.adapterId = row.columnText(c++);
     g.mixAlpha = row.columnDouble(c++);
     SamplerSettings& s = g.sampler;
-    s.temperature = row.columnDouble(c++);
+    // REAL columns hold the engine's floats exactly (float -> double -> float round-trips).
+    auto real = [&] { return static_cast<float>(row.columnDouble(c++)); };
+    s.temperature = real();
     s.topK = row.columnInt(c++);
-    s.topP = row.columnDouble(c++);
-    s.minP = row.columnDouble(c++);
-    s.typicalP = row.columnDouble(c++);
-    s.repeatPenalty = row.columnDouble(c++);
-    s.repeatLastN = row.columnInt(c++);
-    s.frequencyPenalty = row.columnDouble(c++);
-    s.presencePenalty = row.columnDouble(c++);
-    s.dryMultiplier = row.columnDouble(c++);
-    s.dryBase = row.columnDouble(c++);
+    s.topP = real();
+    s.minP = real();
+    s.typicalP = real();
+    s.repeatPenalty = real();
+    s.penaltyLastN = row.columnInt(c++);
+    s.frequencyPenalty = real();
+    s.presencePenalty = real();
+    s.dryMultiplier = real();
+    s.dryBase = real();
     s.dryAllowedLength = row.columnInt(c++);
     s.dryPenaltyLastN = row.columnInt(c++);
     s.drySequenceBreakers = splitBreakers(row.columnText(c++));
-    s.xtcProbability = row.columnDouble(c++);
-    s.xtcThreshold = row.columnDouble(c++);
-    s.mirostat = row.columnInt(c++);
-    s.mirostatTau = row.columnDouble(c++);
-    s.mirostatEta = row.columnDouble(c++);
+    s.xtcProbability = real();
+    s.xtcThreshold = real();
+    c += 3; // mirostat, mirostat_tau, mirostat_eta: the engine has no Mirostat stage
     g.seed = static_cast<uint64_t>(row.columnInt64(c++));
+    s.seed = static_cast<uint32_t>(g.seed); // see SamplerSettings in the header
     g.expertsPerToken = row.columnInt(c++);
     g.prompt = row.columnText(c++);
     g.output = row.columnText(c++);
@@ -182,7 +183,7 @@ int64_t GenerationRepository::record(const Generation& g) {
     put(s.minP);
     put(s.typicalP);
     put(s.repeatPenalty);
-    put(s.repeatLastN);
+    put(s.penaltyLastN);
     put(s.frequencyPenalty);
     put(s.presencePenalty);
     put(s.dryMultiplier);
@@ -192,10 +193,11 @@ int64_t GenerationRepository::record(const Generation& g) {
     put(joinBreakers(s.drySequenceBreakers));
     put(s.xtcProbability);
     put(s.xtcThreshold);
-    put(s.mirostat);
-    put(s.mirostatTau);
-    put(s.mirostatEta);
-    put(static_cast<int64_t>(g.seed));
+    // mirostat, mirostat_tau, mirostat_eta (NOT NULL since v1): off, the engine has no such stage.
+    put(0);
+    put(0.0);
+    put(0.0);
+    put(static_cast<int64_t>(g.seed)); // the record of the seed, not sampler.seed
     put(g.expertsPerToken);
     put(g.prompt);
     put(g.output);

@@ -4,6 +4,8 @@
 // adapter identity, the mix alpha, every sampler setting, the seed, prompt, output, token
 // counts, timings, what the writer did with it, and the generation it branched from.
 
+#include "inference/sampling/sampler_settings.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,30 +27,11 @@ enum class GenerationStop { Unknown, EndOfText, Length, Stopped, ContextFull };
 const char* toString(GenerationStop stop) noexcept; // "", "end_of_text", "length", ...
 std::optional<GenerationStop> generationStopFromString(std::string_view name) noexcept;
 
-// The sampler chain's settings, named as in llama.cpp. Neutral values disable a stage.
-struct SamplerSettings {
-    double temperature = 0.8;
-    int topK = 40;              // 0: off
-    double topP = 0.95;         // 1: off
-    double minP = 0.05;         // 0: off
-    double typicalP = 1.0;      // 1: off
-    double repeatPenalty = 1.0; // 1: off
-    int repeatLastN = 64;
-    double frequencyPenalty = 0.0;
-    double presencePenalty = 0.0;
-    double dryMultiplier = 0.0; // 0: DRY off
-    double dryBase = 1.75;
-    int dryAllowedLength = 2;
-    int dryPenaltyLastN = -1; // -1: whole context
-    std::vector<std::string> drySequenceBreakers{"\n", ":", "\"", "*"};
-    double xtcProbability = 0.0; // 0: XTC off
-    double xtcThreshold = 0.1;
-    int mirostat = 0; // 0: off, 1 or 2: Mirostat version
-    double mirostatTau = 5.0;
-    double mirostatEta = 0.1;
-
-    bool operator==(const SamplerSettings&) const = default;
-};
+// The sampler chain's settings: the engine's own struct, so one set of names and types runs
+// from the engine to the database. Its seed has no column of its own: Generation::seed is the
+// record (written from it, never from sampler.seed), and a read fills sampler.seed with that
+// seed's low 32 bits (the engine's seeds are 32-bit), so a record's settings redo its draw.
+using SamplerSettings = inference::SamplerSettings;
 
 struct Generation {
     int64_t id = 0;   // assigned by record()

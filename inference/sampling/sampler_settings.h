@@ -36,6 +36,8 @@ struct SamplerSettings {
 
     // True when the chain reduces to an argmax (temperature 0 or top-k 1).
     bool greedy() const { return temperature <= 0.0f || topK == 1; }
+
+    bool operator==(const SamplerSettings&) const = default;
 };
 
 } // namespace fabulist::inference

@@ -366,26 +366,26 @@ private slots:
         g.adapterId = "diversity-r16";
         g.mixAlpha = 0.35;
         SamplerSettings& s = g.sampler;
-        s.temperature = 1.1;
+        // The engine's own settings (floats that are not exact in binary: they must come back
+        // bit for bit through the REAL columns).
+        s.temperature = 1.1f;
         s.topK = 17;
-        s.topP = 0.9;
-        s.minP = 0.02;
-        s.typicalP = 0.8;
-        s.repeatPenalty = 1.15;
-        s.repeatLastN = 128;
-        s.frequencyPenalty = 0.25;
-        s.presencePenalty = 0.5;
-        s.dryMultiplier = 0.8;
-        s.dryBase = 1.5;
+        s.topP = 0.9f;
+        s.minP = 0.02f;
+        s.typicalP = 0.8f;
+        s.repeatPenalty = 1.15f;
+        s.penaltyLastN = 128;
+        s.frequencyPenalty = 0.25f;
+        s.presencePenalty = 0.5f;
+        s.dryMultiplier = 0.8f;
+        s.dryBase = 1.5f;
         s.dryAllowedLength = 3;
         s.dryPenaltyLastN = 512;
         s.drySequenceBreakers = {"\n", "\"", "", "*x*"};
-        s.xtcProbability = 0.5;
-        s.xtcThreshold = 0.12;
-        s.mirostat = 2;
-        s.mirostatTau = 4.5;
-        s.mirostatEta = 0.2;
+        s.xtcProbability = 0.5f;
+        s.xtcThreshold = 0.12f;
         g.seed = 0xFEDCBA9876543210ull; // above INT64_MAX: stored by its bits
+        s.seed = 0x76543210u;           // the engine's 32-bit seed: the record's low bits
         g.expertsPerToken = 2;
         g.prompt = "Once upon a time";
         g.output = " there was a lighthouse.";
@@ -406,6 +406,8 @@ private slots:
         QCOMPARE(back.adapterId, g.adapterId);
         QCOMPARE(back.mixAlpha, g.mixAlpha);
         QVERIFY(back.sampler == g.sampler);
+        QVERIFY(!(back.sampler == SamplerSettings{})); // not the defaults again
+        QCOMPARE(back.sampler.temperature, 1.1f);
         QCOMPARE(back.seed, g.seed);
         QCOMPARE(back.expertsPerToken, 2);
         QCOMPARE(back.prompt, g.prompt);

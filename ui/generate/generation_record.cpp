@@ -2,28 +2,6 @@
 
 namespace fabulist::ui {
 
-storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& s) {
-    storage::SamplerSettings out;
-    out.temperature = s.temperature;
-    out.topK = s.topK;
-    out.topP = s.topP;
-    out.minP = s.minP;
-    out.typicalP = s.typicalP;
-    out.repeatPenalty = s.repeatPenalty;
-    out.repeatLastN = s.penaltyLastN;
-    out.frequencyPenalty = s.frequencyPenalty;
-    out.presencePenalty = s.presencePenalty;
-    out.dryMultiplier = s.dryMultiplier;
-    out.dryBase = s.dryBase;
-    out.dryAllowedLength = s.dryAllowedLength;
-    out.dryPenaltyLastN = s.dryPenaltyLastN;
-    out.drySequenceBreakers = s.drySequenceBreakers;
-    out.xtcProbability = s.xtcProbability;
-    out.xtcThreshold = s.xtcThreshold;
-    out.mirostat = 0; // the engine's chain has no Mirostat stage
-    return out;
-}
-
 storage::GenerationStop toStorageStop(inference::StopReason reason) {
     switch (reason) {
     case inference::StopReason::Cancelled:
@@ -60,7 +38,7 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     // The adapter only counts when it took part (α > 0); at α 0 the model's own head decides.
     if (headTookPart) g.adapterId = model.adapterId.toStdString();
     g.mixAlpha = outcome.alpha;
-    g.sampler = toStorageSampler(request.sampler);
+    g.sampler = request.sampler; // the engine's struct is storage's (one set of names)
     g.seed = request.sampler.seed;
     g.prompt = outcome.prompt.toStdString();
     g.output = outcome.text.toStdString();

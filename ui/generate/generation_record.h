@@ -19,8 +19,6 @@ struct GenerationOrigin {
     std::optional<int64_t> parentId;
 };
 
-storage::SamplerSettings toStorageSampler(const inference::SamplerSettings& sampler);
-
 // How the model stopped, in the project's terms: the writer's Stop (and closing the window)
 // cancels, and the token callback only stops for the same reason, so both are "stopped".
 storage::GenerationStop toStorageStop(inference::StopReason reason);
