@@ -82,10 +82,27 @@ struct MoeWeights {
     const Weight* down = nullptr; // [nFf, nIn, nExpert]
 };
 
+// The gated FFN's activation: SwiGLU (silu(gate)·up) or GeGLU (gelu(gate)·up, GELU's tanh
+// form looked up through fp16 as ggml's CPU backend does: gelu(fp16(x)) rounded to fp16).
+enum class FfnActivation { Silu, GeluFp16 };
+
+// How the router's logits become expert weights: softmax over all experts, or each expert's
+// sigmoid (DeepSeek-V3, GLM-4.5), where the choice adds a per-expert bias to the score
+// (exp_probs_b) but the weight is the score itself.
+enum class MoeGating { Softmax, Sigmoid };
+
 struct MoeParams {
     int nExpert = 0;
     int nUsed = 0;
-    bool normalizeWeights = true; // renormalise the top-k softmax probabilities to sum to 1
+    bool normalizeWeights = true; // renormalise the chosen experts' weights to sum to 1
+    MoeGating gating = MoeGating::Softmax;
+    const Weight* selectionBias = nullptr; // optional [nExpert] added to the scores for the choice
+    float weightsScale = 1.0f;             // weights times this after normalisation
+    FfnActivation activation = FfnActivation::Silu;
+    bool plain() const {
+        return gating == MoeGating::Softmax && !selectionBias && weightsScale == 1.0f &&
+               activation == FfnActivation::Silu;
+    }
 };
 
 // A diversity head (heads/head_adapter.h) as uploaded: A is rank rows of nEmbd, B nVocab rows
@@ -174,12 +191,17 @@ public:
     // out = down(silu(gate x) * up x), scaled by sigmoid(scaleGate · x) when scaleGate is given
     // (the Qwen2-MoE shared expert). accumulate: out += instead of out =.
     virtual void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
-                     const Weight* scaleGate, bool accumulate) = 0;
+                     const Weight* scaleGate, bool accumulate,
+                     FfnActivation activation = FfnActivation::Silu) = 0;
     // Routes each row by softmax(routerLogits) top-k and computes the weighted sum of the chosen
     // experts' SwiGLU FFNs. out is overwritten.
     virtual void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
                      Act out) = 0;
     virtual void add(Act x, Act y) = 0; // x += y
+    // x *= s (embedding, residual and logit multipliers of granite and gemma3). A backend
+    // without it says so: hasScaledOps() false, and models that need it refuse to load on it.
+    virtual bool hasScaledOps() const { return false; }
+    virtual void scale(Act x, float s);
     // The diversity-head mix for every row: out = logits + alpha·(B·(A·hidden) + b), computed as
     // heads/head_mix.cpp does (the scalar reference). hidden: rows x nEmbd, logits and out:
     // rows x nVocab (out may be logits itself), projected: scratch of at least rows x rank.

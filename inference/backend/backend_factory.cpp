@@ -23,6 +23,9 @@ namespace {
 }
 } // namespace
 
+void Backend::scale(Act, float) {
+    throw EngineError("the " + name() + " backend has no scale op: this model runs on the CPU");
+}
 void Backend::ropeAt(Act, const RopeParams&, std::span<const int>) {
     noSequences(*this);
 }

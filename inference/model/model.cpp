@@ -1,5 +1,7 @@
 #include "inference/model/model.h"
 
+#include "inference/engine_error.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -10,6 +12,9 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     : m_config(std::move(config)), m_weights(std::move(weights)), m_backend(backend),
       m_maxRows(maxRows) {
     const ModelConfig& c = m_config;
+    if (c.needsScaleOp() && !backend.hasScaledOps())
+        throw EngineError("the " + backend.name() + " backend cannot run '" + c.architecture +
+                          "' models yet (they need scaled ops); use the CPU (--device cpu)");
     const int qDim = c.nHead * c.headDimK, kDim = c.nHeadKv * c.headDimK,
               vDim = c.nHeadKv * c.headDimV, oDim = c.nHead * c.headDimV;
     // Logits for a whole batch of a big vocabulary would be large; produce them in chunks.
@@ -110,13 +115,31 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
                      optional(m_weights.ropeFreqs)};
     RopeParams ropeK = ropeQ;
     ropeK.nHead = c.nHeadKv;
-    AttentionParams ap{
-        c.nHead,        c.nHeadKv, c.headDimK, c.headDimV, 1.0f / std::sqrt(float(c.headDimK)),
-        c.slidingWindow};
-    MoeParams mp{c.nExpert, expertsUsed, c.expertWeightsNorm};
+    const float scoreScale =
+        c.attentionScale > 0.0f ? c.attentionScale : 1.0f / std::sqrt(float(c.headDimK));
+    AttentionParams ap{c.nHead,    c.nHeadKv, c.headDimK, c.headDimV,
+                       c.scaleQuery ? 1.0f : scoreScale, 0};
+    MoeParams mp;
+    mp.nExpert = c.nExpert;
+    mp.nUsed = expertsUsed;
+    mp.normalizeWeights = c.expertWeightsNorm;
+    mp.gating = c.gating;
+    mp.weightsScale = c.expertWeightsScale;
+    mp.activation = c.activation;
 
+    if (c.embeddingScale != 1.0f) b.scale(x, c.embeddingScale);
+    // A branch's output joins the residual stream: post-norm (Gemma 3), times the residual
+    // multiplier (Granite), added.
+    auto joinResidual = [&](const Weight& postNorm) {
+        if (postNorm.host) b.rmsNorm(tmp, &postNorm, tmp, c.nEmbd, c.rmsEps);
+        if (c.residualScale != 1.0f) b.scale(tmp, c.residualScale);
+        b.add(x, tmp);
+    };
     for (int il = 0; il < c.nLayer; ++il) {
         const LayerWeights& L = m_weights.layers[size_t(il)];
+        ropeQ.freqBase = ropeK.freqBase = c.layerRopeBase[size_t(il)];
+        ropeQ.freqScale = ropeK.freqScale = c.layerRopeScale[size_t(il)];
+        ap.window = c.layerWindow[size_t(il)];
         // Attention block.
         b.rmsNorm(x, &L.attnNorm, xn, c.nEmbd, c.rmsEps);
         const Backend::MatmulJob qkv[3] = {
@@ -129,31 +152,36 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
         if (!at.tail) {
             b.rope(q, ropeQ, at.pos0);
             b.rope(k, ropeK, at.pos0);
-            b.storeKv(*at.cache, il, k, v, at.pos0);
-            b.attention(*at.cache, il, q, attn, at.pos0, ap);
         } else {
             b.ropeAt(q, ropeQ, at.positions);
             b.ropeAt(k, ropeK, at.positions);
+        }
+        if (c.scaleQuery) b.scale(q, scoreScale);
+        if (!at.tail) {
+            b.storeKv(*at.cache, il, k, v, at.pos0);
+            b.attention(*at.cache, il, q, attn, at.pos0, ap);
+        } else {
             b.storeKvAt(*at.tail, il, k, v, at.slots);
             b.attentionSequences(*at.cache, at.pos0, *at.tail, il, q, attn, at.steps, ap);
         }
         const Backend::MatmulJob o[1] = {{&L.wo, nullptr, tmp}};
         b.matmul(attn, o);
-        b.add(x, tmp);
+        joinResidual(L.postAttnNorm);
 
         // Feed-forward block.
         b.rmsNorm(x, &L.ffnNorm, xn, c.nEmbd, c.rmsEps);
         if (L.isMoe()) {
             const Backend::MatmulJob r[1] = {{&L.router, nullptr, router}};
             b.matmul(xn, r);
+            mp.selectionBias = optional(L.expProbsBias);
             b.moe(xn, router, MoeWeights{&L.gateExps, &L.upExps, &L.downExps}, mp, tmp);
             if (L.gateShared.host)
                 b.ffn(xn, L.gateShared, L.upShared, L.downShared, tmp, optional(L.sharedGateInp),
-                      true);
+                      true, c.activation);
         } else {
-            b.ffn(xn, L.ffnGate, L.ffnUp, L.ffnDown, tmp, nullptr, false);
+            b.ffn(xn, L.ffnGate, L.ffnUp, L.ffnDown, tmp, nullptr, false, c.activation);
         }
-        b.add(x, tmp);
+        joinResidual(L.postFfnNorm);
     }
 }
 
@@ -176,6 +204,7 @@ void Model::outputs(int T, int outputFirst, float* logits, float* hidden, bool a
             const Act out = m_logits.view(0, n);
             const Backend::MatmulJob jo[1] = {{&m_weights.output, nullptr, out}};
             b.matmul(h, jo);
+            if (m_config.logitScale != 1.0f) b.scale(out, 1.0f / m_config.logitScale);
             for (int i = 0; i < n; ++i)
                 b.read(out, i, logits + size_t(r0 - outputFirst + i) * c.nVocab);
             if (mix && mix->head && mix->alpha != 0.0f) {

@@ -5,28 +5,62 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace fabulist::inference {
 
 namespace {
 
 // What differs between the supported architectures beyond tensor presence. Values follow
-// llama.cpp: RoPE NEOX for the Qwen family and OLMoE; top-k expert weights renormalised for
-// llama (Mixtral) and qwen3moe, left as softmax probabilities for qwen2moe and olmoe.
+// llama.cpp: RoPE NEOX for the Qwen family, OLMoE, Gemma 3 and GLM-4.5; top-k expert weights
+// renormalised for llama (Mixtral), qwen3moe and granitemoe, left as softmax probabilities for
+// qwen2moe and olmoe. swaPattern: every swaPattern-th layer is global, the others use the
+// sliding window (0: the window, if any, applies to every layer).
 struct ArchRules {
     const char* name;
     bool ropeNeox;
     bool expertWeightsNorm;
+    int swaPattern = 0;
 };
 
-constexpr std::array<ArchRules, 6> kArchitectures{{
+constexpr std::array<ArchRules, 9> kArchitectures{{
     {"llama", false, true},
     {"qwen2", true, false},
     {"qwen2moe", true, false},
     {"qwen3", true, false},
     {"qwen3moe", true, true},
     {"olmoe", true, false},
+    {"granitemoe", false, true},
+    {"gemma3", true, false, 6},
+    {"glm4moe", true, true},
 }};
+
+// Granite's multipliers (llama.cpp's build_granite): embedding, each residual branch, the
+// attention scores (instead of 1/sqrt(d)) and the logits (divided).
+void readGraniteScales(const GgufFile& f, const std::string& p, ModelConfig& c) {
+    c.embeddingScale = float(f.getFloat(p + "embedding_scale", 1.0));
+    c.residualScale = float(f.getFloat(p + "residual_scale", 1.0));
+    c.attentionScale = float(f.getFloat(p + "attention.scale", 0.0));
+    c.logitScale = float(f.getFloat(p + "logit_scale", 1.0));
+    if (!(c.logitScale > 0.0f))
+        throw EngineError(f.path() + ": " + p + "logit_scale must be positive");
+}
+
+// Gemma 3: sqrt(n_embd) on the embedding, Q scaled before attention, post-norms on both
+// branches, GeGLU, and sliding-window layers with RoPE base 10000 and no RoPE scaling.
+void applyGemma3(ModelConfig& c) {
+    c.embeddingScale = std::sqrt(float(c.nEmbd));
+    c.scaleQuery = true;
+    // llama.cpp: the 27B model (62 layers) scales by n_embd / n_head instead of the head size.
+    c.attentionScale = 1.0f / std::sqrt(float(c.nLayer == 62 ? c.nEmbd / c.nHead : c.headDimK));
+    c.postNorms = true;
+    c.activation = FfnActivation::GeluFp16;
+    for (int i = 0; i < c.nLayer; ++i)
+        if (c.layerWindow[size_t(i)] > 0) {
+            c.layerRopeBase[size_t(i)] = 10000.0f;
+            c.layerRopeScale[size_t(i)] = 1.0f;
+        }
+}
 
 const ArchRules* findArch(const std::string& arch) {
     for (const auto& a : kArchitectures)
@@ -146,6 +180,30 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
     }
     c.ropeNeox = rules->ropeNeox;
     c.expertWeightsNorm = f.getBool(p + "expert_weights_norm", rules->expertWeightsNorm);
+    c.leadingDenseLayers = int(opt("leading_dense_block_count", 0));
+    if (c.leadingDenseLayers < 0 || c.leadingDenseLayers > c.nLayer)
+        throw EngineError(f.path() + ": " + p + "leading_dense_block_count is out of range");
+    const int64_t gatingFunc = opt("expert_gating_func", 1); // llama.cpp: 1 softmax, 2 sigmoid
+    if (gatingFunc != 1 && gatingFunc != 2)
+        throw EngineError(f.path() + ": " + p + "expert_gating_func " +
+                          std::to_string(gatingFunc) + " is not supported (1 softmax, 2 sigmoid)");
+    c.gating = gatingFunc == 2 ? MoeGating::Sigmoid : MoeGating::Softmax;
+    c.expertWeightsScale = float(f.getFloat(p + "expert_weights_scale", 1.0));
+    if (c.leadingDenseLayers > 0 && c.nFf <= 0)
+        throw EngineError(f.path() + ": the leading dense layers need " + p +
+                          "feed_forward_length");
+
+    // Per-layer window and RoPE base (a pattern interleaves sliding-window and global layers).
+    for (int i = 0; i < c.nLayer; ++i) {
+        const bool windowed =
+            c.slidingWindow > 0 && (rules->swaPattern == 0 || i % rules->swaPattern <
+                                                                  rules->swaPattern - 1);
+        c.layerWindow.push_back(windowed ? c.slidingWindow : 0);
+        c.layerRopeBase.push_back(c.ropeFreqBase);
+        c.layerRopeScale.push_back(c.ropeFreqScale);
+    }
+    if (c.architecture == "granitemoe") readGraniteScales(f, p, c);
+    if (c.architecture == "gemma3") applyGemma3(c);
 
     // The vocabulary size is the embedding table's row count (checked against the tokenizer
     // and vocab_size where present).

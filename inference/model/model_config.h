@@ -4,7 +4,10 @@
 // and by which optional tensors exist (biases, Q/K norms, experts, shared expert): there is no
 // per-architecture code path.
 
+#include "inference/backend/backend.h"
+
 #include <string>
+#include <vector>
 
 namespace fabulist::inference {
 
@@ -33,7 +36,33 @@ struct ModelConfig {
     bool expertWeightsNorm = true;
     float rmsEps = 1e-5f;
 
+    // Per layer: the attention window (0 = full) and the RoPE base. Gemma 3 and gpt-oss
+    // interleave sliding-window layers (with their own base, Gemma) and global ones.
+    std::vector<int> layerWindow;
+    std::vector<float> layerRopeBase;
+    std::vector<float> layerRopeScale;
+    // Multipliers (1 = none). Granite: embedding, residual branches, logits (divided by
+    // logitScale); Gemma 3: the embedding by sqrt(n_embd).
+    float embeddingScale = 1.0f;
+    float residualScale = 1.0f;
+    float logitScale = 1.0f;
+    float attentionScale = 0.0f; // scores times this; 0 = 1/sqrt(headDimK)
+    bool scaleQuery = false;     // Gemma 3: Q times attentionScale, the scores left unscaled
+    bool postNorms = false;      // Gemma 3: post_attention_norm, post_ffw_norm on the branches
+    FfnActivation activation = FfnActivation::Silu;
+    // MoE routing: leading dense layers (GLM-4.5, DeepSeek), sigmoid gating with a selection
+    // bias, and a factor on the chosen weights.
+    int leadingDenseLayers = 0;
+    MoeGating gating = MoeGating::Softmax;
+    float expertWeightsScale = 1.0f;
+
     bool isMoe() const { return nExpert > 0; }
+    bool isMoeLayer(int layer) const { return isMoe() && layer >= leadingDenseLayers; }
+    // Whether the forward pass needs Backend::scale (a backend without it cannot run it).
+    bool needsScaleOp() const {
+        return embeddingScale != 1.0f || residualScale != 1.0f || logitScale != 1.0f ||
+               scaleQuery;
+    }
 
     // Reads and checks the metadata of `file`. Throws EngineError naming the file and the key.
     static ModelConfig fromGguf(const GgufFile& file);

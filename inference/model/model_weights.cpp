@@ -107,8 +107,16 @@ ModelWeights ModelWeights::load(const GgufFile& f, const ModelConfig& c, Backend
             L.qNorm = l.get(b + "attn_q_norm.weight", {qn, 1, 1}, Use::Vector);
             L.kNorm = l.get(b + "attn_k_norm.weight", {kn, 1, 1}, Use::Vector);
         }
-        L.ffnNorm = l.get(b + "ffn_norm.weight", {E, 1, 1}, Use::Vector);
-        if (c.isMoe()) {
+        // The pre-FFN norm: ffn_norm, or post_attention_norm where that is its name (GLM-4.5,
+        // gpt-oss); Gemma 3 has both, post_attention_norm on the attention branch's output.
+        const bool namedPost = !c.postNorms && !f.findTensor(b + "ffn_norm.weight");
+        L.ffnNorm = l.get(b + (namedPost ? "post_attention_norm.weight" : "ffn_norm.weight"),
+                          {E, 1, 1}, Use::Vector);
+        if (c.postNorms) {
+            L.postAttnNorm = l.get(b + "post_attention_norm.weight", {E, 1, 1}, Use::Vector);
+            L.postFfnNorm = l.get(b + "post_ffw_norm.weight", {E, 1, 1}, Use::Vector);
+        }
+        if (c.isMoeLayer(i)) {
             const int64_t X = c.nExpert;
             const GgufTensorInfo* ge = f.findTensor(b + "ffn_gate_exps.weight");
             const int64_t F = ge ? ge->ne[1] : c.nFfExpert;
@@ -118,6 +126,7 @@ ModelWeights ModelWeights::load(const GgufFile& f, const ModelConfig& c, Backend
                     " rows per expert but the metadata says expert_feed_forward_length " +
                     std::to_string(c.nFfExpert));
             L.router = l.get(b + "ffn_gate_inp.weight", {E, X, 1}, Use::Matrix);
+            L.expProbsBias = l.get(b + "exp_probs_b.bias", {X, 1, 1}, Use::Vector, false);
             L.gateExps = l.get(b + "ffn_gate_exps.weight", {E, F, X}, Use::Matrix);
             L.upExps = l.get(b + "ffn_up_exps.weight", {E, F, X}, Use::Matrix);
             L.downExps = l.get(b + "ffn_down_exps.weight", {F, E, X}, Use::Matrix);

@@ -22,6 +22,8 @@ struct LayerWeights {
     Weight ffnGate, ffnUp, ffnDown;                         // dense layers
     Weight router, gateExps, upExps, downExps;              // MoE layers
     Weight gateShared, upShared, downShared, sharedGateInp; // optional shared expert (qwen2moe)
+    Weight expProbsBias;             // optional: sigmoid routing's selection bias (exp_probs_b)
+    Weight postAttnNorm, postFfnNorm; // Gemma 3's norms on the branch outputs
 
     bool isMoe() const { return router.host != nullptr; }
 };

@@ -443,7 +443,9 @@ void CpuBackend::runAttention(Act q, Act out, const AttentionParams& p, Runs&& k
 }
 
 void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
-                            const ExpertPlan& plan, Act out, bool accumulate) {
+                            const ExpertPlan& plan, Act out, bool accumulate,
+                            FfnActivation activation) {
+    const auto glu = activation == FfnActivation::Silu ? vec::siluMul : vec::geluMulFp16;
     const int rows = x.rows, nEmbd = x.cols;
     const int nFf = int(gate.nOut);
     const int nSlots = rows * plan.nUsed;
@@ -521,8 +523,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     }
                 }
                 for (int c = 0; c < nc; ++c)
-                    vec::siluMul(g[c], u[c], hidden + size_t(plan.slots[si + c]) * nFf + r0,
-                                 r1 - r0);
+                    glu(g[c], u[c], hidden + size_t(plan.slots[si + c]) * nFf + r0, r1 - r0);
             }
         }
         doneGu.fetch_add(doneHere, std::memory_order_acq_rel);
@@ -577,7 +578,7 @@ void CpuBackend::combineExperts(const ExpertPlan& plan, const float* y, int nEmb
 }
 
 void CpuBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
-                     const Weight* scaleGate, bool accumulate) {
+                     const Weight* scaleGate, bool accumulate, FfnActivation activation) {
     const int rows = x.rows;
     m_expertBegin.assign({0, rows});
     if (m_slots.size() < size_t(rows)) {
@@ -595,7 +596,7 @@ void CpuBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& 
         m_slotWeight[t] = w;
     }
     ExpertPlan plan{1, 1, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
-    runExperts(x, gate, up, down, plan, out, accumulate);
+    runExperts(x, gate, up, down, plan, out, accumulate, activation);
 }
 
 void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
@@ -606,44 +607,96 @@ void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const M
         m_slots.resize(nSlots);
         m_slotWeight.resize(nSlots);
     }
-    m_probs.resize(size_t(nE));
+    m_probs.resize(size_t(nE) * 2);
     m_expertBegin.assign(size_t(nE) + 1, 0);
     if (m_choice.size() < size_t(nSlots)) m_choice.resize(size_t(nSlots));
-    int* choice = m_choice.data();
-    for (int t = 0; t < rows; ++t) {
+    if (p.gating == MoeGating::Sigmoid)
+        routeSigmoid(routerLogits, p);
+    else
+        routeSoftmax(routerLogits, p);
+    for (int e = 0; e < nE; ++e) m_expertBegin[e + 1] += m_expertBegin[e];
+    // Counting sort of slots by expert (stable: tokens in order within an expert).
+    m_fill.assign(m_expertBegin.begin(), m_expertBegin.end() - 1);
+    for (int s = 0; s < nSlots; ++s) m_slots[m_fill[m_choice[s]]++] = s;
+    ExpertPlan plan{nE, k, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
+    runExperts(x, *experts.gate, *experts.up, *experts.down, plan, out, false, p.activation);
+}
+
+namespace {
+// The k best experts of `score` (highest first; ties to the lower id) into choice[0..k).
+void topExperts(const float* score, int nE, int k, int* choice) {
+    for (int j = 0; j < k; ++j) {
+        int best = -1;
+        for (int e = 0; e < nE; ++e) {
+            bool taken = false;
+            for (int jj = 0; jj < j; ++jj) taken |= choice[jj] == e;
+            if (!taken && (best < 0 || score[e] > score[best])) best = e;
+        }
+        choice[j] = best;
+    }
+}
+} // namespace
+
+void CpuBackend::routeSoftmax(Act routerLogits, const MoeParams& p) {
+    const int nE = p.nExpert, k = p.nUsed;
+    float* probs = m_probs.data();
+    for (int t = 0; t < routerLogits.rows; ++t) {
         const float* l = rowPtr(routerLogits, t);
         float mx = -INFINITY;
         for (int e = 0; e < nE; ++e) mx = std::max(mx, l[e]);
         double sum = 0.0;
         for (int e = 0; e < nE; ++e) {
-            m_probs[e] = std::exp(l[e] - mx);
-            sum += m_probs[e];
+            probs[e] = std::exp(l[e] - mx);
+            sum += probs[e];
         }
         const float inv = float(1.0 / sum);
-        for (int e = 0; e < nE; ++e) m_probs[e] *= inv;
-        // Top-k by probability, highest first; ties go to the lower expert id.
+        for (int e = 0; e < nE; ++e) probs[e] *= inv;
+        int* choice = m_choice.data() + size_t(t) * k;
+        topExperts(probs, nE, k, choice);
         float wsum = 0.0f;
         for (int j = 0; j < k; ++j) {
-            int best = -1;
-            for (int e = 0; e < nE; ++e) {
-                bool taken = false;
-                for (int jj = 0; jj < j; ++jj) taken |= choice[t * k + jj] == e;
-                if (!taken && (best < 0 || m_probs[e] > m_probs[best])) best = e;
-            }
-            choice[t * k + j] = best;
-            m_slotWeight[t * k + j] = m_probs[best];
-            wsum += m_probs[best];
-            ++m_expertBegin[best + 1];
+            m_slotWeight[t * k + j] = probs[choice[j]];
+            wsum += probs[choice[j]];
+            ++m_expertBegin[choice[j] + 1];
         }
-        if (p.normalizeWeights)
-            for (int j = 0; j < k; ++j) m_slotWeight[t * k + j] /= wsum;
+        for (int j = 0; j < k; ++j) {
+            if (p.normalizeWeights) m_slotWeight[t * k + j] /= wsum;
+            if (p.weightsScale != 1.0f) m_slotWeight[t * k + j] *= p.weightsScale;
+        }
     }
-    for (int e = 0; e < nE; ++e) m_expertBegin[e + 1] += m_expertBegin[e];
-    // Counting sort of slots by expert (stable: tokens in order within an expert).
-    m_fill.assign(m_expertBegin.begin(), m_expertBegin.end() - 1);
-    for (int s = 0; s < nSlots; ++s) m_slots[m_fill[choice[s]]++] = s;
-    ExpertPlan plan{nE, k, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
-    runExperts(x, *experts.gate, *experts.up, *experts.down, plan, out, false);
+}
+
+void CpuBackend::routeSigmoid(Act routerLogits, const MoeParams& p) {
+    const int nE = p.nExpert, k = p.nUsed;
+    float* probs = m_probs.data();
+    float* select = probs + nE;
+    const float* bias = p.selectionBias ? static_cast<const float*>(p.selectionBias->host) : nullptr;
+    for (int t = 0; t < routerLogits.rows; ++t) {
+        const float* l = rowPtr(routerLogits, t);
+        for (int e = 0; e < nE; ++e) {
+            probs[e] = 1.0f / (1.0f + std::exp(-l[e]));
+            select[e] = bias ? probs[e] + bias[e] : probs[e];
+        }
+        int* choice = m_choice.data() + size_t(t) * k;
+        topExperts(select, nE, k, choice);
+        float wsum = 0.0f;
+        for (int j = 0; j < k; ++j) {
+            m_slotWeight[t * k + j] = probs[choice[j]]; // the score, not the biased choice
+            wsum += probs[choice[j]];
+            ++m_expertBegin[choice[j] + 1];
+        }
+        for (int j = 0; j < k; ++j) {
+            if (p.normalizeWeights) m_slotWeight[t * k + j] /= wsum;
+            if (p.weightsScale != 1.0f) m_slotWeight[t * k + j] *= p.weightsScale;
+        }
+    }
+}
+
+void CpuBackend::scale(Act x, float s) {
+    forRows(x.rows, x.cols, [&](int r) {
+        float* a = rowPtr(x, r);
+        for (int c = 0; c < x.cols; ++c) a[c] *= s;
+    });
 }
 
 void CpuBackend::add(Act x, Act y) {

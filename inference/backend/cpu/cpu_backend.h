@@ -37,10 +37,13 @@ public:
     void attention(KvCache& cache, int layer, Act q, Act out, int pos0,
                    const AttentionParams& params) override;
     void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
-             const Weight* scaleGate, bool accumulate) override;
+             const Weight* scaleGate, bool accumulate,
+             FfnActivation activation = FfnActivation::Silu) override;
     void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
              Act out) override;
     void add(Act x, Act y) override;
+    bool hasScaledOps() const override { return true; }
+    void scale(Act x, float s) override;
     void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha, Act projected,
                  Act out) override;
     void read(Act a, int row, float* dst) override;
@@ -83,7 +86,10 @@ private:
     void quantizeRows(const float* in, int rows, int cols, size_t inStride, GgmlType weightType,
                       uint8_t* dst);
     void runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
-                    const ExpertPlan& plan, Act out, bool accumulate);
+                    const ExpertPlan& plan, Act out, bool accumulate, FfnActivation activation);
+    // The router's choice for every row into m_choice / m_slotWeight / m_expertBegin.
+    void routeSoftmax(Act routerLogits, const MoeParams& params);
+    void routeSigmoid(Act routerLogits, const MoeParams& params);
     // out[tok] (+)= sum over the token's expert choices of weight * expert output y[slot].
     static void combineExperts(const ExpertPlan& plan, const float* y, int nEmbd, int tok, Act out,
                                bool accumulate);

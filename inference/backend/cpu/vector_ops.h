@@ -28,6 +28,9 @@ void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int cou
                     float* out, bool accumulate = false);
 // y[i] = silu(g[i]) * u[i] (SwiGLU), silu(x) = x / (1 + e^-x).
 void siluMul(const float* g, const float* u, float* y, int n);
+// y[i] = gelu(g[i]) * u[i] (GeGLU) with GELU's tanh form as ggml's CPU backend computes it: the
+// input rounded to fp16 and looked up in a table of fp16 results (exact beyond ±10).
+void geluMulFp16(const float* g, const float* u, float* y, int n);
 // x[i] = e^(x[i] - shift); returns the sum (in double, as ggml's softmax does).
 double expShifted(float* x, int n, float shift);
 const char* isa(); // "avx2" or "scalar"

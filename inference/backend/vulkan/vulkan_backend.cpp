@@ -199,7 +199,10 @@ void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int
 }
 
 void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
-                        const Weight* scaleGate, bool accumulate) {
+                        const Weight* scaleGate, bool accumulate, FfnActivation activation) {
+    if (activation != FfnActivation::Silu)
+        throw VulkanError("Vulkan: GeGLU feed-forward layers (Gemma 3) are not supported yet; "
+                          "use --device cpu");
     if (scaleGate)
         throw VulkanError("Vulkan: gated shared experts (Qwen2-MoE) are not supported yet; "
                           "use --device cpu");
@@ -222,6 +225,9 @@ void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weigh
 
 void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
                         Act out) {
+    if (!p.plain())
+        throw VulkanError("Vulkan: sigmoid-gated or scaled expert routing and GeGLU experts are "
+                          "not supported yet; use --device cpu");
     const int rows = x.rows, k = p.nUsed, nSlots = rows * k;
     const int nFf = int(experts.gate->nOut), nEmbd = int(experts.down->nOut);
     const int64_t nExpert = experts.gate->nMat;

@@ -57,7 +57,8 @@ public:
     void attention(KvCache& cache, int layer, Act q, Act out, int pos0,
                    const AttentionParams& params) override;
     void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
-             const Weight* scaleGate, bool accumulate) override;
+             const Weight* scaleGate, bool accumulate,
+             FfnActivation activation = FfnActivation::Silu) override;
     void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
              Act out) override;
     void add(Act x, Act y) override;
