@@ -5,8 +5,21 @@
 #include "inference/quant/ggml_type.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace fabulist::inference::quant {
+
+// Round half to even via the float adder, exactly like ggml's nearest_int (|x| < 2^22).
+inline int nearestInt(float x) {
+    const float v = x + 12582912.f;
+    int32_t i;
+    std::memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+// Q2_K, Q3_K, IQ4_NL, IQ4_XS and MXFP4 (quant_reference_lowbit.cpp): false for other types.
+bool dequantizeLowBit(GgmlType type, const void* src, float* dst, int64_t n);
+bool quantizeLowBit(GgmlType type, const float* src, void* dst, int64_t n);
 
 using ActQuantFn = void (*)(const float* x, void* dst, int64_t n);
 using VecDotFn = float (*)(const void* weightRow, const void* activations, int64_t n);

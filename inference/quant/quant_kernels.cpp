@@ -14,9 +14,11 @@ using namespace quant;
 
 namespace {
 
-constexpr std::array kWeightTypes = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
-                                     GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                                     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+constexpr std::array kWeightTypes = {
+    GgmlType::F32,  GgmlType::F16,    GgmlType::BF16,   GgmlType::Q4_0,
+    GgmlType::Q4_1, GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q8_0,
+    GgmlType::Q2_K, GgmlType::Q3_K,   GgmlType::Q4_K,   GgmlType::Q5_K,
+    GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4};
 constexpr int kIsaCount = 3;
 
 ActQuantFn activationQuantizer(GgmlType vecDotType) {
@@ -111,13 +113,18 @@ GgmlType vecDotTypeOf(GgmlType weightType) {
     case GgmlType::Q4_0:
     case GgmlType::Q5_0:
     case GgmlType::Q8_0:
+    case GgmlType::IQ4_NL:
+    case GgmlType::MXFP4:
         return GgmlType::Q8_0;
     case GgmlType::Q4_1:
     case GgmlType::Q5_1:
         return GgmlType::Q8_1;
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
+    case GgmlType::IQ4_XS:
         return GgmlType::Q8_K;
     default:
         throw std::invalid_argument("no vec-dot kernels for ggml type id " +

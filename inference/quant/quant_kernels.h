@@ -9,8 +9,9 @@
 //   Q4_0, Q5_0, Q8_0   Q8_0 (32 per block)             d = fp16(amax/127),
 //                                                      q = round-half-even(x * (127/amax))
 //   Q4_1, Q5_1         Q8_1: Q8_0 plus s = fp16(d*sum(q)), which carries the min term
-//   Q4_K, Q5_K, Q6_K   Q8_K (256 per block, f32 d)     m = value of largest |x|,
-//                                                      iscale = -127/m, d = 1/iscale,
+//   IQ4_NL, MXFP4      Q8_0
+//   Q2_K, Q3_K, Q4_K,  Q8_K (256 per block, f32 d)     m = value of largest |x|,
+//   Q5_K, Q6_K, IQ4_XS                                 iscale = -127/m, d = 1/iscale,
 //                                                      q = min(127, round-half-even(iscale*x))
 //
 // Accuracy: vecDot sums exact integer products per block and applies the block scales in f32,
@@ -21,7 +22,8 @@
 //
 // quantizeRow is the scalar reference quantizer for weights. Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 are
 // ggml's plain reference quantizers (Q8_0 and Q4_0 output is byte-identical to llama-quantize
-// without an importance matrix). The K-quants fit each sub-block's scale (and min) from a few
+// without an importance matrix), and so are Q2_K, Q3_K, IQ4_NL, IQ4_XS and MXFP4 (byte-identical
+// to llama-quantize without an importance matrix: quant_lowbit_reference_test). The K-quants fit each sub-block's scale (and min) from a few
 // candidate step sizes (least-squares refit for Q4_K/Q5_K), then quantize the scales to 6 bits
 // (Q4_K/Q5_K) or int8 (Q6_K) without further search: relative RMS error on Gaussian data Q4_K
 // 0.077, Q5_K 0.037, Q6_K 0.020 (ggml's more thorough search gets somewhat lower); fine for

@@ -20,14 +20,6 @@ using namespace quant;
 
 namespace {
 
-// Round half to even via the float adder, exactly like ggml's nearest_int (|x| < 2^22).
-inline int nearestInt(float x) {
-    const float v = x + 12582912.f;
-    int32_t i;
-    std::memcpy(&i, &v, 4);
-    return (i & 0x007fffff) - 0x00400000;
-}
-
 // The signed value with the largest magnitude (first one on ties), and that magnitude.
 inline float signedAbsMax(const float* x, int n, float* amaxOut) {
     float amax = 0.f, max = 0.f;
@@ -495,6 +487,7 @@ void quantizeActQ8_K(const float* x, void* dst, int64_t n) {
 
 void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n) {
     checkMultiple(type, n);
+    if (dequantizeLowBit(type, src, dst, n)) return;
     switch (type) {
     case GgmlType::F32:
         std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
@@ -529,12 +522,15 @@ void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n) {
         return dequantQ6_K(static_cast<const BlockQ6_K*>(src), dst, n / kQKK);
     case GgmlType::Q8_K:
         return dequantQ8_K(static_cast<const BlockQ8_K*>(src), dst, n / kQKK);
+    default:
+        break;
     }
     throw std::invalid_argument("dequantizeRow: unsupported type");
 }
 
 void quantizeRow(GgmlType type, const float* src, void* dst, int64_t n) {
     checkMultiple(type, n);
+    if (quantizeLowBit(type, src, dst, n)) return;
     switch (type) {
     case GgmlType::F32:
         return quantizeActF32(src, dst, n);
@@ -565,6 +561,8 @@ void quantizeRow(GgmlType type, const float* src, void* dst, int64_t n) {
         return quantQ6_K(src, static_cast<BlockQ6_K*>(dst), n / kQKK);
     case GgmlType::Q8_K:
         return quantizeActQ8_K(src, dst, n);
+    default:
+        break;
     }
     throw std::invalid_argument("quantizeRow: unsupported type");
 }

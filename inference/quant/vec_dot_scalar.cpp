@@ -168,6 +168,95 @@ float dotQ6_K(const void* w, const void* a, int64_t n) {
     return sum;
 }
 
+// Q2_K: sum_j d*(sc_j & 15)*sum(q*y) - dmin*(sc_j >> 4)*sum(y) over 16 sub-blocks of 16.
+float dotQ2_K(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockQ2_K*>(w);
+    const auto* y = static_cast<const BlockQ8_K*>(a);
+    float sum = 0.f;
+    for (int64_t i = 0; i < n / kQKK; ++i) {
+        int summ = 0, sumi = 0;
+        for (int j = 0; j < 16; ++j) summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
+        const int8_t* q8 = y[i].qs;
+        int is = 0;
+        for (int half = 0; half < 2; ++half)
+            for (int shift = 0; shift < 8; shift += 2)
+                for (int part = 0; part < 2; ++part, ++is, q8 += 16) {
+                    const uint8_t* q2 = x[i].qs + 32 * half + 16 * part;
+                    int s = 0;
+                    for (int l = 0; l < 16; ++l) s += ((q2[l] >> shift) & 3) * q8[l];
+                    sumi += (x[i].scales[is] & 0xF) * s;
+                }
+        const float dall = y[i].d * fp16ToFp32(x[i].d), dmin = y[i].d * fp16ToFp32(x[i].dmin);
+        sum += dall * static_cast<float>(sumi) - dmin * static_cast<float>(summ);
+    }
+    return sum;
+}
+
+// Q3_K: sum_j d*(sc_j - 32)*sum((q - 4*!hbit)*y) over 16 sub-blocks of 16.
+float dotQ3_K(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockQ3_K*>(w);
+    const auto* y = static_cast<const BlockQ8_K*>(a);
+    float sum = 0.f;
+    for (int64_t i = 0; i < n / kQKK; ++i) {
+        const int8_t* q8 = y[i].qs;
+        int sumi = 0, is = 0, hbit = 0;
+        for (int half = 0; half < 2; ++half)
+            for (int shift = 0; shift < 8; shift += 2, ++hbit)
+                for (int part = 0; part < 2; ++part, ++is, q8 += 16) {
+                    const uint8_t* q3 = x[i].qs + 32 * half;
+                    int s = 0;
+                    for (int l = 16 * part; l < 16 * part + 16; ++l) {
+                        const int high = (x[i].hmask[l] >> hbit) & 1;
+                        s += (((q3[l] >> shift) & 3) - (high ? 0 : 4)) * q8[l - 16 * part];
+                    }
+                    sumi += (scaleQ3_K(x[i].scales, is) - 32) * s;
+                }
+        sum += fp16ToFp32(x[i].d) * y[i].d * static_cast<float>(sumi);
+    }
+    return sum;
+}
+
+// sum over 32 values of values[index] * y for one block of 4-bit indices (IQ4_NL, MXFP4).
+int sumTable4(const uint8_t* qs, const int8_t* values, const int8_t* y) {
+    int s = 0;
+    for (int j = 0; j < 16; ++j) s += values[qs[j] & 0xF] * y[j] + values[qs[j] >> 4] * y[j + 16];
+    return s;
+}
+
+float dotIQ4_NL(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockIQ4_NL*>(w);
+    const auto* y = static_cast<const BlockQ8_0*>(a);
+    float sum = 0.f;
+    for (int64_t i = 0; i < n / kQK; ++i)
+        sum += fp16ToFp32(x[i].d) * fp16ToFp32(y[i].d) *
+               static_cast<float>(sumTable4(x[i].qs, kIq4nlValues, y[i].qs));
+    return sum;
+}
+
+float dotIQ4_XS(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockIQ4_XS*>(w);
+    const auto* y = static_cast<const BlockQ8_K*>(a);
+    float sum = 0.f;
+    for (int64_t i = 0; i < n / kQKK; ++i) {
+        int sumi = 0;
+        for (int ib = 0; ib < 8; ++ib)
+            sumi += (scaleIQ4_XS(x[i], ib) - 32) *
+                    sumTable4(x[i].qs + 16 * ib, kIq4nlValues, y[i].qs + 32 * ib);
+        sum += fp16ToFp32(x[i].d) * y[i].d * static_cast<float>(sumi);
+    }
+    return sum;
+}
+
+float dotMXFP4(const void* w, const void* a, int64_t n) {
+    const auto* x = static_cast<const BlockMXFP4*>(w);
+    const auto* y = static_cast<const BlockQ8_0*>(a);
+    float sum = 0.f;
+    for (int64_t i = 0; i < n / kQK; ++i)
+        sum += fp16ToFp32(y[i].d) * mxfp4HalfScale(x[i].e) *
+               static_cast<float>(sumTable4(x[i].qs, kMxfp4Values, y[i].qs));
+    return sum;
+}
+
 constexpr VecDotFn dotQ4_K = dotScaleMinK<BlockQ4_K, false>;
 constexpr VecDotFn dotQ5_K = dotScaleMinK<BlockQ5_K, true>;
 

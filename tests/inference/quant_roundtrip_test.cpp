@@ -125,6 +125,13 @@ void QuantRoundtripTest::roundtripError_data() {
     QTest::newRow("Q6_K") << int(GgmlType::Q6_K) << 0.026;
     QTest::newRow("Q5_K") << int(GgmlType::Q5_K) << 0.048;
     QTest::newRow("Q4_K") << int(GgmlType::Q4_K) << 0.10;
+    // ggml's own reference quantizers (measured: Q3_K .158, Q2_K .308, IQ4_NL .081, IQ4_XS
+    // .082, MXFP4 .118).
+    QTest::newRow("Q3_K") << int(GgmlType::Q3_K) << 0.21;
+    QTest::newRow("Q2_K") << int(GgmlType::Q2_K) << 0.40;
+    QTest::newRow("IQ4_NL") << int(GgmlType::IQ4_NL) << 0.105;
+    QTest::newRow("IQ4_XS") << int(GgmlType::IQ4_XS) << 0.105;
+    QTest::newRow("MXFP4") << int(GgmlType::MXFP4) << 0.155;
 }
 
 void QuantRoundtripTest::roundtripError() {
@@ -147,7 +154,8 @@ void QuantRoundtripTest::roundtripError() {
 void QuantRoundtripTest::zeroRowsStayZero() {
     for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
                        GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
-                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_K}) {
+                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_K, GgmlType::Q2_K,
+                       GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4}) {
         std::vector<float> x(512, 0.f), y(512, 1.f);
         std::vector<uint8_t> q(ggmlRowBytes(t, 512));
         quantizeRow(t, x.data(), q.data(), 512);

@@ -16,9 +16,10 @@ using namespace fabulist::inference;
 
 namespace {
 
-const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
-                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,    GgmlType::BF16,   GgmlType::Q4_0,
+                           GgmlType::Q4_1, GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q8_0,
+                           GgmlType::Q2_K, GgmlType::Q3_K,   GgmlType::Q4_K,   GgmlType::Q5_K,
+                           GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4};
 
 std::vector<float> gaussian(int64_t n, uint32_t seed, float mean = 0.f) {
     std::mt19937 rng(seed);
@@ -47,8 +48,8 @@ private slots:
 // AVX-512 is chosen.
 void QuantVecDotColsTest::kernelsPresent() {
     if (!quantIsaAvailable(QuantIsa::Avx512)) QSKIP("no AVX-512 VNNI on this CPU");
-    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0,
-                       GgmlType::F16})
+    for (GgmlType t :
+         {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::F16})
         QVERIFY2(quantKernels(t).vecDotCols != nullptr, ggmlTypeTraits(t).name.data());
 }
 
