@@ -65,6 +65,9 @@ struct AttentionParams {
     int nHead = 0, nHeadKv = 0, headDimK = 0, headDimV = 0;
     float scale = 1.0f;
     int window = 0; // sliding window (positions visible behind the query, incl. itself); 0 = all
+    // Optional attention sinks (gpt-oss): one logit per head that joins every softmax's max and
+    // denominator but has no value.
+    const Weight* sinks = nullptr;
 };
 
 struct RopeParams {
@@ -73,6 +76,13 @@ struct RopeParams {
     float freqScale = 1.0f;              // linear RoPE scaling: angles times this (1/factor)
     bool neox = false;                   // rotate (i, i + nRot/2) instead of (2i, 2i + 1)
     const Weight* freqFactors = nullptr; // optional rope_freqs (nRot/2 divisors)
+    // YaRN (extFactor 1): low-frequency dimensions interpolated, high ones extrapolated with a
+    // ramp between the correction dimensions of betaFast / betaSlow over the original context,
+    // and cos/sin times attnFactor · (1 + 0.1 ln(1/freqScale)) — ggml's rope_yarn.
+    float extFactor = 0.0f;
+    float attnFactor = 1.0f;
+    float betaFast = 32.0f, betaSlow = 1.0f;
+    int nCtxOrig = 0;
 };
 
 // Experts of one MoE layer plus the routing rule.
@@ -80,16 +90,22 @@ struct MoeWeights {
     const Weight* gate = nullptr; // [nIn, nFf, nExpert]
     const Weight* up = nullptr;
     const Weight* down = nullptr; // [nFf, nIn, nExpert]
+    // Optional per-expert biases (gpt-oss): [nFf, nExpert] for gate and up, [nIn, nExpert] down.
+    const Weight* gateBias = nullptr;
+    const Weight* upBias = nullptr;
+    const Weight* downBias = nullptr;
 };
 
 // The gated FFN's activation: SwiGLU (silu(gate)·up) or GeGLU (gelu(gate)·up, GELU's tanh
 // form looked up through fp16 as ggml's CPU backend does: gelu(fp16(x)) rounded to fp16).
-enum class FfnActivation { Silu, GeluFp16 };
+// SwigluOai: gpt-oss's clamped form, min(g, 7)·sigmoid(1.702·min(g, 7))·(clamp(u, ±7) + 1).
+enum class FfnActivation { Silu, GeluFp16, SwigluOai };
 
 // How the router's logits become expert weights: softmax over all experts, or each expert's
 // sigmoid (DeepSeek-V3, GLM-4.5), where the choice adds a per-expert bias to the score
 // (exp_probs_b) but the weight is the score itself.
-enum class MoeGating { Softmax, Sigmoid };
+// SoftmaxOfChosen (gpt-oss): the top-k by raw logit, weighted by a softmax over those k.
+enum class MoeGating { Softmax, Sigmoid, SoftmaxOfChosen };
 
 struct MoeParams {
     int nExpert = 0;

@@ -113,6 +113,11 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
                      c.ropeFreqScale,
                      c.ropeNeox,
                      optional(m_weights.ropeFreqs)};
+    ropeQ.extFactor = c.ropeExtFactor;
+    ropeQ.attnFactor = c.ropeAttnFactor;
+    ropeQ.betaFast = c.yarnBetaFast;
+    ropeQ.betaSlow = c.yarnBetaSlow;
+    ropeQ.nCtxOrig = c.ropeCtxOrig;
     RopeParams ropeK = ropeQ;
     ropeK.nHead = c.nHeadKv;
     const float scoreScale =
@@ -140,6 +145,7 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
         ropeQ.freqBase = ropeK.freqBase = c.layerRopeBase[size_t(il)];
         ropeQ.freqScale = ropeK.freqScale = c.layerRopeScale[size_t(il)];
         ap.window = c.layerWindow[size_t(il)];
+        ap.sinks = optional(L.sinks);
         // Attention block.
         b.rmsNorm(x, &L.attnNorm, xn, c.nEmbd, c.rmsEps);
         const Backend::MatmulJob qkv[3] = {
@@ -164,17 +170,20 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
             b.storeKvAt(*at.tail, il, k, v, at.slots);
             b.attentionSequences(*at.cache, at.pos0, *at.tail, il, q, attn, at.steps, ap);
         }
-        const Backend::MatmulJob o[1] = {{&L.wo, nullptr, tmp}};
+        const Backend::MatmulJob o[1] = {{&L.wo, optional(L.bo), tmp}};
         b.matmul(attn, o);
         joinResidual(L.postAttnNorm);
 
         // Feed-forward block.
         b.rmsNorm(x, &L.ffnNorm, xn, c.nEmbd, c.rmsEps);
         if (L.isMoe()) {
-            const Backend::MatmulJob r[1] = {{&L.router, nullptr, router}};
+            const Backend::MatmulJob r[1] = {{&L.router, optional(L.routerBias), router}};
             b.matmul(xn, r);
             mp.selectionBias = optional(L.expProbsBias);
-            b.moe(xn, router, MoeWeights{&L.gateExps, &L.upExps, &L.downExps}, mp, tmp);
+            const MoeWeights experts{&L.gateExps,           &L.upExps,
+                                     &L.downExps,           optional(L.gateExpsBias),
+                                     optional(L.upExpsBias), optional(L.downExpsBias)};
+            b.moe(xn, router, experts, mp, tmp);
             if (L.gateShared.host)
                 b.ffn(xn, L.gateShared, L.upShared, L.downShared, tmp, optional(L.sharedGateInp),
                       true, c.activation);

@@ -23,7 +23,7 @@ struct ArchRules {
     int swaPattern = 0;
 };
 
-constexpr std::array<ArchRules, 9> kArchitectures{{
+constexpr std::array<ArchRules, 10> kArchitectures{{
     {"llama", false, true},
     {"qwen2", true, false},
     {"qwen2moe", true, false},
@@ -33,7 +33,44 @@ constexpr std::array<ArchRules, 9> kArchitectures{{
     {"granitemoe", false, true},
     {"gemma3", true, false, 6},
     {"glm4moe", true, true},
+    {"gpt-oss", true, false, 2},
 }};
+
+// YaRN as llama.cpp sets it up (llama_context): freq scale 1/factor, ext factor 1, and the
+// attention factor from the log multiplier, then divided by the (1 + 0.1 ln factor) that ggml's
+// rope multiplies back in.
+void readYarn(const GgufFile& f, const std::string& p, double factor, ModelConfig& c) {
+    c.ropeFreqScale = float(1.0 / factor);
+    c.ropeExtFactor = 1.0f;
+    const std::string key = p + "rope.scaling.original_context_length";
+    if (!f.has(key))
+        throw EngineError(f.path() + ": YaRN RoPE scaling without " + key +
+                          "; the file is incomplete");
+    c.ropeCtxOrig = int(f.getInt(key));
+    c.yarnBetaFast = float(f.getFloat(p + "rope.scaling.yarn_beta_fast", 32.0));
+    c.yarnBetaSlow = float(f.getFloat(p + "rope.scaling.yarn_beta_slow", 1.0));
+    c.yarnLogMultiplier = float(f.getFloat(p + "rope.scaling.yarn_log_multiplier", 0.0));
+    // DeepSeek's converter writes 0.1 * mscale_all_dim "for legacy reasons".
+    if (c.architecture == "deepseek2") c.yarnLogMultiplier /= 0.1f;
+    const float scale = 1.0f / c.ropeFreqScale;
+    auto mscale = [&](float m) { return scale <= 1.0f ? 1.0f : 0.1f * m * std::log(scale) + 1.0f; };
+    float attn = mscale(1.0f);
+    if (c.yarnLogMultiplier != 0.0f) {
+        const float all = c.yarnLogMultiplier;
+        const float m = c.architecture == "deepseek2" && all != 1.0f ? all : 1.0f;
+        attn = mscale(m) / mscale(all);
+    }
+    attn *= 1.0f / (1.0f + 0.1f * std::log(scale));
+    c.ropeAttnFactor = attn * float(f.getFloat(p + "rope.scaling.attn_factor", 1.0));
+}
+
+// gpt-oss: sinks, the clamped SwiGLU, and a softmax over the chosen experts' logits.
+void applyGptOss(ModelConfig& c) {
+    c.attentionSinks = true;
+    c.activation = FfnActivation::SwigluOai;
+    c.gating = MoeGating::SoftmaxOfChosen;
+    c.expertWeightsNorm = false;
+}
 
 // Granite's multipliers (llama.cpp's build_granite): embedding, each residual branch, the
 // attention scores (instead of 1/sqrt(d)) and the logits (divided).
@@ -173,6 +210,8 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
         f.getFloat(p + "rope.scaling.factor", f.getFloat(p + "rope.scale_linear", 0.0));
     if (scaling == "linear" || (scaling == "none" && f.has(p + "rope.scale_linear"))) {
         if (factor > 0.0) c.ropeFreqScale = float(1.0 / factor);
+    } else if (scaling == "yarn" && factor > 0.0) {
+        readYarn(f, p, factor, c);
     } else if (scaling != "none" && factor != 0.0 && factor != 1.0) {
         throw EngineError(
             f.path() + ": RoPE scaling '" + scaling + "' (" + p +
@@ -204,6 +243,7 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
     }
     if (c.architecture == "granitemoe") readGraniteScales(f, p, c);
     if (c.architecture == "gemma3") applyGemma3(c);
+    if (c.architecture == "gpt-oss") applyGptOss(c);
 
     // The vocabulary size is the embedding table's row count (checked against the tokenizer
     // and vocab_size where present).

@@ -31,7 +31,13 @@ struct ModelConfig {
     int nVocab = 0;
     int slidingWindow = 0; // 0 = full attention
     float ropeFreqBase = 10000.0f;
-    float ropeFreqScale = 1.0f; // 1 / rope.scaling.factor for linear scaling
+    float ropeFreqScale = 1.0f; // 1 / rope.scaling.factor for linear scaling and YaRN
+    // YaRN (rope.scaling.type yarn): see RopeParams; attnFactor as llama.cpp derives it.
+    float ropeExtFactor = 0.0f;
+    float ropeAttnFactor = 1.0f;
+    float yarnBetaFast = 32.0f, yarnBetaSlow = 1.0f;
+    float yarnLogMultiplier = 0.0f;
+    int ropeCtxOrig = 0;
     bool ropeNeox = false;
     bool expertWeightsNorm = true;
     float rmsEps = 1e-5f;
@@ -50,6 +56,7 @@ struct ModelConfig {
     bool scaleQuery = false;     // Gemma 3: Q times attentionScale, the scores left unscaled
     bool postNorms = false;      // Gemma 3: post_attention_norm, post_ffw_norm on the branches
     FfnActivation activation = FfnActivation::Silu;
+    bool attentionSinks = false; // gpt-oss: attn_sinks per layer
     // MoE routing: leading dense layers (GLM-4.5, DeepSeek), sigmoid gating with a selection
     // bias, and a factor on the chosen weights.
     int leadingDenseLayers = 0;

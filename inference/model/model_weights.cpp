@@ -99,6 +99,8 @@ ModelWeights ModelWeights::load(const GgufFile& f, const ModelConfig& c, Backend
         L.bq = l.get(b + "attn_q.bias", {qDim, 1, 1}, Use::Vector, false);
         L.bk = l.get(b + "attn_k.bias", {kDim, 1, 1}, Use::Vector, false);
         L.bv = l.get(b + "attn_v.bias", {vDim, 1, 1}, Use::Vector, false);
+        L.bo = l.get(b + "attn_output.bias", {E, 1, 1}, Use::Vector, false);
+        L.sinks = l.get(b + "attn_sinks.weight", {c.nHead, 1, 1}, Use::Vector, c.attentionSinks);
         // Q/K norm: per head (qwen3) or over the whole projection (olmoe); the stored width says
         // which.
         if (const GgufTensorInfo* t = f.findTensor(b + "attn_q_norm.weight")) {
@@ -127,6 +129,10 @@ ModelWeights ModelWeights::load(const GgufFile& f, const ModelConfig& c, Backend
                     std::to_string(c.nFfExpert));
             L.router = l.get(b + "ffn_gate_inp.weight", {E, X, 1}, Use::Matrix);
             L.expProbsBias = l.get(b + "exp_probs_b.bias", {X, 1, 1}, Use::Vector, false);
+            L.routerBias = l.get(b + "ffn_gate_inp.bias", {X, 1, 1}, Use::Vector, false);
+            L.gateExpsBias = l.get(b + "ffn_gate_exps.bias", {F, X, 1}, Use::Vector, false);
+            L.upExpsBias = l.get(b + "ffn_up_exps.bias", {F, X, 1}, Use::Vector, false);
+            L.downExpsBias = l.get(b + "ffn_down_exps.bias", {E, X, 1}, Use::Vector, false);
             L.gateExps = l.get(b + "ffn_gate_exps.weight", {E, F, X}, Use::Matrix);
             L.upExps = l.get(b + "ffn_up_exps.weight", {E, F, X}, Use::Matrix);
             L.downExps = l.get(b + "ffn_down_exps.weight", {F, E, X}, Use::Matrix);

@@ -17,6 +17,9 @@ class GgufFile;
 struct LayerWeights {
     Weight attnNorm, wq, wk, wv, wo;
     Weight bq, bk, bv;   // optional (qwen2)
+    Weight bo;           // optional (gpt-oss)
+    Weight sinks;        // optional attention sinks, one per head (gpt-oss)
+    Weight routerBias, gateExpsBias, upExpsBias, downExpsBias; // optional (gpt-oss)
     Weight qNorm, kNorm; // optional (qwen3*: per head; olmoe: whole projection)
     Weight ffnNorm;
     Weight ffnGate, ffnUp, ffnDown;                         // dense layers

@@ -70,7 +70,7 @@ private slots:
     void model_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<float>("logitTol");
-        for (const char* n : {"tiny-granitemoe-f32", "tiny-glm4moe-f32"})
+        for (const char* n : {"tiny-granitemoe-f32", "tiny-glm4moe-f32", "tiny-gptoss-f32"})
             QTest::newRow(n) << QString(n) << 1e-4f;
         // Gemma 3 agrees less closely (measured: up to 6.4e-4 at the last position, 2.1e-3
         // teacher-forced; greedy identical): its GeGLU looks GELU up through fp16 as ggml does,

@@ -96,7 +96,7 @@ struct CpuBackend::KvRun {
 // sequence (the prompt's, then a candidate's own). Scores, softmax and the weighted sum go over
 // the runs as if they were one: the same operations in the same order as one run of all rows.
 void CpuBackend::attendHead(const float* qv, float* o, int kvh, std::span<const KvRun> runs,
-                            const AttentionParams& p, const HeadScratch& s) {
+                            const AttentionParams& p, const float* sink, const HeadScratch& s) {
     const bool f16 = runs[0].cache->type() == GgmlType::F16;
     const size_t strideK = size_t(runs[0].cache->kvDimK()),
                  strideV = size_t(runs[0].cache->kvDimV());
@@ -118,7 +118,9 @@ void CpuBackend::attendHead(const float* qv, float* o, int kvh, std::span<const 
     float* scores = s.scores;
     float maxScore = -INFINITY;
     for (int j = 0; j < count; ++j) maxScore = std::max(maxScore, scores[j]);
-    const double sum = vec::expShifted(scores, count, maxScore);
+    if (sink) maxScore = std::max(maxScore, *sink); // the sink joins the softmax, valueless
+    double sum = vec::expShifted(scores, count, maxScore);
+    if (sink) sum += double(std::exp(*sink - maxScore));
     const float inv = float(1.0 / sum);
     for (int j = 0; j < count; ++j) scores[j] *= inv;
     if (f16) {
@@ -327,6 +329,30 @@ void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
         m_pool.run(job);
 }
 
+// ggml's rope_yarn, in its float operations: per dimension pair the interpolated and the
+// extrapolated angle mixed by a ramp between the correction dimensions, cos/sin scaled.
+void CpuBackend::yarnAngles(const RopeParams& p, float theta, float thetaScale, const float* ff,
+                            float* cache) {
+    constexpr float kPi = 3.14159265358979323846f;
+    auto corrDim = [&](float nRotations) {
+        return float(p.nRot) * std::log(float(p.nCtxOrig) / (nRotations * 2 * kPi)) /
+               (2 * std::log(p.freqBase));
+    };
+    const float low = std::max(0.0f, std::floor(corrDim(p.betaFast)));
+    const float high = std::min(float(p.nRot - 1), std::ceil(corrDim(p.betaSlow)));
+    const float mscale = p.attnFactor * (1.0f + 0.1f * std::log(1.0f / p.freqScale));
+    for (int i0 = 0; i0 < p.nRot; i0 += 2) {
+        const float extrap = ff ? theta / ff[i0 / 2] : theta;
+        const float interp = p.freqScale * extrap;
+        const float y = float(i0 / 2 - low) / std::max(0.001f, high - low);
+        const float rampMix = (1 - std::min(1.0f, std::max(0.0f, y))) * p.extFactor;
+        const float t = interp * (1 - rampMix) + extrap * rampMix;
+        cache[i0] = std::cos(t) * mscale;
+        cache[i0 + 1] = std::sin(t) * mscale;
+        theta *= thetaScale;
+    }
+}
+
 void CpuBackend::rope(Act x, const RopeParams& p, int pos0) {
     for (int r = 0; r < x.rows; ++r) ropeRow(rowPtr(x, r), p, pos0 + r);
 }
@@ -343,11 +369,15 @@ void CpuBackend::ropeRow(float* row, const RopeParams& p, int pos) {
     const float* ff = p.freqFactors ? static_cast<const float*>(p.freqFactors->host) : nullptr;
     float* cache = m_ropeCache.data(); // nRot values: cos, sin pairs
     float theta = float(pos);
-    for (int i0 = 0; i0 < nRot; i0 += 2) {
-        const float t = (ff ? theta / ff[i0 / 2] : theta) * p.freqScale;
-        cache[i0] = std::cos(t);
-        cache[i0 + 1] = std::sin(t);
-        theta *= thetaScale;
+    if (p.extFactor != 0.0f) {
+        yarnAngles(p, theta, thetaScale, ff, cache);
+    } else {
+        for (int i0 = 0; i0 < nRot; i0 += 2) {
+            const float t = (ff ? theta / ff[i0 / 2] : theta) * p.freqScale;
+            cache[i0] = std::cos(t);
+            cache[i0 + 1] = std::sin(t);
+            theta *= thetaScale;
+        }
     }
     for (int h = 0; h < p.nHead; ++h) {
         float* v = row + size_t(h) * p.headDim;
@@ -423,6 +453,7 @@ void CpuBackend::runAttention(Act q, Act out, const AttentionParams& p, Runs&& k
     const int items = q.rows * p.nHead;
     const int group = p.nHead / p.nHeadKv;
     const size_t maxCtx = m_limits.maxContext;
+    const float* sinks = p.sinks ? static_cast<const float*>(p.sinks->host) : nullptr;
     auto job = [&](int chunk, int n, int t) {
         int64_t b, e;
         splitRange(items, chunk, n, b, e);
@@ -435,7 +466,8 @@ void CpuBackend::runAttention(Act q, Act out, const AttentionParams& p, Runs&& k
             const int nRuns = keyRuns(row, runs);
             attendHead(rowPtr(q, row) + size_t(h) * p.headDimK,
                        rowPtr(out, row) + size_t(h) * p.headDimV, h / group,
-                       std::span<const KvRun>(runs, size_t(nRuns)), p, scratch);
+                       std::span<const KvRun>(runs, size_t(nRuns)), p, sinks ? sinks + h : nullptr,
+                       scratch);
         }
     };
     // Later rows attend to more positions: many small chunks keep the threads balanced.
@@ -444,8 +476,16 @@ void CpuBackend::runAttention(Act q, Act out, const AttentionParams& p, Runs&& k
 
 void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
                             const ExpertPlan& plan, Act out, bool accumulate,
-                            FfnActivation activation) {
-    const auto glu = activation == FfnActivation::Silu ? vec::siluMul : vec::geluMulFp16;
+                            FfnActivation activation, const MoeWeights* biases) {
+    const auto glu = activation == FfnActivation::Silu       ? vec::siluMul
+                     : activation == FfnActivation::GeluFp16 ? vec::geluMulFp16
+                                                             : vec::swigluOai;
+    auto biasOf = [](const Weight* w) {
+        return w ? static_cast<const float*>(w->host) : nullptr;
+    };
+    const float* gateBias = biases ? biasOf(biases->gateBias) : nullptr;
+    const float* upBias = biases ? biasOf(biases->upBias) : nullptr;
+    const float* downBias = biases ? biasOf(biases->downBias) : nullptr;
     const int rows = x.rows, nEmbd = x.cols;
     const int nFf = int(gate.nOut);
     const int nSlots = rows * plan.nUsed;
@@ -518,8 +558,8 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     vecDotColumns(kg, weightRow(gate, e, r), ag, nc, nEmbd, gv);
                     vecDotColumns(ku, weightRow(up, e, r), au, nc, nEmbd, uv);
                     for (int c = 0; c < nc; ++c) {
-                        g[c][r - r0] = gv[c];
-                        u[c][r - r0] = uv[c];
+                        g[c][r - r0] = gateBias ? gv[c] + gateBias[size_t(e) * nFf + r] : gv[c];
+                        u[c][r - r0] = upBias ? uv[c] + upBias[size_t(e) * nFf + r] : uv[c];
                     }
                 }
                 for (int c = 0; c < nc; ++c)
@@ -549,7 +589,9 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                 for (int r = r0; r < r1; ++r) {
                     float v[kMaxDotCols];
                     vecDotColumns(kd, weightRow(down, e, r), ah, nc, nFf, v);
-                    for (int c = 0; c < nc; ++c) y[size_t(plan.slots[si + c]) * nEmbd + r] = v[c];
+                    const float bias = downBias ? downBias[size_t(e) * nEmbd + r] : 0.0f;
+                    for (int c = 0; c < nc; ++c)
+                        y[size_t(plan.slots[si + c]) * nEmbd + r] = downBias ? v[c] + bias : v[c];
                 }
             }
         }
@@ -596,7 +638,7 @@ void CpuBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& 
         m_slotWeight[t] = w;
     }
     ExpertPlan plan{1, 1, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
-    runExperts(x, gate, up, down, plan, out, accumulate, activation);
+    runExperts(x, gate, up, down, plan, out, accumulate, activation, nullptr);
 }
 
 void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
@@ -612,6 +654,8 @@ void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const M
     if (m_choice.size() < size_t(nSlots)) m_choice.resize(size_t(nSlots));
     if (p.gating == MoeGating::Sigmoid)
         routeSigmoid(routerLogits, p);
+    else if (p.gating == MoeGating::SoftmaxOfChosen)
+        routeSoftmaxOfChosen(routerLogits, p);
     else
         routeSoftmax(routerLogits, p);
     for (int e = 0; e < nE; ++e) m_expertBegin[e + 1] += m_expertBegin[e];
@@ -619,7 +663,8 @@ void CpuBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const M
     m_fill.assign(m_expertBegin.begin(), m_expertBegin.end() - 1);
     for (int s = 0; s < nSlots; ++s) m_slots[m_fill[m_choice[s]]++] = s;
     ExpertPlan plan{nE, k, rows, m_expertBegin.data(), m_slots.data(), m_slotWeight.data()};
-    runExperts(x, *experts.gate, *experts.up, *experts.down, plan, out, false, p.activation);
+    runExperts(x, *experts.gate, *experts.up, *experts.down, plan, out, false, p.activation,
+               &experts);
 }
 
 namespace {
@@ -661,6 +706,29 @@ void CpuBackend::routeSoftmax(Act routerLogits, const MoeParams& p) {
         }
         for (int j = 0; j < k; ++j) {
             if (p.normalizeWeights) m_slotWeight[t * k + j] /= wsum;
+            if (p.weightsScale != 1.0f) m_slotWeight[t * k + j] *= p.weightsScale;
+        }
+    }
+}
+
+void CpuBackend::routeSoftmaxOfChosen(Act routerLogits, const MoeParams& p) {
+    const int nE = p.nExpert, k = p.nUsed;
+    for (int t = 0; t < routerLogits.rows; ++t) {
+        const float* l = rowPtr(routerLogits, t);
+        int* choice = m_choice.data() + size_t(t) * k;
+        topExperts(l, nE, k, choice);
+        // ggml's soft_max over the k chosen logits: max, e^(x - max), sum in double, scale.
+        float mx = -INFINITY;
+        for (int j = 0; j < k; ++j) mx = std::max(mx, l[choice[j]]);
+        double sum = 0.0;
+        for (int j = 0; j < k; ++j) {
+            m_slotWeight[t * k + j] = std::exp(l[choice[j]] - mx);
+            sum += m_slotWeight[t * k + j];
+            ++m_expertBegin[choice[j] + 1];
+        }
+        const float inv = float(1.0 / sum);
+        for (int j = 0; j < k; ++j) {
+            m_slotWeight[t * k + j] *= inv;
             if (p.weightsScale != 1.0f) m_slotWeight[t * k + j] *= p.weightsScale;
         }
     }

@@ -76,7 +76,8 @@ private:
         uint16_t* pHalf; // maxContext
     };
     static void attendHead(const float* q, float* out, int kvHead, std::span<const KvRun> runs,
-                           const AttentionParams& params, const HeadScratch& scratch);
+                           const AttentionParams& params, const float* sink,
+                           const HeadScratch& scratch);
     // Every (row, head) of q: keyRuns(row, runs) fills the row's key runs and returns how many.
     template <class Runs>
     void runAttention(Act q, Act out, const AttentionParams& params, Runs&& keyRuns);
@@ -85,11 +86,16 @@ private:
     // Quantizes `rows` rows of `in` (cols values each) into `dst` for `vecType`'s weight type.
     void quantizeRows(const float* in, int rows, int cols, size_t inStride, GgmlType weightType,
                       uint8_t* dst);
+    // biases: optional per-expert gate/up/down biases (MoeWeights' bias fields), or nullptr.
     void runExperts(Act x, const Weight& gate, const Weight& up, const Weight& down,
-                    const ExpertPlan& plan, Act out, bool accumulate, FfnActivation activation);
+                    const ExpertPlan& plan, Act out, bool accumulate, FfnActivation activation,
+                    const MoeWeights* biases);
     // The router's choice for every row into m_choice / m_slotWeight / m_expertBegin.
     void routeSoftmax(Act routerLogits, const MoeParams& params);
     void routeSigmoid(Act routerLogits, const MoeParams& params);
+    void routeSoftmaxOfChosen(Act routerLogits, const MoeParams& params);
+    static void yarnAngles(const RopeParams& params, float theta, float thetaScale,
+                           const float* freqFactors, float* cache);
     // out[tok] (+)= sum over the token's expert choices of weight * expert output y[slot].
     static void combineExperts(const ExpertPlan& plan, const float* y, int nEmbd, int tok, Act out,
                                bool accumulate);

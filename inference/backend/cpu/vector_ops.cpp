@@ -2,6 +2,7 @@
 
 #include "inference/quant/fp16.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -30,6 +31,15 @@ const std::vector<uint16_t>& geluTable() {
     return table;
 }
 } // namespace
+
+void swigluOai(const float* g, const float* u, float* y, int n) {
+    constexpr float kAlpha = 1.702f, kLimit = 7.0f;
+    for (int i = 0; i < n; ++i) {
+        const float x = std::min(g[i], kLimit);
+        const float lin = std::clamp(u[i], -kLimit, kLimit);
+        y[i] = x / (1.0f + std::exp(kAlpha * (-x))) * (lin + 1.0f);
+    }
+}
 
 void geluMulFp16(const float* g, const float* u, float* y, int n) {
     const std::vector<uint16_t>& table = geluTable();

@@ -172,6 +172,8 @@ void VulkanBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
 }
 
 void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
+    if (params.extFactor != 0.0f)
+        throw VulkanError("Vulkan: YaRN RoPE is not supported yet; use --device cpu");
     const float* ff =
         params.freqFactors ? static_cast<const float*>(params.freqFactors->host) : nullptr;
     m_ops->rope(dev(x), x.rows, x.cols, params, pos0, ff);
@@ -186,6 +188,7 @@ void VulkanBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos
 
 void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
                               const AttentionParams& p) {
+    if (p.sinks) throw VulkanError("Vulkan: attention sinks are not supported yet; use --device cpu");
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
     const int maxCtx = cache.capacity();
     ensure(m_scores, uint64_t(q.rows) * p.nHead * maxCtx * sizeof(float),
@@ -225,7 +228,7 @@ void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weigh
 
 void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
                         Act out) {
-    if (!p.plain())
+    if (!p.plain() || experts.gateBias || experts.upBias || experts.downBias)
         throw VulkanError("Vulkan: sigmoid-gated or scaled expert routing and GeGLU experts are "
                           "not supported yet; use --device cpu");
     const int rows = x.rows, k = p.nUsed, nSlots = rows * k;
