@@ -427,10 +427,15 @@ void GgufFile::Impl::parseTensors(Cursor& c, uint64_t nTensors) {
         }
         const uint32_t rawType = c.u32(what.c_str());
         const GgmlTypeTraits* traits = ggmlTypeTraits(rawType);
-        if (!traits)
-            c.fail(what + " has unsupported tensor type id " + std::to_string(rawType) +
-                   "; Fabulist reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K "
-                   "and Q6_K models");
+        if (!traits) {
+            const std::string_view ggmlName = ggmlTypeNameOfId(rawType);
+            // A valid file of a newer or rarer type: say what it holds, not that it is broken.
+            fail(what + " has unsupported tensor type id " + std::to_string(rawType) +
+                   (ggmlName.empty() ? std::string(" (unknown to ggml as of this build)")
+                                     : " (" + std::string(ggmlName) + " in ggml)") +
+                   "; Fabulist reads " + supportedWeightTypeList() +
+                   " tensors: re-quantize the model to one of those types");
+        }
         if (traits->type == GgmlType::Q8_1 || traits->type == GgmlType::Q8_K)
             c.fail(what + " has type " + std::string(traits->name) + " (id " +
                    std::to_string(rawType) + "), which is only used for activations");
