@@ -554,6 +554,12 @@ FAB_COLS_KERNEL(dotQ4_K512Cols, dotQ4_KCols, BlockQ4_K, n / kQKK)
 FAB_COLS_KERNEL(dotQ5_K512Cols, dotQ5_KCols, BlockQ5_K, n / kQKK)
 FAB_COLS_KERNEL(dotQ6_K512ColsK, dotQ6_K512Cols, BlockQ6_K, n / kQKK)
 FAB_COLS_KERNEL(dotQ8_0_512ColsK, dotQ8_0_512Cols, BlockQ8_0, n / kQK)
+// The 256-bit kernels of vec_dot_simd.inc (with vpdpbusd), NC columns at once.
+FAB_COLS_KERNEL(dotQ2_KColsK, dotQ2_KCols, BlockQ2_K, n / kQKK)
+FAB_COLS_KERNEL(dotQ3_KColsK, dotQ3_KCols, BlockQ3_K, n / kQKK)
+FAB_COLS_KERNEL(dotIQ4_XSColsK, dotIQ4_XSCols, BlockIQ4_XS, n / kQKK)
+FAB_COLS_KERNEL(dotIQ4_NLColsK, dotIQ4_NLCols, BlockIQ4_NL, n / kQK)
+FAB_COLS_KERNEL(dotMXFP4ColsK, dotMXFP4Cols, BlockMXFP4, n / kQK)
 #undef FAB_COLS_KERNEL
 
 // The single-row kernels' prefetch distance: FABULIST_DECODE_PREFETCH (bytes: 0 = hardware
@@ -611,6 +617,16 @@ VecDotFn vecDotAvx512(GgmlType weightType) {
     case GgmlType::Q6_K:
         return withPrefetch<dotQ6_K512<0>, dotQ6_K512<1024>, dotQ6_K512<2048>, dotQ6_K512<4096>,
                             dotQ6_K512<8192>>();
+    case GgmlType::Q2_K:
+        return dotQ2_K;
+    case GgmlType::Q3_K:
+        return dotQ3_K;
+    case GgmlType::IQ4_NL:
+        return dotIQ4_NL;
+    case GgmlType::IQ4_XS:
+        return dotIQ4_XS;
+    case GgmlType::MXFP4:
+        return dotMXFP4;
     default:
         return nullptr;
     }
@@ -628,6 +644,16 @@ VecDotColsFn vecDotColsAvx512(GgmlType weightType) {
         return dotQ5_K512Cols;
     case GgmlType::Q6_K:
         return dotQ6_K512ColsK;
+    case GgmlType::Q2_K:
+        return dotQ2_KColsK;
+    case GgmlType::Q3_K:
+        return dotQ3_KColsK;
+    case GgmlType::IQ4_NL:
+        return dotIQ4_NLColsK;
+    case GgmlType::IQ4_XS:
+        return dotIQ4_XSColsK;
+    case GgmlType::MXFP4:
+        return dotMXFP4ColsK;
     default:
         return nullptr;
     }

@@ -44,12 +44,13 @@ private slots:
     void randomBlockBytes();
 };
 
-// The types of the Q4_K_M mix and F16 (the default model) have a multi-column kernel wherever
-// AVX-512 is chosen.
+// The types of the Q4_K_M mix, F16 (the default model) and the low-bit types of #16 have a
+// multi-column kernel wherever AVX-512 is chosen.
 void QuantVecDotColsTest::kernelsPresent() {
     if (!quantIsaAvailable(QuantIsa::Avx512)) QSKIP("no AVX-512 VNNI on this CPU");
     for (GgmlType t :
-         {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::F16})
+         {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::F16,
+          GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4})
         QVERIFY2(quantKernels(t).vecDotCols != nullptr, ggmlTypeTraits(t).name.data());
 }
 
@@ -126,20 +127,28 @@ void QuantVecDotColsTest::columnsMatchSingle() {
 // scale and sign pattern and must still match vecDot bit for bit.
 void QuantVecDotColsTest::randomBlockBytes() {
     std::mt19937 rng(99);
-    for (GgmlType wt : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0}) {
+    for (GgmlType wt :
+         {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::Q2_K,
+          GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4}) {
         const QuantKernels& k = quantKernels(wt);
         const int64_t n = 1024;
         std::vector<uint8_t> wq(ggmlRowBytes(wt, n));
         for (auto& b : wq) b = uint8_t(rng());
-        // fp16 fields: Q4_K/Q5_K d,dmin at block start; Q6_K d at block end; Q8_0 d at start.
+        // fp16 fields: Q4_K/Q5_K d,dmin at block start; Q6_K/Q3_K d at block end, Q2_K d,dmin;
+        // Q8_0/IQ4_NL/IQ4_XS d at start.
         const size_t blockBytes = ggmlTypeTraits(wt).blockBytes;
         for (size_t b = 0; b < wq.size(); b += blockBytes) {
             auto tame = [&](size_t off) { wq[b + off + 1] &= 0x3b; }; // |value| < 2^-1 or so
-            if (wt == GgmlType::Q6_K) {
+            if (wt == GgmlType::Q6_K || wt == GgmlType::Q3_K) {
                 tame(blockBytes - 2);
+            } else if (wt == GgmlType::Q2_K) {
+                tame(blockBytes - 4);
+                tame(blockBytes - 2);
+            } else if (wt == GgmlType::MXFP4) {
+                wq[b] = uint8_t(118 + rng() % 12); // the E8M0 exponent: 2^-10 .. 2^1
             } else {
                 tame(0);
-                if (wt != GgmlType::Q8_0) tame(2);
+                if (wt == GgmlType::Q4_K || wt == GgmlType::Q5_K) tame(2);
             }
         }
         const size_t stride = activationBytes(wt, n);

@@ -16,9 +16,10 @@ using namespace fabulist::inference;
 
 namespace {
 
-const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
-                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,    GgmlType::BF16,   GgmlType::Q4_0,
+                           GgmlType::Q4_1, GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q8_0,
+                           GgmlType::Q2_K, GgmlType::Q3_K,   GgmlType::Q4_K,   GgmlType::Q5_K,
+                           GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4};
 
 std::vector<float> gaussian(int64_t n, uint32_t seed, float mean = 0.f) {
     std::mt19937 rng(seed);
@@ -135,11 +136,14 @@ void QuantVecDotTest::arbitraryBlockBytes() {
     struct Fp16Fields {
         GgmlType type;
         std::vector<int> offsets; // fp16 fields within one block
+        int e8m0 = -1;            // MXFP4's exponent byte, kept near 2^0
     };
     const Fp16Fields types[] = {
         {GgmlType::Q4_0, {0}},    {GgmlType::Q4_1, {0, 2}}, {GgmlType::Q5_0, {0}},
         {GgmlType::Q5_1, {0, 2}}, {GgmlType::Q8_0, {0}},    {GgmlType::Q4_K, {0, 2}},
-        {GgmlType::Q5_K, {0, 2}}, {GgmlType::Q6_K, {208}},
+        {GgmlType::Q5_K, {0, 2}}, {GgmlType::Q6_K, {208}},  {GgmlType::Q2_K, {80, 82}},
+        {GgmlType::Q3_K, {108}},  {GgmlType::IQ4_NL, {0}},  {GgmlType::IQ4_XS, {0}},
+        {GgmlType::MXFP4, {}, 0},
     };
     std::mt19937 rng(2024);
     std::uniform_real_distribution<float> scale(0.001f, 0.05f);
@@ -155,6 +159,10 @@ void QuantVecDotTest::arbitraryBlockBytes() {
                         fp32ToFp16(scale(rng) * ((rng() & 1) && off != 0 ? -1.f : 1.f));
                     std::memcpy(wq.data() + blk * tr.blockBytes + off, &h, 2);
                 }
+            if (f.e8m0 >= 0)
+                for (size_t blk = 0; blk < wq.size() / tr.blockBytes; ++blk)
+                    wq[blk * tr.blockBytes + size_t(f.e8m0)] =
+                        static_cast<uint8_t>(118 + rng() % 12);
             const auto x = gaussian(n, 500 + rep);
             std::vector<uint8_t> xq(activationBytes(f.type, n));
             quantKernels(f.type).quantizeActivations(x.data(), xq.data(), n);
