@@ -10,6 +10,7 @@
 #include "ui/generate/generation_controller.h"
 #include "ui/generate/generation_overlay.h"
 #include "ui/generate/history_view.h"
+#include "ui/generate/token_inspector.h"
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
 #include "ui/project/project_files.h"
@@ -144,6 +145,21 @@ void MainWindow::buildWidgets() {
     addSidePanel(m_history, tr("History"));
     connect(m_history, &HistoryView::errorOccurred, this,
             [this](const QString& m) { showError(tr("History"), m); });
+    m_previewTokens = new TokenInspector(m_generate->preview(), m_generation, m_generate, this);
+    m_previewTokens->followPreview();
+    m_whyThisWordAction = new QAction(tr("&Why This Word?"), this);
+    m_whyThisWordAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
+    m_whyThisWordAction->setToolTip(tr("The token at the caret of the generated text: its "
+                                       "likeliest alternatives under each head"));
+    connect(m_whyThisWordAction, &QAction::triggered, this, [this] {
+        if (focusWidget() == m_history->reader() && m_history->reader()->isVisible()) {
+            m_history->tokenInspector()->openAtCursor();
+            return;
+        }
+        m_sidePanels->setCurrentWidget(m_generate); // the preview's caret
+        m_previewTokens->openAtCursor();
+    });
+    addAction(m_whyThisWordAction); // window-wide, like the other Generate keys
     m_mainStoryboard = new StoryboardView(this);
     m_mainStoryboard->setObjectName(QStringLiteral("mainStoryboardView"));
     m_centre = new QStackedWidget(this);
@@ -380,6 +396,9 @@ void MainWindow::buildMenus() {
     generate->addAction(m_generate->discardAction());
     generate->addAction(m_generate->retryAction());
     generate->addAction(m_generate->pinAction());
+    generate->addAction(m_whyThisWordAction);
+    generate->addAction(m_generate->nextCandidateAction());
+    generate->addAction(m_generate->previousCandidateAction());
     generate->addSeparator();
     // The ghost text's keys (they act only while a suggestion is shown in the editor).
     generate->addAction(m_ghost->acceptAction());

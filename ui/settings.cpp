@@ -22,6 +22,7 @@ const char* const kTemperature = "generate/temperature";
 const char* const kModelPath = "generate/modelPath";
 const char* const kSeedLocked = "generate/seedLocked";
 const char* const kEndAtSentence = "generate/endAtSentence";
+const char* const kCandidates = "generate/candidates";
 const char* const kSuggestOnPause = "generate/suggestOnPause";
 const char* const kSuggestPauseMs = "generate/suggestPauseMs";
 const char* const kAppearance = "view/appearance";
@@ -180,6 +181,13 @@ bool Settings::generateSeedLocked() const {
 }
 void Settings::setGenerateSeedLocked(bool locked) {
     m_settings.setValue(kSeedLocked, locked);
+}
+
+int Settings::generateCandidates() const {
+    return qBound(1, m_settings.value(kCandidates, kDefaultCandidates).toInt(), 8);
+}
+void Settings::setGenerateCandidates(int count) {
+    m_settings.setValue(kCandidates, count);
 }
 
 bool Settings::generateEndAtSentence() const {

@@ -66,6 +66,9 @@ public:
     // A locked seed stays for every Continue and Retry; unlocked, each draws a new one.
     bool generateSeedLocked() const;
     void setGenerateSeedLocked(bool locked);
+    // Candidates per Continue (1-8): continuations of one request, shown side by side.
+    int generateCandidates() const;
+    void setGenerateCandidates(int count);
     // When the length runs out, cut the unfinished last sentence (on by default).
     bool generateEndAtSentence() const;
     void setGenerateEndAtSentence(bool on);
@@ -88,6 +91,7 @@ public:
     static constexpr int kDefaultMixPercent = 30;
     static constexpr int kDefaultGenerateLength = 80;
     static constexpr double kDefaultGenerateTemperature = 0.8;
+    static constexpr int kDefaultCandidates = 3;
     static constexpr int kDefaultSuggestPauseMs = 1500;
 
     void sync() { m_settings.sync(); }

@@ -111,6 +111,9 @@ void GeneratePanelTest::initTestCase() {
     QVERIFY(m_panel->alphaSlider()->isEnabled());
     QCOMPARE(m_panel->alphaSlider()->value(), Settings::kDefaultMixPercent);
     QCOMPARE(m_panel->lengthBox()->value(), Settings::kDefaultGenerateLength);
+    // One candidate per request here (rows are counted); ui_candidates_test has several.
+    QCOMPARE(m_panel->candidatesBox()->value(), Settings::kDefaultCandidates);
+    m_panel->candidatesBox()->setValue(1);
     QCOMPARE(m_panel->model().modelName, QStringLiteral("fabulist-default"));
     QVERIFY(m_panel->findChild<QLabel*>(QStringLiteral("generateModelLabel"))
                 ->text()

@@ -151,6 +151,7 @@ void HistoryViewTest::continueFromHereAddsAChild() {
     panel->loadDefaultModel();
     QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, 30000);
     panel->lengthBox()->setValue(12);
+    panel->candidatesBox()->setValue(1); // one child (several candidates would be siblings)
     m_history->select(m_deeper);
     QSignalSpy recorded(panel, &GeneratePanel::generationRecorded);
     QVERIFY(m_history->continueFromSelected());

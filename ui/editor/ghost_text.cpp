@@ -195,15 +195,15 @@ void GhostText::dismiss() {
 }
 
 bool GhostText::nextDraft() {
-    if (!m_shown || m_panel->isGenerating() || !m_taken.isEmpty()) return false;
-    const int index = m_panel->candidateIndex();
-    if (index + 1 < m_panel->candidateCount()) return m_panel->showCandidate(index + 1);
-    return m_panel->retry();
+    if (!m_shown || !m_taken.isEmpty()) return false;
+    // The request's other candidates first (also while they stream), then a new request.
+    if (m_panel->nextCandidate()) return true;
+    return !m_panel->isGenerating() && m_panel->retry();
 }
 
 bool GhostText::previousDraft() {
-    if (!m_shown || m_panel->isGenerating() || !m_taken.isEmpty()) return false;
-    return m_panel->showCandidate(m_panel->candidateIndex() - 1);
+    if (!m_shown || !m_taken.isEmpty()) return false;
+    return m_panel->previousCandidate();
 }
 
 void GhostText::onSuggestPause() {
@@ -366,8 +366,8 @@ void GhostText::updateActions() {
     m_acceptAction->setEnabled(m_shown);
     m_acceptWordAction->setEnabled(m_shown);
     m_dismissAction->setEnabled(decided);
-    m_nextAction->setEnabled(decided && m_taken.isEmpty());
-    m_previousAction->setEnabled(decided && m_taken.isEmpty() && m_panel->candidateIndex() > 0);
+    m_nextAction->setEnabled(m_shown && m_taken.isEmpty());
+    m_previousAction->setEnabled(m_shown && m_taken.isEmpty() && m_panel->hasPreviousCandidate());
 }
 
 // Half way between the text and the page: quiet in light and dark alike.

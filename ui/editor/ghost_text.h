@@ -6,8 +6,9 @@
 //   Tab         accepts all of it (one undo step; while it is still streaming: stop, then accept)
 //   Ctrl+Right  accepts the next word with the space before it; the rest stays
 //   Esc         dismisses it (while streaming, Esc stops it as always; it stays to be decided on)
-//   Alt+]       the next draft: a Retry (new seed, child of the shown one) after the last
-//   Alt+[       the previous draft (drafts can be switched before any of one is taken)
+//   Alt+]       the next of the request's candidates (also while they stream); after the
+//               last, a Retry: new candidates, children of the shown one
+//   Alt+[       the previous candidate or draft (switched before any of one is taken)
 // Typing the characters it begins with consumes them; any other key, a click, moving the
 // caret, switching documents or closing the project dismisses it. The panel records every
 // decision: taken whole, accepted (edited when the writer changed it in the panel's preview);

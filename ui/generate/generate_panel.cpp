@@ -3,6 +3,7 @@
 #include "storage/project.h"
 #include "ui/editor/document_session.h"
 #include "ui/editor/editor_view.h"
+#include "ui/generate/candidate_cards.h"
 #include "ui/generate/scene_lead_in.h"
 
 #include <QAction>
@@ -104,6 +105,17 @@ GeneratePanel::GeneratePanel(EditorView* editor, GenerationController* generatio
         decision(tr("&Retry"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), [this] { retry(); });
     m_pinAction = decision(tr("&Pin to Storyboard"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
                            [this] { pin(); });
+    // While the panel has the keyboard (in the editor the ghost text's drafts take these keys).
+    m_nextCandidateAction =
+        decision(tr("Ne&xt Candidate"), QKeySequence(Qt::ALT | Qt::Key_BracketRight),
+                 [this] { nextCandidate(); });
+    m_previousCandidateAction =
+        decision(tr("Previous Ca&ndidate"), QKeySequence(Qt::ALT | Qt::Key_BracketLeft),
+                 [this] { previousCandidate(); });
+    for (QAction* a : {m_nextCandidateAction, m_previousCandidateAction}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        addAction(a);
+    }
     m_chooseModelAction = new QAction(tr("Choose &Model\u2026"), this);
     m_chooseModelAction->setToolTip(tr("Write with another GGUF model (remembered for the next "
                                        "start)"));
@@ -124,8 +136,7 @@ void GeneratePanel::connectController() {
     });
     connect(g, &GenerationController::modelLoaded, this, &GeneratePanel::onModelLoaded);
     connect(g, &GenerationController::modelFailed, this, &GeneratePanel::onLoadFailed);
-    connect(g, &GenerationController::tokenArrived, this,
-            [this](qint64 requestId, const QString& piece) { onToken(requestId, piece); });
+    connect(g, &GenerationController::tokenArrived, this, &GeneratePanel::onToken);
     connect(g, &GenerationController::decodeProgress, this, &GeneratePanel::onDecodeProgress);
     connect(g, &GenerationController::finished, this, &GeneratePanel::onFinished);
     connect(g, &GenerationController::failed, this, &GeneratePanel::onFailed);
@@ -226,12 +237,22 @@ void GeneratePanel::buildWidgets() {
     connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
             [this](double v) { m_settings.setGenerateTemperature(v); });
 
+    m_candidatesBox = new QSpinBox(this);
+    m_candidatesBox->setObjectName(QStringLiteral("candidatesBox"));
+    m_candidatesBox->setRange(1, kMaxCandidates);
+    m_candidatesBox->setValue(m_settings.generateCandidates());
+    m_candidatesBox->setToolTip(tr("How many continuations each Continue writes at once; choose "
+                                   "one of them to accept"));
+    connect(m_candidatesBox, &QSpinBox::valueChanged, this,
+            [this](int v) { m_settings.setGenerateCandidates(v); });
+
     auto* form = new QFormLayout;
     form->addRow(tr("Length"), m_length);
     form->addRow(QString(), m_lengthNote);
     form->addRow(QString(), m_endAtSentence);
     form->addRow(tr("Temperature"), m_temperature);
     form->addRow(tr("Seed"), seedRow);
+    form->addRow(tr("Candidates"), m_candidatesBox);
 
     m_continue = new QPushButton(tr("Continue"), this);
     m_continue->setObjectName(QStringLiteral("continueButton"));
@@ -250,6 +271,9 @@ void GeneratePanel::buildWidgets() {
     m_preview->setPlaceholderText(tr("Generated text appears here. You can edit it before "
                                      "accepting it."));
     m_preview->setReadOnly(true);
+    m_cards = new CandidateCards(this);
+    m_cards->setVisible(false);
+    connect(m_cards, &CandidateCards::chosen, this, &GeneratePanel::chooseCard);
     m_progress = new QLabel(this);
     m_progress->setObjectName(QStringLiteral("generateProgress"));
     m_progress->setWordWrap(true);
@@ -293,6 +317,7 @@ void GeneratePanel::buildWidgets() {
     layout->addLayout(runRow);
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
+    layout->addWidget(m_cards);
     layout->addWidget(m_preview, 1);
     layout->addLayout(decideRow);
     layout->addWidget(m_pin);
@@ -314,6 +339,8 @@ void GeneratePanel::setContext(storage::Project* project, DocumentSession* sessi
         m_generationId.reset();
         m_shown.reset();
         m_candidates.clear();
+        m_candidateIndex = -1;
+        m_cards->setVisible(false);
         m_pinnedId.reset(); // ids are per project
         m_preview->clear();
         m_progress->clear();
@@ -429,6 +456,7 @@ bool GeneratePanel::continueWriting() {
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
     if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
+    request.candidates = m_candidatesBox->value();
     GenerationOrigin origin;
     origin.documentId = m_session->currentId();
     origin.contextEnd = cursor;
@@ -436,9 +464,10 @@ bool GeneratePanel::continueWriting() {
     const QString text = document->toPlainText();
     fit.before = cursor > 0 ? text.at(cursor - 1) : QChar();
     fit.paragraphs = paragraphConvention(text);
-    // A shown generation the writer moves past without deciding is rejected.
-    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    // A shown generation (and its siblings) the writer moves past without deciding is rejected.
+    rejectPending(-1);
     m_candidates.clear(); // a new Continue starts a new set of drafts
+    m_candidateIndex = -1;
     startRequest(std::move(request), std::move(origin), fit);
     return true;
 }
@@ -460,7 +489,7 @@ bool GeneratePanel::retry() {
     GenerationOrigin origin = m_shown->origin;
     GenerationRequest request = m_shown->request;
     origin.parentId = m_generationId;
-    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    rejectPending(-1);
     const bool sameDraw = m_temperature->value() == 0.0 || m_seedLock->isChecked();
     const bool sameSettings =
         m_shown->request.sampler.temperature == float(m_temperature->value()) &&
@@ -473,6 +502,7 @@ bool GeneratePanel::retry() {
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
     request.liveAlpha =
         hasAdapter() ? std::make_shared<std::atomic<float>>(request.alpha) : nullptr;
+    request.candidates = m_candidatesBox->value();
     const FitOptions fit = m_shown->fit;
     startRequest(std::move(request), std::move(origin), fit);
     if (sameDraw && sameSettings)
@@ -501,14 +531,45 @@ bool GeneratePanel::continueFrom(const storage::Generation& parent) {
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
     if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
+    request.candidates = m_candidatesBox->value();
     GenerationOrigin origin;
     origin.documentId = parent.documentId;
     origin.contextEnd = parent.contextEnd;
     origin.parentId = parent.id;
     FitOptions fit;
     fit.before = kept.empty() ? QChar() : QString::fromStdString(kept).back();
-    if (m_generationId) setShownStatus(int(storage::GenerationStatus::Rejected));
+    rejectPending(-1);
     startRequest(std::move(request), std::move(origin), fit);
+    return true;
+}
+
+bool GeneratePanel::branchWith(const storage::Generation& parent, const QString& before,
+                               int32_t tokenId, const QString& tokenText) {
+    if (m_inFlight || !isModelReady() || !m_project || !m_session) {
+        setStatus(m_inFlight ? tr("Text is still being generated; press Stop (Esc) first.")
+                             : tr("The model is not ready yet; try again in a moment."));
+        return false;
+    }
+    GenerationRequest request;
+    request.context = contextBefore(QString::fromStdString(parent.prompt) + before,
+                                    std::numeric_limits<int>::max(), kPromptContextChars);
+    request.forcedIds = {tokenId};
+    request.forcedText = tokenText;
+    request.maxTokens = m_length->value();
+    request.maxContextTokens = kPromptBudgetTokens - 1; // the chosen token follows the prompt
+    if (!m_seedLock->isChecked()) rollSeed();
+    request.sampler = samplerSettings();
+    request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
+    if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
+    GenerationOrigin origin;
+    origin.documentId = parent.documentId;
+    origin.contextEnd = parent.contextEnd;
+    origin.parentId = parent.id;
+    FitOptions fit;
+    fit.before = before.isEmpty() ? QChar() : before.back();
+    rejectPending(-1);
+    startRequest(std::move(request), std::move(origin), fit);
+    setStatus(tr("Branching with \u201C%1\u201D\u2026").arg(tokenText.trimmed()));
     return true;
 }
 
@@ -523,6 +584,15 @@ void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin ori
     m_rejectWhenFinished = false;
     m_preview->setUndoRedoEnabled(false); // streamed pieces are not undo steps
     m_preview->clear();
+    const int count = std::clamp(m_inFlight->request.candidates, 1, kMaxCandidates);
+    m_streamed.assign(size_t(count), QString());
+    m_streamSelected = 0;
+    std::vector<uint32_t> seeds;
+    for (int i = 0; i < count; ++i) seeds.push_back(m_inFlight->request.sampler.seed + uint32_t(i));
+    m_cards->reset(seeds);
+    for (int i = 0; i < count; ++i) m_cards->setNote(i, tr("writing"));
+    m_cardsSet = -1;
+    m_cards->setVisible(count > 1);
     m_progress->setText(tr("Reading the context\u2026"));
     setStatus({});
     updateState();
@@ -535,15 +605,21 @@ void GeneratePanel::stop() {
     m_progress->setText(tr("Stopping\u2026"));
 }
 
-void GeneratePanel::onToken(qint64 requestId, const QString& piece) {
-    if (!m_inFlight || m_inFlight->request.id != requestId) return;
-    QTextCursor end(m_preview->document());
-    end.movePosition(QTextCursor::End);
+void GeneratePanel::onToken(qint64 requestId, const QString& piece, int candidate) {
+    if (!m_inFlight || m_inFlight->request.id != requestId || candidate < 0 ||
+        candidate >= int(m_streamed.size()))
+        return;
     // The leading newlines the model likes to begin with are not shown (nor inserted).
     static const QRegularExpression leadingSpace(QStringLiteral("^\\s+"));
     QString text = piece;
-    if (m_preview->document()->isEmpty()) text.remove(leadingSpace);
-    if (!text.isEmpty()) end.insertText(text);
+    if (m_streamed[size_t(candidate)].isEmpty()) text.remove(leadingSpace);
+    if (text.isEmpty()) return;
+    m_streamed[size_t(candidate)] += text;
+    m_cards->appendText(candidate, text);
+    if (candidate != m_streamSelected) return;
+    QTextCursor end(m_preview->document());
+    end.movePosition(QTextCursor::End);
+    end.insertText(text);
     emit previewChanged();
 }
 
@@ -558,31 +634,57 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome,
     if (!m_inFlight || m_inFlight->request.id != outcome.requestId) return;
     const InFlight flight = *m_inFlight;
     m_inFlight.reset();
-    FitOptions fit = flight.fit;
-    fit.endAtSentence =
-        m_endAtSentence->isChecked() && outcome.stop == storage::GenerationStop::Length;
-    const QString fitted = fitContinuation(outcome.text, fit);
-    if (m_preview->toPlainText() != fitted) m_preview->setPlainText(fitted);
+    std::vector<CandidateOutcome> outcomes = outcome.candidates;
+    if (outcomes.empty()) { // not from the controller, which records every candidate
+        CandidateOutcome only;
+        only.text = outcome.text;
+        only.stop = outcome.stop;
+        only.generatedTokens = outcome.generatedTokens;
+        only.generationId = generationId;
+        outcomes.push_back(only);
+    }
+    const int set = m_nextSet++;
+    const int first = candidateCount();
+    int tokens = 0;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        const CandidateOutcome& c = outcomes[i];
+        FitOptions fit = flight.fit;
+        fit.endAtSentence =
+            m_endAtSentence->isChecked() && c.stop == storage::GenerationStop::Length;
+        InFlight own = flight;
+        own.request.sampler.seed += uint32_t(i); // what it was drawn with
+        const bool cancelled = c.stop == storage::GenerationStop::Stopped;
+        const QString note = cancelled ? tr("stopped") : tr("%1 tokens").arg(c.generatedTokens);
+        m_candidates.push_back(Candidate{c.generationId, own, fitContinuation(c.text, fit),
+                                         cancelled, set, int(i), true, note});
+        tokens += c.generatedTokens;
+    }
+    m_candidateIndex = first + std::clamp(m_streamSelected, 0, int(outcomes.size()) - 1);
+    const Candidate& shown = m_candidates[size_t(m_candidateIndex)];
+    if (m_preview->toPlainText() != shown.output) m_preview->setPlainText(shown.output);
     m_preview->setUndoRedoEnabled(true);
-    m_shown = flight;
-    m_shownOutput = fitted;
-    m_shownCancelled = outcome.cancelled;
+    m_shown = shown.flight;
+    m_shownOutput = shown.output;
+    m_shownCancelled = shown.cancelled;
+    m_generationId = shown.id;
+    m_streamed.clear();
+    showSetCards();
     const double seconds = outcome.decodeMs / 1000.0;
     m_progress->setText(tr("%1 tokens in %2 s \u00B7 %3 tokens/s")
-                            .arg(outcome.generatedTokens)
+                            .arg(tokens)
                             .arg(seconds, 0, 'f', 2)
-                            .arg(seconds > 0 ? outcome.generatedTokens / seconds : 0.0, 0, 'f', 0));
+                            .arg(seconds > 0 ? tokens / seconds : 0.0, 0, 'f', 0));
     m_progress->setToolTip(tr("Context: %1 tokens (%2 reused from the last request) in %3 ms; "
                               "stopped by: %4")
                                .arg(outcome.promptTokens)
                                .arg(outcome.reusedTokens)
                                .arg(outcome.promptMs, 0, 'f', 1)
                                .arg(QString::fromLatin1(storage::toString(outcome.stop))));
-    m_generationId = generationId;
-    m_candidates.push_back(Candidate{m_generationId, flight, fitted, outcome.cancelled});
-    m_candidateIndex = int(m_candidates.size()) - 1;
     if (outcome.cancelled)
         setStatus(tr("Stopped. Accept keeps the text so far; Retry writes it again."));
+    else if (outcomes.size() > 1)
+        setStatus(tr("Choose a candidate (click, Up/Down or Alt+] / Alt+[); Accept inserts the "
+                     "chosen one at the cursor."));
     else
         setStatus(tr("Accept inserts the text at the cursor (edit it here first if you like)."));
     updateState();
@@ -594,6 +696,8 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome,
 void GeneratePanel::onFailed(qint64 requestId, const QString& message) {
     if (!m_inFlight || m_inFlight->request.id != requestId) return;
     m_inFlight.reset();
+    m_streamed.clear();
+    m_cards->setVisible(false);
     m_progress->clear();
     setStatus(message);
     updateState();
@@ -603,8 +707,7 @@ void GeneratePanel::onFailed(qint64 requestId, const QString& message) {
 
 void GeneratePanel::onSettled() {
     // Nobody will decide on it any more: the model changes or the project is closing.
-    if (m_generationId && m_shownCancelled)
-        setShownStatus(int(storage::GenerationStatus::Rejected));
+    if (m_generationId && m_shownCancelled) rejectPending(-1);
 }
 
 void GeneratePanel::setShownStatus(int status) {
@@ -640,6 +743,7 @@ bool GeneratePanel::keep(const QString& kept) {
 
 void GeneratePanel::recordKept(const QString& kept) {
     m_generation->keep(*m_generationId, kept, m_shownOutput);
+    rejectPending(m_candidateIndex); // the candidates not taken
     clearShown();
     setStatus(tr("Inserted. Undo (Ctrl+Z) takes it out again."));
     updateState();
@@ -650,12 +754,47 @@ void GeneratePanel::clearShown() {
     m_shown.reset();
     m_candidates.clear();
     m_candidateIndex = -1;
+    m_cardsSet = -1;
+    m_cards->setVisible(false);
     m_preview->clear();
+}
+
+void GeneratePanel::rejectPending(int except) {
+    for (int i = 0; i < candidateCount(); ++i) {
+        Candidate& c = m_candidates[size_t(i)];
+        if (i == except || !c.pending) continue;
+        c.pending = false;
+        if (c.id) m_generation->setStatus(*c.id, storage::GenerationStatus::Rejected);
+    }
+}
+
+void GeneratePanel::showSetCards() {
+    if (m_candidateIndex < 0 || m_candidateIndex >= candidateCount()) {
+        m_cards->setVisible(false);
+        return;
+    }
+    const Candidate& shown = m_candidates[size_t(m_candidateIndex)];
+    const int first = m_candidateIndex - shown.indexInSet;
+    int end = first;
+    while (end < candidateCount() && m_candidates[size_t(end)].set == shown.set) ++end;
+    if (m_cardsSet != shown.set || m_cards->count() != end - first) {
+        std::vector<uint32_t> seeds;
+        for (int i = first; i < end; ++i)
+            seeds.push_back(m_candidates[size_t(i)].flight.request.sampler.seed);
+        m_cards->reset(seeds);
+        m_cardsSet = shown.set;
+    }
+    for (int i = first; i < end; ++i) {
+        m_cards->setText(i - first, m_candidates[size_t(i)].output);
+        m_cards->setNote(i - first, m_candidates[size_t(i)].note);
+    }
+    m_cards->setSelected(shown.indexInSet);
+    m_cards->setVisible(end - first > 1);
 }
 
 void GeneratePanel::discard() {
     if (!m_generationId || m_inFlight) return;
-    setShownStatus(int(storage::GenerationStatus::Rejected));
+    rejectPending(-1);
     clearShown();
     m_progress->clear();
     setStatus(tr("Discarded (it stays in the project's history)."));
@@ -674,18 +813,59 @@ void GeneratePanel::abandon() {
 bool GeneratePanel::showCandidate(int index) {
     if (m_inFlight || index < 0 || index >= candidateCount()) return false;
     if (index == m_candidateIndex) return true;
-    setShownStatus(int(storage::GenerationStatus::Rejected)); // the draft set aside
-    const Candidate& c = m_candidates[size_t(index)];
+    if (m_candidateIndex >= 0 && m_candidateIndex < candidateCount()) { // the draft set aside
+        Candidate& aside = m_candidates[size_t(m_candidateIndex)];
+        if (aside.pending && aside.id)
+            m_generation->setStatus(*aside.id, storage::GenerationStatus::Rejected);
+        aside.pending = false;
+    }
+    Candidate& c = m_candidates[size_t(index)];
     m_candidateIndex = index;
     m_generationId = c.id;
     m_shown = c.flight;
     m_shownOutput = c.output;
     m_shownCancelled = c.cancelled;
     m_preview->setPlainText(c.output);
-    setShownStatus(int(storage::GenerationStatus::Pending));
-    setStatus(tr("Draft %1 of %2.").arg(index + 1).arg(candidateCount()));
+    if (!c.pending) setShownStatus(int(storage::GenerationStatus::Pending));
+    c.pending = true;
+    showSetCards();
+    if (m_cards->isVisibleTo(this))
+        setStatus(tr("Candidate %1 of %2 (seed %3).")
+                      .arg(c.indexInSet + 1)
+                      .arg(m_cards->count())
+                      .arg(c.flight.request.sampler.seed));
+    else
+        setStatus(tr("Draft %1 of %2.").arg(index + 1).arg(candidateCount()));
     updateState();
     return true;
+}
+
+bool GeneratePanel::chooseCard(int index) {
+    if (m_inFlight) {
+        if (index < 0 || index >= int(m_streamed.size())) return false;
+        m_streamSelected = index;
+        m_cards->setSelected(index);
+        m_preview->setPlainText(m_streamed[size_t(index)]);
+        updateState();
+        return true;
+    }
+    if (m_candidateIndex < 0 || index < 0 || index >= m_cards->count()) return false;
+    const int first = m_candidateIndex - m_candidates[size_t(m_candidateIndex)].indexInSet;
+    return showCandidate(first + index);
+}
+
+bool GeneratePanel::nextCandidate() {
+    if (m_inFlight) return chooseCard(m_streamSelected + 1);
+    return m_candidateIndex + 1 < candidateCount() && showCandidate(m_candidateIndex + 1);
+}
+
+bool GeneratePanel::previousCandidate() {
+    if (m_inFlight) return m_streamSelected > 0 && chooseCard(m_streamSelected - 1);
+    return m_candidateIndex > 0 && showCandidate(m_candidateIndex - 1);
+}
+
+bool GeneratePanel::hasPreviousCandidate() const {
+    return m_inFlight ? m_streamSelected > 0 : m_candidateIndex > 0;
 }
 
 bool GeneratePanel::pin() {
@@ -761,6 +941,9 @@ void GeneratePanel::updateState() {
     m_discardAction->setEnabled(m_discard->isEnabled());
     m_retryAction->setEnabled(m_retry->isEnabled());
     m_pinAction->setEnabled(m_pin->isEnabled());
+    m_nextCandidateAction->setEnabled(busy ? m_streamSelected + 1 < int(m_streamed.size())
+                                           : m_candidateIndex + 1 < candidateCount());
+    m_previousCandidateAction->setEnabled(hasPreviousCandidate());
     m_preview->setReadOnly(busy || !shown);
     emit previewChanged();
 

@@ -12,6 +12,13 @@
 // panel builds the requests from the document and its settings, shows what comes back, and keeps
 // the drafts the writer decides on (the ghost text decides through it too).
 //
+// Candidates: a request asks for Settings::generateCandidates() continuations (the Candidates
+// box, 1-8, default 3); they stream side by side as cards (CandidateCards) above the preview,
+// which shows the chosen one. Choosing a card (click, keys in the list, Alt+] / Alt+[ while the
+// panel has the keyboard) makes it the one Accept, Discard, Retry, Pin and the preview act on;
+// Accept records it accepted (or edited) and its siblings rejected. With one candidate the
+// panel looks as it always did.
+//
 // Models: the shipped default, or any GGUF the writer chooses (Generate > Choose Model…,
 // remembered in Settings until they choose again or Use Default Model). A model that fails to
 // load leaves the one in use working (the worker swaps only after a successful load).
@@ -44,6 +51,7 @@ struct Generation;
 
 namespace fabulist::ui {
 
+class CandidateCards;
 class DocumentSession;
 class EditorView;
 
@@ -86,6 +94,8 @@ public:
     QAction* discardAction() const { return m_discardAction; }
     QAction* retryAction() const { return m_retryAction; }
     QAction* pinAction() const { return m_pinAction; }
+    QAction* nextCandidateAction() const { return m_nextCandidateAction; }
+    QAction* previousCandidateAction() const { return m_previousCandidateAction; }
     QAction* chooseModelAction() const { return m_chooseModelAction; }
     QAction* defaultModelAction() const { return m_defaultModelAction; }
 
@@ -100,6 +110,11 @@ public:
     // text (the writer's edit when there is one), with the panel's settings; it streams into
     // the preview like any Continue. False (status says why) when it cannot start now.
     bool continueFrom(const storage::Generation& parent);
+    // "Branch with this token" in the token view: a child of `parent` from its prompt, its
+    // output up to a token (`before`) and the token the writer chose there (`tokenId`, which
+    // stands for `tokenText`), not sampled; the new text starts with that token.
+    bool branchWith(const storage::Generation& parent, const QString& before, int32_t tokenId,
+                    const QString& tokenText);
     // Asks for the shown generation's text to be pinned (GenerationController::pin), once
     // per generation. False when nothing finished is shown.
     bool pin();
@@ -110,11 +125,20 @@ public:
     // The writer turned the generation down: a finished one is discarded (rejected); one still
     // being written is stopped and rejected when it ends.
     void abandon();
-    // The drafts since the last Continue (each Retry adds one). Showing another sets the one
-    // left aside as rejected and the one shown as pending again.
+    // The drafts since the last Continue (each request adds its candidates, each Retry one
+    // request). Showing another sets the one left aside as rejected and the one shown as
+    // pending again.
     int candidateCount() const { return int(m_candidates.size()); }
     int candidateIndex() const { return m_candidateIndex; }
     bool showCandidate(int index);
+    // The next / previous candidate: while the text streams, among the request's candidates
+    // (the preview follows the chosen one); afterwards, among the drafts. False at the end.
+    bool nextCandidate();
+    bool previousCandidate();
+    bool hasPreviousCandidate() const;
+    // Chooses card `index` of the cards shown (the same as a click on it).
+    bool chooseCard(int index);
+    CandidateCards* candidateCards() const { return m_cards; }
 
     bool isModelReady() const { return m_generation->isModelReady(); }
     bool isLoadingModel() const { return m_generation->isLoadingModel(); }
@@ -136,6 +160,7 @@ public:
     QToolButton* diceButton() const { return m_dice; }
     QToolButton* seedLockButton() const { return m_seedLock; }
     QCheckBox* endAtSentenceBox() const { return m_endAtSentence; }
+    QSpinBox* candidatesBox() const { return m_candidatesBox; }
     QLabel* lengthNote() const { return m_lengthNote; }
     QLabel* statusLabel() const { return m_status; }
     QPushButton* continueButton() const { return m_continue; }
@@ -177,7 +202,7 @@ private:
     void onLoadStarted(const QString& modelPath);
     void onModelLoaded(const LoadedModel& model);
     void onLoadFailed(const QString& message, bool fallingBack);
-    void onToken(qint64 requestId, const QString& piece);
+    void onToken(qint64 requestId, const QString& piece, int candidate);
     void onDecodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
     void onFinished(const GenerationOutcome& outcome, std::optional<int64_t> generationId);
     void onFailed(qint64 requestId, const QString& message);
@@ -188,6 +213,10 @@ private:
     // Records `kept` as the writer's text of the shown generation and clears it.
     void recordKept(const QString& kept);
     void clearShown();
+    // Sets every draft still pending to rejected, but for the one at `except` (-1: none).
+    void rejectPending(int except);
+    // The cards of the set the shown draft belongs to (hidden when it has one candidate).
+    void showSetCards();
     void setStatus(const QString& text);
     void updateState();
     void rollSeed();
@@ -211,12 +240,20 @@ private:
     bool m_rejectWhenFinished = false; // abandoned while it was being written
     struct Candidate {
         std::optional<int64_t> id;
-        InFlight flight;
+        InFlight flight; // its own seed
         QString output;
         bool cancelled = false;
+        int set = 0;         // which request it came from
+        int indexInSet = 0;  // which of that request's candidates
+        bool pending = true; // recorded pending, not yet set aside
+        QString note;        // for its card
     };
     std::vector<Candidate> m_candidates; // the drafts since the last Continue
     int m_candidateIndex = -1;
+    int m_nextSet = 0;
+    int m_cardsSet = -1;             // the set the cards show (-1: the request streaming)
+    std::vector<QString> m_streamed; // the streaming request's candidates as they come
+    int m_streamSelected = 0;        // the card chosen while they stream
 
     QLabel* m_modelLabel;
     QSlider* m_alpha;
@@ -230,6 +267,8 @@ private:
     QToolButton* m_seedLock;
     bool m_rollingSeed = false; // the seed box changes because of a roll, not the writer
     QCheckBox* m_endAtSentence;
+    QSpinBox* m_candidatesBox;
+    CandidateCards* m_cards;
     QLabel* m_lengthNote;
     QPushButton* m_continue;
     QPushButton* m_stop;
@@ -247,6 +286,8 @@ private:
     QAction* m_discardAction;
     QAction* m_retryAction;
     QAction* m_pinAction;
+    QAction* m_nextCandidateAction;
+    QAction* m_previousCandidateAction;
     QAction* m_chooseModelAction;
     QAction* m_defaultModelAction;
 };

@@ -29,9 +29,9 @@ GenerationController::GenerationController(QObject* parent)
     connect(m_worker, &InferenceWorker::modelLoaded, this, &GenerationController::onModelLoaded);
     connect(m_worker, &InferenceWorker::loadFailed, this, &GenerationController::onLoadFailed);
     connect(m_worker, &InferenceWorker::tokenArrived, this,
-            [this](qint64 requestId, const QString& piece) {
+            [this](qint64 requestId, const QString& piece, int candidate) {
                 if (m_inFlight && m_inFlight->request.id == requestId)
-                    emit tokenArrived(requestId, piece, 0);
+                    emit tokenArrived(requestId, piece, candidate);
             });
     connect(m_worker, &InferenceWorker::decodeProgress, this,
             [this](qint64 requestId, int tokens, double tokensPerSecond) {
@@ -40,6 +40,7 @@ GenerationController::GenerationController(QObject* parent)
             });
     connect(m_worker, &InferenceWorker::finished, this, &GenerationController::onFinished);
     connect(m_worker, &InferenceWorker::failed, this, &GenerationController::onFailed);
+    connect(m_worker, &InferenceWorker::insightsReady, this, &GenerationController::insightsReady);
     m_thread->start();
 }
 
@@ -194,10 +195,20 @@ void GenerationController::settle() {
     emit settled();
 }
 
-void GenerationController::onFinished(const GenerationOutcome& outcome) {
-    if (!m_inFlight || m_inFlight->request.id != outcome.requestId) return;
+void GenerationController::onFinished(const GenerationOutcome& finishedOutcome) {
+    if (!m_inFlight || m_inFlight->request.id != finishedOutcome.requestId) return;
     const InFlight flight = *std::exchange(m_inFlight, std::nullopt);
-    const std::optional<int64_t> id = record(flight, outcome);
+    GenerationOutcome outcome = finishedOutcome;
+    // A request that never started still has its candidates, with no output.
+    const int count = std::clamp(flight.request.candidates, 1, kMaxCandidates);
+    if (outcome.candidates.empty()) {
+        CandidateOutcome none;
+        none.stop = outcome.stop;
+        outcome.candidates.assign(size_t(count), none);
+    }
+    for (size_t i = 0; i < outcome.candidates.size(); ++i)
+        outcome.candidates[i].generationId = record(flight, outcome, int(i));
+    const std::optional<int64_t> id = outcome.candidates.front().generationId;
     emit finished(outcome, id);
     emit generatingChanged(false);
     if (id) emit generationRecorded(*id);
@@ -211,11 +222,22 @@ void GenerationController::onFailed(qint64 requestId, const QString& message) {
 }
 
 std::optional<int64_t> GenerationController::record(const InFlight& flight,
-                                                    const GenerationOutcome& outcome) {
+                                                    const GenerationOutcome& outcome,
+                                                    int candidate) {
     if (!m_project) return std::nullopt;
+    // Candidate i is a request of its own with seed + i; all are children of the one parent.
+    GenerationRequest request = flight.request;
+    request.sampler.seed += uint32_t(candidate);
+    GenerationOutcome own = outcome;
+    const CandidateOutcome& c = outcome.candidates[size_t(candidate)];
+    own.text = c.text;
+    own.stop = c.stop;
+    own.cancelled = c.stop == storage::GenerationStop::Stopped; // one may end before a Stop
+    own.generatedTokens = c.generatedTokens;
+    own.alphaChanges = c.alphaChanges;
     try {
         return m_project->generations().record(
-            makeGenerationRecord(flight.origin, flight.request, outcome, flight.model));
+            makeGenerationRecord(flight.origin, request, own, flight.model));
     } catch (const std::exception& e) {
         reportStorageError(tr("The generated text could not be recorded in the project: %1"), e);
         return std::nullopt;
@@ -243,6 +265,14 @@ bool GenerationController::keep(int64_t generationId, const QString& kept, const
         reportStorageError(tr("The generation's status could not be saved: %1"), e);
         return false;
     }
+}
+
+qint64 GenerationController::inspect(TokenInsightRequest request) {
+    if (m_inFlight || !m_modelReady) return 0;
+    request.id = m_nextRequestId++; // one sequence with generations: ids never meet
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, request] { w->inspect(request); }, Qt::QueuedConnection);
+    return request.id;
 }
 
 void GenerationController::pin(const QString& text, qint64 generationId) {

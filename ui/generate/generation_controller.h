@@ -10,6 +10,7 @@
 // The worker keeps the model in use until a new one has loaded, so a failed load changes nothing.
 #include "ui/generate/generation_record.h"
 #include "ui/generate/generation_request.h"
+#include "ui/generate/token_insight_request.h"
 #include "ui/settings.h"
 
 #include <QObject>
@@ -77,6 +78,10 @@ public:
     bool keep(int64_t generationId, const QString& kept, const QString& shown);
     // "Pin to Storyboard": passed on to the storyboard (pinRequested).
     void pin(const QString& text, qint64 generationId);
+    // The token view's numbers for a generated text ("why this word?"); the answer comes as
+    // insightsReady with the returned id. 0 (nothing asked) while a generation is in flight or
+    // no model is ready: the numbers never wait behind a generation or come from another model.
+    qint64 inspect(TokenInsightRequest request);
 
 signals:
     void loadStarted(const QString& modelPath);
@@ -85,19 +90,23 @@ signals:
     // The previous model (if any) stays in use; `fallingBack`: the default is loading instead.
     void modelFailed(const QString& message, bool fallingBack);
     void generatingChanged(bool generating);
-    // `candidate` is which of a request's candidates the piece belongs to (one for now: 0).
+    // `candidate` is which of a request's candidates the piece belongs to (0 when there is one).
     void tokenArrived(qint64 requestId, const QString& piece, int candidate);
     void decodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
     // The request ended (finished or cancelled); `generationId` is its recorded row, or
-    // nullopt when it could not be recorded (no project, or a storage error).
+    // nullopt when it could not be recorded (no project, or a storage error). Each of its
+    // candidates is a row of its own (seed + i, the request's parent): their ids are in
+    // outcome.candidates[i].generationId, and `generationId` is candidate 0's.
     void finished(const fabulist::ui::GenerationOutcome& outcome,
                   std::optional<int64_t> generationId);
+    // Once per request (candidate 0's row), after all its candidates are recorded.
     void generationRecorded(qint64 generationId);
     void failed(qint64 requestId, const QString& message);
     // settle() ended a request on the way to a model load or a project close.
     void settled();
     void pinRequested(const QString& text, qint64 generationId);
     void errorOccurred(const QString& message); // storage errors, for the window's dialog
+    void insightsReady(const fabulist::ui::TokenInsights& insights);
 
 private:
     struct InFlight {
@@ -110,7 +119,9 @@ private:
     void onLoadFailed(const QString& message);
     void onFinished(const GenerationOutcome& outcome);
     void onFailed(qint64 requestId, const QString& message);
-    std::optional<int64_t> record(const InFlight& flight, const GenerationOutcome& outcome);
+    // Records candidate `candidate` of the outcome as a row of its own.
+    std::optional<int64_t> record(const InFlight& flight, const GenerationOutcome& outcome,
+                                  int candidate);
     void reportStorageError(const QString& what, const std::exception& e);
 
     Settings m_settings;

@@ -9,7 +9,9 @@
 #include <QMetaType>
 #include <QString>
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace fabulist::ui {
@@ -21,6 +23,8 @@ inline constexpr int kPromptContextChars = 4 * kPromptBudgetTokens;
 // The least the model reads of the writer's text: the length is capped before the prompt
 // shrinks below this (a model with a short context otherwise sees a few words).
 inline constexpr int kMinimumPromptTokens = 256;
+// The most candidates one request asks for (GenerationRequest::candidates).
+inline constexpr int kMaxCandidates = 8;
 
 struct GenerationRequest {
     qint64 id = 0;   // assigned by the caller; cancel(id) stops it and every earlier one
@@ -32,6 +36,23 @@ struct GenerationRequest {
     // The slider while the text streams: the GUI stores into it, the worker's generator reads
     // it before every token (starts at alpha). nullptr: alpha throughout.
     std::shared_ptr<std::atomic<float>> liveAlpha;
+    // How many continuations of the one prompt (1-8): candidate i draws with seed sampler.seed
+    // + i, and they decode together (the engine's runCandidates).
+    int candidates = 1;
+    // "Branch with this token": tokens taken as the first generated ones (after the prompt),
+    // with the text they stand for; every candidate's text and ids begin with them.
+    std::vector<int32_t> forcedIds;
+    QString forcedText;
+};
+
+// One candidate of a request: what GenerationOutcome says of the whole request, per candidate.
+struct CandidateOutcome {
+    QString text; // partial when cancelled
+    storage::GenerationStop stop = storage::GenerationStop::Unknown;
+    int generatedTokens = 0;
+    std::vector<inference::AlphaChange> alphaChanges;
+    std::optional<int64_t> generationId; // its recorded row, filled in by the controller
+    std::vector<int32_t> ids; // the generated tokens (the token view explains them)
 };
 
 struct GenerationOutcome {
@@ -49,6 +70,10 @@ struct GenerationOutcome {
     float alpha = 0.0f; // the weight actually used (0 without an adapter)
     // With a live slider: the α of the first token and every change after it.
     std::vector<inference::AlphaChange> alphaChanges;
+    std::vector<int32_t> ids; // the generated tokens of candidate 0
+    // Every candidate, in order; candidate 0 also fills text, stop, generatedTokens and
+    // alphaChanges above. Empty when the request never started.
+    std::vector<CandidateOutcome> candidates;
 };
 
 // Identity of the loaded model and adapter, as generations record it.

@@ -7,6 +7,7 @@
 #include "inference/heads/head_adapter.h"
 #include "inference/heads/sha256.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "ui/generate/forced_tokens.h"
 #include "ui/generate/generation_record.h"
 
 #include <QElapsedTimer>
@@ -225,7 +226,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         outcome.prompt = fittingPrompt(request.context, budget);
         const QByteArray utf8 = outcome.prompt.toUtf8();
         // The writer's text is plain text: "<s>" typed in a story is not a control token.
-        const std::vector<int32_t> ids = m_engine->tokenizer().encode(
+        std::vector<int32_t> ids = m_engine->tokenizer().encode(
             std::string_view(utf8.constData(), size_t(utf8.size())), true, false);
         if (ids.empty()) {
             emit failed(request.id, tr("There is no text before the cursor, and this model "
@@ -242,18 +243,26 @@ void InferenceWorker::generate(const GenerationRequest& request) {
             params.liveAlpha = request.liveAlpha.get();
         }
         outcome.alpha = params.alpha;
+        // Branch with this token: the chosen token follows the prompt and opens every text.
+        ids.insert(ids.end(), request.forcedIds.begin(), request.forcedIds.end());
+        if (!request.forcedText.isEmpty())
+            for (int i = 0; i < std::clamp(request.candidates, 1, kMaxCandidates); ++i)
+                emit tokenArrived(request.id, request.forcedText, i);
 
+        // Tokens and speed count every candidate: they decode together.
         int tokens = 0;
         QElapsedTimer clock;
         bool decoding = false;
-        const inference::TokenCallback onToken = [&](int32_t id, std::string_view piece) {
+        const inference::CandidateTokenCallback onToken = [&](int candidate, int32_t id,
+                                                              std::string_view piece) {
             if (!decoding) {
                 decoding = true;
                 clock.start();
             }
             if (!piece.empty())
                 emit tokenArrived(request.id,
-                                  QString::fromUtf8(piece.data(), qsizetype(piece.size())));
+                                  QString::fromUtf8(piece.data(), qsizetype(piece.size())),
+                                  candidate);
             if (id >= 0) {
                 ++tokens;
                 const qint64 ns = clock.nsecsElapsed();
@@ -262,17 +271,35 @@ void InferenceWorker::generate(const GenerationRequest& request) {
             return true;
         };
         inference::Generator generator(*m_session, m_engine->tokenizer());
-        const inference::GenerationResult result =
-            generator.run(ids, params, onToken, &m_cancelFlag);
-        outcome.text = QString::fromUtf8(result.text.data(), qsizetype(result.text.size()));
-        outcome.cancelled = result.stopReason == inference::StopReason::Cancelled;
-        outcome.stop = toStorageStop(result.stopReason);
-        outcome.promptTokens = result.timings.promptTokens;
-        outcome.reusedTokens = result.timings.reusedTokens;
-        outcome.generatedTokens = int(result.ids.size());
-        outcome.promptMs = result.timings.promptMs;
-        outcome.decodeMs = result.timings.decodeMs;
-        outcome.alphaChanges = result.alphaChanges;
+        const int count = std::clamp(request.candidates, 1, kMaxCandidates);
+        const std::vector<inference::GenerationResult> results =
+            count == 1
+                ? std::vector{generator.run(
+                      ids, params,
+                      [&](int32_t id, std::string_view piece) { return onToken(0, id, piece); },
+                      &m_cancelFlag)}
+                : generator.runCandidates(ids, params, count, onToken, &m_cancelFlag);
+        for (const inference::GenerationResult& result : results) {
+            CandidateOutcome c;
+            c.text = QString::fromUtf8(result.text.data(), qsizetype(result.text.size()));
+            c.stop = toStorageStop(result.stopReason);
+            c.generatedTokens = int(result.ids.size());
+            c.alphaChanges = result.alphaChanges;
+            c.ids = result.ids;
+            outcome.candidates.push_back(std::move(c));
+        }
+        const inference::GenerationResult& first = results.front();
+        outcome.text = outcome.candidates.front().text;
+        outcome.cancelled = first.stopReason == inference::StopReason::Cancelled;
+        outcome.stop = outcome.candidates.front().stop;
+        outcome.promptTokens = first.timings.promptTokens;
+        outcome.reusedTokens = first.timings.reusedTokens;
+        outcome.generatedTokens = outcome.candidates.front().generatedTokens;
+        outcome.promptMs = first.timings.promptMs;
+        outcome.decodeMs = first.timings.decodeMs;
+        outcome.alphaChanges = first.alphaChanges;
+        outcome.ids = first.ids;
+        prependForcedTokens(request, outcome);
     } catch (const std::exception& e) {
         emit failed(request.id, QString::fromUtf8(e.what()));
         return;

@@ -8,6 +8,7 @@
 // cancel() and shutdown() are the only members meant for other threads: they set atomics that
 // the generator checks before every token (and the prompt evaluation between batches).
 #include "ui/generate/generation_request.h"
+#include "ui/generate/token_insight_request.h"
 
 #include <QObject>
 #include <atomic>
@@ -42,17 +43,23 @@ public slots:
     // The model in use is replaced only once the new one has loaded (modelLoaded names it);
     // after loadFailed (the message names the file) the previous one, if any, stays in use.
     void loadModel(const QString& modelPath, const QString& adapterPath);
+    // One request: request.candidates > 1 decodes that many together (runCandidates).
     void generate(const fabulist::ui::GenerationRequest& request);
+    // The token view's numbers for a generated text (inference_worker_inspect.cpp); the answer
+    // is insightsReady, with `error` set when there are none.
+    void inspect(const fabulist::ui::TokenInsightRequest& request);
 
 signals:
     void loadProgress(int percent);
     void modelLoaded(const fabulist::ui::LoadedModel& model);
     void loadFailed(const QString& message);
-    // Complete UTF-8 only (the engine's TokenTextStream holds back split characters).
-    void tokenArrived(qint64 requestId, const QString& piece);
+    // Complete UTF-8 only (the engine's TokenTextStream holds back split characters);
+    // `candidate` is which of the request's candidates it belongs to (0 when there is one).
+    void tokenArrived(qint64 requestId, const QString& piece, int candidate);
     void decodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
     void finished(const fabulist::ui::GenerationOutcome& outcome);
     void failed(qint64 requestId, const QString& message);
+    void insightsReady(const fabulist::ui::TokenInsights& insights);
 
 private:
     // The longest end of `context` whose tokens fit in `budget`; cut at a word boundary.
