@@ -107,9 +107,11 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     if (context == 0)
         context = std::min<int64_t>(s.contextLength, inference::kDefaultWorkingContext);
     inference::MemoryEstimate memory;
+    inference::ModelConfig config;
     try {
+        config = inference::ModelConfig::fromGguf(*file);
         memory = inference::estimateMemory(
-            *file, inference::ModelConfig::fromGguf(*file), int(context),
+            *file, config, int(context),
             kvBytes == 2 ? inference::GgmlType::F16 : inference::GgmlType::F32, 512, threads);
     } catch (const std::exception& e) {
         return runtimeFailure("info", e.what());
@@ -141,6 +143,17 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     std::printf("context:        %lld tokens (trained %lld; -c to change)\n", (long long)context,
                 (long long)s.contextLength);
     std::printf("weights read per token: %s\n", mib(s.activeWeightBytesPerToken).c_str());
+    const int64_t kvPerToken = config.kvValuesPerToken() * kvBytes;
+    std::printf("KV cache:       %lld bytes per token, %s at the trained context of %lld",
+                (long long)kvPerToken, mib(uint64_t(kvPerToken) * uint64_t(s.contextLength)).c_str(),
+                (long long)s.contextLength);
+    if (config.isMla())
+        std::printf(" (latent attention: %lld values per token and layer instead of %lld for full "
+                    "K/V, %.1fx less)",
+                    (long long)(config.kvValuesPerToken() / config.nLayer),
+                    (long long)(config.naiveKvValuesPerToken() / config.nLayer),
+                    double(config.naiveKvValuesPerToken()) / double(config.kvValuesPerToken()));
+    std::printf("\n");
     std::printf("memory needed:  %s = weights %s + KV cache %s (%s, %lld tokens, filled as the "
                 "text grows) + buffers %s + tokenizer and process %s\n",
                 mib(memory.total()).c_str(), mib(memory.weights).c_str(),

@@ -76,6 +76,7 @@ struct RopeParams {
     float freqScale = 1.0f;              // linear RoPE scaling: angles times this (1/factor)
     bool neox = false;                   // rotate (i, i + nRot/2) instead of (2i, 2i + 1)
     const Weight* freqFactors = nullptr; // optional rope_freqs (nRot/2 divisors)
+    int offset = 0;                      // the rotated dims start this far into each head
     // YaRN (extFactor 1): low-frequency dimensions interpolated, high ones extrapolated with a
     // ramp between the correction dimensions of betaFast / betaSlow over the original context,
     // and cos/sin times attnFactor · (1 + 0.1 ln(1/freqScale)) — ggml's rope_yarn.
@@ -136,6 +137,15 @@ struct HeadWeights {
 struct SequenceStep {
     int tailBegin = 0;
     int tailCount = 1;
+};
+
+// The head sizes of multi-head latent attention (DeepSeek-V2/V3).
+struct MlaShape {
+    int nHead = 0;
+    int nope = 0;   // query/key dimensions without RoPE, per head
+    int rope = 0;   // rotated dimensions, per head (shared by the heads on the key side)
+    int latent = 0; // kv_lora_rank: the cached latent per token
+    int value = 0;  // value head size after expansion
 };
 
 // Sizes the backend must be able to handle without allocating during a forward pass.
@@ -214,10 +224,17 @@ public:
     virtual void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
                      Act out) = 0;
     virtual void add(Act x, Act y) = 0; // x += y
-    // x *= s (embedding, residual and logit multipliers of granite and gemma3). A backend
-    // without it says so: hasScaledOps() false, and models that need it refuse to load on it.
-    virtual bool hasScaledOps() const { return false; }
+    // The ops of the newer architectures (granite, gemma3, gpt-oss, deepseek2). A backend
+    // without them says so: hasExtendedOps() false, and models that need them refuse to load
+    // on it (the defaults throw).
+    virtual bool hasExtendedOps() const { return false; }
+    // x *= s (embedding, residual and logit multipliers).
     virtual void scale(Act x, float s);
+    // Multi-head latent attention (DeepSeek), per row and head h: out[h] = [W[h] · q[h][0, nope),
+    // q[h][nope, nope + rope)] (the no-rope query absorbed into the latent space, the rotated
+    // part kept), and values back from the latent: out[h] = W[h] · in[h] (MlaShape sizes).
+    virtual void absorbQuery(Act q, const Weight& kB, Act out, const MlaShape& shape);
+    virtual void expandValues(Act latent, const Weight& vB, Act out, const MlaShape& shape);
     // The diversity-head mix for every row: out = logits + alpha·(B·(A·hidden) + b), computed as
     // heads/head_mix.cpp does (the scalar reference). hidden: rows x nEmbd, logits and out:
     // rows x nVocab (out may be logits itself), projected: scratch of at least rows x rank.

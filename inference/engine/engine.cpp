@@ -37,8 +37,7 @@ ModelInfo describe(const Engine::Impl& e) {
     i.fileBytes = e.file->fileSize();
     i.weightBytes = w.weightBytes;
     const uint64_t elem = e.options.kvCacheType == GgmlType::F16 ? 2 : 4;
-    i.kvBytesPerToken =
-        uint64_t(c.nLayer) * uint64_t(c.nHeadKv) * uint64_t(c.headDimK + c.headDimV) * elem;
+    i.kvBytesPerToken = uint64_t(c.kvValuesPerToken()) * elem;
     i.kvCacheType = e.options.kvCacheType;
     i.device = e.backend->name();
     i.threads = e.backend->threads();

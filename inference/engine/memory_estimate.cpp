@@ -104,8 +104,7 @@ MemoryEstimate estimateMemory(const GgufFile& file, const ModelConfig& c, int co
         threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
     const uint64_t elem = kvType == GgmlType::F32 ? 4 : 2;
     e.weights = tensorDataBytes(file);
-    e.kvCache = uint64_t(contextLength) * uint64_t(c.nLayer) * uint64_t(c.nHeadKv) *
-                uint64_t(c.headDimK + c.headDimV) * elem;
+    e.kvCache = uint64_t(contextLength) * uint64_t(c.kvValuesPerToken()) * elem;
     e.scratch =
         scratchBytes(c, std::max(1, std::min(batchSize, contextLength)), contextLength, nThreads);
     e.runtime = kProcessBytes + tokenizerBytes(file);

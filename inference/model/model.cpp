@@ -12,7 +12,7 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     : m_config(std::move(config)), m_weights(std::move(weights)), m_backend(backend),
       m_maxRows(maxRows) {
     const ModelConfig& c = m_config;
-    if (c.needsScaleOp() && !backend.hasScaledOps())
+    if (c.needsExtendedOps() && !backend.hasExtendedOps())
         throw EngineError("the " + backend.name() + " backend cannot run '" + c.architecture +
                           "' models yet (they need scaled ops); use the CPU (--device cpu)");
     const int qDim = c.nHead * c.headDimK, kDim = c.nHeadKv * c.headDimK,
@@ -29,6 +29,11 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     m_tmp = backend.allocate(maxRows, c.nEmbd);
     m_router = backend.allocate(maxRows, std::max(c.nExpert, 1));
     m_logits = backend.allocate(m_logitRows, c.nVocab);
+    if (c.isMla()) {
+        m_mlaQuery = backend.allocate(maxRows, c.nHead * c.mlaKeyLength);
+        m_mlaQa = backend.allocate(maxRows, std::max(c.qLoraRank, 1));
+        m_mlaValues = backend.allocate(maxRows, c.nHead * c.mlaValueLength);
+    }
 
     int maxFf = std::max(c.nFf, 1);
     for (const auto& L : m_weights.layers) {
@@ -37,7 +42,8 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     }
     BackendLimits lim;
     lim.maxRows = maxRows;
-    lim.maxCols = std::max({c.nEmbd, qDim, kDim, vDim, oDim});
+    lim.maxCols = std::max({c.nEmbd, qDim, kDim, vDim, oDim, c.nHead * c.mlaKeyLength,
+                            c.qLoraRank});
     lim.maxContext = maxContext;
     lim.maxFf = maxFf;
     lim.maxFfRows = maxRows * std::max(1, c.nExpertUsed);
@@ -47,8 +53,9 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
 
 std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type) {
     const ModelConfig& c = m_config;
+    // Latent attention caches one row per token; its values are that row's first part.
     return m_backend.createKvCache(c.nLayer, capacity, c.nHeadKv * c.headDimK,
-                                   c.nHeadKv * c.headDimV, type);
+                                   c.isMla() ? 0 : c.nHeadKv * c.headDimV, type);
 }
 
 // One sequence at positions pos0.. of `cache`, or (tail set) one row per sequence of a
@@ -148,31 +155,28 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
         ap.sinks = optional(L.sinks);
         // Attention block.
         b.rmsNorm(x, &L.attnNorm, xn, c.nEmbd, c.rmsEps);
-        const Backend::MatmulJob qkv[3] = {
-            {&L.wq, optional(L.bq), q}, {&L.wk, optional(L.bk), k}, {&L.wv, optional(L.bv), v}};
-        b.matmul(xn, qkv);
-        if (L.qNorm.host) {
-            b.rmsNorm(q, &L.qNorm, q, int(L.qNorm.nIn), c.rmsEps);
-            b.rmsNorm(k, &L.kNorm, k, int(L.kNorm.nIn), c.rmsEps);
-        }
-        if (!at.tail) {
-            b.rope(q, ropeQ, at.pos0);
-            b.rope(k, ropeK, at.pos0);
+        if (c.isMla()) {
+            latentAttention(at, il, T, ropeQ, ropeK, ap);
+            const Backend::MatmulJob o[1] = {{&L.wo, nullptr, tmp}};
+            b.matmul(m_mlaValues.view(0, T), o);
+            joinResidual(L.postAttnNorm);
         } else {
-            b.ropeAt(q, ropeQ, at.positions);
-            b.ropeAt(k, ropeK, at.positions);
+            const Backend::MatmulJob qkv[3] = {{&L.wq, optional(L.bq), q},
+                                               {&L.wk, optional(L.bk), k},
+                                               {&L.wv, optional(L.bv), v}};
+            b.matmul(xn, qkv);
+            if (L.qNorm.host) {
+                b.rmsNorm(q, &L.qNorm, q, int(L.qNorm.nIn), c.rmsEps);
+                b.rmsNorm(k, &L.kNorm, k, int(L.kNorm.nIn), c.rmsEps);
+            }
+            rope(at, q, ropeQ);
+            rope(at, k, ropeK);
+            if (c.scaleQuery) b.scale(q, scoreScale);
+            attend(at, il, q, k, v, attn, ap);
+            const Backend::MatmulJob o[1] = {{&L.wo, optional(L.bo), tmp}};
+            b.matmul(attn, o);
+            joinResidual(L.postAttnNorm);
         }
-        if (c.scaleQuery) b.scale(q, scoreScale);
-        if (!at.tail) {
-            b.storeKv(*at.cache, il, k, v, at.pos0);
-            b.attention(*at.cache, il, q, attn, at.pos0, ap);
-        } else {
-            b.storeKvAt(*at.tail, il, k, v, at.slots);
-            b.attentionSequences(*at.cache, at.pos0, *at.tail, il, q, attn, at.steps, ap);
-        }
-        const Backend::MatmulJob o[1] = {{&L.wo, optional(L.bo), tmp}};
-        b.matmul(attn, o);
-        joinResidual(L.postAttnNorm);
 
         // Feed-forward block.
         b.rmsNorm(x, &L.ffnNorm, xn, c.nEmbd, c.rmsEps);
@@ -192,6 +196,64 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
         }
         joinResidual(L.postFfnNorm);
     }
+}
+
+void Model::rope(const Placement& at, Act x, const RopeParams& params) {
+    if (at.tail)
+        m_backend.ropeAt(x, params, at.positions);
+    else
+        m_backend.rope(x, params, at.pos0);
+}
+
+void Model::attend(const Placement& at, int il, Act q, Act k, Act v, Act out,
+                   const AttentionParams& ap) {
+    if (at.tail) {
+        m_backend.storeKvAt(*at.tail, il, k, v, at.slots);
+        m_backend.attentionSequences(*at.cache, at.pos0, *at.tail, il, q, out, at.steps, ap);
+    } else {
+        m_backend.storeKv(*at.cache, il, k, v, at.pos0);
+        m_backend.attention(*at.cache, il, q, out, at.pos0, ap);
+    }
+}
+
+// llama.cpp's deepseek2 graph with absorption: q (through the q LoRA when there is one) per head
+// [nope | rope], the rope part rotated; the key row [normed latent | rotated rope part] is what
+// the cache keeps; the no-rope query is absorbed by attn_k_b into the latent, so attention runs
+// over cached latents directly (one KV head, values = the latent), and attn_v_b expands each
+// head's latent result to its value.
+void Model::latentAttention(const Placement& at, int il, int T, RopeParams ropeQ,
+                            RopeParams ropeK, const AttentionParams& ap) {
+    const ModelConfig& c = m_config;
+    Backend& b = m_backend;
+    const LayerWeights& L = m_weights.layers[size_t(il)];
+    const Act xn = m_xn.view(0, T), qFull = m_mlaQuery.view(0, T), k = m_k.view(0, T),
+              q = m_q.view(0, T), attn = m_attn.view(0, T);
+    if (L.wqA.host) {
+        const Act qa = m_mlaQa.view(0, T);
+        const Backend::MatmulJob a[1] = {{&L.wqA, nullptr, qa}};
+        b.matmul(xn, a);
+        b.rmsNorm(qa, &L.qANorm, qa, c.qLoraRank, c.rmsEps);
+        const Backend::MatmulJob qb[1] = {{&L.wqB, nullptr, qFull}};
+        b.matmul(qa, qb);
+    } else {
+        const Backend::MatmulJob qj[1] = {{&L.wq, nullptr, qFull}};
+        b.matmul(xn, qj);
+    }
+    const Backend::MatmulJob kv[1] = {{&L.wkvA, nullptr, k}};
+    b.matmul(xn, kv);
+    b.rmsNorm(k, &L.kvANorm, k, c.kvLoraRank, c.rmsEps); // the latent part only
+    const int nope = c.mlaKeyLength - c.nRot;
+    ropeQ.headDim = c.mlaKeyLength;
+    ropeQ.offset = nope;
+    ropeK.nHead = 1;
+    ropeK.headDim = c.headDimK;
+    ropeK.offset = c.kvLoraRank;
+    rope(at, qFull, ropeQ);
+    rope(at, k, ropeK);
+    const MlaShape shape{c.nHead, nope, c.nRot, c.kvLoraRank, c.mlaValueLength};
+    b.absorbQuery(qFull, L.kB, q, shape);
+    attend(at, il, q, k, k, attn, ap);
+    b.expandValues(attn, L.vB, m_mlaValues.view(0, T), shape);
 }
 
 void Model::outputs(int T, int outputFirst, float* logits, float* hidden, bool allHidden,

@@ -67,6 +67,12 @@ public:
 private:
     struct Placement; // where the rows of a pass go in the KV cache(s)
     void layers(const Placement& at, int rows, int expertsUsed);
+    void rope(const Placement& at, Act x, const RopeParams& params);
+    void attend(const Placement& at, int layer, Act q, Act k, Act v, Act out,
+                const AttentionParams& params);
+    // DeepSeek's latent attention of one layer, its output (before wo) in m_mlaValues.
+    void latentAttention(const Placement& at, int layer, int rows, RopeParams ropeQ,
+                         RopeParams ropeK, const AttentionParams& params);
     void outputs(int rows, int outputFirst, float* logits, float* hidden, bool allHidden,
                  const OutputMix* mix);
 
@@ -76,6 +82,7 @@ private:
     int m_maxRows;
     int m_logitRows; // rows of the logits scratch (logits are produced in chunks of this many)
     Act m_x, m_xn, m_q, m_k, m_v, m_attn, m_tmp, m_router, m_logits;
+    Act m_mlaQuery, m_mlaQa, m_mlaValues; // latent attention scratch (deepseek2)
     uint64_t m_serial = 0;
     std::vector<int> m_positions, m_slots; // forwardSequences scratch
     Act m_lastHidden, m_lastLogits;

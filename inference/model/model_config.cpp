@@ -23,7 +23,7 @@ struct ArchRules {
     int swaPattern = 0;
 };
 
-constexpr std::array<ArchRules, 10> kArchitectures{{
+constexpr std::array<ArchRules, 11> kArchitectures{{
     {"llama", false, true},
     {"qwen2", true, false},
     {"qwen2moe", true, false},
@@ -34,7 +34,10 @@ constexpr std::array<ArchRules, 10> kArchitectures{{
     {"gemma3", true, false, 6},
     {"glm4moe", true, true},
     {"gpt-oss", true, false, 2},
+    {"deepseek2", false, false},
 }};
+
+int positive(const GgufFile& f, const std::string& key, int64_t v, int64_t maxValue = 1 << 24);
 
 // YaRN as llama.cpp sets it up (llama_context): freq scale 1/factor, ext factor 1, and the
 // attention factor from the log multiplier, then divided by the (1 + 0.1 ln factor) that ggml's
@@ -70,6 +73,32 @@ void applyGptOss(ModelConfig& c) {
     c.activation = FfnActivation::SwigluOai;
     c.gating = MoeGating::SoftmaxOfChosen;
     c.expertWeightsNorm = false;
+}
+
+// DeepSeek-V2/V3: latent attention sizes, and llama.cpp's YaRN-adjusted score scale
+// mscale^2 / sqrt(key length) with mscale = attn_factor·(1 + 0.1 ln F)·(1 + 0.1·L·ln F).
+void readDeepseek2(const GgufFile& f, const std::string& p, ModelConfig& c) {
+    auto need = [&](const std::string& k) {
+        if (!f.has(p + k))
+            throw EngineError(f.path() + ": " + p + k +
+                              " is missing; this engine runs DeepSeek files written by a current "
+                              "llama.cpp converter (split attn_k_b / attn_v_b): re-convert it");
+        return positive(f, p + k, f.getInt(p + k));
+    };
+    c.kvLoraRank = need("attention.kv_lora_rank");
+    c.mlaKeyLength = need("attention.key_length_mla");
+    c.mlaValueLength = need("attention.value_length_mla");
+    c.qLoraRank = f.has(p + "attention.q_lora_rank") ? int(f.getInt(p + "attention.q_lora_rank")) : 0;
+    if (c.nHeadKv != 1 || c.headDimK != c.kvLoraRank + c.nRot || c.headDimV != c.kvLoraRank ||
+        c.mlaKeyLength <= c.nRot)
+        throw EngineError(f.path() + ": the latent-attention sizes do not fit together "
+                          "(head_count_kv 1, key_length = kv_lora_rank + rope dims, value_length "
+                          "= kv_lora_rank expected)");
+    const float lnF = std::log(1.0f / c.ropeFreqScale);
+    const float attnOrg = c.ropeAttnFactor * (1.0f + 0.1f * lnF);
+    const float mscale = attnOrg * (1.0f + 0.1f * c.yarnLogMultiplier * lnF);
+    c.attentionScale = 1.0f * mscale * mscale / std::sqrt(float(c.mlaKeyLength));
+    c.expertWeightsScale = float(f.getFloat(p + "expert_weights_scale", 1.0));
 }
 
 // Granite's multipliers (llama.cpp's build_granite): embedding, each residual branch, the
@@ -128,7 +157,7 @@ int64_t readIntOrUniformArray(const GgufFile& f, const std::string& key, int64_t
     return f.getInt(key);
 }
 
-int positive(const GgufFile& f, const std::string& key, int64_t v, int64_t maxValue = 1 << 24) {
+int positive(const GgufFile& f, const std::string& key, int64_t v, int64_t maxValue) {
     if (v <= 0 || v > maxValue)
         throw EngineError(f.path() + ": metadata key '" + key + "' has the value " +
                           std::to_string(v) + ", which is out of range");
@@ -244,6 +273,7 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
     if (c.architecture == "granitemoe") readGraniteScales(f, p, c);
     if (c.architecture == "gemma3") applyGemma3(c);
     if (c.architecture == "gpt-oss") applyGptOss(c);
+    if (c.architecture == "deepseek2") readDeepseek2(f, p, c);
 
     // The vocabulary size is the embedding table's row count (checked against the tokenizer
     // and vocab_size where present).

@@ -57,6 +57,14 @@ struct ModelConfig {
     bool postNorms = false;      // Gemma 3: post_attention_norm, post_ffw_norm on the branches
     FfnActivation activation = FfnActivation::Silu;
     bool attentionSinks = false; // gpt-oss: attn_sinks per layer
+    // Multi-head latent attention (deepseek2): the cache holds per token the latent
+    // (kvLoraRank) and the shared rotated key part (nRot) as one key row of headDimK =
+    // kvLoraRank + nRot, one "KV head", values being its first kvLoraRank; the queries are
+    // absorbed into the latent space (MlaShape). qLoraRank 0: a plain attn_q.
+    int qLoraRank = 0;
+    int kvLoraRank = 0;
+    int mlaKeyLength = 0;   // per-head query/key size before absorption (nope + rope)
+    int mlaValueLength = 0; // per-head value size after expansion
     // MoE routing: leading dense layers (GLM-4.5, DeepSeek), sigmoid gating with a selection
     // bias, and a factor on the chosen weights.
     int leadingDenseLayers = 0;
@@ -64,11 +72,21 @@ struct ModelConfig {
     float expertWeightsScale = 1.0f;
 
     bool isMoe() const { return nExpert > 0; }
+    bool isMla() const { return kvLoraRank > 0; }
+    // K and V values cached per token, all layers (the latent once for MLA).
+    int64_t kvValuesPerToken() const {
+        return int64_t(nLayer) * nHeadKv * (headDimK + (isMla() ? 0 : headDimV));
+    }
+    // What a cache of full per-head K and V would hold (MLA decompressed), for comparison.
+    int64_t naiveKvValuesPerToken() const {
+        return isMla() ? int64_t(nLayer) * nHead * (mlaKeyLength + mlaValueLength)
+                       : kvValuesPerToken();
+    }
     bool isMoeLayer(int layer) const { return isMoe() && layer >= leadingDenseLayers; }
     // Whether the forward pass needs Backend::scale (a backend without it cannot run it).
-    bool needsScaleOp() const {
+    bool needsExtendedOps() const {
         return embeddingScale != 1.0f || residualScale != 1.0f || logitScale != 1.0f ||
-               scaleQuery;
+               scaleQuery || isMla();
     }
 
     // Reads and checks the metadata of `file`. Throws EngineError naming the file and the key.

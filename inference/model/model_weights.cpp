@@ -68,6 +68,25 @@ private:
     std::set<std::string> m_used;
 };
 
+// DeepSeek's latent attention tensors (ModelConfig::isMla), as current llama.cpp converters
+// write them: attn_k_b / attn_v_b split per head.
+void loadLatentAttention(Loader& l, const std::string& b, const ModelConfig& c, LayerWeights& L) {
+    const int64_t E = c.nEmbd, H = c.nHead, lora = c.kvLoraRank, rope = c.nRot;
+    const int64_t nope = c.mlaKeyLength - rope, qFull = H * c.mlaKeyLength;
+    if (c.qLoraRank > 0) {
+        L.wqA = l.get(b + "attn_q_a.weight", {E, c.qLoraRank, 1}, Use::Matrix);
+        L.qANorm = l.get(b + "attn_q_a_norm.weight", {c.qLoraRank, 1, 1}, Use::Vector);
+        L.wqB = l.get(b + "attn_q_b.weight", {c.qLoraRank, qFull, 1}, Use::Matrix);
+    } else {
+        L.wq = l.get(b + "attn_q.weight", {E, qFull, 1}, Use::Matrix);
+    }
+    L.wkvA = l.get(b + "attn_kv_a_mqa.weight", {E, lora + rope, 1}, Use::Matrix);
+    L.kvANorm = l.get(b + "attn_kv_a_norm.weight", {lora, 1, 1}, Use::Vector);
+    L.kB = l.get(b + "attn_k_b.weight", {nope, lora, H}, Use::Matrix);
+    L.vB = l.get(b + "attn_v_b.weight", {lora, c.mlaValueLength, H}, Use::Matrix);
+    L.wo = l.get(b + "attn_output.weight", {H * c.mlaValueLength, E, 1}, Use::Matrix);
+}
+
 } // namespace
 
 ModelWeights ModelWeights::load(const GgufFile& f, const ModelConfig& c, Backend& backend,
@@ -92,10 +111,14 @@ ModelWeights ModelWeights::load(const GgufFile& f, const ModelConfig& c, Backend
         const std::string b = "blk." + std::to_string(i) + ".";
         LayerWeights L;
         L.attnNorm = l.get(b + "attn_norm.weight", {E, 1, 1}, Use::Vector);
-        L.wq = l.get(b + "attn_q.weight", {E, qDim, 1}, Use::Matrix);
-        L.wk = l.get(b + "attn_k.weight", {E, kDim, 1}, Use::Matrix);
-        L.wv = l.get(b + "attn_v.weight", {E, vDim, 1}, Use::Matrix);
-        L.wo = l.get(b + "attn_output.weight", {oDim, E, 1}, Use::Matrix);
+        if (c.isMla()) {
+            loadLatentAttention(l, b, c, L);
+        } else {
+            L.wq = l.get(b + "attn_q.weight", {E, qDim, 1}, Use::Matrix);
+            L.wk = l.get(b + "attn_k.weight", {E, kDim, 1}, Use::Matrix);
+            L.wv = l.get(b + "attn_v.weight", {E, vDim, 1}, Use::Matrix);
+            L.wo = l.get(b + "attn_output.weight", {oDim, E, 1}, Use::Matrix);
+        }
         L.bq = l.get(b + "attn_q.bias", {qDim, 1, 1}, Use::Vector, false);
         L.bk = l.get(b + "attn_k.bias", {kDim, 1, 1}, Use::Vector, false);
         L.bv = l.get(b + "attn_v.bias", {vDim, 1, 1}, Use::Vector, false);

@@ -27,6 +27,9 @@ struct LayerWeights {
     Weight gateShared, upShared, downShared, sharedGateInp; // optional shared expert (qwen2moe)
     Weight expProbsBias;             // optional: sigmoid routing's selection bias (exp_probs_b)
     Weight postAttnNorm, postFfnNorm; // Gemma 3's norms on the branch outputs
+    // Latent attention (deepseek2): wq (or wqA, qANorm, wqB), wkvA (latent + rope key),
+    // kvANorm, the per-head kB (absorbs the query) and vB (expands the values).
+    Weight wqA, qANorm, wqB, wkvA, kvANorm, kB, vB;
 
     bool isMoe() const { return router.host != nullptr; }
 };

@@ -26,9 +26,24 @@ GgmlType baseType(SynthFileType t) {
         return GgmlType::Q4_K;
     case SynthFileType::Q6_K:
         return GgmlType::Q6_K;
+    case SynthFileType::Q2_K:
+        return GgmlType::Q2_K;
+    case SynthFileType::Q3_K_M:
+        return GgmlType::Q3_K;
+    case SynthFileType::IQ4_NL:
+        return GgmlType::IQ4_NL;
+    case SynthFileType::IQ4_XS:
+        return GgmlType::IQ4_XS;
+    case SynthFileType::MXFP4_MOE:
+        return GgmlType::MXFP4;
     }
     return GgmlType::F32;
 }
+
+constexpr SynthFileType kFileTypes[] = {
+    SynthFileType::F32,    SynthFileType::F16,    SynthFileType::Q8_0,     SynthFileType::Q4_0,
+    SynthFileType::Q4_K_M, SynthFileType::Q6_K,   SynthFileType::Q2_K,     SynthFileType::Q3_K_M,
+    SynthFileType::IQ4_NL, SynthFileType::IQ4_XS, SynthFileType::MXFP4_MOE};
 
 // llama.cpp's "use more bits" layer pattern for Q4_K_M/Q5_K_M: the first and last eighth of the
 // layers and every third layer in between.
@@ -45,6 +60,11 @@ GgmlType fallback(GgmlType type, int64_t rowLength) {
     if (rowFits(type, rowLength)) return type;
     GgmlType alternative = GgmlType::F16;
     switch (type) {
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
+    case GgmlType::IQ4_XS:
+        alternative = GgmlType::IQ4_NL;
+        break;
     case GgmlType::Q4_K:
         alternative = GgmlType::Q5_0;
         break;
@@ -69,8 +89,7 @@ std::string blk(int layer, const char* name) {
 std::optional<SynthFileType> parseSynthFileType(std::string_view name) {
     std::string upper;
     for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    for (SynthFileType t : {SynthFileType::F32, SynthFileType::F16, SynthFileType::Q8_0,
-                            SynthFileType::Q4_0, SynthFileType::Q4_K_M, SynthFileType::Q6_K})
+    for (SynthFileType t : kFileTypes)
         if (synthFileTypeName(t) == upper) return t;
     return std::nullopt;
 }
@@ -89,6 +108,16 @@ std::string_view synthFileTypeName(SynthFileType type) {
         return "Q4_K_M";
     case SynthFileType::Q6_K:
         return "Q6_K";
+    case SynthFileType::Q2_K:
+        return "Q2_K";
+    case SynthFileType::Q3_K_M:
+        return "Q3_K_M";
+    case SynthFileType::IQ4_NL:
+        return "IQ4_NL";
+    case SynthFileType::IQ4_XS:
+        return "IQ4_XS";
+    case SynthFileType::MXFP4_MOE:
+        return "MXFP4_MOE";
     }
     return "?";
 }
@@ -107,6 +136,16 @@ uint32_t llamaFileTypeId(SynthFileType type) {
         return 15;
     case SynthFileType::Q6_K:
         return 18;
+    case SynthFileType::Q2_K:
+        return 10;
+    case SynthFileType::Q3_K_M:
+        return 12;
+    case SynthFileType::IQ4_NL:
+        return 25;
+    case SynthFileType::IQ4_XS:
+        return 30;
+    case SynthFileType::MXFP4_MOE:
+        return 38;
     }
     return 0;
 }
@@ -116,30 +155,57 @@ bool isQuantized(SynthFileType type) {
 }
 
 GgmlType llamaQuantizeType(SynthFileType fileType, std::string_view name, int layer, int nLayer,
-                           int nExpert, bool tiedOutput, int64_t rowLength) {
+                           int nExpert, bool tiedOutput, int64_t rowLength, int nGqa,
+                           int64_t nDim2) {
     const GgmlType base = baseType(fileType);
     if (!isQuantized(fileType)) return base;
-    const bool q4km = fileType == SynthFileType::Q4_K_M;
+    using F = SynthFileType;
+    const bool q4km = fileType == F::Q4_K_M;
+    const bool iq4 = fileType == F::IQ4_NL || fileType == F::IQ4_XS;
     GgmlType type = base;
     const bool isOutput = name == "output.weight" || (tiedOutput && name == "token_embd.weight");
     if (isOutput) {
-        // The output matrix gets Q6_K unless the file is Q8_0 (or rows do not fit).
-        if (!rowFits(base, rowLength))
+        // The output matrix gets Q6_K unless the file is Q8_0 or MXFP4_MOE (or rows do not fit).
+        if (fileType == F::MXFP4_MOE || !rowFits(base, rowLength))
             type = GgmlType::Q8_0;
         else if (base != GgmlType::Q8_0)
             type = GgmlType::Q6_K;
+    } else if (fileType == F::MXFP4_MOE) {
+        // Expert tensors MXFP4, everything else Q8_0.
+        type = nDim2 > 1 ? GgmlType::MXFP4 : GgmlType::Q8_0;
     } else if (name == "token_embd.weight") {
         type = base;
     } else if (contains(name, "attn_v.weight")) {
-        if (q4km && useMoreBits(layer, nLayer)) type = GgmlType::Q6_K;
+        // llama.cpp counts attn_v tensors, one per layer here.
+        if (fileType == F::Q2_K)
+            type = nGqa >= 4 ? GgmlType::Q4_K : GgmlType::Q3_K;
+        else if (fileType == F::Q3_K_M)
+            type = layer < 2 ? GgmlType::Q5_K : GgmlType::Q4_K;
+        else if (iq4 && nGqa >= 4)
+            type = GgmlType::Q5_K;
+        else if (q4km && useMoreBits(layer, nLayer))
+            type = GgmlType::Q6_K;
         // llama.cpp bumps attn_k/attn_v of exactly-8-expert models (Mixtral) to Q8_0.
         if (nExpert == 8) type = GgmlType::Q8_0;
     } else if (contains(name, "attn_k.weight")) {
         if (nExpert == 8) type = GgmlType::Q8_0;
     } else if (contains(name, "ffn_down")) {
-        if (q4km && useMoreBits(layer, nLayer)) type = GgmlType::Q6_K;
+        if (fileType == F::Q2_K)
+            type = GgmlType::Q3_K;
+        else if (fileType == F::Q3_K_M)
+            type = layer < nLayer / 16 ? GgmlType::Q5_K : GgmlType::Q4_K;
+        else if (q4km && useMoreBits(layer, nLayer))
+            type = GgmlType::Q6_K;
+        else if (iq4 && layer < nLayer / 8) // without an importance matrix
+            type = GgmlType::Q5_K;
     } else if (contains(name, "attn_output.weight")) {
-        if (q4km && nExpert == 8) type = GgmlType::Q5_K;
+        if (nExpert == 8) {
+            if (q4km || iq4 || fileType == F::Q2_K || fileType == F::Q3_K_M) type = GgmlType::Q5_K;
+        } else if (fileType == F::Q2_K) {
+            type = GgmlType::Q3_K;
+        } else if (fileType == F::Q3_K_M) {
+            type = GgmlType::Q4_K;
+        }
     }
     return fallback(type, rowLength);
 }
@@ -164,8 +230,8 @@ std::vector<SynthTensor> planSynthTensors(const SynthShape& s, int64_t nVocab,
         size_t i = 0;
         for (int64_t n : ne) t.ne[i++] = n;
         t.std = stddev;
-        t.type =
-            llamaQuantizeType(fileType, t.name, layer, s.nLayer, s.nExpert, s.tiedOutput, t.ne[0]);
+        t.type = llamaQuantizeType(fileType, t.name, layer, s.nLayer, s.nExpert, s.tiedOutput,
+                                   t.ne[0], s.nHead / s.nHeadKv, t.ne[2]);
         out.push_back(std::move(t));
     };
     // Norm weights and routers stay F32 in every llama.cpp file type.

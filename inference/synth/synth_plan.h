@@ -16,7 +16,19 @@
 
 namespace fabulist::inference {
 
-enum class SynthFileType { F32, F16, Q8_0, Q4_0, Q4_K_M, Q6_K };
+enum class SynthFileType {
+    F32,
+    F16,
+    Q8_0,
+    Q4_0,
+    Q4_K_M,
+    Q6_K,
+    Q2_K,
+    Q3_K_M,
+    IQ4_NL,
+    IQ4_XS,
+    MXFP4_MOE
+};
 
 std::optional<SynthFileType> parseSynthFileType(std::string_view name); // "q4_k_m", "F16", ...
 std::string_view synthFileTypeName(SynthFileType type);                 // "Q4_K_M"
@@ -40,8 +52,9 @@ std::vector<SynthTensor> planSynthTensors(const SynthShape& shape, int64_t nVoca
                                           SynthFileType fileType);
 
 // llama-quantize's choice for one weight matrix (exposed for tests). `layer` is -1 outside the
-// blocks.
+// blocks; nGqa = query heads per KV head; nDim2 = the tensor's third size (experts, else 1).
 GgmlType llamaQuantizeType(SynthFileType fileType, std::string_view name, int layer, int nLayer,
-                           int nExpert, bool tiedOutput, int64_t rowLength);
+                           int nExpert, bool tiedOutput, int64_t rowLength, int nGqa = 1,
+                           int64_t nDim2 = 1);
 
 } // namespace fabulist::inference

@@ -19,7 +19,11 @@ using namespace fabulist::inference;
 namespace {
 
 std::string referenceModel(const char* name) {
-    return (qEnvironmentVariable("FABULIST_REFERENCE_DIR") + "/models/" + name).toStdString();
+    const QString dir = QString(name).startsWith("next:")
+                            ? qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR") + "/models/" +
+                                  QString(name).mid(5)
+                            : qEnvironmentVariable("FABULIST_REFERENCE_DIR") + "/models/" + name;
+    return dir.toStdString();
 }
 
 std::unique_ptr<Engine> load(const std::string& path, int ctx = 256,
@@ -91,6 +95,10 @@ private slots:
         QTest::newRow("moe f32") << "tiny-moe-f32.gguf" << false;
         QTest::newRow("moe q4_k_m, f16 cache") << "tiny-moe-q4_k_m.gguf" << true;
         QTest::newRow("qwen3moe q8_0") << "tiny-qwen3moe-q8_0.gguf" << true;
+        // Sliding windows shorter than prompt + candidate, sinks, latent attention, GeGLU.
+        QTest::newRow("gpt-oss") << "next:tiny-gptoss-f32.gguf" << false;
+        QTest::newRow("gemma3, f16 cache") << "next:tiny-gemma3-f32.gguf" << true;
+        QTest::newRow("deepseek2 (MLA), f16 cache") << "next:tiny-deepseek2-v3-f32.gguf" << true;
     }
     void candidatesEqualSeededSingleRuns() {
         QFETCH(QString, model);

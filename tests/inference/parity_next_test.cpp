@@ -36,12 +36,14 @@ QJsonObject reference(const QString& name) {
     return QJsonDocument::fromJson(f.readAll()).object();
 }
 
-std::unique_ptr<Engine> load(const QString& name, GgmlType kv) {
+// The reference's model (its model_file), with the experts-used override the run had.
+std::unique_ptr<Engine> load(const QJsonObject& ref, GgmlType kv, int expertsUsed) {
     EngineOptions o;
-    o.modelPath = (nextDir() + "/models/" + name + ".gguf").toStdString();
+    o.modelPath = (nextDir() + "/" + ref["model_file"].toString()).toStdString();
     o.threads = 2;
     o.contextLength = 256;
     o.kvCacheType = kv;
+    o.expertsUsed = expertsUsed;
     return Engine::load(o);
 }
 
@@ -70,21 +72,28 @@ private slots:
     void model_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<float>("logitTol");
-        for (const char* n : {"tiny-granitemoe-f32", "tiny-glm4moe-f32", "tiny-gptoss-f32"})
-            QTest::newRow(n) << QString(n) << 1e-4f;
+        QTest::addColumn<int>("expertsUsed");
+        for (const char* n : {"tiny-granitemoe-f32", "tiny-glm4moe-f32", "tiny-gptoss-f32",
+                              "tiny-deepseek2-lite-f32", "tiny-deepseek2-v3-f32"})
+            QTest::newRow(n) << QString(n) << 1e-4f << 0;
+        // The same DeepSeek-V3-style model with one routed expert (llama.cpp's --override-kv
+        // deepseek2.expert_used_count=int:1).
+        QTest::newRow("tiny-deepseek2-v3-f32.top1-override")
+            << QString("tiny-deepseek2-v3-f32.top1-override") << 1e-4f << 1;
         // Gemma 3 agrees less closely (measured: up to 6.4e-4 at the last position, 2.1e-3
         // teacher-forced; greedy identical): its GeGLU looks GELU up through fp16 as ggml does,
         // so a last-bit difference in a matmul sum can move an input to the neighbouring fp16
         // value, a step of ~5e-4 relative, which six layers and post-norms carry on.
-        QTest::newRow("tiny-gemma3-f32") << QString("tiny-gemma3-f32") << 2e-3f;
+        QTest::newRow("tiny-gemma3-f32") << QString("tiny-gemma3-f32") << 2e-3f << 0;
     }
 
     void model() {
         QFETCH(QString, name);
         QFETCH(float, logitTol);
+        QFETCH(int, expertsUsed);
         const QJsonObject ref = reference(name);
         QVERIFY2(!ref.isEmpty(), qPrintable("cannot read " + name + ".json"));
-        auto engine = load(name, GgmlType::F32);
+        auto engine = load(ref, GgmlType::F32, expertsUsed);
         auto session = engine->createSession();
         for (const auto& c : ref["logits_last_position"].toArray()) {
             const auto o = c.toObject();
@@ -98,7 +107,7 @@ private slots:
             QVERIFY2(dh <= logitTol / 5, qPrintable("hidden " + QString::number(dh)));
         }
         for (GgmlType kv : {GgmlType::F32, GgmlType::F16}) {
-            auto e = load(name, kv);
+            auto e = load(ref, kv, expertsUsed);
             auto s = e->createSession();
             const bool f32 = kv == GgmlType::F32;
             for (const auto& g : ref["greedy"].toArray()) {

@@ -46,10 +46,12 @@ private:
     uint8_t* m_data = nullptr;
 };
 
+// kvDimV 0: values are the first values of each key row (DeepSeek's latent, cached once).
 class CpuKvCache final : public KvCache {
 public:
     CpuKvCache(int nLayer, int capacity, int kvDimK, int kvDimV, GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV),
+          m_sharedV(kvDimV == 0),
           m_elem(type == GgmlType::F16 ? 2 : 4), m_layerK(size_t(capacity) * kvDimK * m_elem),
           m_layerV(size_t(capacity) * kvDimV * m_elem), m_bytes((m_layerK + m_layerV) * nLayer),
           m_k(m_layerK * nLayer), m_v(m_layerV * nLayer) {}
@@ -61,14 +63,17 @@ public:
         return m_k.data() + layer * m_layerK + size_t(pos) * m_kvDimK * m_elem;
     }
     uint8_t* v(int layer, int pos) {
+        if (m_sharedV) return k(layer, pos);
         return m_v.data() + layer * m_layerV + size_t(pos) * m_kvDimV * m_elem;
     }
     int kvDimK() const { return m_kvDimK; }
-    int kvDimV() const { return m_kvDimV; }
+    int kvDimV() const { return m_sharedV ? m_kvDimK : m_kvDimV; } // the stride of value rows
+    bool sharedV() const { return m_sharedV; }
 
 private:
     GgmlType m_type;
     int m_capacity, m_kvDimK, m_kvDimV;
+    bool m_sharedV;
     size_t m_elem, m_layerK, m_layerV, m_bytes;
     // Zeroed pages that become resident when a position is first written: memory grows with
     // the sequence, not with the capacity.
@@ -380,7 +385,7 @@ void CpuBackend::ropeRow(float* row, const RopeParams& p, int pos) {
         }
     }
     for (int h = 0; h < p.nHead; ++h) {
-        float* v = row + size_t(h) * p.headDim;
+        float* v = row + size_t(h) * p.headDim + p.offset;
         if (p.neox) {
             const int half = nRot / 2;
             for (int i = 0; i < half; ++i) {
@@ -411,12 +416,15 @@ void CpuBackend::storeKvAt(KvCache& cacheBase, int layer, Act k, Act v,
 
 void CpuBackend::storeKvRow(KvCache& cacheBase, int layer, Act k, Act v, int row, int slot) {
     auto& cache = static_cast<CpuKvCache&>(cacheBase);
+    const bool storeV = !cache.sharedV();
     if (cache.type() == GgmlType::F16) {
         vec::toFp16(rowPtr(k, row), reinterpret_cast<uint16_t*>(cache.k(layer, slot)), k.cols);
-        vec::toFp16(rowPtr(v, row), reinterpret_cast<uint16_t*>(cache.v(layer, slot)), v.cols);
+        if (storeV)
+            vec::toFp16(rowPtr(v, row), reinterpret_cast<uint16_t*>(cache.v(layer, slot)),
+                        v.cols);
     } else {
         std::memcpy(cache.k(layer, slot), rowPtr(k, row), size_t(k.cols) * 4);
-        std::memcpy(cache.v(layer, slot), rowPtr(v, row), size_t(v.cols) * 4);
+        if (storeV) std::memcpy(cache.v(layer, slot), rowPtr(v, row), size_t(v.cols) * 4);
     }
 }
 
@@ -758,6 +766,38 @@ void CpuBackend::routeSigmoid(Act routerLogits, const MoeParams& p) {
             if (p.weightsScale != 1.0f) m_slotWeight[t * k + j] *= p.weightsScale;
         }
     }
+}
+
+void CpuBackend::perHeadMatmul(Act in, int inStride, int inOffset, const Weight& w, Act out,
+                               int outStride, int outOffset) {
+    const int heads = int(w.nMat), nIn = int(w.nIn), nOut = int(w.nOut);
+    const QuantKernels& k = quantKernels(w.type);
+    const size_t actBytes = activationBytes(w.type, nIn);
+    ensureScratch(m_quant[0], size_t(in.rows) * heads * actBytes);
+    uint8_t* act = m_quant[0].data();
+    for (int r = 0; r < in.rows; ++r)
+        for (int h = 0; h < heads; ++h)
+            k.quantizeActivations(rowPtr(in, r) + size_t(h) * inStride + inOffset,
+                                  act + (size_t(r) * heads + h) * actBytes, nIn);
+    forRows(in.rows * heads, nIn * nOut, [&](int item) {
+        const int r = item / heads, h = item % heads;
+        const uint8_t* a = act + size_t(item) * actBytes;
+        float* o = rowPtr(out, r) + size_t(h) * outStride + outOffset;
+        for (int i = 0; i < nOut; ++i) o[i] = k.vecDot(weightRow(w, h, i), a, nIn);
+    });
+}
+
+void CpuBackend::absorbQuery(Act q, const Weight& kB, Act out, const MlaShape& s) {
+    const int inStride = s.nope + s.rope, outStride = s.latent + s.rope;
+    perHeadMatmul(q, inStride, 0, kB, out, outStride, 0);
+    for (int r = 0; r < q.rows; ++r)
+        for (int h = 0; h < s.nHead; ++h)
+            std::memcpy(rowPtr(out, r) + size_t(h) * outStride + s.latent,
+                        rowPtr(q, r) + size_t(h) * inStride + s.nope, size_t(s.rope) * 4);
+}
+
+void CpuBackend::expandValues(Act latent, const Weight& vB, Act out, const MlaShape& s) {
+    perHeadMatmul(latent, s.latent, 0, vB, out, s.value, 0);
 }
 
 void CpuBackend::scale(Act x, float s) {

@@ -42,8 +42,10 @@ public:
     void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
              Act out) override;
     void add(Act x, Act y) override;
-    bool hasScaledOps() const override { return true; }
+    bool hasExtendedOps() const override { return true; }
     void scale(Act x, float s) override;
+    void absorbQuery(Act q, const Weight& kB, Act out, const MlaShape& shape) override;
+    void expandValues(Act latent, const Weight& vB, Act out, const MlaShape& shape) override;
     void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha, Act projected,
                  Act out) override;
     void read(Act a, int row, float* dst) override;
@@ -100,6 +102,10 @@ private:
     static void combineExperts(const ExpertPlan& plan, const float* y, int nEmbd, int tok, Act out,
                                bool accumulate);
     void ensureScratch(std::vector<uint8_t>& buf, size_t bytes);
+    // out[r][h][outOffset + i] = W[h] row i · in[r][h][inOffset, inOffset + W.nIn) for every
+    // row r and head h (heads inStride / outStride floats apart).
+    void perHeadMatmul(Act in, int inStride, int inOffset, const Weight& w, Act out, int outStride,
+                       int outOffset);
     // f(row) for every row; split over the threads only when there is enough work.
     template <class F> void forRows(int rows, int cols, F&& f) {
         if (int64_t(rows) * cols < (int64_t(1) << 15)) {

@@ -172,8 +172,8 @@ void VulkanBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
 }
 
 void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
-    if (params.extFactor != 0.0f)
-        throw VulkanError("Vulkan: YaRN RoPE is not supported yet; use --device cpu");
+    if (params.extFactor != 0.0f || params.offset != 0)
+        throw VulkanError("Vulkan: YaRN or partial-head RoPE is not supported yet; use --device cpu");
     const float* ff =
         params.freqFactors ? static_cast<const float*>(params.freqFactors->host) : nullptr;
     m_ops->rope(dev(x), x.rows, x.cols, params, pos0, ff);
