@@ -11,7 +11,8 @@ namespace fabulist::cli {
 
 namespace {
 
-constexpr const char* kUsage = "synth --shape NAME --type F32|F16|Q8_0|Q4_0|Q4_K_M|Q6_K "
+constexpr const char* kUsage = "synth --shape NAME --type "
+                               "F32|F16|Q8_0|Q4_0|Q4_K_M|Q6_K|Q2_K|Q3_K_M|IQ4_NL|IQ4_XS|MXFP4_MOE "
                                "--vocab-from MODEL.gguf [--seed S] [-t THREADS] -o OUT.gguf "
                                "| synth --list";
 
@@ -43,7 +44,8 @@ int runSynthCommand(const std::vector<std::string>& argv) {
         auto type = inference::parseSynthFileType(args.requiredString("--type"));
         if (!type)
             throw UsageError("unknown --type '" + args.string("--type") +
-                             "' (F32, F16, Q8_0, Q4_0, Q4_K_M or Q6_K)");
+                             "' (F32, F16, Q8_0, Q4_0, Q4_K_M, Q6_K, Q2_K, Q3_K_M, IQ4_NL, "
+                             "IQ4_XS or MXFP4_MOE)");
         o.fileType = *type;
         o.vocabFrom = args.requiredString("--vocab-from");
         std::error_code ec;

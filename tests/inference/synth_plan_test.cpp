@@ -17,8 +17,14 @@ QString referenceDir() {
     return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
 }
 
+// reference-next holds llama-quantize's Q2_K, Q3_K_M, IQ4_NL, IQ4_XS and MXFP4_MOE files.
+QString referenceNextDir() {
+    return qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR");
+}
+
 QJsonObject loadReference(const QString& base) {
-    QFile f(referenceDir() + "/" + base + ".json");
+    const QString inReference = referenceDir() + "/" + base + ".json";
+    QFile f(QFile::exists(inReference) ? inReference : referenceNextDir() + "/" + base + ".json");
     if (!f.open(QIODevice::ReadOnly)) return {};
     return QJsonDocument::fromJson(f.readAll()).object();
 }
@@ -69,6 +75,9 @@ private slots:
         QTest::newRow("tiny-qwen3moe-q4_k_m") << "tiny-qwen3moe-q4_k_m"
                                               << "tiny-qwen3moe"
                                               << "q4_k_m";
+        for (const char* t : {"q2_k", "q3_k_m", "iq4_nl", "iq4_xs", "mxfp4_moe"})
+            QTest::newRow(qPrintable(QString("tiny-moe-%1").arg(t)))
+                << QString("tiny-moe-%1").arg(t) << "tiny-moe" << QString(t);
     }
 
     void matchesReference() {
@@ -162,6 +171,44 @@ private slots:
         QVERIFY(!parseSynthFileType("q5_k_s"));
         QCOMPARE(llamaFileTypeId(SynthFileType::Q4_K_M), 15u);
         QCOMPARE(llamaFileTypeId(SynthFileType::Q6_K), 18u);
+        QCOMPARE(parseSynthFileType("mxfp4_moe"), std::optional(SynthFileType::MXFP4_MOE));
+        QCOMPARE(parseSynthFileType("Q3_K_M"), std::optional(SynthFileType::Q3_K_M));
+        QCOMPARE(llamaFileTypeId(SynthFileType::Q2_K), 10u);
+        QCOMPARE(llamaFileTypeId(SynthFileType::Q3_K_M), 12u);
+        QCOMPARE(llamaFileTypeId(SynthFileType::IQ4_NL), 25u);
+        QCOMPARE(llamaFileTypeId(SynthFileType::IQ4_XS), 30u);
+        QCOMPARE(llamaFileTypeId(SynthFileType::MXFP4_MOE), 38u);
+    }
+
+    // The rules the tiny reference files (8 experts, 2 layers) do not reach: a dense 32-layer
+    // model with 4 query heads per KV head, as llama-quantize types it.
+    void lowBitMixesOfADenseModel() {
+        auto type = [](SynthFileType f, const char* name, int layer, int64_t rowLength = 4096) {
+            return llamaQuantizeType(f, name, layer, 32, 0, false, rowLength, 4, 1);
+        };
+        using F = SynthFileType;
+        QCOMPARE(type(F::Q2_K, "blk.3.attn_v.weight", 3), GgmlType::Q4_K);
+        QCOMPARE(type(F::Q2_K, "blk.3.attn_output.weight", 3), GgmlType::Q3_K);
+        QCOMPARE(type(F::Q2_K, "blk.3.ffn_down.weight", 3), GgmlType::Q3_K);
+        QCOMPARE(type(F::Q2_K, "blk.3.ffn_up.weight", 3), GgmlType::Q2_K);
+        QCOMPARE(type(F::Q3_K_M, "blk.1.attn_v.weight", 1), GgmlType::Q5_K);
+        QCOMPARE(type(F::Q3_K_M, "blk.2.attn_v.weight", 2), GgmlType::Q4_K);
+        QCOMPARE(type(F::Q3_K_M, "blk.1.ffn_down.weight", 1), GgmlType::Q5_K);
+        QCOMPARE(type(F::Q3_K_M, "blk.2.ffn_down.weight", 2), GgmlType::Q4_K);
+        QCOMPARE(type(F::Q3_K_M, "blk.2.attn_output.weight", 2), GgmlType::Q4_K);
+        QCOMPARE(type(F::IQ4_XS, "blk.2.attn_v.weight", 2), GgmlType::Q5_K);
+        QCOMPARE(type(F::IQ4_XS, "blk.3.ffn_down.weight", 3), GgmlType::Q5_K);
+        QCOMPARE(type(F::IQ4_XS, "blk.4.ffn_down.weight", 4), GgmlType::IQ4_XS);
+        QCOMPARE(type(F::IQ4_XS, "blk.4.attn_output.weight", 4), GgmlType::IQ4_XS);
+        QCOMPARE(type(F::IQ4_XS, "output.weight", -1), GgmlType::Q6_K);
+        QCOMPARE(type(F::MXFP4_MOE, "output.weight", -1), GgmlType::Q8_0);
+        QCOMPARE(type(F::MXFP4_MOE, "blk.4.ffn_down.weight", 4), GgmlType::Q8_0);
+        QCOMPARE(llamaQuantizeType(F::MXFP4_MOE, "blk.4.ffn_down_exps.weight", 4, 32, 8, false,
+                                   4096, 4, 8),
+                 GgmlType::MXFP4);
+        // Rows that do not split into 256-blocks: llama-quantize falls back to IQ4_NL.
+        QCOMPARE(type(F::Q2_K, "blk.4.ffn_up.weight", 4, 96), GgmlType::IQ4_NL);
+        QCOMPARE(type(F::IQ4_XS, "blk.4.ffn_up.weight", 4, 96), GgmlType::IQ4_NL);
     }
 };
 
