@@ -7,7 +7,9 @@
 // memory roofline: weight bytes read per token x tokens/s / bandwidth. With --profile a
 // backend that times its ops (Vulkan: timestamp queries) reports the device time per op kind of
 // the timed pp and tg runs (warm-ups excluded) after the results, and --json adds it as a
-// "profile" array. With --candidates N it times a request of N candidates against one of a
+// "profile" array. With --depth D both tests start with D tokens already in the cache
+// (llama-bench -d): prompt processing and decoding deep into a long text. With --candidates N it
+// times a request of N candidates against one of a
 // single candidate instead (model_bench_candidates.h).
 #include "app/cli/model_args.h"
 #include "app/cli/model_bench_candidates.h"
@@ -35,7 +37,7 @@ namespace {
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
                                "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32] "
                                "[--experts-used E] [--bandwidth GB_PER_S] [--profile] "
-                               "[--candidates N] [--json]";
+                               "[--depth D] [--candidates N] [--json]";
 
 uint64_t peakRssBytes() {
     std::ifstream status("/proc/self/status");
@@ -136,7 +138,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     inference::EngineOptions options;
     int nPrompt = 512, nGen = 128, reps = 5;
     bool json = false, profile = false;
-    int candidates = 1;
+    int candidates = 1, depth = 0;
     double bandwidthGbs = 0.0;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--bandwidth"}},
@@ -145,8 +147,10 @@ int runBenchCommand(const std::vector<std::string>& argv) {
                                              {{"-r", "--repetitions"}},
                                              {{"--profile"}, false},
                                              {{"--candidates"}},
+                                             {{"--depth"}},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
+        depth = static_cast<int>(args.integer("--depth", 0, 0, 1 << 22));
         nPrompt = static_cast<int>(args.integer("-p", 512, 0, 1 << 20));
         nGen = static_cast<int>(args.integer("-n", 128, 0, 1 << 20));
         reps = static_cast<int>(args.integer("-r", 5, 1, 1000));
@@ -156,7 +160,8 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         options.profile = profile;
         bandwidthGbs = args.number("--bandwidth", 0.0);
         if (bandwidthGbs < 0.0) throw UsageError("--bandwidth must be positive (GB/s)");
-        if (options.contextLength == 0) options.contextLength = std::max(nPrompt + nGen, 16);
+        if (options.contextLength == 0)
+            options.contextLength = std::max(depth + std::max(nPrompt, nGen), 16);
         if (nPrompt > 0) options.batchSize = std::max(options.batchSize, nPrompt);
     } catch (const UsageError& e) {
         return usageFailure("bench", kUsage, e.what());
@@ -182,21 +187,36 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     std::uniform_int_distribution<int32_t> anyToken(0, info.nVocab - 1);
     const int32_t firstToken = tokenizer.addsBos() && tokenizer.bos() >= 0 ? tokenizer.bos() : -1;
 
+    // The first `depth` tokens (untimed, evaluated once and kept while they stay the same).
+    std::vector<int32_t> context(static_cast<size_t>(depth));
+    for (int32_t& t : context) t = anyToken(rng);
+    if (firstToken >= 0 && depth > 0) context[0] = firstToken;
+    auto fillDepth = [&] {
+        if (depth == 0) {
+            session->clear();
+            return;
+        }
+        session->evaluate(context); // reuses all but the last token after the first time
+    };
     auto runPrompt = [&](int n) {
-        std::vector<int32_t> tokens(static_cast<size_t>(n));
-        for (int32_t& t : tokens) t = anyToken(rng);
-        if (firstToken >= 0 && n > 0) tokens[0] = firstToken;
-        session->clear();
+        std::vector<int32_t> tokens = context;
+        for (int i = 0; i < n; ++i) tokens.push_back(anyToken(rng));
+        if (firstToken >= 0 && depth == 0 && n > 0) tokens[0] = firstToken;
+        fillDepth();
         const auto start = std::chrono::steady_clock::now();
         session->evaluate(tokens);
         return seconds(start);
     };
     auto runGen = [&](int n) {
-        session->clear();
-        int32_t token = firstToken >= 0 ? firstToken : anyToken(rng);
+        fillDepth();
+        int32_t token = firstToken >= 0 && depth == 0 ? firstToken : anyToken(rng);
         const auto start = std::chrono::steady_clock::now();
-        const int32_t one[1] = {token};
-        session->evaluate(one);
+        if (depth == 0) {
+            const int32_t one[1] = {token};
+            session->evaluate(one);
+        } else {
+            session->appendToken(token);
+        }
         for (int i = 1; i < n; ++i) session->appendToken(anyToken(rng));
         return seconds(start);
     };
@@ -247,14 +267,14 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     if (json) {
         std::printf("{\"model\": %s, \"architecture\": %s, \"threads\": %d, \"isa\": %s, "
                     "\"device\": %s, \"kv_type\": \"%s\", \"experts_used\": %d, "
-                    "\"n_prompt\": %d, \"n_gen\": %d, \"repetitions\": %d, "
+                    "\"n_prompt\": %d, \"n_gen\": %d, \"depth\": %d, \"repetitions\": %d, "
                     "\"prompt_tokens_per_s\": %s, \"prompt_tokens_per_s_stddev\": %s, "
                     "\"decode_tokens_per_s\": %s, \"decode_tokens_per_s_stddev\": %s, "
                     "\"peak_rss_bytes\": %llu, \"file_bytes\": %llu, "
                     "\"weight_bytes_per_token\": %.0f, \"decode_weight_gb_per_s\": %s%s%s}\n",
                     jsonString(options.modelPath).c_str(), jsonString(info.architecture).c_str(),
                     info.threads, jsonString(isa).c_str(), jsonString(info.device).c_str(), kvType,
-                    info.nExpertUsed, nPrompt, nGen, reps, jsonNumber(pp.mean).c_str(),
+                    info.nExpertUsed, nPrompt, nGen, depth, reps, jsonNumber(pp.mean).c_str(),
                     jsonNumber(pp.stddev).c_str(), jsonNumber(tg.mean).c_str(),
                     jsonNumber(tg.stddev).c_str(), static_cast<unsigned long long>(rss),
                     static_cast<unsigned long long>(info.fileBytes), bytesPerToken,
@@ -268,8 +288,11 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         std::printf("model %s (%s), %d threads, %s kernels, KV %s\n", options.modelPath.c_str(),
                     info.architecture.c_str(), info.threads, isa.c_str(), kvType);
         if (nPrompt > 0)
-            std::printf("pp%-5d %10.2f +/- %.2f tokens/s\n", nPrompt, pp.mean, pp.stddev);
-        if (nGen > 0) std::printf("tg%-5d %10.2f +/- %.2f tokens/s\n", nGen, tg.mean, tg.stddev);
+            std::printf("pp%-5d %10.2f +/- %.2f tokens/s%s\n", nPrompt, pp.mean, pp.stddev,
+                        depth ? (" @ d" + std::to_string(depth)).c_str() : "");
+        if (nGen > 0)
+            std::printf("tg%-5d %10.2f +/- %.2f tokens/s%s\n", nGen, tg.mean, tg.stddev,
+                        depth ? (" @ d" + std::to_string(depth)).c_str() : "");
         std::printf("peak RSS %.1f MiB\n", double(rss) / (1024.0 * 1024.0));
         if (nGen > 0) {
             std::printf("decode streams %.1f MiB of weights per token = %.2f GB/s",
