@@ -39,6 +39,7 @@ class HistoryView;
 class GeneratePanel;
 class GenerationController;
 class GhostText;
+class TokenInspector;
 class SnapshotsPanel;
 class StoryboardView;
 class TrashView;
@@ -101,6 +102,10 @@ public:
     GenerationOverlay* generationOverlay() const { return m_generationOverlay; }
     // The Generate panel's suggestion as dimmed text after the editor's caret.
     GhostText* ghostText() const { return m_ghost; }
+    // The token view of the Generate preview; Generate > Why This Word? (Ctrl+Shift+W) opens
+    // it, or the History reader's when that has the keyboard, at the caret.
+    TokenInspector* previewTokens() const { return m_previewTokens; }
+    QAction* whyThisWordAction() const { return m_whyThisWordAction; }
     // View > Go to Binder / Side Panel / Text (Ctrl+1, Ctrl+2, Ctrl+0): show and focus.
     void goToBinder();
     void goToSidePanel();
@@ -173,6 +178,8 @@ private:
     WordCountLabel* m_focusWordCount = nullptr;
     GenerationOverlay* m_generationOverlay = nullptr;
     GhostText* m_ghost = nullptr;
+    TokenInspector* m_previewTokens = nullptr;
+    QAction* m_whyThisWordAction = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
     QMenu* m_recentMenu = nullptr;

@@ -4,6 +4,7 @@
 #include "ui/editor/editor_view.h"
 #include "ui/generate/generate_panel.h"
 #include "ui/generate/generation_controller.h"
+#include "ui/generate/token_inspector.h"
 #include "ui/project/snapshot_compare_view.h"
 
 #include <QComboBox>
@@ -92,7 +93,9 @@ void HistoryView::buildWidgets() {
     m_reader = new QPlainTextEdit(this);
     m_reader->setObjectName(QStringLiteral("historyReader"));
     m_reader->setReadOnly(true);
-    m_reader->setPlaceholderText(tr("Select a generation to read it whole."));
+    m_reader->setPlaceholderText(tr("Select a generation to read it whole; click a word to see "
+                                    "why the model wrote it."));
+    m_tokens = new TokenInspector(m_reader, m_generation, m_generate, this);
     m_details = new QLabel(this);
     m_details->setWordWrap(true);
     m_details->setForegroundRole(QPalette::PlaceholderText);
@@ -249,9 +252,11 @@ void HistoryView::showSelected() {
     if (!g) {
         m_reader->clear();
         m_details->clear();
+        m_tokens->clear();
         return;
     }
     m_reader->setPlainText(keptText(*g));
+    if (m_tokens->generationId() != g->id) m_tokens->setGeneration(*g);
     QString details =
         tr("%1 \u00B7 \u03B1 %2 \u00B7 temperature %3 \u00B7 seed %4 \u00B7 %5 tokens \u00B7 %6")
             .arg(statusName(g->status))

@@ -27,6 +27,7 @@ namespace fabulist::ui {
 class EditorView;
 class GeneratePanel;
 class GenerationController;
+class TokenInspector;
 
 class HistoryView : public QWidget {
     Q_OBJECT
@@ -52,6 +53,8 @@ public:
 
     QTreeWidget* tree() const { return m_tree; }
     QPlainTextEdit* reader() const { return m_reader; }
+    // The token view of the generation read (a click on a word, Generate > Why This Word?).
+    TokenInspector* tokenInspector() const { return m_tokens; }
 
 signals:
     void errorOccurred(const QString& message);
@@ -74,6 +77,7 @@ private:
     QLineEdit* m_search;
     QTreeWidget* m_tree;
     QPlainTextEdit* m_reader;
+    TokenInspector* m_tokens;
     QLabel* m_details;
     QPushButton* m_use;
     QPushButton* m_continue;
