@@ -4,8 +4,9 @@
 // token's probabilities, KL) equal what the real `fabulist-cli inspect --json` prints for the
 // same prompt, ids, head and α; "Branch with this token" on the mix's second choice records a
 // child that starts with that token; the History reader explains an older generation (by key);
-// an edited preview has no token view. Writes token-view-light.png, token-view-dark.png,
-// token-underline-light.png, token-underline-dark.png.
+// an edited preview has no token view. Writes token-view-light.png (the third token),
+// token-view-disagree-light.png and token-view-dark.png (where the heads disagree most),
+// token-view-history.png, token-underline-light.png and token-underline-dark.png.
 #include "generation_fixture.h"
 #include "storage/project.h"
 #include "ui/editor/editor_view.h"
