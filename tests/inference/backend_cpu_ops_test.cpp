@@ -452,6 +452,48 @@ private slots:
         }
     }
 
+    void blockedAttentionEqualsOneRowAtATime_data() {
+        QTest::addColumn<bool>("f16");
+        QTest::addColumn<int>("window");
+        QTest::addColumn<bool>("sinks");
+        QTest::newRow("f16") << true << 0 << false;
+        QTest::newRow("f32 window 70") << false << 70 << false;
+        QTest::newRow("f16 sinks") << true << 0 << true;
+    }
+    // A prompt pass (rows >= 8: key tiles shared by a block of queries) gives, bit for bit, what
+    // the same rows give one at a time; keys span several 64-position tiles.
+    void blockedAttentionEqualsOneRowAtATime() {
+        QFETCH(bool, f16);
+        QFETCH(int, window);
+        QFETCH(bool, sinks);
+        const int nHead = 8, nKv = 2, hd = 64, pos0 = 150, rows = 21, ctx = 200;
+        CpuBackend backend(2);
+        backend.reserve(limitsFor(ctx, nHead * hd, ctx, ctx, 64));
+        auto cache = backend.createKvCache(1, ctx, nKv * hd, nKv * hd,
+                                           f16 ? GgmlType::F16 : GgmlType::F32);
+        auto k = randomVector(size_t((pos0 + rows) * nKv * hd), 61),
+             v = randomVector(size_t((pos0 + rows) * nKv * hd), 62);
+        backend.storeKv(*cache, 0, hostAct(k, pos0 + rows, nKv * hd),
+                        hostAct(v, pos0 + rows, nKv * hd), 0);
+        auto q = randomVector(size_t(rows * nHead * hd), 63);
+        std::vector<float> sinkValues = randomVector(size_t(nHead), 64);
+        const Weight sinkWeight = vectorWeight(sinkValues);
+        AttentionParams p{nHead, nKv, hd, hd, 0.125f, window};
+        if (sinks) p.sinks = &sinkWeight;
+        std::vector<float> blocked(q.size()), single(q.size());
+        backend.attention(*cache, 0, hostAct(q, rows, nHead * hd), hostAct(blocked, rows, nHead * hd),
+                          pos0, p);
+        for (int r = 0; r < rows; ++r) {
+            std::vector<float> qr(q.begin() + r * nHead * hd, q.begin() + (r + 1) * nHead * hd);
+            std::vector<float> o(qr.size());
+            backend.attention(*cache, 0, hostAct(qr, 1, nHead * hd), hostAct(o, 1, nHead * hd),
+                              pos0 + r, p);
+            std::copy(o.begin(), o.end(), single.begin() + r * nHead * hd);
+        }
+        for (size_t i = 0; i < q.size(); ++i)
+            QVERIFY2(blocked[i] == single[i], qPrintable(QString("value %1").arg(i)));
+    }
+
     void ffnAndMoeMatchReference() {
         const int nEmbd = 64, nFf = 96, nExpert = 6, k = 3, rows = 5;
         CpuBackend backend(2);

@@ -188,6 +188,10 @@ void CpuBackend::reserve(const BackendLimits& limits) {
     m_scores.resize(size_t(threads) * limits.maxContext);
     m_qHalf.resize(size_t(threads) * std::max(limits.maxCols, 1));
     m_pHalf.resize(size_t(threads) * limits.maxContext);
+    if (limits.maxRows >= kBlockedAttentionRows) {
+        m_blockScores.resize(size_t(threads) * kQueriesPerBlock * limits.maxContext);
+        m_blockQHalf.resize(size_t(threads) * kQueriesPerBlock * std::max(limits.maxCols, 1));
+    }
     m_slots.resize(limits.maxFfRows);
     m_slotWeight.resize(limits.maxFfRows);
     m_workItems.reserve(4096);
@@ -431,6 +435,10 @@ void CpuBackend::storeKvRow(KvCache& cacheBase, int layer, Act k, Act v, int row
 void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
                            const AttentionParams& p) {
     auto& cache = static_cast<CpuKvCache&>(cacheBase);
+    if (q.rows >= kBlockedAttentionRows) {
+        attentionBlocked(cacheBase, layer, q, out, pos0, p);
+        return;
+    }
     runAttention(q, out, p, [&](int row, KvRun* runs) {
         const int hi = pos0 + row;
         const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
@@ -454,6 +462,102 @@ void CpuBackend::attentionSequences(KvCache& prefixBase, int prefixLen, KvCache&
         runs[n++] = KvRun{&tail, layer, st.tailBegin + tailFirst, st.tailCount - tailFirst};
         return n;
     });
+}
+
+// Prompt processing: the queries of a block of rows and of the query heads that share a KV head
+// walk the keys and values together in tiles that stay in L1, so each K/V row is read from
+// memory once per block instead of once per query (at depth the K/V reads dominated). Per
+// query the numbers are attendHead's: the same dot products, one softmax over all its scores,
+// and the weighted sum continued tile after tile (weightedSum's accumulate), so results are bit
+// for bit those of the one-query path.
+void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
+                                  const AttentionParams& p) {
+    auto& cache = static_cast<CpuKvCache&>(cacheBase);
+    const int group = p.nHead / p.nHeadKv;
+    const int blockRows = std::max(1, kQueriesPerBlock / group);
+    const int rowBlocks = (q.rows + blockRows - 1) / blockRows;
+    const int items = rowBlocks * p.nHeadKv;
+    const bool f16 = cache.type() == GgmlType::F16;
+    const size_t strideK = size_t(cache.kvDimK()), strideV = size_t(cache.kvDimV());
+    const size_t maxCtx = m_limits.maxContext;
+    const float* sinks = p.sinks ? static_cast<const float*>(p.sinks->host) : nullptr;
+    auto job = [&](int chunk, int n, int t) {
+        int64_t b, e;
+        splitRange(items, chunk, n, b, e);
+        float* scoreBase = m_blockScores.data() + size_t(t) * kQueriesPerBlock * maxCtx;
+        uint16_t* qhBase = m_blockQHalf.data() + size_t(t) * kQueriesPerBlock * p.headDimK;
+        uint16_t* ph = m_pHalf.data() + size_t(t) * maxCtx;
+        for (int64_t it = b; it < e; ++it) {
+            const int rb = int(it / p.nHeadKv), kvh = int(it % p.nHeadKv);
+            const int row0 = rb * blockRows, rows = std::min(blockRows, q.rows - row0);
+            // The block's queries: (row, head of the group), each with its visible key range.
+            struct Query {
+                const float* q;
+                float* out;
+                float* scores;
+                const uint16_t* qh;
+                int lo, hi, head;
+            } qs[kQueriesPerBlock];
+            int nq = 0, first = INT32_MAX, last = -1;
+            for (int r = 0; r < rows; ++r)
+                for (int g = 0; g < group; ++g, ++nq) {
+                    const int h = kvh * group + g, hi = pos0 + row0 + r;
+                    const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
+                    uint16_t* qh = qhBase + size_t(nq) * p.headDimK;
+                    const float* qv = rowPtr(q, row0 + r) + size_t(h) * p.headDimK;
+                    if (f16) vec::toFp16(qv, qh, p.headDimK);
+                    qs[nq] = {qv, rowPtr(out, row0 + r) + size_t(h) * p.headDimV,
+                              scoreBase + size_t(nq) * maxCtx, qh, lo, hi, h};
+                    first = std::min(first, lo);
+                    last = std::max(last, hi);
+                }
+            const size_t kOff = size_t(kvh) * p.headDimK, vOff = size_t(kvh) * p.headDimV;
+            for (int t0 = first; t0 <= last; t0 += kKeyTile)
+                for (int i = 0; i < nq; ++i) {
+                    const Query& x = qs[i];
+                    const int a = std::max(t0, x.lo), z = std::min(t0 + kKeyTile - 1, x.hi);
+                    if (a > z) continue;
+                    if (f16)
+                        vec::dotRowsF16(x.qh, reinterpret_cast<const uint16_t*>(cache.k(layer, a)) + kOff,
+                                        strideK, z - a + 1, p.headDimK, p.scale, x.scores + (a - x.lo));
+                    else
+                        vec::dotRowsF32(x.q, reinterpret_cast<const float*>(cache.k(layer, a)) + kOff,
+                                        strideK, z - a + 1, p.headDimK, p.scale, x.scores + (a - x.lo));
+                }
+            for (int i = 0; i < nq; ++i) {
+                const Query& x = qs[i];
+                const int count = x.hi - x.lo + 1;
+                float maxScore = -INFINITY;
+                for (int j = 0; j < count; ++j) maxScore = std::max(maxScore, x.scores[j]);
+                const float* sink = sinks ? sinks + x.head : nullptr;
+                if (sink) maxScore = std::max(maxScore, *sink);
+                double sum = vec::expShifted(x.scores, count, maxScore);
+                if (sink) sum += double(std::exp(*sink - maxScore));
+                const float inv = float(1.0 / sum);
+                for (int j = 0; j < count; ++j) x.scores[j] *= inv;
+                if (f16) {
+                    vec::toFp16(x.scores, ph, count);
+                    vec::fromFp16(ph, x.scores, count);
+                }
+            }
+            for (int t0 = first; t0 <= last; t0 += kKeyTile)
+                for (int i = 0; i < nq; ++i) {
+                    const Query& x = qs[i];
+                    const int a = std::max(t0, x.lo), z = std::min(t0 + kKeyTile - 1, x.hi);
+                    if (a > z) continue;
+                    const bool more = a > x.lo;
+                    if (f16)
+                        vec::weightedSumF16(x.scores + (a - x.lo),
+                                            reinterpret_cast<const uint16_t*>(cache.v(layer, a)) + vOff,
+                                            strideV, z - a + 1, p.headDimV, x.out, more);
+                    else
+                        vec::weightedSumF32(x.scores + (a - x.lo),
+                                            reinterpret_cast<const float*>(cache.v(layer, a)) + vOff,
+                                            strideV, z - a + 1, p.headDimV, x.out, more);
+                }
+        }
+    };
+    m_pool.run(job, std::min(items, 16 * m_pool.threadCount()));
 }
 
 template <class Runs>

@@ -72,6 +72,14 @@ public:
 
 private:
     struct KvRun;
+    // Prompt passes of at least this many rows take the blocked attention path; a block holds
+    // up to kQueriesPerBlock (row, query head) pairs of one KV head; keys go in tiles of
+    // kKeyTile positions.
+    static constexpr int kBlockedAttentionRows = 8;
+    static constexpr int kQueriesPerBlock = 16;
+    static constexpr int kKeyTile = 64;
+    void attentionBlocked(KvCache& cache, int layer, Act q, Act out, int pos0,
+                          const AttentionParams& params);
     struct HeadScratch {
         float* scores;   // maxContext
         uint16_t* qHalf; // maxCols
@@ -131,6 +139,8 @@ private:
     std::vector<float> m_scores;    // attention scores, one row of maxContext per thread
     std::vector<uint16_t> m_qHalf;  // fp16 query, per thread
     std::vector<uint16_t> m_pHalf;  // fp16 probabilities, per thread
+    std::vector<float> m_blockScores;   // blocked attention: kQueriesPerBlock rows per thread
+    std::vector<uint16_t> m_blockQHalf; // blocked attention: fp16 queries per thread
     std::vector<int> m_expertBegin, m_slots, m_workItems, m_choice, m_fill;
     std::vector<float> m_slotWeight, m_probs;
     std::vector<float> m_ropeCache;
