@@ -54,10 +54,13 @@ std::string toFtsQuery(std::string_view input) {
     return query;
 }
 
-// The ids of trashed nodes and of everything below them.
-constexpr const char* kHiddenNodes =
+// The ids of trashed nodes and of everything below them, and of the subtree under ?1 (the
+// chapter filter; empty when ?1 is NULL).
+constexpr const char* kHiddenAndScope =
     "WITH RECURSIVE hidden(id) AS (SELECT id FROM binder_node WHERE trashed = 1"
-    " UNION SELECT b.id FROM binder_node b JOIN hidden h ON b.parent_id = h.id) ";
+    " UNION SELECT b.id FROM binder_node b JOIN hidden h ON b.parent_id = h.id),"
+    " scope(id) AS (SELECT id FROM binder_node WHERE id = ?1"
+    " UNION SELECT b.id FROM binder_node b JOIN scope s ON b.parent_id = s.id) ";
 
 } // namespace
 
@@ -67,15 +70,22 @@ std::vector<SearchHit> SearchRepository::search(std::string_view query,
     const std::string match = toFtsQuery(query);
     if (match.empty() || options.limit <= 0) return hits;
 
-    if (options.documents) {
-        Statement find(m_db, std::string(kHiddenNodes) +
-                                 "SELECT f.rowid, snippet(document_fts, 0, ?1, ?2, '…', 16), "
+    if (options.documents && !options.status) {
+        Statement find(m_db, std::string(kHiddenAndScope) +
+                                 "SELECT f.rowid, snippet(document_fts, 0, ?2, ?3, '…', 16), "
                                  "bm25(document_fts), b.title, b.kind "
                                  "FROM document_fts f JOIN binder_node b ON b.id = f.rowid "
-                                 "WHERE document_fts MATCH ?3 AND (?4 OR f.rowid NOT IN hidden) "
-                                 "ORDER BY bm25(document_fts) LIMIT ?5");
-        find.bind(1, options.markOpen).bind(2, options.markClose).bind(3, match);
-        find.bind(4, options.includeTrashed ? 1 : 0).bind(5, options.limit);
+                                 "WHERE document_fts MATCH ?4 AND (?5 OR f.rowid NOT IN hidden) "
+                                 "AND (?1 IS NULL OR f.rowid IN scope) "
+                                 "AND (?6 IS NULL OR b.kind = ?6) "
+                                 "ORDER BY bm25(document_fts) LIMIT ?7");
+        find.bind(1, options.under).bind(2, options.markOpen).bind(3, options.markClose);
+        find.bind(4, match).bind(5, options.includeTrashed ? 1 : 0);
+        if (options.kind)
+            find.bind(6, toString(*options.kind));
+        else
+            find.bindNull(6);
+        find.bind(7, options.limit);
         while (find.step()) {
             SearchHit hit;
             hit.source = SearchSource::Document;
@@ -87,14 +97,23 @@ std::vector<SearchHit> SearchRepository::search(std::string_view query,
             hits.push_back(std::move(hit));
         }
     }
-    if (options.generations) {
-        Statement find(m_db, "SELECT f.rowid, snippet(generation_fts, -1, ?1, ?2, '…', 16), "
-                             "bm25(generation_fts), g.task "
-                             "FROM generation_fts f JOIN generation g ON g.id = f.rowid "
-                             "WHERE generation_fts MATCH ?3 "
-                             "ORDER BY bm25(generation_fts) LIMIT ?4");
-        find.bind(1, options.markOpen).bind(2, options.markClose).bind(3, match);
-        find.bind(4, options.limit);
+    // A kind filter asks for documents of that kind, so no generation matches it.
+    if (options.generations && !options.kind) {
+        Statement find(m_db, std::string(kHiddenAndScope) +
+                                 "SELECT f.rowid, snippet(generation_fts, -1, ?2, ?3, '…', 16), "
+                                 "bm25(generation_fts), g.task, g.status, g.document_id "
+                                 "FROM generation_fts f JOIN generation g ON g.id = f.rowid "
+                                 "WHERE generation_fts MATCH ?4 "
+                                 "AND (?1 IS NULL OR g.document_id IN scope) "
+                                 "AND (?5 IS NULL OR g.status = ?5) "
+                                 "ORDER BY bm25(generation_fts) LIMIT ?6");
+        find.bind(1, options.under).bind(2, options.markOpen).bind(3, options.markClose);
+        find.bind(4, match);
+        if (options.status)
+            find.bind(5, toString(*options.status));
+        else
+            find.bindNull(5);
+        find.bind(6, options.limit);
         while (find.step()) {
             SearchHit hit;
             hit.source = SearchSource::Generation;
@@ -102,6 +121,8 @@ std::vector<SearchHit> SearchRepository::search(std::string_view query,
             hit.snippet = find.columnText(1);
             hit.rank = find.columnDouble(2);
             hit.title = find.columnText(3);
+            hit.status = generationStatusFromString(find.columnText(4));
+            hit.documentId = find.columnOptionalInt64(5);
             hits.push_back(std::move(hit));
         }
     }

@@ -4,6 +4,7 @@
 // inside the same transaction as the change, so it is never stale.
 
 #include "storage/binder_repository.h"
+#include "storage/generation_repository.h"
 
 #include <cstdint>
 #include <optional>
@@ -24,6 +25,9 @@ struct SearchHit {
     std::string title;            // node title, or the generation's task
     std::string snippet;          // a few words around the match, matches wrapped in the markers
     double rank = 0.0;            // bm25: lower is better; hits are sorted by it
+    // Generation hits: what the writer did with it, and the document it was asked about.
+    std::optional<GenerationStatus> status;
+    std::optional<int64_t> documentId;
 };
 
 struct SearchOptions {
@@ -31,6 +35,12 @@ struct SearchOptions {
     bool documents = true;
     bool generations = true;
     bool includeTrashed = false;
+    // Filters (nullopt: all). kind: documents of that kind only. under: documents in that binder
+    // subtree (the node itself included) and generations asked about one of them. status:
+    // generations with that status only.
+    std::optional<NodeKind> kind;
+    std::optional<int64_t> under;
+    std::optional<GenerationStatus> status;
     std::string markOpen = "["; // put around each matched term in snippets
     std::string markClose = "]";
 };

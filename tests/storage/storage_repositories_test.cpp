@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <algorithm>
+#include <set>
 
 using namespace fabulist::storage;
 using namespace fabulist::storage::test;
@@ -601,6 +602,53 @@ private slots:
             "INSERT INTO document_fts(document_fts, rank) VALUES ('integrity-check', 1)");
         m_project->database().exec(
             "INSERT INTO generation_fts(generation_fts, rank) VALUES ('integrity-check', 1)");
+    }
+
+    // The project search's filters: kind, chapter (binder subtree), generation status.
+    void searchFilters() {
+        BinderRepository& binder = m_project->binder();
+        const int64_t one = binder.create(NodeKind::Chapter, "One");
+        const int64_t two = binder.create(NodeKind::Chapter, "Two");
+        const int64_t sceneOne = binder.create(NodeKind::Scene, "Dock", one);
+        const int64_t sceneTwo = binder.create(NodeKind::Scene, "Quay", two);
+        const int64_t note = binder.create(NodeKind::Note, "Tides");
+        for (int64_t id : {sceneOne, sceneTwo, note})
+            m_project->documents().setText(id, "The tide came in.");
+        Generation g;
+        g.task = "continue";
+        g.output = "The tide went out.";
+        g.documentId = sceneOne;
+        g.status = GenerationStatus::Accepted;
+        const int64_t accepted = m_project->generations().record(g);
+        g.documentId = sceneTwo;
+        g.status = GenerationStatus::Rejected;
+        const int64_t rejected = m_project->generations().record(g);
+
+        SearchRepository& search = m_project->search();
+        auto ids = [&](const SearchOptions& options) {
+            std::set<int64_t> out;
+            for (const SearchHit& hit : search.search("tide", options)) out.insert(hit.id);
+            return out;
+        };
+        QCOMPARE(search.search("tide").size(), size_t{5});
+        SearchOptions notes;
+        notes.kind = NodeKind::Note;
+        QCOMPARE(ids(notes), (std::set<int64_t>{note}));
+        SearchOptions chapterOne;
+        chapterOne.under = one;
+        QCOMPARE(ids(chapterOne), (std::set<int64_t>{sceneOne, accepted}));
+        SearchOptions acceptedOnly;
+        acceptedOnly.status = GenerationStatus::Accepted;
+        QCOMPARE(ids(acceptedOnly), (std::set<int64_t>{accepted}));
+        const auto hits = search.search("tide", acceptedOnly);
+        QCOMPARE(hits.at(0).documentId.value(), sceneOne);
+        QCOMPARE(hits.at(0).status.value(), GenerationStatus::Accepted);
+        SearchOptions rejectedInTwo;
+        rejectedInTwo.status = GenerationStatus::Rejected;
+        rejectedInTwo.under = two;
+        QCOMPARE(ids(rejectedInTwo), (std::set<int64_t>{rejected}));
+        rejectedInTwo.under = one;
+        QVERIFY(ids(rejectedInTwo).empty());
     }
 
     void projectTitle() {
