@@ -160,8 +160,10 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         options.profile = profile;
         bandwidthGbs = args.number("--bandwidth", 0.0);
         if (bandwidthGbs < 0.0) throw UsageError("--bandwidth must be positive (GB/s)");
+        // Room for the depth, a prompt and the decoded tokens after it (candidates decode
+        // after the prompt).
         if (options.contextLength == 0)
-            options.contextLength = std::max(depth + std::max(nPrompt, nGen), 16);
+            options.contextLength = std::max(depth + nPrompt + nGen, 16);
         if (nPrompt > 0) options.batchSize = std::max(options.batchSize, nPrompt);
     } catch (const UsageError& e) {
         return usageFailure("bench", kUsage, e.what());

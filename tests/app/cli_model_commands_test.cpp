@@ -371,6 +371,39 @@ private slots:
         QVERIFY(o["weight_bytes_per_token"].toDouble() < o["file_bytes"].toDouble() / 2);
     }
 
+    // bench --candidates and --depth run with the default context sizing and report their
+    // fields; generate --candidates N gives candidate i = a single run with seed S + i.
+    void benchCandidatesDepthAndGenerateCandidates() {
+        CliResult r = runCli({"bench", "-m", referenceModel("tiny-moe-q4_k_m"), "-p", "16", "-n",
+                              "8", "-t", "1", "-r", "1", "--candidates", "3", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o["candidates"].toInt(), 3);
+        QVERIFY(o["together"].toBool());
+        for (const char* key : {"decode_tokens_per_s", "single_decode_tokens_per_s", "request_ms",
+                                "single_request_ms", "time_ratio"})
+            QVERIFY2(o[key].toDouble() > 0.0, qPrintable(QString(key) + "\n" + describe(r)));
+        r = runCli({"bench", "-m", referenceModel("tiny-moe-q4_k_m"), "-p", "16", "-n", "4", "-t",
+                    "1", "-r", "1", "--depth", "40", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o["depth"].toInt(), 40);
+        QVERIFY(o["prompt_tokens_per_s"].toDouble() > 0.0);
+        r = runCli({"generate", "-m", referenceModel("tiny-moe-f32"), "-p", "Once upon a time",
+                    "-n", "12", "--seed", "7", "--temp", "1", "--candidates", "3", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        const QJsonArray candidates =
+            QJsonDocument::fromJson(r.out).object()["candidates"].toArray();
+        QCOMPARE(candidates.size(), 3);
+        const CliResult single =
+            runCli({"generate", "-m", referenceModel("tiny-moe-f32"), "-p", "Once upon a time",
+                    "-n", "12", "--seed", "8", "--temp", "1", "--json"});
+        QVERIFY2(single.exitCode == 0, qPrintable(describe(single)));
+        QCOMPARE(candidates[1].toObject()["seed"].toInt(), 8);
+        QCOMPARE(candidates[1].toObject()["ids"].toArray(),
+                 QJsonDocument::fromJson(single.out).object()["ids"].toArray());
+    }
+
     void engineCommandsRejectBadInput() {
         QTemporaryDir dir;
         QFile src(referenceModel("tiny-moe-f32"));
