@@ -17,6 +17,9 @@ required=(
   r-cran-janeaustenr libopenblas0-openmp
   # Word lists for eval-diversity's non-word rate (the slider's diverse end stays in English).
   wamerican wbritish
+  # Export (#19): DOCX/EPUB are zip files (libzip); poppler-utils reads the PDFs back in tests;
+  # Liberation Mono/Serif are metric clones of Courier/Times for standard manuscript format.
+  libzip-dev poppler-utils fonts-liberation
 )
 # KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own
 # highlighter. On a release we know, it is required or skipped outright (so that a second run

@@ -1,5 +1,6 @@
-// Project commands: `fabulist-cli project create|info|export-text PATH`.
+// Project commands: `fabulist-cli project create|info|export-text|export PATH`.
 #include "app/cli/cli_command.h"
+#include "app/cli/project_export_command.h"
 #include "storage/file_output.h"
 #include "storage/project.h"
 #include "storage/sample_project.h"
@@ -22,6 +23,9 @@ constexpr const char* kUsage =
     "usage: fabulist-cli project create [--sample] [--title TITLE] PATH\n"
     "       fabulist-cli project info PATH\n"
     "       fabulist-cli project export-text [-o FILE [--force]] PATH\n"
+    "       fabulist-cli project export PATH --format FMT -o FILE [--force] [...]\n"
+    "            (markdown, text, odt, pdf, manuscript, docx, epub; 'project export' alone\n"
+    "            lists its options)\n"
     "  -o FILE   write the manuscript to FILE (never the project itself; an existing FILE\n"
     "            only with --force)\n";
 
@@ -160,6 +164,7 @@ int runProject(const std::vector<std::string>& args) {
             return info(rest[0]);
         }
         if (sub == "export-text") return exportText(rest);
+        if (sub == "export") return projectExport(rest);
     } catch (const storage::StorageError& error) {
         std::fprintf(stderr, "fabulist-cli project %s: %s\n", sub.c_str(), error.what());
         return 1;
@@ -168,7 +173,7 @@ int runProject(const std::vector<std::string>& args) {
 }
 
 constexpr CliCommand kCommands[] = {
-    {"project", "project create|info|export-text PATH",
+    {"project", "project create|info|export-text|export PATH",
      "create a project, print its binder with word counts, export the manuscript", runProject},
 };
 
