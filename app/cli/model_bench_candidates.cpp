@@ -47,8 +47,7 @@ double stddev(const std::vector<double>& v) {
 class CandidatesBench {
 public:
     CandidatesBench(inference::Engine& engine, const CandidatesBenchSpec& spec)
-        : m_spec(spec), m_session(engine.createSession()),
-          m_anyToken(0, engine.info().nVocab - 1) {
+        : m_spec(spec), m_session(engine.createSession()), m_anyToken(0, engine.info().nVocab - 1) {
         const auto& tok = engine.tokenizer();
         m_prompt.resize(size_t(std::max(spec.nPrompt, 1)));
         for (int32_t& t : m_prompt) t = m_anyToken(m_rng);
@@ -123,20 +122,20 @@ int runCandidatesBench(inference::Engine& engine, const std::string& modelPath,
     }
     const inference::ModelInfo& info = engine.info();
     if (spec.json) {
-        std::printf(
-            "{\"model\": %s, \"architecture\": %s, \"threads\": %d, \"device\": %s, "
-            "\"candidates\": %d, \"together\": %s, \"n_prompt\": %d, \"n_gen\": %d, "
-            "\"repetitions\": %d, \"decode_tokens_per_s\": %s, "
-            "\"decode_tokens_per_s_stddev\": %s, \"single_decode_tokens_per_s\": %s, "
-            "\"request_ms\": %s, \"single_request_ms\": %s, \"time_ratio\": %s, "
-            "\"time_ratio_stddev\": %s, \"decode_time_ratio\": %s}\n",
-            jsonString(modelPath).c_str(), jsonString(info.architecture).c_str(), info.threads,
-            jsonString(info.device).c_str(), spec.candidates, bench.together() ? "true" : "false",
-            spec.nPrompt, spec.nGen, spec.reps, jsonNumber(mean(manyDecodeRate)).c_str(),
-            jsonNumber(stddev(manyDecodeRate)).c_str(), jsonNumber(mean(oneDecodeRate)).c_str(),
-            jsonNumber(mean(manyTotal)).c_str(), jsonNumber(mean(oneTotal)).c_str(),
-            jsonNumber(mean(ratio)).c_str(), jsonNumber(stddev(ratio)).c_str(),
-            jsonNumber(mean(decodeRatio)).c_str());
+        std::printf("{\"model\": %s, \"architecture\": %s, \"threads\": %d, \"device\": %s, "
+                    "\"candidates\": %d, \"together\": %s, \"n_prompt\": %d, \"n_gen\": %d, "
+                    "\"repetitions\": %d, \"decode_tokens_per_s\": %s, "
+                    "\"decode_tokens_per_s_stddev\": %s, \"single_decode_tokens_per_s\": %s, "
+                    "\"request_ms\": %s, \"single_request_ms\": %s, \"time_ratio\": %s, "
+                    "\"time_ratio_stddev\": %s, \"decode_time_ratio\": %s}\n",
+                    jsonString(modelPath).c_str(), jsonString(info.architecture).c_str(),
+                    info.threads, jsonString(info.device).c_str(), spec.candidates,
+                    bench.together() ? "true" : "false", spec.nPrompt, spec.nGen, spec.reps,
+                    jsonNumber(mean(manyDecodeRate)).c_str(),
+                    jsonNumber(stddev(manyDecodeRate)).c_str(),
+                    jsonNumber(mean(oneDecodeRate)).c_str(), jsonNumber(mean(manyTotal)).c_str(),
+                    jsonNumber(mean(oneTotal)).c_str(), jsonNumber(mean(ratio)).c_str(),
+                    jsonNumber(stddev(ratio)).c_str(), jsonNumber(mean(decodeRatio)).c_str());
     } else {
         std::printf("model %s (%s), %d threads, %d candidates %s\n", modelPath.c_str(),
                     info.architecture.c_str(), info.threads, spec.candidates,

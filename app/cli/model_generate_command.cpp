@@ -53,7 +53,7 @@ int printCandidates(const std::vector<int32_t>& promptIds, uint32_t seed,
                  t.decodeMs > 0 ? tokens * 1000.0 / t.decodeMs : 0.0);
     return 0;
 }
-}
+} // namespace
 
 int runGenerateCommand(const std::vector<std::string>& argv) {
     inference::EngineOptions options;

@@ -112,7 +112,8 @@ int runInfoCommand(const std::vector<std::string>& argv) {
         config = inference::ModelConfig::fromGguf(*file);
         memory = inference::estimateMemory(
             *file, config, int(context),
-            kvBytes == 2 ? inference::GgmlType::F16 : inference::GgmlType::F32, 512, threads);
+            kvBytes == 2 ? inference::GgmlType::F16 : inference::GgmlType::F32, 512, threads,
+            device.empty() || device == "cpu"); // the CPU keeps sliding-window layers in rings
     } catch (const std::exception& e) {
         return runtimeFailure("info", e.what());
     }
@@ -144,9 +145,18 @@ int runInfoCommand(const std::vector<std::string>& argv) {
                 (long long)s.contextLength);
     std::printf("weights read per token: %s\n", mib(s.activeWeightBytesPerToken).c_str());
     const int64_t kvPerToken = config.kvValuesPerToken() * kvBytes;
-    std::printf("KV cache:       %lld bytes per token, %s at the trained context of %lld",
-                (long long)kvPerToken, mib(uint64_t(kvPerToken) * uint64_t(s.contextLength)).c_str(),
-                (long long)s.contextLength);
+    const bool ring = device.empty() || device == "cpu";
+    std::printf("KV cache:       %lld bytes per token, %s at the trained context of %lld%s",
+                (long long)kvPerToken,
+                mib(uint64_t(config.kvCacheValues(int(std::min<int64_t>(s.contextLength, 1 << 30)),
+                                                  512, ring)) *
+                    uint64_t(kvBytes))
+                    .c_str(),
+                (long long)s.contextLength,
+                ring && config.kvCacheValues(1 << 20, 512, true) <
+                            config.kvCacheValues(1 << 20, 512, false)
+                    ? " (sliding-window layers keep only their window)"
+                    : "");
     if (config.isMla())
         std::printf(" (latent attention: %lld values per token and layer instead of %lld for full "
                     "K/V, %.1fx less)",

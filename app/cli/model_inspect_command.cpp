@@ -19,7 +19,6 @@ namespace fabulist::cli {
 
 int runInspectCommand(const std::vector<std::string>& argv); // listed in model_commands.cpp
 
-
 namespace {
 
 constexpr const char* kUsage =
@@ -53,9 +52,9 @@ std::string choicesJson(const inference::Tokenizer& tok,
 void printText(const inference::Tokenizer& tok, const std::vector<inference::TokenInsight>& all) {
     for (const auto& t : all) {
         std::printf("%-16s a=%.2f kl=%.3f p(coh)=%.3f p(div)=%.3f p(mix)=%.3f | mix:",
-                    jsonString(tok.tokenBytes(t.id)).c_str(), double(t.alpha),
-                    double(t.divergence), double(t.coherenceProbability),
-                    double(t.diversityProbability), double(t.mixProbability));
+                    jsonString(tok.tokenBytes(t.id)).c_str(), double(t.alpha), double(t.divergence),
+                    double(t.coherenceProbability), double(t.diversityProbability),
+                    double(t.mixProbability));
         for (size_t i = 0; i < std::min<size_t>(t.mix.size(), 5); ++i)
             std::printf(" %s %.3f", jsonString(tok.tokenBytes(t.mix[i].id)).c_str(),
                         double(t.mix[i].probability));
@@ -118,13 +117,13 @@ int runInspectCommand(const std::vector<std::string>& argv) {
             const auto& t = insights[i];
             out += (i ? ", " : "") + std::string("{\"id\": ") + std::to_string(t.id) +
                    ", \"piece\": " + jsonString(tok.tokenBytes(t.id)) +
-                   ", \"alpha\": " + jsonNumber(t.alpha) + ", \"kl\": " +
-                   jsonNumber(t.divergence) + ", \"p_coherence\": " +
-                   jsonNumber(t.coherenceProbability) + ", \"p_diversity\": " +
-                   jsonNumber(t.diversityProbability) + ", \"p_mix\": " +
-                   jsonNumber(t.mixProbability) + ", \"coherence\": " +
-                   choicesJson(tok, t.coherence) + ", \"diversity\": " +
-                   choicesJson(tok, t.diversity) + ", \"mix\": " + choicesJson(tok, t.mix) + "}";
+                   ", \"alpha\": " + jsonNumber(t.alpha) + ", \"kl\": " + jsonNumber(t.divergence) +
+                   ", \"p_coherence\": " + jsonNumber(t.coherenceProbability) +
+                   ", \"p_diversity\": " + jsonNumber(t.diversityProbability) +
+                   ", \"p_mix\": " + jsonNumber(t.mixProbability) +
+                   ", \"coherence\": " + choicesJson(tok, t.coherence) +
+                   ", \"diversity\": " + choicesJson(tok, t.diversity) +
+                   ", \"mix\": " + choicesJson(tok, t.mix) + "}";
         }
         std::printf("%s]}\n", out.c_str());
     } catch (const std::exception& e) {

@@ -59,6 +59,12 @@ public:
     virtual GgmlType type() const = 0;
     virtual int capacity() const = 0; // positions
     virtual uint64_t bytes() const = 0;
+    // Positions layer `layer` keeps: capacity(), or fewer for a sliding-window layer whose
+    // cache is a ring (position p in slot p % positionsKept). Ops take positions; the backend maps.
+    virtual int positionsKept(int layer) const {
+        (void)layer;
+        return capacity();
+    }
 };
 
 struct AttentionParams {
@@ -194,6 +200,14 @@ public:
     virtual Act allocate(int rows, int cols) = 0; // lives until the backend is destroyed
     virtual std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
                                                    GgmlType type) = 0;
+    // The same with per-layer ring sizes (layerSlots[l] <= capacity; a ring for layers whose
+    // attention looks back only a window). A backend without rings gives a full cache.
+    virtual std::unique_ptr<KvCache> createRingKvCache(int nLayer, int capacity,
+                                                       std::span<const int> layerSlots, int kvDimK,
+                                                       int kvDimV, GgmlType type) {
+        (void)layerSlots;
+        return createKvCache(nLayer, capacity, kvDimK, kvDimV, type);
+    }
 
     // out[r] = table[ids[r]] (dequantized row).
     virtual void embed(const Weight& table, std::span<const int32_t> ids, Act out) = 0;
@@ -254,8 +268,8 @@ public:
     virtual void storeKvAt(KvCache& cache, int layer, Act k, Act v, std::span<const int> slots);
     // attention() of row r over prefix positions [0, prefixLen) of `prefix` followed by the row's
     // own slots of `tail` (steps[r]), as one causal sequence.
-    virtual void attentionSequences(KvCache& prefix, int prefixLen, KvCache& tail, int layer,
-                                    Act q, Act out, std::span<const SequenceStep> steps,
+    virtual void attentionSequences(KvCache& prefix, int prefixLen, KvCache& tail, int layer, Act q,
+                                    Act out, std::span<const SequenceStep> steps,
                                     const AttentionParams& params);
 };
 

@@ -27,11 +27,13 @@ void Backend::scale(Act, float) {
     throw EngineError("the " + name() + " backend has no scale op: this model runs on the CPU");
 }
 void Backend::absorbQuery(Act, const Weight&, Act, const MlaShape&) {
-    throw EngineError("the " + name() + " backend has no latent attention: this model runs on "
+    throw EngineError("the " + name() +
+                      " backend has no latent attention: this model runs on "
                       "the CPU");
 }
 void Backend::expandValues(Act, const Weight&, Act, const MlaShape&) {
-    throw EngineError("the " + name() + " backend has no latent attention: this model runs on "
+    throw EngineError("the " + name() +
+                      " backend has no latent attention: this model runs on "
                       "the CPU");
 }
 void Backend::ropeAt(Act, const RopeParams&, std::span<const int>) {

@@ -51,9 +51,10 @@ std::vector<GenerationResult> Generator::runCandidates(std::span<const int32_t> 
     return results;
 }
 
-std::vector<GenerationResult> Generator::runCandidatesTogether(
-    std::span<const int32_t> prompt, const GenerationParams& params, int count,
-    const CandidateTokenCallback& onToken, const std::atomic<bool>* cancel) {
+std::vector<GenerationResult>
+Generator::runCandidatesTogether(std::span<const int32_t> prompt, const GenerationParams& params,
+                                 int count, const CandidateTokenCallback& onToken,
+                                 const std::atomic<bool>* cancel) {
     if (prompt.empty())
         throw EngineError("generation needs at least one prompt token (this model adds no BOS: "
                           "give some prompt text)");
@@ -85,7 +86,9 @@ std::vector<GenerationResult> Generator::runCandidatesTogether(
         settings.seed = params.sampler.seed + uint32_t(i);
         cands.push_back({SamplerChain::fromSettings(settings, nVocab, breakers,
                                                     size_t(m_session.contextLength())),
-                         TokenTextStream(m_tokenizer), {}, false});
+                         TokenTextStream(m_tokenizer),
+                         {},
+                         false});
         for (int32_t id : prompt) cands.back().chain.accept(id); // penalties see the prompt
         cands.back().result.ids.reserve(size_t(params.maxTokens));
     }

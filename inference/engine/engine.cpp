@@ -50,8 +50,9 @@ constexpr int kMaxContext = 1 << 22;
 // fit the memory the system has available.
 void requireMemory(const GgufFile& f, const ModelConfig& config, int ctx,
                    const EngineOptions& options) {
-    const MemoryEstimate need =
-        estimateMemory(f, config, ctx, options.kvCacheType, options.batchSize, options.threads);
+    const MemoryEstimate need = estimateMemory(
+        f, config, ctx, options.kvCacheType, options.batchSize, options.threads,
+        options.slidingWindowRing && (options.device.empty() || options.device == "cpu"));
     const uint64_t available = availableMemoryBytes();
     if (available == 0 || need.total() <= available) return;
     throw EngineError(f.path() + ": running this model with a context of " + std::to_string(ctx) +
@@ -112,6 +113,10 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
                                           maxRows, ctx);
     impl->info = describe(*impl);
     impl->info.contextLength = ctx;
+    impl->info.kvCacheBytes =
+        uint64_t(impl->model->config().kvCacheValues(
+            ctx, maxRows, options.slidingWindowRing && impl->backend->hasExtendedOps())) *
+        (options.kvCacheType == GgmlType::F16 ? 2 : 4);
     if (options.progress && !options.progress(1.0f))
         throw EngineError(f.path() + ": loading cancelled");
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));

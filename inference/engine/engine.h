@@ -28,6 +28,9 @@ struct EngineOptions {
     std::string device = "cpu";
     int batchSize = 512;  // tokens per forward pass during prompt processing
     bool profile = false; // per-op device timing where the backend has it (Engine::profile)
+    // Sliding-window layers keep only their window (plus one batch) in a ring, so a long
+    // context costs the window there (backends with rings: the CPU). false: full caches.
+    bool slidingWindowRing = true;
     // Called during loading with a fraction in [0, 1]; return false to cancel (load() then
     // throws EngineError saying it was cancelled).
     std::function<bool(float fraction)> progress;
@@ -48,6 +51,7 @@ struct ModelInfo {
     uint64_t fileBytes = 0;
     uint64_t weightBytes = 0;
     uint64_t kvBytesPerToken = 0; // for the chosen KV cache type, all layers, K and V
+    uint64_t kvCacheBytes = 0;    // a session's whole cache at contextLength (rings counted)
     GgmlType kvCacheType = GgmlType::F16;
     std::string device; // backend that runs it, e.g. "cpu"
     int threads = 0;    // threads the backend uses

@@ -1,6 +1,6 @@
 #include "inference/engine/generator.h"
-#include "inference/engine/generator_parts.h"
 
+#include "inference/engine/generator_parts.h"
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
 #include "inference/sampling/banned_tokens_stage.h"

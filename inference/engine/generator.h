@@ -121,8 +121,7 @@ public:
 
 private:
     std::vector<GenerationResult> runCandidatesTogether(std::span<const int32_t> prompt,
-                                                        const GenerationParams& params,
-                                                        int count,
+                                                        const GenerationParams& params, int count,
                                                         const CandidateTokenCallback& onToken,
                                                         const std::atomic<bool>* cancel);
 

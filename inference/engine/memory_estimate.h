@@ -29,8 +29,10 @@ struct MemoryEstimate {
 
 // For the CPU backend with `threads` threads (0 = physical cores) and prompt batches of
 // batchSize tokens.
+// ring: sliding-window layers keep only their window plus a batch (EngineOptions::
+// slidingWindowRing on a backend with rings).
 MemoryEstimate estimateMemory(const GgufFile& file, const ModelConfig& config, int contextLength,
-                              GgmlType kvType, int batchSize, int threads);
+                              GgmlType kvType, int batchSize, int threads, bool ring = false);
 
 // What this process may still use: MemAvailable from /proc/meminfo, lowered by a cgroup v2
 // memory limit and by RLIMIT_AS (ulimit -v) where those are set; 0 when unknown.

@@ -6,6 +6,7 @@
 #include "inference/heads/word_start_mask.h"
 
 #include <algorithm>
+#include <climits>
 
 namespace fabulist::inference {
 
@@ -35,6 +36,9 @@ struct Session::Impl {
     std::vector<bool> wordStarts; // a word-starts head's mask (word_start_mask.h); else empty
     float mixedAllAlpha = 0.0f;
     uint64_t outputSerial = 0; // model->forwardSerial() after the run that left the logits
+    // A ring cache (sliding-window layers) can be cut back at most this far and continued;
+    // further back, the ring no longer holds the window before the cut: start over.
+    int rewindLimit = INT_MAX;
     // Candidates (beginSequences): the sequences' own K/V, maxTokens slots each.
     std::unique_ptr<KvCache> tail;
     int sequenceSlots = 0;
@@ -153,7 +157,11 @@ std::unique_ptr<Session> Engine::createSession() {
     auto s = std::make_unique<Session::Impl>();
     s->engine = m_impl.get();
     s->model = m_impl->model.get();
-    s->cache = s->model->createKvCache(m_impl->info.contextLength, m_impl->options.kvCacheType);
+    const bool ring =
+        m_impl->options.slidingWindowRing && s->model->backend().hasExtendedOps(); // CPU rings
+    s->cache =
+        s->model->createKvCache(m_impl->info.contextLength, m_impl->options.kvCacheType, ring);
+    s->rewindLimit = ring ? s->model->rewindLimit(m_impl->info.contextLength) : INT_MAX;
     s->hidden.assign(size_t(s->model->config().nEmbd), 0.0f);
     s->tokens.reserve(size_t(m_impl->info.contextLength)); // no allocation while decoding
     s->logits.reserve(size_t(s->model->config().nVocab));
@@ -181,6 +189,7 @@ int Session::evaluate(std::span<const int32_t> request, bool wantAllLogits,
         ++common;
     // Always evaluate at least the last token: its logits are what the caller wants.
     common = std::min(common, request.size() - 1);
+    if (s.tokens.size() - common > size_t(s.rewindLimit)) common = 0;
     s.tokens.resize(common);
     s.logitsCount = 0;
     s.run(request.subspan(common), int(common), wantAllLogits, cancel);
@@ -197,8 +206,12 @@ void Session::appendToken(int32_t token) {
         request.push_back(token);
         auto fitted = s.fit(request); // throws ContextOverflow under the default policy
         const auto shift = s.lastShift;
-        const size_t keep = size_t(shift->droppedBegin);
-        s.tokens.resize(keep); // the pinned prefix stays valid; everything after moves
+        // The pinned prefix stays valid; everything after moves (all of it when a ring no longer
+        // holds the window before the pinned end).
+        const size_t keep = s.tokens.size() - size_t(shift->droppedBegin) > size_t(s.rewindLimit)
+                                ? 0
+                                : size_t(shift->droppedBegin);
+        s.tokens.resize(keep);
         s.run(std::span<const int32_t>(fitted).subspan(keep), int(keep), false, nullptr);
         return;
     }
@@ -355,8 +368,8 @@ void Session::beginSequences(int count, int maxTokens) {
     s.sequenceRows = 0;
 }
 
-void Session::appendSequenceTokens(std::span<const int32_t> tokens,
-                                   std::span<const int> sequences, float alpha) {
+void Session::appendSequenceTokens(std::span<const int32_t> tokens, std::span<const int> sequences,
+                                   float alpha) {
     Impl& s = *m_impl;
     if (tokens.size() != sequences.size() || tokens.empty())
         throw EngineError("appendSequenceTokens: one sequence per token");
@@ -391,9 +404,10 @@ void Session::appendSequenceTokens(std::span<const int32_t> tokens,
     s.sequenceMixedValid = mixed;
     if (mixed && !s.wordStarts.empty())
         for (int r = 0; r < rows; ++r)
-            keepContinuationMass(sequenceLogits(r), std::span<float>(s.sequenceMixed).subspan(
-                                                        size_t(r) * nVocab, size_t(nVocab)),
-                                 s.wordStarts);
+            keepContinuationMass(
+                sequenceLogits(r),
+                std::span<float>(s.sequenceMixed).subspan(size_t(r) * nVocab, size_t(nVocab)),
+                s.wordStarts);
 }
 
 std::span<const float> Session::sequenceLogits(int row) const {

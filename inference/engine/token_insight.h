@@ -26,8 +26,8 @@ struct TokenChoice {
 };
 
 struct TokenInsight {
-    int32_t id = 0;        // the generated token
-    float alpha = 0.0f;    // the mix it was sampled from
+    int32_t id = 0;          // the generated token
+    float alpha = 0.0f;      // the mix it was sampled from
     float divergence = 0.0f; // KL(coherence ‖ diversity), nats; 0 without a head
     // The generated token's probability under each distribution (diversity: 0 without a head).
     float coherenceProbability = 0.0f, diversityProbability = 0.0f, mixProbability = 0.0f;
@@ -40,7 +40,7 @@ struct InsightRequest {
     std::span<const int32_t> prompt; // at least one token
     std::span<const int32_t> ids;    // the generated tokens
     const HeadAdapter* adapter = nullptr;
-    float alpha = 0.0f;                   // α of every token, unless alphaChanges say otherwise
+    float alpha = 0.0f; // α of every token, unless alphaChanges say otherwise
     std::span<const AlphaChange> alphaChanges; // as GenerationResult records them
     int topK = 10;
 };

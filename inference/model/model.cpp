@@ -3,6 +3,7 @@
 #include "inference/engine_error.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace fabulist::inference {
@@ -42,8 +43,8 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     }
     BackendLimits lim;
     lim.maxRows = maxRows;
-    lim.maxCols = std::max({c.nEmbd, qDim, kDim, vDim, oDim, c.nHead * c.mlaKeyLength,
-                            c.qLoraRank});
+    lim.maxCols =
+        std::max({c.nEmbd, qDim, kDim, vDim, oDim, c.nHead * c.mlaKeyLength, c.qLoraRank});
     lim.maxContext = maxContext;
     lim.maxFf = maxFf;
     lim.maxFfRows = maxRows * std::max(1, c.nExpertUsed);
@@ -51,8 +52,27 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     backend.reserve(lim);
 }
 
-std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type) {
+int Model::ringSlots(int layer, int capacity) const {
+    return m_config.layerKvSlots(layer, capacity, m_maxRows);
+}
+
+int Model::rewindLimit(int capacity) const {
+    int limit = INT_MAX;
+    for (int l = 0; l < m_config.nLayer; ++l) {
+        const int slots = ringSlots(l, capacity);
+        if (slots < capacity) limit = std::min(limit, slots - m_config.layerWindow[size_t(l)] + 1);
+    }
+    return limit;
+}
+
+std::unique_ptr<KvCache> Model::createKvCache(int capacity, GgmlType type, bool ring) {
     const ModelConfig& c = m_config;
+    if (ring) {
+        std::vector<int> slots;
+        for (int l = 0; l < c.nLayer; ++l) slots.push_back(ringSlots(l, capacity));
+        return m_backend.createRingKvCache(c.nLayer, capacity, slots, c.nHeadKv * c.headDimK,
+                                           c.isMla() ? 0 : c.nHeadKv * c.headDimV, type);
+    }
     // Latent attention caches one row per token; its values are that row's first part.
     return m_backend.createKvCache(c.nLayer, capacity, c.nHeadKv * c.headDimK,
                                    c.isMla() ? 0 : c.nHeadKv * c.headDimV, type);
@@ -129,8 +149,8 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
     ropeK.nHead = c.nHeadKv;
     const float scoreScale =
         c.attentionScale > 0.0f ? c.attentionScale : 1.0f / std::sqrt(float(c.headDimK));
-    AttentionParams ap{c.nHead,    c.nHeadKv, c.headDimK, c.headDimV,
-                       c.scaleQuery ? 1.0f : scoreScale, 0};
+    AttentionParams ap{c.nHead, c.nHeadKv, c.headDimK, c.headDimV, c.scaleQuery ? 1.0f : scoreScale,
+                       0};
     MoeParams mp;
     mp.nExpert = c.nExpert;
     mp.nUsed = expertsUsed;
@@ -161,9 +181,8 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
             b.matmul(m_mlaValues.view(0, T), o);
             joinResidual(L.postAttnNorm);
         } else {
-            const Backend::MatmulJob qkv[3] = {{&L.wq, optional(L.bq), q},
-                                               {&L.wk, optional(L.bk), k},
-                                               {&L.wv, optional(L.bv), v}};
+            const Backend::MatmulJob qkv[3] = {
+                {&L.wq, optional(L.bq), q}, {&L.wk, optional(L.bk), k}, {&L.wv, optional(L.bv), v}};
             b.matmul(xn, qkv);
             if (L.qNorm.host) {
                 b.rmsNorm(q, &L.qNorm, q, int(L.qNorm.nIn), c.rmsEps);
@@ -184,9 +203,12 @@ void Model::layers(const Placement& at, int T, int expertsUsed) {
             const Backend::MatmulJob r[1] = {{&L.router, optional(L.routerBias), router}};
             b.matmul(xn, r);
             mp.selectionBias = optional(L.expProbsBias);
-            const MoeWeights experts{&L.gateExps,           &L.upExps,
-                                     &L.downExps,           optional(L.gateExpsBias),
-                                     optional(L.upExpsBias), optional(L.downExpsBias)};
+            const MoeWeights experts{&L.gateExps,
+                                     &L.upExps,
+                                     &L.downExps,
+                                     optional(L.gateExpsBias),
+                                     optional(L.upExpsBias),
+                                     optional(L.downExpsBias)};
             b.moe(xn, router, experts, mp, tmp);
             if (L.gateShared.host)
                 b.ffn(xn, L.gateShared, L.upShared, L.downShared, tmp, optional(L.sharedGateInp),
@@ -221,8 +243,8 @@ void Model::attend(const Placement& at, int il, Act q, Act k, Act v, Act out,
 // the cache keeps; the no-rope query is absorbed by attn_k_b into the latent, so attention runs
 // over cached latents directly (one KV head, values = the latent), and attn_v_b expands each
 // head's latent result to its value.
-void Model::latentAttention(const Placement& at, int il, int T, RopeParams ropeQ,
-                            RopeParams ropeK, const AttentionParams& ap) {
+void Model::latentAttention(const Placement& at, int il, int T, RopeParams ropeQ, RopeParams ropeK,
+                            const AttentionParams& ap) {
     const ModelConfig& c = m_config;
     Backend& b = m_backend;
     const LayerWeights& L = m_weights.layers[size_t(il)];

@@ -33,7 +33,16 @@ public:
     Backend& backend() { return m_backend; }
     int maxRows() const { return m_maxRows; }
 
-    std::unique_ptr<KvCache> createKvCache(int capacity, GgmlType type);
+    // ring: sliding-window layers keep only window + maxRows positions (ringSlots), where the
+    // backend has rings; the session's main cache. Candidates' own caches are plain.
+    std::unique_ptr<KvCache> createKvCache(int capacity, GgmlType type, bool ring = false);
+    // Positions a sliding-window layer keeps in a ring cache of `capacity`: the window plus one
+    // batch (a batch's rows look back a window from its first row); capacity for other layers.
+    int ringSlots(int layer, int capacity) const;
+    // How far a ring cache holding n positions can be cut back and continued: positions
+    // p - window + 1 .. p - 1 of the next position p must still be in every ring. INT_MAX when
+    // no layer has a ring.
+    int rewindLimit(int capacity) const;
 
     // Evaluates ids (at most maxRows) at positions pos0.. into `cache`. For rows
     // [outputFirst, ids.size()) the logits are written to logits (row after row, nVocab each;

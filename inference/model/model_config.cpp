@@ -88,10 +88,12 @@ void readDeepseek2(const GgufFile& f, const std::string& p, ModelConfig& c) {
     c.kvLoraRank = need("attention.kv_lora_rank");
     c.mlaKeyLength = need("attention.key_length_mla");
     c.mlaValueLength = need("attention.value_length_mla");
-    c.qLoraRank = f.has(p + "attention.q_lora_rank") ? int(f.getInt(p + "attention.q_lora_rank")) : 0;
+    c.qLoraRank =
+        f.has(p + "attention.q_lora_rank") ? int(f.getInt(p + "attention.q_lora_rank")) : 0;
     if (c.nHeadKv != 1 || c.headDimK != c.kvLoraRank + c.nRot || c.headDimV != c.kvLoraRank ||
         c.mlaKeyLength <= c.nRot)
-        throw EngineError(f.path() + ": the latent-attention sizes do not fit together "
+        throw EngineError(f.path() +
+                          ": the latent-attention sizes do not fit together "
                           "(head_count_kv 1, key_length = kv_lora_rank + rope dims, value_length "
                           "= kv_lora_rank expected)");
     const float lnF = std::log(1.0f / c.ropeFreqScale);
@@ -253,8 +255,8 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
         throw EngineError(f.path() + ": " + p + "leading_dense_block_count is out of range");
     const int64_t gatingFunc = opt("expert_gating_func", 1); // llama.cpp: 1 softmax, 2 sigmoid
     if (gatingFunc != 1 && gatingFunc != 2)
-        throw EngineError(f.path() + ": " + p + "expert_gating_func " +
-                          std::to_string(gatingFunc) + " is not supported (1 softmax, 2 sigmoid)");
+        throw EngineError(f.path() + ": " + p + "expert_gating_func " + std::to_string(gatingFunc) +
+                          " is not supported (1 softmax, 2 sigmoid)");
     c.gating = gatingFunc == 2 ? MoeGating::Sigmoid : MoeGating::Softmax;
     c.expertWeightsScale = float(f.getFloat(p + "expert_weights_scale", 1.0));
     if (c.leadingDenseLayers > 0 && c.nFf <= 0)
@@ -264,8 +266,8 @@ ModelConfig ModelConfig::fromGguf(const GgufFile& f) {
     // Per-layer window and RoPE base (a pattern interleaves sliding-window and global layers).
     for (int i = 0; i < c.nLayer; ++i) {
         const bool windowed =
-            c.slidingWindow > 0 && (rules->swaPattern == 0 || i % rules->swaPattern <
-                                                                  rules->swaPattern - 1);
+            c.slidingWindow > 0 &&
+            (rules->swaPattern == 0 || i % rules->swaPattern < rules->swaPattern - 1);
         c.layerWindow.push_back(windowed ? c.slidingWindow : 0);
         c.layerRopeBase.push_back(c.ropeFreqBase);
         c.layerRopeScale.push_back(c.ropeFreqScale);

@@ -6,6 +6,7 @@
 
 #include "inference/backend/backend.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,20 @@ struct ModelConfig {
     // K and V values cached per token, all layers (the latent once for MLA).
     int64_t kvValuesPerToken() const {
         return int64_t(nLayer) * nHeadKv * (headDimK + (isMla() ? 0 : headDimV));
+    }
+    // Positions layer `layer` keeps in a cache of `capacity` when sliding-window layers are
+    // rings: the window plus one batch (a batch's rows look back a window from its first row).
+    int layerKvSlots(int layer, int capacity, int batch) const {
+        const int window = layerWindow.empty() ? 0 : layerWindow[size_t(layer)];
+        return window > 0 ? std::min(capacity, window + batch) : capacity;
+    }
+    // K and V values a whole cache of `capacity` positions holds (rings or not).
+    int64_t kvCacheValues(int capacity, int batch, bool ring) const {
+        const int64_t perPosition = kvValuesPerToken() / std::max(nLayer, 1);
+        int64_t n = 0;
+        for (int l = 0; l < nLayer; ++l)
+            n += perPosition * (ring ? layerKvSlots(l, capacity, batch) : capacity);
+        return n;
     }
     // What a cache of full per-head K and V would hold (MLA decompressed), for comparison.
     int64_t naiveKvValuesPerToken() const {

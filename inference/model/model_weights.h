@@ -16,16 +16,16 @@ class GgufFile;
 
 struct LayerWeights {
     Weight attnNorm, wq, wk, wv, wo;
-    Weight bq, bk, bv;   // optional (qwen2)
-    Weight bo;           // optional (gpt-oss)
-    Weight sinks;        // optional attention sinks, one per head (gpt-oss)
+    Weight bq, bk, bv; // optional (qwen2)
+    Weight bo;         // optional (gpt-oss)
+    Weight sinks;      // optional attention sinks, one per head (gpt-oss)
     Weight routerBias, gateExpsBias, upExpsBias, downExpsBias; // optional (gpt-oss)
     Weight qNorm, kNorm; // optional (qwen3*: per head; olmoe: whole projection)
     Weight ffnNorm;
     Weight ffnGate, ffnUp, ffnDown;                         // dense layers
     Weight router, gateExps, upExps, downExps;              // MoE layers
     Weight gateShared, upShared, downShared, sharedGateInp; // optional shared expert (qwen2moe)
-    Weight expProbsBias;             // optional: sigmoid routing's selection bias (exp_probs_b)
+    Weight expProbsBias;              // optional: sigmoid routing's selection bias (exp_probs_b)
     Weight postAttnNorm, postFfnNorm; // Gemma 3's norms on the branch outputs
     // Latent attention (deepseek2): wq (or wqA, qANorm, wqB), wkvA (latent + rope key),
     // kvANorm, the per-head kB (absorbs the query) and vB (expands the values).

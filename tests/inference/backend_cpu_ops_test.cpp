@@ -469,8 +469,8 @@ private slots:
         const int nHead = 8, nKv = 2, hd = 64, pos0 = 150, rows = 21, ctx = 200;
         CpuBackend backend(2);
         backend.reserve(limitsFor(ctx, nHead * hd, ctx, ctx, 64));
-        auto cache = backend.createKvCache(1, ctx, nKv * hd, nKv * hd,
-                                           f16 ? GgmlType::F16 : GgmlType::F32);
+        auto cache =
+            backend.createKvCache(1, ctx, nKv * hd, nKv * hd, f16 ? GgmlType::F16 : GgmlType::F32);
         auto k = randomVector(size_t((pos0 + rows) * nKv * hd), 61),
              v = randomVector(size_t((pos0 + rows) * nKv * hd), 62);
         backend.storeKv(*cache, 0, hostAct(k, pos0 + rows, nKv * hd),
@@ -481,8 +481,8 @@ private slots:
         AttentionParams p{nHead, nKv, hd, hd, 0.125f, window};
         if (sinks) p.sinks = &sinkWeight;
         std::vector<float> blocked(q.size()), single(q.size());
-        backend.attention(*cache, 0, hostAct(q, rows, nHead * hd), hostAct(blocked, rows, nHead * hd),
-                          pos0, p);
+        backend.attention(*cache, 0, hostAct(q, rows, nHead * hd),
+                          hostAct(blocked, rows, nHead * hd), pos0, p);
         for (int r = 0; r < rows; ++r) {
             std::vector<float> qr(q.begin() + r * nHead * hd, q.begin() + (r + 1) * nHead * hd);
             std::vector<float> o(qr.size());

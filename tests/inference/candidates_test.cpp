@@ -26,8 +26,7 @@ std::string referenceModel(const char* name) {
     return dir.toStdString();
 }
 
-std::unique_ptr<Engine> load(const std::string& path, int ctx = 256,
-                             GgmlType kv = GgmlType::F32) {
+std::unique_ptr<Engine> load(const std::string& path, int ctx = 256, GgmlType kv = GgmlType::F32) {
     EngineOptions o;
     o.modelPath = path;
     o.threads = 2;
@@ -119,8 +118,8 @@ private slots:
 
     void defaultModelWithHeadAndLiveAlpha() {
         auto engine = load(defaultModelPath(), 512);
-        const std::string head = defaultModelPath().substr(0, defaultModelPath().size() - 5) +
-                                 ".head.gguf";
+        const std::string head =
+            defaultModelPath().substr(0, defaultModelPath().size() - 5) + ".head.gguf";
         const HeadAdapter adapter = HeadAdapter::load(head, engine->file());
         const auto prompt = engine->tokenizer().encode(
             "Mira pushed the door of the old bakery open and", true, true);
@@ -151,12 +150,12 @@ private slots:
         live.store(0.3f);
         auto session = engine->createSession();
         std::vector<size_t> counts(3, 0);
-        const auto got = Generator(*session, engine->tokenizer())
-                             .runCandidates(prompt, params, 3,
-                                            [&](int c, int32_t id, std::string_view) {
-                                                if (id >= 0 && c == 0) moveSlider(++counts[0]);
-                                                return true;
-                                            });
+        const auto got =
+            Generator(*session, engine->tokenizer())
+                .runCandidates(prompt, params, 3, [&](int c, int32_t id, std::string_view) {
+                    if (id >= 0 && c == 0) moveSlider(++counts[0]);
+                    return true;
+                });
         compareCandidates(got, want);
         QCOMPARE(got[0].alphaChanges.size(), size_t(3)); // 0.3, 0.9, 0
     }
@@ -168,12 +167,13 @@ private slots:
         int seen = 0;
         auto session = engine->createSession();
         const auto got = Generator(*session, engine->tokenizer())
-                             .runCandidates(prompt, sampled(64, 5), 4,
-                                            [&](int, int32_t, std::string_view) {
-                                                if (++seen == 4 * 5) cancel.store(true);
-                                                return true;
-                                            },
-                                            &cancel);
+                             .runCandidates(
+                                 prompt, sampled(64, 5), 4,
+                                 [&](int, int32_t, std::string_view) {
+                                     if (++seen == 4 * 5) cancel.store(true);
+                                     return true;
+                                 },
+                                 &cancel);
         QCOMPARE(got.size(), size_t(4));
         for (const auto& r : got) {
             QCOMPARE(stopReasonName(r.stopReason), "cancelled");
@@ -186,11 +186,11 @@ private slots:
         const auto prompt = engine->tokenizer().encode("Once upon a time", true, true);
         auto session = engine->createSession();
         const GenerationParams params = sampled(20, 9);
-        const auto got = Generator(*session, engine->tokenizer())
-                             .runCandidates(prompt, params, 3,
-                                            [&](int c, int32_t id, std::string_view) {
-                                                return !(c == 1 && id >= 0); // stop 1 at once
-                                            });
+        const auto got =
+            Generator(*session, engine->tokenizer())
+                .runCandidates(prompt, params, 3, [&](int c, int32_t id, std::string_view) {
+                    return !(c == 1 && id >= 0); // stop 1 at once
+                });
         QCOMPARE(stopReasonName(got[1].stopReason), "callback");
         QCOMPARE(got[1].ids.size(), size_t(1));
         const auto want = singleRuns(*engine, prompt, params, 3);
@@ -204,8 +204,7 @@ private slots:
         const auto prompt = engine->tokenizer().encode("Once upon a time there was", true, true);
         const GenerationParams params = sampled(100, 3);
         auto session = engine->createSession();
-        const auto got =
-            Generator(*session, engine->tokenizer()).runCandidates(prompt, params, 3);
+        const auto got = Generator(*session, engine->tokenizer()).runCandidates(prompt, params, 3);
         const auto want = singleRuns(*engine, prompt, params, 3);
         for (size_t i = 0; i < 3; ++i) {
             QCOMPARE(stopReasonName(got[i].stopReason), "context_full");

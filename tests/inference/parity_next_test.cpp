@@ -1,8 +1,8 @@
-// The newer architectures against llama.cpp (../shared/reference-next, FABULIST_REFERENCE_NEXT_DIR):
-// per model, the last-position logits and final hidden state (F32 cache), the greedy
-// continuations with F32 and F16 caches, and teacher-forced top-10 logits at every step. The
-// README there: F32 models agree to about 1e-4; where llama.cpp's own top-1 gap is tiny, free
-// running may part at a near-tie, so greedy ids are compared up to the first step whose
+// The newer architectures against llama.cpp (../shared/reference-next,
+// FABULIST_REFERENCE_NEXT_DIR): per model, the last-position logits and final hidden state (F32
+// cache), the greedy continuations with F32 and F16 caches, and teacher-forced top-10 logits at
+// every step. The README there: F32 models agree to about 1e-4; where llama.cpp's own top-1 gap is
+// tiny, free running may part at a near-tie, so greedy ids are compared up to the first step whose
 // reference gap is below kNearTie and every step is checked teacher-forced.
 
 #include "inference/engine/engine.h"
@@ -114,9 +114,9 @@ private slots:
                 const auto o = g.toObject();
                 const auto prompt = ids(o["prompt_ids"]);
                 const auto want = ids(o[f32 ? "ids" : "ids_kv_f16"]);
-                const auto steps =
-                    o[f32 ? "helper_kv_f32" : "helper_kv_f16"].toObject()["top10_per_step"]
-                        .toArray();
+                const auto steps = o[f32 ? "helper_kv_f32" : "helper_kv_f16"]
+                                       .toObject()["top10_per_step"]
+                                       .toArray();
                 const auto gaps = referenceGaps(steps);
                 // Free-running greedy up to the first near-tie of the reference.
                 s->evaluate(prompt);

@@ -47,34 +47,57 @@ private:
 };
 
 // kvDimV 0: values are the first values of each key row (DeepSeek's latent, cached once).
+// Layers may keep fewer positions than the capacity (a ring for sliding-window layers):
+// position p lives in slot p % slots(layer); k()/v() take positions, and a caller reading
+// several consecutive positions splits them where the ring wraps (ringRuns).
 class CpuKvCache final : public KvCache {
 public:
-    CpuKvCache(int nLayer, int capacity, int kvDimK, int kvDimV, GgmlType type)
+    CpuKvCache(int nLayer, int capacity, std::span<const int> layerSlots, int kvDimK, int kvDimV,
+               GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV),
-          m_sharedV(kvDimV == 0),
-          m_elem(type == GgmlType::F16 ? 2 : 4), m_layerK(size_t(capacity) * kvDimK * m_elem),
-          m_layerV(size_t(capacity) * kvDimV * m_elem), m_bytes((m_layerK + m_layerV) * nLayer),
-          m_k(m_layerK * nLayer), m_v(m_layerV * nLayer) {}
+          m_sharedV(kvDimV == 0), m_elem(type == GgmlType::F16 ? 2 : 4),
+          m_slots(layerSlots.begin(), layerSlots.end()),
+          m_k(totalSlots(nLayer, capacity, layerSlots) * kvDimK * m_elem),
+          m_v(totalSlots(nLayer, capacity, layerSlots) * kvDimV * m_elem) {
+        m_slots.resize(size_t(nLayer), capacity);
+        size_t offset = 0;
+        for (int s : m_slots) {
+            m_first.push_back(offset);
+            offset += size_t(s);
+        }
+        m_bytes = offset * (size_t(kvDimK) + size_t(kvDimV)) * m_elem;
+    }
     GgmlType type() const override { return m_type; }
     int capacity() const override { return m_capacity; }
     uint64_t bytes() const override { return m_bytes; }
+    int positionsKept(int layer) const override { return m_slots[size_t(layer)]; }
 
-    uint8_t* k(int layer, int pos) {
-        return m_k.data() + layer * m_layerK + size_t(pos) * m_kvDimK * m_elem;
-    }
+    uint8_t* k(int layer, int pos) { return m_k.data() + rowIndex(layer, pos) * m_kvDimK * m_elem; }
     uint8_t* v(int layer, int pos) {
         if (m_sharedV) return k(layer, pos);
-        return m_v.data() + layer * m_layerV + size_t(pos) * m_kvDimV * m_elem;
+        return m_v.data() + rowIndex(layer, pos) * m_kvDimV * m_elem;
     }
     int kvDimK() const { return m_kvDimK; }
     int kvDimV() const { return m_sharedV ? m_kvDimK : m_kvDimV; } // the stride of value rows
     bool sharedV() const { return m_sharedV; }
 
 private:
+    static size_t totalSlots(int nLayer, int capacity, std::span<const int> layerSlots) {
+        size_t n = 0;
+        for (int l = 0; l < nLayer; ++l)
+            n += size_t(size_t(l) < layerSlots.size() ? layerSlots[size_t(l)] : capacity);
+        return n;
+    }
+    size_t rowIndex(int layer, int pos) const {
+        return m_first[size_t(layer)] + size_t(pos % m_slots[size_t(layer)]);
+    }
+
     GgmlType m_type;
     int m_capacity, m_kvDimK, m_kvDimV;
     bool m_sharedV;
-    size_t m_elem, m_layerK, m_layerV, m_bytes;
+    size_t m_elem, m_bytes = 0;
+    std::vector<int> m_slots;
+    std::vector<size_t> m_first; // first row of each layer
     // Zeroed pages that become resident when a position is first written: memory grows with
     // the sequence, not with the capacity.
     LazyZeroedBytes m_k, m_v;
@@ -207,10 +230,36 @@ Act CpuBackend::allocate(int rows, int cols) {
 
 std::unique_ptr<KvCache> CpuBackend::createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
                                                    GgmlType type) {
+    return createRingKvCache(nLayer, capacity, {}, kvDimK, kvDimV, type);
+}
+
+std::unique_ptr<KvCache> CpuBackend::createRingKvCache(int nLayer, int capacity,
+                                                       std::span<const int> layerSlots, int kvDimK,
+                                                       int kvDimV, GgmlType type) {
     if (type != GgmlType::F16 && type != GgmlType::F32)
         throw EngineError("KV cache type must be F16 or F32");
-    return std::make_unique<CpuKvCache>(nLayer, capacity, kvDimK, kvDimV, type);
+    for (int s : layerSlots)
+        if (s < 1 || s > capacity)
+            throw EngineError("KV cache: a layer's ring size is out of range");
+    return std::make_unique<CpuKvCache>(nLayer, capacity, layerSlots, kvDimK, kvDimV, type);
 }
+
+namespace {
+// Positions [first, first + count) of a layer as runs of consecutive slots: one, or two where
+// the layer's ring wraps. Returns how many runs it wrote.
+template <class Run> int ringRuns(CpuKvCache& c, int layer, int first, int count, Run* out) {
+    if (count <= 0) return 0;
+    const int slots = c.positionsKept(layer), start = first % slots;
+    if (start + count <= slots) {
+        out[0] = Run{&c, layer, first, count};
+        return 1;
+    }
+    const int head = slots - start;
+    out[0] = Run{&c, layer, first, head};
+    out[1] = Run{&c, layer, first + head, count - head};
+    return 2;
+}
+} // namespace
 
 void CpuBackend::embed(const Weight& table, std::span<const int32_t> ids, Act out) {
     for (size_t r = 0; r < ids.size(); ++r)
@@ -424,8 +473,7 @@ void CpuBackend::storeKvRow(KvCache& cacheBase, int layer, Act k, Act v, int row
     if (cache.type() == GgmlType::F16) {
         vec::toFp16(rowPtr(k, row), reinterpret_cast<uint16_t*>(cache.k(layer, slot)), k.cols);
         if (storeV)
-            vec::toFp16(rowPtr(v, row), reinterpret_cast<uint16_t*>(cache.v(layer, slot)),
-                        v.cols);
+            vec::toFp16(rowPtr(v, row), reinterpret_cast<uint16_t*>(cache.v(layer, slot)), v.cols);
     } else {
         std::memcpy(cache.k(layer, slot), rowPtr(k, row), size_t(k.cols) * 4);
         if (storeV) std::memcpy(cache.v(layer, slot), rowPtr(v, row), size_t(v.cols) * 4);
@@ -442,8 +490,7 @@ void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int po
     runAttention(q, out, p, [&](int row, KvRun* runs) {
         const int hi = pos0 + row;
         const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
-        runs[0] = KvRun{&cache, layer, lo, hi - lo + 1};
-        return 1;
+        return ringRuns(cache, layer, lo, hi - lo + 1, runs);
     });
 }
 
@@ -457,7 +504,7 @@ void CpuBackend::attentionSequences(KvCache& prefixBase, int prefixLen, KvCache&
         const int hi = prefixLen + st.tailCount - 1; // the row's position
         const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
         int n = 0;
-        if (lo < prefixLen) runs[n++] = KvRun{&prefix, layer, lo, prefixLen - lo};
+        if (lo < prefixLen) n = ringRuns(prefix, layer, lo, prefixLen - lo, runs);
         const int tailFirst = std::max(lo, prefixLen) - prefixLen;
         runs[n++] = KvRun{&tail, layer, st.tailBegin + tailFirst, st.tailCount - tailFirst};
         return n;
@@ -506,23 +553,38 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
                     uint16_t* qh = qhBase + size_t(nq) * p.headDimK;
                     const float* qv = rowPtr(q, row0 + r) + size_t(h) * p.headDimK;
                     if (f16) vec::toFp16(qv, qh, p.headDimK);
-                    qs[nq] = {qv, rowPtr(out, row0 + r) + size_t(h) * p.headDimV,
-                              scoreBase + size_t(nq) * maxCtx, qh, lo, hi, h};
+                    qs[nq] = {qv,
+                              rowPtr(out, row0 + r) + size_t(h) * p.headDimV,
+                              scoreBase + size_t(nq) * maxCtx,
+                              qh,
+                              lo,
+                              hi,
+                              h};
                     first = std::min(first, lo);
                     last = std::max(last, hi);
                 }
             const size_t kOff = size_t(kvh) * p.headDimK, vOff = size_t(kvh) * p.headDimV;
+            // Each tile's part of a query's range, split where a ring wraps.
+            auto eachRun = [&](int t0, const Query& x, auto&& f) {
+                const int a = std::max(t0, x.lo), z = std::min(t0 + kKeyTile - 1, x.hi);
+                KvRun runs[2];
+                const int n = ringRuns(cache, layer, a, z - a + 1, runs);
+                for (int r = 0; r < n; ++r) f(runs[r].first, runs[r].count);
+            };
             for (int t0 = first; t0 <= last; t0 += kKeyTile)
                 for (int i = 0; i < nq; ++i) {
                     const Query& x = qs[i];
-                    const int a = std::max(t0, x.lo), z = std::min(t0 + kKeyTile - 1, x.hi);
-                    if (a > z) continue;
-                    if (f16)
-                        vec::dotRowsF16(x.qh, reinterpret_cast<const uint16_t*>(cache.k(layer, a)) + kOff,
-                                        strideK, z - a + 1, p.headDimK, p.scale, x.scores + (a - x.lo));
-                    else
-                        vec::dotRowsF32(x.q, reinterpret_cast<const float*>(cache.k(layer, a)) + kOff,
-                                        strideK, z - a + 1, p.headDimK, p.scale, x.scores + (a - x.lo));
+                    eachRun(t0, x, [&](int a, int count) {
+                        float* sc = x.scores + (a - x.lo);
+                        if (f16)
+                            vec::dotRowsF16(
+                                x.qh, reinterpret_cast<const uint16_t*>(cache.k(layer, a)) + kOff,
+                                strideK, count, p.headDimK, p.scale, sc);
+                        else
+                            vec::dotRowsF32(
+                                x.q, reinterpret_cast<const float*>(cache.k(layer, a)) + kOff,
+                                strideK, count, p.headDimK, p.scale, sc);
+                    });
                 }
             for (int i = 0; i < nq; ++i) {
                 const Query& x = qs[i];
@@ -543,17 +605,19 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
             for (int t0 = first; t0 <= last; t0 += kKeyTile)
                 for (int i = 0; i < nq; ++i) {
                     const Query& x = qs[i];
-                    const int a = std::max(t0, x.lo), z = std::min(t0 + kKeyTile - 1, x.hi);
-                    if (a > z) continue;
-                    const bool more = a > x.lo;
-                    if (f16)
-                        vec::weightedSumF16(x.scores + (a - x.lo),
-                                            reinterpret_cast<const uint16_t*>(cache.v(layer, a)) + vOff,
-                                            strideV, z - a + 1, p.headDimV, x.out, more);
-                    else
-                        vec::weightedSumF32(x.scores + (a - x.lo),
-                                            reinterpret_cast<const float*>(cache.v(layer, a)) + vOff,
-                                            strideV, z - a + 1, p.headDimV, x.out, more);
+                    eachRun(t0, x, [&](int a, int count) {
+                        const bool more = a > x.lo;
+                        if (f16)
+                            vec::weightedSumF16(
+                                x.scores + (a - x.lo),
+                                reinterpret_cast<const uint16_t*>(cache.v(layer, a)) + vOff,
+                                strideV, count, p.headDimV, x.out, more);
+                        else
+                            vec::weightedSumF32(x.scores + (a - x.lo),
+                                                reinterpret_cast<const float*>(cache.v(layer, a)) +
+                                                    vOff,
+                                                strideV, count, p.headDimV, x.out, more);
+                    });
                 }
         }
     };
@@ -574,7 +638,7 @@ void CpuBackend::runAttention(Act q, Act out, const AttentionParams& p, Runs&& k
                             m_pHalf.data() + size_t(t) * maxCtx};
         for (int64_t it = b; it < e; ++it) {
             const int row = int(it / p.nHead), h = int(it % p.nHead);
-            KvRun runs[2];
+            KvRun runs[3]; // a ring's two runs, and a candidate's own
             const int nRuns = keyRuns(row, runs);
             attendHead(rowPtr(q, row) + size_t(h) * p.headDimK,
                        rowPtr(out, row) + size_t(h) * p.headDimV, h / group,
@@ -592,9 +656,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
     const auto glu = activation == FfnActivation::Silu       ? vec::siluMul
                      : activation == FfnActivation::GeluFp16 ? vec::geluMulFp16
                                                              : vec::swigluOai;
-    auto biasOf = [](const Weight* w) {
-        return w ? static_cast<const float*>(w->host) : nullptr;
-    };
+    auto biasOf = [](const Weight* w) { return w ? static_cast<const float*>(w->host) : nullptr; };
     const float* gateBias = biases ? biasOf(biases->gateBias) : nullptr;
     const float* upBias = biases ? biasOf(biases->upBias) : nullptr;
     const float* downBias = biases ? biasOf(biases->downBias) : nullptr;
@@ -850,7 +912,8 @@ void CpuBackend::routeSigmoid(Act routerLogits, const MoeParams& p) {
     const int nE = p.nExpert, k = p.nUsed;
     float* probs = m_probs.data();
     float* select = probs + nE;
-    const float* bias = p.selectionBias ? static_cast<const float*>(p.selectionBias->host) : nullptr;
+    const float* bias =
+        p.selectionBias ? static_cast<const float*>(p.selectionBias->host) : nullptr;
     for (int t = 0; t < routerLogits.rows; ++t) {
         const float* l = rowPtr(routerLogits, t);
         for (int e = 0; e < nE; ++e) {

@@ -28,6 +28,9 @@ public:
     Act allocate(int rows, int cols) override;
     std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
                                            GgmlType type) override;
+    std::unique_ptr<KvCache> createRingKvCache(int nLayer, int capacity,
+                                               std::span<const int> layerSlots, int kvDimK,
+                                               int kvDimV, GgmlType type) override;
 
     void embed(const Weight& table, std::span<const int32_t> ids, Act out) override;
     void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) override;
@@ -134,11 +137,11 @@ private:
     // Scratch, sized by reserve(); resized (outside any hot loop) only if a call exceeds it.
     std::vector<uint8_t> m_quant[3];
     std::vector<uint8_t> m_quantHidden;
-    std::vector<float> m_hidden;    // FFN intermediate, one row per slot
-    std::vector<float> m_expertOut; // expert outputs, one row per slot
-    std::vector<float> m_scores;    // attention scores, one row of maxContext per thread
-    std::vector<uint16_t> m_qHalf;  // fp16 query, per thread
-    std::vector<uint16_t> m_pHalf;  // fp16 probabilities, per thread
+    std::vector<float> m_hidden;        // FFN intermediate, one row per slot
+    std::vector<float> m_expertOut;     // expert outputs, one row per slot
+    std::vector<float> m_scores;        // attention scores, one row of maxContext per thread
+    std::vector<uint16_t> m_qHalf;      // fp16 query, per thread
+    std::vector<uint16_t> m_pHalf;      // fp16 probabilities, per thread
     std::vector<float> m_blockScores;   // blocked attention: kQueriesPerBlock rows per thread
     std::vector<uint16_t> m_blockQHalf; // blocked attention: fp16 queries per thread
     std::vector<int> m_expertBegin, m_slots, m_workItems, m_choice, m_fill;

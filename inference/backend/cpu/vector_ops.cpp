@@ -20,10 +20,9 @@ const std::vector<uint16_t>& geluTable() {
         std::vector<uint16_t> t(65536);
         for (uint32_t h = 0; h < 65536; ++h) {
             const float x = fp16ToFp32(uint16_t(h));
-            const float g =
-                0.5f * x *
-                (1.0f + std::tanh(0.79788456080286535587989211986876f * x *
-                                  (1.0f + 0.044715f * x * x)));
+            const float g = 0.5f * x *
+                            (1.0f + std::tanh(0.79788456080286535587989211986876f * x *
+                                              (1.0f + 0.044715f * x * x)));
             t[h] = fp32ToFp16(g);
         }
         return t;
@@ -45,9 +44,7 @@ void geluMulFp16(const float* g, const float* u, float* y, int n) {
     const std::vector<uint16_t>& table = geluTable();
     for (int i = 0; i < n; ++i) {
         const float x = g[i];
-        const float v = x <= -10.0f  ? 0.0f
-                        : x >= 10.0f ? x
-                                     : fp16ToFp32(table[fp32ToFp16(x)]);
+        const float v = x <= -10.0f ? 0.0f : x >= 10.0f ? x : fp16ToFp32(table[fp32ToFp16(x)]);
         y[i] = v * u[i];
     }
 }
