@@ -14,6 +14,7 @@
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
 #include "ui/project/project_files.h"
+#include "ui/project/project_search_panel.h"
 #include "ui/project/snapshots_panel.h"
 #include "ui/project/trash_view.h"
 #include "ui/shortcuts_dialog.h"
@@ -29,6 +30,7 @@
 #include <QGraphicsView>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextDocumentLayout>
@@ -39,7 +41,9 @@
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QTextCursor>
 #include <QTextDocument>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 #include <fabulist/version.h>
 #include <functional>
@@ -145,6 +149,20 @@ void MainWindow::buildWidgets() {
     addSidePanel(m_history, tr("History"));
     connect(m_history, &HistoryView::errorOccurred, this,
             [this](const QString& m) { showError(tr("History"), m); });
+    m_projectSearch = new ProjectSearchPanel(this);
+    addSidePanel(m_projectSearch, tr("Search"));
+    connect(m_projectSearch, &ProjectSearchPanel::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Search"), m); });
+    connect(m_projectSearch, &ProjectSearchPanel::documentActivated, this,
+            &MainWindow::openSearchMatch);
+    connect(m_projectSearch, &ProjectSearchPanel::generationActivated, this,
+            &MainWindow::openSearchGeneration);
+    connect(m_projectSearch, &ProjectSearchPanel::replaced, this, [this](int documents, int total) {
+        m_snapshots->refresh(); // the open document may have a new snapshot
+        m_history->reload();
+        statusBar()->showMessage(tr("Replaced %1 in %n document(s)", nullptr, documents).arg(total),
+                                 5000);
+    });
     m_previewTokens = new TokenInspector(m_generate->preview(), m_generation, m_generate, this);
     m_previewTokens->followPreview();
     m_whyThisWordAction = new QAction(tr("&Why This Word?"), this);
@@ -289,6 +307,9 @@ void MainWindow::buildActions() {
         make(tr("Find &Next"), QKeySequence::FindNext, [this] { m_findBar->findNext(); });
     m_findPreviousAction = make(tr("Find &Previous"), QKeySequence::FindPrevious,
                                 [this] { m_findBar->findPrevious(); });
+    m_projectSearchAction =
+        make(tr("Search in Pro&ject\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F),
+             [this] { showProjectSearch(); });
     m_renameAction =
         make(tr("&Rename"), QKeySequence(Qt::Key_F2), [this] { m_binderView->renameCurrent(); });
     m_renameAction->setShortcutContext(Qt::WidgetShortcut); // F2 in the binder only
@@ -378,6 +399,8 @@ void MainWindow::buildMenus() {
     edit->addAction(m_replaceAction);
     edit->addAction(m_findNextAction);
     edit->addAction(m_findPreviousAction);
+    edit->addSeparator();
+    edit->addAction(m_projectSearchAction);
 
     QMenu* binder = menuBar()->addMenu(tr("&Binder"));
     for (QAction* a : std::as_const(m_createActions)) binder->addAction(a);
@@ -522,6 +545,9 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_storyboard->setProject(m_project.get());
     m_mainStoryboard->setProject(m_project.get());
     m_history->setProject(m_project.get());
+    m_projectSearch->setContext(m_project.get(), m_session);
+    connect(m_binderModel, &BinderModel::binderChanged, m_projectSearch,
+            &ProjectSearchPanel::reloadChapters);
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -549,6 +575,7 @@ void MainWindow::closeProject() {
     m_storyboard->setProject(nullptr);
     m_mainStoryboard->setProject(nullptr);
     m_history->setProject(nullptr);
+    m_projectSearch->setContext(nullptr, nullptr);
     m_trashView->setBinder(nullptr);
     m_binderView->setBinderModel(nullptr);
     delete m_binderModel;
@@ -773,6 +800,46 @@ void MainWindow::openLinkedNode(int64_t nodeId) {
     }
     m_binderView->selectNode(nodeId); // opens it in the editor, unless it is open already
     setStoryboardInMainArea(false);
+}
+
+void MainWindow::showProjectSearch() {
+    if (m_focusMode) setFocusMode(false);
+    m_showSidePanelsAction->setChecked(true);
+    m_sidePanels->setVisible(true);
+    m_sidePanels->setCurrentWidget(m_projectSearch);
+    m_projectSearch->activate(m_editor->textCursor().selectedText());
+}
+
+void MainWindow::openSearchMatch(int64_t nodeId, const SearchSnippet& snippet) {
+    if (!m_binderModel || !m_binderModel->indexOf(nodeId).isValid()) {
+        showError(tr("Search"), tr("That document is no longer in the binder (in the Trash?)."));
+        return;
+    }
+    m_binderView->selectNode(nodeId); // opens it, unless it is open already
+    setStoryboardInMainArea(false);
+    if (!m_session || m_session->currentId() != nodeId) return; // it could not be read
+    const auto [start, length] = snippet.locate(m_editor->toPlainText());
+    if (start >= 0) {
+        QTextCursor cursor = m_editor->textCursor();
+        cursor.setPosition(start);
+        cursor.setPosition(start + length, QTextCursor::KeepAnchor);
+        m_editor->setTextCursor(cursor);
+        m_editor->centerCursor();
+    }
+    m_editor->setFocus(Qt::OtherFocusReason);
+}
+
+void MainWindow::openSearchGeneration(int64_t generationId, std::optional<int64_t> documentId) {
+    if (documentId && m_binderModel && m_binderModel->indexOf(*documentId).isValid()) {
+        m_binderView->selectNode(*documentId); // the History tab lists the open document's
+        setStoryboardInMainArea(false);
+        m_history->setSearch(QString());
+    } else {
+        m_history->setSearch(m_projectSearch->queryField()->text()); // no document to go to
+    }
+    m_sidePanels->setCurrentWidget(m_history);
+    m_history->select(generationId);
+    m_history->tree()->setFocus(Qt::OtherFocusReason);
 }
 
 void MainWindow::addSidePanel(QWidget* panel, const QString& title) {

@@ -41,6 +41,8 @@ class GenerationController;
 class GhostText;
 class TokenInspector;
 class SnapshotsPanel;
+class ProjectSearchPanel;
+class SearchSnippet;
 class StoryboardView;
 class TrashView;
 class WordCountLabel;
@@ -85,6 +87,10 @@ public:
     GenerationController* generationController() const { return m_generation; }
     StoryboardView* storyboardView() const { return m_storyboard; }
     HistoryView* historyView() const { return m_history; }
+    // The "Search" side tab: the whole project's text (Edit > Search in Project, Ctrl+Shift+F).
+    ProjectSearchPanel* projectSearchPanel() const { return m_projectSearch; }
+    // Brings the Search tab forward with the keyboard in its query (seeded from the selection).
+    void showProjectSearch();
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
     void showStoryboard();
     // The Storyboard full size in the centre instead of the editor, or the editor back (View >
@@ -148,6 +154,10 @@ private:
     void onTrashRestored(int64_t nodeId);
     void connectStoryboard(StoryboardView* view, StoryboardView* other);
     void openLinkedNode(int64_t nodeId); // a card's scene, in the editor
+    // A project-search result: the document with the match selected, or the generation in the
+    // History tab.
+    void openSearchMatch(int64_t nodeId, const SearchSnippet& snippet);
+    void openSearchGeneration(int64_t generationId, std::optional<int64_t> documentId);
 
     void newProjectInteractive();
     void openProjectInteractive();
@@ -171,6 +181,7 @@ private:
     GeneratePanel* m_generate = nullptr;
     StoryboardView* m_storyboard = nullptr;
     HistoryView* m_history = nullptr;           // the side tab: a quick view
+    ProjectSearchPanel* m_projectSearch = nullptr;
     StoryboardView* m_mainStoryboard = nullptr; // full size in the centre
     QStackedWidget* m_centre = nullptr;         // the editor area or m_mainStoryboard
     QWidget* m_editorArea = nullptr;
@@ -194,6 +205,7 @@ private:
     QAction* m_replaceAction = nullptr;
     QAction* m_findNextAction = nullptr;
     QAction* m_findPreviousAction = nullptr;
+    QAction* m_projectSearchAction = nullptr;
     QAction* m_renameAction = nullptr;
     QAction* m_trashAction = nullptr;
     QAction* m_snapshotAction = nullptr;

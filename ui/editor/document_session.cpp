@@ -206,6 +206,24 @@ QString DocumentSession::safetySnapshotName(const QDateTime& when) {
     return tr("Before restore, %1").arg(when.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
 }
 
+bool DocumentSession::applyStoredEdit(int64_t nodeId,
+                                      const std::function<void(QTextCursor&)>& edit) {
+    auto it = m_entries.find(nodeId);
+    if (it == m_entries.end()) return false;
+    QTextDocument* doc = it->second.document;
+    QTextCursor cursor(doc);
+    cursor.beginEditBlock();
+    edit(cursor);
+    cursor.endEditBlock();
+    doc->setModified(false); // storage already holds this text; Undo makes it unsaved again
+    if (!hasUnsavedChanges()) {
+        m_autosaveTimer.stop();
+        m_maxWaitTimer.stop();
+    }
+    emit unsavedChanged(hasUnsavedChanges());
+    return true;
+}
+
 void DocumentSession::forgetDeleted() {
     std::vector<int64_t> gone;
     for (const auto& [id, entry] : m_entries) {

@@ -16,11 +16,13 @@
 #include <QPointer>
 #include <QTimer>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 
 class QDateTime;
 class QSyntaxHighlighter;
+class QTextCursor;
 class QTextDocument;
 
 namespace fabulist::storage {
@@ -67,6 +69,11 @@ public:
     bool restoreRevision(int64_t revisionId);
     // The name of that safety snapshot when taken at `when`.
     static QString safetySnapshotName(const QDateTime& when);
+
+    // For a change already written to the project (Replace All across the project): applies
+    // `edit` to the node's open document as one undo step and leaves it saved. False when the
+    // session has not opened that node (storage alone holds it then).
+    bool applyStoredEdit(int64_t nodeId, const std::function<void(QTextCursor&)>& edit);
 
     // Drops the cached documents of nodes deleted for good (after Empty Trash).
     void forgetDeleted();
