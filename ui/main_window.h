@@ -3,7 +3,7 @@
 //   left   - BinderView (tab "Binder") and TrashView (tab "Trash")
 //   centre - EditorView with the FindBar under it, or a full-size StoryboardView in its place
 //            (View > Storyboard in Main Area); the two storyboards show the same boards
-//   right  - side panels: SnapshotsPanel, GeneratePanel (text streamed from the
+//   right  - side panels: SnapshotsPanel, ProjectSearchPanel, GeneratePanel (text streamed from the
 //            InferenceWorker on its own thread) and StoryboardView, more with addSidePanel()
 //   bottom - status bar: save state and WordCountLabel
 // It owns the open storage::Project and the DocumentSession; the parts get what they need.
