@@ -13,6 +13,7 @@
 #include "ui/generate/token_inspector.h"
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
+#include "ui/project/export_dialog.h"
 #include "ui/project/project_files.h"
 #include "ui/project/project_search_panel.h"
 #include "ui/project/snapshots_panel.h"
@@ -297,6 +298,8 @@ void MainWindow::buildActions() {
     m_openAction =
         make(tr("&Open Project\u2026"), QKeySequence::Open, [this] { openProjectInteractive(); });
     m_closeAction = make(tr("&Close Project"), QKeySequence(), [this] { closeProject(); });
+    m_exportAction = make(tr("&Export\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+                          [this] { showExportDialog(); });
     m_quitAction = make(tr("&Quit"), QKeySequence::Quit, [this] { close(); });
     m_undoAction = make(tr("&Undo"), QKeySequence::Undo, [this] { m_editor->undo(); });
     m_redoAction = make(tr("&Redo"), QKeySequence::Redo, [this] { m_editor->redo(); });
@@ -387,6 +390,7 @@ void MainWindow::buildMenus() {
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     file->addSeparator();
+    file->addAction(m_exportAction);
     file->addAction(m_closeAction);
     file->addSeparator();
     file->addAction(m_quitAction);
@@ -570,6 +574,7 @@ void MainWindow::closeProject() {
     m_settings.setLastDocument(projectPath(), m_session->currentId().value_or(0));
     saveProjectView();
     // Detach every view from the project's objects before they go.
+    delete findChild<ExportDialog*>(); // its compile step reads this project
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
     m_storyboard->setProject(nullptr);
@@ -802,6 +807,25 @@ void MainWindow::openLinkedNode(int64_t nodeId) {
     setStoryboardInMainArea(false);
 }
 
+void MainWindow::showExportDialog() {
+    if (!m_project) return;
+    auto* dialog = findChild<ExportDialog*>();
+    if (!dialog) {
+        // Compiled when Export is pressed, from the project as saved then.
+        const auto compile = [this](const storage::CompileOptions& options) {
+            if (m_session) m_session->save();
+            return storage::compileManuscript(*m_project, options);
+        };
+        const QString author = QString::fromStdString(compile({}).author);
+        dialog = new ExportDialog(projectPath(), QString::fromStdString(m_project->title()), author,
+                                  compile, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
+}
+
 void MainWindow::showProjectSearch() {
     if (m_focusMode) setFocusMode(false);
     m_showSidePanelsAction->setChecked(true);
@@ -874,6 +898,7 @@ void MainWindow::updateActions() {
     const bool writable = open && !m_project->isReadOnly();
     const bool hasDoc = m_session && m_session->currentId();
     m_closeAction->setEnabled(open);
+    m_exportAction->setEnabled(open);
     for (QAction* a : std::as_const(m_createActions)) a->setEnabled(writable);
     m_renameAction->setEnabled(writable);
     m_trashAction->setEnabled(writable);

@@ -91,6 +91,8 @@ public:
     ProjectSearchPanel* projectSearchPanel() const { return m_projectSearch; }
     // Brings the Search tab forward with the keyboard in its query (seeded from the selection).
     void showProjectSearch();
+    // File > Export…: the manuscript in a chosen format (ui/project/export_dialog.h).
+    void showExportDialog();
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
     void showStoryboard();
     // The Storyboard full size in the centre instead of the editor, or the editor back (View >
@@ -198,6 +200,7 @@ private:
     QAction* m_newAction = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_closeAction = nullptr;
+    QAction* m_exportAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_undoAction = nullptr;
     QAction* m_redoAction = nullptr;
