@@ -184,7 +184,7 @@ private slots:
         QCOMPARE(cli({"project", "info"}).exitCode, 2);
         QCOMPARE(cli({"project", "export-text", "--bogus", missing}).exitCode, 2);
         run = cli({"--help"});
-        QVERIFY(run.out.contains("project create|info|export-text PATH"));
+        QVERIFY(run.out.contains("project create|info|export-text|export PATH"));
     }
 };
 
