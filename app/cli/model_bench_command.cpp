@@ -35,7 +35,7 @@ namespace fabulist::cli {
 namespace {
 
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
-                               "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32] "
+                               "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32|q8_0] "
                                "[--experts-used E] [--bandwidth GB_PER_S] [--profile] "
                                "[--depth D] [--candidates N] [--json]";
 
@@ -245,7 +245,10 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     const Stats pp = stats(ppRates), tg = stats(tgRates);
     const uint64_t rss = peakRssBytes();
     const std::string isa = kernelIsa(info);
-    const char* kvType = options.kvCacheType == inference::GgmlType::F32 ? "f32" : "f16";
+    const std::string kvName = options.kvCacheType == inference::GgmlType::F32    ? "f32"
+                               : options.kvCacheType == inference::GgmlType::Q8_0 ? "q8_0"
+                                                                                  : "f16";
+    const char* kvType = kvName.c_str();
     // Bytes one decode step streams (the router's expert share, one embedding row), and the
     // fraction of the memory roofline the decode speed reaches.
     ModelFileSummary summary = summarizeModelFile(engine->file());

@@ -13,7 +13,7 @@ int runInspectCommand(const std::vector<std::string>& args);       // model_insp
 namespace {
 
 const CliCommand kModelCommands[] = {
-    {"info", "info MODEL [-c CTX] [--kv-type f16|f32] [--device vulkan]",
+    {"info", "info MODEL [-c CTX] [--kv-type f16|f32|q8_0] [--device vulkan]",
      "architecture, parameters, tensor types, tokenizer, memory needed", runInfoCommand},
     {"tokenize", "tokenize -m MODEL (-p TEXT | -f FILE) [--json]",
      "token ids of a text (BOS per the model, special tokens parsed)", runTokenizeCommand},

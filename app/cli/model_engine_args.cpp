@@ -35,8 +35,10 @@ inference::EngineOptions engineOptions(const ModelArgs& args) {
         o.kvCacheType = inference::GgmlType::F16;
     else if (kv == "f32")
         o.kvCacheType = inference::GgmlType::F32;
+    else if (kv == "q8_0")
+        o.kvCacheType = inference::GgmlType::Q8_0;
     else
-        throw UsageError("--kv-type must be f16 or f32, got '" + kv + "'");
+        throw UsageError("--kv-type must be f16, f32 or q8_0, got '" + kv + "'");
     o.device = args.string("--device", "cpu");
     return o;
 }

@@ -16,9 +16,9 @@ namespace fabulist::cli {
 
 namespace {
 
-constexpr const char* kUsage =
-    "info MODEL [-c CONTEXT] [-t THREADS] [--kv-type f16|f32] [--device DEVICE] [--json]   (or: "
-    "info --device DEVICE)";
+constexpr const char* kUsage = "info MODEL [-c CONTEXT] [-t THREADS] [--kv-type f16|f32|q8_0] "
+                               "[--device DEVICE] [--json]   (or: "
+                               "info --device DEVICE)";
 
 std::string mib(uint64_t bytes) {
     char buf[64];
@@ -66,7 +66,7 @@ int printMemoryJson(const inference::MemoryEstimate& m, int64_t trained) {
 int runInfoCommand(const std::vector<std::string>& argv) {
     std::string path;
     int64_t context = 0;
-    uint32_t kvBytes = 2;
+    inference::GgmlType kvType = inference::GgmlType::F16;
     std::string device;
     bool json = false;
     int threads = 0;
@@ -91,9 +91,11 @@ int runInfoCommand(const std::vector<std::string>& argv) {
         json = args.has("--json");
         std::string kv = args.string("--kv-type", "f16");
         if (kv == "f32")
-            kvBytes = 4;
+            kvType = inference::GgmlType::F32;
+        else if (kv == "q8_0")
+            kvType = inference::GgmlType::Q8_0;
         else if (kv != "f16")
-            throw UsageError("--kv-type must be f16 or f32, got '" + kv + "'");
+            throw UsageError("--kv-type must be f16, f32 or q8_0, got '" + kv + "'");
     } catch (const UsageError& e) {
         return usageFailure("info", kUsage, e.what());
     }
@@ -111,8 +113,7 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     try {
         config = inference::ModelConfig::fromGguf(*file);
         memory = inference::estimateMemory(
-            *file, config, int(context),
-            kvBytes == 2 ? inference::GgmlType::F16 : inference::GgmlType::F32, 512, threads,
+            *file, config, int(context), kvType, 512, threads,
             device.empty() || device == "cpu"); // the CPU keeps sliding-window layers in rings
     } catch (const std::exception& e) {
         return runtimeFailure("info", e.what());
@@ -144,19 +145,19 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     std::printf("context:        %lld tokens (trained %lld; -c to change)\n", (long long)context,
                 (long long)s.contextLength);
     std::printf("weights read per token: %s\n", mib(s.activeWeightBytesPerToken).c_str());
-    const int64_t kvPerToken = config.kvValuesPerToken() * kvBytes;
+    const uint64_t kvPerToken = inference::ggmlRowBytes(kvType, config.kvValuesPerToken());
     const bool ring = device.empty() || device == "cpu";
-    std::printf("KV cache:       %lld bytes per token, %s at the trained context of %lld%s",
-                (long long)kvPerToken,
-                mib(uint64_t(config.kvCacheValues(int(std::min<int64_t>(s.contextLength, 1 << 30)),
-                                                  512, ring)) *
-                    uint64_t(kvBytes))
-                    .c_str(),
-                (long long)s.contextLength,
-                ring && config.kvCacheValues(1 << 20, 512, true) <
-                            config.kvCacheValues(1 << 20, 512, false)
-                    ? " (sliding-window layers keep only their window)"
-                    : "");
+    std::printf(
+        "KV cache:       %lld bytes per token, %s at the trained context of %lld%s",
+        (long long)kvPerToken,
+        mib(inference::ggmlRowBytes(
+                kvType,
+                config.kvCacheValues(int(std::min<int64_t>(s.contextLength, 1 << 30)), 512, ring)))
+            .c_str(),
+        (long long)s.contextLength,
+        ring && config.kvCacheValues(1 << 20, 512, true) < config.kvCacheValues(1 << 20, 512, false)
+            ? " (sliding-window layers keep only their window)"
+            : "");
     if (config.isMla())
         std::printf(" (latent attention: %lld values per token and layer instead of %lld for full "
                     "K/V, %.1fx less)",
@@ -167,7 +168,8 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     std::printf("memory needed:  %s = weights %s + KV cache %s (%s, %lld tokens, filled as the "
                 "text grows) + buffers %s + tokenizer and process %s\n",
                 mib(memory.total()).c_str(), mib(memory.weights).c_str(),
-                mib(memory.kvCache).c_str(), kvBytes == 2 ? "f16" : "f32", (long long)context,
+                mib(memory.kvCache).c_str(),
+                std::string(inference::ggmlTypeTraits(kvType).name).c_str(), (long long)context,
                 mib(memory.scratch).c_str(), mib(memory.runtime).c_str());
     const uint64_t available = inference::availableMemoryBytes();
     if (available > 0 && memory.total() > available)

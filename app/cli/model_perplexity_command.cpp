@@ -24,7 +24,7 @@ namespace fabulist::cli {
 namespace {
 
 constexpr const char* kUsage = "perplexity -m MODEL -f TEXTFILE [-c CTX (512)] [--chunks N] "
-                               "[-t THREADS] [--kv-type f16|f32] [--experts-used E] "
+                               "[-t THREADS] [--kv-type f16|f32|q8_0] [--experts-used E] "
                                "[--adapter HEAD.gguf --alpha A] [--json]";
 
 // -log softmax(logits)[target], in double.

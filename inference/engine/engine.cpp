@@ -36,8 +36,8 @@ ModelInfo describe(const Engine::Impl& e) {
     }
     i.fileBytes = e.file->fileSize();
     i.weightBytes = w.weightBytes;
-    const uint64_t elem = e.options.kvCacheType == GgmlType::F16 ? 2 : 4;
-    i.kvBytesPerToken = uint64_t(c.kvValuesPerToken()) * elem;
+    const GgmlType kvType = e.options.kvCacheType;
+    i.kvBytesPerToken = ggmlRowBytes(kvType, c.kvValuesPerToken()); // whole blocks per row
     i.kvCacheType = e.options.kvCacheType;
     i.device = e.backend->name();
     i.threads = e.backend->threads();
@@ -73,8 +73,9 @@ Engine::~Engine() = default;
 std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
     auto impl = std::make_unique<Impl>();
     impl->options = options;
-    if (options.kvCacheType != GgmlType::F16 && options.kvCacheType != GgmlType::F32)
-        throw EngineError(options.modelPath + ": the KV cache type must be F16 or F32");
+    if (options.kvCacheType != GgmlType::F16 && options.kvCacheType != GgmlType::F32 &&
+        options.kvCacheType != GgmlType::Q8_0)
+        throw EngineError(options.modelPath + ": the KV cache type must be F16, F32 or Q8_0");
     if (options.threads < 0 || options.threads > 1024)
         throw EngineError("thread count " + std::to_string(options.threads) +
                           " is out of range (0 = physical cores)");
@@ -88,6 +89,12 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
     }
     const GgufFile& f = *impl->file;
     ModelConfig config = ModelConfig::fromGguf(f);
+    if (options.kvCacheType == GgmlType::Q8_0 &&
+        (config.headDimK % 32 != 0 || (!config.isMla() && config.headDimV % 32 != 0)))
+        throw EngineError(f.path() +
+                          ": a Q8_0 KV cache stores each head in 32-value blocks, and "
+                          "this model's heads have " +
+                          std::to_string(config.headDimK) + " values; use --kv-type f16");
     if (options.expertsUsed != 0 &&
         (options.expertsUsed < 1 || options.expertsUsed > config.nExpert))
         throw EngineError(f.path() + ": experts used must be between 1 and " +
@@ -113,10 +120,10 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
                                           maxRows, ctx);
     impl->info = describe(*impl);
     impl->info.contextLength = ctx;
-    impl->info.kvCacheBytes =
-        uint64_t(impl->model->config().kvCacheValues(
-            ctx, maxRows, options.slidingWindowRing && impl->backend->hasExtendedOps())) *
-        (options.kvCacheType == GgmlType::F16 ? 2 : 4);
+    impl->info.kvCacheBytes = ggmlRowBytes(
+        options.kvCacheType,
+        impl->model->config().kvCacheValues(
+            ctx, maxRows, options.slidingWindowRing && impl->backend->hasExtendedOps()));
     if (options.progress && !options.progress(1.0f))
         throw EngineError(f.path() + ": loading cancelled");
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));

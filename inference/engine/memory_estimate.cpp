@@ -102,11 +102,11 @@ MemoryEstimate estimateMemory(const GgufFile& file, const ModelConfig& c, int co
     e.contextLength = contextLength;
     const int nThreads =
         threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
-    const uint64_t elem = kvType == GgmlType::F32 ? 4 : 2;
+
     e.weights = tensorDataBytes(file);
-    e.kvCache = uint64_t(c.kvCacheValues(contextLength,
-                                         std::max(1, std::min(batchSize, contextLength)), ring)) *
-                elem;
+    e.kvCache = ggmlRowBytes(
+        kvType,
+        c.kvCacheValues(contextLength, std::max(1, std::min(batchSize, contextLength)), ring));
     e.scratch =
         scratchBytes(c, std::max(1, std::min(batchSize, contextLength)), contextLength, nThreads);
     e.runtime = kProcessBytes + tokenizerBytes(file);

@@ -494,6 +494,47 @@ private slots:
             QVERIFY2(blocked[i] == single[i], qPrintable(QString("value %1").arg(i)));
     }
 
+    // A Q8_0 cache's attention is the attention of its dequantized keys and values against the
+    // Q8_0-rounded query (to float rounding), decode and prompt paths alike.
+    void q8CacheAttentionIsItsDequantizedValues() {
+        const int nHead = 4, nKv = 2, hd = 64, pos0 = 90, rows = 10, ctx = 128, kvDim = nKv * hd;
+        CpuBackend backend(2);
+        backend.reserve(limitsFor(ctx, nHead * hd, ctx, ctx, 64));
+        auto q8 = backend.createKvCache(1, ctx, kvDim, kvDim, GgmlType::Q8_0);
+        auto f32 = backend.createKvCache(1, ctx, kvDim, kvDim, GgmlType::F32);
+        auto k = randomVector(size_t((pos0 + rows) * kvDim), 71),
+             v = randomVector(size_t((pos0 + rows) * kvDim), 72);
+        backend.storeKv(*q8, 0, hostAct(k, pos0 + rows, kvDim), hostAct(v, pos0 + rows, kvDim), 0);
+        // The same values as the Q8_0 cache holds them, into the F32 cache.
+        auto roundTrip = [&](std::vector<float> x, int n) {
+            std::vector<uint8_t> blocks(ggmlRowBytes(GgmlType::Q8_0, n));
+            for (size_t r = 0; r < x.size() / size_t(n); ++r) {
+                quantKernels(GgmlType::Q8_0)
+                    .quantizeActivations(x.data() + r * n, blocks.data(), n);
+                dequantizeRow(GgmlType::Q8_0, blocks.data(), x.data() + r * n, n);
+            }
+            return x;
+        };
+        auto kd = roundTrip(k, kvDim), vd = roundTrip(v, kvDim);
+        backend.storeKv(*f32, 0, hostAct(kd, pos0 + rows, kvDim), hostAct(vd, pos0 + rows, kvDim),
+                        0);
+        auto q = randomVector(size_t(rows * nHead * hd), 73);
+        auto qd = roundTrip(q, hd);
+        const AttentionParams p{nHead, nKv, hd, hd, 0.125f, 0};
+        for (int n : {1, rows}) { // decode path, then the blocked prompt path
+            std::vector<float> a(size_t(n * nHead * hd)), b(a.size());
+            backend.attention(*q8, 0, hostAct(q, n, nHead * hd), hostAct(a, n, nHead * hd), pos0,
+                              p);
+            backend.attention(*f32, 0, hostAct(qd, n, nHead * hd), hostAct(b, n, nHead * hd), pos0,
+                              p);
+            for (size_t i = 0; i < a.size(); ++i)
+                QVERIFY2(
+                    std::abs(a[i] - b[i]) < 2e-5f,
+                    qPrintable(
+                        QString("rows %1 value %2: %3 vs %4").arg(n).arg(i).arg(a[i]).arg(b[i])));
+        }
+    }
+
     void ffnAndMoeMatchReference() {
         const int nEmbd = 64, nFf = 96, nExpert = 6, k = 3, rows = 5;
         CpuBackend backend(2);

@@ -55,30 +55,32 @@ public:
     CpuKvCache(int nLayer, int capacity, std::span<const int> layerSlots, int kvDimK, int kvDimV,
                GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV),
-          m_sharedV(kvDimV == 0), m_elem(type == GgmlType::F16 ? 2 : 4),
+          m_sharedV(kvDimV == 0), m_rowK(ggmlRowBytes(type, kvDimK)),
+          m_rowV(kvDimV == 0 ? 0 : ggmlRowBytes(type, kvDimV)),
           m_slots(layerSlots.begin(), layerSlots.end()),
-          m_k(totalSlots(nLayer, capacity, layerSlots) * kvDimK * m_elem),
-          m_v(totalSlots(nLayer, capacity, layerSlots) * kvDimV * m_elem) {
+          m_k(totalSlots(nLayer, capacity, layerSlots) * m_rowK),
+          m_v(totalSlots(nLayer, capacity, layerSlots) * m_rowV) {
         m_slots.resize(size_t(nLayer), capacity);
         size_t offset = 0;
         for (int s : m_slots) {
             m_first.push_back(offset);
             offset += size_t(s);
         }
-        m_bytes = offset * (size_t(kvDimK) + size_t(kvDimV)) * m_elem;
+        m_bytes = offset * (m_rowK + m_rowV);
     }
     GgmlType type() const override { return m_type; }
     int capacity() const override { return m_capacity; }
     uint64_t bytes() const override { return m_bytes; }
     int positionsKept(int layer) const override { return m_slots[size_t(layer)]; }
 
-    uint8_t* k(int layer, int pos) { return m_k.data() + rowIndex(layer, pos) * m_kvDimK * m_elem; }
+    uint8_t* k(int layer, int pos) { return m_k.data() + rowIndex(layer, pos) * m_rowK; }
     uint8_t* v(int layer, int pos) {
         if (m_sharedV) return k(layer, pos);
-        return m_v.data() + rowIndex(layer, pos) * m_kvDimV * m_elem;
+        return m_v.data() + rowIndex(layer, pos) * m_rowV;
     }
     int kvDimK() const { return m_kvDimK; }
-    int kvDimV() const { return m_sharedV ? m_kvDimK : m_kvDimV; } // the stride of value rows
+    size_t rowBytesK() const { return m_rowK; }
+    size_t rowBytesV() const { return m_sharedV ? m_rowK : m_rowV; } // the stride of value rows
     bool sharedV() const { return m_sharedV; }
 
 private:
@@ -95,7 +97,7 @@ private:
     GgmlType m_type;
     int m_capacity, m_kvDimK, m_kvDimV;
     bool m_sharedV;
-    size_t m_elem, m_bytes = 0;
+    size_t m_rowK, m_rowV, m_bytes = 0;
     std::vector<int> m_slots;
     std::vector<size_t> m_first; // first row of each layer
     // Zeroed pages that become resident when a position is first written: memory grows with
@@ -112,6 +114,50 @@ inline const uint8_t* weightRow(const Weight& w, int64_t mat, int64_t row) {
            (size_t(mat) * size_t(w.nOut) + size_t(row)) * w.rowBytes;
 }
 
+// The query as the cache's type needs it for K·Q: fp16 (llama.cpp rounds Q to fp16 for an F16
+// cache), Q8_0 blocks (a Q8_0 cache), nothing for F32.
+void prepareQuery(GgmlType type, const float* q, void* dst, int dim) {
+    if (type == GgmlType::F16)
+        vec::toFp16(q, static_cast<uint16_t*>(dst), dim);
+    else if (type == GgmlType::Q8_0)
+        quantKernels(GgmlType::Q8_0).quantizeActivations(q, dst, dim);
+}
+
+// Bytes from the start of a cache row to the value at `index` (a multiple of 32 for Q8_0).
+size_t rowOffset(GgmlType type, int index) {
+    return ggmlRowBytes(type, index);
+}
+
+// out[j] = scale · K_j·q for `count` rows of `dim` values from k0, rowBytes apart.
+void keyScores(GgmlType type, const float* q, const void* prepared, const uint8_t* k0,
+               size_t rowBytes, int count, int dim, float scale, float* out) {
+    if (type == GgmlType::F16) {
+        vec::dotRowsF16(static_cast<const uint16_t*>(prepared),
+                        reinterpret_cast<const uint16_t*>(k0), rowBytes / 2, count, dim, scale,
+                        out);
+    } else if (type == GgmlType::F32) {
+        vec::dotRowsF32(q, reinterpret_cast<const float*>(k0), rowBytes / 4, count, dim, scale,
+                        out);
+    } else {
+        const auto dot = quantKernels(GgmlType::Q8_0).vecDot;
+        for (int j = 0; j < count; ++j)
+            out[j] = dot(k0 + size_t(j) * rowBytes, prepared, dim) * scale;
+    }
+}
+
+// out (+)= Σ_j w[j] · V_j over `count` rows from v0 (weightedSum's contract).
+void valueSum(GgmlType type, const float* w, const uint8_t* v0, size_t rowBytes, int count, int dim,
+              float* out, bool accumulate) {
+    if (type == GgmlType::F16)
+        vec::weightedSumF16(w, reinterpret_cast<const uint16_t*>(v0), rowBytes / 2, count, dim, out,
+                            accumulate);
+    else if (type == GgmlType::F32)
+        vec::weightedSumF32(w, reinterpret_cast<const float*>(v0), rowBytes / 4, count, dim, out,
+                            accumulate);
+    else
+        vec::weightedSumQ8(w, v0, rowBytes, count, dim, out, accumulate);
+}
+
 } // namespace
 
 // Keys and values of `count` consecutive positions of one layer of a cache, from `first`.
@@ -125,22 +171,14 @@ struct CpuBackend::KvRun {
 // the runs as if they were one: the same operations in the same order as one run of all rows.
 void CpuBackend::attendHead(const float* qv, float* o, int kvh, std::span<const KvRun> runs,
                             const AttentionParams& p, const float* sink, const HeadScratch& s) {
-    const bool f16 = runs[0].cache->type() == GgmlType::F16;
-    const size_t strideK = size_t(runs[0].cache->kvDimK()),
-                 strideV = size_t(runs[0].cache->kvDimV());
-    // llama.cpp rounds Q to fp16 for K·Q when the cache is F16.
-    if (f16) vec::toFp16(qv, s.qHalf, p.headDimK);
+    const GgmlType type = runs[0].cache->type();
+    const size_t rowK = runs[0].cache->rowBytesK(), rowV = runs[0].cache->rowBytesV();
+    const size_t offK = rowOffset(type, kvh * p.headDimK), offV = rowOffset(type, kvh * p.headDimV);
+    prepareQuery(type, qv, s.qHalf, p.headDimK);
     int count = 0;
     for (const KvRun& r : runs) {
-        if (f16) {
-            const auto* k0 = reinterpret_cast<const uint16_t*>(r.cache->k(r.layer, r.first)) +
-                             size_t(kvh) * p.headDimK;
-            vec::dotRowsF16(s.qHalf, k0, strideK, r.count, p.headDimK, p.scale, s.scores + count);
-        } else {
-            const auto* k0 = reinterpret_cast<const float*>(r.cache->k(r.layer, r.first)) +
-                             size_t(kvh) * p.headDimK;
-            vec::dotRowsF32(qv, k0, strideK, r.count, p.headDimK, p.scale, s.scores + count);
-        }
+        keyScores(type, qv, s.qHalf, r.cache->k(r.layer, r.first) + offK, rowK, r.count, p.headDimK,
+                  p.scale, s.scores + count);
         count += r.count;
     }
     float* scores = s.scores;
@@ -151,7 +189,7 @@ void CpuBackend::attendHead(const float* qv, float* o, int kvh, std::span<const 
     if (sink) sum += double(std::exp(*sink - maxScore));
     const float inv = float(1.0 / sum);
     for (int j = 0; j < count; ++j) scores[j] *= inv;
-    if (f16) {
+    if (type == GgmlType::F16) {
         // ...and the probabilities to fp16 for V·P.
         vec::toFp16(scores, s.pHalf, count);
         vec::fromFp16(s.pHalf, scores, count);
@@ -159,15 +197,8 @@ void CpuBackend::attendHead(const float* qv, float* o, int kvh, std::span<const 
     int done = 0;
     for (const KvRun& r : runs) {
         const bool more = done > 0; // the sum goes on over the second run
-        if (f16) {
-            const auto* v0 = reinterpret_cast<const uint16_t*>(r.cache->v(r.layer, r.first)) +
-                             size_t(kvh) * p.headDimV;
-            vec::weightedSumF16(scores + done, v0, strideV, r.count, p.headDimV, o, more);
-        } else {
-            const auto* v0 = reinterpret_cast<const float*>(r.cache->v(r.layer, r.first)) +
-                             size_t(kvh) * p.headDimV;
-            vec::weightedSumF32(scores + done, v0, strideV, r.count, p.headDimV, o, more);
-        }
+        valueSum(type, scores + done, r.cache->v(r.layer, r.first) + offV, rowV, r.count,
+                 p.headDimV, o, more);
         done += r.count;
     }
 }
@@ -236,8 +267,10 @@ std::unique_ptr<KvCache> CpuBackend::createKvCache(int nLayer, int capacity, int
 std::unique_ptr<KvCache> CpuBackend::createRingKvCache(int nLayer, int capacity,
                                                        std::span<const int> layerSlots, int kvDimK,
                                                        int kvDimV, GgmlType type) {
-    if (type != GgmlType::F16 && type != GgmlType::F32)
-        throw EngineError("KV cache type must be F16 or F32");
+    if (type != GgmlType::F16 && type != GgmlType::F32 && type != GgmlType::Q8_0)
+        throw EngineError("KV cache type must be F16, F32 or Q8_0");
+    if (type == GgmlType::Q8_0 && (kvDimK % 32 != 0 || kvDimV % 32 != 0))
+        throw EngineError("a Q8_0 KV cache needs rows of whole 32-value blocks");
     for (int s : layerSlots)
         if (s < 1 || s > capacity)
             throw EngineError("KV cache: a layer's ring size is out of range");
@@ -469,15 +502,20 @@ void CpuBackend::storeKvAt(KvCache& cacheBase, int layer, Act k, Act v,
 
 void CpuBackend::storeKvRow(KvCache& cacheBase, int layer, Act k, Act v, int row, int slot) {
     auto& cache = static_cast<CpuKvCache&>(cacheBase);
-    const bool storeV = !cache.sharedV();
-    if (cache.type() == GgmlType::F16) {
-        vec::toFp16(rowPtr(k, row), reinterpret_cast<uint16_t*>(cache.k(layer, slot)), k.cols);
-        if (storeV)
-            vec::toFp16(rowPtr(v, row), reinterpret_cast<uint16_t*>(cache.v(layer, slot)), v.cols);
-    } else {
-        std::memcpy(cache.k(layer, slot), rowPtr(k, row), size_t(k.cols) * 4);
-        if (storeV) std::memcpy(cache.v(layer, slot), rowPtr(v, row), size_t(v.cols) * 4);
-    }
+    auto store = [&](const float* src, uint8_t* dst, int n) {
+        switch (cache.type()) {
+        case GgmlType::F16:
+            vec::toFp16(src, reinterpret_cast<uint16_t*>(dst), n);
+            break;
+        case GgmlType::Q8_0: // as ggml copies into a Q8_0 cache: its row quantizer
+            quantKernels(GgmlType::Q8_0).quantizeActivations(src, dst, n);
+            break;
+        default:
+            std::memcpy(dst, src, size_t(n) * 4);
+        }
+    };
+    store(rowPtr(k, row), cache.k(layer, slot), k.cols);
+    if (!cache.sharedV()) store(rowPtr(v, row), cache.v(layer, slot), v.cols);
 }
 
 void CpuBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
@@ -524,8 +562,9 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
     const int blockRows = std::max(1, kQueriesPerBlock / group);
     const int rowBlocks = (q.rows + blockRows - 1) / blockRows;
     const int items = rowBlocks * p.nHeadKv;
-    const bool f16 = cache.type() == GgmlType::F16;
-    const size_t strideK = size_t(cache.kvDimK()), strideV = size_t(cache.kvDimV());
+    const GgmlType type = cache.type();
+    const bool f16 = type == GgmlType::F16;
+    const size_t rowK = cache.rowBytesK(), rowV = cache.rowBytesV();
     const size_t maxCtx = m_limits.maxContext;
     const float* sinks = p.sinks ? static_cast<const float*>(p.sinks->host) : nullptr;
     auto job = [&](int chunk, int n, int t) {
@@ -552,7 +591,7 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
                     const int lo = p.window > 0 ? std::max(0, hi - p.window + 1) : 0;
                     uint16_t* qh = qhBase + size_t(nq) * p.headDimK;
                     const float* qv = rowPtr(q, row0 + r) + size_t(h) * p.headDimK;
-                    if (f16) vec::toFp16(qv, qh, p.headDimK);
+                    prepareQuery(type, qv, qh, p.headDimK);
                     qs[nq] = {qv,
                               rowPtr(out, row0 + r) + size_t(h) * p.headDimV,
                               scoreBase + size_t(nq) * maxCtx,
@@ -563,7 +602,8 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
                     first = std::min(first, lo);
                     last = std::max(last, hi);
                 }
-            const size_t kOff = size_t(kvh) * p.headDimK, vOff = size_t(kvh) * p.headDimV;
+            const size_t kOff = rowOffset(type, kvh * p.headDimK),
+                         vOff = rowOffset(type, kvh * p.headDimV);
             // Each tile's part of a query's range, split where a ring wraps.
             auto eachRun = [&](int t0, const Query& x, auto&& f) {
                 const int a = std::max(t0, x.lo), z = std::min(t0 + kKeyTile - 1, x.hi);
@@ -575,15 +615,8 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
                 for (int i = 0; i < nq; ++i) {
                     const Query& x = qs[i];
                     eachRun(t0, x, [&](int a, int count) {
-                        float* sc = x.scores + (a - x.lo);
-                        if (f16)
-                            vec::dotRowsF16(
-                                x.qh, reinterpret_cast<const uint16_t*>(cache.k(layer, a)) + kOff,
-                                strideK, count, p.headDimK, p.scale, sc);
-                        else
-                            vec::dotRowsF32(
-                                x.q, reinterpret_cast<const float*>(cache.k(layer, a)) + kOff,
-                                strideK, count, p.headDimK, p.scale, sc);
+                        keyScores(type, x.q, x.qh, cache.k(layer, a) + kOff, rowK, count,
+                                  p.headDimK, p.scale, x.scores + (a - x.lo));
                     });
                 }
             for (int i = 0; i < nq; ++i) {
@@ -606,17 +639,8 @@ void CpuBackend::attentionBlocked(KvCache& cacheBase, int layer, Act q, Act out,
                 for (int i = 0; i < nq; ++i) {
                     const Query& x = qs[i];
                     eachRun(t0, x, [&](int a, int count) {
-                        const bool more = a > x.lo;
-                        if (f16)
-                            vec::weightedSumF16(
-                                x.scores + (a - x.lo),
-                                reinterpret_cast<const uint16_t*>(cache.v(layer, a)) + vOff,
-                                strideV, count, p.headDimV, x.out, more);
-                        else
-                            vec::weightedSumF32(x.scores + (a - x.lo),
-                                                reinterpret_cast<const float*>(cache.v(layer, a)) +
-                                                    vOff,
-                                                strideV, count, p.headDimV, x.out, more);
+                        valueSum(type, x.scores + (a - x.lo), cache.v(layer, a) + vOff, rowV, count,
+                                 p.headDimV, x.out, a > x.lo);
                     });
                 }
         }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -30,6 +31,24 @@ const std::vector<uint16_t>& geluTable() {
     return table;
 }
 } // namespace
+
+void weightedSumQ8(const float* w, const uint8_t* rows, size_t strideBytes, int count, int dim,
+                   float* out, bool accumulate) {
+    if (!accumulate)
+        for (int d = 0; d < dim; ++d) out[d] = 0.0f;
+    for (int j = 0; j < count; ++j) {
+        const uint8_t* row = rows + size_t(j) * strideBytes;
+        for (int b = 0; b < dim / 32; ++b) {
+            const uint8_t* block = row + size_t(b) * 34;
+            uint16_t half;
+            std::memcpy(&half, block, 2);
+            const float s = w[j] * fp16ToFp32(half);
+            const auto* q = reinterpret_cast<const int8_t*>(block + 2);
+            float* o = out + b * 32;
+            for (int i = 0; i < 32; ++i) o[i] += s * float(q[i]);
+        }
+    }
+}
 
 void swigluOai(const float* g, const float* u, float* y, int n) {
     constexpr float kAlpha = 1.702f, kLimit = 7.0f;

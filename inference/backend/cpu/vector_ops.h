@@ -26,6 +26,10 @@ void weightedSumF32(const float* w, const float* rows, size_t stride, int count,
                     float* out, bool accumulate = false);
 void weightedSumF16(const float* w, const uint16_t* rows, size_t stride, int count, int dim,
                     float* out, bool accumulate = false);
+// The same over rows of Q8_0 blocks (34 bytes per 32 values: an fp16 scale and 32 int8),
+// strideBytes apart: out[d] (+)= Σ_j w[j] · scale_j · q_j[d].
+void weightedSumQ8(const float* w, const uint8_t* rows, size_t strideBytes, int count, int dim,
+                   float* out, bool accumulate);
 // y[i] = silu(g[i]) * u[i] (SwiGLU), silu(x) = x / (1 + e^-x).
 void siluMul(const float* g, const float* u, float* y, int n);
 // y[i] = gelu(g[i]) * u[i] (GeGLU) with GELU's tanh form as ggml's CPU backend computes it: the

@@ -122,7 +122,8 @@ Act VulkanBackend::allocate(int rows, int cols) {
 std::unique_ptr<KvCache> VulkanBackend::createKvCache(int nLayer, int capacity, int kvDimK,
                                                       int kvDimV, GgmlType type) {
     if (type != GgmlType::F16 && type != GgmlType::F32)
-        throw VulkanError("KV cache type must be F16 or F32");
+        throw VulkanError("Vulkan: the KV cache must be F16 or F32 (a Q8_0 cache runs on the "
+                          "CPU: --device cpu, or --kv-type f16)");
     if (type == GgmlType::F16 && (kvDimK % 2 || kvDimV % 2))
         throw VulkanError("Vulkan: an F16 KV cache needs even K/V widths; use an F32 cache");
     return std::make_unique<VulkanKvCache>(*m_device, nLayer, capacity, kvDimK, kvDimV, type);
