@@ -56,7 +56,13 @@ public:
                                   ", which has no matrix kernel in this engine");
             }
         }
-        return m_backend.upload(*t);
+        try {
+            return m_backend.upload(*t);
+        } catch (const std::exception& e) {
+            // A backend that cannot take this tensor (e.g. no shader for its type): say which.
+            throw EngineError(m_file.path() + ": tensor '" + name + "' (" +
+                              std::string(ggmlTypeTraits(t->type).name) + "): " + e.what());
+        }
     }
 
     const std::set<std::string>& used() const { return m_used; }

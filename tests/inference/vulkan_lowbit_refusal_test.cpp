@@ -1,8 +1,8 @@
 // The Vulkan backend has no shaders for Q2_K, Q3_K, IQ4_NL, IQ4_XS and MXFP4 yet: loading such a
 // model on it must fail at load with a message that names the type and the way out (--device
 // cpu), never crash or compute garbage. (The CPU backend runs them: parity_lowbit_quant_test.)
-// Today the refusal is the backend's VulkanError (a std::runtime_error, which the inference
-// worker and the CLI catch) thrown from the weight upload during Engine::load.
+// The backend's refusal at the weight upload reaches the caller as an EngineError naming the
+// file and the tensor.
 
 #include "inference/engine/engine.h"
 #include "inference/engine_error.h"
@@ -45,12 +45,13 @@ private slots:
         QString msg;
         try {
             Engine::load(o);
-        } catch (const std::exception& e) { // VulkanError from the weight upload, or EngineError
+        } catch (const EngineError& e) {
             msg = e.what();
         }
         qInfo("%s", qPrintable(msg));
         if (msg.contains("no Vulkan device")) QSKIP(qPrintable(msg));
         QVERIFY2(msg.contains("weight type " + type), qPrintable(msg));
+        QVERIFY2(msg.contains(file + ".gguf: tensor '"), qPrintable(msg));
         QVERIFY2(msg.contains("--device cpu"), qPrintable(msg));
 #endif
     }
