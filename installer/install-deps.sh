@@ -17,6 +17,8 @@ required=(
   r-cran-janeaustenr libopenblas0-openmp
   # Word lists for eval-diversity's non-word rate (the slider's diverse end stays in English).
   wamerican wbritish
+  # The editor's spell check (Hunspell) and the dictionaries its tests check against.
+  libhunspell-dev hunspell-en-us hunspell-en-gb
   # Export (#19): DOCX/EPUB are zip files (libzip); poppler-utils reads the PDFs back in tests;
   # Liberation Mono/Serif are metric clones of Courier/Times for standard manuscript format.
   libzip-dev poppler-utils fonts-liberation

@@ -5,6 +5,8 @@
 #include "ui/editor/editor_view.h"
 #include "ui/editor/find_bar.h"
 #include "ui/editor/ghost_text.h"
+#include "ui/editor/spell_checker.h"
+#include "ui/editor/spelling.h"
 #include "ui/editor/word_count_label.h"
 #include "ui/generate/generate_panel.h"
 #include "ui/generate/generation_controller.h"
@@ -117,6 +119,9 @@ void MainWindow::buildWidgets() {
     m_editor->setObjectName(QStringLiteral("editor"));
     m_editor->setTextFont(QFont(m_settings.editorFontFamily(), m_settings.editorFontPointSize()));
     m_editor->setLineWidthChars(m_settings.editorLineWidthChars());
+    m_spelling = new Spelling(m_editor, this);
+    connect(m_spelling, &Spelling::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Spelling"), m); });
     m_findBar = new FindBar(this);
     m_findBar->setEditor(m_editor);
     m_findBar->hide();
@@ -404,6 +409,10 @@ void MainWindow::buildMenus() {
     edit->addAction(m_findNextAction);
     edit->addAction(m_findPreviousAction);
     edit->addSeparator();
+    addAction(m_spelling->toggleAction()); // F7 with the menu bar hidden too (focus mode)
+    edit->addAction(m_spelling->toggleAction());
+    edit->addMenu(m_spelling->languageMenu());
+    edit->addSeparator();
     edit->addAction(m_projectSearchAction);
 
     QMenu* binder = menuBar()->addMenu(tr("&Binder"));
@@ -529,6 +538,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_session = new DocumentSession(*m_project, m_theme.scheme(), this);
     m_session->setAutosaveDelay(m_settings.autosaveDelayMs());
     m_session->setAutosaveMaxWait(m_settings.autosaveMaxWaitMs());
+    m_session->setSpellChecker(m_spelling->checker());
     connect(m_session, &DocumentSession::currentChanged, this, &MainWindow::showDocument);
     connect(m_session, &DocumentSession::unsavedChanged, this, &MainWindow::updateSaveState);
     connect(m_session, &DocumentSession::errorOccurred, this,
@@ -542,6 +552,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     connect(m_binderModel, &BinderModel::binderChanged, this,
             [this] { updateSaveState(m_session && m_session->hasUnsavedChanges()); });
     m_binderView->setBinderModel(m_binderModel);
+    m_spelling->setProject(m_project.get(), m_binderModel);
     m_trashView->setBinder(&m_project->binder());
     m_snapshots->setContext(m_project.get(), m_session);
     m_generation->setProject(m_project.get());
@@ -583,6 +594,7 @@ void MainWindow::closeProject() {
     m_projectSearch->setContext(nullptr, nullptr);
     m_trashView->setBinder(nullptr);
     m_binderView->setBinderModel(nullptr);
+    m_spelling->setProject(nullptr, nullptr);
     delete m_binderModel;
     m_binderModel = nullptr;
     delete m_session;
@@ -961,6 +973,7 @@ void MainWindow::changeTextSize(int steps) {
 void MainWindow::applyColorScheme(ColorScheme scheme) {
     m_editor->setColorScheme(scheme);
     if (m_session) m_session->setColorScheme(scheme);
+    m_spelling->checker()->setUnderlineColor(Theme::colorsFor(scheme).misspelled);
 }
 
 void MainWindow::newProjectInteractive() {

@@ -43,6 +43,7 @@ class TokenInspector;
 class SnapshotsPanel;
 class ProjectSearchPanel;
 class SearchSnippet;
+class Spelling;
 class StoryboardView;
 class TrashView;
 class WordCountLabel;
@@ -114,6 +115,8 @@ public:
     // it, or the History reader's when that has the keyboard, at the caret.
     TokenInspector* previewTokens() const { return m_previewTokens; }
     QAction* whyThisWordAction() const { return m_whyThisWordAction; }
+    // The spell check: Edit > Spell Check (F7), Edit > Spelling Language, the editor's menu.
+    Spelling* spelling() const { return m_spelling; }
     // View > Go to Binder / Side Panel / Text (Ctrl+1, Ctrl+2, Ctrl+0): show and focus.
     void goToBinder();
     void goToSidePanel();
@@ -191,6 +194,7 @@ private:
     WordCountLabel* m_focusWordCount = nullptr;
     GenerationOverlay* m_generationOverlay = nullptr;
     GhostText* m_ghost = nullptr;
+    Spelling* m_spelling = nullptr;
     TokenInspector* m_previewTokens = nullptr;
     QAction* m_whyThisWordAction = nullptr;
     QLabel* m_saveState = nullptr;

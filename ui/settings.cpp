@@ -16,6 +16,8 @@ const char* const kFontSize = "editor/fontPointSize";
 const char* const kLineWidth = "editor/lineWidthChars";
 const char* const kAutosave = "editor/autosaveDelayMs";
 const char* const kAutosaveMaxWait = "editor/autosaveMaxWaitMs";
+const char* const kSpellCheck = "editor/spellCheck";
+const char* const kSpellLanguage = "editor/spellLanguage";
 const char* const kMix = "generate/mixPercent";
 const char* const kLength = "generate/lengthTokens";
 const char* const kTemperature = "generate/temperature";
@@ -155,6 +157,19 @@ int Settings::autosaveMaxWaitMs() const {
 }
 void Settings::setAutosaveMaxWaitMs(int ms) {
     m_settings.setValue(kAutosaveMaxWait, ms);
+}
+
+bool Settings::spellCheck() const {
+    return m_settings.value(kSpellCheck, true).toBool();
+}
+void Settings::setSpellCheck(bool on) {
+    m_settings.setValue(kSpellCheck, on);
+}
+QString Settings::spellLanguage() const {
+    return m_settings.value(kSpellLanguage).toString();
+}
+void Settings::setSpellLanguage(const QString& language) {
+    m_settings.setValue(kSpellLanguage, language);
 }
 
 int Settings::generateMixPercent() const {

@@ -55,6 +55,12 @@ public:
     void setAutosaveDelayMs(int ms);
     int autosaveMaxWaitMs() const; // longest wait for a save while the writer keeps typing
     void setAutosaveMaxWaitMs(int ms);
+    // Edit > Spell Check (on by default) and its dictionary ("en_US"; empty: the system's
+    // language when a dictionary for it is installed, else en_US).
+    bool spellCheck() const;
+    void setSpellCheck(bool on);
+    QString spellLanguage() const;
+    void setSpellLanguage(const QString& language);
 
     // Generate panel (the seed itself is not kept: every start rolls a new one).
     int generateMixPercent() const; // the coherence <-> diversity slider, α × 100

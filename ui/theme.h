@@ -22,6 +22,7 @@ struct EditorColors {
     QColor dialogue;
     QColor markup; // the '#', '*', '_' characters themselves: present but quiet
     QColor findMatch;
+    QColor misspelled; // the spell check's wavy underline
 };
 
 class Theme : public QObject {

@@ -3,6 +3,7 @@
 #include "storage/project.h"
 #include "storage/storage_error.h"
 #include "ui/editor/highlighter_factory.h"
+#include "ui/editor/spell_checker.h"
 
 #include <QDateTime>
 #include <QPlainTextDocumentLayout>
@@ -74,6 +75,7 @@ QTextDocument* DocumentSession::open(int64_t nodeId) {
         entry.document->setPlainText(text); // not an undoable edit: history starts here
         entry.document->setModified(false);
         entry.highlighter = createHighlighter(entry.document, m_scheme);
+        if (m_spell) attachSpellChecker(entry.highlighter, m_spell);
         entry.lastRevisionMs = QDateTime::currentMSecsSinceEpoch();
         connect(entry.document, &QTextDocument::contentsChanged, this,
                 &DocumentSession::onContentsChanged);
@@ -247,6 +249,12 @@ void DocumentSession::forgetDeleted() {
 void DocumentSession::setColorScheme(ColorScheme scheme) {
     m_scheme = scheme;
     for (auto& [id, entry] : m_entries) setHighlighterScheme(entry.highlighter, scheme);
+}
+
+void DocumentSession::setSpellChecker(SpellChecker* checker) {
+    m_spell = checker;
+    if (checker)
+        for (auto& [id, entry] : m_entries) attachSpellChecker(entry.highlighter, checker);
 }
 
 } // namespace fabulist::ui

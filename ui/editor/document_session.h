@@ -31,6 +31,8 @@ class Project;
 
 namespace fabulist::ui {
 
+class SpellChecker;
+
 class DocumentSession : public QObject {
     Q_OBJECT
 public:
@@ -79,6 +81,8 @@ public:
     void forgetDeleted();
 
     void setColorScheme(ColorScheme scheme);
+    // Underlines misspelled words in every document, open now or later.
+    void setSpellChecker(SpellChecker* checker);
 
 signals:
     void currentChanged(QTextDocument* document, std::optional<int64_t> nodeId);
@@ -101,6 +105,7 @@ private:
 
     storage::Project& m_project;
     ColorScheme m_scheme;
+    QPointer<SpellChecker> m_spell;
     std::map<int64_t, Entry> m_entries;
     std::optional<int64_t> m_currentId;
     QTimer m_autosaveTimer;

@@ -1,6 +1,7 @@
 #include "ui/editor/highlighter_factory.h"
 
 #include "ui/editor/markdown_highlighter.h"
+#include "ui/editor/spell_underline.h"
 
 #include <QTextCharFormat>
 
@@ -23,8 +24,19 @@ namespace {
 class MarkdownSyntaxHighlighter : public KSyntaxHighlighting::SyntaxHighlighter {
 public:
     using SyntaxHighlighter::SyntaxHighlighter;
+    void setSpellUnderline(SpellUnderline* spell) { m_spell = spell; }
 
 protected:
+    void highlightBlock(const QString& text) override {
+        SyntaxHighlighter::highlightBlock(text);
+        if (m_spell)
+            m_spell->apply(
+                text, currentBlock(), [this](int i) { return format(i); },
+                [this](int start, int count, const QTextCharFormat& f) {
+                    setFormat(start, count, f);
+                });
+    }
+
     void applyFormat(int offset, int length, const KSyntaxHighlighting::Format& format) override {
         if (length <= 0) return;
         const KSyntaxHighlighting::Theme t = theme();
@@ -43,6 +55,9 @@ protected:
         if (format.isStrikeThrough(t)) f.setFontStrikeOut(true);
         setFormat(offset, length, f);
     }
+
+private:
+    SpellUnderline* m_spell = nullptr;
 };
 
 // Loading the repository reads every definition file; do it once. It must outlive highlighters.
@@ -82,6 +97,15 @@ void setHighlighterScheme(QSyntaxHighlighter* highlighter, ColorScheme scheme) {
         k->rehighlight();
     }
 #endif
+}
+
+void attachSpellChecker(QSyntaxHighlighter* highlighter, SpellChecker* checker) {
+    auto* spell = new SpellUnderline(highlighter, checker);
+    if (auto* own = qobject_cast<MarkdownHighlighter*>(highlighter)) own->setSpellUnderline(spell);
+#ifdef FABULIST_HAVE_KSYNTAXHIGHLIGHTING
+    if (auto* k = dynamic_cast<MarkdownSyntaxHighlighter*>(highlighter)) k->setSpellUnderline(spell);
+#endif
+    highlighter->rehighlight();
 }
 
 } // namespace fabulist::ui

@@ -1,5 +1,7 @@
 #include "ui/editor/markdown_highlighter.h"
 
+#include "ui/editor/spell_underline.h"
+
 #include <QTextCharFormat>
 
 namespace fabulist::ui {
@@ -26,6 +28,14 @@ void MarkdownHighlighter::setScheme(ColorScheme scheme) {
 }
 
 void MarkdownHighlighter::highlightBlock(const QString& text) {
+    highlightMarkdown(text);
+    if (m_spell)
+        m_spell->apply(
+            text, currentBlock(), [this](int i) { return format(i); },
+            [this](int start, int count, const QTextCharFormat& f) { setFormat(start, count, f); });
+}
+
+void MarkdownHighlighter::highlightMarkdown(const QString& text) {
     setCurrentBlockState(0);
 
     // ATX heading: 1-6 '#' then a space (or end of line).
