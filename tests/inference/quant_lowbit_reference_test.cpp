@@ -9,6 +9,7 @@
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
 #include "tests/inference/isa_coverage.h"
+#include "tests/inference/quant_test_support.h"
 
 #include <QDir>
 #include <QFile>
@@ -45,22 +46,8 @@ bool isNewType(GgmlType t) {
            t == GgmlType::IQ4_XS || t == GgmlType::MXFP4;
 }
 
-std::vector<float> dequantizeTensor(const GgufTensorInfo& t) {
-    std::vector<float> out(static_cast<size_t>(t.elementCount()));
-    const size_t rowBytes = ggmlRowBytes(t.type, t.ne[0]);
-    for (int64_t r = 0; r < t.rowCount(); ++r)
-        dequantizeRow(t.type, t.data + r * rowBytes, out.data() + r * t.ne[0], t.ne[0]);
-    return out;
-}
-
-double relativeRmsError(const std::vector<float>& ref, const std::vector<float>& got) {
-    double e = 0, r = 0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-        e += double(ref[i] - got[i]) * (ref[i] - got[i]);
-        r += double(ref[i]) * ref[i];
-    }
-    return std::sqrt(e / r);
-}
+using fabulist::test::dequantizeTensor;
+using fabulist::test::relativeRmsError;
 
 // ~1.3x the errors these files show (Q2_K 0.296, Q3_K 0.151, IQ4_NL/IQ4_XS 0.077, MXFP4
 // 0.115); a wrong layout (nibble order, scale packing, sign) is off by far more.

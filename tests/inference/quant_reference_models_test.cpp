@@ -9,6 +9,7 @@
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
 #include "tests/inference/isa_coverage.h"
+#include "tests/inference/quant_test_support.h"
 
 #include <QDir>
 #include <QFile>
@@ -32,22 +33,8 @@ std::string modelPath(const QString& name) {
     return (refDir() + "/models/" + name + ".gguf").toStdString();
 }
 
-std::vector<float> dequantizeTensor(const GgufTensorInfo& t) {
-    std::vector<float> out(static_cast<size_t>(t.elementCount()));
-    const size_t rowBytes = ggmlRowBytes(t.type, t.ne[0]);
-    for (int64_t r = 0; r < t.rowCount(); ++r)
-        dequantizeRow(t.type, t.data + r * rowBytes, out.data() + r * t.ne[0], t.ne[0]);
-    return out;
-}
-
-double relativeRmsError(const std::vector<float>& ref, const std::vector<float>& got) {
-    double e = 0, r = 0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-        e += double(ref[i] - got[i]) * (ref[i] - got[i]);
-        r += double(ref[i]) * ref[i];
-    }
-    return std::sqrt(e / r);
-}
+using fabulist::test::dequantizeTensor;
+using fabulist::test::relativeRmsError;
 
 // What llama-quantize reaches is better than what a broken layout would give by orders of
 // magnitude; these bounds are ~2x the errors seen with these files.
