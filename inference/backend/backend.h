@@ -242,7 +242,8 @@ public:
     // without them says so: hasExtendedOps() false, and models that need them refuse to load
     // on it (the defaults throw).
     virtual bool hasExtendedOps() const { return false; }
-    // x *= s (embedding, residual and logit multipliers).
+    // x *= s (embedding, residual and logit multipliers); hasScaleOp() says whether it runs.
+    virtual bool hasScaleOp() const { return hasExtendedOps(); }
     virtual void scale(Act x, float s);
     // Multi-head latent attention (DeepSeek), per row and head h: out[h] = [W[h] · q[h][0, nope),
     // q[h][nope, nope + rope)] (the no-rope query absorbed into the latent space, the rotated

@@ -13,9 +13,10 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend, int max
     : m_config(std::move(config)), m_weights(std::move(weights)), m_backend(backend),
       m_maxRows(maxRows) {
     const ModelConfig& c = m_config;
-    if (c.needsExtendedOps() && !backend.hasExtendedOps())
+    if ((c.needsExtendedOps() && !backend.hasExtendedOps()) ||
+        (c.needsScaleOp() && !backend.hasScaleOp()))
         throw EngineError("the " + backend.name() + " backend cannot run '" + c.architecture +
-                          "' models yet (they need scaled ops); use the CPU (--device cpu)");
+                          "' models yet; use the CPU (--device cpu)");
     const int qDim = c.nHead * c.headDimK, kDim = c.nHeadKv * c.headDimK,
               vDim = c.nHeadKv * c.headDimV, oDim = c.nHead * c.headDimV;
     // Logits for a whole batch of a big vocabulary would be large; produce them in chunks.

@@ -99,9 +99,14 @@ struct ModelConfig {
     }
     bool isMoeLayer(int layer) const { return isMoe() && layer >= leadingDenseLayers; }
     // Whether the forward pass needs Backend::scale (a backend without it cannot run it).
+    bool needsScaleOp() const {
+        return embeddingScale != 1.0f || residualScale != 1.0f || logitScale != 1.0f || scaleQuery;
+    }
+    // Ops only some backends have (the CPU): latent attention, GeGLU, the clamped SwiGLU,
+    // sinks, YaRN, sigmoid or chosen-softmax routing, scaled expert weights.
     bool needsExtendedOps() const {
-        return embeddingScale != 1.0f || residualScale != 1.0f || logitScale != 1.0f ||
-               scaleQuery || isMla();
+        return isMla() || activation != FfnActivation::Silu || attentionSinks ||
+               ropeExtFactor != 0.0f || gating != MoeGating::Softmax || expertWeightsScale != 1.0f;
     }
 
     // Reads and checks the metadata of `file`. Throws EngineError naming the file and the key.

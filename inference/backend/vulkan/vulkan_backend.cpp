@@ -174,7 +174,8 @@ void VulkanBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
 
 void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
     if (params.extFactor != 0.0f || params.offset != 0)
-        throw VulkanError("Vulkan: YaRN or partial-head RoPE is not supported yet; use --device cpu");
+        throw VulkanError(
+            "Vulkan: YaRN or partial-head RoPE is not supported yet; use --device cpu");
     const float* ff =
         params.freqFactors ? static_cast<const float*>(params.freqFactors->host) : nullptr;
     m_ops->rope(dev(x), x.rows, x.cols, params, pos0, ff);
@@ -189,7 +190,8 @@ void VulkanBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos
 
 void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
                               const AttentionParams& p) {
-    if (p.sinks) throw VulkanError("Vulkan: attention sinks are not supported yet; use --device cpu");
+    if (p.sinks)
+        throw VulkanError("Vulkan: attention sinks are not supported yet; use --device cpu");
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
     const int maxCtx = cache.capacity();
     ensure(m_scores, uint64_t(q.rows) * p.nHead * maxCtx * sizeof(float),
@@ -266,6 +268,10 @@ void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, cons
 
 void VulkanBackend::add(Act x, Act y) {
     m_ops->add(dev(x), dev(y), int64_t(x.rows) * x.cols);
+}
+
+void VulkanBackend::scale(Act x, float s) {
+    m_ops->scale(dev(x), s, int64_t(x.rows) * x.cols);
 }
 
 void VulkanBackend::headMix(Act hidden, Act logits, const HeadWeights& head, float alpha,

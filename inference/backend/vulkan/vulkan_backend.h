@@ -62,6 +62,8 @@ public:
     void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
              Act out) override;
     void add(Act x, Act y) override;
+    bool hasScaleOp() const override { return true; }
+    void scale(Act x, float s) override;
     void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha, Act projected,
                  Act out) override;
     void read(Act a, int row, float* dst) override;

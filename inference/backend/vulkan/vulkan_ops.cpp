@@ -506,6 +506,15 @@ void VulkanOps::add(DeviceF32 x, DeviceF32 y, int64_t n) {
     dispatchLinear(p, b, push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
 }
 
+void VulkanOps::scale(DeviceF32 x, float s, int64_t n) {
+    const OpScope op(*this, OpKind::Scale);
+    const VulkanPipeline& p = m_pipelines.get("scale", 1, kElementWg);
+    const Binding b[1] = {window(*x.buffer, x.offset, uint64_t(n) * sizeof(float))};
+    uint32_t push[3] = {u32(n), b[0].elemOffset / 4, 0};
+    std::memcpy(&push[2], &s, sizeof(float));
+    dispatchLinear(p, b, push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
+}
+
 void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
                         uint64_t cacheByteOffset, int pos0, bool half) {
     const OpScope op(*this, OpKind::StoreKv);

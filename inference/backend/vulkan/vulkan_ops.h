@@ -106,6 +106,7 @@ public:
     void swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n); // y = silu(g) * u
     void softmax(DeviceF32 x, int rows, int cols);                 // in place, per row
     void add(DeviceF32 x, DeviceF32 y, int64_t n);                 // x += y
+    void scale(DeviceF32 x, float s, int64_t n);                   // x *= s
 
     // Records a buffer-to-buffer copy, ordered with the ops around it.
     void copy(const VulkanBuffer& src, uint64_t srcOffset, const VulkanBuffer& dst,

@@ -54,6 +54,8 @@ std::string kindName(uint32_t k) {
         return "head_mix";
     case OpKind::Copy:
         return "copy";
+    case OpKind::Scale:
+        return "scale";
     }
     return "op " + std::to_string(k);
 }

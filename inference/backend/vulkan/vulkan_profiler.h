@@ -40,6 +40,7 @@ enum class OpKind : uint8_t {
     Axpy,
     HeadMix,
     Copy,
+    Scale,
 };
 
 class VulkanProfiler {
