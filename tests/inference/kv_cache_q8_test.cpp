@@ -27,7 +27,7 @@ using fabulist::test::maxAbsDiff;
 namespace {
 
 QString refDir() {
-    return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
+    return fabulist::test::referenceDir();
 }
 
 std::unique_ptr<Engine> load(const QString& name, GgmlType kv, int batch = 512) {
@@ -41,9 +41,7 @@ std::unique_ptr<Engine> load(const QString& name, GgmlType kv, int batch = 512) 
 }
 
 QJsonObject reference(const QString& name) {
-    QFile f(refDir() + "/" + name + ".json");
-    if (!f.open(QIODevice::ReadOnly)) return {};
-    return QJsonDocument::fromJson(f.readAll()).object();
+    return fabulist::test::readReferenceJson(refDir(), name);
 }
 
 } // namespace

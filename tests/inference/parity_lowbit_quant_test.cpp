@@ -25,13 +25,11 @@ using fabulist::test::maxAbsDiff;
 namespace {
 
 QString nextDir() {
-    return qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR");
+    return fabulist::test::referenceNextDir();
 }
 
 QJsonObject readJson(const QString& name) {
-    QFile f(nextDir() + "/" + name + ".json");
-    if (!f.open(QIODevice::ReadOnly)) return {};
-    return QJsonDocument::fromJson(f.readAll()).object();
+    return fabulist::test::readReferenceJson(nextDir(), name);
 }
 
 std::unique_ptr<Engine> loadEngine(const QString& name) {

@@ -27,13 +27,11 @@ namespace {
 constexpr float kNearTie = 2e-3f;
 
 QString nextDir() {
-    return qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR");
+    return fabulist::test::referenceNextDir();
 }
 
 QJsonObject reference(const QString& name) {
-    QFile f(nextDir() + "/" + name + ".json");
-    if (!f.open(QIODevice::ReadOnly)) return {};
-    return QJsonDocument::fromJson(f.readAll()).object();
+    return fabulist::test::readReferenceJson(nextDir(), name);
 }
 
 // The reference's model (its model_file), with the experts-used override the run had.

@@ -2,8 +2,12 @@
 // Small helpers shared by the tests that compare the engine with llama.cpp's reference JSON
 // files (parity_reference_test, vulkan_parity_test).
 
+#include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QJsonValue>
+#include <QString>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +15,21 @@
 #include <vector>
 
 namespace fabulist::test {
+
+// The llama.cpp reference folders (CTest sets both: ../shared/reference, reference-next).
+inline QString referenceDir() {
+    return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
+}
+inline QString referenceNextDir() {
+    return qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR");
+}
+
+// <dir>/<name>.json as an object; empty when it cannot be read.
+inline QJsonObject readReferenceJson(const QString& dir, const QString& name) {
+    QFile f(dir + "/" + name + ".json");
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
 
 inline std::vector<int32_t> ids(const QJsonValue& v) {
     std::vector<int32_t> out;

@@ -22,7 +22,7 @@ using fabulist::test::maxAbsDiff;
 namespace {
 
 QString nextDir() {
-    return qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR");
+    return fabulist::test::referenceNextDir();
 }
 
 EngineOptions vulkanOptions(const QString& model) {
@@ -49,9 +49,8 @@ private slots:
     }
 
     void granitemoeAgreesWithLlamaCpp() {
-        QFile f(nextDir() + "/tiny-granitemoe-f32.json");
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const QJsonObject ref = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonObject ref = fabulist::test::readReferenceJson(nextDir(), "tiny-granitemoe-f32");
+        QVERIFY(!ref.isEmpty());
         std::unique_ptr<Engine> engine;
         try {
             engine = Engine::load(vulkanOptions("tiny-granitemoe-f32"));
