@@ -22,6 +22,11 @@ required=(
   # Export (#19): DOCX/EPUB are zip files (libzip); poppler-utils reads the PDFs back in tests;
   # Liberation Mono/Serif are metric clones of Courier/Times for standard manuscript format.
   libzip-dev poppler-utils fonts-liberation
+  # Goals and statistics: the words-per-day chart.
+  qt6-charts-dev
+  # The .deb package (installer/package.sh): hicolor PNG icons rendered from the SVG, and the
+  # checks of the desktop entry, the AppStream metainfo, the MIME association and the man page.
+  librsvg2-bin desktop-file-utils appstream xdg-utils shared-mime-info man-db
 )
 # KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own
 # highlighter. On a release we know, it is required or skipped outright (so that a second run
