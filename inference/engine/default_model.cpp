@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -17,13 +18,32 @@ namespace fabulist::inference {
 namespace {
 
 constexpr const char* kRestoreHint =
-    "the shipped default model is damaged; restore it with `git checkout resources/models/`";
+    "the shipped default model is damaged; restore it with `git checkout resources/models/` "
+    "(or reinstall the fabulist package)";
+
+std::string runningExecutable() {
+    std::error_code error;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::string() : exe.string();
+}
 
 } // namespace
+
+std::string installedDefaultModelPath(const std::string& executablePath) {
+    const std::filesystem::path prefix = std::filesystem::path(executablePath).parent_path() / "..";
+    return (prefix / "share/fabulist/models/fabulist-default.gguf").lexically_normal().string();
+}
 
 std::string defaultModelPath() {
     const char* env = std::getenv("FABULIST_DEFAULT_MODEL");
     if (env != nullptr && *env != '\0') return env;
+    // An installed binary uses its package's model, never a source tree it was built from.
+    const std::string exe = runningExecutable();
+    if (!exe.empty()) {
+        const std::string installed = installedDefaultModelPath(exe);
+        std::error_code error;
+        if (std::filesystem::is_regular_file(installed, error)) return installed;
+    }
     return FABULIST_DEFAULT_MODEL_PATH;
 }
 

@@ -6,9 +6,14 @@
 
 namespace fabulist::inference {
 
-// The FABULIST_DEFAULT_MODEL environment variable when set and not empty, otherwise the path
-// compiled in (the source tree's resources/models/fabulist-default.gguf).
+// The FABULIST_DEFAULT_MODEL environment variable when set and not empty; otherwise the
+// installed model beside the running executable (installedDefaultModelPath) when that file
+// exists; otherwise the path compiled in (the source tree's resources/models/...).
 std::string defaultModelPath();
+
+// Where a package puts the default model for an executable in <prefix>/bin/:
+// <prefix>/share/fabulist/models/fabulist-default.gguf.
+std::string installedDefaultModelPath(const std::string& executablePath);
 
 // Hashes `path` and compares it with the first hex token of `<path>.sha256`. Throws EngineError
 // naming the file, the expected and the actual hash and what to do when they differ, or when

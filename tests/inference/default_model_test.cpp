@@ -8,8 +8,11 @@
 #include "inference/heads/sha256.h"
 #include "inference/tokenizer/tokenizer.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -143,6 +146,33 @@ private slots:
         QCOMPARE(QString::fromStdString(defaultModelPath()),
                  QStringLiteral("/somewhere/else.gguf"));
         qunsetenv("FABULIST_DEFAULT_MODEL");
+        QVERIFY2(QString::fromStdString(defaultModelPath())
+                     .endsWith("resources/models/fabulist-default.gguf"),
+                 defaultModelPath().c_str());
+        if (!saved.isEmpty()) qputenv("FABULIST_DEFAULT_MODEL", saved);
+    }
+
+    // A package puts the model in <prefix>/share/fabulist/models/ beside <prefix>/bin/, and an
+    // installed binary must prefer it over the source tree it was built from.
+    void defaultPathFindsInstalledModel() {
+        QCOMPARE(QString::fromStdString(installedDefaultModelPath("/usr/bin/fabulist-cli")),
+                 QStringLiteral("/usr/share/fabulist/models/fabulist-default.gguf"));
+        QCOMPARE(QString::fromStdString(installedDefaultModelPath("/opt/fab/bin/../bin/fabulist")),
+                 QStringLiteral("/opt/fab/share/fabulist/models/fabulist-default.gguf"));
+
+        const QByteArray saved = qgetenv("FABULIST_DEFAULT_MODEL");
+        qunsetenv("FABULIST_DEFAULT_MODEL");
+        // This test's own executable plays the installed binary: <build>/tests/inference/.
+        const QString installed = QString::fromStdString(
+            installedDefaultModelPath(QCoreApplication::applicationFilePath().toStdString()));
+        QVERIFY2(!QFileInfo::exists(installed), qPrintable(installed));
+        const QString shareDir = QFileInfo(installed).absoluteDir().absolutePath() + "/../..";
+        QVERIFY(QDir().mkpath(QFileInfo(installed).absolutePath()));
+        QVERIFY(QFile::copy(modelPath(), installed));
+        const QString found = QString::fromStdString(defaultModelPath());
+        QVERIFY(QFile::remove(installed));
+        QVERIFY(QDir(QDir::cleanPath(shareDir)).removeRecursively());
+        QCOMPARE(found, installed);
         QVERIFY2(QString::fromStdString(defaultModelPath())
                      .endsWith("resources/models/fabulist-default.gguf"),
                  defaultModelPath().c_str());
