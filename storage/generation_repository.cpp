@@ -26,8 +26,8 @@ constexpr const char* kColumns =
     "dry_penalty_last_n, dry_sequence_breakers, xtc_probability, xtc_threshold, mirostat, "
     "mirostat_tau, mirostat_eta, seed, experts_per_token, prompt, output, edited_output, "
     "prompt_tokens, generated_tokens, prompt_ms, generation_ms, status, stop_reason, parent_id, "
-    "created_at, alpha_changes";
-constexpr int kColumnCount = 42;
+    "created_at, alpha_changes, instruction, bible_entries, prompt_parts";
+constexpr int kColumnCount = 45;
 
 std::string joinBreakers(const std::vector<std::string>& breakers) {
     std::string joined;
@@ -49,6 +49,53 @@ std::string joinAlphaChanges(const std::vector<Generation::AlphaChange>& changes
         joined += number;
     }
     return joined;
+}
+
+// "3,17,20"
+std::string joinIds(const std::vector<int64_t>& ids) {
+    std::string joined;
+    for (int64_t id : ids) {
+        if (!joined.empty()) joined += ',';
+        joined += std::to_string(id);
+    }
+    return joined;
+}
+
+std::vector<int64_t> splitIds(const std::string& joined) {
+    std::vector<int64_t> ids;
+    size_t start = 0;
+    while (start < joined.size()) {
+        const size_t end = std::min(joined.find(',', start), joined.size());
+        ids.push_back(std::strtoll(joined.c_str() + start, nullptr, 10));
+        start = end + 1;
+    }
+    return ids;
+}
+
+// "memory:0:120;scene:120:900": source names never hold ':' or ';'.
+std::string joinParts(const std::vector<Generation::PromptPart>& parts) {
+    std::string joined;
+    for (const Generation::PromptPart& p : parts) {
+        if (!joined.empty()) joined += ';';
+        joined += p.source;
+        joined += ':' + std::to_string(p.start) + ':' + std::to_string(p.end);
+    }
+    return joined;
+}
+
+std::vector<Generation::PromptPart> splitParts(const std::string& joined) {
+    std::vector<Generation::PromptPart> parts;
+    size_t start = 0;
+    while (start < joined.size()) {
+        const size_t end = std::min(joined.find(';', start), joined.size());
+        const std::string item = joined.substr(start, end - start);
+        const size_t a = item.find(':'), b = item.rfind(':');
+        if (a != std::string::npos && b > a)
+            parts.push_back({item.substr(0, a), std::strtoll(item.c_str() + a + 1, nullptr, 10),
+                             std::strtoll(item.c_str() + b + 1, nullptr, 10)});
+        start = end + 1;
+    }
+    return parts;
 }
 
 std::vector<Generation::AlphaChange> splitAlphaChanges(const std::string& joined) {
@@ -126,6 +173,9 @@ Generation readGeneration(const Statement& row) {
     g.parentId = row.columnOptionalInt64(c++);
     g.createdAtMs = row.columnInt64(c++);
     g.alphaChanges = splitAlphaChanges(row.columnText(c++));
+    g.instruction = row.columnText(c++);
+    g.bibleEntries = splitIds(row.columnText(c++));
+    g.promptParts = splitParts(row.columnText(c++));
     return g;
 }
 
@@ -211,6 +261,9 @@ int64_t GenerationRepository::record(const Generation& g) {
     put(g.parentId);
     put(g.createdAtMs ? g.createdAtMs : currentTimeMs());
     put(joinAlphaChanges(g.alphaChanges));
+    put(g.instruction);
+    put(joinIds(g.bibleEntries));
+    put(joinParts(g.promptParts));
     insert.exec();
     return m_db.lastInsertRowId();
 }

@@ -71,6 +71,18 @@ struct Generation {
     GenerationStop stopReason = GenerationStop::Unknown; // how the model stopped
     std::optional<int64_t> parentId;                     // the generation this one branched from
     int64_t createdAtMs = 0;                             // 0 in record(): now
+
+    // What it read (schema v4; empty in older records): the writer's instruction for the task,
+    // the bible entries (binder node ids) its prompt held, and the prompt's parts in order.
+    std::string instruction;
+    std::vector<int64_t> bibleEntries;
+    struct PromptPart {
+        std::string source; // "memory", "bible", "authors_note", "scene", "template", ...
+        int64_t start = 0;  // UTF-8 bytes of prompt
+        int64_t end = 0;
+        bool operator==(const PromptPart&) const = default;
+    };
+    std::vector<PromptPart> promptParts;
 };
 
 class GenerationRepository {

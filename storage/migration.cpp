@@ -4,6 +4,7 @@
 #include "storage/schema_v1.h"
 #include "storage/schema_v2.h"
 #include "storage/schema_v3.h"
+#include "storage/schema_v4.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
 
@@ -19,6 +20,8 @@ const MigrationStep kBuiltinSteps[] = {
     {2, "generations record how they ended (stop_reason)", applySchemaV2},
     {3, "generations record where the slider moved while they streamed (alpha_changes)",
      applySchemaV3},
+    {4, "the story bible (aliases, model notes, Memory, Author's Note); what generations read",
+     applySchemaV4},
 };
 
 } // namespace

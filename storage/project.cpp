@@ -129,7 +129,7 @@ Project::Project(std::string path, std::unique_ptr<Database> db, std::unique_ptr
       m_registration(OpenFileRegistry::add(m_path, editing ? OpenFileRegistry::Use::Editing
                                                            : OpenFileRegistry::Use::Viewing)),
       m_lock(std::move(lock)), m_db(std::move(db)), m_binder(*m_db), m_documents(*m_db),
-      m_revisions(*m_db), m_generations(*m_db), m_storyboard(*m_db), m_search(*m_db) {}
+      m_revisions(*m_db), m_generations(*m_db), m_storyboard(*m_db), m_search(*m_db), m_bible(*m_db) {}
 
 Project::~Project() = default;
 

@@ -20,6 +20,7 @@
 //
 // File settings: WAL journal, foreign keys on, synchronous=FULL (see project.cpp for why).
 
+#include "storage/bible_repository.h"
 #include "storage/binder_repository.h"
 #include "storage/database.h"
 #include "storage/document_repository.h"
@@ -83,6 +84,7 @@ public:
     GenerationRepository& generations() { return m_generations; }
     StoryboardRepository& storyboard() { return m_storyboard; }
     SearchRepository& search() { return m_search; }
+    BibleRepository& bible() { return m_bible; }
     // For multi-repository changes: Transaction tx(project.database()); ...; tx.commit();
     Database& database() { return *m_db; }
 
@@ -104,6 +106,7 @@ private:
     GenerationRepository m_generations;
     StoryboardRepository m_storyboard;
     SearchRepository m_search;
+    BibleRepository m_bible;
 };
 
 } // namespace fabulist::storage
