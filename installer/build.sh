@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures (once) and builds Fabulist in Release mode. Used by run.sh and test.sh.
+# Configures (once) and builds Fabulist in Release mode. Used by run.sh, test.sh and package.sh.
+# `build.sh TARGET...` builds only those targets (default: everything).
 # FABULIST_BUILD_DIR overrides the build directory (default: build/ in the source tree).
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,4 +12,4 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${FABULIST_CMAKE_ARGS:-}
 fi
 echo "build: compiling with $jobs jobs"
-cmake --build "$build" -j "$jobs"
+cmake --build "$build" -j "$jobs" ${1:+--target "$@"}

@@ -5,7 +5,7 @@
 # The root is cached under /var/cache/fabulist (outside the clone) and made anew whenever
 # installer/install-deps.sh changes, so a package removed from that script really disappears.
 # The source tree (and ../shared beside it, read-only) is bind-mounted, and installer/test.sh
-# runs inside. Every mount is undone on exit, also on failure or interrupt.
+# runs inside, then installer/package.sh and installer/package-check.sh (the .deb leg). Every mount is undone on exit, also on failure or interrupt.
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,8 +100,9 @@ for f in /etc/apt/apt.conf.d/99artifact-registry; do
   [ -f "$f" ] && cp "$f" "$root/etc/apt/apt.conf.d/" || true
 done
 
-# What runs inside: installer/test.sh, or FABULIST_DEBIAN13_COMMAND (e.g. to debug the root).
-inner=${FABULIST_DEBIAN13_COMMAND:-installer/test.sh}
+# What runs inside: installer/test.sh, then the .deb is built and checked (installed, used and
+# purged again, so the cached root stays clean); or FABULIST_DEBIAN13_COMMAND (e.g. to debug).
+inner=${FABULIST_DEBIAN13_COMMAND:-'installer/test.sh && deb=$(installer/package.sh) && installer/package-check.sh "$deb"'}
 env_vars=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
   LANG=C.UTF-8 TERM="${TERM:-dumb}" FABULIST_BUILD_DIR=/var/tmp/fabulist-build)
 for v in CI FABULIST_KILL_ROUNDS FABULIST_FUZZ_SECONDS FABULIST_JOBS FABULIST_TEST_JOBS; do
