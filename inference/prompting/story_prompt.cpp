@@ -1,0 +1,162 @@
+#include "inference/prompting/story_prompt.h"
+
+#include "inference/tokenizer/tokenizer.h"
+
+#include <algorithm>
+
+namespace fabulist::inference::prompting {
+
+namespace {
+
+int countTokens(const Tokenizer& tokenizer, std::string_view text) {
+    return int(tokenizer.encode(text, false, false).size());
+}
+
+// The Author's Note as its own paragraph, NovelAI-style: set apart so it reads as direction.
+std::string authorsNoteLine(const std::string& note) {
+    std::string text = note;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text.empty() ? std::string() : "[Author's note: " + text + "]\n";
+}
+
+// The scene slot: the scene text with the Author's Note `depth` paragraphs before its end.
+Slot sceneSlot(std::string_view scene, const std::string& noteLine, int depth) {
+    Slot slot;
+    const std::vector<size_t> starts = paragraphStarts(scene);
+    size_t at = 0;
+    if (!noteLine.empty() && !scene.empty()) {
+        const int count = int(starts.size());
+        at = starts[size_t(std::max(0, count - std::max(1, depth)))];
+    }
+    if (at > 0) slot.push_back({"scene", "", std::string(scene.substr(0, at))});
+    if (!noteLine.empty()) slot.push_back({"authors_note", "", noteLine});
+    slot.push_back({"scene", "", std::string(scene.substr(at))});
+    return slot;
+}
+
+SlotValues fixedSlots(const StoryRequest& r, const std::vector<BibleItem>& included) {
+    SlotValues values;
+    auto put = [&](const char* name, const std::string& text) {
+        if (!text.empty()) values[name] = {{name, "", text}};
+    };
+    std::string memory = r.memory;
+    while (!memory.empty() && (memory.back() == '\n' || memory.back() == ' ')) memory.pop_back();
+    put("memory", memory);
+    put("selection", r.selection);
+    put("after", r.after);
+    put("instruction", r.instruction);
+    put("title", r.title);
+    // The subject of a Describe or a Brainstorm: the selection, else the writer's question.
+    put("subject", r.selection.empty() ? r.instruction : r.selection);
+    Slot bible;
+    for (const BibleItem& item : included) bible.push_back({"bible", item.name, bibleLine(item)});
+    if (!bible.empty()) values["bible"] = std::move(bible);
+    return values;
+}
+
+std::string joined(const std::vector<PromptPiece>& pieces) {
+    std::string text;
+    for (const PromptPiece& p : pieces) text += p.text;
+    return text;
+}
+
+// The start (a paragraph start when one fits) of the longest end of `before` whose tokens fit.
+size_t sceneStartFitting(const Tokenizer& tokenizer, std::string_view before, int tokens) {
+    if (tokens <= 0) return before.size();
+    auto fits = [&](size_t start) { return countTokens(tokenizer, before.substr(start)) <= tokens; };
+    if (fits(0)) return 0;
+    const std::vector<size_t> starts = paragraphStarts(before);
+    // Paragraph starts: the earliest that fits (a fitting start stays fitting further on).
+    size_t lo = 0, hi = starts.size(); // starts[lo] does not fit; hi: none tried that fits
+    while (hi - lo > 1) {
+        const size_t mid = (lo + hi) / 2;
+        if (fits(starts[mid])) hi = mid;
+        else lo = mid;
+    }
+    if (hi < starts.size()) return starts[hi];
+    // The last paragraph alone is too long: the earliest word start in it that fits.
+    size_t wlo = starts.back(), whi = before.size();
+    while (whi - wlo > 1) {
+        size_t mid = wlo + (whi - wlo) / 2;
+        while (mid < whi && before[mid - 1] != ' ' && before[mid - 1] != '\n') ++mid;
+        if (mid >= whi) break;
+        if (fits(mid)) whi = mid;
+        else wlo = mid;
+    }
+    return whi;
+}
+
+// Token counts per part: each token counts for the part its first byte falls in.
+void countPartTokens(const Tokenizer& tokenizer, const std::vector<int32_t>& ids,
+                     std::vector<PromptPart>& parts, size_t textSize) {
+    size_t total = 0;
+    for (int32_t id : ids) total += tokenizer.tokenBytes(id).size();
+    // SentencePiece adds one space in front of the text: it belongs to no part.
+    long long offset = -static_cast<long long>(total > textSize ? total - textSize : 0);
+    size_t part = 0;
+    for (int32_t id : ids) {
+        const size_t bytes = tokenizer.tokenBytes(id).size();
+        const size_t at = size_t(std::max(0LL, offset));
+        while (part + 1 < parts.size() && at >= parts[part].end) ++part;
+        if (!parts.empty()) ++parts[part].tokens;
+        offset += static_cast<long long>(bytes);
+    }
+}
+
+} // namespace
+
+std::vector<size_t> paragraphStarts(std::string_view text) {
+    std::vector<size_t> starts = {0};
+    for (size_t i = 0; i + 1 < text.size(); ++i)
+        if (text[i] == '\n' && text[i + 1] != '\n') starts.push_back(i + 1);
+    return starts;
+}
+
+StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
+                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer) {
+    StoryPrompt prompt;
+    prompt.budgetTokens = settings.budgetTokens;
+    prompt.selectionTokens = countTokens(tokenizer, request.selection);
+    const auto counter = [&](std::string_view text) { return countTokens(tokenizer, text); };
+    prompt.entries = selectBibleEntries(
+        request.bible, MentionScope{request.before, request.selection, request.after, settings.scanWords},
+        settings.bibleBudgetTokens, counter);
+    std::vector<BibleItem> included;
+    for (size_t i = 0; i < request.bible.size(); ++i)
+        if (prompt.entries[i].included) {
+            included.push_back(request.bible[i]);
+            prompt.includedEntries.push_back(request.bible[i].id);
+        }
+    SlotValues values = fixedSlots(request, included);
+    const std::string noteLine = authorsNoteLine(request.authorsNote);
+
+    // Everything but the scene, then the scene in what is left (the BOS counts too).
+    values["scene"] = sceneSlot("", noteLine, settings.authorsNoteDepth);
+    const int fixedTokens = int(tokenizer.encode(joined(promptTemplate.render(values)), true).size());
+    size_t start = promptTemplate.uses("scene")
+                       ? sceneStartFitting(tokenizer, request.before,
+                                           settings.budgetTokens - fixedTokens)
+                       : request.before.size();
+    std::vector<PromptPiece> pieces;
+    for (;;) {
+        values["scene"] = sceneSlot(std::string_view(request.before).substr(start), noteLine,
+                                    settings.authorsNoteDepth);
+        pieces = promptTemplate.render(values);
+        prompt.text = joined(pieces);
+        prompt.ids = tokenizer.encode(prompt.text, true, false);
+        // Tokens merge across the parts' seams: when that tips it over, one paragraph less.
+        if (int(prompt.ids.size()) <= settings.budgetTokens || start >= request.before.size()) break;
+        const std::vector<size_t> starts = paragraphStarts(request.before.substr(start));
+        start = starts.size() > 1 ? start + starts[1] : request.before.size();
+    }
+    prompt.sceneStart = start;
+    size_t at = 0;
+    for (const PromptPiece& piece : pieces) {
+        prompt.parts.push_back({piece.source, piece.label, at, at + piece.text.size(), 0});
+        at += piece.text.size();
+    }
+    countPartTokens(tokenizer, prompt.ids, prompt.parts, prompt.text.size());
+    return prompt;
+}
+
+} // namespace fabulist::inference::prompting

@@ -1,0 +1,291 @@
+// Prompts for the writing tasks (inference/prompting/): the template syntax and its errors,
+// the shipped templates and a writer's override, which story-bible entries a prompt reads and
+// why, the Author's Note's place, the budget, and a scene start that a one-word edit at the end
+// leaves alone (so the session reuses the prompt's prefix). Tokens from the default model's
+// real tokenizer.
+#include "inference/gguf/gguf_file.h"
+#include "inference/prompting/prompt_library.h"
+#include "inference/prompting/story_prompt.h"
+#include "inference/tokenizer/tokenizer.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+#include <numeric>
+
+using namespace fabulist::inference;
+using namespace fabulist::inference::prompting;
+
+namespace {
+
+std::string sourceDir() {
+    const QByteArray dir = qgetenv("FABULIST_SOURCE_DIR");
+    return dir.isEmpty() ? std::string(".") : dir.toStdString();
+}
+
+void writeFile(const QString& path, const QByteArray& text) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(text);
+}
+
+std::string renderText(const PromptTemplate& t, const SlotValues& values) {
+    std::string text;
+    for (const PromptPiece& p : t.render(values)) text += p.text;
+    return text;
+}
+
+BibleItem item(int64_t id, std::string name, std::vector<std::string> aliases, std::string text,
+               bool alwaysIn = false) {
+    return BibleItem{id, std::move(name), std::move(aliases), std::move(text), alwaysIn};
+}
+
+int words(std::string_view text) {
+    return int(std::count(text.begin(), text.end(), ' ')) + 1;
+}
+
+// A paragraph of n words ("w1 w2 ..."), each paragraph ending with a blank line.
+std::string paragraphs(int count, int wordsEach) {
+    std::string text;
+    for (int p = 0; p < count; ++p) {
+        for (int w = 0; w < wordsEach; ++w) text += "word" + std::to_string((p * 7 + w) % 50) + " ";
+        text.back() = '.';
+        text += "\n\n";
+    }
+    text.resize(text.size() - 2);
+    return text;
+}
+
+} // namespace
+
+class PromptingTest : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<GgufFile> m_file;
+    std::unique_ptr<Tokenizer> m_tokenizer;
+
+    PromptTemplate shipped(WritingTask task) {
+        return loadTemplate(task, "", sourceDir() + "/resources/prompts").promptTemplate;
+    }
+
+private slots:
+    void initTestCase() {
+        m_file = GgufFile::open(sourceDir() + "/resources/models/fabulist-default.gguf");
+        m_tokenizer = Tokenizer::fromGguf(*m_file);
+    }
+
+    void templatesRenderSlotsSectionsAndComments() {
+        const auto t = PromptTemplate::parse(
+            "## a comment line\n{{#memory}}M: {{memory}}\n{{/memory}}S: {{scene}}\n", "t.txt");
+        QCOMPARE(renderText(t, {{"scene", {{"scene", "", "abc"}}}}), std::string("S: abc"));
+        QCOMPARE(renderText(t, {{"memory", {{"memory", "", "mm"}}}, {"scene", {{"scene", "", "x"}}}}),
+                 std::string("M: mm\nS: x"));
+        QVERIFY(t.uses("memory"));
+        QVERIFY(!t.uses("bible"));
+        const auto pieces = t.render({{"memory", {{"memory", "", "mm"}}}});
+        QCOMPARE(pieces.size(), size_t{3});
+        QCOMPARE(pieces[1].source, std::string("memory"));
+    }
+
+    void malformedTemplatesNameTheFileAndLine() {
+        struct Case {
+            const char* text;
+            int line;
+            const char* says;
+        };
+        const Case cases[] = {
+            {"ok\n{{scene}}\n{{sceen}}\n", 3, "unknown slot {{sceen}}"},
+            {"## c\n{{#memory}}\nabc\n", 2, "never closed"},
+            {"{{scene}}\n{{/bible}}", 2, "not open"},
+            {"{{#memory}}{{/bible}}", 1, "the open one is {{#memory}}"},
+            {"a }} b", 1, "without its"},
+            {"{{scene", 1, "not closed"},
+        };
+        for (const Case& c : cases) {
+            try {
+                PromptTemplate::parse(c.text, "mine.txt");
+                QFAIL(c.text);
+            } catch (const TemplateError& e) {
+                QCOMPARE(e.line(), c.line);
+                QCOMPARE(e.file(), std::string("mine.txt"));
+                QVERIFY2(std::string(e.what()).find(c.says) != std::string::npos, e.what());
+                QVERIFY(std::string(e.what()).starts_with("mine.txt:" + std::to_string(c.line)));
+            }
+        }
+    }
+
+    void everyShippedTemplateParsesAndReadsTheScene() {
+        for (WritingTask task : allTasks()) {
+            const LoadedTemplate t = loadTemplate(task, "", sourceDir() + "/resources/prompts");
+            QVERIFY(t.warning.empty());
+            QVERIFY2(t.promptTemplate.uses("scene"), taskName(task));
+            if (taskShape(task).needsSelection && task != WritingTask::Describe)
+                QVERIFY2(t.promptTemplate.uses("selection"), taskName(task));
+        }
+    }
+
+    void aWritersCopyOverridesAndABrokenOneFallsBack() {
+        QTemporaryDir user;
+        writeFile(user.filePath("rewrite.txt"), "Mine: {{selection}}\n");
+        writeFile(user.filePath("describe.txt"), "line one\n{{#scene}}\n");
+        const std::string shippedDir = sourceDir() + "/resources/prompts";
+        const LoadedTemplate own = loadTemplate(WritingTask::Rewrite, user.path().toStdString(), shippedDir);
+        QVERIFY(own.warning.empty());
+        QCOMPARE(own.path, user.filePath("rewrite.txt").toStdString());
+        QCOMPARE(renderText(own.promptTemplate, {{"selection", {{"selection", "", "x"}}}}),
+                 std::string("Mine: x"));
+        const LoadedTemplate broken = loadTemplate(WritingTask::Describe, user.path().toStdString(), shippedDir);
+        QCOMPARE(broken.path, shippedDir + "/describe.txt");
+        QVERIFY2(broken.warning.find(user.filePath("describe.txt").toStdString() + ":2:") !=
+                     std::string::npos,
+                 broken.warning.c_str());
+        try {
+            loadTemplate(WritingTask::Brainstorm, user.path().toStdString(), user.path().toStdString());
+            QFAIL("a missing shipped template must be reported");
+        } catch (const TemplateError& e) {
+            QVERIFY(std::string(e.what()).find("brainstorm.txt") != std::string::npos);
+        }
+    }
+
+    void entriesAreInOnlyWhenNamedNearTheCursor() {
+        const std::vector<BibleItem> bible = {
+            item(1, "Mira Tull", {"Mira"}, "Fifteen, a beachcomber."),
+            item(2, "Wrack Street", {"the lane"}, "Steep lane from the harbour."),
+            item(3, "Mrs. Ruthven", {}, "Harbour master."),
+            item(4, "The sea wall", {}, "Granite, 1868.", /*alwaysIn=*/true),
+            item(5, "Ansel", {}, ""),
+        };
+        const auto count = [&](std::string_view t) {
+            return int(m_tokenizer->encode(t, false).size());
+        };
+        const std::string before = "They climbed THE LANE in silence. Mira's boots were wet.";
+        auto decisions = selectBibleEntries(bible, {before, "", "", 300}, 400, count);
+        QVERIFY(decisions[0].included); // an alias, with a possessive
+        QVERIFY2(decisions[0].reason.find("Mira") != std::string::npos, decisions[0].reason.c_str());
+        QVERIFY(decisions[1].included); // an alias, case ignored
+        QVERIFY(!decisions[2].included);
+        QVERIFY(decisions[2].reason.find("not named") != std::string::npos);
+        QVERIFY(decisions[3].included && decisions[3].reason == "always in");
+        QVERIFY(!decisions[4].included); // nothing to say
+        QVERIFY(decisions[4].reason.find("nothing for the model") != std::string::npos);
+
+        // Part of a longer word is not a mention; the text after the cursor is.
+        decisions = selectBibleEntries(bible, {"Miramar was far.", "", "Then Mrs. Ruthven came.", 300},
+                                       400, count);
+        QVERIFY(!decisions[0].included);
+        QVERIFY(decisions[2].included);
+        QVERIFY(decisions[2].reason.find("after the cursor") != std::string::npos);
+
+        // Only the last K words count.
+        decisions = selectBibleEntries(bible, {"Mira left. one two three four five", "", "", 5},
+                                       400, count);
+        QVERIFY(!decisions[0].included);
+        decisions = selectBibleEntries(bible, {"Mira left. one two three four five", "", "", 7},
+                                       400, count);
+        QVERIFY(decisions[0].included);
+    }
+
+    void overTheBudgetTheLeastRecentlyNamedIsDropped() {
+        const std::vector<BibleItem> bible = {
+            item(1, "Mira", {}, "A girl who walks the beach at low water, every day."),
+            item(2, "Ansel", {}, "A clockmaker who hums when he is lying to you."),
+        };
+        const auto count = [&](std::string_view t) {
+            return int(m_tokenizer->encode(t, false).size());
+        };
+        const int one = count(bibleLine(bible[0]));
+        const int two = count(bibleLine(bible[1]));
+        const std::string before = "Ansel waited. Mira came in at last.";
+        auto d = selectBibleEntries(bible, {before, "", "", 300}, std::max(one, two) + 1, count);
+        QVERIFY(d[0].included);  // named nearer the cursor
+        QVERIFY(!d[1].included); // dropped, and told so
+        QVERIFY2(d[1].reason.find("left out") != std::string::npos, d[1].reason.c_str());
+        d = selectBibleEntries(bible, {before, "", "", 300}, one + two, count);
+        QVERIFY(d[0].included && d[1].included);
+    }
+
+    void thePromptHoldsItsPartsInOrderWithinTheBudget() {
+        StoryRequest r;
+        r.task = WritingTask::Continue;
+        r.memory = "A town built around a clock.";
+        r.authorsNote = "Quiet dread.";
+        r.bible = {item(1, "Mira Tull", {"Mira"}, "Fifteen, a beachcomber."),
+                   item(2, "Ansel", {}, "A clockmaker.")};
+        r.before = paragraphs(40, 30) + "\n\nMira knocked.";
+        ContextSettings s;
+        s.budgetTokens = 300;
+        s.authorsNoteDepth = 2;
+        const StoryPrompt p = buildStoryPrompt(r, s, shipped(WritingTask::Continue), *m_tokenizer);
+        QVERIFY(int(p.ids.size()) <= s.budgetTokens);
+        QVERIFY(int(p.ids.size()) > s.budgetTokens - 80); // the scene fills what is left
+        QCOMPARE(m_tokenizer->decode(p.ids), p.text);
+        QCOMPARE(p.includedEntries, std::vector<int64_t>{1});
+        // Memory first, then the bible, then the scene with the note two paragraphs from the end.
+        std::vector<std::string> order;
+        for (const PromptPart& part : p.parts)
+            if (part.source != "template") order.push_back(part.source);
+        QCOMPARE(order, (std::vector<std::string>{"memory", "bible", "scene", "authors_note", "scene"}));
+        QVERIFY(p.text.starts_with("A town built around a clock.\n\nMira Tull: Fifteen"));
+        const std::string tail = p.text.substr(p.text.find("[Author's note: Quiet dread.]\n"));
+        QCOMPARE(int(paragraphStarts(tail).size()), 3); // the note, then two paragraphs
+        QVERIFY(p.text.ends_with("Mira knocked."));
+        // The scene starts at a paragraph of the document, and the counts add up.
+        QVERIFY(p.sceneStart > 0 && r.before[p.sceneStart - 1] == '\n');
+        int tokens = 0;
+        size_t at = 0;
+        for (const PromptPart& part : p.parts) {
+            QCOMPARE(part.start, at);
+            at = part.end;
+            tokens += part.tokens;
+        }
+        QCOMPARE(at, p.text.size());
+        QCOMPARE(tokens, int(p.ids.size()));
+    }
+
+    void aOneWordEditAtTheEndKeepsThePrefix() {
+        StoryRequest r;
+        r.memory = "Memory.";
+        r.bible = {item(1, "Mira", {}, "A girl.")};
+        r.before = paragraphs(60, 25) + "\n\nMira said";
+        ContextSettings s;
+        s.budgetTokens = 400;
+        const auto t = shipped(WritingTask::Continue);
+        const StoryPrompt first = buildStoryPrompt(r, s, t, *m_tokenizer);
+        r.before += " nothing";
+        const StoryPrompt second = buildStoryPrompt(r, s, t, *m_tokenizer);
+        QCOMPARE(second.sceneStart, first.sceneStart);
+        size_t same = 0;
+        while (same < first.ids.size() && first.ids[same] == second.ids[same]) ++same;
+        QVERIFY2(same + 4 >= first.ids.size(), qPrintable(QString::number(same)));
+    }
+
+    void tasksPutTheSelectionAndInstructionLast() {
+        StoryRequest r;
+        r.task = WritingTask::Rewrite;
+        r.before = "The shop was quiet.\n\n";
+        r.selection = "He was sad.";
+        r.instruction = "more tension";
+        const StoryPrompt p = buildStoryPrompt(r, {}, shipped(WritingTask::Rewrite), *m_tokenizer);
+        QVERIFY(p.text.find("The shop was quiet.") < p.text.find("Passage: He was sad."));
+        QVERIFY2(p.text.ends_with("Rewritten (more tension):"), p.text.c_str());
+        QCOMPARE(p.selectionTokens, int(m_tokenizer->encode(r.selection, false).size()));
+        QVERIFY(maxTokensFor(WritingTask::Expand, 10) > maxTokensFor(WritingTask::Shorten, 10));
+    }
+
+    void answersAreShapedForTheirTask() {
+        QCOMPARE(shapeOutput(WritingTask::Brainstorm, " - Mira finds a second clock.\nAnd more"),
+                 std::string("Mira finds a second clock."));
+        QCOMPARE(shapeOutput(WritingTask::Brainstorm, "2. The wall falls."), std::string("The wall falls."));
+        QCOMPARE(shapeOutput(WritingTask::Rewrite, "\n She ran.\n\nNext"), std::string("She ran."));
+        QVERIFY(!endsLine("\n  She"));
+        QVERIFY(endsLine("\nShe ran.\n"));
+        QCOMPARE(taskFromName("describe"), std::optional<WritingTask>(WritingTask::Describe));
+        QVERIFY(!taskFromName("summarise"));
+        QCOMPARE(words(lastWords("a b  c d", 2)), 2);
+        QCOMPARE(std::string(firstWords("a b  c d", 3)), std::string("a b  c"));
+    }
+};
+
+QTEST_GUILESS_MAIN(PromptingTest)
+#include "prompting_test.moc"
