@@ -205,6 +205,27 @@ void Settings::setGenerateCandidates(int count) {
     m_settings.setValue(kCandidates, count);
 }
 
+int Settings::bibleScanWords() const {
+    return qBound(10, m_settings.value(QStringLiteral("bible/scanWords"), 300).toInt(), 5000);
+}
+void Settings::setBibleScanWords(int words) {
+    m_settings.setValue(QStringLiteral("bible/scanWords"), words);
+}
+
+int Settings::bibleBudgetTokens() const {
+    return qBound(0, m_settings.value(QStringLiteral("bible/budgetTokens"), 400).toInt(), 8000);
+}
+void Settings::setBibleBudgetTokens(int tokens) {
+    m_settings.setValue(QStringLiteral("bible/budgetTokens"), tokens);
+}
+
+int Settings::authorsNoteDepth() const {
+    return qBound(1, m_settings.value(QStringLiteral("bible/authorsNoteDepth"), 3).toInt(), 50);
+}
+void Settings::setAuthorsNoteDepth(int paragraphs) {
+    m_settings.setValue(QStringLiteral("bible/authorsNoteDepth"), paragraphs);
+}
+
 bool Settings::generateEndAtSentence() const {
     return m_settings.value(kEndAtSentence, true).toBool();
 }

@@ -89,6 +89,16 @@ public:
     QString generateModelPath() const;
     void setGenerateModelPath(const QString& path);
 
+    // The story bible in prompts: how many words before (and after) the cursor a name is looked
+    // for, the tokens all entries may take, and how many paragraphs before the cursor the
+    // Author's Note goes.
+    int bibleScanWords() const;
+    void setBibleScanWords(int words);
+    int bibleBudgetTokens() const;
+    void setBibleBudgetTokens(int tokens);
+    int authorsNoteDepth() const;
+    void setAuthorsNoteDepth(int paragraphs);
+
     // View > Appearance: "system" (follow the desktop), "light" or "dark".
     QString appearance() const;
     void setAppearance(const QString& appearance);

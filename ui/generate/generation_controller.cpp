@@ -41,6 +41,7 @@ GenerationController::GenerationController(QObject* parent)
     connect(m_worker, &InferenceWorker::finished, this, &GenerationController::onFinished);
     connect(m_worker, &InferenceWorker::failed, this, &GenerationController::onFailed);
     connect(m_worker, &InferenceWorker::insightsReady, this, &GenerationController::insightsReady);
+    connect(m_worker, &InferenceWorker::previewReady, this, &GenerationController::previewReady);
     m_thread->start();
 }
 
@@ -188,6 +189,7 @@ void GenerationController::settle() {
         outcome.cancelled = true;
         outcome.stop = storage::GenerationStop::Stopped;
         outcome.prompt = m_inFlight->request.context;
+        outcome.sceneChars = outcome.prompt.size();
         outcome.alpha = m_inFlight->request.alpha;
         onFinished(outcome);
     }
@@ -272,6 +274,14 @@ qint64 GenerationController::inspect(TokenInsightRequest request) {
     request.id = m_nextRequestId++; // one sequence with generations: ids never meet
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, request] { w->inspect(request); }, Qt::QueuedConnection);
+    return request.id;
+}
+
+qint64 GenerationController::preview(GenerationRequest request) {
+    if (!m_modelReady) return 0;
+    request.id = m_nextRequestId++;
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, request] { w->preview(request); }, Qt::QueuedConnection);
     return request.id;
 }
 

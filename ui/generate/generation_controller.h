@@ -82,6 +82,10 @@ public:
     // insightsReady with the returned id. 0 (nothing asked) while a generation is in flight or
     // no model is ready: the numbers never wait behind a generation or come from another model.
     qint64 inspect(TokenInsightRequest request);
+    // The context viewer: the prompt `request` (a story request) would send, built on the
+    // worker by the call generation uses; the answer comes as previewReady with the returned
+    // id. 0 when no model is ready. Waits behind a generation in flight.
+    qint64 preview(GenerationRequest request);
 
 signals:
     void loadStarted(const QString& modelPath);
@@ -107,6 +111,7 @@ signals:
     void pinRequested(const QString& text, qint64 generationId);
     void errorOccurred(const QString& message); // storage errors, for the window's dialog
     void insightsReady(const fabulist::ui::TokenInsights& insights);
+    void previewReady(const fabulist::ui::PromptPreview& preview);
 
 private:
     struct InFlight {

@@ -25,7 +25,7 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.task = origin.task.toStdString();
     g.documentId = origin.documentId;
     g.contextEnd = origin.contextEnd;
-    g.contextStart = std::max<qint64>(0, origin.contextEnd - outcome.prompt.size());
+    g.contextStart = std::max<qint64>(0, origin.contextEnd - outcome.sceneChars);
     g.modelId = model.modelName.toStdString();
     g.modelSha256 = model.modelSha256.toStdString();
     // Where the slider moved while it streamed; one entry is the starting α (nothing moved).
@@ -50,6 +50,12 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.status = storage::GenerationStatus::Pending;
     g.stopReason = outcome.cancelled ? storage::GenerationStop::Stopped : outcome.stop;
     g.parentId = origin.parentId;
+    if (request.story) g.instruction = request.story->request.instruction;
+    if (const auto& built = outcome.storyPrompt) {
+        g.bibleEntries = built->includedEntries;
+        for (const inference::prompting::PromptPart& part : built->parts)
+            g.promptParts.push_back({part.source, int64_t(part.start), int64_t(part.end)});
+    }
     return g;
 }
 

@@ -3,6 +3,7 @@
 // queued signals: what to generate, what came out, and which model answers. Copies only, so
 // neither side ever touches the other's objects.
 #include "inference/engine/generator.h"
+#include "inference/prompting/story_prompt.h"
 #include "inference/sampling/sampler_settings.h"
 #include "storage/generation_repository.h"
 
@@ -26,6 +27,15 @@ inline constexpr int kMinimumPromptTokens = 256;
 // The most candidates one request asks for (GenerationRequest::candidates).
 inline constexpr int kMaxCandidates = 8;
 
+// A writing task (Brainstorm, Rewrite, ... or Continue with the story bible): the worker builds
+// the prompt from it with inference::prompting::buildStoryPrompt, the same call the context
+// viewer's preview makes, so what the writer is shown is what the model reads.
+struct StoryTask {
+    inference::prompting::StoryRequest request;
+    inference::prompting::ContextSettings settings;
+    inference::prompting::PromptTemplate promptTemplate;
+};
+
 struct GenerationRequest {
     qint64 id = 0;   // assigned by the caller; cancel(id) stops it and every earlier one
     QString context; // the text before the cursor; the worker keeps the end that fits
@@ -43,6 +53,10 @@ struct GenerationRequest {
     // with the text they stand for; every candidate's text and ids begin with them.
     std::vector<int32_t> forcedIds;
     QString forcedText;
+    // A writing task: the prompt comes from it instead of `context`; one-line tasks stop each
+    // candidate at its line's end, tasks that replace the selection may not give it back
+    // verbatim, and their length follows the selection's (writing_task.h).
+    std::optional<StoryTask> story;
 };
 
 // One candidate of a request: what GenerationOutcome says of the whole request, per candidate.
@@ -74,6 +88,17 @@ struct GenerationOutcome {
     // Every candidate, in order; candidate 0 also fills text, stop, generatedTokens and
     // alphaChanges above. Empty when the request never started.
     std::vector<CandidateOutcome> candidates;
+    // A story request's prompt: its parts, the bible's decisions, the ids; and how many UTF-16
+    // code units of the text before the cursor it read (the recorded context span).
+    std::shared_ptr<const inference::prompting::StoryPrompt> storyPrompt;
+    qint64 sceneChars = 0;
+};
+
+// The context viewer's answer: the prompt the next request would send (or why there is none).
+struct PromptPreview {
+    qint64 id = 0;
+    std::shared_ptr<const inference::prompting::StoryPrompt> prompt;
+    QString error;
 };
 
 // Identity of the loaded model and adapter, as generations record it.
@@ -92,3 +117,4 @@ struct LoadedModel {
 Q_DECLARE_METATYPE(fabulist::ui::GenerationRequest)
 Q_DECLARE_METATYPE(fabulist::ui::GenerationOutcome)
 Q_DECLARE_METATYPE(fabulist::ui::LoadedModel)
+Q_DECLARE_METATYPE(fabulist::ui::PromptPreview)

@@ -6,6 +6,7 @@
 #include "inference/engine/session.h"
 #include "inference/heads/head_adapter.h"
 #include "inference/heads/sha256.h"
+#include "inference/prompting/writing_task.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "ui/generate/forced_tokens.h"
 #include "ui/generate/generation_record.h"
@@ -195,6 +196,34 @@ QString InferenceWorker::fittingPrompt(const QString& context, int budget) const
     return context.mid(snap(hi));
 }
 
+inference::prompting::StoryPrompt
+InferenceWorker::storyPrompt(const GenerationRequest& request) const {
+    const StoryTask& task = *request.story;
+    inference::prompting::ContextSettings settings = task.settings;
+    const int room = m_engine->info().contextLength - request.maxTokens;
+    settings.budgetTokens = std::min(settings.budgetTokens, room);
+    return inference::prompting::buildStoryPrompt(task.request, settings, task.promptTemplate,
+                                                  m_engine->tokenizer());
+}
+
+void InferenceWorker::preview(const GenerationRequest& request) {
+    PromptPreview answer;
+    answer.id = request.id;
+    if (!m_engine) {
+        answer.error = tr("No model is loaded yet: the prompt is counted in its tokens.");
+    } else if (!request.story) {
+        answer.error = tr("There is no writing task to show the prompt of.");
+    } else {
+        try {
+            answer.prompt = std::make_shared<inference::prompting::StoryPrompt>(
+                storyPrompt(request));
+        } catch (const std::exception& e) {
+            answer.error = QString::fromUtf8(e.what());
+        }
+    }
+    emit previewReady(answer);
+}
+
 void InferenceWorker::generate(const GenerationRequest& request) {
     // Cleared first, then the id read: a cancel() in between sets the flag again afterwards.
     m_cancelFlag.store(false);
@@ -223,19 +252,42 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         return;
     }
     try {
-        outcome.prompt = fittingPrompt(request.context, budget);
-        const QByteArray utf8 = outcome.prompt.toUtf8();
-        // The writer's text is plain text: "<s>" typed in a story is not a control token.
-        std::vector<int32_t> ids = m_engine->tokenizer().encode(
-            std::string_view(utf8.constData(), size_t(utf8.size())), true, false);
+        std::vector<int32_t> ids;
+        int maxTokens = request.maxTokens;
+        if (request.story) {
+            auto built = std::make_shared<inference::prompting::StoryPrompt>(storyPrompt(request));
+            outcome.prompt = QString::fromStdString(built->text);
+            ids = built->ids;
+            const std::string& before = request.story->request.before;
+            outcome.sceneChars =
+                QString::fromUtf8(before.data() + built->sceneStart,
+                                  qsizetype(before.size() - built->sceneStart))
+                    .size();
+            const auto task = request.story->request.task;
+            if (inference::prompting::taskShape(task).perSelectionToken > 0.0)
+                maxTokens = inference::prompting::maxTokensFor(task, built->selectionTokens);
+            outcome.storyPrompt = std::move(built);
+        } else {
+            outcome.prompt = fittingPrompt(request.context, budget);
+            outcome.sceneChars = outcome.prompt.size();
+            const QByteArray utf8 = outcome.prompt.toUtf8();
+            // The writer's text is plain text: "<s>" typed in a story is not a control token.
+            ids = m_engine->tokenizer().encode(
+                std::string_view(utf8.constData(), size_t(utf8.size())), true, false);
+        }
         if (ids.empty()) {
             emit failed(request.id, tr("There is no text before the cursor, and this model "
                                        "needs some to continue. Write a few words first."));
             return;
         }
         inference::GenerationParams params;
-        params.maxTokens = request.maxTokens;
+        params.maxTokens = maxTokens;
         params.sampler = request.sampler;
+        const auto shape = request.story ? inference::prompting::taskShape(request.story->request.task)
+                                         : inference::prompting::TaskShape{};
+        // A rewrite that gives the passage back word for word is no rewrite.
+        if (shape.replacesSelection && !request.story->request.selection.empty())
+            params.bannedPhrases.push_back(request.story->request.selection);
         // With a live slider the head takes part even from α 0 (nothing is mixed at 0).
         if (m_adapter && (request.alpha > 0.0f || request.liveAlpha)) {
             params.adapter = m_adapter.get();
@@ -253,8 +305,15 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         int tokens = 0;
         QElapsedTimer clock;
         bool decoding = false;
+        // One-line tasks: each candidate stops at the end of its line (an idea, a paragraph).
+        std::vector<std::string> soFar(size_t(std::clamp(request.candidates, 1, kMaxCandidates)));
         const inference::CandidateTokenCallback onToken = [&](int candidate, int32_t id,
                                                               std::string_view piece) {
+            if (shape.oneLine) {
+                std::string& text = soFar[size_t(candidate)];
+                text += piece;
+                if (inference::prompting::endsLine(text)) return false;
+            }
             if (!decoding) {
                 decoding = true;
                 clock.start();
@@ -282,7 +341,12 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         for (const inference::GenerationResult& result : results) {
             CandidateOutcome c;
             c.text = QString::fromUtf8(result.text.data(), qsizetype(result.text.size()));
-            c.stop = toStorageStop(result.stopReason);
+            // A one-line task's candidate that reached its line's end ended as it should.
+            const bool lineDone = shape.oneLine &&
+                                  result.stopReason == inference::StopReason::Callback &&
+                                  !m_cancelFlag.load();
+            c.stop = lineDone ? storage::GenerationStop::EndOfText
+                              : toStorageStop(result.stopReason);
             c.generatedTokens = int(result.ids.size());
             c.alphaChanges = result.alphaChanges;
             c.ids = result.ids;

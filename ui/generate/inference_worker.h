@@ -48,6 +48,9 @@ public slots:
     // The token view's numbers for a generated text (inference_worker_inspect.cpp); the answer
     // is insightsReady, with `error` set when there are none.
     void inspect(const fabulist::ui::TokenInsightRequest& request);
+    // The context viewer: the prompt `request` would send now, built by the same call as
+    // generate()'s, without generating (previewReady with the request's id).
+    void preview(const fabulist::ui::GenerationRequest& request);
 
 signals:
     void loadProgress(int percent);
@@ -60,8 +63,11 @@ signals:
     void finished(const fabulist::ui::GenerationOutcome& outcome);
     void failed(qint64 requestId, const QString& message);
     void insightsReady(const fabulist::ui::TokenInsights& insights);
+    void previewReady(const fabulist::ui::PromptPreview& preview);
 
 private:
+    // A story request's prompt, within the model's context less the request's length.
+    inference::prompting::StoryPrompt storyPrompt(const GenerationRequest& request) const;
     // The longest end of `context` whose tokens fit in `budget`; cut at a word boundary.
     QString fittingPrompt(const QString& context, int budget) const;
     bool isCancelled(qint64 requestId) const;
