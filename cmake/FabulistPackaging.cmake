@@ -1,6 +1,6 @@
 # The .deb (installer/package.sh runs `cpack` in the build directory). Built per Debian release:
-# dpkg-shlibdeps declares the library packages of the release it is built on (Debian 12 and 13
-# name the Qt libraries differently), and the revision says which release that was
+# dpkg-shlibdeps (run by package.sh) declares the library packages of the release it is built on
+# (Debian 12 and 13 name the Qt libraries differently), and the revision says which release that was
 # (fabulist_0.1.0-1~deb12_amd64.deb).
 
 # "deb12" from /etc/os-release (ID=debian, VERSION_ID=12); another distribution keeps its ID.
@@ -45,7 +45,8 @@ else()
 endif()
 set(CPACK_DEBIAN_PACKAGE_SECTION editors)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Depends: package.sh passes what dpkg-shlibdeps says (CPACK_DEBIAN_PACKAGE_DEPENDS).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 # Spell check needs a dictionary; Hunspell's library alone checks nothing.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "hunspell-en-us | hunspell-dictionary")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

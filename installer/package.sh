@@ -21,8 +21,18 @@ fi
 "$src/installer/build.sh" fabulist fabulist-cli fabulist_icons fabulist_man >&2
 
 start=$(date +%s)
+# dpkg-shlibdeps names this release's library packages, as CPack's SHLIBDEPS option would; that
+# option also needs the `file` tool, which a minimal Debian root lacks. It wants a debian/control.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/debian" && touch "$work/debian/control"
+depends=$(cd "$work" && dpkg-shlibdeps -O "$build/app/fabulist" "$build/app/fabulist-cli" |
+  sed -n 's/^shlibs:Depends=//p')
+[ -n "$depends" ] || { log "dpkg-shlibdeps found no dependencies of the binaries"; exit 1; }
+
 rm -f "$build"/fabulist_*.deb
-(cd "$build" && cpack -G DEB) >&2 || { log "cpack failed (its log: $build/_CPack_Packages/Linux/DEB/)"; exit 1; }
+(cd "$build" && cpack -G DEB -D "CPACK_DEBIAN_PACKAGE_DEPENDS=$depends") >&2 ||
+  { log "cpack failed (its log: $build/_CPack_Packages/Linux/DEB/)"; exit 1; }
 deb=$(ls "$build"/fabulist_*.deb)
 log "built $(basename "$deb") in $(( $(date +%s) - start )) s; $(du -h "$deb" | cut -f1)"
 log "Depends: $(dpkg-deb -f "$deb" Depends)"
