@@ -54,15 +54,16 @@ for f in /usr/bin/fabulist /usr/bin/fabulist-cli /usr/share/fabulist/models/fabu
   [ -f "$f" ] || fail "$f is not installed"
 done
 
-# The binaries must use the installed model, not the source tree they were built from: when that
-# tree is visible here (CI builds in this root), it is hidden for the checks.
-built_model=$(grep -aoE '/[[:print:]]*/resources/models/fabulist-default\.gguf' /usr/bin/fabulist-cli | head -1 || true)
+# The binaries must use the installed model and prompts, not those of the source tree they were
+# built from: when that tree is here (CI builds in this root), its resources/ are hidden.
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 hide=()
-if [ -n "$built_model" ] && [ -e "$built_model" ]; then
+if [ -f "$src/resources/models/fabulist-default.gguf" ]; then
   # shellcheck disable=SC2016 # $1 and $@ belong to the inner bash
-  hide=(unshare --mount -- bash -c 'mount -t tmpfs none "$1" && shift && exec "$@"' hide "$(dirname "$built_model")")
-  "${hide[@]}" test ! -e "$built_model" || fail "could not hide $built_model (unshare --mount)"
-  log "the build's model $(dirname "$built_model") is hidden from the checks"
+  hide=(unshare --mount -- bash -c 'mount -t tmpfs none "$1" && shift && exec "$@"' hide "$src/resources")
+  "${hide[@]}" test ! -e "$src/resources/models/fabulist-default.gguf" ||
+    fail "could not hide $src/resources (unshare --mount)"
+  log "the source tree's $src/resources is hidden from the checks"
 fi
 
 step "fabulist-cli --version and the headless check (installed default model)"
@@ -74,7 +75,7 @@ log "  $version"
 [[ $version == "fabulist-cli $(dpkg-query -W -f='${Version}' fabulist | cut -d- -f1)" ]] ||
   fail "fabulist-cli --version says '$version', not the package's version"
 project=$tmp/novel.fabulist
-fabulist-cli project create --sample "$project" || fail "fabulist-cli project create failed"
+"${hide[@]}" fabulist-cli project create --sample "$project" || fail "fabulist-cli project create failed"
 fabulist-cli project info "$project" > "$tmp/info" || fail "fabulist-cli project info failed"
 head -4 "$tmp/info"
 text=$("${hide[@]}" fabulist-cli generate -p "It was a cold morning in November when" -n 24 \
