@@ -13,6 +13,7 @@
 // single candidate instead (model_bench_candidates.h).
 #include "app/cli/model_args.h"
 #include "app/cli/model_bench_candidates.h"
+#include "app/cli/model_bench_edit.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_engine_args.h"
 #include "app/cli/model_file_summary.h"
@@ -37,7 +38,7 @@ namespace {
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
                                "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32|q8_0] "
                                "[--experts-used E] [--bandwidth GB_PER_S] [--profile] "
-                               "[--depth D] [--candidates N] [--json]";
+                               "[--depth D] [--candidates N] [--edit-at-end -f TEXTFILE] [--json]";
 
 uint64_t peakRssBytes() {
     std::ifstream status("/proc/self/status");
@@ -139,6 +140,8 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     int nPrompt = 512, nGen = 128, reps = 5;
     bool json = false, profile = false;
     int candidates = 1, depth = 0;
+    bool editAtEnd = false;
+    std::string textPath;
     double bandwidthGbs = 0.0;
     try {
         ModelArgs args(argv, engineArgSpecs({{{"--bandwidth"}},
@@ -148,8 +151,14 @@ int runBenchCommand(const std::vector<std::string>& argv) {
                                              {{"--profile"}, false},
                                              {{"--candidates"}},
                                              {{"--depth"}},
+                                             {{"--edit-at-end"}, false},
+                                             {{"-f", "--file"}},
                                              {{"--json"}, false}}));
         options = engineOptions(args);
+        editAtEnd = args.has("--edit-at-end");
+        textPath = args.string("-f");
+        if (editAtEnd && textPath.empty())
+            throw UsageError("--edit-at-end needs the scene's text: -f TEXTFILE");
         depth = static_cast<int>(args.integer("--depth", 0, 0, 1 << 22));
         nPrompt = static_cast<int>(args.integer("-p", 512, 0, 1 << 20));
         nGen = static_cast<int>(args.integer("-n", 128, 0, 1 << 20));
@@ -163,7 +172,7 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         // Room for the depth, a prompt and the decoded tokens after it (candidates decode
         // after the prompt).
         if (options.contextLength == 0)
-            options.contextLength = std::max(depth + nPrompt + nGen, 16);
+            options.contextLength = editAtEnd ? nPrompt + 512 : std::max(depth + nPrompt + nGen, 16);
         if (nPrompt > 0) options.batchSize = std::max(options.batchSize, nPrompt);
     } catch (const UsageError& e) {
         return usageFailure("bench", kUsage, e.what());
@@ -173,6 +182,13 @@ int runBenchCommand(const std::vector<std::string>& argv) {
         engine = inference::Engine::load(options);
     } catch (const std::exception& e) {
         return runtimeFailure("bench", e.what());
+    }
+    if (editAtEnd) {
+        try {
+            return runEditBench(*engine, options.modelPath, {textPath, nPrompt, reps, json});
+        } catch (const std::exception& e) {
+            return runtimeFailure("bench", e.what());
+        }
     }
     if (candidates > 1) {
         try {

@@ -10,6 +10,8 @@ namespace fabulist::cli {
 int runInfoCommand(const std::vector<std::string>& args);
 int runTokenizeCommand(const std::vector<std::string>& args);
 int runGenerateCommand(const std::vector<std::string>& args);
+// generate --task NAME ...: a writing task's prompt from the story (model_task_command.cpp).
+int runTaskCommand(const std::vector<std::string>& args);
 int runPerplexityCommand(const std::vector<std::string>& args);
 int runBenchCommand(const std::vector<std::string>& args);
 int runSynthCommand(const std::vector<std::string>& args);

@@ -8,13 +8,13 @@
 #include "app/cli/model_engine_args.h"
 #include "app/cli/model_json.h"
 #include "app/cli/model_text_input.h"
+#include "app/cli/sampler_args.h"
 #include "inference/engine/generator.h"
 #include "inference/engine/session.h"
-#include "inference/sampling/sampler_settings_check.h"
 #include "inference/tokenizer/tokenizer.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <random>
 
 namespace fabulist::cli {
 
@@ -56,6 +56,7 @@ int printCandidates(const std::vector<int32_t>& promptIds, uint32_t seed,
 } // namespace
 
 int runGenerateCommand(const std::vector<std::string>& argv) {
+    if (std::find(argv.begin(), argv.end(), "--task") != argv.end()) return runTaskCommand(argv);
     inference::EngineOptions options;
     inference::GenerationParams params;
     std::string prompt;
@@ -63,47 +64,18 @@ int runGenerateCommand(const std::vector<std::string>& argv) {
     bool json = false;
     int candidates = 1;
     try {
-        ModelArgs args(argv, engineArgSpecs({{{"-p", "--prompt"}},
-                                             {{"-f", "--file"}},
-                                             {{"-n", "--n-predict"}},
-                                             {{"-s", "--seed"}},
-                                             {{"--temp"}},
-                                             {{"--top-k"}},
-                                             {{"--top-p"}},
-                                             {{"--min-p"}},
-                                             {{"--typical"}},
-                                             {{"--repeat-penalty"}},
-                                             {{"--repeat-last-n"}},
-                                             {{"--frequency-penalty"}},
-                                             {{"--presence-penalty"}},
-                                             {{"--ignore-eos"}, false},
-                                             {{"--adapter"}},
-                                             {{"--alpha"}},
-                                             {{"--candidates"}},
-                                             {{"--json"}, false}}));
+        std::vector<ArgSpec> specs = {{{"-p", "--prompt"}},    {{"-f", "--file"}},
+                                      {{"-n", "--n-predict"}}, {{"--ignore-eos"}, false},
+                                      {{"--adapter"}},         {{"--alpha"}},
+                                      {{"--candidates"}},      {{"--json"}, false}};
+        for (ArgSpec& spec : samplerArgSpecs()) specs.push_back(std::move(spec));
+        ModelArgs args(argv, engineArgSpecs(std::move(specs)));
         options = engineOptions(args);
         prompt = textArgument(args, "-p", "-f");
         json = args.has("--json");
         candidates = static_cast<int>(args.integer("--candidates", 1, 1, 8));
         params.maxTokens = static_cast<int>(args.integer("-n", 128, 0, 1 << 24));
-        inference::SamplerSettings& s = params.sampler;
-        s.seed = static_cast<uint32_t>(
-            args.integer("--seed", static_cast<int64_t>(std::random_device{}()), 0, 0xFFFFFFFFll));
-        s.temperature = static_cast<float>(args.number("--temp", s.temperature, 0, 100));
-        s.topK = static_cast<int32_t>(args.integer("--top-k", s.topK, -1, 1 << 30));
-        s.topP = static_cast<float>(args.number("--top-p", s.topP, 0, 1));
-        s.minP = static_cast<float>(args.number("--min-p", s.minP, 0, 1));
-        s.typicalP = static_cast<float>(args.number("--typical", s.typicalP, 0, 1));
-        s.repeatPenalty =
-            static_cast<float>(args.number("--repeat-penalty", s.repeatPenalty, 1e-3, 100));
-        s.penaltyLastN =
-            static_cast<int32_t>(args.integer("--repeat-last-n", s.penaltyLastN, 0, 1 << 24));
-        s.frequencyPenalty =
-            static_cast<float>(args.number("--frequency-penalty", s.frequencyPenalty, -100, 100));
-        s.presencePenalty =
-            static_cast<float>(args.number("--presence-penalty", s.presencePenalty, -100, 100));
-        if (const std::string problem = inference::samplerSettingsProblem(s); !problem.empty())
-            throw UsageError(problem);
+        readSamplerArgs(args, params.sampler);
         params.stopAtEndOfGeneration = !args.has("--ignore-eos");
         adapterPath = args.string("--adapter");
         params.alpha = static_cast<float>(args.number("--alpha", 0.0));
