@@ -59,8 +59,12 @@ done
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 hide=()
 if [ -f "$src/resources/models/fabulist-default.gguf" ]; then
+  # In a mount namespace of their own (a chroot's / is no mount point, so unshare leaves the
+  # propagation alone and the folder's mount is made private by hand: nothing leaks out).
   # shellcheck disable=SC2016 # $1 and $@ belong to the inner bash
-  hide=(unshare --mount -- bash -c 'mount -t tmpfs none "$1" && shift && exec "$@"' hide "$src/resources")
+  hide=(unshare --mount --propagation unchanged -- bash -c
+    'mount --make-rprivate "$(findmnt -no TARGET -T "$1")" && mount -t tmpfs none "$1" && shift && exec "$@"'
+    hide "$src/resources")
   "${hide[@]}" test ! -e "$src/resources/models/fabulist-default.gguf" ||
     fail "could not hide $src/resources (unshare --mount)"
   log "the source tree's $src/resources is hidden from the checks"
