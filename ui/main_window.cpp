@@ -1,6 +1,8 @@
 #include "ui/main_window.h"
 
 #include "storage/project.h"
+#include "storage/storage_error.h"
+#include "storage/writing_statistics.h"
 #include "ui/editor/document_session.h"
 #include "ui/editor/editor_view.h"
 #include "ui/editor/find_bar.h"
@@ -16,9 +18,13 @@
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
 #include "ui/project/export_dialog.h"
+#include "ui/project/goal_display.h"
+#include "ui/project/goal_tracker.h"
+#include "ui/project/goals_dialog.h"
 #include "ui/project/project_files.h"
 #include "ui/project/project_search_panel.h"
 #include "ui/project/snapshots_panel.h"
+#include "ui/project/statistics_view.h"
 #include "ui/project/trash_view.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/storyboard/storyboard_view.h"
@@ -112,7 +118,9 @@ void MainWindow::buildWidgets() {
     m_leftTabs = new QTabWidget(this);
     m_leftTabs->setObjectName(QStringLiteral("leftTabs"));
     m_leftTabs->setDocumentMode(true);
-    m_leftTabs->addTab(m_binderView, tr("Binder"));
+    m_goals = new GoalTracker(this);
+    m_goalDisplay = new GoalDisplay(m_goals, m_binderView, this);
+    m_leftTabs->addTab(m_goalDisplay->binderPage(), tr("Binder")); // the tree, the project's bar
     m_leftTabs->addTab(m_trashView, tr("Trash"));
 
     m_editor = new EditorView(this);
@@ -221,7 +229,16 @@ void MainWindow::buildWidgets() {
             &GenerationOverlay::setGhostShown);
     connect(m_ghost, &GhostText::shownChanged, this, [this] { updateEscape(); });
     statusBar()->addWidget(m_saveState, 1);
+    m_goalDisplay->addToStatusBar(statusBar());
     statusBar()->addPermanentWidget(m_wordCount);
+    statusBar()->addPermanentWidget(m_wordCount);
+    // Goal progress follows the count the label makes anyway: no second pass per keystroke.
+    connect(m_wordCount, &WordCountLabel::documentWordsCounted, m_goals,
+            &GoalTracker::setLiveWords);
+    connect(m_goals, &GoalTracker::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Goals"), m); });
+    connect(m_binderView, &BinderView::goalRequested, this,
+            [this](int64_t id) { showGoalsDialog(id); });
 
     connect(m_editor, &EditorView::focusLost, this, [this] {
         if (m_session) m_session->save();
@@ -305,6 +322,10 @@ void MainWindow::buildActions() {
     m_closeAction = make(tr("&Close Project"), QKeySequence(), [this] { closeProject(); });
     m_exportAction = make(tr("&Export\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
                           [this] { showExportDialog(); });
+    m_goalsAction = make(tr("&Goals\u2026"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_G),
+                         [this] { showGoalsDialog(); });
+    m_statisticsAction = make(tr("&Statistics\u2026"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S),
+                              [this] { showStatistics(); });
     m_quitAction = make(tr("&Quit"), QKeySequence::Quit, [this] { close(); });
     m_undoAction = make(tr("&Undo"), QKeySequence::Undo, [this] { m_editor->undo(); });
     m_redoAction = make(tr("&Redo"), QKeySequence::Redo, [this] { m_editor->redo(); });
@@ -423,6 +444,10 @@ void MainWindow::buildMenus() {
 
     QMenu* document = menuBar()->addMenu(tr("&Document"));
     document->addAction(m_snapshotAction);
+
+    QMenu* projectMenu = menuBar()->addMenu(tr("&Project"));
+    projectMenu->addAction(m_goalsAction);
+    projectMenu->addAction(m_statisticsAction);
 
     QMenu* generate = menuBar()->addMenu(tr("&Generate"));
     generate->addAction(m_generate->continueAction());
@@ -563,6 +588,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_projectSearch->setContext(m_project.get(), m_session);
     connect(m_binderModel, &BinderModel::binderChanged, m_projectSearch,
             &ProjectSearchPanel::reloadChapters);
+    m_goals->setContext(m_project.get(), m_binderModel, m_session);
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -586,6 +612,9 @@ void MainWindow::closeProject() {
     saveProjectView();
     // Detach every view from the project's objects before they go.
     delete findChild<ExportDialog*>(); // its compile step reads this project
+    delete findChild<GoalsDialog*>();
+    delete findChild<StatisticsView*>();
+    m_goals->setContext(nullptr, nullptr, nullptr);
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
     m_storyboard->setProject(nullptr);
@@ -717,7 +746,7 @@ void MainWindow::goToBinder() {
     if (m_focusMode) setFocusMode(false);
     m_showBinderAction->setChecked(true);
     m_leftTabs->setVisible(true);
-    m_leftTabs->setCurrentWidget(m_binderView);
+    m_leftTabs->setCurrentWidget(m_goalDisplay->binderPage());
     m_binderView->setFocus(Qt::ShortcutFocusReason);
 }
 
@@ -819,6 +848,39 @@ void MainWindow::openLinkedNode(int64_t nodeId) {
     setStoryboardInMainArea(false);
 }
 
+void MainWindow::showGoalsDialog(std::optional<int64_t> nodeId) {
+    if (!m_project) return;
+    if (!nodeId) nodeId = m_binderView->currentNodeId();
+    const auto node = nodeId ? m_project->binder().find(*nodeId) : std::nullopt;
+    if (!node) nodeId.reset();
+    delete findChild<GoalsDialog*>();
+    auto* dialog = new GoalsDialog(m_goals, nodeId,
+                                   node ? QString::fromStdString(node->title) : QString(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void MainWindow::showStatistics() {
+    if (!m_project) return;
+    if (m_session) m_session->save(); // today's figure from the text as it is now
+    auto* view = findChild<StatisticsView*>();
+    if (!view) {
+        view = new StatisticsView(this);
+        view->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    try {
+        view->setStatistics(
+            storage::computeWritingStatistics(*m_project, storage::currentTimeMs()));
+    } catch (const storage::StorageError& e) {
+        delete view;
+        showError(tr("Statistics"), QString::fromStdString(e.what()));
+        return;
+    }
+    view->show();
+    view->raise();
+    view->activateWindow();
+}
+
 void MainWindow::showExportDialog() {
     if (!m_project) return;
     auto* dialog = findChild<ExportDialog*>();
@@ -911,6 +973,8 @@ void MainWindow::updateActions() {
     const bool hasDoc = m_session && m_session->currentId();
     m_closeAction->setEnabled(open);
     m_exportAction->setEnabled(open);
+    m_goalsAction->setEnabled(open);
+    m_statisticsAction->setEnabled(open);
     for (QAction* a : std::as_const(m_createActions)) a->setEnabled(writable);
     m_renameAction->setEnabled(writable);
     m_trashAction->setEnabled(writable);

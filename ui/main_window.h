@@ -5,7 +5,7 @@
 //            (View > Storyboard in Main Area); the two storyboards show the same boards
 //   right  - side panels: SnapshotsPanel, ProjectSearchPanel, GeneratePanel (text streamed from the
 //            InferenceWorker on its own thread) and StoryboardView, more with addSidePanel()
-//   bottom - status bar: save state and WordCountLabel
+//   bottom - status bar: save state, goal progress (GoalDisplay) and WordCountLabel
 // It owns the open storage::Project and the DocumentSession; the parts get what they need.
 #include "ui/settings.h"
 #include "ui/theme.h"
@@ -35,6 +35,8 @@ class DocumentSession;
 class EditorView;
 class FindBar;
 class GenerationOverlay;
+class GoalDisplay;
+class GoalTracker;
 class HistoryView;
 class GeneratePanel;
 class GenerationController;
@@ -94,6 +96,14 @@ public:
     void showProjectSearch();
     // File > Export…: the manuscript in a chosen format (ui/project/export_dialog.h).
     void showExportDialog();
+    // Project > Goals… (Ctrl+Alt+G): the project's goals, and nodeId's when given (the binder
+    // row's Set Word Goal…); without one, the binder's current node.
+    void showGoalsDialog(std::optional<int64_t> nodeId = std::nullopt);
+    // Project > Statistics… (Ctrl+Alt+S): words per day, today, streak, mine vs the model.
+    void showStatistics();
+    // The goals and the progress toward them (status bar, binder).
+    GoalTracker* goalTracker() const { return m_goals; }
+    GoalDisplay* goalDisplay() const { return m_goalDisplay; }
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
     void showStoryboard();
     // The Storyboard full size in the centre instead of the editor, or the editor back (View >
@@ -195,6 +205,8 @@ private:
     GenerationOverlay* m_generationOverlay = nullptr;
     GhostText* m_ghost = nullptr;
     Spelling* m_spelling = nullptr;
+    GoalTracker* m_goals = nullptr;
+    GoalDisplay* m_goalDisplay = nullptr;
     TokenInspector* m_previewTokens = nullptr;
     QAction* m_whyThisWordAction = nullptr;
     QLabel* m_saveState = nullptr;
@@ -205,6 +217,8 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_closeAction = nullptr;
     QAction* m_exportAction = nullptr;
+    QAction* m_goalsAction = nullptr;
+    QAction* m_statisticsAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_undoAction = nullptr;
     QAction* m_redoAction = nullptr;

@@ -32,6 +32,7 @@ void WordCountLabel::refresh() {
     recountDocument();
     recountSelection();
     updateText();
+    emit documentWordsCounted(m_documentWords);
 }
 
 void WordCountLabel::recountDocument() {

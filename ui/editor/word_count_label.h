@@ -19,6 +19,11 @@ public:
 public slots:
     void refresh();
 
+signals:
+    // After each recount of the whole document (goal progress follows it without a count of
+    // its own).
+    void documentWordsCounted(int words);
+
 private:
     void recountDocument();
     void recountSelection();

@@ -180,6 +180,9 @@ void BinderView::contextMenuEvent(QContextMenuEvent* event) {
         add->addAction(kindLabel(kind), this, [this, kind] { createNodeAndRename(kind); });
     if (currentIndex().isValid()) {
         menu.addAction(tr("Rename"), this, &BinderView::renameCurrent);
+        if (const auto id = currentNodeId())
+            menu.addAction(tr("Set Word &Goal\u2026"), this,
+                           [this, id] { emit goalRequested(*id); });
         menu.addSeparator();
         menu.addAction(tr("Move to Trash"), this, &BinderView::trashCurrent);
     }

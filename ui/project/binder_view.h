@@ -43,6 +43,8 @@ signals:
     void newNodeNamed(int64_t nodeId);
     // A hint for the status bar (e.g. why a drop is refused while dragging).
     void statusHint(const QString& message);
+    // "Set Word Goal…" in the row's context menu.
+    void goalRequested(int64_t nodeId);
 
 protected:
     void contextMenuEvent(QContextMenuEvent* event) override;
