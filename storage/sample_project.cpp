@@ -28,8 +28,40 @@ std::string trimmed(std::string text) {
     return text;
 }
 
-// Reads "@<depth> <kind> <title>", "@title ...", "@board ...", "@card ..." lines and their
-// text blocks (format described at the top of resources/sample/sample_project.txt).
+// "A; B" -> {"A", "B"}, each trimmed.
+std::vector<std::string> splitAliases(const std::string& list) {
+    std::vector<std::string> aliases;
+    std::istringstream in(list);
+    for (std::string alias; std::getline(in, alias, ';');) {
+        const size_t first = alias.find_first_not_of(' ');
+        if (first != std::string::npos) aliases.push_back(trimmed(alias.substr(first)));
+    }
+    return aliases;
+}
+
+// "@aliases", "@note" and "@always-in" give the binder item above them its bible fields;
+// "@memory" and "@authors-note" the project's story notes. True when the tag was one of them.
+bool readBibleLine(Project& project, const std::string& tag, const std::string& rest,
+                   std::optional<int64_t> item, int lineNumber) {
+    if (tag == "memory" || tag == "authors-note") {
+        project.bible().setStoryNote(
+            tag == "memory" ? StoryNoteKind::Memory : StoryNoteKind::AuthorsNote, rest);
+        return true;
+    }
+    if (tag != "aliases" && tag != "note" && tag != "always-in") return false;
+    if (!item) badSample(lineNumber, "@" + tag + " before any binder item");
+    if (tag == "aliases")
+        project.bible().setAliases(*item, splitAliases(rest));
+    else if (tag == "note")
+        project.bible().setModelNote(*item, rest);
+    else
+        project.bible().setAlwaysIn(*item, true);
+    return true;
+}
+
+// Reads "@<depth> <kind> <title>", "@title ...", "@board ...", "@card ..." lines, the story
+// bible's lines and their text blocks (format described at the top of
+// resources/sample/sample_project.txt).
 void fillFromSample(Project& project) {
     std::istringstream in(kSampleProjectText);
     std::string line;
@@ -37,6 +69,7 @@ void fillFromSample(Project& project) {
     std::vector<int64_t> parents; // parents[d] = last node at depth d+1
     std::map<std::string, int64_t> nodesByTitle;
     std::optional<int64_t> board;
+    std::optional<int64_t> lastItem; // the binder item the bible lines are about
     std::string* textTarget = nullptr;
     std::vector<std::pair<int64_t, std::string>> texts; // node id, text
     std::vector<Card> cards;
@@ -54,6 +87,8 @@ void fillFromSample(Project& project) {
         const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
         if (tag == "title") {
             project.setTitle(rest);
+            textTarget = &ignored;
+        } else if (readBibleLine(project, tag, rest, lastItem, lineNumber)) {
             textTarget = &ignored;
         } else if (tag == "board") {
             board = project.storyboard().createBoard(rest);
@@ -89,6 +124,7 @@ void fillFromSample(Project& project) {
                 parents.empty() ? std::nullopt : std::optional<int64_t>(parents.back());
             const int64_t id = project.binder().create(*kind, title, parent);
             parents.push_back(id);
+            lastItem = id;
             nodesByTitle[title] = id;
             texts.emplace_back(id, std::string());
             textTarget = &texts.back().second;

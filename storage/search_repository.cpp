@@ -62,7 +62,59 @@ constexpr const char* kHiddenAndScope =
     " scope(id) AS (SELECT id FROM binder_node WHERE id = ?1"
     " UNION SELECT b.id FROM binder_node b JOIN scope s ON b.parent_id = s.id) ";
 
+// Aliases are stored one a line; in a snippet they read as a list.
+constexpr const char* kBibleSnippet =
+    "replace(snippet(bible_entry_fts, -1, ?2, ?3, '…', 16), char(10), ' · ')";
+
 } // namespace
+
+void SearchRepository::searchBibleEntries(const std::string& match, const SearchOptions& options,
+                                          std::vector<SearchHit>& hits) const {
+    Statement find(m_db, std::string(kHiddenAndScope) + "SELECT f.rowid, " + kBibleSnippet +
+                             ", bm25(bible_entry_fts), b.title, b.kind "
+                             "FROM bible_entry_fts f JOIN binder_node b ON b.id = f.rowid "
+                             "WHERE bible_entry_fts MATCH ?4 AND (?5 OR f.rowid NOT IN hidden) "
+                             "AND (?1 IS NULL OR f.rowid IN scope) "
+                             "AND (?6 IS NULL OR b.kind = ?6) "
+                             "ORDER BY bm25(bible_entry_fts) LIMIT ?7");
+    find.bind(1, options.under).bind(2, options.markOpen).bind(3, options.markClose);
+    find.bind(4, match).bind(5, options.includeTrashed ? 1 : 0);
+    if (options.kind)
+        find.bind(6, toString(*options.kind));
+    else
+        find.bindNull(6);
+    find.bind(7, options.limit);
+    while (find.step()) {
+        SearchHit hit;
+        hit.source = SearchSource::BibleEntry;
+        hit.id = find.columnInt64(0);
+        hit.snippet = find.columnText(1);
+        hit.rank = find.columnDouble(2);
+        hit.title = find.columnText(3);
+        hit.kind = nodeKindFromString(find.columnText(4));
+        hits.push_back(std::move(hit));
+    }
+}
+
+void SearchRepository::searchStoryNotes(const std::string& match, const SearchOptions& options,
+                                        std::vector<SearchHit>& hits) const {
+    Statement find(m_db, "SELECT f.rowid, snippet(story_note_fts, 0, ?1, ?2, '…', 16), "
+                         "bm25(story_note_fts), n.kind "
+                         "FROM story_note_fts f JOIN story_note n ON n.rowid = f.rowid "
+                         "WHERE story_note_fts MATCH ?3 ORDER BY bm25(story_note_fts) LIMIT ?4");
+    find.bind(1, options.markOpen).bind(2, options.markClose).bind(3, match);
+    find.bind(4, options.limit);
+    while (find.step()) {
+        SearchHit hit;
+        hit.source = SearchSource::StoryNote;
+        hit.id = find.columnInt64(0);
+        hit.snippet = find.columnText(1);
+        hit.rank = find.columnDouble(2);
+        hit.title = find.columnText(3);
+        hit.noteKind = hit.title == "memory" ? StoryNoteKind::Memory : StoryNoteKind::AuthorsNote;
+        hits.push_back(std::move(hit));
+    }
+}
 
 std::vector<SearchHit> SearchRepository::search(std::string_view query,
                                                 const SearchOptions& options) const {
@@ -96,6 +148,10 @@ std::vector<SearchHit> SearchRepository::search(std::string_view query,
             hit.kind = nodeKindFromString(find.columnText(4));
             hits.push_back(std::move(hit));
         }
+    }
+    if (options.documents && options.bible && !options.status) {
+        searchBibleEntries(match, options, hits);
+        if (!options.kind && !options.under) searchStoryNotes(match, options, hits);
     }
     // A kind filter asks for documents of that kind, so no generation matches it.
     if (options.generations && !options.kind) {

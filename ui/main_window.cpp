@@ -15,6 +15,7 @@
 #include "ui/generate/generation_overlay.h"
 #include "ui/generate/history_view.h"
 #include "ui/generate/token_inspector.h"
+#include "ui/project/bible_form.h"
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
 #include "ui/project/export_dialog.h"
@@ -25,6 +26,7 @@
 #include "ui/project/project_search_panel.h"
 #include "ui/project/snapshots_panel.h"
 #include "ui/project/statistics_view.h"
+#include "ui/project/story_context_dialog.h"
 #include "ui/project/trash_view.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/storyboard/storyboard_view.h"
@@ -43,6 +45,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextDocumentLayout>
+#include <QPlainTextEdit>
 #include <QScreen>
 #include <QScrollBar>
 #include <QSplitter>
@@ -101,6 +104,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // A session logout or QApplication::quit() may end the program without closing the window.
     connect(qApp, &QCoreApplication::aboutToQuit, this, [this] {
         if (m_session) m_session->saveAndSnapshot();
+        m_bibleForm->save();
+        if (auto* context = findChild<StoryContextDialog*>()) context->save();
         saveLayout();
         m_settings.sync();
     });
@@ -147,6 +152,10 @@ void MainWindow::buildWidgets() {
     m_readOnlyBanner->hide();
     editorLayout->addWidget(m_readOnlyBanner);
     editorLayout->addWidget(m_editor, 1);
+    m_bibleForm = new BibleForm(this);
+    connect(m_bibleForm, &BibleForm::errorOccurred, this,
+            [this](const QString& m) { showError(tr("Story Bible"), m); });
+    editorLayout->addWidget(m_bibleForm);
     editorLayout->addWidget(m_findBar);
 
     m_snapshots = new SnapshotsPanel(this);
@@ -171,6 +180,20 @@ void MainWindow::buildWidgets() {
             &MainWindow::openSearchMatch);
     connect(m_projectSearch, &ProjectSearchPanel::generationActivated, this,
             &MainWindow::openSearchGeneration);
+    connect(m_projectSearch, &ProjectSearchPanel::bibleEntryActivated, this,
+            &MainWindow::openSearchBibleEntry);
+    connect(m_projectSearch, &ProjectSearchPanel::storyNoteActivated, this,
+            [this](storage::StoryNoteKind kind, const SearchSnippet& snippet) {
+                StoryContextDialog* dialog = showStoryContext(kind);
+                if (!dialog) return;
+                QPlainTextEdit* field = dialog->field(kind);
+                const auto [start, length] = snippet.locate(field->toPlainText());
+                if (start < 0) return;
+                QTextCursor cursor = field->textCursor();
+                cursor.setPosition(start);
+                cursor.setPosition(start + length, QTextCursor::KeepAnchor);
+                field->setTextCursor(cursor);
+            });
     connect(m_projectSearch, &ProjectSearchPanel::replaced, this, [this](int documents, int total) {
         m_snapshots->refresh(); // the open document may have a new snapshot
         m_history->reload();
@@ -349,6 +372,14 @@ void MainWindow::buildActions() {
     m_binderView->addAction(m_trashAction);
     m_snapshotAction = make(tr("Take &Snapshot\u2026"), QKeySequence(Qt::CTRL | Qt::Key_T),
                             [this] { m_snapshots->takeSnapshotInteractive(); });
+    m_bibleFieldsAction =
+        make(tr("Story &Bible Fields"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_B),
+             [this] { goToBibleFields(); });
+    m_bibleFieldsAction->setToolTip(
+        tr("The open character's or place's aliases and what the model should know"));
+    m_storyContextAction = make(tr("&Memory and Author\u2019s Note\u2026"),
+                                QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_M),
+                                [this] { showStoryContext(storage::StoryNoteKind::Memory); });
     m_focusAction =
         make(tr("&Focus Mode"), QKeySequence(Qt::Key_F11), [this] { setFocusMode(!m_focusMode); });
     m_focusAction->setCheckable(true);
@@ -444,10 +475,13 @@ void MainWindow::buildMenus() {
 
     QMenu* document = menuBar()->addMenu(tr("&Document"));
     document->addAction(m_snapshotAction);
+    document->addAction(m_bibleFieldsAction);
 
     QMenu* projectMenu = menuBar()->addMenu(tr("&Project"));
     projectMenu->addAction(m_goalsAction);
     projectMenu->addAction(m_statisticsAction);
+    projectMenu->addSeparator();
+    projectMenu->addAction(m_storyContextAction);
 
     QMenu* generate = menuBar()->addMenu(tr("&Generate"));
     generate->addAction(m_generate->continueAction());
@@ -564,6 +598,8 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     m_session->setAutosaveDelay(m_settings.autosaveDelayMs());
     m_session->setAutosaveMaxWait(m_settings.autosaveMaxWaitMs());
     m_session->setSpellChecker(m_spelling->checker());
+    m_bibleForm->setProject(m_project.get());
+    m_bibleForm->setSaveDelay(m_settings.autosaveDelayMs());
     connect(m_session, &DocumentSession::currentChanged, this, &MainWindow::showDocument);
     connect(m_session, &DocumentSession::unsavedChanged, this, &MainWindow::updateSaveState);
     connect(m_session, &DocumentSession::errorOccurred, this,
@@ -614,6 +650,8 @@ void MainWindow::closeProject() {
     delete findChild<ExportDialog*>(); // its compile step reads this project
     delete findChild<GoalsDialog*>();
     delete findChild<StatisticsView*>();
+    delete findChild<StoryContextDialog*>(); // saves what it holds
+    m_bibleForm->setProject(nullptr);        // saves what it holds
     m_goals->setContext(nullptr, nullptr, nullptr);
     m_editor->setDocument(m_emptyDocument);
     m_snapshots->setContext(nullptr, nullptr);
@@ -693,6 +731,8 @@ void MainWindow::showDocument(QTextDocument* document, std::optional<int64_t> no
     m_editor->refreshLayout(); // margins and wrapping follow the new document and its font
     m_wordCount->refresh();
     m_snapshots->setNode(nodeId);
+    m_bibleForm->setNode(nodeId); // saves the previous entry's fields
+    m_bibleForm->setVisible(m_bibleForm->nodeId() && !m_focusMode);
     m_storyboard->setCurrentNode(nodeId);
     m_mainStoryboard->setCurrentNode(nodeId);
     m_history->setDocument(nodeId);
@@ -726,6 +766,7 @@ void MainWindow::setFocusMode(bool on) {
     }
     m_focusAction->setChecked(on);
     m_focusWordCount->setVisible(on);
+    m_bibleForm->setVisible(!on && m_bibleForm->nodeId()); // focus mode is the text alone
     placeFocusWordCount();
     m_generationOverlay->setActive(on);
     updateEscape();
@@ -881,6 +922,52 @@ void MainWindow::showStatistics() {
     view->activateWindow();
 }
 
+void MainWindow::goToBibleFields() {
+    if (m_focusMode) setFocusMode(false);
+    if (isStoryboardInMainArea()) setStoryboardInMainArea(false);
+    if (!m_bibleForm->focusFields())
+        statusBar()->showMessage(
+            tr("Open a character or a place to edit what the model knows about it."), 5000);
+}
+
+StoryContextDialog* MainWindow::showStoryContext(storage::StoryNoteKind kind) {
+    if (!m_project) return nullptr;
+    auto* dialog = findChild<StoryContextDialog*>();
+    if (!dialog) {
+        dialog = new StoryContextDialog(*m_project, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &StoryContextDialog::errorOccurred, this,
+                [this](const QString& m) { showError(tr("Memory and Author\u2019s Note"), m); });
+    }
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
+    dialog->focusNote(kind);
+    return dialog;
+}
+
+void MainWindow::openSearchBibleEntry(int64_t nodeId, const SearchSnippet& snippet) {
+    if (!m_binderModel || !m_binderModel->indexOf(nodeId).isValid()) {
+        showError(tr("Search"), tr("That entry is no longer in the binder (in the Trash?)."));
+        return;
+    }
+    m_binderView->selectNode(nodeId); // opens it, unless it is open already
+    setStoryboardInMainArea(false);
+    if (m_bibleForm->nodeId() != nodeId || !m_bibleForm->focusFields()) return;
+    // The match in the note, else in the aliases.
+    QPlainTextEdit* note = m_bibleForm->noteField();
+    if (const auto [start, length] = snippet.locate(note->toPlainText()); start >= 0) {
+        QTextCursor cursor = note->textCursor();
+        cursor.setPosition(start);
+        cursor.setPosition(start + length, QTextCursor::KeepAnchor);
+        note->setTextCursor(cursor);
+        note->setFocus(Qt::OtherFocusReason);
+    } else if (const auto [at, size] = snippet.locate(m_bibleForm->aliasesField()->text());
+               at >= 0) {
+        m_bibleForm->aliasesField()->setSelection(at, size);
+    }
+}
+
 void MainWindow::showExportDialog() {
     if (!m_project) return;
     auto* dialog = findChild<ExportDialog*>();
@@ -975,6 +1062,8 @@ void MainWindow::updateActions() {
     m_exportAction->setEnabled(open);
     m_goalsAction->setEnabled(open);
     m_statisticsAction->setEnabled(open);
+    m_storyContextAction->setEnabled(open);
+    m_bibleFieldsAction->setEnabled(open);
     for (QAction* a : std::as_const(m_createActions)) a->setEnabled(writable);
     m_renameAction->setEnabled(writable);
     m_trashAction->setEnabled(writable);

@@ -25,10 +25,12 @@ class QTextDocument;
 
 namespace fabulist::storage {
 class Project;
-}
+enum class StoryNoteKind;
+} // namespace fabulist::storage
 
 namespace fabulist::ui {
 
+class BibleForm;
 class BinderModel;
 class BinderView;
 class DocumentSession;
@@ -44,6 +46,7 @@ class GhostText;
 class TokenInspector;
 class SnapshotsPanel;
 class ProjectSearchPanel;
+class StoryContextDialog;
 class SearchSnippet;
 class Spelling;
 class StoryboardView;
@@ -104,6 +107,12 @@ public:
     // The goals and the progress toward them (status bar, binder).
     GoalTracker* goalTracker() const { return m_goals; }
     GoalDisplay* goalDisplay() const { return m_goalDisplay; }
+    // The story bible's fields under the text of an open character or place (aliases, what the
+    // model should know, always in); Document > Story Bible Fields (Ctrl+Alt+B) goes there.
+    BibleForm* bibleForm() const { return m_bibleForm; }
+    void goToBibleFields();
+    // Project > Memory and Author's Note… (Ctrl+Alt+M), with the keyboard in `kind`'s field.
+    StoryContextDialog* showStoryContext(storage::StoryNoteKind kind);
     // Brings the side panels and the Storyboard tab forward (View > Storyboard, Ctrl+3).
     void showStoryboard();
     // The Storyboard full size in the centre instead of the editor, or the editor back (View >
@@ -173,6 +182,8 @@ private:
     // History tab.
     void openSearchMatch(int64_t nodeId, const SearchSnippet& snippet);
     void openSearchGeneration(int64_t generationId, std::optional<int64_t> documentId);
+    // A match in a character's or place's bible fields: the node, the keyboard in its form.
+    void openSearchBibleEntry(int64_t nodeId, const SearchSnippet& snippet);
 
     void newProjectInteractive();
     void openProjectInteractive();
@@ -208,6 +219,7 @@ private:
     GoalTracker* m_goals = nullptr;
     GoalDisplay* m_goalDisplay = nullptr;
     TokenInspector* m_previewTokens = nullptr;
+    BibleForm* m_bibleForm = nullptr; // under the editor while a character or place is open
     QAction* m_whyThisWordAction = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
@@ -230,6 +242,8 @@ private:
     QAction* m_renameAction = nullptr;
     QAction* m_trashAction = nullptr;
     QAction* m_snapshotAction = nullptr;
+    QAction* m_bibleFieldsAction = nullptr;
+    QAction* m_storyContextAction = nullptr;
     QAction* m_focusAction = nullptr;
     QAction* m_leaveFocusAction = nullptr;
     QAction* m_showBinderAction = nullptr;

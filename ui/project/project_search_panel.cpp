@@ -276,12 +276,20 @@ void ProjectSearchPanel::showHits() {
         auto* item = new QStandardItem;
         QStringList heading;
         std::optional<int64_t> node = hit.id;
-        if (hit.source == storage::SearchSource::Document) {
+        if (hit.source == storage::SearchSource::Document ||
+            hit.source == storage::SearchSource::BibleEntry) {
             item->setText(toQString(hit.title));
             if (hit.kind) {
                 item->setIcon(nodeIcon(*hit.kind));
                 heading << kindLabel(*hit.kind);
             }
+            if (hit.source == storage::SearchSource::BibleEntry) heading << tr("story bible");
+        } else if (hit.source == storage::SearchSource::StoryNote) {
+            node.reset();
+            item->setText(hit.noteKind == storage::StoryNoteKind::Memory
+                              ? tr("Memory")
+                              : tr("Author\u2019s Note"));
+            heading << tr("story context");
         } else {
             node = hit.documentId;
             const auto title = node ? m_titles.find(*node) : m_titles.end();
@@ -301,7 +309,8 @@ void ProjectSearchPanel::showHits() {
     if (!m_project)
         m_summary->setText(tr("No project open."));
     else if (query.isEmpty())
-        m_summary->setText(tr("Type to search every scene, note and generation."));
+        m_summary->setText(
+            tr("Type to search every scene, note, story bible entry and generation."));
     else if (m_hits.empty())
         m_summary->setText(tr("Nothing found."));
     else
@@ -325,10 +334,21 @@ void ProjectSearchPanel::updateControls() {
 bool ProjectSearchPanel::openResult(int row) {
     if (row < 0 || row >= int(m_hits.size())) return false;
     const storage::SearchHit& hit = m_hits[size_t(row)];
-    if (hit.source == storage::SearchSource::Document)
-        emit documentActivated(hit.id, SearchSnippet(toQString(hit.snippet)));
-    else
+    const SearchSnippet snippet(toQString(hit.snippet));
+    switch (hit.source) {
+    case storage::SearchSource::Document:
+        emit documentActivated(hit.id, snippet);
+        break;
+    case storage::SearchSource::BibleEntry:
+        emit bibleEntryActivated(hit.id, snippet);
+        break;
+    case storage::SearchSource::StoryNote:
+        emit storyNoteActivated(hit.noteKind.value_or(storage::StoryNoteKind::Memory), snippet);
+        break;
+    case storage::SearchSource::Generation:
         emit generationActivated(hit.id, hit.documentId);
+        break;
+    }
     return true;
 }
 

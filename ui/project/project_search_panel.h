@@ -1,9 +1,11 @@
 #pragma once
 // ProjectSearchPanel: the "Search" side tab (Edit > Search in Project, Ctrl+Shift+F): a query
-// over the project's full-text index (scenes, notes, characters, places, generations), results
+// over the project's full-text index (scenes, notes, characters, places, the story bible's
+// aliases and notes for the model, Memory and Author's Note, generations), results
 // ranked by storage (bm25) with their snippet's matches highlighted, their kind and chapter;
 // filters by kind, chapter (binder subtree) and generation status. Enter or double-click on a
-// result asks the window to open it (documentActivated / generationActivated). Replace All
+// result asks the window to open it (documentActivated / generationActivated /
+// bibleEntryActivated / storyNoteActivated). Replace All
 // (literal text, case and whole-word options, in the documents the kind and chapter filters
 // allow) shows a preview first and then writes through ProjectReplace.
 #include "storage/search_repository.h"
@@ -72,6 +74,11 @@ public:
 signals:
     void documentActivated(qint64 nodeId, const fabulist::ui::SearchSnippet& snippet);
     void generationActivated(qint64 generationId, std::optional<int64_t> documentId);
+    // A character's or place's aliases or note for the model matched: its story bible fields.
+    void bibleEntryActivated(qint64 nodeId, const fabulist::ui::SearchSnippet& snippet);
+    // Memory or Author's Note matched.
+    void storyNoteActivated(fabulist::storage::StoryNoteKind kind,
+                            const fabulist::ui::SearchSnippet& snippet);
     void replaced(int documents, int replacements);
     void errorOccurred(const QString& message);
 
