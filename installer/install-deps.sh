@@ -27,6 +27,8 @@ required=(
   # The .deb package (installer/package.sh): hicolor PNG icons rendered from the SVG, and the
   # checks of the desktop entry, the AppStream metainfo, the MIME association and the man page.
   librsvg2-bin desktop-file-utils appstream xdg-utils shared-mime-info man-db
+  # xdg-mime outside a desktop session asks File::MimeInfo's mimetype (the package check).
+  libfile-mimeinfo-perl
 )
 # KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own
 # highlighter. On a release we know, it is required or skipped outright (so that a second run
@@ -35,6 +37,9 @@ optional=()
 version_id=$( . /etc/os-release 2>/dev/null; echo "${VERSION_ID:-}" )
 if [[ $version_id =~ ^[0-9]+$ ]]; then
   [ "$version_id" -ge 13 ] && required+=(libkf6syntaxhighlighting-dev)
+  # Debian 12's qt6-charts-dev lacks its dependency on the Qt OpenGL CMake package (Debian 13
+  # ships that inside qt6-base-dev).
+  [ "$version_id" -eq 12 ] && required+=(libqt6opengl6-dev)
 else
   optional+=(libkf6syntaxhighlighting-dev)
 fi

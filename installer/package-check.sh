@@ -91,12 +91,8 @@ log "  $gui_version"
 done_step
 
 step "MIME association of $project"
-# xdg-mime outside a desktop session asks File::MimeInfo's mimetype (Debian's default desktops
-# ask GIO or KDE instead); installed for the check only and purged with the rest.
-if ! command -v mimetype >/dev/null; then
-  apt-get install "${apt_opts[@]}" --no-install-recommends libfile-mimeinfo-perl > "$tmp/mimetype.log" 2>&1 ||
-    { tail -20 "$tmp/mimetype.log"; fail "could not install libfile-mimeinfo-perl for xdg-mime"; }
-fi
+# xdg-mime outside a desktop session asks File::MimeInfo's mimetype (install-deps.sh installs it).
+command -v mimetype >/dev/null || fail "mimetype is missing: run installer/install-deps.sh"
 filetype=$(xdg-mime query filetype "$project") || fail "xdg-mime query filetype failed"
 log "  xdg-mime query filetype: $filetype"
 [ "$filetype" = application/x-fabulist ] || fail "$project is $filetype, not application/x-fabulist"
