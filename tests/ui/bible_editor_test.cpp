@@ -92,8 +92,8 @@ void BibleEditorTest::sampleProjectHasABible() {
     QCOMPARE(entry("Mira Tull").aliases, strings({"Mira", "Miss Tull"}));
     QCOMPARE(entry("Wrack Street").aliases, strings({"the lane", "Wrack"}));
     QCOMPARE(entry("Ansel Morrow").aliases, strings({"Ansel", "Mr. Morrow", "the clock man"}));
-    QVERIFY(entry("Wrack Street").modelNote.find("fish scales") != std::string::npos);
-    QVERIFY(entry("Mira Tull").modelNote.empty()); // her own text is what the model reads
+    QVERIFY(entry("The sea wall").modelNote.find("easterly") != std::string::npos);
+    QVERIFY(entry("Wrack Street").modelNote.empty()); // its own text is what the model reads
     QVERIFY(p->bible().storyNote(StoryNoteKind::Memory).find("Ansel Morrow") != std::string::npos);
     QVERIFY(p->bible().storyNote(StoryNoteKind::AuthorsNote).find("dry humour") !=
             std::string::npos);
@@ -175,17 +175,17 @@ void BibleEditorTest::formEditsWrackStreetAndReadsBack() {
 
 void BibleEditorTest::formSavesOnCloseWithoutAPause() {
     auto w = openSample();
-    const int64_t wall = nodeTitled(*w->project(), "The sea wall");
-    w->binderView()->selectNode(wall);
+    const int64_t ruthven = nodeTitled(*w->project(), "Mrs. Ruthven");
+    w->binderView()->selectNode(ruthven);
     QVERIFY(w->bibleForm()->focusFields());
-    QTest::keyClicks(w->bibleForm()->aliasesField(), QStringLiteral("the granite"));
+    QTest::keyClicks(w->bibleForm()->aliasesField(), QStringLiteral("the harbour mistress"));
     QTest::keyClick(w->bibleForm()->aliasesField(), Qt::Key_Tab);
-    QTest::keyClicks(w->bibleForm()->noteField(), QStringLiteral("Cold to the touch."));
+    QTest::keyClicks(w->bibleForm()->noteField(), QStringLiteral("Ink on her cuffs."));
     QVERIFY(w->bibleForm()->hasUnsavedChanges());
     w.reset(); // the window closes at once: nothing typed is lost
     auto p = storage::Project::open(m_path.toStdString());
-    QCOMPARE(p->bible().entry(wall).aliases, strings({"the granite"}));
-    QCOMPARE(p->bible().entry(wall).modelNote, std::string("Cold to the touch."));
+    QCOMPARE(p->bible().entry(ruthven).aliases, strings({"the harbour mistress"}));
+    QCOMPARE(p->bible().entry(ruthven).modelNote, std::string("Ink on her cuffs."));
 }
 
 void BibleEditorTest::memoryAndAuthorsNoteSaved() {
@@ -238,7 +238,7 @@ void BibleEditorTest::searchFindsAliasesNotesAndStoryNotes() {
     auto w = openSample();
     ProjectSearchPanel* panel = w->projectSearchPanel();
     const int64_t mira = nodeTitled(*w->project(), "Mira Tull");
-    const int64_t wrack = nodeTitled(*w->project(), "Wrack Street");
+    const int64_t wall = nodeTitled(*w->project(), "The sea wall");
 
     // An alias no document holds: one hit, the entry; Enter opens the node with its form.
     QTest::keyClick(w->editor(), Qt::Key_F, Qt::ControlModifier | Qt::ShiftModifier);
@@ -255,14 +255,14 @@ void BibleEditorTest::searchFindsAliasesNotesAndStoryNotes() {
     QCOMPARE(w->bibleForm()->aliasesField()->selectedText(), QStringLiteral("Miss"));
 
     // Words of a model note: the entry, the match selected in the note.
-    panel->setQuery(QStringLiteral("fish scales"));
+    panel->setQuery(QStringLiteral("spray easterly"));
     QCOMPARE(panel->hits().size(), size_t{1});
     QCOMPARE(panel->hits()[0].source, storage::SearchSource::BibleEntry);
     QCOMPARE(panel->hits()[0].kind, std::optional(storage::NodeKind::Place));
     QVERIFY(panel->openResult(0));
-    QCOMPARE(w->bibleForm()->nodeId(), std::optional<int64_t>(wrack));
+    QCOMPARE(w->bibleForm()->nodeId(), std::optional<int64_t>(wall));
     QCOMPARE(QApplication::focusWidget(), w->bibleForm()->noteField());
-    QCOMPARE(w->bibleForm()->noteField()->textCursor().selectedText(), QStringLiteral("fish"));
+    QCOMPARE(w->bibleForm()->noteField()->textCursor().selectedText(), QStringLiteral("easterly"));
 
     // The Author's Note: the Story Context opens on it, the match selected.
     panel->setQuery(QStringLiteral("dry humour"));
