@@ -8,6 +8,7 @@
 #include "ui/editor/find_bar.h"
 #include "ui/editor/ghost_text.h"
 #include "ui/editor/spell_checker.h"
+#include "ui/editor/spell_menu.h"
 #include "ui/editor/spelling.h"
 #include "ui/editor/word_count_label.h"
 #include "ui/generate/generate_panel.h"
@@ -61,6 +62,8 @@
 #include <functional>
 
 namespace fabulist::ui {
+
+using inference::prompting::WritingTask;
 
 namespace {
 constexpr int kBinderWidth = 260;
@@ -166,6 +169,9 @@ void MainWindow::buildWidgets() {
     m_generation = new GenerationController(this);
     m_generate = new GeneratePanel(m_editor, m_generation, this);
     addSidePanel(m_generate, tr("Generate"));
+    // The editor's menu on a selection offers the writing tasks.
+    connect(m_spelling->menu(), &SpellMenu::aboutToPopup, m_generate,
+            &GeneratePanel::addSelectionTasks);
     m_storyboard = new StoryboardView(this);
     addSidePanel(m_storyboard, tr("Storyboard"));
     m_history = new HistoryView(m_editor, m_generation, m_generate, this);
@@ -414,8 +420,11 @@ void MainWindow::buildActions() {
     // Window-level too, so Ctrl+Return and Esc work while the writer types in the editor.
     for (QAction* a :
          {m_generate->continueAction(), m_generate->stopAction(), m_generate->acceptAction(),
-          m_generate->discardAction(), m_generate->retryAction(), m_generate->pinAction()})
+          m_generate->discardAction(), m_generate->retryAction(), m_generate->pinAction(),
+          m_generate->contextAction()})
         addAction(a);
+    for (WritingTask task : inference::prompting::allTasks())
+        if (QAction* a = m_generate->taskAction(task)) addAction(a);
     m_appearanceGroup = new QActionGroup(this);
     const std::pair<Appearance, QString> appearances[] = {{Appearance::System, tr("&System")},
                                                           {Appearance::Light, tr("&Light")},
@@ -486,6 +495,10 @@ void MainWindow::buildMenus() {
     QMenu* generate = menuBar()->addMenu(tr("&Generate"));
     generate->addAction(m_generate->continueAction());
     generate->addAction(m_generate->stopAction());
+    generate->addSeparator();
+    for (WritingTask task : inference::prompting::allTasks())
+        if (QAction* a = m_generate->taskAction(task)) generate->addAction(a);
+    generate->addAction(m_generate->contextAction());
     generate->addSeparator();
     generate->addAction(m_generate->acceptAction());
     generate->addAction(m_generate->discardAction());

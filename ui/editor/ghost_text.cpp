@@ -100,6 +100,11 @@ QString GhostText::text() const {
 
 void GhostText::onGenerationStarted() {
     m_acceptWhenDone = false;
+    // A rewrite, a description or ideas are not the text after the caret (and keep the selection).
+    if (m_panel->shownTask() != inference::prompting::WritingTask::Continue) {
+        hide();
+        return;
+    }
     if (m_editor->isReadOnly()) return;
     QScopedValueRollback guard(m_editing, true);
     erase(); // a Retry or a new Continue starts again at the caret

@@ -48,6 +48,7 @@ QMenu* SpellMenu::popup(int position, const QPoint& globalPos) {
     menu->setObjectName(QStringLiteral("editorContextMenu"));
     const QTextCursor word = misspelledWordAt(position);
     if (!word.isNull()) addSpellActions(menu, word);
+    emit aboutToPopup(menu);
     m_menu = menu;
     menu->popup(globalPos);
     return menu;

@@ -30,6 +30,8 @@ public:
 
 signals:
     void addWordRequested(const QString& word);
+    // The menu is about to open: others add their actions (the writing tasks on a selection).
+    void aboutToPopup(QMenu* menu);
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;

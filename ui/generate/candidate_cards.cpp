@@ -5,6 +5,7 @@
 #include <QPainterPath>
 #include <QScrollBar>
 #include <QTextLayout>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -67,6 +68,29 @@ QSize CandidateCard::sizeHint() const {
     return {200, 2 * kPadding + line + 2 + kLines * line};
 }
 
+void CandidateCard::setActionText(const QString& text) {
+    if (!m_action) {
+        m_action = new QToolButton(this);
+        m_action->setObjectName(QStringLiteral("candidateAction"));
+        m_action->setAutoRaise(true);
+        m_action->setCursor(Qt::ArrowCursor);
+        connect(m_action, &QToolButton::clicked, this, &CandidateCard::actionTriggered);
+    }
+    m_action->setText(text);
+    m_action->setAccessibleName(text);
+    m_action->setVisible(!text.isEmpty());
+    m_action->adjustSize();
+    resizeEvent(nullptr);
+    update();
+}
+
+void CandidateCard::resizeEvent(QResizeEvent*) {
+    if (!m_action) return;
+    const QSize size = m_action->sizeHint();
+    m_action->setGeometry(width() - kPadding - size.width(), 2, size.width(),
+                          std::min(size.height(), fontMetrics().lineSpacing() + kPadding));
+}
+
 void CandidateCard::mousePressEvent(QMouseEvent* event) {
     QWidget::mousePressEvent(event);
     emit clicked();
@@ -90,9 +114,12 @@ void CandidateCard::paintEvent(QPaintEvent*) {
     bold.setBold(m_selected);
     p.setFont(bold);
     p.setPen(m_selected ? pal.color(QPalette::Text) : pal.color(QPalette::PlaceholderText));
-    p.drawText(QRect(inner.left(), inner.top(), inner.width(), fm.lineSpacing()),
+    // The header leaves room for the action button in the corner.
+    const int headerWidth =
+        m_action && m_action->isVisible() ? m_action->x() - inner.left() - kPadding : inner.width();
+    p.drawText(QRect(inner.left(), inner.top(), headerWidth, fm.lineSpacing()),
                Qt::AlignLeft | Qt::AlignVCenter,
-               QFontMetrics(bold).elidedText(header(), Qt::ElideRight, inner.width()));
+               QFontMetrics(bold).elidedText(header(), Qt::ElideRight, headerWidth));
     p.setFont(font());
 
     // The first lines of the text, the last one elided when there is more.
@@ -140,10 +167,16 @@ CandidateCards::CandidateCards(QWidget* parent)
 void CandidateCards::reset(const std::vector<uint32_t>& seeds) {
     for (CandidateCard* card : m_cards) delete card;
     m_cards.clear();
+    m_actionText.clear(); // the owner sets it again for the cards that have one
     for (size_t i = 0; i < seeds.size(); ++i) {
         auto* card = new CandidateCard(int(i) + 1, seeds[i], m_content);
         card->setListFocused(hasFocus());
         connect(card, &CandidateCard::clicked, this, [this, i] { choose(int(i)); });
+        connect(card, &CandidateCard::actionTriggered, this, [this, i] {
+            setSelected(int(i));
+            emit actionTriggered(int(i));
+        });
+        if (!m_actionText.isEmpty()) card->setActionText(m_actionText);
         m_layout->insertWidget(int(i), card);
         m_cards.push_back(card);
     }
@@ -173,6 +206,17 @@ void CandidateCards::setSelected(int index) {
     m_selected = index;
     for (int i = 0; i < count(); ++i) m_cards[size_t(i)]->setSelected(i == index);
     ensureWidgetVisible(m_cards[size_t(index)], 0, kSpacing);
+}
+
+void CandidateCards::setActionText(const QString& text) {
+    if (text == m_actionText) return;
+    m_actionText = text;
+    for (CandidateCard* card : m_cards) card->setActionText(text);
+}
+
+void CandidateCards::setActionEnabled(int index, bool enabled) {
+    if (index >= 0 && index < count() && m_cards[size_t(index)]->actionButton())
+        m_cards[size_t(index)]->actionButton()->setEnabled(enabled);
 }
 
 void CandidateCards::choose(int index) {

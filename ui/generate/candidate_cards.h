@@ -4,11 +4,13 @@
 // the side panel; more than three scroll. One card is selected: the one the panel's preview,
 // Accept, Discard, Retry and Pin act on. A click chooses a card, and so do the keys while the
 // list has the keyboard: Up/Down, Home/End, 1-8. The panel's Alt+] / Alt+[ go through it.
+// A card may carry one action button (a brainstormed idea's "To Storyboard"), reachable by Tab.
 #include <QScrollArea>
 #include <QString>
 #include <cstdint>
 #include <vector>
 
+class QToolButton;
 class QVBoxLayout;
 
 namespace fabulist::ui {
@@ -32,10 +34,15 @@ public:
     // Selects without emitting chosen().
     void setSelected(int index);
     CandidateCard* card(int index) const { return m_cards[size_t(index)]; }
+    // Every card's action button ("To Storyboard"); empty: none. New cards get it too.
+    void setActionText(const QString& text);
+    void setActionEnabled(int index, bool enabled);
 
 signals:
     // The writer chose card `index` (click or key).
     void chosen(int index);
+    // The action button of card `index` was pressed.
+    void actionTriggered(int index);
 
 protected:
     void keyPressEvent(QKeyEvent* event) override;
@@ -51,6 +58,7 @@ private:
     QVBoxLayout* m_layout;
     std::vector<CandidateCard*> m_cards;
     int m_selected = -1;
+    QString m_actionText;
 };
 
 // One card, painted in palette roles (light and dark alike).
@@ -68,13 +76,18 @@ public:
     void setListFocused(bool focused);
     QString header() const;
     QSize sizeHint() const override;
+    // The button in the card's corner (hidden while the text is empty).
+    void setActionText(const QString& text);
+    QToolButton* actionButton() const { return m_action; }
 
 signals:
     void clicked();
+    void actionTriggered();
 
 protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     static constexpr int kLines = 3; // of text on a card
@@ -84,6 +97,7 @@ private:
     QString m_note;
     bool m_selected = false;
     bool m_listFocused = false;
+    QToolButton* m_action = nullptr;
 };
 
 } // namespace fabulist::ui

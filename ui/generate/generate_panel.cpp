@@ -4,10 +4,13 @@
 #include "ui/editor/document_session.h"
 #include "ui/editor/editor_view.h"
 #include "ui/generate/candidate_cards.h"
+#include "ui/generate/context_viewer.h"
 #include "ui/generate/scene_lead_in.h"
+#include "ui/generate/story_task.h"
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QEvent>
 #include <QFileDialog>
@@ -16,6 +19,8 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
 #include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -34,7 +39,49 @@
 
 namespace fabulist::ui {
 
+namespace prompting = inference::prompting;
+using prompting::WritingTask;
+
 namespace {
+
+// Generate > Brainstorm … Shorten: Ctrl+Alt and a letter of the task (none taken elsewhere).
+QKeySequence taskShortcut(WritingTask task) {
+    switch (task) {
+    case WritingTask::Brainstorm:
+        return QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_I); // ideas
+    case WritingTask::Describe:
+        return QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_D);
+    case WritingTask::Rewrite:
+        return QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_R);
+    case WritingTask::Expand:
+        return QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_E);
+    case WritingTask::Shorten:
+        return QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_H);
+    case WritingTask::Continue:
+        break;
+    }
+    return {};
+}
+
+QString taskToolTip(WritingTask task) {
+    switch (task) {
+    case WritingTask::Continue:
+        return GeneratePanel::tr("Write on from the cursor");
+    case WritingTask::Brainstorm:
+        return GeneratePanel::tr("Short ideas for what happens next (about the selection or "
+                                 "the instruction, when there is one)");
+    case WritingTask::Describe:
+        return GeneratePanel::tr("Describe the selected thing through the senses");
+    case WritingTask::Rewrite:
+        return GeneratePanel::tr("Other ways to say the selected passage (the instruction, such "
+                                 "as \u201Cmore tension\u201D, steers them)");
+    case WritingTask::Expand:
+        return GeneratePanel::tr("The selected passage, longer");
+    case WritingTask::Shorten:
+        return GeneratePanel::tr("The selected passage, shorter");
+    }
+    return {};
+}
 
 // A die showing five, drawn in the text colour so it follows light and dark themes.
 QIcon diceIcon(const QColor& color) {
@@ -123,6 +170,21 @@ GeneratePanel::GeneratePanel(EditorView* editor, GenerationController* generatio
     m_defaultModelAction = new QAction(tr("Use &Default Model"), this);
     m_defaultModelAction->setToolTip(tr("Go back to the model that comes with Fabulist"));
     connect(m_defaultModelAction, &QAction::triggered, this, [this] { useDefaultModel(); });
+    for (WritingTask task : prompting::allTasks()) {
+        if (task == WritingTask::Continue) continue;
+        auto* a = new QAction(taskTitle(task) + QStringLiteral("\u2026"), this);
+        a->setObjectName(QStringLiteral("%1TaskAction").arg(prompting::taskName(task)));
+        a->setShortcut(taskShortcut(task));
+        a->setToolTip(taskToolTip(task));
+        connect(a, &QAction::triggered, this, [this, task] { runTask(task); });
+        m_taskActions.push_back(a);
+    }
+    m_contextAction = new QAction(tr("What the &Model Reads\u2026"), this);
+    m_contextAction->setObjectName(QStringLiteral("contextViewerAction"));
+    m_contextAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_W));
+    m_contextAction->setToolTip(tr("The prompt the chosen task would send now: its parts, their "
+                                   "tokens and why each story-bible entry is in or out"));
+    connect(m_contextAction, &QAction::triggered, this, [this] { showContextViewer(); });
     buildWidgets();
     connectController();
     updateState();
@@ -246,7 +308,24 @@ void GeneratePanel::buildWidgets() {
     connect(m_candidatesBox, &QSpinBox::valueChanged, this,
             [this](int v) { m_settings.setGenerateCandidates(v); });
 
+    m_taskBox = new QComboBox(this);
+    m_taskBox->setObjectName(QStringLiteral("taskBox"));
+    for (WritingTask task : prompting::allTasks()) {
+        m_taskBox->addItem(taskTitle(task), int(task));
+        m_taskBox->setItemData(m_taskBox->count() - 1, taskToolTip(task), Qt::ToolTipRole);
+    }
+    m_instruction = new QLineEdit(this);
+    m_instruction->setObjectName(QStringLiteral("instructionBox"));
+    m_instruction->setPlaceholderText(tr("Optional: \u201Cmore tension\u201D, a question\u2026"));
+    m_instruction->setClearButtonEnabled(true);
+    m_instruction->setToolTip(tr("What the task should aim for: a rewrite's direction, a "
+                                 "brainstorm's question (Return runs the task)"));
+    connect(m_instruction, &QLineEdit::returnPressed, this, [this] { runSelectedTask(); });
+    connect(m_taskBox, &QComboBox::currentIndexChanged, this, [this] { updateTaskButtons(); });
+
     auto* form = new QFormLayout;
+    form->addRow(tr("&Task"), m_taskBox);
+    form->addRow(tr("&Instruction"), m_instruction);
     form->addRow(tr("Length"), m_length);
     form->addRow(QString(), m_lengthNote);
     form->addRow(QString(), m_endAtSentence);
@@ -257,11 +336,16 @@ void GeneratePanel::buildWidgets() {
     m_continue = new QPushButton(tr("Continue"), this);
     m_continue->setObjectName(QStringLiteral("continueButton"));
     m_continue->setToolTip(m_continueAction->toolTip());
-    connect(m_continue, &QPushButton::clicked, this, [this] { continueWriting(); });
+    connect(m_continue, &QPushButton::clicked, this, [this] { runSelectedTask(); });
     m_stop = new QPushButton(tr("Stop"), this);
     m_stop->setObjectName(QStringLiteral("stopButton"));
     m_stop->setToolTip(tr("Stop generating (Esc)"));
     connect(m_stop, &QPushButton::clicked, this, &GeneratePanel::stop);
+    m_contextButton = new QPushButton(tr("What the Model Reads"), this);
+    m_contextButton->setObjectName(QStringLiteral("contextButton"));
+    m_contextButton->setToolTip(m_contextAction->toolTip() + QStringLiteral(" \u2014 ") +
+                                m_contextAction->shortcut().toString(QKeySequence::NativeText));
+    connect(m_contextButton, &QPushButton::clicked, this, [this] { showContextViewer(); });
     auto* runRow = new QHBoxLayout;
     runRow->addWidget(m_continue, 1);
     runRow->addWidget(m_stop);
@@ -274,6 +358,7 @@ void GeneratePanel::buildWidgets() {
     m_cards = new CandidateCards(this);
     m_cards->setVisible(false);
     connect(m_cards, &CandidateCards::chosen, this, &GeneratePanel::chooseCard);
+    connect(m_cards, &CandidateCards::actionTriggered, this, [this](int i) { pinIdea(i); });
     m_progress = new QLabel(this);
     m_progress->setObjectName(QStringLiteral("generateProgress"));
     m_progress->setWordWrap(true);
@@ -301,6 +386,11 @@ void GeneratePanel::buildWidgets() {
     m_pin->setObjectName(QStringLiteral("pinButton"));
     m_pin->setToolTip(tr("Keep this text as a card on the Storyboard \u2014 Ctrl+Shift+P"));
     connect(m_pin, &QPushButton::clicked, this, [this] { pin(); });
+    m_allToCards = new QPushButton(tr("Brainstorm into Cards"), this);
+    m_allToCards->setObjectName(QStringLiteral("allToCardsButton"));
+    m_allToCards->setToolTip(tr("Every idea as a card on the Storyboard, laid out at once"));
+    m_allToCards->setVisible(false);
+    connect(m_allToCards, &QPushButton::clicked, this, [this] { pinAllIdeas(); });
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("generateStatus"));
@@ -315,12 +405,14 @@ void GeneratePanel::buildWidgets() {
     layout->addLayout(mix);
     layout->addLayout(form);
     layout->addLayout(runRow);
+    layout->addWidget(m_contextButton);
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(m_cards);
     layout->addWidget(m_preview, 1);
     layout->addLayout(decideRow);
     layout->addWidget(m_pin);
+    layout->addWidget(m_allToCards);
 }
 
 void GeneratePanel::changeEvent(QEvent* event) {
@@ -427,6 +519,28 @@ void GeneratePanel::onLoadFailed(const QString& message, bool fallingBack) {
 }
 
 bool GeneratePanel::continueWriting() {
+    return runTask(WritingTask::Continue);
+}
+
+bool GeneratePanel::runSelectedTask() {
+    return runTask(selectedTask());
+}
+
+WritingTask GeneratePanel::selectedTask() const {
+    return static_cast<WritingTask>(m_taskBox->currentData().toInt());
+}
+
+void GeneratePanel::setSelectedTask(WritingTask task) {
+    m_taskBox->setCurrentIndex(m_taskBox->findData(int(task)));
+}
+
+QAction* GeneratePanel::taskAction(WritingTask task) const {
+    for (QAction* a : m_taskActions)
+        if (a->objectName().startsWith(QLatin1String(prompting::taskName(task)))) return a;
+    return nullptr;
+}
+
+bool GeneratePanel::runTask(WritingTask task) {
     if (m_inFlight) {
         setStatus(tr("Text is still being generated; press Stop (Esc) first."));
         return false;
@@ -436,40 +550,152 @@ bool GeneratePanel::continueWriting() {
                                    : tr("No model is loaded, so there is nothing to write with."));
         return false;
     }
-    if (!m_project || !m_session || !m_session->currentId() || !m_session->currentDocument()) {
-        setStatus(tr("Open a document in the binder first: Continue writes after its cursor."));
+    QString why;
+    std::optional<Prepared> prepared = prepare(task, &why);
+    if (!prepared) {
+        setStatus(why);
         return false;
+    }
+    if (!m_seedLock->isChecked()) {
+        rollSeed(); // a new request is a new draw
+        prepared->flight.request.sampler.seed = uint32_t(m_seed->value());
+    }
+    // A shown generation (and its siblings) the writer moves past without deciding is rejected.
+    rejectPending(-1);
+    m_candidates.clear(); // a new request starts a new set of drafts
+    m_candidateIndex = -1;
+    InFlight& f = prepared->flight;
+    startRequest(std::move(f.request), std::move(f.origin), f.fit, f.place);
+    if (!prepared->warning.isEmpty()) setStatus(prepared->warning);
+    return true;
+}
+
+std::optional<GeneratePanel::Prepared> GeneratePanel::prepare(WritingTask task, QString* why) {
+    if (!m_project || !m_session || !m_session->currentId() || !m_session->currentDocument()) {
+        *why = task == WritingTask::Continue
+                   ? tr("Open a document in the binder first: Continue writes after its cursor.")
+                   : tr("Open a document in the binder first: %1 works on its text.")
+                         .arg(taskTitle(task));
+        return std::nullopt;
     }
     QTextDocument* document = m_session->currentDocument();
-    const int cursor = m_editor->document() == document ? m_editor->textCursor().position()
-                                                        : document->characterCount() - 1;
-    GenerationRequest request;
-    request.context = promptContext(document, cursor);
-    if (request.context.trimmed().isEmpty()) {
-        setStatus(tr("There is nothing before the cursor to continue, and no earlier scene or "
-                     "chapter title to go on: write the first words, then Continue."));
-        return false;
+    const bool inEditor = m_editor->document() == document;
+    const QTextCursor caret = m_editor->textCursor();
+    const int cursor = inEditor ? caret.position() : document->characterCount() - 1;
+    const QString text = document->toPlainText();
+    const bool continuing = task == WritingTask::Continue;
+    // Continue writes from the caret; the other tasks work on the selection (or at the caret).
+    const int start =
+        !continuing && inEditor && caret.hasSelection() ? caret.selectionStart() : cursor;
+    const int end = !continuing && inEditor && caret.hasSelection() ? caret.selectionEnd() : cursor;
+    Prepared p;
+    GenerationRequest& request = p.flight.request;
+    request.context = promptContext(document, start);
+    if (continuing && request.context.trimmed().isEmpty()) {
+        *why = tr("There is nothing before the cursor to continue, and no earlier scene or "
+                  "chapter title to go on: write the first words, then Continue.");
+        return std::nullopt;
     }
-    if (!m_seedLock->isChecked()) rollSeed(); // a new Continue is a new draw
-    request.maxTokens = m_length->value();
+    const prompting::TaskShape shape = prompting::taskShape(task);
+    request.maxTokens = continuing ? m_length->value() : shape.maxTokens;
     request.maxContextTokens = kPromptBudgetTokens;
     request.sampler = samplerSettings();
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
     if (hasAdapter()) request.liveAlpha = std::make_shared<std::atomic<float>>(request.alpha);
-    request.candidates = m_candidatesBox->value();
-    GenerationOrigin origin;
+    request.candidates = continuing ? m_candidatesBox->value() : shape.candidates;
+    GenerationOrigin& origin = p.flight.origin;
+    origin.task = QString::fromLatin1(prompting::taskName(task));
     origin.documentId = m_session->currentId();
-    origin.contextEnd = cursor;
-    FitOptions fit;
-    const QString text = document->toPlainText();
-    fit.before = cursor > 0 ? text.at(cursor - 1) : QChar();
+    origin.contextEnd = start;
+    FitOptions& fit = p.flight.fit;
+    fit.before = start > 0 ? text.at(start - 1) : QChar();
     fit.paragraphs = paragraphConvention(text);
-    // A shown generation (and its siblings) the writer moves past without deciding is rejected.
-    rejectPending(-1);
-    m_candidates.clear(); // a new Continue starts a new set of drafts
-    m_candidateIndex = -1;
-    startRequest(std::move(request), std::move(origin), fit);
+    p.flight.place = TaskPlace{start, end, text.mid(start, end - start)};
+    if (!addStory(request, task, request.context, p.flight.place.selection,
+                  text.mid(end, kPromptContextChars), &p.warning, why))
+        return std::nullopt;
+    return p;
+}
+
+bool GeneratePanel::addStory(GenerationRequest& request, WritingTask task, const QString& before,
+                             const QString& selection, const QString& after, QString* warning,
+                             QString* why) {
+    // Without a story bible, Memory or Author's Note, Continue reads the text as it always did.
+    if (task == WritingTask::Continue && !projectHasStory()) return true;
+    StoryTaskInput input{task, before, selection, after, m_instruction->text(), QString()};
+    try {
+        if (const auto node = m_project->binder().find(*m_session->currentId()))
+            input.title = QString::fromStdString(node->title);
+    } catch (const std::exception&) {
+        // The title is a nicety; the task goes on without it.
+    }
+    StoryTaskResult result = makeStoryTask(m_project, input, m_settings, request.maxContextTokens);
+    if (!result.task) {
+        *why = result.error;
+        return false;
+    }
+    *warning = result.warning;
+    request.story = std::move(result.task);
     return true;
+}
+
+bool GeneratePanel::projectHasStory() const {
+    if (!m_project) return false;
+    try {
+        const storage::BibleRepository& bible = m_project->bible();
+        if (!bible.storyNote(storage::StoryNoteKind::Memory).empty() ||
+            !bible.storyNote(storage::StoryNoteKind::AuthorsNote).empty())
+            return true;
+        for (const storage::BibleEntry& e : bible.entries())
+            if (!e.textForModel().empty()) return true;
+    } catch (const std::exception&) {
+        return false; // unreadable: Continue as without one
+    }
+    return false;
+}
+
+std::optional<GenerationRequest> GeneratePanel::taskRequest(WritingTask task, QString* why) {
+    if (!isModelReady()) {
+        *why = isLoadingModel() ? tr("The model is still loading; the prompt is counted in its "
+                                     "tokens.")
+                                : tr("No model is loaded: the prompt is counted in its tokens.");
+        return std::nullopt;
+    }
+    std::optional<Prepared> prepared = prepare(task, why);
+    if (!prepared) return std::nullopt;
+    if (!prepared->flight.request.story) {
+        *why = tr("This project has no story bible, Memory or Author's Note yet: Continue sends "
+                  "the text before the cursor as it is (its last %1 tokens at most).")
+                   .arg(kPromptBudgetTokens);
+        return std::nullopt;
+    }
+    return prepared->flight.request;
+}
+
+WritingTask GeneratePanel::shownTask() const {
+    const InFlight* f = m_inFlight ? &*m_inFlight : m_shown ? &*m_shown : nullptr;
+    return f && f->request.story ? f->request.story->request.task : WritingTask::Continue;
+}
+
+void GeneratePanel::addSelectionTasks(QMenu* menu) {
+    if (!m_editor->textCursor().hasSelection() || !isEnabled()) return;
+    QAction* first = menu->actions().value(0);
+    for (QAction* a : m_taskActions) menu->insertAction(first, a);
+    menu->insertSeparator(first);
+}
+
+void GeneratePanel::showContextViewer() {
+    if (!m_contextViewer) {
+        m_contextViewer = new ContextViewer(m_generation, this);
+        m_contextViewer->setRequestSource([this](QString* why) {
+            m_contextViewer->setTaskTitle(taskTitle(selectedTask()));
+            return taskRequest(selectedTask(), why);
+        });
+    }
+    m_contextViewer->show();
+    m_contextViewer->raise();
+    m_contextViewer->activateWindow();
+    m_contextViewer->refresh();
 }
 
 QString GeneratePanel::promptContext(QTextDocument* document, int cursor) {
@@ -502,9 +728,14 @@ bool GeneratePanel::retry() {
     request.alpha = hasAdapter() ? float(m_alpha->value() / 100.0) : 0.0f;
     request.liveAlpha =
         hasAdapter() ? std::make_shared<std::atomic<float>>(request.alpha) : nullptr;
-    request.candidates = m_candidatesBox->value();
+    // A task keeps its own count (five ideas, three rewrites); Continue follows the box.
+    if (!request.story || request.story->request.task == WritingTask::Continue)
+        request.candidates = m_candidatesBox->value();
+    else
+        request.maxTokens = m_shown->request.maxTokens;
     const FitOptions fit = m_shown->fit;
-    startRequest(std::move(request), std::move(origin), fit);
+    const TaskPlace place = m_shown->place;
+    startRequest(std::move(request), std::move(origin), fit, place);
     if (sameDraw && sameSettings)
         setStatus(m_temperature->value() == 0.0
                       ? tr("At temperature 0 the model always takes its likeliest word: this "
@@ -539,7 +770,7 @@ bool GeneratePanel::continueFrom(const storage::Generation& parent) {
     FitOptions fit;
     fit.before = kept.empty() ? QChar() : QString::fromStdString(kept).back();
     rejectPending(-1);
-    startRequest(std::move(request), std::move(origin), fit);
+    startRequest(std::move(request), std::move(origin), fit, TaskPlace{});
     return true;
 }
 
@@ -568,16 +799,16 @@ bool GeneratePanel::branchWith(const storage::Generation& parent, const QString&
     FitOptions fit;
     fit.before = before.isEmpty() ? QChar() : before.back();
     rejectPending(-1);
-    startRequest(std::move(request), std::move(origin), fit);
+    startRequest(std::move(request), std::move(origin), fit, TaskPlace{});
     setStatus(tr("Branching with \u201C%1\u201D\u2026").arg(tokenText.trimmed()));
     return true;
 }
 
 void GeneratePanel::startRequest(GenerationRequest request, GenerationOrigin origin,
-                                 const FitOptions& fit) {
+                                 const FitOptions& fit, const TaskPlace& place) {
     request.id = m_generation->start(request, origin);
     if (request.id == 0) return; // checked before: the model is ready and nothing runs
-    m_inFlight = InFlight{std::move(request), std::move(origin), fit};
+    m_inFlight = InFlight{std::move(request), std::move(origin), fit, place};
     m_generationId.reset();
     m_shown.reset();
     m_shownCancelled = false;
@@ -655,8 +886,14 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome,
         own.request.sampler.seed += uint32_t(i); // what it was drawn with
         const bool cancelled = c.stop == storage::GenerationStop::Stopped;
         const QString note = cancelled ? tr("stopped") : tr("%1 tokens").arg(c.generatedTokens);
-        m_candidates.push_back(Candidate{c.generationId, own, fitContinuation(c.text, fit),
-                                         cancelled, set, int(i), true, note});
+        // A task's answer is shaped (an idea, a paragraph); a continuation fitted to the page.
+        const QString output =
+            flight.request.story && flight.request.story->request.task != WritingTask::Continue
+                ? QString::fromStdString(prompting::shapeOutput(flight.request.story->request.task,
+                                                                c.text.toStdString()))
+                : fitContinuation(c.text, fit);
+        m_candidates.push_back(
+            Candidate{c.generationId, own, output, cancelled, set, int(i), true, note, false});
         tokens += c.generatedTokens;
     }
     m_candidateIndex = first + std::clamp(m_streamSelected, 0, int(outcomes.size()) - 1);
@@ -680,8 +917,16 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome,
                                .arg(outcome.reusedTokens)
                                .arg(outcome.promptMs, 0, 'f', 1)
                                .arg(QString::fromLatin1(storage::toString(outcome.stop))));
+    const WritingTask task = shownTask();
     if (outcome.cancelled)
         setStatus(tr("Stopped. Accept keeps the text so far; Retry writes it again."));
+    else if (task == WritingTask::Brainstorm)
+        setStatus(tr("Choose an idea: To Storyboard makes it a card (Ctrl+Shift+P); Brainstorm "
+                     "into Cards lays them all out."));
+    else if (prompting::taskShape(task).replacesSelection)
+        setStatus(tr("Choose a version: Use puts it in place of the selection (one undo step)."));
+    else if (task == WritingTask::Describe)
+        setStatus(tr("Choose a description: Insert puts it at the cursor (one undo step)."));
     else if (outcomes.size() > 1)
         setStatus(tr("Choose a candidate (click, Up/Down or Alt+] / Alt+[); Accept inserts the "
                      "chosen one at the cursor."));
@@ -723,13 +968,48 @@ bool GeneratePanel::accept() {
                      "discard it."));
         return false;
     }
+    const WritingTask task = shownTask();
+    if (task == WritingTask::Brainstorm) return pin(); // an idea goes to the Storyboard
     emit accepting();
     const QString text = m_preview->toPlainText();
+    if (task != WritingTask::Continue) return acceptTask(task, text);
     QTextCursor cursor = m_editor->textCursor();
     cursor.beginEditBlock(); // one undo step, saved by DocumentSession like typed text
     cursor.insertText(text);
     cursor.endEditBlock();
     m_editor->setTextCursor(cursor); // the caret after the inserted text, ready for typing
+    m_editor->setFocus(Qt::OtherFocusReason);
+    recordKept(text);
+    return true;
+}
+
+bool GeneratePanel::acceptTask(WritingTask task, const QString& text) {
+    QTextDocument* document = m_editor->document();
+    QTextCursor cursor(document);
+    QString inserted = text;
+    if (prompting::taskShape(task).replacesSelection) {
+        const TaskPlace& place = m_shown->place;
+        if (document->toPlainText().mid(place.start, place.end - place.start) != place.selection) {
+            setStatus(tr("The passage has changed since %1 read it: select it again and run %1 "
+                         "once more, or discard this.")
+                          .arg(taskTitle(task)));
+            return false;
+        }
+        cursor.setPosition(place.start);
+        cursor.setPosition(place.end, QTextCursor::KeepAnchor);
+    } else {
+        // Describe: at the caret (after the selection it describes), a space after a word.
+        cursor.setPosition(m_editor->textCursor().selectionEnd());
+        const int at = cursor.position();
+        const QChar before = at > 0 ? document->characterAt(at - 1) : QChar();
+        if (!before.isNull() && !before.isSpace() && !inserted.isEmpty() &&
+            !inserted.front().isSpace())
+            inserted.prepend(QLatin1Char(' '));
+    }
+    cursor.beginEditBlock(); // one undo step, saved by DocumentSession like typed text
+    cursor.insertText(inserted);
+    cursor.endEditBlock();
+    m_editor->setTextCursor(cursor);
     m_editor->setFocus(Qt::OtherFocusReason);
     recordKept(text);
     return true;
@@ -789,6 +1069,11 @@ void GeneratePanel::showSetCards() {
         m_cards->setNote(i - first, m_candidates[size_t(i)].note);
     }
     m_cards->setSelected(shown.indexInSet);
+    // Brainstormed ideas: each goes to the Storyboard with one click on its card.
+    const bool ideas = shownTask() == WritingTask::Brainstorm;
+    m_cards->setActionText(ideas ? tr("To Storyboard") : QString());
+    for (int i = first; i < end; ++i)
+        m_cards->setActionEnabled(i - first, ideas && !m_candidates[size_t(i)].pinned);
     m_cards->setVisible(end - first > 1);
 }
 
@@ -826,8 +1111,9 @@ bool GeneratePanel::showCandidate(int index) {
     m_shownOutput = c.output;
     m_shownCancelled = c.cancelled;
     m_preview->setPlainText(c.output);
-    if (!c.pending) setShownStatus(int(storage::GenerationStatus::Pending));
-    c.pending = true;
+    if (!c.pending && !c.pinned) setShownStatus(int(storage::GenerationStatus::Pending));
+    c.pending = !c.pinned; // a pinned idea stays accepted
+
     showSetCards();
     if (m_cards->isVisibleTo(this))
         setStatus(tr("Candidate %1 of %2 (seed %3).")
@@ -869,6 +1155,8 @@ bool GeneratePanel::hasPreviousCandidate() const {
 }
 
 bool GeneratePanel::pin() {
+    if (shownTask() == WritingTask::Brainstorm && !m_inFlight && m_candidateIndex >= 0)
+        return pinIdea(m_candidates[size_t(m_candidateIndex)].indexInSet);
     if (!m_generationId || m_inFlight || m_pinnedId == m_generationId) return false;
     const QString text = m_preview->toPlainText();
     if (text.trimmed().isEmpty()) return false;
@@ -876,6 +1164,32 @@ bool GeneratePanel::pin() {
     updateState();
     m_generation->pin(text, *m_generationId);
     return true;
+}
+
+bool GeneratePanel::pinIdea(int index) {
+    if (m_inFlight || m_candidateIndex < 0 || m_candidateIndex >= candidateCount()) return false;
+    const Candidate& shown = m_candidates[size_t(m_candidateIndex)];
+    const int at = m_candidateIndex - shown.indexInSet + index;
+    if (index < 0 || at >= candidateCount() || m_candidates[size_t(at)].set != shown.set)
+        return false;
+    Candidate& c = m_candidates[size_t(at)];
+    if (c.pinned || !c.id || c.output.trimmed().isEmpty()) return false;
+    c.pinned = true;
+    c.pending = false; // kept: not rejected with the ideas left over
+    c.note = tr("on the Storyboard");
+    m_generation->keep(*c.id, c.output, c.output); // accepted as written
+    m_generation->pin(c.output, *c.id);
+    showSetCards();
+    updateState();
+    return true;
+}
+
+int GeneratePanel::pinAllIdeas() {
+    if (shownTask() != WritingTask::Brainstorm || m_inFlight) return 0;
+    int pinned = 0;
+    for (int i = 0; i < m_cards->count(); ++i) pinned += pinIdea(i) ? 1 : 0;
+    if (pinned > 0) setStatus(tr("%n idea(s) laid out on the Storyboard.", nullptr, pinned));
+    return pinned;
 }
 
 void GeneratePanel::rollSeed() {
@@ -922,6 +1236,27 @@ QString GeneratePanel::progressText() const {
     return m_progress->text();
 }
 
+void GeneratePanel::updateTaskButtons() {
+    const WritingTask chosen = selectedTask();
+    m_continue->setText(taskTitle(chosen));
+    m_continue->setToolTip(chosen == WritingTask::Continue ? m_continueAction->toolTip()
+                                                           : taskToolTip(chosen));
+    const WritingTask task = shownTask();
+    const bool ideas = task == WritingTask::Brainstorm;
+    m_accept->setText(task == WritingTask::Continue                  ? tr("Accept")
+                      : task == WritingTask::Describe                ? tr("Insert")
+                      : prompting::taskShape(task).replacesSelection ? tr("Use")
+                                                                     : tr("Accept"));
+    m_accept->setVisible(!ideas);
+    m_pin->setText(ideas ? tr("To Storyboard") : tr("Pin to Storyboard"));
+    const bool unpinned =
+        std::any_of(m_candidates.begin(), m_candidates.end(), [](const Candidate& c) {
+            return !c.pinned && c.id && !c.output.trimmed().isEmpty();
+        });
+    m_allToCards->setVisible(ideas && !m_inFlight && m_generationId.has_value());
+    m_allToCards->setEnabled(unpinned);
+}
+
 void GeneratePanel::updateState() {
     const bool busy = m_inFlight.has_value();
     const bool hasDocument = m_session && m_session->currentId().has_value();
@@ -936,7 +1271,10 @@ void GeneratePanel::updateState() {
     m_accept->setEnabled(shown);
     m_discard->setEnabled(shown);
     m_retry->setEnabled(m_shown.has_value() && !busy && isModelReady());
-    m_pin->setEnabled(shown && m_pinnedId != m_generationId);
+    const bool ideas = shownTask() == WritingTask::Brainstorm;
+    const bool ideaPinned = ideas && m_candidateIndex >= 0 && m_candidateIndex < candidateCount() &&
+                            m_candidates[size_t(m_candidateIndex)].pinned;
+    m_pin->setEnabled(shown && (ideas ? !ideaPinned : m_pinnedId != m_generationId));
     m_acceptAction->setEnabled(m_accept->isEnabled());
     m_discardAction->setEnabled(m_discard->isEnabled());
     m_retryAction->setEnabled(m_retry->isEnabled());
@@ -944,6 +1282,10 @@ void GeneratePanel::updateState() {
     m_nextCandidateAction->setEnabled(busy ? m_streamSelected + 1 < int(m_streamed.size())
                                            : m_candidateIndex + 1 < candidateCount());
     m_previousCandidateAction->setEnabled(hasPreviousCandidate());
+    for (QAction* a : m_taskActions) a->setEnabled(canContinue);
+    m_contextAction->setEnabled(hasDocument);
+    m_contextButton->setEnabled(hasDocument);
+    updateTaskButtons();
     m_preview->setReadOnly(busy || !shown);
     emit previewChanged();
 

@@ -22,6 +22,16 @@
 // Models: the shipped default, or any GGUF the writer chooses (Generate > Choose Model…,
 // remembered in Settings until they choose again or Use Default Model). A model that fails to
 // load leaves the one in use working (the worker swaps only after a successful load).
+//
+// Writing tasks (#17): the Task box chooses Continue, Brainstorm, Describe, Rewrite, Expand or
+// Shorten, with an optional instruction; Generate > Brainstorm… Shorten and the editor's menu
+// on a selection run one directly. A task's request carries a StoryTask (story_task.h) built
+// from the editor (text before, the selection, text after); Continue does too when the project
+// has a story bible, Memory or Author's Note. Its candidates are shaped (shapeOutput) into the
+// cards; Use swaps a rewrite in for the selection (one undo step), Insert puts a description at
+// the cursor, and each brainstormed idea goes to the Storyboard with one click (or all at once).
+// "What the model reads" opens the ContextViewer on the request the chosen task would send.
+#include "inference/prompting/writing_task.h"
 #include "ui/generate/continuation_fit.h"
 #include "ui/generate/generation_controller.h"
 #include "ui/generate/generation_record.h"
@@ -35,8 +45,11 @@
 
 class QAction;
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
+class QMenu;
 class QPlainTextEdit;
 class QPushButton;
 class QSlider;
@@ -52,6 +65,7 @@ struct Generation;
 namespace fabulist::ui {
 
 class CandidateCards;
+class ContextViewer;
 class DocumentSession;
 class EditorView;
 
@@ -98,10 +112,38 @@ public:
     QAction* previousCandidateAction() const { return m_previousCandidateAction; }
     QAction* chooseModelAction() const { return m_chooseModelAction; }
     QAction* defaultModelAction() const { return m_defaultModelAction; }
+    // Generate > Brainstorm … Shorten (nullptr for Continue: continueAction()).
+    QAction* taskAction(inference::prompting::WritingTask task) const;
+    // Generate > What the Model Reads: the context viewer on the chosen task's request.
+    QAction* contextAction() const { return m_contextAction; }
 
     // Continue from the cursor of the open document. False (with the reason in the status
     // line) when it cannot start now.
     bool continueWriting();
+    // Runs `task` on the open document (Continue: continueWriting()) with the instruction field;
+    // a task that works on a selection needs one in the editor. False (status says why) when it
+    // cannot start now.
+    bool runTask(inference::prompting::WritingTask task);
+    // The run button: the task chosen in the Task box.
+    bool runSelectedTask();
+    inference::prompting::WritingTask selectedTask() const;
+    void setSelectedTask(inference::prompting::WritingTask task);
+    // The request `task` would send now (what the context viewer previews); nullopt with the
+    // reason in `why`. Continue without a story bible, Memory or Author's Note has no story.
+    std::optional<GenerationRequest> taskRequest(inference::prompting::WritingTask task,
+                                                 QString* why);
+    // The task of the request streaming or shown (Continue when none): the ghost text follows
+    // only Continue.
+    inference::prompting::WritingTask shownTask() const;
+    // A brainstormed idea (card `index` of the shown set) to the Storyboard, once per idea; all
+    // of them ("Brainstorm into Cards"). Pinned ideas are recorded as accepted.
+    bool pinIdea(int index);
+    int pinAllIdeas();
+    // Adds the tasks that work on a selection to the editor's context menu (when it has one).
+    void addSelectionTasks(QMenu* menu);
+    // Opens the context viewer and refreshes it.
+    void showContextViewer();
+    ContextViewer* contextViewer() const { return m_contextViewer; }
     void stop();
     bool accept();
     void discard();
@@ -169,6 +211,10 @@ public:
     QPushButton* discardButton() const { return m_discard; }
     QPushButton* retryButton() const { return m_retry; }
     QPushButton* pinButton() const { return m_pin; }
+    QComboBox* taskBox() const { return m_taskBox; }
+    QLineEdit* instructionBox() const { return m_instruction; }
+    QPushButton* contextButton() const { return m_contextButton; }
+    QPushButton* allToCardsButton() const { return m_allToCards; }
 
 signals:
     void modelReady(const QString& name);
@@ -189,16 +235,38 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    // Where a task's answer lands: the passage a Use replaces (its text, to see it is still there).
+    struct TaskPlace {
+        int start = -1;
+        int end = -1;
+        QString selection;
+    };
     struct InFlight {
         GenerationRequest request;
         GenerationOrigin origin;
         FitOptions fit; // where the text lands (endAtSentence applies when the length ran out)
+        TaskPlace place;
+    };
+    // A request ready to start, and a note for the writer (a broken template of theirs).
+    struct Prepared {
+        InFlight flight;
+        QString warning;
     };
 
     void buildWidgets();
     void connectController();
     void showModel(); // the label: the model in use, its path in the tooltip
-    void startRequest(GenerationRequest request, GenerationOrigin origin, const FitOptions& fit);
+    void startRequest(GenerationRequest request, GenerationOrigin origin, const FitOptions& fit,
+                      const TaskPlace& place);
+    // The request for `task` from the editor and the panel's settings (nullopt: `why`).
+    std::optional<Prepared> prepare(inference::prompting::WritingTask task, QString* why);
+    // A StoryTask for `task` (nullopt: `why`; Continue without a story: no error, no task).
+    bool addStory(GenerationRequest& request, inference::prompting::WritingTask task,
+                  const QString& before, const QString& selection, const QString& after,
+                  QString* warning, QString* why);
+    bool projectHasStory() const;
+    bool acceptTask(inference::prompting::WritingTask task, const QString& text);
+    void updateTaskButtons();
     void onLoadStarted(const QString& modelPath);
     void onModelLoaded(const LoadedModel& model);
     void onLoadFailed(const QString& message, bool fallingBack);
@@ -247,6 +315,7 @@ private:
         int indexInSet = 0;  // which of that request's candidates
         bool pending = true; // recorded pending, not yet set aside
         QString note;        // for its card
+        bool pinned = false; // a brainstormed idea on the Storyboard
     };
     std::vector<Candidate> m_candidates; // the drafts since the last Continue
     int m_candidateIndex = -1;
@@ -279,6 +348,11 @@ private:
     QPushButton* m_discard;
     QPushButton* m_retry;
     QPushButton* m_pin;
+    QComboBox* m_taskBox;
+    QLineEdit* m_instruction;
+    QPushButton* m_contextButton;
+    QPushButton* m_allToCards;
+    ContextViewer* m_contextViewer = nullptr;
     std::optional<int64_t> m_pinnedId; // the last generation pinned: one card per generation
     QAction* m_continueAction;
     QAction* m_stopAction;
@@ -290,6 +364,8 @@ private:
     QAction* m_previousCandidateAction;
     QAction* m_chooseModelAction;
     QAction* m_defaultModelAction;
+    std::vector<QAction*> m_taskActions; // Brainstorm … Shorten, in allTasks() order
+    QAction* m_contextAction;
 };
 
 } // namespace fabulist::ui

@@ -4,6 +4,7 @@
 #include "ui/editor/editor_view.h"
 #include "ui/generate/generate_panel.h"
 #include "ui/generate/generation_controller.h"
+#include "ui/generate/story_task.h"
 #include "ui/generate/token_inspector.h"
 #include "ui/project/snapshot_compare_view.h"
 
@@ -28,6 +29,22 @@
 namespace fabulist::ui {
 
 namespace {
+
+// What a generation was asked (#17): "Rewrite · “more tension” · read 2 story-bible entries";
+// empty for a plain Continue.
+QString taskDetails(const storage::Generation& g) {
+    namespace prompting = inference::prompting;
+    QStringList parts;
+    if (!g.instruction.empty())
+        parts << QStringLiteral("\u201C%1\u201D").arg(QString::fromStdString(g.instruction));
+    if (!g.bibleEntries.empty())
+        parts << HistoryView::tr("read %n story-bible entries", nullptr,
+                                 int(g.bibleEntries.size()));
+    const auto task = prompting::taskFromName(g.task);
+    if (task && *task == prompting::WritingTask::Continue && parts.isEmpty()) return {};
+    parts.prepend(task ? taskTitle(*task) : QString::fromStdString(g.task));
+    return parts.join(QStringLiteral(" \u00B7 "));
+}
 
 constexpr int kIdRole = Qt::UserRole + 1;
 constexpr int kLedgerLimit = 5000; // a document's generations read at once
@@ -153,11 +170,13 @@ void HistoryView::setSearch(const QString& query) {
 QTreeWidgetItem* HistoryView::makeItem(const storage::Generation& g) const {
     auto* item = new QTreeWidgetItem({firstWords(g), statusName(g.status)});
     item->setData(0, kIdRole, qint64(g.id));
-    item->setToolTip(0, tr("%1\n\n\u03B1 %2 \u00B7 seed %3 \u00B7 %4")
+    const QString task = taskDetails(g);
+    item->setToolTip(0, tr("%1\n\n%5\u03B1 %2 \u00B7 seed %3 \u00B7 %4")
                             .arg(keptText(g).trimmed())
                             .arg(g.mixAlpha, 0, 'f', 2)
                             .arg(g.seed)
-                            .arg(QString::fromStdString(g.modelId)));
+                            .arg(QString::fromStdString(g.modelId))
+                            .arg(task.isEmpty() ? QString() : task + QStringLiteral("\n")));
     return item;
 }
 
@@ -266,6 +285,8 @@ void HistoryView::showSelected() {
             .arg(g->generatedTokens)
             .arg(QString::fromStdString(g->modelId));
     if (!g->alphaChanges.empty()) details += tr(" \u00B7 slider moved while it streamed");
+    const QString task = taskDetails(*g);
+    if (!task.isEmpty()) details = task + QStringLiteral("\n") + details;
     m_details->setText(details);
 }
 
