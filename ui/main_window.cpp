@@ -260,7 +260,6 @@ void MainWindow::buildWidgets() {
     statusBar()->addWidget(m_saveState, 1);
     m_goalDisplay->addToStatusBar(statusBar());
     statusBar()->addPermanentWidget(m_wordCount);
-    statusBar()->addPermanentWidget(m_wordCount);
     // Goal progress follows the count the label makes anyway: no second pass per keystroke.
     connect(m_wordCount, &WordCountLabel::documentWordsCounted, m_goals,
             &GoalTracker::setLiveWords);

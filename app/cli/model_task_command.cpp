@@ -153,10 +153,11 @@ int runTaskCommand(const std::vector<std::string>& argv) {
     std::vector<inference::GenerationResult> results;
     if (!showPrompt) {
         std::vector<std::string> soFar(static_cast<size_t>(candidates));
+        const bool lineStop = prompting::stopsAtLineEnd(request.task, request.after);
         auto onToken = [&](int candidate, int32_t, std::string_view piece) {
             std::string& text = soFar[size_t(candidate)];
             text += piece;
-            return !(shape.oneLine && prompting::endsLine(text));
+            return !(lineStop && prompting::endsLine(text));
         };
         try {
             auto session = model.engine->createSession();

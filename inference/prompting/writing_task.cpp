@@ -80,6 +80,11 @@ int maxTokensFor(WritingTask task, int selectionTokens) {
     return std::max(8, int(selectionTokens * s.perSelectionToken + 0.5));
 }
 
+bool stopsAtLineEnd(WritingTask task, std::string_view after) {
+    return taskShape(task).oneLine || (task == WritingTask::Continue &&
+                                       after.find_first_not_of(" \t\r\n") != std::string_view::npos);
+}
+
 bool endsLine(std::string_view text) {
     const size_t first = text.find_first_not_of(" \t\r\n");
     return first != std::string_view::npos && text.find('\n', first) != std::string_view::npos;

@@ -35,6 +35,10 @@ int maxTokensFor(WritingTask task, int selectionTokens);
 // trimmed, with a list marker ("- ", "1. ") dropped from an idea.
 std::string shapeOutput(WritingTask task, std::string_view raw);
 
+// Whether a candidate stops at its line's end: one-line tasks, and Continue with text after the
+// cursor (the continuation must fit before the paragraph that follows).
+bool stopsAtLineEnd(WritingTask task, std::string_view after);
+
 // True when `text` holds a line break outside leading white space: a one-line task's candidate
 // is done.
 bool endsLine(std::string_view text);

@@ -278,6 +278,9 @@ private slots:
                  std::string("Mira finds a second clock."));
         QCOMPARE(shapeOutput(WritingTask::Brainstorm, "2. The wall falls."), std::string("The wall falls."));
         QCOMPARE(shapeOutput(WritingTask::Rewrite, "\n She ran.\n\nNext"), std::string("She ran."));
+        QVERIFY(stopsAtLineEnd(WritingTask::Continue, "\n\nThe next paragraph."));
+        QVERIFY(!stopsAtLineEnd(WritingTask::Continue, " \n "));
+        QVERIFY(stopsAtLineEnd(WritingTask::Describe, ""));
         QVERIFY(!endsLine("\n  She"));
         QVERIFY(endsLine("\nShe ran.\n"));
         QCOMPARE(taskFromName("describe"), std::optional<WritingTask>(WritingTask::Describe));

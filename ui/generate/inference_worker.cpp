@@ -305,11 +305,15 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         int tokens = 0;
         QElapsedTimer clock;
         bool decoding = false;
-        // One-line tasks: each candidate stops at the end of its line (an idea, a paragraph).
+        // One-line tasks (and Continue before following text): each candidate stops at the end
+        // of its line (an idea, a paragraph).
+        const bool lineStop = request.story && inference::prompting::stopsAtLineEnd(
+                                                   request.story->request.task,
+                                                   request.story->request.after);
         std::vector<std::string> soFar(size_t(std::clamp(request.candidates, 1, kMaxCandidates)));
         const inference::CandidateTokenCallback onToken = [&](int candidate, int32_t id,
                                                               std::string_view piece) {
-            if (shape.oneLine) {
+            if (lineStop) {
                 std::string& text = soFar[size_t(candidate)];
                 text += piece;
                 if (inference::prompting::endsLine(text)) return false;
@@ -342,7 +346,7 @@ void InferenceWorker::generate(const GenerationRequest& request) {
             CandidateOutcome c;
             c.text = QString::fromUtf8(result.text.data(), qsizetype(result.text.size()));
             // A one-line task's candidate that reached its line's end ended as it should.
-            const bool lineDone = shape.oneLine &&
+            const bool lineDone = lineStop &&
                                   result.stopReason == inference::StopReason::Callback &&
                                   !m_cancelFlag.load();
             c.stop = lineDone ? storage::GenerationStop::EndOfText
