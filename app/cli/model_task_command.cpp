@@ -153,7 +153,8 @@ int runTaskCommand(const std::vector<std::string>& argv) {
     std::vector<inference::GenerationResult> results;
     if (!showPrompt) {
         std::vector<std::string> soFar(static_cast<size_t>(candidates));
-        const bool lineStop = prompting::stopsAtLineEnd(request.task, request.after);
+        const bool lineStop =
+            !prompt.fillInTheMiddle && prompting::stopsAtLineEnd(request.task, request.after);
         auto onToken = [&](int candidate, int32_t, std::string_view piece) {
             std::string& text = soFar[size_t(candidate)];
             text += piece;

@@ -3,6 +3,7 @@
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace fabulist::inference::prompting {
 
@@ -103,6 +104,44 @@ void countPartTokens(const Tokenizer& tokenizer, const std::vector<int32_t>& ids
     }
 }
 
+bool hasText(std::string_view text) {
+    return text.find_first_not_of(" \t\r\n") != std::string_view::npos;
+}
+
+// The longest start of `text`, cut after a word, whose tokens fit.
+std::string suffixFitting(const Tokenizer& tokenizer, std::string_view text, int tokens) {
+    if (countTokens(tokenizer, text) <= tokens) return std::string(text);
+    int lo = 0, hi = tokens; // words: lo fits, hi does not (a word is at least one token)
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (countTokens(tokenizer, firstWords(text, mid)) <= tokens) lo = mid;
+        else hi = mid;
+    }
+    return std::string(firstWords(text, lo));
+}
+
+// The prompt's ids: the text as it is, or as a fill-in-the-middle prompt around `suffix`.
+struct PromptEncoder {
+    const Tokenizer& tokenizer;
+    std::optional<Tokenizer::FimTokens> fim; // set: fill in the middle
+    std::string suffix;
+
+    std::vector<int32_t> operator()(const std::string& prefix) const {
+        if (!fim) return tokenizer.encode(prefix, true, false);
+        std::vector<int32_t> ids;
+        if (tokenizer.addsBos() && tokenizer.bos() >= 0) ids.push_back(tokenizer.bos());
+        ids.push_back(fim->prefix);
+        const auto append = [&](const std::vector<int32_t>& more) {
+            ids.insert(ids.end(), more.begin(), more.end());
+        };
+        append(tokenizer.encode(prefix, false, false));
+        ids.push_back(fim->suffix);
+        append(tokenizer.encode(suffix, false, false));
+        ids.push_back(fim->middle);
+        return ids;
+    }
+};
+
 } // namespace
 
 std::vector<size_t> paragraphStarts(std::string_view text) {
@@ -130,9 +169,17 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
     SlotValues values = fixedSlots(request, included);
     const std::string noteLine = authorsNoteLine(request.authorsNote);
 
+    PromptEncoder encode{tokenizer, std::nullopt, {}};
+    if (settings.fillInTheMiddle && request.task == WritingTask::Continue &&
+        hasText(request.after) && tokenizer.fimTokens()) {
+        encode.fim = tokenizer.fimTokens();
+        encode.suffix = suffixFitting(tokenizer, request.after,
+                                      std::min(settings.suffixTokens, settings.budgetTokens / 4));
+        prompt.fillInTheMiddle = true;
+    }
     // Everything but the scene, then the scene in what is left (the BOS counts too).
     values["scene"] = sceneSlot("", noteLine, settings.authorsNoteDepth);
-    const int fixedTokens = int(tokenizer.encode(joined(promptTemplate.render(values)), true).size());
+    const int fixedTokens = int(encode(joined(promptTemplate.render(values))).size());
     size_t start = promptTemplate.uses("scene")
                        ? sceneStartFitting(tokenizer, request.before,
                                            settings.budgetTokens - fixedTokens)
@@ -142,8 +189,9 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
         values["scene"] = sceneSlot(std::string_view(request.before).substr(start), noteLine,
                                     settings.authorsNoteDepth);
         pieces = promptTemplate.render(values);
+        prompt.ids = encode(joined(pieces));
+        if (prompt.fillInTheMiddle) pieces.push_back({"after", "", encode.suffix});
         prompt.text = joined(pieces);
-        prompt.ids = tokenizer.encode(prompt.text, true, false);
         // Tokens merge across the parts' seams: when that tips it over, one paragraph less.
         if (int(prompt.ids.size()) <= settings.budgetTokens || start >= request.before.size()) break;
         const std::vector<size_t> starts = paragraphStarts(request.before.substr(start));

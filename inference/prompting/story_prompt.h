@@ -38,6 +38,10 @@ struct ContextSettings {
     int scanWords = 300;         // how far from the cursor a name activates its entry
     int bibleBudgetTokens = 400; // for all bible entries together
     int authorsNoteDepth = 3;    // paragraphs before the cursor
+    // Continue with text after the cursor, on a model with fill-in-the-middle tokens: the
+    // prompt is <prefix>…<suffix>(the first suffixTokens of that text)<middle>.
+    bool fillInTheMiddle = true;
+    int suffixTokens = 256;
 };
 
 struct PromptPart {
@@ -57,6 +61,9 @@ struct StoryPrompt {
     int budgetTokens = 0;
     size_t sceneStart = 0;  // bytes of StoryRequest::before left out (the scene's start)
     int selectionTokens = 0;
+    // The model reads the text after the cursor as a fill-in-the-middle suffix (the last part,
+    // source "after"); the ids hold the model's prefix, suffix and middle tokens.
+    bool fillInTheMiddle = false;
 };
 
 // Throws TokenizerError on text it cannot encode (over 4 GiB).

@@ -36,7 +36,8 @@ int maxTokensFor(WritingTask task, int selectionTokens);
 std::string shapeOutput(WritingTask task, std::string_view raw);
 
 // Whether a candidate stops at its line's end: one-line tasks, and Continue with text after the
-// cursor (the continuation must fit before the paragraph that follows).
+// cursor (the continuation must fit before the paragraph that follows) unless its prompt fills
+// in the middle (StoryPrompt::fillInTheMiddle: the model reads that text and ends by itself).
 bool stopsAtLineEnd(WritingTask task, std::string_view after);
 
 // True when `text` holds a line break outside leading white space: a one-line task's candidate

@@ -137,6 +137,13 @@ void Tokenizer::loadVocabulary(const GgufFile& file) {
     m_unk = readId("tokenizer.ggml.unknown_token_id", spm ? 0 : -1);
     const int32_t eot = readId("tokenizer.ggml.eot_token_id", -1);
     const int32_t eom = readId("tokenizer.ggml.eom_token_id", -1);
+    const auto readFim = [&](const char* key, const char* olderKey) {
+        const int32_t id = readId(key, -1);
+        return id >= 0 ? id : readId(olderKey, -1);
+    };
+    m_fim.prefix = readFim("tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.prefix_token_id");
+    m_fim.suffix = readFim("tokenizer.ggml.fim_suf_token_id", "tokenizer.ggml.suffix_token_id");
+    m_fim.middle = readFim("tokenizer.ggml.fim_mid_token_id", "tokenizer.ggml.middle_token_id");
 
     const auto readBool = [&](std::string_view key, bool fallback) {
         try {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -78,6 +79,15 @@ public:
     bool addsEos() const { return m_addEos; }
     bool isControl(int32_t id) const { return tokenType(id) == TokenType::Control; }
     Kind kind() const { return m_kind; }
+    // Fill-in-the-middle: the prefix, suffix and middle tokens of a model trained for it
+    // (tokenizer.ggml.fim_pre/suf/mid_token_id, or the older prefix/suffix/middle keys).
+    struct FimTokens {
+        int32_t prefix = -1, suffix = -1, middle = -1;
+    };
+    std::optional<FimTokens> fimTokens() const {
+        if (m_fim.prefix < 0 || m_fim.suffix < 0 || m_fim.middle < 0) return std::nullopt;
+        return m_fim;
+    }
 
 protected:
     explicit Tokenizer(Kind kind) : m_kind(kind) {}
@@ -105,6 +115,7 @@ protected:
     std::vector<TokenType> m_types;
     StringIdMap m_textToId; // every token; for duplicate texts the last id wins (as llama.cpp)
     int32_t m_bos = -1;
+    FimTokens m_fim;
     int32_t m_eos = -1;
     int32_t m_unk = -1;
     bool m_addBos = false;

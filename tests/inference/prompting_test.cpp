@@ -4,6 +4,7 @@
 // leaves alone (so the session reuses the prompt's prefix). Tokens from the default model's
 // real tokenizer.
 #include "inference/gguf/gguf_file.h"
+#include "inference/gguf/gguf_writer.h"
 #include "inference/prompting/prompt_library.h"
 #include "inference/prompting/story_prompt.h"
 #include "inference/tokenizer/tokenizer.h"
@@ -55,6 +56,38 @@ std::string paragraphs(int count, int wordsEach) {
     }
     text.resize(text.size() - 2);
     return text;
+}
+
+// The default model's tokenizer with fill-in-the-middle ids added (ordinary tokens of its
+// vocabulary stand in for them: the layout of the ids is what is checked).
+std::unique_ptr<Tokenizer> tokenizerWithFim(const GgufFile& model, std::vector<uint8_t>& bytes,
+                                            std::unique_ptr<GgufFile>& file) {
+    GgufWriter w;
+    for (const std::string& key : model.keys()) {
+        if (!key.starts_with("tokenizer.")) continue;
+        switch (*model.typeOf(key)) {
+        case GgufValueType::String: w.setString(key, model.getString(key)); break;
+        case GgufValueType::Bool: w.setBool(key, model.getBool(key)); break;
+        case GgufValueType::Array:
+            if (model.arrayElementType(key) == GgufValueType::String)
+                w.setStringArray(key, model.getStringArray(key));
+            else if (model.arrayElementType(key) == GgufValueType::F32)
+                w.setArray(key, model.getFloatArray(key));
+            else {
+                std::vector<int32_t> ints;
+                for (int64_t v : model.getIntArray(key)) ints.push_back(int32_t(v));
+                w.setArray(key, ints);
+            }
+            break;
+        default: w.setU32(key, uint32_t(model.getInt(key))); break;
+        }
+    }
+    w.setU32("tokenizer.ggml.fim_pre_token_id", 100);
+    w.setU32("tokenizer.ggml.fim_suf_token_id", 101);
+    w.setU32("tokenizer.ggml.fim_mid_token_id", 102);
+    bytes = w.serialize();
+    file = GgufFile::openMemory(bytes.data(), bytes.size(), "fim-tokenizer.gguf");
+    return Tokenizer::fromGguf(*file);
 }
 
 } // namespace
@@ -258,6 +291,47 @@ private slots:
         size_t same = 0;
         while (same < first.ids.size() && first.ids[same] == second.ids[same]) ++same;
         QVERIFY2(same + 4 >= first.ids.size(), qPrintable(QString::number(same)));
+    }
+
+    void continueBeforeFollowingTextFillsTheMiddleWhereTheModelCan() {
+        StoryRequest r;
+        r.memory = "Memory.";
+        r.before = "Mira opened the door.";
+        r.after = "\n\nThe clock struck twelve as she left.";
+        const auto t = shipped(WritingTask::Continue);
+        // No FIM tokens (the default model): the plain prompt; the caller stops at the line.
+        StoryPrompt plain = buildStoryPrompt(r, {}, t, *m_tokenizer);
+        QVERIFY(!plain.fillInTheMiddle);
+        QVERIFY(plain.text.ends_with("Mira opened the door."));
+        QVERIFY(stopsAtLineEnd(r.task, r.after));
+
+        std::vector<uint8_t> bytes;
+        std::unique_ptr<GgufFile> file;
+        const auto fimTokenizer = tokenizerWithFim(*m_file, bytes, file);
+        QVERIFY(fimTokenizer->fimTokens());
+        QVERIFY(!m_tokenizer->fimTokens());
+        const StoryPrompt fim = buildStoryPrompt(r, {}, t, *fimTokenizer);
+        QVERIFY(fim.fillInTheMiddle);
+        // [BOS] <pre> prefix <suf> suffix <mid>
+        const std::vector<int32_t> prefix = m_tokenizer->encode("Memory.\n\nMira opened the door.", false);
+        const std::vector<int32_t> suffix = m_tokenizer->encode(r.after, false);
+        std::vector<int32_t> expected = {m_tokenizer->bos(), 100};
+        expected.insert(expected.end(), prefix.begin(), prefix.end());
+        expected.push_back(101);
+        expected.insert(expected.end(), suffix.begin(), suffix.end());
+        expected.push_back(102);
+        QCOMPARE(fim.ids, expected);
+        QCOMPARE(fim.parts.back().source, std::string("after"));
+        int tokens = 0;
+        for (const PromptPart& part : fim.parts) tokens += part.tokens;
+        QCOMPARE(tokens, int(fim.ids.size()));
+        // Other tasks never fill in the middle; nor Continue with nothing after the cursor.
+        r.after = "  \n";
+        QVERIFY(!buildStoryPrompt(r, {}, t, *fimTokenizer).fillInTheMiddle);
+        ContextSettings off;
+        off.fillInTheMiddle = false;
+        r.after = "More.";
+        QVERIFY(!buildStoryPrompt(r, off, t, *fimTokenizer).fillInTheMiddle);
     }
 
     void tasksPutTheSelectionAndInstructionLast() {

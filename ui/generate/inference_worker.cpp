@@ -307,9 +307,9 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         bool decoding = false;
         // One-line tasks (and Continue before following text): each candidate stops at the end
         // of its line (an idea, a paragraph).
-        const bool lineStop = request.story && inference::prompting::stopsAtLineEnd(
-                                                   request.story->request.task,
-                                                   request.story->request.after);
+        const bool lineStop = request.story && !outcome.storyPrompt->fillInTheMiddle &&
+                              inference::prompting::stopsAtLineEnd(request.story->request.task,
+                                                                   request.story->request.after);
         std::vector<std::string> soFar(size_t(std::clamp(request.candidates, 1, kMaxCandidates)));
         const inference::CandidateTokenCallback onToken = [&](int candidate, int32_t id,
                                                               std::string_view piece) {
