@@ -16,6 +16,8 @@
 #include "ui/generate/generation_overlay.h"
 #include "ui/generate/history_view.h"
 #include "ui/generate/token_inspector.h"
+#include "ui/models/download_status_indicator.h"
+#include "ui/models/model_downloader.h"
 #include "ui/project/bible_form.h"
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
@@ -260,6 +262,9 @@ void MainWindow::buildWidgets() {
     statusBar()->addWidget(m_saveState, 1);
     m_goalDisplay->addToStatusBar(statusBar());
     statusBar()->addPermanentWidget(m_wordCount);
+    // Downloads outlive the Models dialog; their progress stays in the status bar.
+    m_downloads = new ModelDownloader(this);
+    statusBar()->addPermanentWidget(new DownloadStatusIndicator(m_downloads, statusBar()));
     // Goal progress follows the count the label makes anyway: no second pass per keystroke.
     connect(m_wordCount, &WordCountLabel::documentWordsCounted, m_goals,
             &GoalTracker::setLiveWords);

@@ -40,6 +40,7 @@ class GenerationOverlay;
 class GoalDisplay;
 class GoalTracker;
 class HistoryView;
+class ModelDownloader;
 class GeneratePanel;
 class GenerationController;
 class GhostText;
@@ -143,6 +144,9 @@ public:
     // View > Appearance: light, dark or the system's; remembered in Settings.
     void setAppearance(Appearance appearance);
     const Theme& theme() const { return m_theme; }
+    // Model downloads of this window, queued (ui/models/model_downloader.h); the status bar
+    // shows the one under way (DownloadStatusIndicator).
+    ModelDownloader* modelDownloader() const { return m_downloads; }
     // Help > About: version, the model in use, licences (window-modal, "aboutDialog").
     void showAbout();
 
@@ -221,6 +225,7 @@ private:
     TokenInspector* m_previewTokens = nullptr;
     BibleForm* m_bibleForm = nullptr; // under the editor while a character or place is open
     QAction* m_whyThisWordAction = nullptr;
+    ModelDownloader* m_downloads = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only
     QMenu* m_recentMenu = nullptr;
