@@ -22,6 +22,8 @@ required=(
   # Export (#19): DOCX/EPUB are zip files (libzip); poppler-utils reads the PDFs back in tests;
   # Liberation Mono/Serif are metric clones of Courier/Times for standard manuscript format.
   libzip-dev poppler-utils fonts-liberation
+  # Chat templates: the chat_template_jinja2 test renders our templates with Python's jinja2.
+  python3-jinja2
   # Goals and statistics: the words-per-day chart.
   qt6-charts-dev
   # The .deb package (installer/package.sh): hicolor PNG icons rendered from the SVG, and the

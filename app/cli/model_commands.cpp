@@ -9,6 +9,7 @@ namespace fabulist::cli {
 int runTrainHeadCommand(const std::vector<std::string>& args);     // model_train_head.cpp
 int runEvalDiversityCommand(const std::vector<std::string>& args); // model_eval_diversity.cpp
 int runInspectCommand(const std::vector<std::string>& args);       // model_inspect_command.cpp
+int runTemplateCommand(const std::vector<std::string>& args);      // template_render_command.cpp
 
 namespace {
 
@@ -41,6 +42,10 @@ const CliCommand kModelCommands[] = {
      "[--json] [--plot FILE.png] | --plot-from RESULTS.json --plot FILE.png",
      "diversity (distinct-n, self-BLEU, rep-4, entropy) and perplexity per sampling setting",
      runEvalDiversityCommand},
+    {"template",
+     "template render (-m MODEL | --template FILE.jinja) --messages CONVERSATION.json "
+     "[--add-generation-prompt] [--bos T] [--eos T] [--var NAME=JSON]...",
+     "a conversation as the model's chat template renders it (jinja2-exact)", runTemplateCommand},
 };
 
 } // namespace
