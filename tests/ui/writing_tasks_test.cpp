@@ -54,6 +54,7 @@ private slots:
     void describeReadsTheBibleEntry();
     void contextViewerShowsTheIdsGenerationSends();
     void continueReadsTheStoryBible();
+    void historyShowsWhatAGenerationRead();
     void cleanupTestCase();
 
 private:
@@ -382,6 +383,40 @@ void WritingTasksTest::continueReadsTheStoryBible() {
     QVERIFY(std::find(ids.begin(), ids.end(), nodeTitled(QStringLiteral("Ansel Morrow"))) !=
             ids.end());
     QCOMPARE(m_panel->acceptButton()->text(), QStringLiteral("Accept"));
+    m_panel->discard();
+}
+
+// The History's "What It Read": a recorded Describe's exact prompt, coloured by its parts, and
+// the story-bible entries it read by name.
+void WritingTasksTest::historyShowsWhatAGenerationRead() {
+    const int64_t wrackStreet = nodeTitled(QStringLiteral("Wrack Street"));
+    select(QStringLiteral("Wrack Street"));
+    const GenerationOutcome outcome = run(WritingTask::Describe);
+    QVERIFY2(outcome.storyPrompt, qPrintable(m_panel->statusText()));
+    const int64_t id = *outcome.candidates[0].generationId;
+    HistoryView* history = m_window->historyView();
+    history->reload();
+    history->select(id);
+    auto* viewer = qobject_cast<ContextViewer*>(history->showWhatSelectedRead());
+    QVERIFY(viewer);
+    QCOMPARE(viewer->textView()->toPlainText(), QString::fromStdString(outcome.storyPrompt->text));
+    QVERIFY(!viewer->refreshButton()->isEnabled()); // history: nothing to rebuild
+    bool streetRead = false;
+    for (int i = 0; i < viewer->entriesList()->topLevelItemCount(); ++i)
+        streetRead |= viewer->entriesList()->topLevelItem(i)->text(0) == QStringLiteral("Wrack Street");
+    QVERIFY(streetRead);
+    QVERIFY(std::find(outcome.storyPrompt->includedEntries.begin(),
+                      outcome.storyPrompt->includedEntries.end(),
+                      wrackStreet) != outcome.storyPrompt->includedEntries.end());
+    bool bibleRow = false;
+    for (int i = 0; i < viewer->partsList()->topLevelItemCount(); ++i)
+        bibleRow |= viewer->partsList()->topLevelItem(i)->text(0).contains(QStringLiteral("Wrack Street"));
+    QVERIFY(bibleRow);
+    QVERIFY(viewer->totalLabel()->text().contains(QString::number(outcome.promptTokens)));
+    QTest::qWait(50);
+    viewer->grab().save(qEnvironmentVariable("FABULIST_BINARY_DIR", QStringLiteral(".")) +
+                        QStringLiteral("/artifacts/history-what-it-read.png"));
+    viewer->close();
     m_panel->discard();
 }
 

@@ -1,5 +1,8 @@
 #include "ui/generate/context_viewer.h"
 
+#include "storage/bible_repository.h"
+#include "storage/generation_repository.h"
+
 #include "ui/generate/generation_controller.h"
 
 #include <QAction>
@@ -13,6 +16,7 @@
 #include <QTextEdit>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -173,6 +177,48 @@ void ContextViewer::refresh() {
     m_message->setVisible(true);
 }
 
+void ContextViewer::showRecorded(const storage::Generation& g,
+                                 const std::vector<storage::BibleEntry>& bible) {
+    m_recorded = true;
+    m_recordedTokens = int(g.promptTokens);
+    m_pending = 0;
+    m_source = nullptr;
+    m_refresh->setEnabled(false);
+    auto p = std::make_shared<prompting::StoryPrompt>();
+    p->text = g.prompt;
+    for (const storage::Generation::PromptPart& part : g.promptParts) {
+        const size_t start = std::min(size_t(part.start), p->text.size());
+        const size_t end = std::clamp(size_t(part.end), start, p->text.size());
+        p->parts.push_back({part.source, {}, start, end, 0});
+    }
+    // Generations made before the story bible read the scene alone.
+    if (p->parts.empty()) p->parts.push_back({"scene", {}, 0, p->text.size(), 0});
+    for (const int64_t id : g.bibleEntries) {
+        const auto it = std::find_if(bible.begin(), bible.end(),
+                                     [&](const storage::BibleEntry& e) { return e.nodeId == id; });
+        const std::string name = it != bible.end() ? it->name : tr("(deleted entry)").toStdString();
+        p->entries.push_back({id, name, true, 0, tr("read by this generation").toStdString()});
+        p->includedEntries.push_back(id);
+    }
+    // Bible parts carry the entry's name as their label, in the order the entries were read.
+    size_t nextEntry = 0;
+    for (prompting::PromptPart& part : p->parts)
+        if (part.source == "bible" && nextEntry < p->entries.size())
+            part.label = p->entries[nextEntry++].name;
+    m_prompt = std::move(p);
+    m_title->setText(tr("What generation %1 read (%2%3)")
+                         .arg(g.id)
+                         .arg(QString::fromStdString(g.task))
+                         .arg(g.instruction.empty()
+                                  ? QString()
+                                  : QStringLiteral(": “%1”")
+                                        .arg(QString::fromStdString(g.instruction))));
+    m_message->setVisible(false);
+    showLegend();
+    showPrompt();
+    emit shown();
+}
+
 void ContextViewer::onPreview(const PromptPreview& preview) {
     if (preview.id != m_pending || m_pending == 0) return;
     m_pending = 0;
@@ -237,16 +283,23 @@ void ContextViewer::showPrompt() {
         rows[at->second].second += part.tokens;
     }
     for (const auto& [row, tokens] : rows)
-        new QTreeWidgetItem(m_parts, {row, QString::number(tokens)});
+        new QTreeWidgetItem(m_parts, {row, m_recorded ? QString() : QString::number(tokens)});
     for (const prompting::EntryDecision& e : p.entries) {
         auto* item = new QTreeWidgetItem(
             m_entries,
             {QString::fromStdString(e.name), e.included ? tr("in") : tr("out"),
-             e.included ? QString::number(e.tokens) : QString(), QString::fromStdString(e.reason)});
+             e.included && !m_recorded ? QString::number(e.tokens) : QString(),
+             QString::fromStdString(e.reason)});
         item->setToolTip(3, QString::fromStdString(e.reason));
         if (!e.included) item->setForeground(0, palette().color(QPalette::PlaceholderText));
     }
     const int included = int(p.includedEntries.size());
+    if (m_recorded) {
+        m_total->setText(tr("%1 tokens read · %2 story-bible entries").arg(m_recordedTokens)
+                             .arg(included));
+        m_text->moveCursor(QTextCursor::End);
+        return;
+    }
     m_total->setText(tr("%1 of %2 tokens (the budget) \u00B7 %3 of %4 story-bible entries in")
                          .arg(p.ids.size())
                          .arg(p.budgetTokens)

@@ -13,11 +13,17 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class QLabel;
 class QPushButton;
 class QTextEdit;
 class QTreeWidget;
+
+namespace fabulist::storage {
+struct BibleEntry;
+struct Generation;
+} // namespace fabulist::storage
 
 namespace fabulist::ui {
 
@@ -35,6 +41,10 @@ public:
     void setTaskTitle(const QString& title);
     // Asks for the prompt again; the answer fills the view when it comes (previewReady).
     void refresh();
+    // What a recorded generation read: its exact prompt, coloured by the parts it recorded, and
+    // the story-bible entries it read (named from `bible`). No refresh: it is history.
+    void showRecorded(const storage::Generation& generation,
+                      const std::vector<storage::BibleEntry>& bible);
     // The prompt shown (nullptr before the first answer, or when there is none).
     std::shared_ptr<const inference::prompting::StoryPrompt> prompt() const { return m_prompt; }
     // The id of the preview asked for last (0: none in flight).
@@ -68,6 +78,8 @@ private:
     GenerationController* m_generation;
     RequestSource m_source;
     qint64 m_pending = 0;
+    bool m_recorded = false; // showing a recorded generation (no token counts per part)
+    int m_recordedTokens = 0;
     std::shared_ptr<const inference::prompting::StoryPrompt> m_prompt;
     QLabel* m_title;
     QLabel* m_message;

@@ -1,5 +1,7 @@
 #include "ui/generate/history_view.h"
 
+#include "ui/generate/context_viewer.h"
+
 #include "storage/project.h"
 #include "ui/editor/editor_view.h"
 #include "ui/generate/generate_panel.h"
@@ -135,6 +137,11 @@ void HistoryView::buildWidgets() {
     buttons->addWidget(m_use, 0, 0);
     buttons->addWidget(m_compare, 0, 1);
     buttons->addWidget(m_continue, 1, 0, 1, 2);
+    m_read = new QPushButton(tr("What It &Read"), this);
+    m_read->setToolTip(tr("The exact prompt this generation read, coloured by where each part "
+                          "came from, and the story-bible entries in it"));
+    connect(m_read, &QPushButton::clicked, this, [this] { showWhatSelectedRead(); });
+    buttons->addWidget(m_read, 2, 0, 1, 2);
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -294,6 +301,7 @@ void HistoryView::updateButtons() {
     const int selected = int(m_tree->selectedItems().size());
     m_use->setEnabled(selected == 1 && m_project && !m_project->isReadOnly());
     m_continue->setEnabled(selected == 1 && m_project && !m_project->isReadOnly());
+    m_read->setEnabled(selected == 1 && m_project);
     m_compare->setEnabled(selected == 2);
 }
 
@@ -330,6 +338,25 @@ QWidget* HistoryView::compareSelected() {
     view->setAttribute(Qt::WA_DeleteOnClose);
     view->show();
     return view;
+}
+
+QWidget* HistoryView::showWhatSelectedRead() {
+    const QList<QTreeWidgetItem*> selected = m_tree->selectedItems();
+    if (selected.size() != 1 || !m_project) return nullptr;
+    const auto g = generation(selected[0]->data(0, kIdRole).toLongLong());
+    if (!g) return nullptr;
+    std::vector<storage::BibleEntry> bible;
+    try {
+        bible = m_project->bible().entries();
+    } catch (const std::exception& e) {
+        emit errorOccurred(tr("The story bible could not be read: %1").arg(e.what()));
+    }
+    auto* viewer = new ContextViewer(m_generation, this);
+    viewer->setAttribute(Qt::WA_DeleteOnClose);
+    viewer->setWindowFlag(Qt::Window);
+    viewer->showRecorded(*g, bible);
+    viewer->show();
+    return viewer;
 }
 
 } // namespace fabulist::ui

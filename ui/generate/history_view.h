@@ -50,6 +50,9 @@ public:
     bool useSelected();          // inserts it at the editor's cursor (one undo step)
     bool continueFromSelected(); // a child generated from it
     QWidget* compareSelected();  // two selected: side by side (non-modal, deleted on close)
+    // One selected: what it read (its exact prompt, coloured by part, and the bible entries) in
+    // a ContextViewer (non-modal, deleted on close).
+    QWidget* showWhatSelectedRead();
 
     QTreeWidget* tree() const { return m_tree; }
     QPlainTextEdit* reader() const { return m_reader; }
@@ -82,6 +85,7 @@ private:
     QPushButton* m_use;
     QPushButton* m_continue;
     QPushButton* m_compare;
+    QPushButton* m_read;
 };
 
 } // namespace fabulist::ui
