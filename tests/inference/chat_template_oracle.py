@@ -3,9 +3,11 @@
 apply_chat_template sets it up) and with `fabulist-cli template render`, and checks that the two
 agree byte for byte, or that both raise.
 
-usage: chat_template_oracle.py FABULIST_CLI CASES_DIR
+usage: chat_template_oracle.py FABULIST_CLI CASES_DIR [MORE_TEMPLATE_DIR...]
 CASES_DIR holds *.jinja and conversations.json: {name: {messages, add_generation_prompt,
-vars (optional), bos/eos (optional; null = the token is not passed)}}.
+vars (optional; may set tools), bos/eos (optional; null = the token is not passed)}}. The
+templates of MORE_TEMPLATE_DIRs (the real ones of reference-next) get the same conversations,
+tool calls and tool definitions included, which the reference renders do not have.
 """
 import datetime
 import json
@@ -54,12 +56,14 @@ def special_tokens(case):
 
 def python_render(env, source, case):
     try:
-        return "ok", env.from_string(source).render(
-            messages=case["messages"], tools=None, documents=None,
-            add_generation_prompt=case["add_generation_prompt"], **special_tokens(case),
-            **case.get("vars", {}))
-    except jinja2.exceptions.TemplateError as e:
+        variables = {"messages": case["messages"], "tools": None, "documents": None,
+                     "add_generation_prompt": case["add_generation_prompt"],
+                     **special_tokens(case), **case.get("vars", {})}  # vars may set tools
+        return "ok", env.from_string(source).render(**variables)
+    except jinja2.exceptions.TemplateError as e:  # raise_exception's message, or a jinja2 error
         return "raised", str(e)
+    except Exception as e:  # a Python error such as iterating None
+        return "raised", f"{type(e).__name__}: {e}"
 
 
 def cli_render(cli, template, case, messages_file):
@@ -79,11 +83,17 @@ def cli_render(cli, template, case, messages_file):
 
 def main():
     cli, cases_dir = sys.argv[1], pathlib.Path(sys.argv[2])
+    templates = sorted(cases_dir.glob("*.jinja"))
+    for more in sys.argv[3:]:
+        found = sorted(pathlib.Path(more).glob("*.jinja"))
+        if not found:
+            sys.exit(f"no templates in {more}")
+        templates += found
     conversations = json.loads((cases_dir / "conversations.json").read_text(encoding="utf-8"))
     env = environment()
     failures, checked = [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        for template in sorted(cases_dir.glob("*.jinja")):
+        for template in templates:
             source = template.read_text(encoding="utf-8")
             for name, case in conversations.items():
                 messages_file = str(pathlib.Path(tmp) / f"{name}.json")
@@ -96,7 +106,7 @@ def main():
                 if same and expected[0] == "raised" and "alternate" in expected[1]:
                     same = expected[1] in got[1]
                 if not same:
-                    failures.append(f"{template.name} x {name}:\n  jinja2: {expected!r}\n  fabulist: {got!r}")
+                    failures.append(f"{template} x {name}:\n  jinja2: {expected!r}\n  fabulist: {got!r}")
     print("\n".join(failures))
     print(f"{checked - len(failures)} of {checked} renders agree with jinja2 {jinja2.__version__}")
     return 1 if failures else 0
