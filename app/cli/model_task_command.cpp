@@ -11,6 +11,7 @@
 #include "app/cli/model_json.h"
 #include "app/cli/model_text_input.h"
 #include "app/cli/sampler_args.h"
+#include "inference/chat/model_chat_template.h"
 #include "inference/engine/generator.h"
 #include "inference/engine/session.h"
 #include "inference/prompting/prompt_library.h"
@@ -136,8 +137,19 @@ int runTaskCommand(const std::vector<std::string>& argv) {
         model = loadModelAndHead(options, "");
         const int room = model.engine->info().contextLength - params.maxTokens;
         settings.budgetTokens = std::min(settings.budgetTokens, room);
+        // An instruct model (a chat template in its GGUF) reads the task in its chat format.
+        const auto chatUser = prompting::loadChatTemplate(
+            request.task, promptsDir.empty() ? prompting::userPromptsDir() : promptsDir);
+        const inference::chat::ModelChatTemplate chat =
+            inference::chat::modelChatTemplate(model.engine->file());
+        std::optional<prompting::ChatPrompt> chatPrompt;
+        if (chat.source && chatUser)
+            chatPrompt = prompting::ChatPrompt{*chat.source, chat.bosToken, chat.eosToken,
+                                               chatUser->promptTemplate};
         prompt = prompting::buildStoryPrompt(request, settings, loaded.promptTemplate,
-                                             model.engine->tokenizer());
+                                             model.engine->tokenizer(),
+                                             chatPrompt ? &*chatPrompt : nullptr);
+        if (!prompt.warning.empty()) std::fprintf(stderr, "%s\n", prompt.warning.c_str());
     } catch (const std::exception& e) {
         return runtimeFailure("generate", e.what());
     }
@@ -175,7 +187,8 @@ int runTaskCommand(const std::vector<std::string>& argv) {
     }
     if (json) {
         std::string out = "{\"task\": \"" + std::string(prompting::taskName(request.task)) +
-                          "\", \"prompt\": " + jsonString(prompt.text) +
+                          "\", \"chat\": " + (prompt.chat ? "true" : "false") +
+                          ", \"prompt\": " + jsonString(prompt.text) +
                           ", \"prompt_ids\": " + jsonIds(prompt.ids) +
                           ", \"budget\": " + std::to_string(prompt.budgetTokens) +
                           ", \"parts\": " + partsJson(prompt) + ", \"entries\": " +

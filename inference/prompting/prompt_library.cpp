@@ -45,9 +45,31 @@ std::string userPromptsDir() {
     return (base / "fabulist/prompts").string();
 }
 
+namespace {
+
+LoadedTemplate loadFile(const std::string& file, const std::string& userDir,
+                        const std::string& shippedDir);
+
+} // namespace
+
 LoadedTemplate loadTemplate(WritingTask task, const std::string& userDir,
                             const std::string& shippedDir) {
-    const std::string file = std::string(taskName(task)) + ".txt";
+    return loadFile(std::string(taskName(task)) + ".txt", userDir, shippedDir);
+}
+
+std::optional<LoadedTemplate> loadChatTemplate(WritingTask task, const std::string& userDir,
+                                               const std::string& shippedDir) {
+    const std::string file = std::string("chat/") + taskName(task) + ".txt";
+    std::error_code error;
+    if (task == WritingTask::Continue || !fs::is_regular_file(fs::path(shippedDir) / file, error))
+        return std::nullopt;
+    return loadFile(file, userDir, shippedDir);
+}
+
+namespace {
+
+LoadedTemplate loadFile(const std::string& file, const std::string& userDir,
+                        const std::string& shippedDir) {
     LoadedTemplate loaded;
     if (!userDir.empty()) {
         const fs::path own = fs::path(userDir) / file;
@@ -72,5 +94,7 @@ LoadedTemplate loadTemplate(WritingTask task, const std::string& userDir,
     loaded.path = shipped.string();
     return loaded;
 }
+
+} // namespace
 
 } // namespace fabulist::inference::prompting

@@ -6,6 +6,7 @@
 #include "inference/prompting/prompt_template.h"
 #include "inference/prompting/writing_task.h"
 
+#include <optional>
 #include <string>
 
 namespace fabulist::inference::prompting {
@@ -25,5 +26,12 @@ std::string userPromptsDir();
 // problem, named with its file).
 LoadedTemplate loadTemplate(WritingTask task, const std::string& userDir = userPromptsDir(),
                             const std::string& shippedDir = shippedPromptsDir());
+
+// The user-message template for instruct models (chat/<task>.txt, the writer's copy first);
+// nullopt for Continue (it writes on the scene itself) or when there is no such file. `warning`
+// as loadTemplate's.
+std::optional<LoadedTemplate> loadChatTemplate(WritingTask task,
+                                               const std::string& userDir = userPromptsDir(),
+                                               const std::string& shippedDir = shippedPromptsDir());
 
 } // namespace fabulist::inference::prompting

@@ -1,5 +1,6 @@
 #include "inference/prompting/story_prompt.h"
 
+#include "inference/chat/chat_template.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -120,13 +121,41 @@ std::string suffixFitting(const Tokenizer& tokenizer, std::string_view text, int
     return std::string(firstWords(text, lo));
 }
 
-// The prompt's ids: the text as it is, or as a fill-in-the-middle prompt around `suffix`.
+// The task's pieces as one user message in the model's chat template: the template's text
+// around the message is source "template", the message keeps its parts.
+std::vector<PromptPiece> inChat(std::vector<PromptPiece> pieces, const ChatPrompt& chat) {
+    const std::string message = joined(pieces);
+    chat::ChatRequest request;
+    request.messages = chat::Value(chat::List{chat::Value(
+        chat::Dict{{"role", chat::Value("user")}, {"content", chat::Value(message)}})});
+    request.addGenerationPrompt = true;
+    request.bosToken = chat.bosToken;
+    request.eosToken = chat.eosToken;
+    const std::string rendered = chat::renderChatTemplate(chat.chatTemplate, request);
+    const size_t at = rendered.find(message);
+    if (at == std::string::npos) return {{"template", "", rendered}};
+    std::vector<PromptPiece> out;
+    if (at > 0) out.push_back({"template", "", rendered.substr(0, at)});
+    for (PromptPiece& p : pieces) out.push_back(std::move(p));
+    if (at + message.size() < rendered.size())
+        out.push_back({"template", "", rendered.substr(at + message.size())});
+    return out;
+}
+
+// The prompt's ids: the text as it is, a chat-formatted text (its special token texts are
+// tokens, and its own BOS text is not doubled), or a fill-in-the-middle prompt around `suffix`.
 struct PromptEncoder {
     const Tokenizer& tokenizer;
     std::optional<Tokenizer::FimTokens> fim; // set: fill in the middle
     std::string suffix;
+    const ChatPrompt* chat = nullptr;
 
     std::vector<int32_t> operator()(const std::string& prefix) const {
+        if (chat) {
+            const bool hasBos = chat->bosToken && !chat->bosToken->empty() &&
+                                prefix.starts_with(*chat->bosToken);
+            return tokenizer.encode(prefix, !hasBos, true);
+        }
         if (!fim) return tokenizer.encode(prefix, true, false);
         std::vector<int32_t> ids;
         if (tokenizer.addsBos() && tokenizer.bos() >= 0) ids.push_back(tokenizer.bos());
@@ -152,7 +181,8 @@ std::vector<size_t> paragraphStarts(std::string_view text) {
 }
 
 StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
-                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer) {
+                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer,
+                             const ChatPrompt* chat) {
     StoryPrompt prompt;
     prompt.budgetTokens = settings.budgetTokens;
     prompt.selectionTokens = countTokens(tokenizer, request.selection);
@@ -177,10 +207,26 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
                                       std::min(settings.suffixTokens, settings.budgetTokens / 4));
         prompt.fillInTheMiddle = true;
     }
+    // An instruct model reads the task as a user message in its own chat format; a chat
+    // template this interpreter cannot render leaves the base-model prompt in place.
+    if (chat && request.task != WritingTask::Continue) {
+        try {
+            inChat(chat->userTemplate.render(values), *chat);
+            encode.chat = chat;
+            prompt.chat = true;
+        } catch (const std::exception& e) {
+            prompt.warning = std::string("The model's chat template could not be rendered (") +
+                             e.what() + "); the base-model prompt is used.";
+        }
+    }
+    const PromptTemplate& taskTemplate = prompt.chat ? chat->userTemplate : promptTemplate;
+    const auto render = [&](const SlotValues& v) {
+        return prompt.chat ? inChat(taskTemplate.render(v), *chat) : taskTemplate.render(v);
+    };
     // Everything but the scene, then the scene in what is left (the BOS counts too).
     values["scene"] = sceneSlot("", noteLine, settings.authorsNoteDepth);
-    const int fixedTokens = int(encode(joined(promptTemplate.render(values))).size());
-    size_t start = promptTemplate.uses("scene")
+    const int fixedTokens = int(encode(joined(render(values))).size());
+    size_t start = taskTemplate.uses("scene")
                        ? sceneStartFitting(tokenizer, request.before,
                                            settings.budgetTokens - fixedTokens)
                        : request.before.size();
@@ -188,7 +234,7 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
     for (;;) {
         values["scene"] = sceneSlot(std::string_view(request.before).substr(start), noteLine,
                                     settings.authorsNoteDepth);
-        pieces = promptTemplate.render(values);
+        pieces = render(values);
         prompt.ids = encode(joined(pieces));
         if (prompt.fillInTheMiddle) pieces.push_back({"after", "", encode.suffix});
         prompt.text = joined(pieces);

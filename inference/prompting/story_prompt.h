@@ -12,6 +12,7 @@
 #include "inference/prompting/writing_task.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,16 @@ struct ContextSettings {
     int suffixTokens = 256;
 };
 
+// An instruct model's chat format: its chat template (tokenizer.chat_template) and the special
+// token texts it is rendered with, and the task's user-message template
+// (resources/prompts/chat/<task>.txt). Tasks other than Continue are then sent as one user
+// message rendered by that template, ending with the assistant's turn.
+struct ChatPrompt {
+    std::string chatTemplate;
+    std::optional<std::string> bosToken, eosToken;
+    PromptTemplate userTemplate;
+};
+
 struct PromptPart {
     std::string source; // "template", "memory", "bible", "authors_note", "scene", "selection", ...
     std::string label;  // the bible entry's name
@@ -64,11 +75,18 @@ struct StoryPrompt {
     // The model reads the text after the cursor as a fill-in-the-middle suffix (the last part,
     // source "after"); the ids hold the model's prefix, suffix and middle tokens.
     bool fillInTheMiddle = false;
+    // Sent in the model's chat format (source "template" holds the chat template's own text).
+    bool chat = false;
+    // Why the chat format was not used although the model has one (empty otherwise).
+    std::string warning;
 };
 
 // Throws TokenizerError on text it cannot encode (over 4 GiB).
+// With `chat` (an instruct model), tasks other than Continue are sent in its chat format; a
+// chat template that fails to render falls back to `promptTemplate`, with StoryPrompt::warning.
 StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
-                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer);
+                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer,
+                             const ChatPrompt* chat = nullptr);
 
 // The byte offsets where each paragraph of `text` starts (0 first), a paragraph being a line
 // that follows a line break.

@@ -8,6 +8,7 @@
 #include "inference/prompting/prompt_library.h"
 #include "inference/prompting/story_prompt.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "reference_json.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -332,6 +333,51 @@ private slots:
         off.fillInTheMiddle = false;
         r.after = "More.";
         QVERIFY(!buildStoryPrompt(r, off, t, *fimTokenizer).fillInTheMiddle);
+    }
+
+    // An instruct model: the task as one user message in the model's own chat template (Qwen
+    // 2.5's from reference-next), the message's parts kept, the template's text around them;
+    // Continue stays plain; a template that cannot render falls back with a warning.
+    void instructModelsReadTheTaskInTheirChatFormat() {
+        QFile source(fabulist::test::referenceNextDir() + "/chat-templates/qwen2.5.jinja");
+        QVERIFY2(source.open(QIODevice::ReadOnly), qPrintable(source.fileName()));
+        const std::string shippedDir = sourceDir() + "/resources/prompts";
+        const auto user = loadChatTemplate(WritingTask::Describe, "", shippedDir);
+        QVERIFY(user);
+        QVERIFY(!loadChatTemplate(WritingTask::Continue, "", shippedDir));
+        const ChatPrompt chat{source.readAll().toStdString(), std::nullopt,
+                              std::string("<|im_end|>"), user->promptTemplate};
+        StoryRequest r;
+        r.task = WritingTask::Describe;
+        r.memory = "A harbour town.";
+        r.before = "Mira climbed the lane.";
+        r.selection = "the lane";
+        r.bible = {item(1, "Wrack Street", {"the lane"}, "Steep and cobbled.")};
+        const StoryPrompt p = buildStoryPrompt(r, {}, shipped(WritingTask::Describe), *m_tokenizer, &chat);
+        QVERIFY2(p.warning.empty(), p.warning.c_str());
+        QVERIFY(p.chat);
+        QVERIFY2(p.text.starts_with("<|im_start|>system\n"), p.text.c_str());
+        QVERIFY(p.text.find("<|im_start|>user\nAbout the story: A harbour town.") != std::string::npos);
+        QVERIFY(p.text.ends_with("Write only the description.<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(p.parts.front().source, std::string("template"));
+        QCOMPARE(p.parts.back().source, std::string("template"));
+        bool bible = false;
+        for (const PromptPart& part : p.parts)
+            bible |= part.source == "bible" && p.text.substr(part.start, part.end - part.start) ==
+                                                    "Wrack Street: Steep and cobbled.\n";
+        QVERIFY(bible);
+        QCOMPARE(p.includedEntries, std::vector<int64_t>{1});
+
+        r.task = WritingTask::Continue;
+        QVERIFY(!buildStoryPrompt(r, {}, shipped(WritingTask::Continue), *m_tokenizer, &chat).chat);
+
+        const ChatPrompt broken{"{% for m in messages %}{{ m.content", std::nullopt, std::nullopt,
+                                user->promptTemplate};
+        r.task = WritingTask::Describe;
+        const StoryPrompt fallback = buildStoryPrompt(r, {}, shipped(WritingTask::Describe), *m_tokenizer, &broken);
+        QVERIFY(!fallback.chat);
+        QVERIFY(fallback.warning.find("could not be rendered") != std::string::npos);
+        QVERIFY(fallback.text.find("A description of the lane, through the senses") != std::string::npos);
     }
 
     void tasksPutTheSelectionAndInstructionLast() {

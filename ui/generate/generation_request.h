@@ -34,6 +34,9 @@ struct StoryTask {
     inference::prompting::StoryRequest request;
     inference::prompting::ContextSettings settings;
     inference::prompting::PromptTemplate promptTemplate;
+    // The user-message template for an instruct model (resources/prompts/chat/); used when the
+    // loaded model has a chat template.
+    std::optional<inference::prompting::PromptTemplate> chatUserTemplate;
 };
 
 struct GenerationRequest {

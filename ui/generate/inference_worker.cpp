@@ -1,5 +1,6 @@
 #include "ui/generate/inference_worker.h"
 
+#include "inference/chat/model_chat_template.h"
 #include "inference/engine/default_model.h"
 #include "inference/engine/engine.h"
 #include "inference/engine/generator.h"
@@ -165,6 +166,10 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
     m_adapter = std::move(adapter);
     m_session = std::move(session);
     m_engine = std::move(engine);
+    const inference::chat::ModelChatTemplate chat = inference::chat::modelChatTemplate(m_engine->file());
+    m_chatTemplate = chat.source;
+    m_chatBos = chat.bosToken;
+    m_chatEos = chat.eosToken;
     emit loadProgress(100);
     emit modelLoaded(loaded);
 }
@@ -202,8 +207,12 @@ InferenceWorker::storyPrompt(const GenerationRequest& request) const {
     inference::prompting::ContextSettings settings = task.settings;
     const int room = m_engine->info().contextLength - request.maxTokens;
     settings.budgetTokens = std::min(settings.budgetTokens, room);
+    std::optional<inference::prompting::ChatPrompt> chat;
+    if (m_chatTemplate && task.chatUserTemplate)
+        chat = inference::prompting::ChatPrompt{*m_chatTemplate, m_chatBos, m_chatEos,
+                                                *task.chatUserTemplate};
     return inference::prompting::buildStoryPrompt(task.request, settings, task.promptTemplate,
-                                                  m_engine->tokenizer());
+                                                  m_engine->tokenizer(), chat ? &*chat : nullptr);
 }
 
 void InferenceWorker::preview(const GenerationRequest& request) {

@@ -13,6 +13,7 @@
 #include <QObject>
 #include <atomic>
 #include <memory>
+#include <optional>
 
 namespace fabulist::inference {
 class Engine;
@@ -74,6 +75,9 @@ private:
 
     std::unique_ptr<inference::Engine> m_engine;
     std::unique_ptr<inference::Session> m_session;
+    // The model's chat template and its BOS/EOS texts (no source: a base model).
+    std::optional<std::string> m_chatTemplate;
+    std::optional<std::string> m_chatBos, m_chatEos;
     std::unique_ptr<inference::HeadAdapter> m_adapter;
     std::atomic<qint64> m_cancelledUpTo{0};
     std::atomic<bool> m_cancelFlag{false}; // what the generator checks for the running request

@@ -62,6 +62,10 @@ StoryTaskResult makeStoryTask(storage::Project* project, const StoryTaskInput& i
         prompting::LoadedTemplate loaded = prompting::loadTemplate(input.task, userDir);
         task.promptTemplate = std::move(loaded.promptTemplate);
         result.warning = QString::fromStdString(loaded.warning);
+        if (auto chat = prompting::loadChatTemplate(input.task, userDir)) {
+            task.chatUserTemplate = std::move(chat->promptTemplate);
+            if (result.warning.isEmpty()) result.warning = QString::fromStdString(chat->warning);
+        }
     } catch (const std::exception& e) {
         result.error = QString::fromUtf8(e.what());
         return result;
