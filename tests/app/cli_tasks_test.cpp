@@ -92,6 +92,20 @@ private slots:
         QCOMPARE(tokens, o["prompt_ids"].toArray().size());
     }
 
+    void expandAndShortenGiveOtherPassages() {
+        const QString passage = "The bell rang, and Ansel put the letter under the clock.";
+        for (const char* task : {"expand", "shorten"}) {
+            const QJsonObject o = runTask({"--task", task, "-p", "The shop was quiet.",
+                                           "--selection", passage});
+            const QJsonArray out = o["candidates"].toArray();
+            QCOMPARE(out.size(), 2);
+            for (const QJsonValue& c : out) {
+                QVERIFY2(!c["text"].toString().trimmed().isEmpty(), task);
+                QVERIFY(!c["raw"].toString().contains(passage, Qt::CaseInsensitive));
+            }
+        }
+    }
+
     void expandRunsLongerThanShorten() {
         const QString passage = "The bell rang, and Ansel put the letter under the clock.";
         const QJsonObject longer = runTask(
