@@ -45,11 +45,11 @@ using NodePtr = std::shared_ptr<Node>;
 using Body = std::vector<NodePtr>;
 
 struct Node {
-    enum class Kind { Text, Output, If, For, Set, SetBlock, Macro, Break, Continue };
+    enum class Kind { Text, Output, If, For, Set, SetBlock, Macro, CallBlock, Break, Continue };
     Kind kind;
     int line = 0;
-    std::string text;                 // Text
-    ExprPtr expr;                     // Output, Set's value, For's iterable
+    std::string text; // Text
+    ExprPtr expr;     // Output, Set's value, For's iterable, CallBlock's call (body = caller())
     std::vector<ExprPtr> conditions;  // If: one per if/elif branch; For: the optional filter
     std::vector<Body> bodies;         // If: one per branch, then else; For: body, else
     std::vector<std::string> targets; // For/Set: names unpacked into; Set `ns.attr`: {ns, attr}

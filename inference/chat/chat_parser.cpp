@@ -124,6 +124,7 @@ private:
         if (keyword == "for") return forStatement(line);
         if (keyword == "set") return setStatement(line);
         if (keyword == "macro") return macroStatement(line);
+        if (keyword == "call") return callBlock(line);
         if (keyword == "break" || keyword == "continue") {
             blockEnd();
             return node(keyword == "break" ? Node::Kind::Break : Node::Kind::Continue, line);
@@ -201,6 +202,19 @@ private:
         std::string ended;
         n->bodies.push_back(body({"endmacro"}, &ended));
         if (cur().type == T::Name) ++i_; // {% endmacro name %}
+        blockEnd();
+        return n;
+    }
+
+    // {% call macro(args) %}body{% endcall %}: the macro's caller() renders the body.
+    NodePtr callBlock(int line) {
+        auto n = node(Node::Kind::CallBlock, line);
+        if (isOp("(")) fail("call blocks with caller parameters are not supported");
+        n->expr = expression();
+        if (n->expr->kind != Expr::Kind::Call) fail("{% call %} needs a macro call");
+        blockEnd();
+        std::string ended;
+        n->bodies.push_back(body({"endcall"}, &ended));
         blockEnd();
         return n;
     }

@@ -133,6 +133,9 @@ private:
         case Node::Kind::Macro:
             scope->vars[node.name] = macro(node, scope);
             return Flow::Normal;
+        case Node::Kind::CallBlock:
+            out += callWithCaller(node, scope).str();
+            return Flow::Normal;
         case Node::Kind::Break:
             return Flow::Break;
         case Node::Kind::Continue:
@@ -229,7 +232,7 @@ private:
             for (const auto& [k, v] : a.keywords) {
                 const bool isParam = std::any_of(node.params.begin(), node.params.end(),
                                                  [&](const auto& p) { return p.first == k; });
-                if (isParam)
+                if (isParam || k == "caller")
                     call->vars[k] = v;
                 else
                     kwargs.emplace_back(k, v);
@@ -245,6 +248,22 @@ private:
             run(node.bodies[0], call, out);
             return Value(out);
         });
+    }
+
+    // The call of a {% call %} block, with caller() rendering the block's body where it stands.
+    Value callWithCaller(const Node& node, const ScopePtr& scope) {
+        const Expr& call = *node.expr;
+        const Value callee = eval(*call.items[0], scope);
+        if (!callee.isFunction()) throw ValueError("{% call %} needs a macro");
+        CallArgs args = arguments(call, 1, scope);
+        std::weak_ptr<Scope> weakScope = scope;
+        args.keywords.emplace_back(
+            "caller", Value::function([this, &node, weakScope](const CallArgs&) {
+                std::string out;
+                run(node.bodies[0], std::make_shared<Scope>(Scope{weakScope.lock(), {}}), out);
+                return Value(out);
+            }));
+        return callee.callable()(args);
     }
 
     CallArgs arguments(const Expr& e, size_t first, const ScopePtr& scope) {
