@@ -10,6 +10,7 @@
 #include "storage/sample_project.h"
 #include "ui/editor/editor_view.h"
 #include "ui/main_window.h"
+#include "ui/settings.h"
 #include "ui/project/bible_form.h"
 #include "ui/project/binder_view.h"
 #include "ui/project/project_search_panel.h"
@@ -19,6 +20,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPlainTextEdit>
+#include <QSpinBox>
 #include <QStyleFactory>
 
 using namespace fabulist;
@@ -223,6 +225,21 @@ void BibleEditorTest::memoryAndAuthorsNoteSaved() {
     QVERIFY(dialog);
     QCOMPARE(dialog->field(StoryNoteKind::AuthorsNote)->toPlainText(),
              QStringLiteral("Short sentences. Rising tension."));
+    // How prompts read the bible: settings of this computer, kept as they change.
+    auto* scan = dialog->findChild<QSpinBox*>(QStringLiteral("bibleScanWords"));
+    auto* budget = dialog->findChild<QSpinBox*>(QStringLiteral("bibleBudgetTokens"));
+    auto* depth = dialog->findChild<QSpinBox*>(QStringLiteral("authorsNoteDepth"));
+    QVERIFY(scan && budget && depth);
+    QCOMPARE(scan->value(), Settings().bibleScanWords());
+    scan->setValue(120);
+    budget->setValue(250);
+    depth->setValue(2);
+    QCOMPARE(Settings().bibleScanWords(), 120);
+    QCOMPARE(Settings().bibleBudgetTokens(), 250);
+    QCOMPARE(Settings().authorsNoteDepth(), 2);
+    scan->setValue(300);
+    budget->setValue(400);
+    depth->setValue(3);
     QTest::keyClicks(dialog->field(StoryNoteKind::Memory), QStringLiteral(" Winter."));
     w->closeProject(); // the open dialog saves and goes with the project
     QVERIFY(!w->findChild<StoryContextDialog*>());

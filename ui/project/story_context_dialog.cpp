@@ -6,9 +6,11 @@
 
 #include <QDialogButtonBox>
 #include <QEvent>
+#include <QFormLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTextCursor>
 #include <QVBoxLayout>
 
@@ -64,6 +66,8 @@ StoryContextDialog::StoryContextDialog(storage::Project& project, QWidget* paren
                         "style and direction.")
                          .arg(depth)));
     layout->addWidget(m_authorsNote, 1);
+    layout->addSpacing(8);
+    layout->addLayout(readingSettings());
     auto* saved = explanation(tr("Saved as you type."));
     auto* footer = new QHBoxLayout;
     footer->addWidget(saved, 1);
@@ -75,6 +79,37 @@ StoryContextDialog::StoryContextDialog(storage::Project& project, QWidget* paren
     m_saveTimer.setInterval(kSaveDelayMs);
     connect(&m_saveTimer, &QTimer::timeout, this, &StoryContextDialog::save);
     m_memory->setFocus();
+}
+
+// How prompts read the bible: settings of this computer (Settings), applied from the next
+// request.
+QFormLayout* StoryContextDialog::readingSettings() {
+    auto* form = new QFormLayout;
+    auto spin = [&](const char* name, int low, int high, int step, int value, const QString& suffix) {
+        auto* box = new QSpinBox(this);
+        box->setObjectName(QString::fromLatin1(name));
+        box->setRange(low, high);
+        box->setSingleStep(step);
+        box->setValue(value);
+        box->setSuffix(suffix);
+        return box;
+    };
+    Settings settings;
+    auto* scan = spin("bibleScanWords", 10, 5000, 50, settings.bibleScanWords(), tr(" words"));
+    auto* budget = spin("bibleBudgetTokens", 0, 8000, 50, settings.bibleBudgetTokens(), tr(" tokens"));
+    auto* depth = spin("authorsNoteDepth", 1, 50, 1, settings.authorsNoteDepth(), tr(" paragraphs"));
+    scan->setToolTip(tr("A story-bible entry is read when its name or an alias is named this "
+                        "close to the cursor (before it, in the selection, or after it)"));
+    budget->setToolTip(tr("The tokens all story-bible entries may take together; the least "
+                          "recently named are left out first"));
+    depth->setToolTip(tr("How far before the cursor the Author\u2019s Note is placed"));
+    connect(scan, &QSpinBox::valueChanged, this, [](int v) { Settings().setBibleScanWords(v); });
+    connect(budget, &QSpinBox::valueChanged, this, [](int v) { Settings().setBibleBudgetTokens(v); });
+    connect(depth, &QSpinBox::valueChanged, this, [](int v) { Settings().setAuthorsNoteDepth(v); });
+    form->addRow(tr("Read an entry when named &within:"), scan);
+    form->addRow(tr("Story bible &budget:"), budget);
+    form->addRow(tr("Author\u2019s Note &depth:"), depth);
+    return form;
 }
 
 StoryContextDialog::~StoryContextDialog() {

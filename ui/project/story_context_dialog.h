@@ -9,6 +9,7 @@
 #include <QDialog>
 #include <QTimer>
 
+class QFormLayout;
 class QPlainTextEdit;
 
 namespace fabulist::storage {
@@ -40,6 +41,7 @@ protected:
 
 private:
     QPlainTextEdit* makeField(storage::StoryNoteKind kind, const QString& objectName);
+    QFormLayout* readingSettings();
 
     storage::Project& m_project;
     QPlainTextEdit* m_memory;
