@@ -84,8 +84,7 @@ void DownloadJob::pause() {
     m_progressTimer.stop();
     abortReply();
     m_part.close();
-    m_progress.bytesPerSecond = 0;
-    m_progress.secondsLeft = -1;
+    m_rate.restart(); // no speed, no time left while paused
     setState(DownloadState::Paused);
     emitProgress(true);
 }
