@@ -18,6 +18,7 @@
 #include "ui/generate/token_inspector.h"
 #include "ui/models/download_status_indicator.h"
 #include "ui/models/model_downloader.h"
+#include "ui/models/models_dialog.h"
 #include "ui/project/bible_form.h"
 #include "ui/project/binder_model.h"
 #include "ui/project/binder_view.h"
@@ -390,6 +391,16 @@ void MainWindow::buildActions() {
     m_storyContextAction = make(tr("&Memory and Author\u2019s Note\u2026"),
                                 QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_M),
                                 [this] { showStoryContext(storage::StoryNoteKind::Memory); });
+    m_modelsAction =
+        make(tr("&Models\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), [this] {
+            const bool existed = m_modelsDialog != nullptr;
+            ModelsDialog* dialog = modelsDialog();
+            if (existed) dialog->refresh(); // a new file in the folder, another model in use
+            dialog->show();
+            dialog->raise();
+            dialog->activateWindow();
+        });
+    m_modelsAction->setToolTip(tr("Installed and recommended models: will they fit, how fast"));
     m_focusAction =
         make(tr("&Focus Mode"), QKeySequence(Qt::Key_F11), [this] { setFocusMode(!m_focusMode); });
     m_focusAction->setCheckable(true);
@@ -520,6 +531,7 @@ void MainWindow::buildMenus() {
     generate->addAction(m_ghost->previousDraftAction());
     generate->addAction(m_ghost->suggestOnPauseAction());
     generate->addSeparator();
+    generate->addAction(m_modelsAction);
     generate->addAction(m_generate->chooseModelAction());
     generate->addAction(m_generate->defaultModelAction());
 
@@ -550,6 +562,11 @@ void MainWindow::buildMenus() {
     shortcuts->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
     addAction(shortcuts);
     help->addAction(tr("&About Fabulist"), this, &MainWindow::showAbout);
+}
+
+ModelsDialog* MainWindow::modelsDialog() {
+    if (!m_modelsDialog) m_modelsDialog = new ModelsDialog(m_generation, this);
+    return m_modelsDialog;
 }
 
 void MainWindow::restoreLayout() {

@@ -41,6 +41,7 @@ class GoalDisplay;
 class GoalTracker;
 class HistoryView;
 class ModelDownloader;
+class ModelsDialog;
 class GeneratePanel;
 class GenerationController;
 class GhostText;
@@ -149,6 +150,9 @@ public:
     ModelDownloader* modelDownloader() const { return m_downloads; }
     // Help > About: version, the model in use, licences (window-modal, "aboutDialog").
     void showAbout();
+    // Generate > Models… (Ctrl+Shift+M): installed and recommended models, fit and speed. Made
+    // on first use and kept, so what connects to it (the downloader) stays connected.
+    ModelsDialog* modelsDialog();
 
 signals:
     void projectOpened(const QString& path);
@@ -210,7 +214,7 @@ private:
     GenerationController* m_generation = nullptr;
     GeneratePanel* m_generate = nullptr;
     StoryboardView* m_storyboard = nullptr;
-    HistoryView* m_history = nullptr;           // the side tab: a quick view
+    HistoryView* m_history = nullptr; // the side tab: a quick view
     ProjectSearchPanel* m_projectSearch = nullptr;
     StoryboardView* m_mainStoryboard = nullptr; // full size in the centre
     QStackedWidget* m_centre = nullptr;         // the editor area or m_mainStoryboard
@@ -225,6 +229,8 @@ private:
     TokenInspector* m_previewTokens = nullptr;
     BibleForm* m_bibleForm = nullptr; // under the editor while a character or place is open
     QAction* m_whyThisWordAction = nullptr;
+    QAction* m_modelsAction = nullptr;
+    ModelsDialog* m_modelsDialog = nullptr;
     ModelDownloader* m_downloads = nullptr;
     QLabel* m_saveState = nullptr;
     QLabel* m_readOnlyBanner = nullptr; // above the editor while a project is open read-only

@@ -2,12 +2,14 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QStandardPaths>
 
 namespace fabulist::ui {
 
 namespace {
 const char* const kRecent = "projects/recent";
 const char* const kLast = "projects/last";
+const char* const kModelsFolder = "models/folder";
 const char* const kGeometry = "window/geometry";
 const char* const kState = "window/state";
 const char* const kSplitter = "window/splitter";
@@ -255,6 +257,16 @@ QString Settings::appearance() const {
 }
 void Settings::setAppearance(const QString& appearance) {
     m_settings.setValue(kAppearance, appearance);
+}
+
+QString Settings::modelsFolder() const {
+    const QString chosen = m_settings.value(kModelsFolder).toString();
+    if (!chosen.isEmpty()) return chosen;
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+        .filePath(QStringLiteral("models"));
+}
+void Settings::setModelsFolder(const QString& folder) {
+    m_settings.setValue(kModelsFolder, folder);
 }
 
 QString Settings::generateModelPath() const {

@@ -88,6 +88,10 @@ public:
     // Kept while the file is missing (an unmounted disk comes back) until they choose again.
     QString generateModelPath() const;
     void setGenerateModelPath(const QString& path);
+    // Generate > Models…: where models are kept and downloaded (models/ in the user's data
+    // location until the writer chooses another folder).
+    QString modelsFolder() const;
+    void setModelsFolder(const QString& folder);
 
     // The story bible in prompts: how many words before (and after) the cursor a name is looked
     // for, the tokens all entries may take, and how many paragraphs before the cursor the

@@ -31,6 +31,8 @@ const CliCommand kModelCommands[] = {
      "llama-perplexity's chunked perplexity of a text file", runPerplexityCommand},
     {"bench", "bench -m MODEL -p 512 -n 128 -t N [-r 5] [--device vulkan [--profile]] [--json]",
      "prompt and decode tokens/s, peak RSS (like llama-bench)", runBenchCommand},
+    {"models", "models fit MODEL.gguf [--context N] [--json]",
+     "memory needed vs this machine's, expected decode tokens/s", runModelsCommand},
     {"synth", "synth --shape NAME --type TYPE --vocab-from MODEL.gguf --seed S -o OUT.gguf",
      "write a random-weight model of a real shape (--list: shapes)", runSynthCommand},
     {"train-head",

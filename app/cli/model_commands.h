@@ -15,5 +15,7 @@ int runTaskCommand(const std::vector<std::string>& args);
 int runPerplexityCommand(const std::vector<std::string>& args);
 int runBenchCommand(const std::vector<std::string>& args);
 int runSynthCommand(const std::vector<std::string>& args);
+// models fit MODEL: will it fit, how fast (model_models_command.cpp).
+int runModelsCommand(const std::vector<std::string>& args);
 
 } // namespace fabulist::cli
