@@ -16,6 +16,7 @@
 #include "ui/generate/generation_overlay.h"
 #include "ui/generate/history_view.h"
 #include "ui/generate/token_inspector.h"
+#include "ui/models/download_hook.h"
 #include "ui/models/download_status_indicator.h"
 #include "ui/models/model_downloader.h"
 #include "ui/models/models_dialog.h"
@@ -565,7 +566,10 @@ void MainWindow::buildMenus() {
 }
 
 ModelsDialog* MainWindow::modelsDialog() {
-    if (!m_modelsDialog) m_modelsDialog = new ModelsDialog(m_generation, this);
+    if (!m_modelsDialog) {
+        m_modelsDialog = new ModelsDialog(m_generation, this);
+        connectDownloads(m_modelsDialog, m_downloads); // Download, its progress, pause, cancel
+    }
     return m_modelsDialog;
 }
 
