@@ -14,6 +14,7 @@
 #include "ui/editor/pause_trigger.h"
 #include "ui/editor/word_count_label.h"
 #include "ui/generate/generate_panel.h"
+#include "ui/generate/generation_controller.h"
 #include "ui/generate/generation_overlay.h"
 #include "ui/main_window.h"
 #include "ui/project/binder_view.h"
@@ -290,12 +291,23 @@ void GhostTextTest::documentSwitchMidStreamDismisses() {
     QTextDocument* document = m_window->editor()->document();
     m_panel->lengthBox()->setValue(300);
     QSignalSpy spy(m_panel, &GeneratePanel::generationRecorded);
+    // The switch happens as the first text arrives, inside the token's delivery: the default
+    // model writes 300 tokens in about 0.1 s, so waiting for the ghost first can find it done.
+    bool switched = false, wasGenerating = false, wasStreaming = false;
+    const QMetaObject::Connection onToken =
+        connect(m_window->generationController(), &GenerationController::tokenArrived, this, [&] {
+            if (switched || m_ghost->text().isEmpty()) return;
+            switched = true;
+            wasGenerating = m_panel->isGenerating();
+            wasStreaming = !preeditText(document, int(kParagraph.size())).isEmpty();
+            m_window->binderView()->setCurrentIndex({});
+            m_window->binderView()->createNode(storage::NodeKind::Scene, QStringLiteral("Harbour"));
+        });
     key(Qt::Key_Return, Qt::ControlModifier);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_ghost->text().isEmpty(), kTimeoutMs);
-    QVERIFY(m_panel->isGenerating());
-    QVERIFY(!preeditText(document, int(kParagraph.size())).isEmpty()); // streaming into the page
-    m_window->binderView()->setCurrentIndex({});
-    m_window->binderView()->createNode(storage::NodeKind::Scene, QStringLiteral("Harbour"));
+    QTRY_VERIFY_WITH_TIMEOUT(switched, kTimeoutMs);
+    disconnect(onToken);
+    QVERIFY(wasGenerating);
+    QVERIFY(wasStreaming); // it was streaming into the page
     QVERIFY(m_window->editor()->document() != document);
     QVERIFY(!m_ghost->isShown());
     QVERIFY(preeditText(document, int(kParagraph.size())).isEmpty());
