@@ -19,6 +19,7 @@
 #include "inference/tokenizer/tokenizer.h"
 #include "storage/project.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace fabulist::cli {

@@ -119,7 +119,7 @@ Value stringMethod(const std::string& self, const std::string& name) {
         });
     if (name == "split")
         return method([self](const CallArgs& a) {
-            const Value& max = argument(a, 1, "maxsplit", Value(int64_t(-1)));
+            const Value max = argument(a, 1, "maxsplit", Value(int64_t(-1)));
             return Value(split(self, argument(a, 0, "sep", none), max.integer()));
         });
     if (name == "upper" || name == "lower")
@@ -134,7 +134,7 @@ Value stringMethod(const std::string& self, const std::string& name) {
         });
     if (name == "replace")
         return method([self](const CallArgs& a) {
-            const Value& count = argument(a, 2, "count", Value(int64_t(-1)));
+            const Value count = argument(a, 2, "count", Value(int64_t(-1)));
             return Value(replaced(self, argument(a, 0, "old", none).str(),
                                   argument(a, 1, "new", none).str(), count.integer()));
         });

@@ -6,6 +6,7 @@
 #include "inference/chat/chat_operations.h"
 #include "inference/chat/chat_parser.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace fabulist::inference::chat {
