@@ -1,9 +1,7 @@
 // `fabulist-cli models fit` (#18 item 2): memory needed is the engine's own accounting (the same
 // number as `info --json`), the bandwidth is measured once and cached with the CPU's name, and
-// the expected decode speed is within ±30 % of what `bench -n 32 -p 0` measures on a model large
-// enough for decoding to stream from memory (a granite-1b-a400m-shaped synth, Q4_K_M, 812 MiB).
-// The tiny reference models (1-20 MiB) sit in the CPU caches and their decode is per-token
-// overhead, not bandwidth: their estimate is printed, not held to ±30 % (see the README).
+// the speed follows from the bandwidth and the bytes one token reads. How close that speed is to
+// `bench` is a measurement of time, so it is a benchmark (tests/bench/fit-estimate.sh), not here.
 #include "tests/app/cli_runner.h"
 
 #include <QDir>
@@ -36,13 +34,10 @@ private slots:
     void initTestCase();
     void memoryIsTheEnginesAccounting();
     void bandwidthIsCachedWithTheCpu();
-    void estimateAgainstBench_data();
-    void estimateAgainstBench();
+    void activeExpertsOnly();
     void usageErrors();
 
 private:
-    // Expected and measured decode tokens/s of `model` (2 threads, as bench's default).
-    bool compare(const QString& model, double& expected, double& measured);
     QTemporaryDir m_dir;
 };
 
@@ -89,54 +84,19 @@ void CliModelsFitTest::bandwidthIsCachedWithTheCpu() {
              json(first)["bandwidth_gb_per_s"].toDouble());
 }
 
-bool CliModelsFitTest::compare(const QString& model, double& expected, double& measured) {
-    // Measured afresh right before the bench: the machine's bandwidth drifts over minutes.
-    QFile::remove(m_dir.filePath("cache/fabulist/memory-bandwidth.txt"));
-    const CliResult fit = runCli({"models", "fit", model, "--json"});
-    const CliResult bench =
-        runCli({"bench", "-m", model, "-n", "32", "-p", "0", "-r", "3", "--json"}, 300000);
-    if (fit.exitCode != 0 || bench.exitCode != 0) {
-        qWarning("%s\n%s", qPrintable(describe(fit)), qPrintable(describe(bench)));
-        return false;
-    }
-    expected = json(fit)["expected_decode_tokens_per_s"].toDouble();
-    measured = json(bench)["decode_tokens_per_s"].toDouble();
-    qInfo("%s: expected %.1f tokens/s, bench %.1f tokens/s (ratio %.2f; %.1f MB per token, "
-          "%.1f GB/s)",
-          qPrintable(QFileInfo(model).fileName()), expected, measured, measured / expected,
-          json(fit)["weight_bytes_per_token"].toDouble() / 1e6,
-          json(fit)["bandwidth_gb_per_s"].toDouble());
-    return true;
-}
-
-void CliModelsFitTest::estimateAgainstBench_data() {
-    QTest::addColumn<QString>("model");
-    QTest::addColumn<bool>("held"); // within ±30 % required (streams from memory)
-    for (const QString base : {"tiny-moe-q4_k_m", "tiny-qwen3moe-q8_0", "tiny-llama3-f16"})
-        QTest::newRow(qPrintable(base)) << referenceModel(base) << false;
-    QTest::newRow("granite-1b-a400m-q4_k_m") << QString("synth:granite-1b-a400m:Q4_K_M") << true;
-}
-
-void CliModelsFitTest::estimateAgainstBench() {
-    QFETCH(QString, model);
-    QFETCH(bool, held);
-    if (model.startsWith("synth:")) {
-        const QStringList parts = model.split(':');
-        const QString out = m_dir.filePath(parts[1] + ".gguf");
-        const CliResult synth =
-            runCli({"synth", "--shape", parts[1], "--type", parts[2], "--vocab-from",
-                    referenceModel("tiny-dense-f32"), "--seed", "1234", "-o", out},
-                   600000);
-        QVERIFY2(synth.exitCode == 0, qPrintable(describe(synth)));
-        model = out;
-    }
-    double expected = 0.0, measured = 0.0;
-    QVERIFY(compare(model, expected, measured));
-    QVERIFY(expected > 0.0 && measured > 0.0);
-    if (held)
-        QVERIFY2(
-            measured >= 0.7 * expected && measured <= 1.3 * expected,
-            qPrintable(QString("expected %1 tokens/s, measured %2").arg(expected).arg(measured)));
+void CliModelsFitTest::activeExpertsOnly() {
+    // The speed divides by the bytes one token reads: the active experts' share, as bench counts.
+    const QString model = referenceModel("tiny-moe-q4_k_m");
+    const CliResult fit = runCli({"models", "fit", model, "--json", "--bandwidth", "10"});
+    QVERIFY2(fit.exitCode == 0, qPrintable(describe(fit)));
+    const CliResult bench = runCli({"bench", "-m", model, "-n", "2", "-p", "0", "-r", "1", "--json"});
+    QVERIFY2(bench.exitCode == 0, qPrintable(describe(bench)));
+    const double perToken = json(fit)["weight_bytes_per_token"].toDouble();
+    QCOMPARE(perToken, json(bench)["weight_bytes_per_token"].toDouble());
+    QVERIFY2(perToken < 0.6 * double(QFileInfo(model).size()),
+             qPrintable(QString("%1 bytes per token of a %2-byte file")
+                            .arg(perToken)
+                            .arg(QFileInfo(model).size())));
 }
 
 void CliModelsFitTest::usageErrors() {
