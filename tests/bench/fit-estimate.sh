@@ -32,10 +32,10 @@ if [[ ${#models[@]} -eq 0 ]]; then
   synth="${TMPDIR:-/tmp}/fabulist-fit-granite-1b-a400m-q4_k_m.gguf"
   if [[ ! -s "$synth" ]]; then
     echo "fit-estimate: making $synth (once)" >&2
-    "$cli" synth --shape granite-1b-a400m --type Q4_K_M --vocab-from "$reference/tiny-dense-f32.gguf" \
+    "$cli" synth --shape granite-1b-a400m --type Q4_K_M --vocab-from "$reference/models/tiny-dense-f32.gguf" \
       --seed 1234 -o "$synth" >&2
   fi
-  models=("$synth" "$reference/tiny-moe-q4_k_m.gguf" "$reference/tiny-llama3-f16.gguf")
+  models=("$synth" "$reference/models/tiny-moe-q4_k_m.gguf" "$reference/models/tiny-llama3-f16.gguf")
 fi
 
 cache="$(mktemp -d)"
