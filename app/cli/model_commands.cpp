@@ -10,6 +10,7 @@ int runTrainHeadCommand(const std::vector<std::string>& args);     // model_trai
 int runEvalDiversityCommand(const std::vector<std::string>& args); // model_eval_diversity.cpp
 int runInspectCommand(const std::vector<std::string>& args);       // model_inspect_command.cpp
 int runTemplateCommand(const std::vector<std::string>& args);      // template_render_command.cpp
+int runLearnCommand(const std::vector<std::string>& args);         // learn_command.cpp
 
 namespace {
 
@@ -39,6 +40,8 @@ const CliCommand kModelCommands[] = {
      "train-head -m MODEL -c CORPUS... -o ADAPTER [--rank 32 --steps N --seed S] "
      "[--checkpoint FILE --fresh]",
      "train a diversity-head adapter (FACE loss, model frozen)", runTrainHeadCommand},
+    {"learn", "learn PROJECT.fabulist [-o DIR] [--steps N] [--fresh] [--json]",
+     "fine-tune the default model (and its head) on the project's own book", runLearnCommand},
     {"eval-diversity",
      "eval-diversity -m MODEL [--adapter A] --prompts FILE --samples N --length L --seed S "
      "[--json] [--plot FILE.png] | --plot-from RESULTS.json --plot FILE.png",

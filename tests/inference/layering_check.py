@@ -15,7 +15,7 @@ LAYERS = [
     {"model"},
     {"heads", "sampling"},
     {"engine"},
-    {"eval", "head_training", "synth", "prompting", "chat"},
+    {"eval", "head_training", "synth", "prompting", "chat", "learning"},
 ]
 IGNORED = {"training", "README.md", "CMakeLists.txt"}  # Python recipe; docs; build file
 
