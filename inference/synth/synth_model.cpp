@@ -174,6 +174,58 @@ private:
     uint64_t m_count = 0;
 };
 
+// Key/value sizes per head: MLA's latent sizes, or decoupled heads, or the RoPE width alone.
+void encodeHeadKvs(KvEncoder& kv, const SynthShape& s, const std::string& a) {
+    const SynthShape::Mla& m = s.mla;
+    if (m.kvLoraRank > 0) {
+        kv.u32(a + "attention.q_lora_rank", uint32_t(m.qLoraRank));
+        kv.u32(a + "attention.kv_lora_rank", uint32_t(m.kvLoraRank));
+        // As convert_hf_to_gguf.py writes MLA: the cache's sizes, then the per-head ones.
+        kv.u32(a + "attention.key_length", uint32_t(m.kvLoraRank + m.rope));
+        kv.u32(a + "attention.value_length", uint32_t(m.kvLoraRank));
+        kv.u32(a + "attention.key_length_mla", uint32_t(m.nope + m.rope));
+        kv.u32(a + "attention.value_length_mla", uint32_t(m.value));
+        kv.u32(a + "rope.dimension_count", uint32_t(s.ropeDim));
+        return;
+    }
+    if (s.writeKeyLength) {
+        kv.u32(a + "attention.key_length", uint32_t(s.headDim));
+        kv.u32(a + "attention.value_length", uint32_t(s.headDim));
+        if (s.ropeDim > 0) kv.u32(a + "rope.dimension_count", uint32_t(s.ropeDim));
+    } else {
+        kv.u32(a + "rope.dimension_count", uint32_t(s.ropeDim ? s.ropeDim : s.headDim));
+    }
+}
+
+void encodeExpertKvs(KvEncoder& kv, const SynthShape& s, const std::string& a) {
+    kv.u32(a + "expert_count", uint32_t(s.nExpert));
+    kv.u32(a + "expert_used_count", uint32_t(s.nExpertUsed));
+    // llama (Mixtral layout) sizes experts by feed_forward_length alone; the others also
+    // read expert_feed_forward_length.
+    if (s.architecture != "llama") kv.u32(a + "expert_feed_forward_length", uint32_t(s.nFf));
+    if (s.nExpertShared > 0) kv.u32(a + "expert_shared_count", uint32_t(s.nExpertShared));
+    if (s.leadingDense > 0) kv.u32(a + "leading_dense_block_count", uint32_t(s.leadingDense));
+    if (s.expertWeightsScale > 0.0f) {
+        kv.f32(a + "expert_weights_scale", s.expertWeightsScale);
+        kv.boolean(a + "expert_weights_norm", s.expertWeightsNorm);
+    }
+    if (s.gatingFunc > 0) kv.u32(a + "expert_gating_func", uint32_t(s.gatingFunc));
+    if (s.architecture == "glm4moe") kv.u32(a + "nextn_predict_layers", 0); // no MTP layer
+}
+
+void encodeRopeScalingKvs(KvEncoder& kv, const SynthShape& s, const std::string& a) {
+    if (s.yarnFactor > 0.0f) {
+        kv.string(a + "rope.scaling.type", "yarn");
+        kv.f32(a + "rope.scaling.factor", s.yarnFactor);
+        kv.u32(a + "rope.scaling.original_context_length", uint32_t(s.yarnOriginalContext));
+        if (s.yarnLogMultiplier > 0.0f)
+            kv.f32(a + "rope.scaling.yarn_log_multiplier", s.yarnLogMultiplier);
+    } else if (s.linearRopeFactor > 0.0f) {
+        kv.string(a + "rope.scaling.type", "linear");
+        kv.f32(a + "rope.scaling.factor", s.linearRopeFactor);
+    }
+}
+
 void encodeModelKvs(KvEncoder& kv, const SynthShape& s, const SynthOptions& o, int64_t nVocab,
                     const GgufFile& vocab) {
     const std::string a = s.architecture + ".";
@@ -186,25 +238,22 @@ void encodeModelKvs(KvEncoder& kv, const SynthShape& s, const SynthOptions& o, i
     kv.u32(a + "context_length", uint32_t(s.contextLength));
     kv.u32(a + "embedding_length", uint32_t(s.nEmbd));
     kv.u32(a + "block_count", uint32_t(s.nLayer));
-    kv.u32(a + "feed_forward_length",
-           uint32_t(s.kvFeedForwardLength ? s.kvFeedForwardLength : s.nFf));
+    const int ffLength = s.nFfDense ? s.nFfDense : s.kvFeedForwardLength ? s.kvFeedForwardLength : s.nFf;
+    kv.u32(a + "feed_forward_length", uint32_t(ffLength));
     kv.u32(a + "attention.head_count", uint32_t(s.nHead));
     kv.u32(a + "attention.head_count_kv", uint32_t(s.nHeadKv));
     kv.f32(a + "rope.freq_base", s.ropeFreqBase);
     kv.f32(a + "attention.layer_norm_rms_epsilon", s.rmsEps);
     kv.u32(a + "vocab_size", uint32_t(nVocab));
-    if (s.writeKeyLength) {
-        kv.u32(a + "attention.key_length", uint32_t(s.headDim));
-        kv.u32(a + "attention.value_length", uint32_t(s.headDim));
-    } else {
-        kv.u32(a + "rope.dimension_count", uint32_t(s.headDim));
-    }
-    if (s.isMoe()) {
-        kv.u32(a + "expert_count", uint32_t(s.nExpert));
-        kv.u32(a + "expert_used_count", uint32_t(s.nExpertUsed));
-        // llama (Mixtral layout) sizes experts by feed_forward_length alone; the others also
-        // read expert_feed_forward_length.
-        if (s.architecture != "llama") kv.u32(a + "expert_feed_forward_length", uint32_t(s.nFf));
+    encodeHeadKvs(kv, s, a);
+    if (s.isMoe()) encodeExpertKvs(kv, s, a);
+    encodeRopeScalingKvs(kv, s, a);
+    if (s.slidingWindow > 0) kv.u32(a + "attention.sliding_window", uint32_t(s.slidingWindow));
+    if (s.granite.embedding > 0.0f) {
+        kv.f32(a + "embedding_scale", s.granite.embedding);
+        kv.f32(a + "residual_scale", s.granite.residual);
+        kv.f32(a + "attention.scale", s.granite.attention);
+        kv.f32(a + "logit_scale", s.granite.logit);
     }
     for (const std::string& k : vocab.keys())
         if (k.rfind("tokenizer.", 0) == 0) kv.copy(vocab, k);
@@ -218,7 +267,7 @@ void generateRows(const SynthTensor& t, uint64_t seed, int64_t begin, int64_t en
     scratch.resize(static_cast<size_t>(n));
     for (int64_t r = begin; r < end; ++r) {
         NormalStream rng = NormalStream::forRow(seed, t.name, r);
-        rng.fill(scratch.data(), n, t.isNorm ? 1.0f : 0.0f, t.std);
+        rng.fill(scratch.data(), n, t.centre, t.std);
         uint8_t* dst = out + static_cast<size_t>(r - begin) * rowBytes;
         if (t.type == GgmlType::F32)
             std::memcpy(dst, scratch.data(), rowBytes);

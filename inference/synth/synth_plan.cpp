@@ -1,5 +1,7 @@
 #include "inference/synth/synth_plan.h"
 
+#include "inference/synth/synth_plan_blocks.h"
+
 #include <cctype>
 #include <cmath>
 #include <stdexcept>
@@ -80,9 +82,6 @@ GgmlType fallback(GgmlType type, int64_t rowLength) {
     return rowFits(alternative, rowLength) ? alternative : GgmlType::F16;
 }
 
-std::string blk(int layer, const char* name) {
-    return "blk." + std::to_string(layer) + "." + name + ".weight";
-}
 
 } // namespace
 
@@ -212,69 +211,16 @@ GgmlType llamaQuantizeType(SynthFileType fileType, std::string_view name, int la
 
 std::vector<SynthTensor> planSynthTensors(const SynthShape& s, int64_t nVocab,
                                           SynthFileType fileType) {
-    if (s.nLayer <= 0 || s.nEmbd <= 0 || s.nHead <= 0 || s.nHeadKv <= 0 || s.headDim <= 0 ||
-        s.nFf <= 0 || nVocab <= 0)
+    const bool mla = s.mla.kvLoraRank > 0;
+    if (s.nLayer <= 0 || s.nEmbd <= 0 || s.nHead <= 0 || s.nHeadKv <= 0 ||
+        (!mla && s.headDim <= 0) || s.nFf <= 0 || nVocab <= 0)
         throw std::invalid_argument("synth: shape '" + s.name + "' has a zero size");
-    const int64_t nEmbd = s.nEmbd;
-    const int64_t nQ = int64_t(s.nHead) * s.headDim;
-    const int64_t nKv = int64_t(s.nHeadKv) * s.headDim;
-    const float inv = 1.0f / std::sqrt(static_cast<float>(nEmbd));
-    const float gain = s.isMoe() ? 2.0f : 3.0f;
     std::vector<SynthTensor> out;
-
-    auto weight = [&](std::string name, std::initializer_list<int64_t> ne, float stddev,
-                      int layer) {
-        SynthTensor t;
-        t.name = std::move(name);
-        t.nDims = static_cast<uint32_t>(ne.size());
-        size_t i = 0;
-        for (int64_t n : ne) t.ne[i++] = n;
-        t.std = stddev;
-        t.type = llamaQuantizeType(fileType, t.name, layer, s.nLayer, s.nExpert, s.tiedOutput,
-                                   t.ne[0], s.nHead / s.nHeadKv, t.ne[2]);
-        out.push_back(std::move(t));
-    };
-    // Norm weights and routers stay F32 in every llama.cpp file type.
-    auto f32 = [&](std::string name, std::initializer_list<int64_t> ne, float stddev, bool isNorm) {
-        SynthTensor t;
-        t.name = std::move(name);
-        t.nDims = static_cast<uint32_t>(ne.size());
-        size_t i = 0;
-        for (int64_t n : ne) t.ne[i++] = n;
-        t.std = stddev;
-        t.isNorm = isNorm;
-        out.push_back(std::move(t));
-    };
-
-    weight("token_embd.weight", {nEmbd, nVocab}, 0.5f, -1);
-    f32("output_norm.weight", {nEmbd}, 0.1f, true);
-    if (!s.tiedOutput) weight("output.weight", {nEmbd, nVocab}, 0.25f, -1);
-    for (int l = 0; l < s.nLayer; ++l) {
-        f32(blk(l, "attn_norm"), {nEmbd}, 0.1f, true);
-        weight(blk(l, "attn_q"), {nEmbd, nQ}, 1.5f * inv, l);
-        weight(blk(l, "attn_k"), {nEmbd, nKv}, 1.5f * inv, l);
-        weight(blk(l, "attn_v"), {nEmbd, nKv}, inv, l);
-        weight(blk(l, "attn_output"), {nQ, nEmbd}, gain / std::sqrt(float(nQ)), l);
-        if (s.qkNorm == SynthShape::QkNorm::PerHead) {
-            f32(blk(l, "attn_q_norm"), {s.headDim}, 0.1f, true);
-            f32(blk(l, "attn_k_norm"), {s.headDim}, 0.1f, true);
-        } else if (s.qkNorm == SynthShape::QkNorm::FullWidth) {
-            f32(blk(l, "attn_q_norm"), {nQ}, 0.1f, true);
-            f32(blk(l, "attn_k_norm"), {nKv}, 0.1f, true);
-        }
-        f32(blk(l, "ffn_norm"), {nEmbd}, 0.1f, true);
-        if (s.isMoe()) {
-            const int64_t e = s.nExpert, ff = s.nFf;
-            f32(blk(l, "ffn_gate_inp"), {nEmbd, e}, 2.0f * inv, false);
-            weight(blk(l, "ffn_gate_exps"), {nEmbd, ff, e}, inv, l);
-            weight(blk(l, "ffn_up_exps"), {nEmbd, ff, e}, inv, l);
-            weight(blk(l, "ffn_down_exps"), {ff, nEmbd, e}, gain / std::sqrt(float(ff)), l);
-        } else {
-            weight(blk(l, "ffn_gate"), {nEmbd, s.nFf}, inv, l);
-            weight(blk(l, "ffn_up"), {nEmbd, s.nFf}, inv, l);
-            weight(blk(l, "ffn_down"), {s.nFf, nEmbd}, gain / std::sqrt(float(s.nFf)), l);
-        }
-    }
+    SynthPlanBuilder plan(s, fileType, out);
+    plan.weight("token_embd.weight", {s.nEmbd, nVocab}, s.embdStd, -1);
+    plan.f32("output_norm.weight", {s.nEmbd}, 0.1f, true);
+    if (!s.tiedOutput) plan.weight("output.weight", {s.nEmbd, nVocab}, s.outputStd, -1);
+    for (int l = 0; l < s.nLayer; ++l) plan.block(l);
     return out;
 }
 

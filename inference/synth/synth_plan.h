@@ -40,7 +40,8 @@ struct SynthTensor {
     uint32_t nDims = 0;
     std::array<int64_t, 4> ne{1, 1, 1, 1};
     GgmlType type = GgmlType::F32;
-    bool isNorm = false; // drawn as 1 + N(0, 0.1^2) instead of N(0, std^2)
+    bool isNorm = false; // a norm's weight: drawn around `centre`, not 0
+    float centre = 0.0f; // the draw's mean: 1 for norms (2 for gemma3's post-norms)
     float std = 0.0f;
 
     int64_t elementCount() const { return ne[0] * ne[1] * ne[2] * ne[3]; }

@@ -2,6 +2,9 @@
 
 namespace fabulist::inference {
 
+// synth_shape_newer.cpp: deepseek2, gpt-oss, gemma3, glm4moe, granitemoe.
+void appendNewerShapes(std::vector<SynthShape>& shapes);
+
 namespace {
 
 std::vector<SynthShape> makeShapes() {
@@ -74,6 +77,7 @@ std::vector<SynthShape> makeShapes() {
         s.summary = "olmoe, 64 experts (top-8), 16 layers, n_embd 2048, expert FFN 1024";
         shapes.push_back(s);
     }
+    appendNewerShapes(shapes);
     return shapes;
 }
 

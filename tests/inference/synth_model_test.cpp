@@ -21,8 +21,12 @@ QString referenceDir() {
     return qEnvironmentVariable("FABULIST_REFERENCE_DIR");
 }
 
+// The newer architectures' references are in reference-next.
 QJsonObject loadReference(const QString& base) {
-    QFile f(referenceDir() + "/" + base + ".json");
+    const QString inReference = referenceDir() + "/" + base + ".json";
+    QFile f(QFile::exists(inReference)
+                ? inReference
+                : qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR") + "/" + base + ".json");
     if (!f.open(QIODevice::ReadOnly)) return {};
     return QJsonDocument::fromJson(f.readAll()).object();
 }
@@ -75,6 +79,21 @@ private slots:
                                             << "tiny-qwen3moe"
                                             << "q8_0"
                                             << "tiny-qwen3moe-f32";
+        // reference-next's files use tiny-moe's tokenizer.
+        const char* newer[][2] = {{"tiny-deepseek2-lite-f32", "tiny-deepseek2-lite"},
+                                  {"tiny-deepseek2-v3-f32", "tiny-deepseek2-v3"},
+                                  {"tiny-gptoss-f32", "tiny-gptoss"},
+                                  {"tiny-gemma3-f32", "tiny-gemma3"},
+                                  {"tiny-glm4moe-f32", "tiny-glm4moe"},
+                                  {"tiny-granitemoe-f32", "tiny-granitemoe"}};
+        for (const auto& [reference, shape] : newer)
+            QTest::newRow(qPrintable(QString("%1 f32").arg(shape)))
+                << reference << shape << "f32"
+                << "tiny-moe-f32";
+        QTest::newRow("tiny-gptoss mxfp4_moe") << "tiny-gptoss-mxfp4moe-q"
+                                               << "tiny-gptoss"
+                                               << "mxfp4_moe"
+                                               << "tiny-moe-f32";
     }
 
     void matchesReferenceLayout() {

@@ -78,6 +78,13 @@ private slots:
         for (const char* t : {"q2_k", "q3_k_m", "iq4_nl", "iq4_xs", "mxfp4_moe"})
             QTest::newRow(qPrintable(QString("tiny-moe-%1").arg(t)))
                 << QString("tiny-moe-%1").arg(t) << "tiny-moe" << QString(t);
+        for (const char* shape : {"tiny-gptoss", "tiny-gemma3", "tiny-glm4moe", "tiny-granitemoe",
+                                  "tiny-deepseek2-v3", "tiny-deepseek2-lite"})
+            QTest::newRow(qPrintable(QString("%1-f32").arg(shape)))
+                << QString("%1-f32").arg(shape) << shape << "f32";
+        QTest::newRow("tiny-gptoss-mxfp4moe-q") << "tiny-gptoss-mxfp4moe-q"
+                                                << "tiny-gptoss"
+                                                << "mxfp4_moe";
     }
 
     void matchesReference() {
