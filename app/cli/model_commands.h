@@ -12,6 +12,8 @@ int runTokenizeCommand(const std::vector<std::string>& args);
 int runGenerateCommand(const std::vector<std::string>& args);
 // generate --task NAME ...: a writing task's prompt from the story (model_task_command.cpp).
 int runTaskCommand(const std::vector<std::string>& args);
+// generate --server URL ...: the same on an OpenAI-compatible server (remote_generate_command.cpp).
+int runRemoteGenerateCommand(const std::vector<std::string>& args);
 int runPerplexityCommand(const std::vector<std::string>& args);
 int runBenchCommand(const std::vector<std::string>& args);
 int runSynthCommand(const std::vector<std::string>& args);

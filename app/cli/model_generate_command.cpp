@@ -57,6 +57,8 @@ int printCandidates(const std::vector<int32_t>& promptIds, uint32_t seed,
 
 int runGenerateCommand(const std::vector<std::string>& argv) {
     if (std::find(argv.begin(), argv.end(), "--task") != argv.end()) return runTaskCommand(argv);
+    if (std::find(argv.begin(), argv.end(), "--server") != argv.end())
+        return runRemoteGenerateCommand(argv);
     inference::EngineOptions options;
     inference::GenerationParams params;
     std::string prompt;
