@@ -31,6 +31,9 @@ required=(
   librsvg2-bin desktop-file-utils appstream xdg-utils shared-mime-info man-db
   # xdg-mime outside a desktop session asks File::MimeInfo's mimetype (the package check).
   libfile-mimeinfo-perl
+  # Remote engines (#22): the API key in the desktop keyring (QtKeychain); the remote test leg
+  # debootstraps a Debian sid root for its real llama-server.
+  qtkeychain-qt6-dev debootstrap
 )
 # KF6 SyntaxHighlighting exists from Debian 13 on; without it the editor uses its own
 # highlighter. On a release we know, it is required or skipped outright (so that a second run

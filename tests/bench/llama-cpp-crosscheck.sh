@@ -4,10 +4,12 @@
 #   1. llama.cpp must load the file (synth models, the default model);
 #   2. greedy text from both, compared token for token (printed side by side);
 #   3. with --bench: llama-bench and fabulist-cli bench with the same -t/-p/-n/-r.
+# --exact: both sides with an F32 KV cache and llama.cpp's flash attention off (as the reference
+# data was made), so only the weights' arithmetic differs.
 # Not part of CTest: it downloads ~300 MB of Debian packages once and needs root.
 #
-# Usage: tests/bench/llama-cpp-crosscheck.sh [--cli PATH] [--bench] [-t N] [-n N] MODEL.gguf...
-#   FABULIST_LLAMA_ROOT   where the sid root is kept (default /var/cache/fabulist/sid-llama-root)
+# Usage: tests/bench/llama-cpp-crosscheck.sh [--cli PATH] [--bench] [--exact] [-t N] [-n N] MODEL.gguf...
+#   FABULIST_LLAMA_ROOT   where the sid root is kept (installer/sid-llama-root.sh makes it)
 # Prints one JSON object per model on stdout; logs go to stderr.
 set -euo pipefail
 
@@ -15,6 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root_dir="$(cd "$here/../.." && pwd)"
 cli="$root_dir/build/app/fabulist-cli"
 bench=0
+exact=0
 threads=2
 n_gen=24
 models=()
@@ -22,9 +25,10 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --cli) cli="$2"; shift ;;
     --bench) bench=1 ;;
+    --exact) exact=1 ;;
     -t) threads="$2"; shift ;;
     -n) n_gen="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "llama-cpp-crosscheck.sh: unknown option '$1'" >&2; exit 2 ;;
     *) models+=("$(readlink -f "$1")") ;;
   esac
@@ -34,17 +38,7 @@ done
 [[ $(id -u) == 0 ]] || { echo "llama-cpp-crosscheck.sh: needs root (debootstrap, chroot)" >&2; exit 1; }
 [[ -x "$cli" ]] || { echo "llama-cpp-crosscheck.sh: $cli not built (installer/build.sh)" >&2; exit 1; }
 
-sid="${FABULIST_LLAMA_ROOT:-/var/cache/fabulist/sid-llama-root}"
-if [[ ! -x "$sid/usr/bin/llama-completion" ]]; then
-  command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >&2
-  mkdir -p "$sid"
-  echo "llama-cpp-crosscheck: making a Debian sid root in $sid (once)" >&2
-  debootstrap --variant=minbase sid "$sid" "$("$(dirname "${BASH_SOURCE[0]}")/../../installer/apt-mirror.sh")" >&2
-  # The mirror's sid Release file may be past its Valid-Until; the packages are still signed.
-  chroot "$sid" apt-get -o Acquire::Check-Valid-Until=false update -qq >&2
-  DEBIAN_FRONTEND=noninteractive chroot "$sid" apt-get install -y -qq --no-install-recommends \
-    llama.cpp-tools >&2
-fi
+sid="$("$root_dir/installer/sid-llama-root.sh")"
 
 mounts=()
 cleanup() {
@@ -61,20 +55,29 @@ mountpoint -q "$sid/proc" || { mount -t proc proc "$sid/proc"; mounts+=("$sid/pr
 mountpoint -q "$sid/dev" || bind /dev /dev
 
 prompt="Once upon a time"
+llama_kv=()
+ours_kv=()
+if [[ $exact == 1 ]]; then
+  llama_kv=(-ctk f32 -ctv f32 -fa off)
+  ours_kv=(--kv-type f32)
+fi
 for i in "${!models[@]}"; do
   m="${models[$i]}"
   bind "$(dirname "$m")" "/models/$i" ro
   inside="/models/$i/$(basename "$m")"
   echo "llama-cpp-crosscheck: $m" >&2
   if ! llama_out=$(chroot "$sid" llama-completion -m "$inside" -p "$prompt" -n "$n_gen" \
-                     --temp 0 -t "$threads" -no-cnv --no-warmup 2>"/tmp/llama-crosscheck-$i.log"); then
+                     --temp 0 -t "$threads" -no-cnv --no-warmup "${llama_kv[@]}" 2>"/tmp/llama-crosscheck-$i.log"); then
     echo "{\"model\": \"$m\", \"llama_cpp_loads\": false, \"log\": \"/tmp/llama-crosscheck-$i.log\"}"
     continue
   fi
-  ours=$("$cli" generate -m "$m" -p "$prompt" -n "$n_gen" --temp 0 -t "$threads" 2>/dev/null)
+  ours=$("$cli" generate -m "$m" -p "$prompt" -n "$n_gen" --temp 0 -t "$threads" "${ours_kv[@]}" 2>/dev/null)
   /usr/bin/python3 - "$m" "$llama_out" "$ours" <<'EOF'
-import json, sys
+import json, re, sys
 model, theirs, ours = sys.argv[1], sys.argv[2].strip(), sys.argv[3].strip()
+# Bytes that are not UTF-8: llama.cpp prints them raw (here surrogate escapes), fabulist-cli as
+# one U+FFFD each; compare them alike.
+theirs = re.sub("[\udc80-\udcff]", "\ufffd", theirs)
 common = next((k for k, (a, b) in enumerate(zip(theirs, ours)) if a != b), min(len(theirs), len(ours)))
 print(json.dumps({"model": model, "llama_cpp_loads": True, "greedy_identical": theirs == ours,
                   "common_prefix_chars": common, "llama_cpp": theirs, "fabulist": ours}))
