@@ -184,7 +184,8 @@ void VulkanOpsTest::matmul_data() {
     const Shape superShapes[] = {{256, 1, 1}, {768, 37, 5}, {2560, 13, 9}};
     for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
                        GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q4_K,
-                       GgmlType::Q5_K, GgmlType::Q6_K}) {
+                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q2_K, GgmlType::Q3_K,
+                       GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4}) {
         const uint32_t bs = ggmlTypeTraits(t).blockSize;
         const std::span<const Shape> shapes = bs == 1    ? std::span<const Shape>(floatShapes)
                                               : bs == 32 ? std::span<const Shape>(blockShapes)
@@ -223,7 +224,8 @@ void VulkanOpsTest::matmulSplitsLargeWeights() {
 void VulkanOpsTest::roundedActivationsMatchCpuVecDot_data() {
     QTest::addColumn<int>("typeId");
     for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
-                       GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
+                       GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q2_K,
+                       GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4})
         QTest::newRow(ggmlTypeTraits(t).name.data()) << int(t);
 }
 
