@@ -49,6 +49,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 # Spell check needs a dictionary; Hunspell's library alone checks nothing.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "hunspell-en-us | hunspell-dictionary")
+# Project > Learn This Book runs the PyTorch trainer: about 1 GB for one feature, so a Suggests
+# (fabulist-cli learn names the packages when they are missing), not a Depends or Recommends.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-torch, python3-numpy")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # The long description; CPack puts the summary above it and indents each line.
 set(CPACK_PACKAGE_DESCRIPTION

@@ -12,6 +12,7 @@
 #include "ui/editor/spelling.h"
 #include "ui/editor/word_count_label.h"
 #include "ui/generate/generate_panel.h"
+#include "ui/learn/learn_controller.h"
 #include "ui/generate/generation_controller.h"
 #include "ui/generate/generation_overlay.h"
 #include "ui/generate/history_view.h"
@@ -172,6 +173,9 @@ void MainWindow::buildWidgets() {
     m_sidePanels->addTab(m_snapshots, tr("Snapshots"));
     m_generation = new GenerationController(this);
     m_generate = new GeneratePanel(m_editor, m_generation, this);
+    m_learn = new LearnController(m_generate, this); // Project > Learn This Book (#20)
+    connect(m_learn, &LearnController::message, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 15000); });
     addSidePanel(m_generate, tr("Generate"));
     // The editor's menu on a selection offers the writing tasks.
     connect(m_spelling->menu(), &SpellMenu::aboutToPopup, m_generate,
@@ -507,6 +511,10 @@ void MainWindow::buildMenus() {
     projectMenu->addAction(m_statisticsAction);
     projectMenu->addSeparator();
     projectMenu->addAction(m_storyContextAction);
+    projectMenu->addSeparator();
+    projectMenu->addAction(m_learn->learnAction());
+    projectMenu->addAction(m_learn->useLearnedAction());
+    projectMenu->addAction(m_learn->deleteAction());
 
     QMenu* generate = menuBar()->addMenu(tr("&Generate"));
     generate->addAction(m_generate->continueAction());
@@ -663,6 +671,7 @@ void MainWindow::adopt(std::unique_ptr<storage::Project> project, const QString&
     connect(m_binderModel, &BinderModel::binderChanged, m_projectSearch,
             &ProjectSearchPanel::reloadChapters);
     m_goals->setContext(m_project.get(), m_binderModel, m_session);
+    m_learn->setProject(m_project.get());
 
     const QString path = projectPath();
     openStartDocument(path);
@@ -680,6 +689,7 @@ void MainWindow::closeProject() {
     m_ghost->dismiss(); // a suggestion nobody took is rejected
     // A generation in flight is cancelled and recorded while the project is still open.
     m_generate->setContext(nullptr, nullptr);
+    m_learn->setProject(nullptr);
     m_generation->setProject(nullptr);
     m_session->saveAndSnapshot();
     m_settings.setLastDocument(projectPath(), m_session->currentId().value_or(0));

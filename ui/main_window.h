@@ -43,6 +43,7 @@ class HistoryView;
 class ModelDownloader;
 class ModelsDialog;
 class GeneratePanel;
+class LearnController;
 class GenerationController;
 class GhostText;
 class TokenInspector;
@@ -91,6 +92,8 @@ public:
     SnapshotsPanel* snapshotsPanel() const { return m_snapshots; }
     // No model is loaded until the app asks (GeneratePanel::loadDefaultModel).
     GeneratePanel* generatePanel() const { return m_generate; }
+    // Project > Learn This Book, Use Learned Model, Delete Learned Model (#20).
+    LearnController* learnController() const { return m_learn; }
     // Loads models, runs and records generations for every view of this window.
     GenerationController* generationController() const { return m_generation; }
     StoryboardView* storyboardView() const { return m_storyboard; }
@@ -213,6 +216,7 @@ private:
     SnapshotsPanel* m_snapshots = nullptr;
     GenerationController* m_generation = nullptr;
     GeneratePanel* m_generate = nullptr;
+    LearnController* m_learn = nullptr;
     StoryboardView* m_storyboard = nullptr;
     HistoryView* m_history = nullptr; // the side tab: a quick view
     ProjectSearchPanel* m_projectSearch = nullptr;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <stdexcept>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -29,6 +30,7 @@ extern "C" void onStopSignal(int) {
     ::close(outFd);
     // The writer's editor keeps the CPU it needs: the training only takes what is left.
     ::setpriority(PRIO_PROCESS, 0, std::min(19, ::getpriority(PRIO_PROCESS, 0) + nice));
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlives a killed fabulist-cli
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));

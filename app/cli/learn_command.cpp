@@ -72,7 +72,11 @@ struct BookText {
 
 std::string runningExecutable() {
     std::error_code error;
-    return fs::read_symlink("/proc/self/exe", error).string();
+    std::string exe = fs::read_symlink("/proc/self/exe", error).string();
+    // Rebuilt or upgraded while it runs: the file at that path is the one to run.
+    const std::string deleted = " (deleted)";
+    if (exe.size() > deleted.size() && exe.ends_with(deleted)) exe.resize(exe.size() - deleted.size());
+    return exe;
 }
 
 // An installed binary uses its package's files (<prefix>/share/fabulist/<sub>); a build uses

@@ -141,7 +141,7 @@ def main(argv=None):
     ap.add_argument("--valid", required=True, help="base validation token ids (uint16)")
     ap.add_argument("--work", required=True, help="folder for the resumable state")
     ap.add_argument("--out", required=True, help="the GGUF to write")
-    ap.add_argument("--steps", type=int, default=0, help="0: about two passes over the book")
+    ap.add_argument("--steps", type=int, default=0, help="0: about four passes over the book")
     ap.add_argument("--max-steps", type=int, default=600)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--ctx", type=int, default=256)
@@ -162,7 +162,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     book, replay, valid = (load_tokens(p) for p in (args.book, args.replay, args.valid))
     steps = args.steps or min(args.max_steps,
-                              max(20, math.ceil(2 * len(book) / (args.batch * args.ctx))))
+                              max(20, math.ceil(4 * len(book) / (args.batch * args.ctx))))
     os.makedirs(args.work, exist_ok=True)
     state_path = os.path.join(args.work, "learn.pt")
     # The state belongs to exactly this base, these texts and this schedule.
