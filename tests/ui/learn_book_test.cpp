@@ -2,7 +2,8 @@
 // learn (the default model, Debian's PyTorch) with a tiny step count on a project of 6,000 words.
 // Start shows progress; Cancel stops it with no model published; Start again resumes and
 // finishes; the project then uses the learned model (the model label says so); Use Learned Model
-// switches back to the default and again; reopening the project loads the learned model.
+// switches back to the default and again; reopening the project loads the learned model; Delete
+// removes it and the project is back on the default.
 // Screenshots of the dialog (running and done, light and dark) go to build/artifacts/.
 #include "gui_test_support.h"
 #include "inference/learning/learned_model.h"
@@ -144,6 +145,15 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("fabulist-default")), 60000);
         QVERIFY(m_window->openProject(m_path));
         QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")), 60000);
+
+        // Delete: the files go, the project is back on the usual model, Learn is offered again.
+        QVERIFY(learn->deleteAction()->isEnabled());
+        learn->deleteLearnedModel();
+        QVERIFY(!QFileInfo::exists(learn->folder()));
+        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("fabulist-default")), 60000);
+        QVERIFY(!learn->useLearnedAction()->isEnabled());
+        QVERIFY(!learn->deleteAction()->isEnabled());
+        QVERIFY(learn->learnAction()->isEnabled());
     }
 
     void cleanupTestCase() { m_window.reset(); }

@@ -35,7 +35,7 @@ LearnController::LearnController(GeneratePanel* generate, QWidget* window)
                                   tr("Delete the model learned from this book? The project goes "
                                      "back to the default model; you can learn it again.")) ==
             QMessageBox::Yes)
-            deleteLearned();
+            deleteLearnedModel();
     });
     // Generate > Use Default Model is a choice for this project too.
     connect(m_generate->defaultModelAction(), &QAction::triggered, this, [this] {
@@ -123,7 +123,7 @@ LearnDialog* LearnController::showDialog() {
     return m_dialog;
 }
 
-void LearnController::deleteLearned() {
+void LearnController::deleteLearnedModel() {
     if (m_folder.isEmpty()) return;
     if (m_dialog && m_dialog->isRunning()) {
         emit message(tr("Cancel the learning first."));

@@ -46,6 +46,9 @@ public:
     bool usesLearnedModel() const { return m_usingLearned; }
     // Switches between the learned model and the default for this project (remembered).
     void useLearnedModel(bool use);
+    // Removes the project's learned model (Delete Learned Model… asks first); the project goes
+    // back to the writer's usual model.
+    void deleteLearnedModel();
     // fabulist-cli: $FABULIST_CLI, else beside the running program, else from PATH.
     static QString cliPath();
 
@@ -56,7 +59,6 @@ signals:
 private:
     void updateActions();
     bool loadLearned();
-    void deleteLearned();
 
     GeneratePanel* m_generate;
     QWidget* m_window;
