@@ -177,6 +177,9 @@ void MainWindow::buildWidgets() {
     connect(m_learn, &LearnController::message, this,
             [this](const QString& m) { statusBar()->showMessage(m, 15000); });
     addSidePanel(m_generate, tr("Generate"));
+    // A generation's fault (a remote server's, #22) reaches the writer whatever tab is open.
+    connect(m_generation, &GenerationController::failed, this,
+            [this](qint64, const QString& m) { statusBar()->showMessage(m, 15000); });
     // The editor's menu on a selection offers the writing tasks.
     connect(m_spelling->menu(), &SpellMenu::aboutToPopup, m_generate,
             &GeneratePanel::addSelectionTasks);

@@ -932,6 +932,9 @@ void GeneratePanel::onFinished(const GenerationOutcome& outcome,
                      "chosen one at the cursor."));
     else
         setStatus(tr("Accept inserts the text at the cursor (edit it here first if you like)."));
+    if (!outcome.failure.isEmpty()) // a remote fault: the reason, and the text kept
+        setStatus(tr("%1 The text so far is kept: Accept inserts it, Retry asks again.")
+                      .arg(outcome.failure));
     updateState();
     emit generatingChanged(false);
     if (m_generationId) emit generationRecorded(*m_generationId);

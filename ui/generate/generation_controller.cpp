@@ -3,6 +3,7 @@
 #include "inference/engine/default_model.h"
 #include "storage/project.h"
 #include "ui/generate/inference_worker.h"
+#include "ui/generate/remote_worker.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -22,7 +23,8 @@ bool sameFile(const QString& a, const QString& b) {
 } // namespace
 
 GenerationController::GenerationController(QObject* parent)
-    : QObject(parent), m_thread(new QThread(this)), m_worker(new InferenceWorker) {
+    : QObject(parent), m_thread(new QThread(this)), m_worker(new InferenceWorker),
+      m_remoteThread(new QThread(this)), m_remoteWorker(new RemoteWorker) {
     m_thread->setObjectName(QStringLiteral("inference"));
     m_worker->moveToThread(m_thread);
     connect(m_worker, &InferenceWorker::loadProgress, this, &GenerationController::loadProgress);
@@ -43,6 +45,22 @@ GenerationController::GenerationController(QObject* parent)
     connect(m_worker, &InferenceWorker::insightsReady, this, &GenerationController::insightsReady);
     connect(m_worker, &InferenceWorker::previewReady, this, &GenerationController::previewReady);
     m_thread->start();
+    // The remote engine: the same signals into the same handlers.
+    m_remoteThread->setObjectName(QStringLiteral("remote"));
+    m_remoteWorker->moveToThread(m_remoteThread);
+    connect(m_remoteWorker, &RemoteWorker::tokenArrived, this,
+            [this](qint64 requestId, const QString& piece, int candidate) {
+                if (m_inFlight && m_inFlight->request.id == requestId)
+                    emit tokenArrived(requestId, piece, candidate);
+            });
+    connect(m_remoteWorker, &RemoteWorker::decodeProgress, this,
+            [this](qint64 requestId, int tokens, double tokensPerSecond) {
+                if (m_inFlight && m_inFlight->request.id == requestId)
+                    emit decodeProgress(requestId, tokens, tokensPerSecond);
+            });
+    connect(m_remoteWorker, &RemoteWorker::finished, this, &GenerationController::onFinished);
+    connect(m_remoteWorker, &RemoteWorker::failed, this, &GenerationController::onFailed);
+    m_remoteThread->start();
 }
 
 GenerationController::~GenerationController() {
@@ -51,6 +69,9 @@ GenerationController::~GenerationController() {
     m_thread->quit();
     m_thread->wait();
     delete m_worker; // its thread has ended: nothing runs on it any more
+    m_remoteThread->quit();
+    m_remoteThread->wait();
+    delete m_remoteWorker;
 }
 
 void GenerationController::setProject(storage::Project* project) {
@@ -125,7 +146,23 @@ void GenerationController::startLoad(const QString& modelPath, const QString& ad
     emit loadStarted(modelPath);
 }
 
+void GenerationController::useServer(const remote::RemoteServer& server,
+                                     const QString& reportedModel, int contextLength) {
+    settle();
+    m_server = server;
+    LoadedModel model;
+    model.modelPath = server.baseUrl.toString();
+    model.serverUrl = model.modelPath;
+    model.modelName = reportedModel;
+    model.contextLength = contextLength;
+    model.adapterStatus = remoteHeadReason();
+    m_model = model;
+    m_modelReady = !m_loading;
+    emit modelLoaded(model);
+}
+
 void GenerationController::onModelLoaded(const LoadedModel& model) {
+    m_server.reset(); // a local model was asked for after the server: it writes now
     m_pendingLoads = std::max(0, m_pendingLoads - 1);
     m_loading = m_pendingLoads > 0;
     m_modelReady = !m_loading;
@@ -153,15 +190,24 @@ void GenerationController::onLoadFailed(const QString& message) {
 qint64 GenerationController::start(GenerationRequest request, const GenerationOrigin& origin) {
     if (m_inFlight || !m_modelReady) return 0;
     request.id = m_nextRequestId++;
-    m_inFlight = InFlight{request, origin, m_model};
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, request] { w->generate(request); }, Qt::QueuedConnection);
+    m_inFlight = InFlight{request, origin, m_model, m_server.has_value()};
+    if (m_server)
+        QMetaObject::invokeMethod(
+            m_remoteWorker, [w = m_remoteWorker, request, server = *m_server] {
+                w->generate(request, server);
+            },
+            Qt::QueuedConnection);
+    else
+        QMetaObject::invokeMethod(
+            m_worker, [w = m_worker, request] { w->generate(request); }, Qt::QueuedConnection);
     emit generatingChanged(true);
     return request.id;
 }
 
 void GenerationController::stop() {
-    if (m_inFlight) m_worker->cancel(m_inFlight->request.id);
+    if (!m_inFlight) return;
+    if (m_inFlight->remote) m_remoteWorker->cancel(m_inFlight->request.id);
+    else m_worker->cancel(m_inFlight->request.id);
 }
 
 std::optional<qint64> GenerationController::requestInFlight() const {
@@ -175,12 +221,15 @@ void GenerationController::setLiveAlpha(float alpha) {
 void GenerationController::settle() {
     if (!m_inFlight) return;
     const qint64 id = m_inFlight->request.id;
-    m_worker->cancel(id);
-    // The worker stops within one token; ending its thread's loop then guarantees its last
-    // signals are posted, and they are delivered here without an event loop (this also runs
-    // while the application quits, after its loop has ended).
-    m_thread->quit();
-    m_thread->wait();
+    const bool remote = m_inFlight->remote;
+    QThread* thread = remote ? m_remoteThread : m_thread;
+    if (remote) m_remoteWorker->cancel(id);
+    else m_worker->cancel(id);
+    // The worker stops within one token (the remote one closes its stream); ending its
+    // thread's loop then guarantees its last signals are posted, and they are delivered here
+    // without an event loop (this also runs while the application quits, after its loop ended).
+    thread->quit();
+    thread->wait();
     QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
     if (m_inFlight && m_inFlight->request.id == id) {
         // The request never started: it is recorded as cancelled with no output.
@@ -193,7 +242,7 @@ void GenerationController::settle() {
         outcome.alpha = m_inFlight->request.alpha;
         onFinished(outcome);
     }
-    m_thread->start();
+    thread->start();
     emit settled();
 }
 
@@ -213,6 +262,8 @@ void GenerationController::onFinished(const GenerationOutcome& finishedOutcome) 
     const std::optional<int64_t> id = outcome.candidates.front().generationId;
     emit finished(outcome, id);
     emit generatingChanged(false);
+    // A remote fault: the text so far is recorded and shown; the reason goes to the writer.
+    if (!outcome.failure.isEmpty()) emit failed(outcome.requestId, outcome.failure);
     if (id) emit generationRecorded(*id);
 }
 
@@ -270,7 +321,8 @@ bool GenerationController::keep(int64_t generationId, const QString& kept, const
 }
 
 qint64 GenerationController::inspect(TokenInsightRequest request) {
-    if (m_inFlight || !m_modelReady) return 0;
+    // The token view's numbers need the model's own logits: a server does not lend them.
+    if (m_inFlight || !m_modelReady || m_server) return 0;
     request.id = m_nextRequestId++; // one sequence with generations: ids never meet
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, request] { w->inspect(request); }, Qt::QueuedConnection);
@@ -278,7 +330,7 @@ qint64 GenerationController::inspect(TokenInsightRequest request) {
 }
 
 qint64 GenerationController::preview(GenerationRequest request) {
-    if (!m_modelReady) return 0;
+    if (!m_modelReady || m_server) return 0;
     request.id = m_nextRequestId++;
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, request] { w->preview(request); }, Qt::QueuedConnection);

@@ -11,6 +11,7 @@
 #include "ui/generate/generation_record.h"
 #include "ui/generate/generation_request.h"
 #include "ui/generate/token_insight_request.h"
+#include "ui/remote/remote_types.h"
 #include "ui/settings.h"
 
 #include <QObject>
@@ -27,6 +28,7 @@ class Project;
 namespace fabulist::ui {
 
 class InferenceWorker;
+class RemoteWorker;
 
 class GenerationController : public QObject {
     Q_OBJECT
@@ -52,6 +54,14 @@ public:
     // The shipped model again; the remembered choice is cleared once it has loaded.
     void useDefaultModel();
     static QString defaultModelPath();
+
+    // A remote engine (Generate > Models… > Servers): requests go to `server` (model() names
+    // it, with the model name the server reported and no adapter) until a local model loads.
+    // A request in flight is settled first. `contextLength`: the server's, 0 when unknown.
+    void useServer(const remote::RemoteServer& server, const QString& reportedModel,
+                   int contextLength = 0);
+    bool isRemote() const { return m_server.has_value(); }
+    const std::optional<remote::RemoteServer>& server() const { return m_server; }
 
     bool isModelReady() const { return m_modelReady; }
     bool isLoadingModel() const { return m_loading; }
@@ -118,6 +128,7 @@ private:
         GenerationRequest request;
         GenerationOrigin origin;
         LoadedModel model; // the model that writes it (a load waits for it to end)
+        bool remote = false; // the RemoteWorker writes it
     };
     void startLoad(const QString& modelPath, const QString& adapterPath);
     void onModelLoaded(const LoadedModel& model);
@@ -133,6 +144,9 @@ private:
     storage::Project* m_project = nullptr;
     QThread* m_thread;
     InferenceWorker* m_worker;
+    QThread* m_remoteThread;     // the remote engine's requests (network event loops)
+    RemoteWorker* m_remoteWorker;
+    std::optional<remote::RemoteServer> m_server; // set: the remote engine is in use
 
     bool m_loading = false;
     bool m_modelReady = false;

@@ -9,6 +9,7 @@
 
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -62,6 +63,13 @@ struct GenerationRequest {
     std::optional<StoryTask> story;
 };
 
+// Which server wrote a generation (empty serverUrl: the local engine).
+struct RemoteEngineRecord {
+    QString serverUrl;
+    QString serverModel;  // the name the server reported
+    QStringList honoured; // the settings sent that this server honours
+};
+
 // One candidate of a request: what GenerationOutcome says of the whole request, per candidate.
 struct CandidateOutcome {
     QString text; // partial when cancelled
@@ -95,6 +103,9 @@ struct GenerationOutcome {
     // code units of the text before the cursor it read (the recorded context span).
     std::shared_ptr<const inference::prompting::StoryPrompt> storyPrompt;
     qint64 sceneChars = 0;
+    RemoteEngineRecord engine; // a remote engine's request: which server, model, settings
+    // Why a remote request failed (its text until then is kept); empty when it did not.
+    QString failure;
 };
 
 // The context viewer's answer: the prompt the next request would send (or why there is none).
@@ -113,6 +124,7 @@ struct LoadedModel {
     QString adapterPath;   // empty when none is loaded
     QString adapterId;     // the adapter's file name
     QString adapterStatus; // why there is no adapter (empty when one is loaded)
+    QString serverUrl;     // a remote engine's base URL (modelName: the model it reports)
 };
 
 } // namespace fabulist::ui

@@ -3,6 +3,7 @@
 #include "inference/engine/memory_estimate.h"
 #include "ui/generate/generation_controller.h"
 #include "ui/models/model_hash_cache.h"
+#include "ui/models/servers_page.h"
 #include "ui/settings.h"
 
 #include <QDialogButtonBox>
@@ -16,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -124,7 +126,9 @@ void ModelsDialog::buildLayout() {
     // Enter in a list acts on its row (Use on an installed model), never on a default button.
     for (QPushButton* b : {m_changeFolder, m_use, m_refresh, m_download}) b->setAutoDefault(false);
 
-    auto* layout = new QVBoxLayout(this);
+    // Two pages: the models on this machine, and servers (remote engines).
+    auto* localPage = new QWidget;
+    auto* layout = new QVBoxLayout(localPage);
     layout->addWidget(m_machineLabel);
     layout->addLayout(folderRow);
     layout->addWidget(installedLabel);
@@ -134,7 +138,14 @@ void ModelsDialog::buildLayout() {
     layout->addWidget(m_catalogList, 2);
     layout->addLayout(catalogButtons);
     layout->addWidget(m_message);
-    layout->addWidget(close);
+    m_servers = new ServersPage(m_generation);
+    m_pages = new QTabWidget;
+    m_pages->setObjectName(QStringLiteral("modelsPages"));
+    m_pages->addTab(localPage, tr("This &Machine"));
+    m_pages->addTab(m_servers, tr("&Servers"));
+    auto* outer = new QVBoxLayout(this);
+    outer->addWidget(m_pages, 1);
+    outer->addWidget(close);
     resize(1100, 640);
 }
 

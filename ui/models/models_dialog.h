@@ -16,12 +16,14 @@
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTabWidget;
 class QTreeWidget;
 class QTreeWidgetItem;
 
 namespace fabulist::ui {
 
 class GenerationController;
+class ServersPage;
 
 class ModelsDialog : public QDialog {
     Q_OBJECT
@@ -81,6 +83,9 @@ public:
     QLineEdit* folderEdit() const { return m_folder; }
     QLabel* machineLabel() const { return m_machineLabel; }
     QLabel* messageLabel() const { return m_message; }
+    // The pages: this machine's models, and servers (remote engines).
+    QTabWidget* pages() const { return m_pages; }
+    ServersPage* serversPage() const { return m_servers; }
 
 signals:
     void downloadRequested(const fabulist::ui::CatalogEntry& entry);
@@ -106,6 +111,8 @@ private:
     void grey(QTreeWidgetItem* item, int columns) const;
 
     GenerationController* m_generation;
+    QTabWidget* m_pages = nullptr;
+    ServersPage* m_servers = nullptr;
     QString m_catalogPath;
     QList<InstalledModel> m_installedModels;
     QList<CatalogEntry> m_catalog;

@@ -1,0 +1,55 @@
+#pragma once
+// RemoteWorker: the remote engine behind GenerationController, beside the local
+// InferenceWorker and with the same signals, on a thread of its own (each request runs the
+// RemoteClient's event loop there; the GUI thread never waits on the network). It turns a
+// GenerationRequest into a /v1/completions stream on the chosen server: the end of the text
+// before the cursor that fits the prompt budget (the server's /tokenize, else an estimate), the
+// sampler settings, `n` candidates. Stop closes the stream at once; a fault ends the request as
+// finished with the text streamed so far and GenerationOutcome::failure saying why.
+//
+// cancel() is the one member for other threads.
+#include "ui/generate/generation_request.h"
+#include "ui/remote/remote_types.h"
+
+#include <QObject>
+#include <atomic>
+#include <memory>
+
+namespace fabulist::remote {
+class RemoteClient;
+} // namespace fabulist::remote
+
+namespace fabulist::ui {
+
+class RemoteWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit RemoteWorker(QObject* parent = nullptr);
+    ~RemoteWorker() override;
+
+    // Any thread: stops request `requestId` and every earlier one.
+    void cancel(qint64 requestId);
+
+public slots:
+    void generate(const fabulist::ui::GenerationRequest& request,
+                  const fabulist::remote::RemoteServer& server);
+
+signals:
+    void tokenArrived(qint64 requestId, const QString& piece, int candidate);
+    void decodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
+    void finished(const fabulist::ui::GenerationOutcome& outcome);
+    void failed(qint64 requestId, const QString& message);
+
+private:
+    // The end of `context` whose tokens fit `budget` (cut at a word boundary).
+    QString fittingPrompt(const QString& context, int budget, QString* note);
+
+    std::unique_ptr<remote::RemoteClient> m_client;
+    std::atomic<qint64> m_cancelledUpTo{0};
+    std::atomic<bool> m_cancelFlag{false};
+};
+
+// Why the slider does nothing on a remote engine (its tooltip and the record say so).
+QString remoteHeadReason();
+
+} // namespace fabulist::ui
