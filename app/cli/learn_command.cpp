@@ -48,8 +48,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUsage =
-    "learn PROJECT.fabulist [-o DIR] [--steps N] [--head-steps N] [--fresh] [-t THREADS] "
-    "[--json]";
+    "learn PROJECT.fabulist [-o DIR] [--steps N] [--head-steps N] [--eval-tokens N] [--fresh] "
+    "[-t THREADS] [--json]";
 constexpr int64_t kMinimumWords = 5000;
 constexpr int kExitStopped = 130;
 constexpr const char* kPython = "/usr/bin/python3"; // Debian's torch is importable only there
@@ -59,6 +59,7 @@ struct LearnOptions {
     std::string folder;
     int steps = 0; // 0: the trainer's default (about two passes over the book)
     int headSteps = 400;
+    int evalTokens = 32768; // of the book and of the validation split, for the card
     int threads = 0;
     bool fresh = false;
     bool json = false;
@@ -203,6 +204,7 @@ int parse(const std::vector<std::string>& argv, LearnOptions& o) {
                        {{{"-o", "--output"}},
                         {{"--steps"}},
                         {{"--head-steps"}},
+                        {{"--eval-tokens"}},
                         {{"-t", "--threads"}},
                         {{"--fresh"}, false},
                         {{"--json"}, false}},
@@ -212,6 +214,7 @@ int parse(const std::vector<std::string>& argv, LearnOptions& o) {
         o.folder = args.string("-o");
         o.steps = int(args.integer("--steps", 0, 0, 1000000));
         o.headSteps = int(args.integer("--head-steps", 400, 1, 1000000));
+        o.evalTokens = int(args.integer("--eval-tokens", 32768, 256, 1 << 30));
         o.threads = int(args.integer("-t", 0, 0, 1024));
         o.fresh = args.has("--fresh");
         o.json = args.has("--json");
@@ -244,6 +247,7 @@ int trainModel(const LearnOptions& o, const std::string& base, const fs::path& w
         "--work", work.string(),
         "--out", (work / "learned.gguf").string(),
         "--threads", std::to_string(threads),
+        "--eval-tokens", std::to_string(o.evalTokens),
         "--name", "learned from " + fs::path(o.projectPath).stem().string(),
         "--description", "Fabulist's default model, fine-tuned on the writer's own book"};
     if (o.steps > 0) cmd.insert(cmd.end(), {"--steps", std::to_string(o.steps)});

@@ -145,8 +145,8 @@ def main(argv=None):
     ap.add_argument("--max-steps", type=int, default=600)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--ctx", type=int, default=256)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--replay-share", type=float, default=0.25)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--replay-share", type=float, default=0.5)
     ap.add_argument("--eval-tokens", type=int, default=32768,
                     help="tokens of each text scored for the perplexities (0: all)")
     ap.add_argument("--checkpoint-every", type=int, default=25)

@@ -13,6 +13,7 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -26,7 +27,8 @@ using fabulist::storage::Project;
 
 namespace {
 
-const QStringList kFast = {"--steps", "6", "--head-steps", "4", "-t", "2", "--json"};
+const QStringList kFast = {"--steps", "6", "--head-steps", "4", "--eval-tokens", "4096", "-t", "2",
+                           "--json"};
 
 QString describe(const CliResult& r) {
     return QString("exit %1%2\nstdout: %3\nstderr: %4")
@@ -54,6 +56,9 @@ QString makeProject(const QString& path, int words) {
         total += int(fabulist::storage::countWords(text.toStdString()));
         if (total >= words) break;
     }
+    // The story bible is part of the book: a character with notes.
+    const int64_t who = project->binder().create(NodeKind::Character, "Mira Vance");
+    project->documents().setText(who, "Mira Vance keeps the lamp on Wrack Street.");
     return path;
 }
 
@@ -125,6 +130,10 @@ private slots:
         const QString head = done["head_path"].toString();
         QVERIFY2(QFileInfo::exists(model) && QFileInfo::exists(head), qPrintable(describe(first)));
         QVERIFY2(done["words"].toInt() >= 5000, qPrintable(describe(first)));
+        bool bible = false;
+        for (const QJsonValue& d : done["documents"].toArray())
+            bible = bible || (d["kind"] == "bible" && d["title"] == "Mira Vance");
+        QVERIFY2(bible, "the story bible's entries are part of what it learns");
         const double before = done["perplexity_before"].toObject()["book"].toDouble();
         const double after = done["perplexity_after"].toObject()["book"].toDouble();
         QVERIFY2(after < before, qPrintable(QString("book perplexity %1 -> %2").arg(before).arg(after)));
@@ -150,8 +159,8 @@ private slots:
         // Relearning starts from the last result; Cancel (SIGTERM) mid-run keeps it intact.
         QProcess run;
         run.setProgram(QStringLiteral(FABULIST_CLI_PATH));
-        run.setArguments(QStringList{"learn", project, "-o", folder, "--steps", "30",
-                                     "--head-steps", "4", "-t", "2", "--json"});
+        run.setArguments(QStringList{"learn", project, "-o", folder, "--steps", "30", "--head-steps",
+                                     "4", "--eval-tokens", "4096", "-t", "2", "--json"});
         run.start();
         QVERIFY(run.waitForStarted());
         QByteArray out;
@@ -175,9 +184,10 @@ private slots:
         QVERIFY(QFileInfo::exists(folder + "/work/learn.pt"));
 
         // The same command continues from the step it stopped at.
-        const CliResult resumed = runCli(QStringList{"learn", project, "-o", folder, "--steps",
-                                                     "30", "--head-steps", "4", "-t", "2", "--json"},
-                                         600000);
+        const CliResult resumed =
+            runCli(QStringList{"learn", project, "-o", folder, "--steps", "30", "--head-steps", "4",
+                               "--eval-tokens", "4096", "-t", "2", "--json"},
+                   600000);
         QVERIFY2(resumed.exitCode == 0, qPrintable(describe(resumed)));
         const int from = lastEvent(resumed.out, "resumed")["step"].toInt();
         QVERIFY2(from >= stoppedNear && from < 30, qPrintable(describe(resumed)));

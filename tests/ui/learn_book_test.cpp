@@ -82,7 +82,8 @@ private slots:
 
     void startProgressCancelResumeUseAndBack() {
         LearnController* learn = m_window->learnController();
-        learn->setExtraArguments({"--steps", "12", "--head-steps", "4", "-t", "2"});
+        learn->setExtraArguments(
+            {"--steps", "12", "--head-steps", "4", "--eval-tokens", "4096", "-t", "2"});
         QMenu* project = test::menuBarMenu(*m_window, tr("&Project"));
         QVERIFY(project);
         QVERIFY(project->actions().contains(learn->learnAction()));
