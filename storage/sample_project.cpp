@@ -155,6 +155,10 @@ std::unique_ptr<Project> createStandardProject(const std::string& path, std::str
     return project;
 }
 
+std::string_view sampleProjectSource() {
+    return kSampleProjectText;
+}
+
 std::unique_ptr<Project> createSampleProject(const std::string& path) {
     auto project = Project::create(path);
     try {

@@ -17,5 +17,8 @@ std::unique_ptr<Project> createStandardProject(const std::string& path, std::str
 // Creates the sample novel at path (which must not exist): chapters and scenes with a page or
 // two of prose, characters, places, notes, and a storyboard with cards linked to scenes.
 std::unique_ptr<Project> createSampleProject(const std::string& path);
+// The sample novel's source (resources/sample/sample_project.txt, compiled in): its prose is
+// also the shipped text the Models dialog measures perplexity on.
+std::string_view sampleProjectSource();
 
 } // namespace fabulist::storage

@@ -1,5 +1,6 @@
 #include "ui/settings.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
@@ -267,6 +268,56 @@ QString Settings::modelsFolder() const {
 }
 void Settings::setModelsFolder(const QString& folder) {
     m_settings.setValue(kModelsFolder, folder);
+}
+
+namespace {
+// One group per model file: its path and size, hashed (a path's slashes are no QSettings key).
+QString modelGroup(const QString& modelPath) {
+    const QFileInfo info(modelPath);
+    const QString identity =
+        normalized(modelPath) + QLatin1Char('\n') + QString::number(info.size());
+    const QByteArray hash = QCryptographicHash::hash(identity.toUtf8(), QCryptographicHash::Sha1);
+    return QStringLiteral("modelSettings/") + QString::fromLatin1(hash.toHex().left(16));
+}
+} // namespace
+
+ModelSettings Settings::modelSettings(const QString& modelPath) const {
+    const QString g = modelGroup(modelPath) + QLatin1Char('/');
+    ModelSettings s;
+    s.contextLength = m_settings.value(g + QStringLiteral("context"), 0).toInt();
+    s.expertsUsed = m_settings.value(g + QStringLiteral("experts"), 0).toInt();
+    s.threads = m_settings.value(g + QStringLiteral("threads"), 0).toInt();
+    s.kvType = m_settings.value(g + QStringLiteral("kvType"), s.kvType).toString();
+    s.backend = inference::preferenceFromName(
+        m_settings.value(g + QStringLiteral("backend")).toString().toStdString());
+    return s;
+}
+
+void Settings::setModelSettings(const QString& modelPath, const ModelSettings& s) {
+    const QString g = modelGroup(modelPath) + QLatin1Char('/');
+    m_settings.setValue(g + QStringLiteral("path"), normalized(modelPath)); // for a reader
+    m_settings.setValue(g + QStringLiteral("context"), s.contextLength);
+    m_settings.setValue(g + QStringLiteral("experts"), s.expertsUsed);
+    m_settings.setValue(g + QStringLiteral("threads"), s.threads);
+    m_settings.setValue(g + QStringLiteral("kvType"), s.kvType);
+    m_settings.setValue(g + QStringLiteral("backend"),
+                        QString::fromLatin1(inference::preferenceName(s.backend)));
+}
+
+std::optional<ExpertsMeasurement> Settings::expertsMeasurement(const QString& modelPath,
+                                                               int experts) const {
+    const QStringList v =
+        m_settings.value(modelGroup(modelPath) + QStringLiteral("/measured/k%1").arg(experts))
+            .toStringList();
+    if (v.size() < 4) return std::nullopt;
+    return ExpertsMeasurement{experts, v[0].toDouble(), v[1].toDouble(), v[2].toInt(), v[3]};
+}
+
+void Settings::setExpertsMeasurement(const QString& modelPath, const ExpertsMeasurement& m) {
+    m_settings.setValue(modelGroup(modelPath) + QStringLiteral("/measured/k%1").arg(m.experts),
+                        QStringList{QString::number(m.perplexity, 'g', 10),
+                                    QString::number(m.tokensPerSecond, 'g', 10),
+                                    QString::number(m.scoredTokens), m.device});
 }
 
 QString Settings::generateModelPath() const {

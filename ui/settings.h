@@ -1,6 +1,8 @@
 #pragma once
 // Settings: every persistent user preference of the GUI, in one place (ghostwriter style).
 // Callers never touch QSettings keys directly, so a key is spelled exactly once.
+#include "ui/models/model_settings.h"
+
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
@@ -92,6 +94,13 @@ public:
     // location until the writer chooses another folder).
     QString modelsFolder() const;
     void setModelsFolder(const QString& folder);
+    // How each model is loaded (Models… > Model Settings), keyed by its file's path and size, and
+    // the experts-per-token measurements made for it (per k; nullopt: not measured).
+    ModelSettings modelSettings(const QString& modelPath) const;
+    void setModelSettings(const QString& modelPath, const ModelSettings& settings);
+    std::optional<ExpertsMeasurement> expertsMeasurement(const QString& modelPath,
+                                                         int experts) const;
+    void setExpertsMeasurement(const QString& modelPath, const ExpertsMeasurement& measured);
 
     // The story bible in prompts: how many words before (and after) the cursor a name is looked
     // for, the tokens all entries may take, and how many paragraphs before the cursor the

@@ -13,6 +13,7 @@
 #include "app/cli/model_json.h"
 #include "app/cli/model_text_input.h"
 #include "inference/engine/session.h"
+#include "inference/eval/perplexity.h"
 #include "inference/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -26,15 +27,6 @@ namespace {
 constexpr const char* kUsage = "perplexity -m MODEL -f TEXTFILE [-c CTX (512)] [--chunks N] "
                                "[-t THREADS] [--kv-type f16|f32|q8_0] [--experts-used E] "
                                "[--adapter HEAD.gguf --alpha A] [--json]";
-
-// -log softmax(logits)[target], in double.
-double negativeLogLikelihood(std::span<const float> logits, int32_t target) {
-    float maxLogit = logits[0];
-    for (float v : logits) maxLogit = std::max(maxLogit, v);
-    double sum = 0.0;
-    for (float v : logits) sum += std::exp(static_cast<double>(v - maxLogit));
-    return std::log(sum) - static_cast<double>(logits[static_cast<size_t>(target)] - maxLogit);
-}
 
 } // namespace
 
@@ -84,15 +76,6 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
     const auto& engine = model.engine;
     const inference::Tokenizer& tokenizer = engine->tokenizer();
     const std::vector<int32_t> tokens = tokenizer.encode(text, true, false);
-    const int64_t maxChunks = static_cast<int64_t>(tokens.size()) / nCtx;
-    if (maxChunks == 0)
-        return runtimeFailure("perplexity", "the text has " + std::to_string(tokens.size()) +
-                                                " tokens, fewer than one chunk of " +
-                                                std::to_string(nCtx) +
-                                                ": use a longer text or a smaller -c");
-    const int64_t nChunks = chunksWanted < 0 ? maxChunks : std::min(chunksWanted, maxChunks);
-    const bool substituteBos = tokenizer.addsBos() && tokenizer.bos() >= 0;
-
     auto session = engine->createSession();
     const bool mixed = !adapterPath.empty() && alpha != 0.0f;
     if (mixed) {
@@ -103,40 +86,24 @@ int runPerplexityCommand(const std::vector<std::string>& argv) {
             return runtimeFailure("perplexity", e.what());
         }
     }
-    std::vector<int32_t> chunk(static_cast<size_t>(nCtx));
-    std::vector<double> running;
-    double nll = 0.0, nll2 = 0.0;
-    int64_t count = 0;
-    const int first = nCtx / 2;
+    inference::PerplexityOptions pplOptions;
+    pplOptions.nCtx = nCtx;
+    pplOptions.chunks = chunksWanted;
+    pplOptions.mixed = mixed;
+    if (!json)
+        pplOptions.onChunk = [](int64_t c, double running) {
+            std::printf("[%lld]%.4f,", static_cast<long long>(c + 1), running);
+            std::fflush(stdout);
+        };
+    inference::PerplexityResult r;
     try {
-        for (int64_t c = 0; c < nChunks; ++c) {
-            std::copy_n(tokens.begin() + c * nCtx, nCtx, chunk.begin());
-            if (substituteBos) chunk[0] = tokenizer.bos();
-            session->clear();
-            session->evaluate(chunk, true);
-            for (int j = first; j < nCtx - 1; ++j) {
-                const std::span<const float> logits =
-                    mixed ? session->mixedLogitsAt(j) : session->logitsAt(j);
-                const double v = negativeLogLikelihood(logits, chunk[size_t(j) + 1]);
-                nll += v;
-                nll2 += v * v;
-                ++count;
-            }
-            running.push_back(std::exp(nll / double(count)));
-            if (!json) {
-                std::printf("[%lld]%.4f,", static_cast<long long>(c + 1), running.back());
-                std::fflush(stdout);
-            }
-        }
+        r = inference::chunkedPerplexity(*session, tokenizer, tokens, pplOptions);
     } catch (const std::exception& e) {
         return runtimeFailure("perplexity", e.what());
     }
-    const double mean = nll / double(count);
-    const double ppl = std::exp(mean);
-    double variance = nll2 / double(count) - mean * mean;
-    // llama-perplexity's estimate: the standard error of the mean NLL, times PPL.
-    const double stderrPpl =
-        (variance > 0.0 && count > 1) ? std::sqrt(variance / double(count - 1)) * ppl : 0.0;
+    const double ppl = r.perplexity, stderrPpl = r.stderrPerplexity, mean = r.meanNll;
+    const int64_t nChunks = r.chunks, count = r.scoredTokens;
+    const std::vector<double>& running = r.runningPerChunk;
     if (json) {
         std::string chunks = "[";
         for (size_t i = 0; i < running.size(); ++i)

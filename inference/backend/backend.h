@@ -277,8 +277,10 @@ public:
 // Creates the backend named by `device` ("cpu", "vulkan"); `profile` turns on per-op timing
 // where the backend has it. Throws EngineError for unknown or unavailable devices, naming the
 // device and what exists.
+// `allowCpuDevice`: a Vulkan implementation on the CPU (lavapipe) may be used, as when the
+// writer chose Vulkan explicitly (FABULIST_VULKAN_ALLOW_CPU=1 allows it too).
 std::unique_ptr<Backend> createBackend(const std::string& device, int threads,
-                                       bool profile = false);
+                                       bool profile = false, bool allowCpuDevice = false);
 // The description of `device` without a model, as an engine with default options would have it.
 DeviceDescription describeDevice(const std::string& device);
 

@@ -47,19 +47,22 @@ void Backend::attentionSequences(KvCache&, int, KvCache&, int, Act, Act,
     noSequences(*this);
 }
 
-std::unique_ptr<Backend> createBackend(const std::string& device, int threads, bool profile) {
+std::unique_ptr<Backend> createBackend(const std::string& device, int threads, bool profile,
+                                       bool allowCpuDevice) {
     if (device.empty() || device == "cpu") return std::make_unique<CpuBackend>(threads);
     if (device == "vulkan") {
 #ifdef FABULIST_HAVE_VULKAN
         try {
             vulkan::VulkanDeviceOptions options;
             options.profile = profile;
+            options.allowCpu = allowCpuDevice;
             return std::make_unique<vulkan::VulkanBackend>(options);
         } catch (const vulkan::VulkanError& e) {
             throw EngineError(e.what());
         }
 #else
         (void)profile;
+        (void)allowCpuDevice;
         throw EngineError("this build has no Vulkan backend (configured without Vulkan "
                           "headers/glslc); choose --device cpu");
 #endif

@@ -113,7 +113,8 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
         throw EngineError(
             f.path() + ": the tokenizer has " + std::to_string(impl->tokenizer->vocabSize()) +
             " tokens but token_embd.weight only " + std::to_string(config.nVocab) + " rows");
-    impl->backend = createBackend(options.device, options.threads, options.profile);
+    impl->backend =
+        createBackend(options.device, options.threads, options.profile, options.allowCpuDevice);
     ModelWeights weights = ModelWeights::load(f, config, *impl->backend, options.progress);
     const int maxRows = std::min(options.batchSize, ctx);
     impl->model = std::make_unique<Model>(std::move(config), std::move(weights), *impl->backend,

@@ -26,6 +26,7 @@ struct EngineOptions {
     GgmlType kvCacheType = GgmlType::F16; // F16 (llama.cpp's default) or F32
     int expertsUsed = 0; // 0 = model default; 1..nExpert overrides the router's top-k
     std::string device = "cpu";
+    bool allowCpuDevice = false; // Vulkan may use a CPU implementation (lavapipe): chosen by hand
     int batchSize = 512;  // tokens per forward pass during prompt processing
     bool profile = false; // per-op device timing where the backend has it (Engine::profile)
     // Sliding-window layers keep only their window (plus one batch) in a ring, so a long

@@ -5,6 +5,7 @@
 #include "ui/editor/editor_view.h"
 #include "ui/generate/candidate_cards.h"
 #include "ui/generate/context_viewer.h"
+#include "ui/generate/engine_on_device.h"
 #include "ui/generate/scene_lead_in.h"
 #include "ui/generate/story_task.h"
 
@@ -198,6 +199,7 @@ void GeneratePanel::connectController() {
     });
     connect(g, &GenerationController::modelLoaded, this, &GeneratePanel::onModelLoaded);
     connect(g, &GenerationController::modelFailed, this, &GeneratePanel::onLoadFailed);
+    connect(g, &GenerationController::deviceNotice, this, &GeneratePanel::setStatus);
     connect(g, &GenerationController::tokenArrived, this, &GeneratePanel::onToken);
     connect(g, &GenerationController::decodeProgress, this, &GeneratePanel::onDecodeProgress);
     connect(g, &GenerationController::finished, this, &GeneratePanel::onFinished);
@@ -491,6 +493,8 @@ void GeneratePanel::showModel() {
     }
     QString text = tr("Model: %1").arg(m.modelName);
     if (!m.adapterPath.isEmpty()) text += tr(" \u00B7 diversity head");
+    // Which device writes, and why (a GPU, or the reason the CPU does).
+    if (!m.device.isEmpty()) text += QLatin1Char('\n') + deviceLabel(m.device, m.deviceDetail);
     m_modelLabel->setText(text);
     m_modelLabel->setToolTip(
         m.modelPath + (m.adapterPath.isEmpty() ? QString() : QStringLiteral("\n") + m.adapterPath));

@@ -44,6 +44,8 @@ GenerationController::GenerationController(QObject* parent)
     connect(m_worker, &InferenceWorker::failed, this, &GenerationController::onFailed);
     connect(m_worker, &InferenceWorker::insightsReady, this, &GenerationController::insightsReady);
     connect(m_worker, &InferenceWorker::previewReady, this, &GenerationController::previewReady);
+    connect(m_worker, &InferenceWorker::deviceFellBack, this,
+            &GenerationController::onDeviceFellBack);
     m_thread->start();
     // The remote engine: the same signals into the same handlers.
     m_remoteThread->setObjectName(QStringLiteral("remote"));
@@ -140,8 +142,12 @@ void GenerationController::startLoad(const QString& modelPath, const QString& ad
     m_loading = true;
     m_modelReady = false; // no new request until the worker answers (it runs them in order)
     m_loadingPath = modelPath;
+    const ModelSettings settings = m_settings.modelSettings(modelPath);
     QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, modelPath, adapterPath] { w->loadModel(modelPath, adapterPath); },
+        m_worker,
+        [w = m_worker, modelPath, adapterPath, settings] {
+            w->loadModel(modelPath, adapterPath, settings);
+        },
         Qt::QueuedConnection);
     emit loadStarted(modelPath);
 }
@@ -173,6 +179,34 @@ void GenerationController::onModelLoaded(const LoadedModel& model) {
     }
     if (!m_loading) m_fallbackToDefault = false;
     emit modelLoaded(model);
+    if (!model.deviceNotice.isEmpty()) emit deviceNotice(model.deviceNotice);
+}
+
+void GenerationController::onDeviceFellBack(const LoadedModel& model) {
+    m_model = model;
+    if (m_inFlight) m_inFlight->model = model;
+    emit modelLoaded(model);
+    emit deviceNotice(model.deviceNotice);
+}
+
+ModelSettings GenerationController::modelSettings(const QString& modelPath) const {
+    return m_settings.modelSettings(modelPath);
+}
+
+void GenerationController::setModelSettings(const QString& modelPath,
+                                            const ModelSettings& settings) {
+    const bool changed = m_settings.modelSettings(modelPath) != settings;
+    m_settings.setModelSettings(modelPath, settings);
+    // The model in use takes them at once (the request in flight is stopped first).
+    if (changed && !m_model.modelPath.isEmpty() && sameFile(modelPath, m_model.modelPath))
+        reloadModel();
+}
+
+void GenerationController::reloadModel() {
+    if (m_model.modelPath.isEmpty()) return;
+    startLoad(m_model.modelPath, m_model.adapterPath.isEmpty()
+                                     ? InferenceWorker::adapterPathFor(m_model.modelPath)
+                                     : m_model.adapterPath);
 }
 
 void GenerationController::onLoadFailed(const QString& message) {

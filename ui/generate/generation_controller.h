@@ -54,6 +54,12 @@ public:
     // The shipped model again; the remembered choice is cleared once it has loaded.
     void useDefaultModel();
     static QString defaultModelPath();
+    // Per-model settings (device, context, experts per token, threads, KV type): remembered in
+    // Settings; a change to the model in use reloads it (stopping the request in flight first).
+    ModelSettings modelSettings(const QString& modelPath) const;
+    void setModelSettings(const QString& modelPath, const ModelSettings& settings);
+    // Loads the model in use again with its current settings.
+    void reloadModel();
 
     // A remote engine (Generate > Models… > Servers): requests go to `server` (model() names
     // it, with the model name the server reported and no adapter) until a local model loads.
@@ -103,6 +109,9 @@ signals:
     void modelLoaded(const fabulist::ui::LoadedModel& model);
     // The previous model (if any) stays in use; `fallingBack`: the default is loading instead.
     void modelFailed(const QString& message, bool fallingBack);
+    // The chosen GPU failed (at load or during a request) and the CPU runs the model now: one
+    // message for the writer. modelLoaded has announced the model on its new device.
+    void deviceNotice(const QString& message);
     void generatingChanged(bool generating);
     // `candidate` is which of a request's candidates the piece belongs to (0 when there is one).
     void tokenArrived(qint64 requestId, const QString& piece, int candidate);
@@ -133,6 +142,7 @@ private:
     void startLoad(const QString& modelPath, const QString& adapterPath);
     void onModelLoaded(const LoadedModel& model);
     void onLoadFailed(const QString& message);
+    void onDeviceFellBack(const LoadedModel& model);
     void onFinished(const GenerationOutcome& outcome);
     void onFailed(qint64 requestId, const QString& message);
     // Records candidate `candidate` of the outcome as a row of its own.

@@ -125,6 +125,12 @@ struct LoadedModel {
     QString adapterId;     // the adapter's file name
     QString adapterStatus; // why there is no adapter (empty when one is loaded)
     QString serverUrl;     // a remote engine's base URL (modelName: the model it reports)
+    // Which device runs it and why: "CPU" with "no GPU found", "Vulkan" with the GPU's name.
+    QString device;
+    QString deviceDetail;
+    // Set when the chosen GPU failed and the CPU took over: what happened, for the writer.
+    QString deviceNotice;
+    int expertCount = 0, expertsUsed = 0; // MoE: experts per layer and per token (0, 0: dense)
 };
 
 } // namespace fabulist::ui

@@ -9,6 +9,7 @@
 #include "inference/heads/sha256.h"
 #include "inference/prompting/writing_task.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "ui/generate/engine_on_device.h"
 #include "ui/generate/forced_tokens.h"
 #include "ui/generate/generation_record.h"
 
@@ -90,7 +91,8 @@ QString InferenceWorker::adapterPathFor(const QString& modelPath) {
     return base + QStringLiteral(".head.gguf");
 }
 
-void InferenceWorker::loadModel(const QString& modelPath, const QString& adapterPath) {
+void InferenceWorker::loadModel(const QString& modelPath, const QString& adapterPath,
+                                const fabulist::ui::ModelSettings& settings) {
     // The model in use (Engine, Session, adapter) stays until the new one has loaded: a file
     // that fails to load never leaves the writer without a model. The price is holding both in
     // memory for the length of the load.
@@ -112,15 +114,18 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
             inference::verifyDefaultModel(modelPath.toStdString()); // names the file and the fix
             loaded.modelSha256 = statedSha256(modelPath);
         }
-        inference::EngineOptions options;
-        options.modelPath = modelPath.toStdString();
+        inference::EngineOptions options = engineOptionsFor(modelPath, settings);
         int lastPercent = 0;
         options.progress = [this, &lastPercent](float fraction) {
             const int percent = std::clamp(int(fraction * 90.0f), 0, 90);
             if (percent != lastPercent) emit loadProgress(lastPercent = percent);
             return !m_shutdown.load();
         };
-        engine = inference::Engine::load(options);
+        EngineOnDevice onDevice = loadOnChosenDevice(options, settings.backend, &m_shutdown);
+        engine = std::move(onDevice.engine);
+        loaded.device = onDevice.device;
+        loaded.deviceDetail = onDevice.deviceDetail;
+        loaded.deviceNotice = onDevice.notice;
         if (loaded.modelSha256.isEmpty()) {
             QString error;
             loaded.modelSha256 = fileSha256(modelPath, &error);
@@ -134,6 +139,8 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
         loaded.modelName = info.name.empty() ? QFileInfo(modelPath).completeBaseName()
                                              : QString::fromStdString(info.name);
         loaded.contextLength = info.contextLength;
+        loaded.expertCount = info.nExpert;
+        loaded.expertsUsed = info.nExpertUsed;
 
         if (adapterPath.isEmpty()) {
             loaded.adapterStatus = tr("No diversity head is loaded for this model.");
@@ -170,8 +177,33 @@ void InferenceWorker::loadModel(const QString& modelPath, const QString& adapter
     m_chatTemplate = chat.source;
     m_chatBos = chat.bosToken;
     m_chatEos = chat.eosToken;
+    m_loaded = loaded;
+    m_loadedSettings = settings;
     emit loadProgress(100);
     emit modelLoaded(loaded);
+}
+
+bool InferenceWorker::fallBackToCpu(const QString& reason) {
+    if (!m_engine || m_engine->info().device == "cpu" || m_shutdown.load()) return false;
+    try {
+        inference::EngineOptions options = engineOptionsFor(m_loaded.modelPath, m_loadedSettings);
+        EngineOnDevice onCpu = loadOnCpuAfterFailure(options, reason);
+        std::unique_ptr<inference::HeadAdapter> adapter;
+        if (m_adapter)
+            adapter = std::make_unique<inference::HeadAdapter>(inference::HeadAdapter::load(
+                m_loaded.adapterPath.toStdString(), onCpu.engine->file()));
+        auto session = onCpu.engine->createSession();
+        m_adapter = std::move(adapter);
+        m_session = std::move(session);
+        m_engine = std::move(onCpu.engine);
+        m_loaded.device = onCpu.device;
+        m_loaded.deviceDetail = onCpu.deviceDetail;
+        m_loaded.deviceNotice = onCpu.notice;
+    } catch (const std::exception&) {
+        return false; // the CPU cannot load it either: the request fails with the GPU's message
+    }
+    emit deviceFellBack(m_loaded);
+    return true;
 }
 
 QString InferenceWorker::fittingPrompt(const QString& context, int budget) const {
@@ -260,6 +292,9 @@ void InferenceWorker::generate(const GenerationRequest& request) {
                                     .arg(contextLength));
         return;
     }
+    // Each candidate's text as shown so far: kept when a GPU fails after the first tokens.
+    std::vector<std::string> soFar(size_t(std::clamp(request.candidates, 1, kMaxCandidates)));
+    bool shown = false;
     try {
         std::vector<int32_t> ids;
         int maxTokens = request.maxTokens;
@@ -319,14 +354,12 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         const bool lineStop = request.story && !outcome.storyPrompt->fillInTheMiddle &&
                               inference::prompting::stopsAtLineEnd(request.story->request.task,
                                                                    request.story->request.after);
-        std::vector<std::string> soFar(size_t(std::clamp(request.candidates, 1, kMaxCandidates)));
         const inference::CandidateTokenCallback onToken = [&](int candidate, int32_t id,
                                                               std::string_view piece) {
-            if (lineStop) {
-                std::string& text = soFar[size_t(candidate)];
-                text += piece;
-                if (inference::prompting::endsLine(text)) return false;
-            }
+            std::string& text = soFar[size_t(candidate)];
+            text += piece;
+            if (lineStop && inference::prompting::endsLine(text)) return false;
+            shown = true;
             if (!decoding) {
                 decoding = true;
                 clock.start();
@@ -378,10 +411,31 @@ void InferenceWorker::generate(const GenerationRequest& request) {
         outcome.ids = first.ids;
         prependForcedTokens(request, outcome);
     } catch (const std::exception& e) {
-        emit failed(request.id, QString::fromUtf8(e.what()));
+        const QString message = QString::fromUtf8(e.what());
+        // A GPU that fails hands the model to the CPU; the request is not lost: run again
+        // there when nothing was shown yet, else the text so far is its result.
+        if (!m_cancelFlag.load() && fallBackToCpu(message)) {
+            if (!shown) return generate(request);
+            keepShownText(outcome, soFar);
+            emit finished(outcome);
+            return;
+        }
+        emit failed(request.id, message);
         return;
     }
     emit finished(outcome);
+}
+
+void InferenceWorker::keepShownText(GenerationOutcome& outcome,
+                                    const std::vector<std::string>& soFar) const {
+    for (const std::string& text : soFar) {
+        CandidateOutcome c;
+        c.text = QString::fromUtf8(text.data(), qsizetype(text.size()));
+        c.stop = storage::GenerationStop::Stopped;
+        outcome.candidates.push_back(std::move(c));
+    }
+    outcome.text = outcome.candidates.front().text;
+    outcome.stop = storage::GenerationStop::Stopped;
 }
 
 } // namespace fabulist::ui

@@ -9,11 +9,14 @@
 // the generator checks before every token (and the prompt evaluation between batches).
 #include "ui/generate/generation_request.h"
 #include "ui/generate/token_insight_request.h"
+#include "ui/models/model_settings.h"
 
 #include <QObject>
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace fabulist::inference {
 class Engine;
@@ -43,7 +46,10 @@ public slots:
     // unusable adapter is not an error: the model works without it (LoadedModel says why).
     // The model in use is replaced only once the new one has loaded (modelLoaded names it);
     // after loadFailed (the message names the file) the previous one, if any, stays in use.
-    void loadModel(const QString& modelPath, const QString& adapterPath);
+    // `settings` choose the device, context, experts per token, threads and KV type; a GPU that
+    // fails to load hands over to the CPU (LoadedModel::deviceNotice says so).
+    void loadModel(const QString& modelPath, const QString& adapterPath,
+                   const fabulist::ui::ModelSettings& settings = {});
     // One request: request.candidates > 1 decodes that many together (runCandidates).
     void generate(const fabulist::ui::GenerationRequest& request);
     // The token view's numbers for a generated text (inference_worker_inspect.cpp); the answer
@@ -65,8 +71,15 @@ signals:
     void failed(qint64 requestId, const QString& message);
     void insightsReady(const fabulist::ui::TokenInsights& insights);
     void previewReady(const fabulist::ui::PromptPreview& preview);
+    // The GPU failed during a request and the model now runs on the CPU (model.deviceNotice).
+    void deviceFellBack(const fabulist::ui::LoadedModel& model);
 
 private:
+    // Reloads the model in use on the CPU after its GPU failed with `reason`; false when it
+    // already runs on the CPU or the CPU cannot load it either.
+    bool fallBackToCpu(const QString& reason);
+    // The outcome of a request cut short by a failing GPU: the text each candidate showed.
+    void keepShownText(GenerationOutcome& outcome, const std::vector<std::string>& soFar) const;
     // A story request's prompt, within the model's context less the request's length.
     inference::prompting::StoryPrompt storyPrompt(const GenerationRequest& request) const;
     // The longest end of `context` whose tokens fit in `budget`; cut at a word boundary.
@@ -79,6 +92,8 @@ private:
     std::optional<std::string> m_chatTemplate;
     std::optional<std::string> m_chatBos, m_chatEos;
     std::unique_ptr<inference::HeadAdapter> m_adapter;
+    LoadedModel m_loaded;           // the model in use, as last announced
+    ModelSettings m_loadedSettings; // what it was loaded with (a CPU fallback reuses them)
     std::atomic<qint64> m_cancelledUpTo{0};
     std::atomic<bool> m_cancelFlag{false}; // what the generator checks for the running request
     std::atomic<bool> m_shutdown{false};

@@ -63,6 +63,8 @@ InstalledModel describeInstalledModel(const QString& path) {
         }
         const auto config = inference::ModelConfig::fromGguf(*file); // throws: unsupported
         m.contextLength = config.nCtxTrain;
+        m.expertCount = config.nExpert;
+        m.expertsUsed = config.nExpertUsed;
         countParameters(*file, config.nExpert, config.nExpertUsed, m);
         m.footprint = inference::footprintOfFile(
             *file, config, std::min(config.nCtxTrain, inference::kDefaultWorkingContext));

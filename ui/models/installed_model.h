@@ -18,6 +18,7 @@ struct InstalledModel {
     QString typeMix; // "Q4_K 61 %, Q6_K 37 %, F32 2 %" (share of the weight bytes)
     quint64 fileBytes = 0;
     int contextLength = 0; // trained
+    int expertCount = 0, expertsUsed = 0; // MoE: experts per layer, per token (GGUF); 0 dense
     bool hasHead = false;  // a diversity head (<model>.head.gguf) beside it
     QString problem;       // why it cannot be used (unreadable, unsupported); empty when fine
     inference::ModelFootprint footprint; // at the working context

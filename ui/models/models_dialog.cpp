@@ -3,6 +3,7 @@
 #include "inference/engine/memory_estimate.h"
 #include "ui/generate/generation_controller.h"
 #include "ui/models/model_hash_cache.h"
+#include "ui/models/model_settings_dialog.h"
 #include "ui/models/servers_page.h"
 #include "ui/settings.h"
 
@@ -90,8 +91,14 @@ void ModelsDialog::buildLayout() {
     connect(m_installed, &QTreeWidget::itemActivated, this, [this] { useSelected(); });
     m_refresh = new QPushButton(tr("&Refresh"));
     connect(m_refresh, &QPushButton::clicked, this, &ModelsDialog::refresh);
+    m_settingsButton = new QPushButton(tr("Model &Settings\u2026"));
+    m_settingsButton->setObjectName(QStringLiteral("modelSettingsButton"));
+    m_settingsButton->setToolTip(tr("Backend, context, experts per token, threads and KV cache "
+                                    "of the selected model"));
+    connect(m_settingsButton, &QPushButton::clicked, this, [this] { openModelSettings(); });
     auto* installedButtons = new QHBoxLayout;
     installedButtons->addWidget(m_use);
+    installedButtons->addWidget(m_settingsButton);
     installedButtons->addWidget(m_refresh);
     installedButtons->addStretch(1);
 
@@ -124,7 +131,8 @@ void ModelsDialog::buildLayout() {
         connect(list, &QTreeWidget::currentItemChanged, this, &ModelsDialog::updateButtons);
 
     // Enter in a list acts on its row (Use on an installed model), never on a default button.
-    for (QPushButton* b : {m_changeFolder, m_use, m_refresh, m_download}) b->setAutoDefault(false);
+    for (QPushButton* b : {m_changeFolder, m_use, m_settingsButton, m_refresh, m_download})
+        b->setAutoDefault(false);
 
     // Two pages: the models on this machine, and servers (remote engines).
     auto* localPage = new QWidget;
@@ -142,7 +150,7 @@ void ModelsDialog::buildLayout() {
     m_pages = new QTabWidget;
     m_pages->setObjectName(QStringLiteral("modelsPages"));
     m_pages->addTab(localPage, tr("This &Machine"));
-    m_pages->addTab(m_servers, tr("&Servers"));
+    m_pages->addTab(m_servers, tr("Ser&vers"));
     auto* outer = new QVBoxLayout(this);
     outer->addWidget(m_pages, 1);
     outer->addWidget(close);
@@ -333,6 +341,7 @@ void ModelsDialog::fillCatalog() {
 void ModelsDialog::updateButtons() {
     const QTreeWidgetItem* installed = m_installed->currentItem();
     m_use->setEnabled(installed && installed->data(IFit, Qt::UserRole).toBool());
+    m_settingsButton->setEnabled(m_use->isEnabled());
     const QTreeWidgetItem* entry = m_catalogList->currentItem();
     m_download->setEnabled(m_downloadEnabled && entry && entry->data(CFit, Qt::UserRole).toBool());
     m_download->setToolTip(m_downloadEnabled ? tr("Download the selected model into the models "
@@ -370,6 +379,19 @@ void ModelsDialog::useSelected() {
         m_generation->useDefaultModel();
     else
         m_generation->useModel(path);
+}
+
+ModelSettingsDialog* ModelsDialog::openModelSettings() {
+    const QTreeWidgetItem* item = m_installed->currentItem();
+    if (!item || !m_settingsButton->isEnabled()) return nullptr;
+    const QString path = item->data(0, Qt::UserRole).toString();
+    const auto found = std::find_if(m_installedModels.begin(), m_installedModels.end(),
+                                    [&](const InstalledModel& m) { return m.path == path; });
+    if (found == m_installedModels.end()) return nullptr;
+    auto* dialog = new ModelSettingsDialog(m_generation, *found, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open(); // window-modal: the Models list stays as it was behind it
+    return dialog;
 }
 
 void ModelsDialog::changeEvent(QEvent* event) {

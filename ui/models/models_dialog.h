@@ -6,6 +6,7 @@
 // Use loads one through GenerationController::useModel. Catalog entries the engine cannot run
 // are greyed with the reason. Download is the downloader's slot: the button emits
 // downloadRequested(entry) and stays disabled until something is connected (setDownloadEnabled).
+// A second page, Servers (ServersPage), writes with a model on an OpenAI-compatible server.
 #include "inference/engine/memory_bandwidth.h"
 #include "ui/models/installed_model.h"
 #include "ui/models/model_catalog.h"
@@ -23,6 +24,7 @@ class QTreeWidgetItem;
 namespace fabulist::ui {
 
 class GenerationController;
+class ModelSettingsDialog;
 class ServersPage;
 
 class ModelsDialog : public QDialog {
@@ -78,6 +80,10 @@ public:
     QTreeWidget* installedList() const { return m_installed; }
     QTreeWidget* catalogList() const { return m_catalogList; }
     QPushButton* useButton() const { return m_use; }
+    QPushButton* settingsButton() const { return m_settingsButton; }
+    // Model Settings… for the selected installed model (opened window-modal; nullptr when
+    // none is selected).
+    ModelSettingsDialog* openModelSettings();
     QPushButton* downloadButton() const { return m_download; }
     QPushButton* changeFolderButton() const { return m_changeFolder; }
     QLineEdit* folderEdit() const { return m_folder; }
@@ -129,6 +135,7 @@ private:
     QTreeWidget* m_installed;
     QPushButton* m_use;
     QPushButton* m_refresh;
+    QPushButton* m_settingsButton;
     QTreeWidget* m_catalogList;
     QPushButton* m_download;
     QLabel* m_message;

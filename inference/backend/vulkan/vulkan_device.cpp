@@ -149,6 +149,30 @@ void VulkanDevice::release() {
     m_instance = VK_NULL_HANDLE;
 }
 
+std::vector<PhysicalDeviceSummary> listPhysicalDevices() {
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "Fabulist";
+    app.apiVersion = VulkanDevice::kInstanceVersion;
+    VkInstanceCreateInfo ici{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    ici.pApplicationInfo = &app;
+    VkInstance instance = VK_NULL_HANDLE;
+    if (vkCreateInstance(&ici, nullptr, &instance) != VK_SUCCESS)
+        throw VulkanError("no Vulkan driver could be loaded");
+    uint32_t n = 0;
+    vkEnumeratePhysicalDevices(instance, &n, nullptr);
+    std::vector<VkPhysicalDevice> devices(n);
+    if (n) vkEnumeratePhysicalDevices(instance, &n, devices.data());
+    std::vector<PhysicalDeviceSummary> out;
+    for (VkPhysicalDevice pd : devices) {
+        VkPhysicalDeviceProperties props;
+        vkGetPhysicalDeviceProperties(pd, &props);
+        if (props.apiVersion < VK_API_VERSION_1_1 || computeFamily(pd) < 0) continue;
+        out.push_back({props.deviceName, props.deviceType});
+    }
+    vkDestroyInstance(instance, nullptr);
+    return out;
+}
+
 uint32_t VulkanDevice::findMemoryType(uint32_t typeBits, VkMemoryPropertyFlags want) const {
     for (uint32_t i = 0; i < m_memory.memoryTypeCount; ++i)
         if ((typeBits & (1u << i)) && (m_memory.memoryTypes[i].propertyFlags & want) == want)

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include <vulkan/vulkan.h>
 
 namespace fabulist::inference::vulkan {
@@ -89,5 +90,14 @@ private:
     uint64_t m_storageAlignment = 1;
     uint32_t m_maxGroupsX = 65535;
 };
+
+// A physical device as the loader lists it, without opening it.
+struct PhysicalDeviceSummary {
+    std::string name;
+    VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+};
+// The devices the backend could run on (Vulkan 1.1 with a compute queue), CPU implementations
+// included; throws VulkanError when no Vulkan driver loads.
+std::vector<PhysicalDeviceSummary> listPhysicalDevices();
 
 } // namespace fabulist::inference::vulkan
