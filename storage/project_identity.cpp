@@ -6,8 +6,7 @@
 namespace fabulist::storage {
 
 std::string projectIdentity(Project& project) {
-    Statement query(project.database(),
-                    "SELECT value FROM project_meta WHERE key = 'created_at'");
+    Statement query(project.database(), "SELECT value FROM project_meta WHERE key = 'created_at'");
     if (!query.step()) return {};
     const std::string createdAt = query.columnText(0);
     for (char c : createdAt)

@@ -23,7 +23,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -76,7 +75,8 @@ std::string runningExecutable() {
     std::string exe = fs::read_symlink("/proc/self/exe", error).string();
     // Rebuilt or upgraded while it runs: the file at that path is the one to run.
     const std::string deleted = " (deleted)";
-    if (exe.size() > deleted.size() && exe.ends_with(deleted)) exe.resize(exe.size() - deleted.size());
+    if (exe.size() > deleted.size() && exe.ends_with(deleted))
+        exe.resize(exe.size() - deleted.size());
     return exe;
 }
 
@@ -229,26 +229,28 @@ int refuse(const LearnOptions& o, int64_t words) {
         "the project has " + std::to_string(words) + " words of manuscript and story bible; " +
         "learning needs at least " + std::to_string(kMinimumWords) +
         ": with less the model would only memorise it. Write more and learn again";
-    report(o, {{"event", "refused"}, {"words", qint64(words)}, {"message", QString::fromStdString(message)}},
-         {});
+    report(o,
+           {{"event", "refused"},
+            {"words", qint64(words)},
+            {"message", QString::fromStdString(message)}},
+           {});
     return runtimeFailure("learn", message);
 }
 
 // Runs learn.py; fills `done` with its final record. Returns the exit code to end with, or 0.
-int trainModel(const LearnOptions& o, const std::string& base, const fs::path& work,
-               int threads, QJsonObject& done) {
+int trainModel(const LearnOptions& o, const std::string& base, const fs::path& work, int threads,
+               QJsonObject& done) {
     std::vector<std::string> cmd = {
-        kPython,
-        dataDir("training", FABULIST_TRAINING_SOURCE_DIR) + "/learn.py",
-        "--base", base,
-        "--book", (work / "book.bin").string(),
-        "--replay", (work / "replay.bin").string(),
-        "--valid", (work / "valid.bin").string(),
-        "--work", work.string(),
-        "--out", (work / "learned.gguf").string(),
-        "--threads", std::to_string(threads),
+        kPython,         dataDir("training", FABULIST_TRAINING_SOURCE_DIR) + "/learn.py",
+        "--base",        base,
+        "--book",        (work / "book.bin").string(),
+        "--replay",      (work / "replay.bin").string(),
+        "--valid",       (work / "valid.bin").string(),
+        "--work",        work.string(),
+        "--out",         (work / "learned.gguf").string(),
+        "--threads",     std::to_string(threads),
         "--eval-tokens", std::to_string(o.evalTokens),
-        "--name", "learned from " + fs::path(o.projectPath).stem().string(),
+        "--name",        "learned from " + fs::path(o.projectPath).stem().string(),
         "--description", "Fabulist's default model, fine-tuned on the writer's own book"};
     if (o.steps > 0) cmd.insert(cmd.end(), {"--steps", std::to_string(o.steps)});
     const ChildRun run = runLearnChild(
@@ -285,12 +287,35 @@ int trainModel(const LearnOptions& o, const std::string& base, const fs::path& w
 // train-head on the book for the learned model; resumable through its checkpoint in `work`.
 int trainHead(const LearnOptions& o, const fs::path& work, const std::string& model,
               const std::string& out, int threads) {
-    const std::vector<std::string> cmd = {
-        runningExecutable(), "train-head", "-m", model, "-c", (work / "book.txt").string(),
-        "-o", out, "--checkpoint", (work / "head.ckpt").string(), "--rank", "32",
-        "--steps", std::to_string(o.headSteps), "--batch", "256", "--lr", "0.0002",
-        "--gamma", "1.0", "--ctx", "1024", "--eval-every", "100", "-t", std::to_string(threads),
-        "--word-starts-only", "--strength", "0.75"};
+    const std::vector<std::string> cmd = {runningExecutable(),
+                                          "train-head",
+                                          "-m",
+                                          model,
+                                          "-c",
+                                          (work / "book.txt").string(),
+                                          "-o",
+                                          out,
+                                          "--checkpoint",
+                                          (work / "head.ckpt").string(),
+                                          "--rank",
+                                          "32",
+                                          "--steps",
+                                          std::to_string(o.headSteps),
+                                          "--batch",
+                                          "256",
+                                          "--lr",
+                                          "0.0002",
+                                          "--gamma",
+                                          "1.0",
+                                          "--ctx",
+                                          "1024",
+                                          "--eval-every",
+                                          "100",
+                                          "-t",
+                                          std::to_string(threads),
+                                          "--word-starts-only",
+                                          "--strength",
+                                          "0.75"};
     const std::regex step(R"(step (\d+)/(\d+).*ETA (\d+) s)");
     const ChildRun run = runLearnChild(cmd, 19, true, {}, [&](const std::string& line) {
         std::smatch m;
@@ -298,10 +323,13 @@ int trainHead(const LearnOptions& o, const fs::path& work, const std::string& mo
             const int done = std::stoi(m[1]), total = std::stoi(m[2]);
             const double eta = std::stod(m[3]);
             report(o,
-                 {{"event", "progress"}, {"phase", "head"}, {"step", done}, {"steps", total},
-                  {"eta_s", eta}},
-                 "learn: diversity head step " + std::to_string(done) + "/" +
-                     std::to_string(total) + "  time left " + clock(eta));
+                   {{"event", "progress"},
+                    {"phase", "head"},
+                    {"step", done},
+                    {"steps", total},
+                    {"eta_s", eta}},
+                   "learn: diversity head step " + std::to_string(done) + "/" +
+                       std::to_string(total) + "  time left " + clock(eta));
         } else if (line.find("model pass") == std::string::npos) {
             std::fprintf(stderr, "%s\n", line.c_str());
         }
@@ -346,14 +374,15 @@ int runLearnCommand(const std::vector<std::string>& argv) {
         fs::create_directories(work);
         std::string startedFrom;
         const std::string base = baseModel(o, startedFrom);
-        const int threads = o.threads > 0 ? o.threads
-                                          : int(std::max(1u, std::thread::hardware_concurrency()));
+        const int threads =
+            o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
         report(o,
-             {{"event", "start"}, {"words", qint64(book.words)},
-              {"folder", QString::fromStdString(o.folder)},
-              {"base", QString::fromStdString(base)}},
-             "learn: " + std::to_string(book.words) + " words, starting from " + startedFrom +
-                 " (" + base + "); results go to " + o.folder);
+               {{"event", "start"},
+                {"words", qint64(book.words)},
+                {"folder", QString::fromStdString(o.folder)},
+                {"base", QString::fromStdString(base)}},
+               "learn: " + std::to_string(book.words) + " words, starting from " + startedFrom +
+                   " (" + base + "); results go to " + o.folder);
         {
             std::ofstream text(work / "book.txt", std::ios::binary | std::ios::trunc);
             text << book.text;
@@ -375,8 +404,8 @@ int runLearnCommand(const std::vector<std::string>& argv) {
         if (const int code = trainModel(o, base, work, threads, done)) {
             if (code == kExitStopped)
                 report(o, {{"event", "stopped"}},
-                     "learn: stopped; the state is in " + work.string() +
-                         ". Run the same command again to continue from there");
+                       "learn: stopped; the state is in " + work.string() +
+                           ". Run the same command again to continue from there");
             return code;
         }
         // The result is assembled in a staging folder and published whole.
@@ -390,8 +419,8 @@ int runLearnCommand(const std::vector<std::string>& argv) {
             fs::remove_all(staged);
             if (code == kExitStopped)
                 report(o, {{"event", "stopped"}},
-                     "learn: stopped; the state is in " + work.string() +
-                         ". Run the same command again to continue from there");
+                       "learn: stopped; the state is in " + work.string() +
+                           ". Run the same command again to continue from there");
             return code;
         }
         const std::string modelSha = inference::fileSha256(model);
@@ -427,9 +456,10 @@ int runLearnCommand(const std::vector<std::string>& argv) {
         std::snprintf(human, sizeof human,
                       "learn: done. Perplexity on the book %.1f -> %.1f, on the base validation "
                       "text %.1f -> %.1f\nlearn: wrote %s",
-                      done["before"].toObject()["book"].toDouble(), done["after"].toObject()["book"].toDouble(),
-                      done["before"].toObject()["valid"].toDouble(), done["after"].toObject()["valid"].toDouble(),
-                      published.modelPath.c_str());
+                      done["before"].toObject()["book"].toDouble(),
+                      done["after"].toObject()["book"].toDouble(),
+                      done["before"].toObject()["valid"].toDouble(),
+                      done["after"].toObject()["valid"].toDouble(), published.modelPath.c_str());
         report(o, result, human);
     } catch (const std::exception& e) {
         return runtimeFailure("learn", e.what());

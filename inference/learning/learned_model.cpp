@@ -48,8 +48,8 @@ void verifyFile(const std::string& path) {
 std::string learnedModelsRoot() {
     const char* dataHome = std::getenv("XDG_DATA_HOME");
     const char* home = std::getenv("HOME");
-    const fs::path base = dataHome && *dataHome ? fs::path(dataHome)
-                                                : fs::path(home ? home : ".") / ".local/share";
+    const fs::path base =
+        dataHome && *dataHome ? fs::path(dataHome) : fs::path(home ? home : ".") / ".local/share";
     return (base / "fabulist/learned").string();
 }
 
@@ -103,8 +103,8 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
 }
 
 LearnedModel publishLearnedModel(const std::string& folder, const std::string& staged) {
-    const std::string name = "result-" + std::to_string(std::time(nullptr)) + "-" +
-                             std::to_string(::getpid());
+    const std::string name =
+        "result-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(::getpid());
     std::error_code error;
     fs::rename(staged, fs::path(folder) / name, error);
     if (error)

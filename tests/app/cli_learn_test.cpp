@@ -4,10 +4,9 @@
 // the result loads in the engine and scores its own book better than the default model does,
 // the SHA-256 files, relearning from the last result, and that a cancelled run leaves the
 // published model untouched and resumes at the step it stopped at.
-#include "tests/app/cli_runner.h"
-
 #include "storage/document_repository.h"
 #include "storage/project.h"
+#include "tests/app/cli_runner.h"
 
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
@@ -27,8 +26,8 @@ using fabulist::storage::Project;
 
 namespace {
 
-const QStringList kFast = {"--steps", "6", "--head-steps", "4", "--eval-tokens", "4096", "-t", "2",
-                           "--json"};
+const QStringList kFast = {"--steps", "6", "--head-steps", "4", "--eval-tokens", "4096",
+                           "-t",      "2", "--json"};
 
 QString describe(const CliResult& r) {
     return QString("exit %1%2\nstdout: %3\nstderr: %4")
@@ -49,8 +48,8 @@ QString makeProject(const QString& path, int words) {
     for (const QString& chapter : chapters) {
         const QStringList all = chapter.split(QRegularExpression("\\s+"), Qt::SkipEmptyParts);
         const QString text = all.mid(0, words - total).join(' ');
-        const int64_t c = project->binder().create(NodeKind::Chapter, "Chapter " +
-                                                                          std::to_string(++n));
+        const int64_t c =
+            project->binder().create(NodeKind::Chapter, "Chapter " + std::to_string(++n));
         const int64_t s = project->binder().create(NodeKind::Scene, "Scene", c);
         project->documents().setText(s, text.toStdString());
         total += int(fabulist::storage::countWords(text.toStdString()));
@@ -136,7 +135,8 @@ private slots:
         QVERIFY2(bible, "the story bible's entries are part of what it learns");
         const double before = done["perplexity_before"].toObject()["book"].toDouble();
         const double after = done["perplexity_after"].toObject()["book"].toDouble();
-        QVERIFY2(after < before, qPrintable(QString("book perplexity %1 -> %2").arg(before).arg(after)));
+        QVERIFY2(after < before,
+                 qPrintable(QString("book perplexity %1 -> %2").arg(before).arg(after)));
         QCOMPARE(sumOf(model), sha256(model));
         QCOMPARE(sumOf(head), sha256(head));
         QCOMPARE(done["model_sha256"].toString(), sha256(model));
@@ -151,16 +151,19 @@ private slots:
             f.write(src.read(40000));
         }
         const double learned = perplexity(model, book);
-        const double shipped =
-            perplexity(QStringLiteral(FABULIST_SOURCE_DIR "/resources/models/fabulist-default.gguf"), book);
-        QVERIFY2(learned > 1.0 && learned < shipped,
-                 qPrintable(QString("engine perplexity: learned %1, default %2").arg(learned).arg(shipped)));
+        const double shipped = perplexity(
+            QStringLiteral(FABULIST_SOURCE_DIR "/resources/models/fabulist-default.gguf"), book);
+        QVERIFY2(
+            learned > 1.0 && learned < shipped,
+            qPrintable(
+                QString("engine perplexity: learned %1, default %2").arg(learned).arg(shipped)));
 
         // Relearning starts from the last result; Cancel (SIGTERM) mid-run keeps it intact.
         QProcess run;
         run.setProgram(QStringLiteral(FABULIST_CLI_PATH));
-        run.setArguments(QStringList{"learn", project, "-o", folder, "--steps", "30", "--head-steps",
-                                     "4", "--eval-tokens", "4096", "-t", "2", "--json"});
+        run.setArguments(QStringList{"learn", project, "-o", folder, "--steps", "30",
+                                     "--head-steps", "4", "--eval-tokens", "4096", "-t", "2",
+                                     "--json"});
         run.start();
         QVERIFY(run.waitForStarted());
         QByteArray out;
@@ -170,7 +173,8 @@ private slots:
             run.waitForReadyRead(1000);
             out += run.readAllStandardOutput();
             for (const QJsonObject& r : records(out))
-                if (r["event"] == "progress" && r["step"].toInt() >= 3) stoppedNear = r["step"].toInt();
+                if (r["event"] == "progress" && r["step"].toInt() >= 3)
+                    stoppedNear = r["step"].toInt();
         }
         QVERIFY2(stoppedNear > 0, out.constData());
         QCOMPARE(lastEvent(out, "start")["base"].toString(), model);

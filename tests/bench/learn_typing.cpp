@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     std::printf("{\"seconds\": %d, \"trained_throughout\": %s, \"keystrokes\": %zu, "
                 "\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f}\n",
                 seconds, stillTraining ? "true" : "false", keyMs.size(), percentile(keyMs, 0.5),
-                percentile(keyMs, 0.99), keyMs.empty() ? 0.0 : *std::max_element(keyMs.begin(), keyMs.end()));
+                percentile(keyMs, 0.99),
+                keyMs.empty() ? 0.0 : *std::max_element(keyMs.begin(), keyMs.end()));
     return 0;
 }

@@ -54,8 +54,9 @@ void shoot(QWidget* w, const QString& name) {
     for (auto scheme : {ColorScheme::Light, ColorScheme::Dark}) {
         QApplication::setPalette(Theme::paletteFor(scheme));
         QApplication::processEvents();
-        w->grab().save(test::artifactPath(
-            name + (scheme == ColorScheme::Dark ? QStringLiteral("-dark.png") : QStringLiteral(".png"))));
+        w->grab().save(
+            test::artifactPath(name + (scheme == ColorScheme::Dark ? QStringLiteral("-dark.png")
+                                                                   : QStringLiteral(".png"))));
     }
     QApplication::setPalette(Theme::paletteFor(ColorScheme::Light));
 }
@@ -120,7 +121,8 @@ private slots:
         QVERIFY(learned.wait(kLearnTimeoutMs) || !learned.isEmpty());
         QVERIFY(ready.wait(60000) || !ready.isEmpty());
         QLabel* label = m_window->generatePanel()->modelLabel();
-        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")),
+                                 30000);
         QVERIFY(learn->useLearnedAction()->isChecked());
         QVERIFY(inference::findLearnedModel(folder));
         QCOMPARE(m_window->generatePanel()->model().modelPath,
@@ -137,7 +139,8 @@ private slots:
         QVERIFY(label->text().contains(QStringLiteral("fabulist-default")));
         QVERIFY(inference::prefersDefaultModel(folder));
         learn->useLearnedAction()->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")),
+                                 60000);
         QVERIFY(!inference::prefersDefaultModel(folder));
 
         // Reopening the project loads its learned model by itself.
@@ -145,7 +148,8 @@ private slots:
         m_window->generatePanel()->loadDefaultModel();
         QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("fabulist-default")), 60000);
         QVERIFY(m_window->openProject(m_path));
-        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QStringLiteral("learned from book")),
+                                 60000);
 
         // Delete: the files go, the project is back on the usual model, Learn is offered again.
         QVERIFY(learn->deleteAction()->isEnabled());

@@ -133,7 +133,8 @@ void LearnDialog::showRecord(const QJsonObject& r) {
     } else if (event == QLatin1String("refused")) {
         m_refusal = r[QStringLiteral("message")].toString();
     } else if (event == QLatin1String("resumed")) {
-        m_status->setText(tr("Continuing from step %1\u2026").arg(r[QStringLiteral("step")].toInt()));
+        m_status->setText(
+            tr("Continuing from step %1\u2026").arg(r[QStringLiteral("step")].toInt()));
     } else if (event == QLatin1String("done")) {
         m_done = r;
     }
