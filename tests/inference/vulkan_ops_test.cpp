@@ -320,16 +320,23 @@ void VulkanOpsTest::rope_data() {
     QTest::addColumn<bool>("neox");
     QTest::addColumn<int>("nRot");
     QTest::addColumn<bool>("factors");
-    QTest::newRow("normal") << false << 64 << false;
-    QTest::newRow("neox") << true << 64 << false;
-    QTest::newRow("partial neox with freq factors") << true << 32 << true;
-    QTest::newRow("partial normal") << false << 18 << false;
+    QTest::addColumn<bool>("yarn");
+    QTest::addColumn<int>("offset"); // rotated dims start this far into each head
+    QTest::newRow("normal") << false << 64 << false << false << 0;
+    QTest::newRow("neox") << true << 64 << false << false << 0;
+    QTest::newRow("partial neox with freq factors") << true << 32 << true << false << 0;
+    QTest::newRow("partial normal") << false << 18 << false << false << 0;
+    QTest::newRow("yarn neox") << true << 64 << false << true << 0;
+    QTest::newRow("yarn normal, rope after 16 dims (MLA)") << false << 16 << false << true << 16;
+    QTest::newRow("partial neox at an offset") << true << 32 << false << false << 32;
 }
 
 void VulkanOpsTest::rope() {
     QFETCH(bool, neox);
     QFETCH(int, nRot);
     QFETCH(bool, factors);
+    QFETCH(bool, yarn);
+    QFETCH(int, offset);
     const int rows = 5, nHead = 3, headDim = 64, cols = nHead * headDim, pos0 = 1000;
     std::vector<float> ff(size_t(nRot / 2));
     for (size_t i = 0; i < ff.size(); ++i) ff[i] = 1.0f + float(i) * 0.25f;
@@ -344,6 +351,12 @@ void VulkanOpsTest::rope() {
     p.freqScale = 0.5f;
     p.neox = neox;
     p.freqFactors = factors ? &ffWeight : nullptr;
+    p.offset = offset;
+    if (yarn) {
+        p.extFactor = 1.0f;
+        p.attnFactor = 0.9f;
+        p.nCtxOrig = 4096;
+    }
     const std::vector<float> x = randomFloats(size_t(rows) * cols);
 
     CpuBackend cpu(1);
@@ -356,7 +369,7 @@ void VulkanOpsTest::rope() {
     cpu.rope(a, p, pos0);
 
     auto xb = deviceCopy(x);
-    m_ops[0]->rope({xb.get(), 0}, rows, cols, p, pos0, factors ? ff.data() : nullptr);
+    m_ops[0]->rope({xb.get(), 0}, rows, cols, p, pos0);
     m_ops[0]->flush();
     const QString miss =
         firstMismatch(hostCopy(*xb, x.size()), CpuBackend::rowPtr(a, 0), 1e-6f, "x");

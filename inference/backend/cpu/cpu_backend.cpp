@@ -2,6 +2,7 @@
 
 #include "inference/backend/cpu/range_claims.h"
 #include "inference/backend/cpu/vector_ops.h"
+#include "inference/backend/rope_angles.h"
 #include "inference/engine_error.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/fp16.h"
@@ -420,30 +421,6 @@ void CpuBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
         m_pool.run(job);
 }
 
-// ggml's rope_yarn, in its float operations: per dimension pair the interpolated and the
-// extrapolated angle mixed by a ramp between the correction dimensions, cos/sin scaled.
-void CpuBackend::yarnAngles(const RopeParams& p, float theta, float thetaScale, const float* ff,
-                            float* cache) {
-    constexpr float kPi = 3.14159265358979323846f;
-    auto corrDim = [&](float nRotations) {
-        return float(p.nRot) * std::log(float(p.nCtxOrig) / (nRotations * 2 * kPi)) /
-               (2 * std::log(p.freqBase));
-    };
-    const float low = std::max(0.0f, std::floor(corrDim(p.betaFast)));
-    const float high = std::min(float(p.nRot - 1), std::ceil(corrDim(p.betaSlow)));
-    const float mscale = p.attnFactor * (1.0f + 0.1f * std::log(1.0f / p.freqScale));
-    for (int i0 = 0; i0 < p.nRot; i0 += 2) {
-        const float extrap = ff ? theta / ff[i0 / 2] : theta;
-        const float interp = p.freqScale * extrap;
-        const float y = float(i0 / 2 - low) / std::max(0.001f, high - low);
-        const float rampMix = (1 - std::min(1.0f, std::max(0.0f, y))) * p.extFactor;
-        const float t = interp * (1 - rampMix) + extrap * rampMix;
-        cache[i0] = std::cos(t) * mscale;
-        cache[i0 + 1] = std::sin(t) * mscale;
-        theta *= thetaScale;
-    }
-}
-
 void CpuBackend::rope(Act x, const RopeParams& p, int pos0) {
     for (int r = 0; r < x.rows; ++r) ropeRow(rowPtr(x, r), p, pos0 + r);
 }
@@ -454,22 +431,8 @@ void CpuBackend::ropeAt(Act x, const RopeParams& p, std::span<const int> positio
 
 void CpuBackend::ropeRow(float* row, const RopeParams& p, int pos) {
     const int nRot = p.nRot;
-    // ggml builds the angle table by repeated multiplication in float; do the same so positions
-    // far from 0 round identically.
-    const float thetaScale = std::pow(p.freqBase, -2.0f / float(nRot));
-    const float* ff = p.freqFactors ? static_cast<const float*>(p.freqFactors->host) : nullptr;
     float* cache = m_ropeCache.data(); // nRot values: cos, sin pairs
-    float theta = float(pos);
-    if (p.extFactor != 0.0f) {
-        yarnAngles(p, theta, thetaScale, ff, cache);
-    } else {
-        for (int i0 = 0; i0 < nRot; i0 += 2) {
-            const float t = (ff ? theta / ff[i0 / 2] : theta) * p.freqScale;
-            cache[i0] = std::cos(t);
-            cache[i0 + 1] = std::sin(t);
-            theta *= thetaScale;
-        }
-    }
+    ropeAngles(p, pos, cache);
     for (int h = 0; h < p.nHead; ++h) {
         float* v = row + size_t(h) * p.headDim + p.offset;
         if (p.neox) {

@@ -107,8 +107,6 @@ private:
     void routeSoftmax(Act routerLogits, const MoeParams& params);
     void routeSigmoid(Act routerLogits, const MoeParams& params);
     void routeSoftmaxOfChosen(Act routerLogits, const MoeParams& params);
-    static void yarnAngles(const RopeParams& params, float theta, float thetaScale,
-                           const float* freqFactors, float* cache);
     // out[tok] (+)= sum over the token's expert choices of weight * expert output y[slot].
     static void combineExperts(const ExpertPlan& plan, const float* y, int nEmbd, int tok, Act out,
                                bool accumulate);

@@ -14,8 +14,6 @@
 
 namespace fabulist::inference::vec {
 
-namespace {
-// gelu(x) for every fp16 x, rounded to fp16: ggml's GELU table.
 const std::vector<uint16_t>& geluTable() {
     static const std::vector<uint16_t> table = [] {
         std::vector<uint16_t> t(65536);
@@ -30,7 +28,6 @@ const std::vector<uint16_t>& geluTable() {
     }();
     return table;
 }
-} // namespace
 
 void weightedSumQ8(const float* w, const uint8_t* rows, size_t strideBytes, int count, int dim,
                    float* out, bool accumulate) {

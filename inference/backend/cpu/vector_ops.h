@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace fabulist::inference::vec {
 
@@ -35,6 +36,9 @@ void siluMul(const float* g, const float* u, float* y, int n);
 // y[i] = gelu(g[i]) * u[i] (GeGLU) with GELU's tanh form as ggml's CPU backend computes it: the
 // input rounded to fp16 and looked up in a table of fp16 results (exact beyond ±10).
 void geluMulFp16(const float* g, const float* u, float* y, int n);
+// gelu(x) for every fp16 x (the index), rounded to fp16: ggml's GELU table (the Vulkan backend
+// uploads it, so both backends look up the same values).
+const std::vector<uint16_t>& geluTable();
 // gpt-oss's clamped SwiGLU: x = min(g, 7), y = x / (1 + e^(-1.702 x)) · (clamp(u, -7, 7) + 1).
 void swigluOai(const float* g, const float* u, float* y, int n);
 // x[i] = e^(x[i] - shift); returns the sum (in double, as ggml's softmax does).

@@ -13,6 +13,7 @@ namespace {
 
 class VulkanKvCache final : public KvCache {
 public:
+    // kvDimV 0: values are the first values of each key row (DeepSeek's latent, cached once).
     VulkanKvCache(VulkanDevice& device, int nLayer, int capacity, int kvDimK, int kvDimV,
                   GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV) {
@@ -21,16 +22,19 @@ public:
         for (int l = 0; l < nLayer; ++l) {
             m_k.push_back(std::make_unique<VulkanBuffer>(device, e * capacity * kvDimK,
                                                          VulkanBuffer::Kind::DeviceLocal));
+            m_bytes += m_k.back()->size();
+            if (sharedV()) continue;
             m_v.push_back(std::make_unique<VulkanBuffer>(device, e * capacity * kvDimV,
                                                          VulkanBuffer::Kind::DeviceLocal));
-            m_bytes += m_k.back()->size() + m_v.back()->size();
+            m_bytes += m_v.back()->size();
         }
     }
     GgmlType type() const override { return m_type; }
     int capacity() const override { return m_capacity; }
     uint64_t bytes() const override { return m_bytes; }
+    bool sharedV() const { return m_kvDimV == 0; }
     const VulkanBuffer& k(int layer) const { return *m_k[size_t(layer)]; }
-    const VulkanBuffer& v(int layer) const { return *m_v[size_t(layer)]; }
+    const VulkanBuffer& v(int layer) const { return sharedV() ? k(layer) : *m_v[size_t(layer)]; }
     int kvDimK() const { return m_kvDimK; }
     int kvDimV() const { return m_kvDimV; }
 
@@ -173,32 +177,28 @@ void VulkanBackend::matmul(Act in, std::span<const MatmulJob> jobs) {
 }
 
 void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
-    if (params.extFactor != 0.0f || params.offset != 0)
-        throw VulkanError(
-            "Vulkan: YaRN or partial-head RoPE is not supported yet; use --device cpu");
-    const float* ff =
-        params.freqFactors ? static_cast<const float*>(params.freqFactors->host) : nullptr;
-    m_ops->rope(dev(x), x.rows, x.cols, params, pos0, ff);
+    m_ops->rope(dev(x), x.rows, x.cols, params, pos0);
 }
 
 void VulkanBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
     const bool half = cache.type() == GgmlType::F16;
     m_ops->storeKv(dev(k), k.rows, k.cols, k.cols, cache.k(layer), 0, pos0, half);
+    if (cache.sharedV()) return; // the values are the keys' latent part
     m_ops->storeKv(dev(v), v.rows, v.cols, v.cols, cache.v(layer), 0, pos0, half);
 }
 
 void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
                               const AttentionParams& p) {
-    if (p.sinks)
-        throw VulkanError("Vulkan: attention sinks are not supported yet; use --device cpu");
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
     const int maxCtx = cache.capacity();
     ensure(m_scores, uint64_t(q.rows) * p.nHead * maxCtx * sizeof(float),
            VulkanBuffer::Kind::DeviceLocal);
     VulkanOps::AttentionShape s{
         q.rows, p.nHead,  p.nHeadKv, p.headDimK, p.headDimV,
-        pos0,   p.window, maxCtx,    p.scale,    cache.type() == GgmlType::F16};
+        pos0,   p.window, maxCtx,    p.scale,    cache.type() == GgmlType::F16,
+        p.sinks ? vw(*p.sinks).buffer.get() : nullptr,
+        cache.sharedV() ? cache.kvDimK() : 0};
     // K and V live in separate buffers; the op takes one cache buffer per side.
     m_ops->attention(dev(q), q.cols, cache.k(layer), cache.v(layer), DeviceF32{m_scores.get(), 0},
                      dev(out), out.cols, s);
@@ -206,9 +206,6 @@ void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int
 
 void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
                         const Weight* scaleGate, bool accumulate, FfnActivation activation) {
-    if (activation != FfnActivation::Silu)
-        throw VulkanError("Vulkan: GeGLU feed-forward layers (Gemma 3) are not supported yet; "
-                          "use --device cpu");
     if (scaleGate)
         throw VulkanError("Vulkan: gated shared experts (Qwen2-MoE) are not supported yet; "
                           "use --device cpu");
@@ -219,7 +216,7 @@ void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weigh
                   x.cols, g, nFf);
     m_ops->matmul(vw(up), matmulInput(up.type, dev(x), rows, x.cols, *m_actIn, &rounded), rows,
                   x.cols, u, nFf);
-    m_ops->swiglu(g, u, g, int64_t(rows) * nFf);
+    m_ops->swiglu(g, u, g, int64_t(rows) * nFf, activation);
     const DeviceF32 h = matmulInput(down.type, g, rows, nFf, *m_actHidden, nullptr);
     if (!accumulate) {
         m_ops->matmul(vw(down), h, rows, nFf, dev(out), out.cols);
@@ -231,9 +228,6 @@ void VulkanBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weigh
 
 void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& p,
                         Act out) {
-    if (!p.plain() || experts.gateBias || experts.upBias || experts.downBias)
-        throw VulkanError("Vulkan: sigmoid-gated or scaled expert routing and GeGLU experts are "
-                          "not supported yet; use --device cpu");
     const int rows = x.rows, k = p.nUsed, nSlots = rows * k;
     const int nFf = int(experts.gate->nOut), nEmbd = int(experts.down->nOut);
     const int64_t nExpert = experts.gate->nMat;
@@ -247,8 +241,12 @@ void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, cons
     ensure(m_actIn, floats(int64_t(rows) * x.cols), VulkanBuffer::Kind::DeviceLocal);
     // Routing, expert matmuls and the weighted sum all read the (id, weight) pairs from m_route
     // on the device: nothing comes back to the host until read().
-    m_ops->moeTopK(dev(routerLogits), rows, routerLogits.cols, p.nExpert, k, p.normalizeWeights,
-                   *m_route);
+    m_ops->moeTopK(dev(routerLogits), rows, routerLogits.cols, p,
+                   p.selectionBias ? vw(*p.selectionBias).buffer.get() : nullptr, *m_route);
+    // Per-expert biases (gpt-oss) go on each slot's output, by the expert the router chose.
+    auto addBias = [&](const Weight* bias, DeviceF32 y, int n) {
+        if (bias) m_ops->moeBias(y, n, n, *vw(*bias).buffer, *m_route, nSlots);
+    };
     const DeviceF32 g{m_gate.get(), 0}, u{m_up.get(), 0}, y{m_down.get(), 0};
     // Inputs rounded like the CPU's activation quantization: x once per vec-dot type, the
     // hidden rows for the down projection.
@@ -259,11 +257,52 @@ void VulkanBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, cons
     m_ops->moeMatmul(vw(*experts.up), nExpert,
                      matmulInput(experts.up->type, dev(x), rows, x.cols, *m_actIn, &rounded),
                      x.cols, k, *m_route, nSlots, u, nFf);
-    m_ops->swiglu(g, u, g, int64_t(nSlots) * nFf);
+    addBias(experts.gateBias, g, nFf);
+    addBias(experts.upBias, u, nFf);
+    m_ops->swiglu(g, u, g, int64_t(nSlots) * nFf, p.activation);
     const DeviceF32 h = matmulInput(experts.down->type, g, nSlots, nFf, *m_actHidden, nullptr);
     m_ops->moeMatmul(vw(*experts.down), nExpert, h, nFf, 1, *m_route, nSlots, y, nEmbd);
+    addBias(experts.downBias, y, nEmbd);
     // Weighted sum over each token's experts in choice order (as the CPU backend adds them).
     m_ops->moeSum(y, nEmbd, *m_route, rows, k, nEmbd, dev(out), out.cols);
+}
+
+void VulkanBackend::perHeadMatmul(Act in, int inStride, const Weight& w, Act out,
+                                  int outStride) {
+    // One matrix per head: the expert matmul with the head as the expert, from a routing
+    // buffer of (head, 1) pairs that never changes.
+    const int heads = int(w.nMat), nSlots = in.rows * heads;
+    if (!m_headRoute || m_headRoute->size() < uint64_t(nSlots) * 8) {
+        m_ops->flush(); // a smaller table may still be bound by noted ops
+        m_headRoute = std::make_unique<VulkanBuffer>(*m_device, uint64_t(nSlots) * 8,
+                                                     VulkanBuffer::Kind::HostVisible);
+        auto* r = static_cast<uint32_t*>(m_headRoute->mapped());
+        const float one = 1.0f;
+        for (int s = 0; s < nSlots; ++s) {
+            r[2 * s] = uint32_t(s % heads);
+            std::memcpy(&r[2 * s + 1], &one, 4);
+        }
+    }
+    const int nIn = int(w.nIn);
+    ensure(m_actIn, uint64_t(nSlots) * nIn * sizeof(float), VulkanBuffer::Kind::DeviceLocal);
+    const DeviceF32 rounded{m_actIn.get(), 0};
+    const bool round =
+        m_ops->roundActivations(w.type, dev(in), nSlots, nIn, inStride, rounded, nIn);
+    m_ops->moeMatmul(vw(w), heads, round ? rounded : dev(in), round ? nIn : inStride, 1,
+                     *m_headRoute, nSlots, dev(out), outStride);
+}
+
+void VulkanBackend::absorbQuery(Act q, const Weight& kB, Act out, const MlaShape& s) {
+    const int inStride = s.nope + s.rope, outStride = s.latent + s.rope;
+    perHeadMatmul(q, inStride, kB, out, outStride);
+    DeviceF32 rotated = dev(q), kept = dev(out);
+    rotated.offset += uint64_t(s.nope) * sizeof(float);
+    kept.offset += uint64_t(s.latent) * sizeof(float);
+    m_ops->copyRows(rotated, inStride, kept, outStride, q.rows * s.nHead, s.rope);
+}
+
+void VulkanBackend::expandValues(Act latent, const Weight& vB, Act out, const MlaShape& s) {
+    perHeadMatmul(latent, s.latent, vB, out, s.value);
 }
 
 void VulkanBackend::add(Act x, Act y) {

@@ -63,7 +63,10 @@ public:
              Act out) override;
     void add(Act x, Act y) override;
     bool hasScaleOp() const override { return true; }
+    bool hasExtendedOps() const override { return true; }
     void scale(Act x, float s) override;
+    void absorbQuery(Act q, const Weight& kB, Act out, const MlaShape& shape) override;
+    void expandValues(Act latent, const Weight& vB, Act out, const MlaShape& shape) override;
     void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha, Act projected,
                  Act out) override;
     void read(Act a, int row, float* dst) override;
@@ -77,6 +80,9 @@ private:
     }
     // Makes `buf` hold at least `bytes` (flushing first: recorded ops may still use the old one).
     void ensure(std::unique_ptr<VulkanBuffer>& buf, uint64_t bytes, VulkanBuffer::Kind kind);
+    // out[r][h] = w[h] · in[r][h][0, w.nIn) for every row r and head h (w stacks one matrix
+    // per head); strides in floats between heads.
+    void perHeadMatmul(Act in, int inStride, const Weight& w, Act out, int outStride);
 
     std::unique_ptr<VulkanDevice> m_device;
     std::unique_ptr<VulkanPipelines> m_pipelines;
@@ -95,6 +101,7 @@ private:
     std::unique_ptr<VulkanBuffer> m_scores;             // attention scores
     std::unique_ptr<VulkanBuffer> m_staging;            // embed rows, read-back (host-visible)
     std::unique_ptr<VulkanBuffer> m_route;              // MoE (id, weight) pairs per slot
+    std::unique_ptr<VulkanBuffer> m_headRoute;          // (head, 1) pairs: per-head matmuls
     std::vector<float> m_embedRow;
 };
 

@@ -1,5 +1,7 @@
 #include "inference/backend/vulkan/vulkan_ops.h"
 
+#include "inference/backend/cpu/vector_ops.h"
+#include "inference/backend/rope_angles.h"
 #include "inference/quant/quant_kernels.h"
 
 #include <algorithm>
@@ -457,46 +459,54 @@ void VulkanOps::rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int r
     dispatchLinear(p, b, &push, sizeof(push), groups);
 }
 
-void VulkanOps::rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0,
-                     const float* freqFactors) {
+void VulkanOps::rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0) {
     const OpScope op(*this, OpKind::Rope);
     const int half = params.nRot / 2;
     const uint64_t need = uint64_t(rows) * half * 2;
     if (need > kRopeFloats) throw VulkanError("Vulkan: RoPE batch too large for its table");
     if (m_ropeUsed + need > kRopeFloats) flush();
-    // Angles exactly as CpuBackend::rope computes them (float products, libm cos/sin).
+    // Angles exactly as the CPU backend computes them (ropeAngles: float products, libm cos/sin,
+    // YaRN's ramp and scale).
     float* table = static_cast<float*>(m_ropeTable->mapped()) + m_ropeUsed;
-    const float thetaScale = std::pow(params.freqBase, -2.0f / float(params.nRot));
-    for (int r = 0; r < rows; ++r) {
-        float theta = float(pos0 + r);
-        for (int i = 0; i < half; ++i) {
-            const float t = (freqFactors ? theta / freqFactors[i] : theta) * params.freqScale;
-            table[(size_t(r) * half + i) * 2] = std::cos(t);
-            table[(size_t(r) * half + i) * 2 + 1] = std::sin(t);
-            theta *= thetaScale;
-        }
-    }
+    for (int r = 0; r < rows; ++r) ropeAngles(params, pos0 + r, table + size_t(r) * half * 2);
     const VulkanPipeline& p = m_pipelines.get("rope", 2, kElementWg);
     const Binding bx = window(*x.buffer, x.offset, uint64_t(rows) * cols * sizeof(float));
     const Binding bt = window(*m_ropeTable, m_ropeUsed * sizeof(float), need * sizeof(float));
     m_ropeUsed += need;
     const Binding b[2] = {bx, bt};
-    const uint32_t push[8] = {u32(rows),           u32(cols),        u32(params.nHead),
+    const uint32_t push[9] = {u32(rows),           u32(cols),        u32(params.nHead),
                               u32(params.headDim), u32(params.nRot), params.neox ? 1u : 0u,
-                              bx.elemOffset / 4,   bt.elemOffset / 4};
+                              bx.elemOffset / 4,   bt.elemOffset / 4, u32(params.offset)};
     const uint64_t items = uint64_t(rows) * params.nHead * half;
     dispatchLinear(p, b, push, sizeof(push), (items + kElementWg - 1) / kElementWg);
 }
 
-void VulkanOps::swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n) {
+void VulkanOps::swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n,
+                       FfnActivation activation) {
+    const bool gelu = activation == FfnActivation::GeluFp16;
+    if (gelu && !m_geluTable) uploadGeluTable(); // before the op's scope: it submits
     const OpScope op(*this, OpKind::Swiglu);
-    const VulkanPipeline& p = m_pipelines.get("swiglu", 3, kElementWg);
+    const VulkanPipeline& p = m_pipelines.get("swiglu", 4, kElementWg);
     const uint64_t span = uint64_t(n) * sizeof(float);
-    const Binding b[3] = {window(*g.buffer, g.offset, span), window(*u.buffer, u.offset, span),
-                          window(*y.buffer, y.offset, span)};
-    const uint32_t push[4] = {u32(n), b[0].elemOffset / 4, b[1].elemOffset / 4,
-                              b[2].elemOffset / 4};
+    const Binding b[4] = {window(*g.buffer, g.offset, span), window(*u.buffer, u.offset, span),
+                          window(*y.buffer, y.offset, span),
+                          gelu ? window(*m_geluTable, 0, m_geluTable->size())
+                               : window(*m_dummy, 0, 4)};
+    const uint32_t mode = gelu ? 1u : activation == FfnActivation::SwigluOai ? 2u : 0u;
+    const uint32_t push[5] = {u32(n), b[0].elemOffset / 4, b[1].elemOffset / 4,
+                              b[2].elemOffset / 4, mode};
     dispatchLinear(p, b, push, sizeof(push), (uint64_t(n) + kElementWg - 1) / kElementWg);
+}
+
+void VulkanOps::uploadGeluTable() {
+    // ggml's fp16 GELU table, the CPU backend's own copy: 64 Ki halves, uploaded once.
+    const std::vector<uint16_t>& table = vec::geluTable();
+    const uint64_t bytes = table.size() * sizeof(uint16_t);
+    VulkanBuffer staging(m_device, bytes, VulkanBuffer::Kind::HostVisible);
+    std::memcpy(staging.mapped(), table.data(), bytes);
+    m_geluTable = std::make_unique<VulkanBuffer>(m_device, bytes, VulkanBuffer::Kind::DeviceLocal);
+    copy(staging, 0, *m_geluTable, 0, bytes);
+    flush();
 }
 
 void VulkanOps::softmax(DeviceF32 x, int rows, int cols) {
@@ -551,11 +561,12 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
                           const VulkanBuffer& vLayer, DeviceF32 scores, DeviceF32 out,
                           int outStride, const AttentionShape& s) {
     const OpScope op(*this, OpKind::Attention);
-    if (s.headDimK > 512) throw VulkanError("Vulkan: attention head size above 512");
-    const VulkanPipeline& p = m_pipelines.get("attention", 6, kMatmulWg);
+    if (s.headDimK > 1024) throw VulkanError("Vulkan: attention head size above 1024");
+    const VulkanPipeline& p = m_pipelines.get("attention", 7, kMatmulWg);
     const uint64_t esize = s.half ? 2 : 4;
     const int ctx = s.pos0 + s.rows;
-    const int kvDimK = s.nHeadKv * s.headDimK, kvDimV = s.nHeadKv * s.headDimV;
+    const int kvDimK = s.nHeadKv * s.headDimK,
+              kvDimV = s.kvStrideV > 0 ? s.kvStrideV : s.nHeadKv * s.headDimV;
     const Binding bq =
         window(*q.buffer, q.offset, (uint64_t(s.rows - 1) * qStride + s.nHead * s.headDimK) * 4);
     // Whole layers when they fit a binding (the command then does not depend on the position,
@@ -572,12 +583,14 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
     const Binding bo = window(*out.buffer, out.offset,
                               (uint64_t(s.rows - 1) * outStride + s.nHead * s.headDimV) * 4);
     const Binding bd = dynamicBinding(u32(s.pos0));
-    const Binding b[6] = {bq, bk, bv, bs, bo, bd};
+    const Binding bsink = s.sinks ? window(*s.sinks, 0, uint64_t(s.nHead) * 4) : window(*m_dummy, 0, 4);
+    const Binding b[7] = {bq, bk, bv, bs, bo, bd, bsink};
     struct {
         uint32_t rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
         uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
         uint32_t posSlot, window, maxCtx, f16;
         float scale;
+        uint32_t sinkOffset, hasSinks;
     } push{u32(s.rows),
            u32(s.nHead),
            u32(s.nHead / s.nHeadKv),
@@ -595,22 +608,63 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
            u32(s.window),
            u32(s.maxCtx),
            s.half ? 1u : 0u,
-           s.scale};
+           s.scale,
+           bsink.elemOffset / 4,
+           s.sinks ? 1u : 0u};
     dispatchLinear(p, b, &push, sizeof(push), uint64_t(s.rows) * s.nHead);
 }
 
-void VulkanOps::moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int nUsed,
-                        bool normalize, const VulkanBuffer& route) {
+void VulkanOps::moeTopK(DeviceF32 logits, int rows, int stride, const MoeParams& params,
+                        const VulkanBuffer* selectionBias, const VulkanBuffer& route) {
     const OpScope op(*this, OpKind::MoeTopK);
-    if (nExpert > 64) throw VulkanError("Vulkan: MoE routing supports up to 64 experts");
-    const VulkanPipeline& p = m_pipelines.get("moe_topk", 2, kMatmulWg);
+    const int nExpert = params.nExpert, nUsed = params.nUsed;
+    if (nExpert > 128) throw VulkanError("Vulkan: MoE routing supports up to 128 experts");
+    const VulkanPipeline& p = m_pipelines.get("moe_topk", 3, kMatmulWg);
     const Binding bl = window(*logits.buffer, logits.offset,
                               (uint64_t(rows - 1) * stride + nExpert) * sizeof(float));
     const Binding br = window(route, 0, uint64_t(rows) * nUsed * 8);
-    const Binding b[2] = {bl, br};
-    const uint32_t push[7] = {u32(rows),   u32(nExpert),        u32(nUsed),       bl.elemOffset / 4,
-                              u32(stride), normalize ? 1u : 0u, br.elemOffset / 4};
-    dispatchLinear(p, b, push, sizeof(push), (uint64_t(rows) + kMatmulWg - 1) / kMatmulWg);
+    const Binding bb = selectionBias ? window(*selectionBias, 0, uint64_t(nExpert) * 4)
+                                     : window(*m_dummy, 0, 4);
+    const Binding b[3] = {bl, br, bb};
+    const uint32_t gating = params.gating == MoeGating::Sigmoid           ? 1u
+                            : params.gating == MoeGating::SoftmaxOfChosen ? 2u
+                                                                          : 0u;
+    struct {
+        uint32_t rows, nExpert, nUsed, lOffset, lStride, normalize, rOffset;
+        uint32_t gating, hasBias, bOffset;
+        float scale;
+    } push{u32(rows),      u32(nExpert),       u32(nUsed),
+           bl.elemOffset / 4, u32(stride),      params.normalizeWeights ? 1u : 0u,
+           br.elemOffset / 4, gating,           selectionBias ? 1u : 0u,
+           bb.elemOffset / 4, params.weightsScale};
+    dispatchLinear(p, b, &push, sizeof(push), (uint64_t(rows) + kMatmulWg - 1) / kMatmulWg);
+}
+
+void VulkanOps::copyRows(DeviceF32 x, int xStride, DeviceF32 y, int yStride, int rows,
+                         int cols) {
+    if (rows <= 0 || cols <= 0) return;
+    const OpScope op(*this, OpKind::Copy);
+    const VulkanPipeline& p = m_pipelines.get("copy_rows", 2, kElementWg);
+    const Binding b[2] = {
+        window(*x.buffer, x.offset, (uint64_t(rows - 1) * xStride + cols) * sizeof(float)),
+        window(*y.buffer, y.offset, (uint64_t(rows - 1) * yStride + cols) * sizeof(float))};
+    const uint32_t push[6] = {u32(rows),    u32(cols),           b[0].elemOffset / 4,
+                              u32(xStride), b[1].elemOffset / 4, u32(yStride)};
+    dispatchLinear(p, b, push, sizeof(push), (uint64_t(rows) * cols + kElementWg - 1) / kElementWg);
+}
+
+void VulkanOps::moeBias(DeviceF32 y, int yStride, int n, const VulkanBuffer& bias,
+                        const VulkanBuffer& route, int nSlots) {
+    if (nSlots <= 0) return;
+    const OpScope op(*this, OpKind::Add);
+    const VulkanPipeline& p = m_pipelines.get("moe_bias", 3, kElementWg);
+    const Binding b[3] = {
+        window(*y.buffer, y.offset, (uint64_t(nSlots - 1) * yStride + n) * sizeof(float)),
+        window(bias, 0, bias.size()), window(route, 0, uint64_t(nSlots) * 8)};
+    const uint32_t push[6] = {u32(nSlots),         u32(n),          b[0].elemOffset / 4,
+                              u32(yStride),        b[1].elemOffset / 4, b[2].elemOffset / 4};
+    dispatchLinear(p, b, push, sizeof(push),
+                   (uint64_t(nSlots) * n + kElementWg - 1) / kElementWg);
 }
 
 void VulkanOps::moeMatmul(const VulkanWeight& w, int64_t nExpert, DeviceF32 x, int xStride,

@@ -63,6 +63,9 @@ public:
         int rows, nHead, nHeadKv, headDimK, headDimV, pos0, window, maxCtx;
         float scale;
         bool half;
+        const VulkanBuffer* sinks = nullptr; // gpt-oss: nHead F32 logits that join the softmax
+        int kvStrideV = 0; // values between cached V rows; 0: nHeadKv * headDimV (a shared
+                           // latent cache reads V from the K rows: their stride)
     };
     // Causal attention of q rows over one cache layer (K and V buffers, positions from 0);
     // scores is scratch of
@@ -70,9 +73,15 @@ public:
     void attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer, const VulkanBuffer& vLayer,
                    DeviceF32 scores, DeviceF32 out, int outStride, const AttentionShape& s);
     // MoE routing of each row of router logits: (expert id, weight) pairs into route, slot
-    // t * nUsed + j for the j-th choice of row t.
-    void moeTopK(DeviceF32 logits, int rows, int stride, int nExpert, int nUsed, bool normalize,
-                 const VulkanBuffer& route);
+    // t * nUsed + j for the j-th choice of row t, by params' gating, normalisation and scale;
+    // selectionBias: params.selectionBias on the device, or nullptr.
+    void moeTopK(DeviceF32 logits, int rows, int stride, const MoeParams& params,
+                 const VulkanBuffer* selectionBias, const VulkanBuffer& route);
+    // y[r][0, cols) = x[r][0, cols) for `rows` rows (strides in floats).
+    void copyRows(DeviceF32 x, int xStride, DeviceF32 y, int yStride, int rows, int cols);
+    // Per-expert biases: y[s][0, n) += bias[route[s].id][0, n) for nSlots slots.
+    void moeBias(DeviceF32 y, int yStride, int n, const VulkanBuffer& bias,
+                 const VulkanBuffer& route, int nSlots);
     // Expert matmul for every slot of a routing buffer, without the host seeing the ids:
     // y[s] = W[route[s].id] · x[s / slotDiv], where w stacks nExpert matrices of w.nOut / nExpert
     // rows. Experts are grouped into as few dispatches as the binding range allows.
@@ -100,10 +109,11 @@ public:
     void rmsNorm(DeviceF32 x, const DeviceF32* weight, DeviceF32 y, int rows, int cols, int group,
                  float eps);
     // RoPE in place for rows at positions pos0.. (angles computed on the host exactly as the CPU
-    // backend does; freqFactors: nRot/2 host floats or nullptr).
-    void rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0,
-              const float* freqFactors);
-    void swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n); // y = silu(g) * u
+    // backend does: ropeAngles, with the frequency factors and YaRN of params).
+    void rope(DeviceF32 x, int rows, int cols, const RopeParams& params, int pos0);
+    // y = act(g) * u: SwiGLU, GeGLU (ggml's fp16 GELU table) or gpt-oss's clamped SwiGLU.
+    void swiglu(DeviceF32 g, DeviceF32 u, DeviceF32 y, int64_t n,
+                FfnActivation activation = FfnActivation::Silu);
     void softmax(DeviceF32 x, int rows, int cols);                 // in place, per row
     void add(DeviceF32 x, DeviceF32 y, int64_t n);                 // x += y
     void scale(DeviceF32 x, float s, int64_t n);                   // x *= s
@@ -147,7 +157,7 @@ private:
         enum class Type : uint8_t { Dispatch, Copy, Stamp } type = Type::Dispatch;
         const VulkanPipeline* pipeline = nullptr;
         uint32_t nBindings = 0;
-        Binding bindings[6]{};
+        Binding bindings[7]{};
         uint32_t pushWords = 0;
         uint32_t push[VulkanPipelines::kPushBytes / 4]{};
         uint32_t groupsX = 0, groupsY = 0;
@@ -202,6 +212,8 @@ private:
     std::unique_ptr<VulkanBuffer> m_dynamic;
     uint32_t m_dynamicUsed = 0;
     std::unique_ptr<VulkanBuffer> m_dummy; // bound where an op has no optional input
+    std::unique_ptr<VulkanBuffer> m_geluTable; // GeGLU's fp16 lookup, made on first use
+    void uploadGeluTable();
 };
 
 } // namespace fabulist::inference::vulkan

@@ -13,16 +13,20 @@ layout(std430, binding = 4) writeonly buffer O { float odata[]; };
 // Positions written by the host before each submission: dyn[posSlot] is pos0, the position of
 // q row 0, so a recorded command buffer serves every position.
 layout(std430, binding = 5) readonly buffer Dyn { uint dyn[]; };
+// gpt-oss's attention sinks: one logit per head that joins the softmax's max and denominator
+// but has no value (hasSinks 0: a dummy binding).
+layout(std430, binding = 6) readonly buffer Sinks { float sinks[]; };
 layout(push_constant) uniform Params {
     uint rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
     uint qOffset, qStride, oOffset, oStride, kOffset, vOffset;
     uint posSlot, window, maxCtx, f16;
     float scale;
+    uint sinkOffset, hasSinks;
 } p;
 #include "reduce.glsl"
 #include "half.glsl"
 
-shared float qs[512];
+shared float qs[1024]; // DeepSeek's latent keys: kv_lora_rank 512 + 64 rotated
 
 float cacheValue(uint which, uint e) { // which: 0 = K, 1 = V; e: element index in the layer
     if (p.f16 != 0u) {
@@ -56,13 +60,15 @@ void main() {
         mx = max(mx, s);
     }
     mx = reduceMax(mx);
+    const float sink = p.hasSinks != 0u ? sinks[p.sinkOffset + h] : 0.0;
+    if (p.hasSinks != 0u) mx = max(mx, sink);
     float sum = 0.0;
     for (uint j = tid; j < count; j += WG) {
         const float e = exp(scores[sb + j] - mx);
         scores[sb + j] = e;
         sum += e;
     }
-    const float inv = 1.0 / reduceSum(sum);
+    const float inv = 1.0 / (reduceSum(sum) + (p.hasSinks != 0u ? exp(sink - mx) : 0.0));
     for (uint j = tid; j < count; j += WG) {
         const float pr = scores[sb + j] * inv;
         scores[sb + j] = p.f16 != 0u ? roundToHalf(pr) : pr;
