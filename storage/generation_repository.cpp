@@ -26,8 +26,9 @@ constexpr const char* kColumns =
     "dry_penalty_last_n, dry_sequence_breakers, xtc_probability, xtc_threshold, mirostat, "
     "mirostat_tau, mirostat_eta, seed, experts_per_token, prompt, output, edited_output, "
     "prompt_tokens, generated_tokens, prompt_ms, generation_ms, status, stop_reason, parent_id, "
-    "created_at, alpha_changes, instruction, bible_entries, prompt_parts";
-constexpr int kColumnCount = 45;
+    "created_at, alpha_changes, instruction, bible_entries, prompt_parts, engine, "
+    "engine_settings, failure";
+constexpr int kColumnCount = 48;
 
 std::string joinBreakers(const std::vector<std::string>& breakers) {
     std::string joined;
@@ -176,6 +177,9 @@ Generation readGeneration(const Statement& row) {
     g.instruction = row.columnText(c++);
     g.bibleEntries = splitIds(row.columnText(c++));
     g.promptParts = splitParts(row.columnText(c++));
+    g.engine = row.columnText(c++);
+    g.engineSettings = row.columnText(c++);
+    g.failure = row.columnText(c++);
     return g;
 }
 
@@ -264,6 +268,9 @@ int64_t GenerationRepository::record(const Generation& g) {
     put(g.instruction);
     put(joinIds(g.bibleEntries));
     put(joinParts(g.promptParts));
+    put(g.engine);
+    put(g.engineSettings);
+    put(g.failure);
     insert.exec();
     return m_db.lastInsertRowId();
 }

@@ -83,6 +83,14 @@ struct Generation {
         bool operator==(const PromptPart&) const = default;
     };
     std::vector<PromptPart> promptParts;
+
+    // Which engine wrote it (schema v5; empty in older records and for this machine's engine):
+    // a remote server's base URL (modelId is then the model name the server reported), the
+    // sampler settings that server honours (space-separated names), and why the request failed
+    // (output holds the text streamed until then; empty when it did not fail).
+    std::string engine;
+    std::string engineSettings;
+    std::string failure;
 };
 
 class GenerationRepository {

@@ -5,6 +5,7 @@
 #include "storage/schema_v2.h"
 #include "storage/schema_v3.h"
 #include "storage/schema_v4.h"
+#include "storage/schema_v5.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
 
@@ -22,6 +23,8 @@ const MigrationStep kBuiltinSteps[] = {
      applySchemaV3},
     {4, "the story bible (aliases, model notes, Memory, Author's Note); what generations read",
      applySchemaV4},
+    {5, "generations record which engine wrote them (a remote server) and why one failed",
+     applySchemaV5},
 };
 
 } // namespace

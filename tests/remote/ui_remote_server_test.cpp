@@ -23,6 +23,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyleFactory>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QtTest>
 #include <unistd.h>
@@ -42,7 +43,13 @@ class UiRemoteServerTest : public QObject {
     ServersPage* openServersPage() {
         ModelsDialog* dialog = m_window->modelsDialog();
         dialog->show();
-        dialog->pages()->setCurrentWidget(dialog->serversPage());
+        dialog->activateWindow();
+        [&] { QVERIFY(QTest::qWaitForWindowActive(dialog)); }();
+        // The Servers tab from the keyboard: the tab bar (Tab reaches it), then Right.
+        dialog->pages()->setCurrentIndex(0);
+        dialog->pages()->tabBar()->setFocus();
+        QTest::keyClick(dialog->pages()->tabBar(), Qt::Key_Right);
+        [&] { QCOMPARE(dialog->pages()->currentWidget(), dialog->serversPage()); }();
         return dialog->serversPage();
     }
     void enterServer(ServersPage* page, const QUrl& url) {
@@ -108,6 +115,9 @@ private slots:
         const storage::Generation g =
             m_window->project()->generations().get(recorded.at(0).at(0).toLongLong());
         QCOMPARE(QString::fromStdString(g.modelId), QStringLiteral("fabulist-default"));
+        QCOMPARE(QString::fromStdString(g.engine), m_server->url().toString());
+        QVERIFY(QString::fromStdString(g.engineSettings).contains("min_p"));
+        QVERIFY(g.failure.empty());
         QVERIFY(!g.output.empty());
         // The server's own text for the recorded prompt and settings.
         remote::RemoteServer server;
@@ -135,6 +145,8 @@ private slots:
         const storage::Generation g =
             m_window->project()->generations().get(recorded.at(0).at(0).toLongLong());
         QVERIFY(!g.output.empty()); // the three tokens before the break
+        QVERIFY2(QString::fromStdString(g.failure).contains("error mid-stream"), g.failure.c_str());
+        QCOMPARE(QString::fromStdString(g.engine), proxy.url().toString());
         QVERIFY2(panel->statusLabel()->text().contains("error mid-stream"),
                  qPrintable(panel->statusLabel()->text()));
         QVERIFY(panel->statusLabel()->text().contains("The text so far is kept"));

@@ -133,7 +133,7 @@ private slots:
         writeV3Project(path);
         {
             auto project = Project::open(path);
-            QCOMPARE(project->schemaVersion(), 4);
+            QCOMPARE(project->schemaVersion(), 5);
             const auto old = project->generations().recent();
             QCOMPARE(old.size(), size_t{1});
             QCOMPARE(old[0].output, std::string("The tide turned."));

@@ -173,7 +173,7 @@ private slots:
         auto project = Project::create(path, "Settings");
         Database& db = project->database();
         QCOMPARE(db.queryInt64("PRAGMA application_id"), int64_t{0x46624C73});
-        QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{4});
+        QCOMPARE(db.queryInt64("PRAGMA user_version"), int64_t{5});
         QCOMPARE(db.queryText("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(db.queryInt64("PRAGMA foreign_keys"), int64_t{1});
         QCOMPARE(db.queryInt64("PRAGMA synchronous"),
@@ -181,7 +181,7 @@ private slots:
         for (const char* table : {"project_meta", "binder_node", "document", "document_fts",
                                   "revision", "generation", "generation_fts", "board", "card"})
             QVERIFY2(tableExists(db, table), table);
-        QCOMPARE(project->schemaVersion(), 4);
+        QCOMPARE(project->schemaVersion(), 5);
         QCOMPARE(project->title(), std::string("Settings"));
         project.reset();
 
@@ -210,7 +210,7 @@ private slots:
         const std::string backup = path + ".schema-v1.backup";
         {
             auto project = Project::open(path);
-            QCOMPARE(project->schemaVersion(), 4);
+            QCOMPARE(project->schemaVersion(), 5);
             QCOMPARE(project->title(), std::string("Old"));
             const auto old = project->generations().recent();
             QCOMPARE(old.size(), size_t{1});
@@ -246,7 +246,7 @@ private slots:
         }
         // Opening the upgraded file again neither migrates nor touches the backup.
         const std::string backupBytes = readBytes(backup);
-        QCOMPARE(Project::open(path)->schemaVersion(), 4);
+        QCOMPARE(Project::open(path)->schemaVersion(), 5);
         QCOMPARE(readBytes(backup), backupBytes);
     }
 

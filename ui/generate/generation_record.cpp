@@ -27,6 +27,13 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     g.contextEnd = origin.contextEnd;
     g.contextStart = std::max<qint64>(0, origin.contextEnd - outcome.sceneChars);
     g.modelId = model.modelName.toStdString();
+    // A remote engine: the server, the model name it reported, what it honours, and a fault.
+    if (!outcome.engine.serverUrl.isEmpty()) {
+        g.engine = outcome.engine.serverUrl.toStdString();
+        if (!outcome.engine.serverModel.isEmpty()) g.modelId = outcome.engine.serverModel.toStdString();
+        g.engineSettings = outcome.engine.honoured.join(QLatin1Char(' ')).toStdString();
+    }
+    g.failure = outcome.failure.toStdString();
     g.modelSha256 = model.modelSha256.toStdString();
     // Where the slider moved while it streamed; one entry is the starting α (nothing moved).
     bool headTookPart = outcome.alpha > 0.0f;

@@ -79,7 +79,7 @@ ServersPage::ServersPage(GenerationController* generation, QWidget* parent)
     auto* modelRow = new QHBoxLayout;
     modelRow->addWidget(m_model, 1);
     modelRow->addWidget(m_list);
-    auto* modelLabel = new QLabel(tr("&Model:"));
+    auto* modelLabel = new QLabel(tr("M&odel:"));
     modelLabel->setBuddy(m_model);
     form->addRow(modelLabel, modelRow);
     form->addRow(tr("Stall &timeout:"), m_timeout);
@@ -149,11 +149,12 @@ void ServersPage::onModels(const remote::ModelList& list) {
         m_model->clear();
         m_model->addItems(list.ids);
         if (list.ids.contains(keep)) m_model->setCurrentText(keep);
-        m_message->setText((list.ids.size() == 1
-                                ? tr("%1 lists one model. Use This Server writes with it.")
-                                : tr("%1 lists %2 models. Choose one, then Use This Server."))
-                               .arg(remote::serverKindName(list.kind))
-                               .arg(list.ids.size()));
+        const QString kind = remote::serverKindName(list.kind);
+        m_message->setText(list.ids.size() == 1
+                               ? tr("%1 lists one model. Use This Server writes with it.").arg(kind)
+                               : tr("%1 lists %2 models. Choose one, then Use This Server.")
+                                     .arg(kind)
+                                     .arg(list.ids.size()));
         m_model->setFocus();
     }
     updateButtons();
