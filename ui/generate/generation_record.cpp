@@ -30,7 +30,8 @@ storage::Generation makeGenerationRecord(const GenerationOrigin& origin,
     // A remote engine: the server, the model name it reported, what it honours, and a fault.
     if (!outcome.engine.serverUrl.isEmpty()) {
         g.engine = outcome.engine.serverUrl.toStdString();
-        if (!outcome.engine.serverModel.isEmpty()) g.modelId = outcome.engine.serverModel.toStdString();
+        if (!outcome.engine.serverModel.isEmpty())
+            g.modelId = outcome.engine.serverModel.toStdString();
         g.engineSettings = outcome.engine.honoured.join(QLatin1Char(' ')).toStdString();
     }
     g.failure = outcome.failure.toStdString();
