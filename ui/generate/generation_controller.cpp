@@ -227,9 +227,8 @@ qint64 GenerationController::start(GenerationRequest request, const GenerationOr
     m_inFlight = InFlight{request, origin, m_model, m_server.has_value()};
     if (m_server)
         QMetaObject::invokeMethod(
-            m_remoteWorker, [w = m_remoteWorker, request, server = *m_server] {
-                w->generate(request, server);
-            },
+            m_remoteWorker,
+            [w = m_remoteWorker, request, server = *m_server] { w->generate(request, server); },
             Qt::QueuedConnection);
     else
         QMetaObject::invokeMethod(
@@ -240,8 +239,10 @@ qint64 GenerationController::start(GenerationRequest request, const GenerationOr
 
 void GenerationController::stop() {
     if (!m_inFlight) return;
-    if (m_inFlight->remote) m_remoteWorker->cancel(m_inFlight->request.id);
-    else m_worker->cancel(m_inFlight->request.id);
+    if (m_inFlight->remote)
+        m_remoteWorker->cancel(m_inFlight->request.id);
+    else
+        m_worker->cancel(m_inFlight->request.id);
 }
 
 std::optional<qint64> GenerationController::requestInFlight() const {
@@ -257,8 +258,10 @@ void GenerationController::settle() {
     const qint64 id = m_inFlight->request.id;
     const bool remote = m_inFlight->remote;
     QThread* thread = remote ? m_remoteThread : m_thread;
-    if (remote) m_remoteWorker->cancel(id);
-    else m_worker->cancel(id);
+    if (remote)
+        m_remoteWorker->cancel(id);
+    else
+        m_worker->cancel(id);
     // The worker stops within one token (the remote one closes its stream); ending its
     // thread's loop then guarantees its last signals are posted, and they are delivered here
     // without an event loop (this also runs while the application quits, after its loop ended).
