@@ -317,9 +317,21 @@ int trainHead(const LearnOptions& o, const fs::path& work, const std::string& mo
                                           "--strength",
                                           "0.75"};
     const std::regex step(R"(step (\d+)/(\d+).*ETA (\d+) s)");
+    // Before its steps, train-head reads the book through the model ("model pass N/M tokens").
+    const std::regex pass(R"(model pass (\d+)/(\d+) tokens.*ETA (\d+) s)");
     const ChildRun run = runLearnChild(cmd, 19, true, {}, [&](const std::string& line) {
         std::smatch m;
-        if (std::regex_search(line, m, step)) {
+        if (std::regex_search(line, m, pass)) {
+            const double eta = std::stod(m[3]);
+            report(o,
+                   {{"event", "progress"},
+                    {"phase", "head_pass"},
+                    {"step", qint64(std::stoll(m[1]))},
+                    {"steps", qint64(std::stoll(m[2]))},
+                    {"eta_s", eta}},
+                   "learn: diversity head, reading the book: " + std::string(m[1]) + "/" +
+                       std::string(m[2]) + " tokens  time left " + clock(eta));
+        } else if (std::regex_search(line, m, step)) {
             const int done = std::stoi(m[1]), total = std::stoi(m[2]);
             const double eta = std::stod(m[3]);
             report(o,
@@ -330,7 +342,7 @@ int trainHead(const LearnOptions& o, const fs::path& work, const std::string& mo
                     {"eta_s", eta}},
                    "learn: diversity head step " + std::to_string(done) + "/" +
                        std::to_string(total) + "  time left " + clock(eta));
-        } else if (line.find("model pass") == std::string::npos) {
+        } else {
             std::fprintf(stderr, "%s\n", line.c_str());
         }
     });

@@ -117,18 +117,22 @@ void LearnDialog::readOutput() {
 void LearnDialog::showRecord(const QJsonObject& r) {
     const QString event = r[QStringLiteral("event")].toString();
     if (event == QLatin1String("progress")) {
-        const int step = r[QStringLiteral("step")].toInt();
-        const int steps = qMax(1, r[QStringLiteral("steps")].toInt());
-        const bool head = r[QStringLiteral("phase")].toString() == QLatin1String("head");
-        // The model's training is most of the time; the head the last tenth.
-        const int percent = head ? 90 + 10 * step / steps : 90 * step / steps;
+        const qint64 step = r[QStringLiteral("step")].toInteger();
+        const qint64 steps = qMax<qint64>(1, r[QStringLiteral("steps")].toInteger());
+        const QString phase = r[QStringLiteral("phase")].toString();
+        // The model's training is most of the time; the head's reading and steps the last tenth.
+        const qint64 percent = phase == QLatin1String("head")        ? 95 + 5 * step / steps
+                               : phase == QLatin1String("head_pass") ? 90 + 5 * step / steps
+                                                                     : 90 * step / steps;
         m_bar->setRange(0, 100);
-        m_bar->setValue(percent);
-        m_status->setText((head ? tr("Retraining the diversity head: step %1 of %2")
-                                : tr("Studying the book: step %1 of %2"))
-                              .arg(step)
-                              .arg(steps) +
-                          QStringLiteral("\n") +
+        m_bar->setValue(int(percent));
+        const QString what =
+            phase == QLatin1String("head")
+                ? tr("Retraining the diversity head: step %1 of %2").arg(step).arg(steps)
+            : phase == QLatin1String("head_pass")
+                ? tr("Reading the book for the diversity head: %1%").arg(100 * step / steps)
+                : tr("Studying the book: step %1 of %2").arg(step).arg(steps);
+        m_status->setText(what + QStringLiteral("\n") +
                           tr("Time left: %1").arg(clock(r[QStringLiteral("eta_s")].toDouble())));
     } else if (event == QLatin1String("refused")) {
         m_refusal = r[QStringLiteral("message")].toString();
