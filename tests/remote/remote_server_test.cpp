@@ -202,6 +202,19 @@ private slots:
         }
     }
 
+    // A prompt longer than the server's context (-c 1024) is a clear message, not a bare 400.
+    void contextOverflowIsExplained() {
+        QString prompt;
+        for (int i = 0; i < 1500; ++i) prompt += QStringLiteral("the lamp ");
+        RemoteClient client(at(m_default->url()));
+        const TokenCount count = client.countTokens(prompt);
+        QVERIFY(!count.estimated);
+        QVERIFY(count.tokens > 1024);
+        const Completion r = client.complete(params(prompt, 8, 0.0f, 1));
+        QVERIFY2(r.error.contains("does not fit the context"), qPrintable(r.error));
+        QCOMPARE(r.httpStatus, 400);
+    }
+
     void connectionRefusedDnsAndTls() {
         const Completion refused =
             RemoteClient(

@@ -317,7 +317,8 @@ std::optional<int64_t> GenerationController::record(const InFlight& flight,
     if (!m_project) return std::nullopt;
     // Candidate i is a request of its own with seed + i; all are children of the one parent.
     GenerationRequest request = flight.request;
-    request.sampler.seed += uint32_t(candidate);
+    // A server draws its `n` candidates from the request's one seed.
+    if (!flight.remote) request.sampler.seed += uint32_t(candidate);
     GenerationOutcome own = outcome;
     const CandidateOutcome& c = outcome.candidates[size_t(candidate)];
     own.text = c.text;
