@@ -110,7 +110,11 @@ void ModelSettingsDialog::buildLayout() {
     connect(m_experts, &QSpinBox::valueChanged, this, &ModelSettingsDialog::showMeasurements);
     m_measurement = new QLabel;
     m_measurement->setObjectName(QStringLiteral("expertsMeasurement"));
-    m_measurement->setWordWrap(true);
+    // Short lines, not wrapped: the dialog's minimum size then grows with the rows.
+    m_measurement->setWordWrap(false);
+    // Room for the four rows from the start: the form does not grow a row when its text does.
+    m_measurement->setMinimumHeight(4 * m_measurement->fontMetrics().lineSpacing() + 2);
+    m_measurement->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_measurement->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* expertsRow = new QHBoxLayout;
     expertsRow->addWidget(m_experts, 1);
@@ -247,23 +251,15 @@ void ModelSettingsDialog::showMeasurements() {
     if (atDefault) rows << measurementRow(tr("GGUF's"), *atDefault);
     if (!m_measureError.isEmpty()) rows << tr("Could not measure: %1").arg(m_measureError);
     if (rows.isEmpty() || (chosen != m_model.expertsUsed && !atChosen))
-        rows << tr("Press Measure to see the perplexity and speed at k = %1 against the GGUF's "
-                   "k = %2 on this machine.")
+        rows << tr("Measure shows perplexity and speed at k = %1\nagainst the GGUF's k = %2 "
+                   "on this machine.")
                     .arg(chosen)
                     .arg(m_model.expertsUsed);
     else
-        rows << tr("Perplexity of %1 tokens of the sample novel (lower is better); decode speed "
-                   "on the CPU.")
-                    .arg((atChosen ? atChosen : atDefault)->scoredTokens);
+        rows << tr("Perplexity: %1 tokens of the sample novel, lower is better.")
+                    .arg((atChosen ? atChosen : atDefault)->scoredTokens)
+             << tr("Speed: one token at a time, on the CPU.");
     m_measurement->setText(rows.join(QLatin1Char('\n')));
-    fitHeight();
-}
-
-void ModelSettingsDialog::fitHeight() {
-    // A wrapped label's height depends on the width: grow the dialog to show every row.
-    layout()->activate();
-    const int needed = hasHeightForWidth() ? heightForWidth(width()) : sizeHint().height();
-    if (needed > height()) resize(width(), needed);
 }
 
 } // namespace fabulist::ui

@@ -53,7 +53,6 @@ private:
     void measureNext(); // one k at a time, off the GUI thread
     void showMeasurements();
     void showDevice();
-    void fitHeight();
 
     GenerationController* m_generation;
     InstalledModel m_model;
