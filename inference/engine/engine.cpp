@@ -52,7 +52,7 @@ void requireMemory(const GgufFile& f, const ModelConfig& config, int ctx,
                    const EngineOptions& options) {
     const MemoryEstimate need = estimateMemory(
         f, config, ctx, options.kvCacheType, options.batchSize, options.threads,
-        options.slidingWindowRing && (options.device.empty() || options.device == "cpu"));
+        options.slidingWindowRing); // both backends keep sliding-window layers in rings
     const uint64_t available = availableMemoryBytes();
     if (available == 0 || need.total() <= available) return;
     throw EngineError(f.path() + ": running this model with a context of " + std::to_string(ctx) +

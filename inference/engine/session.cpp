@@ -158,7 +158,7 @@ std::unique_ptr<Session> Engine::createSession() {
     s->engine = m_impl.get();
     s->model = m_impl->model.get();
     const bool ring =
-        m_impl->options.slidingWindowRing && s->model->backend().hasExtendedOps(); // CPU rings
+        m_impl->options.slidingWindowRing && s->model->backend().hasExtendedOps(); // CPU, Vulkan
     s->cache =
         s->model->createKvCache(m_impl->info.contextLength, m_impl->options.kvCacheType, ring);
     s->rewindLimit = ring ? s->model->rewindLimit(m_impl->info.contextLength) : INT_MAX;

@@ -14,8 +14,9 @@ using namespace fabulist::inference;
 
 namespace {
 
-std::unique_ptr<Engine> load(const QString& name, bool ring) {
+std::unique_ptr<Engine> load(const QString& name, bool ring, const QString& device = "cpu") {
     EngineOptions o;
+    o.device = device.toStdString();
     o.modelPath =
         (qEnvironmentVariable("FABULIST_REFERENCE_NEXT_DIR") + "/models/" + name).toStdString();
     o.threads = 2;
@@ -48,31 +49,54 @@ class SlidingWindowRingTest : public QObject {
 private slots:
     void ringEqualsFullCache_data() {
         QTest::addColumn<QString>("model");
-        QTest::newRow("gpt-oss") << "tiny-gptoss-f32.gguf";
-        QTest::newRow("gemma3") << "tiny-gemma3-f32.gguf";
+        QTest::addColumn<QString>("device");
+        QTest::addColumn<int>("promptLength");
+        QTest::addColumn<int>("decoded");
+        QTest::newRow("gpt-oss") << "tiny-gptoss-f32.gguf" << "cpu" << 150 << 40;
+        QTest::newRow("gemma3") << "tiny-gemma3-f32.gguf" << "cpu" << 150 << 40;
+#ifdef FABULIST_HAVE_VULKAN
+        // The Vulkan backend's rings (lavapipe here, slow: shorter, still wrapping the 24-slot
+        // ring twice): the same bits as its full caches.
+        QTest::newRow("gemma3 vulkan") << "tiny-gemma3-f32.gguf" << "vulkan" << 48 << 8;
+#endif
     }
     void ringEqualsFullCache() {
         QFETCH(QString, model);
-        auto ringEngine = load(model, true);
-        auto fullEngine = load(model, false);
+        QFETCH(QString, device);
+        QFETCH(int, promptLength);
+        QFETCH(int, decoded);
+        qputenv("FABULIST_VULKAN_ALLOW_CPU", "1");
+        std::unique_ptr<Engine> ringEngine;
+        try {
+            ringEngine = load(model, true, device);
+        } catch (const EngineError& e) {
+            if (QString(e.what()).contains("no Vulkan device")) QSKIP(e.what());
+            throw;
+        }
+        auto fullEngine = load(model, false, device);
+        if (device == "vulkan")
+            QVERIFY2(ringEngine->info().kvCacheBytes < fullEngine->info().kvCacheBytes,
+                     "the Vulkan ring cache is not smaller");
         auto ring = ringEngine->createSession();
         auto full = fullEngine->createSession();
-        const auto text = sequence(150, 3);
+        const auto text = sequence(promptLength, 3);
         // Prompt in batches of 8, all positions' logits.
         ring->evaluate(text, true);
         full->evaluate(text, true);
         for (int i = 0; i < full->logitsCount(); i += 7)
             QCOMPARE(copy(ring->logitsAt(i)), copy(full->logitsAt(i)));
         // Decoding 40 more tokens.
-        for (int32_t t : sequence(40, 4)) {
+        for (int32_t t : sequence(decoded, 4)) {
             ring->appendToken(t);
             full->appendToken(t);
             QCOMPARE(copy(ring->logits()), copy(full->logits()));
         }
-        // A cut the ring still holds (5 back), then one it does not (100 back: starts over).
-        for (size_t keep : {size_t(185), size_t(90)}) {
+        // A cut the ring still holds (5 back), then one it does not (beyond the ring's 24
+        // slots: starts over).
+        const size_t total = size_t(promptLength + decoded);
+        for (size_t keep : {total - 5, total - 36}) {
             std::vector<int32_t> next(text.begin(), text.end());
-            const auto more = sequence(40, 4);
+            const auto more = sequence(decoded, 4);
             next.insert(next.end(), more.begin(), more.end());
             next.resize(keep);
             const auto tail = sequence(12, uint32_t(keep));

@@ -14,20 +14,28 @@ namespace {
 class VulkanKvCache final : public KvCache {
 public:
     // kvDimV 0: values are the first values of each key row (DeepSeek's latent, cached once).
-    VulkanKvCache(VulkanDevice& device, int nLayer, int capacity, int kvDimK, int kvDimV,
-                  GgmlType type)
+    // layerSlots: positions each layer keeps (a sliding-window layer's ring; empty: all).
+    VulkanKvCache(VulkanDevice& device, int nLayer, int capacity, std::span<const int> layerSlots,
+                  int kvDimK, int kvDimV, GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV) {
         const uint64_t e = type == GgmlType::F16 ? 2 : 4;
         // One buffer per layer and side: no single allocation grows with the layer count.
         for (int l = 0; l < nLayer; ++l) {
-            m_k.push_back(std::make_unique<VulkanBuffer>(device, e * capacity * kvDimK,
+            const int slots = layerSlots.empty() ? capacity : layerSlots[size_t(l)];
+            m_slots.push_back(slots);
+            m_k.push_back(std::make_unique<VulkanBuffer>(device, e * slots * kvDimK,
                                                          VulkanBuffer::Kind::DeviceLocal));
             m_bytes += m_k.back()->size();
             if (sharedV()) continue;
-            m_v.push_back(std::make_unique<VulkanBuffer>(device, e * capacity * kvDimV,
+            m_v.push_back(std::make_unique<VulkanBuffer>(device, e * slots * kvDimV,
                                                          VulkanBuffer::Kind::DeviceLocal));
             m_bytes += m_v.back()->size();
         }
+    }
+    int positionsKept(int layer) const override { return m_slots[size_t(layer)]; }
+    // The ring size the shaders map positions into, 0 for a layer that keeps every position.
+    int ring(int layer) const {
+        return m_slots[size_t(layer)] < m_capacity ? m_slots[size_t(layer)] : 0;
     }
     GgmlType type() const override { return m_type; }
     int capacity() const override { return m_capacity; }
@@ -43,6 +51,7 @@ private:
     int m_capacity, m_kvDimK, m_kvDimV;
     uint64_t m_bytes = 0;
     std::vector<std::unique_ptr<VulkanBuffer>> m_k, m_v;
+    std::vector<int> m_slots;
 };
 
 } // namespace
@@ -125,12 +134,19 @@ Act VulkanBackend::allocate(int rows, int cols) {
 
 std::unique_ptr<KvCache> VulkanBackend::createKvCache(int nLayer, int capacity, int kvDimK,
                                                       int kvDimV, GgmlType type) {
+    return createRingKvCache(nLayer, capacity, {}, kvDimK, kvDimV, type);
+}
+
+std::unique_ptr<KvCache> VulkanBackend::createRingKvCache(int nLayer, int capacity,
+                                                          std::span<const int> layerSlots,
+                                                          int kvDimK, int kvDimV, GgmlType type) {
     if (type != GgmlType::F16 && type != GgmlType::F32)
         throw VulkanError("Vulkan: the KV cache must be F16 or F32 (a Q8_0 cache runs on the "
                           "CPU: --device cpu, or --kv-type f16)");
     if (type == GgmlType::F16 && (kvDimK % 2 || kvDimV % 2))
         throw VulkanError("Vulkan: an F16 KV cache needs even K/V widths; use an F32 cache");
-    return std::make_unique<VulkanKvCache>(*m_device, nLayer, capacity, kvDimK, kvDimV, type);
+    return std::make_unique<VulkanKvCache>(*m_device, nLayer, capacity, layerSlots, kvDimK, kvDimV,
+                                           type);
 }
 
 void VulkanBackend::embed(const Weight& table, std::span<const int32_t> ids, Act out) {
@@ -183,9 +199,10 @@ void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
 void VulkanBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
     const bool half = cache.type() == GgmlType::F16;
-    m_ops->storeKv(dev(k), k.rows, k.cols, k.cols, cache.k(layer), 0, pos0, half);
+    const int ring = cache.ring(layer);
+    m_ops->storeKv(dev(k), k.rows, k.cols, k.cols, cache.k(layer), 0, pos0, half, ring);
     if (cache.sharedV()) return; // the values are the keys' latent part
-    m_ops->storeKv(dev(v), v.rows, v.cols, v.cols, cache.v(layer), 0, pos0, half);
+    m_ops->storeKv(dev(v), v.rows, v.cols, v.cols, cache.v(layer), 0, pos0, half, ring);
 }
 
 void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
@@ -198,7 +215,8 @@ void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int
         q.rows, p.nHead,  p.nHeadKv, p.headDimK, p.headDimV,
         pos0,   p.window, maxCtx,    p.scale,    cache.type() == GgmlType::F16,
         p.sinks ? vw(*p.sinks).buffer.get() : nullptr,
-        cache.sharedV() ? cache.kvDimK() : 0};
+        cache.sharedV() ? cache.kvDimK() : 0,
+        cache.ring(layer)};
     // K and V live in separate buffers; the op takes one cache buffer per side.
     m_ops->attention(dev(q), q.cols, cache.k(layer), cache.v(layer), DeviceF32{m_scores.get(), 0},
                      dev(out), out.cols, s);

@@ -48,6 +48,9 @@ public:
     Act allocate(int rows, int cols) override;
     std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
                                            GgmlType type) override;
+    std::unique_ptr<KvCache> createRingKvCache(int nLayer, int capacity,
+                                               std::span<const int> layerSlots, int kvDimK,
+                                               int kvDimV, GgmlType type) override;
 
     void embed(const Weight& table, std::span<const int32_t> ids, Act out) override;
     void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) override;

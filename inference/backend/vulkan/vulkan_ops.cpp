@@ -536,7 +536,7 @@ void VulkanOps::scale(DeviceF32 x, float s, int64_t n) {
 }
 
 void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
-                        uint64_t cacheByteOffset, int pos0, bool half) {
+                        uint64_t cacheByteOffset, int pos0, bool half, int kept) {
     const OpScope op(*this, OpKind::StoreKv);
     const VulkanPipeline& p = m_pipelines.get("store_kv", 3, kElementWg);
     const uint64_t esize = half ? 2 : 4;
@@ -546,13 +546,15 @@ void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const Vul
     // command is the same at every position (reusable); else a window from pos0.
     const uint64_t layer = cache.size() - cacheByteOffset;
     const bool whole = layer + m_device.storageAlignment() <= m_device.maxStorageRange();
+    if (kept > 0 && !whole)
+        throw VulkanError("Vulkan: a sliding-window cache layer exceeds one storage binding");
     const Binding bc = whole ? window(cache, cacheByteOffset, layer)
                              : window(cache, cacheByteOffset + uint64_t(pos0) * kvDim * esize,
                                       uint64_t(rows) * kvDim * esize);
     const Binding bd = dynamicBinding(whole ? u32(pos0) : 0u);
     const Binding b[3] = {bx, bc, bd};
-    const uint32_t push[7] = {u32(rows),         u32(kvDim),     bx.elemOffset / 4, u32(xStride),
-                              bc.elemOffset / 4, half ? 1u : 0u, bd.elemOffset / 4};
+    const uint32_t push[8] = {u32(rows),         u32(kvDim),     bx.elemOffset / 4, u32(xStride),
+                              bc.elemOffset / 4, half ? 1u : 0u, bd.elemOffset / 4, u32(kept)};
     dispatchLinear(p, b, push, sizeof(push),
                    (uint64_t(rows) * (kvDim / 2) + kElementWg - 1) / kElementWg);
 }
@@ -572,7 +574,7 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
     // Whole layers when they fit a binding (the command then does not depend on the position,
     // which comes from m_dynamic); else the positions in use.
     auto layer = [&](const VulkanBuffer& c, uint64_t used) {
-        return c.size() + m_device.storageAlignment() <= m_device.maxStorageRange()
+        return c.size() + m_device.storageAlignment() <= m_device.maxStorageRange() || s.kept > 0
                    ? window(c, 0, c.size())
                    : window(c, 0, used);
     };
@@ -590,7 +592,7 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
         uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
         uint32_t posSlot, window, maxCtx, f16;
         float scale;
-        uint32_t sinkOffset, hasSinks;
+        uint32_t sinkOffset, hasSinks, kept;
     } push{u32(s.rows),
            u32(s.nHead),
            u32(s.nHead / s.nHeadKv),
@@ -610,7 +612,8 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
            s.half ? 1u : 0u,
            s.scale,
            bsink.elemOffset / 4,
-           s.sinks ? 1u : 0u};
+           s.sinks ? 1u : 0u,
+           u32(s.kept)};
     dispatchLinear(p, b, &push, sizeof(push), uint64_t(s.rows) * s.nHead);
 }
 

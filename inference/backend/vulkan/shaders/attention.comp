@@ -22,6 +22,7 @@ layout(push_constant) uniform Params {
     uint posSlot, window, maxCtx, f16;
     float scale;
     uint sinkOffset, hasSinks;
+    uint kept; // > 0: a ring of `kept` slots, position j in slot j % kept
 } p;
 #include "reduce.glsl"
 #include "half.glsl"
@@ -35,6 +36,8 @@ float cacheValue(uint which, uint e) { // which: 0 = K, 1 = V; e: element index 
     }
     return uintBitsToFloat(which == 0u ? kdata[p.kOffset + e] : vdata[p.vOffset + e]);
 }
+
+uint slotOf(uint pos) { return p.kept > 0u ? pos % p.kept : pos; }
 
 void main() {
     const uint item = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
@@ -52,7 +55,7 @@ void main() {
     const uint sb = item * p.maxCtx;
     float mx = -3.402823466e38;
     for (uint j = tid; j < count; j += WG) {
-        const uint kb = (lo + j) * p.kvDimK + kvh * p.headDimK;
+        const uint kb = slotOf(lo + j) * p.kvDimK + kvh * p.headDimK;
         float s = 0.0;
         for (uint d = 0; d < p.headDimK; ++d) s += qs[d] * cacheValue(0u, kb + d);
         s *= p.scale;
@@ -78,7 +81,7 @@ void main() {
     for (uint d = tid; d < p.headDimV; d += WG) {
         float o = 0.0;
         for (uint j = 0; j < count; ++j)
-            o += scores[sb + j] * cacheValue(1u, (lo + j) * p.kvDimV + kvh * p.headDimV + d);
+            o += scores[sb + j] * cacheValue(1u, slotOf(lo + j) * p.kvDimV + kvh * p.headDimV + d);
         odata[p.oOffset + row * p.oStride + h * p.headDimV + d] = o;
     }
 }

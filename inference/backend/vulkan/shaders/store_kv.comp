@@ -11,7 +11,8 @@ layout(std430, binding = 1) buffer C { uint cdata[]; };
 layout(std430, binding = 2) readonly buffer Dyn { uint dyn[]; };
 // cOffset: 32-bit words from the binding start to position 0 of the layer (to pos0 when the host
 // bound a window from pos0 and wrote 0 as the position).
-layout(push_constant) uniform Params { uint rows, kvDim, xOffset, xStride, cOffset, f16, posSlot; } p;
+// kept > 0: a sliding-window layer's ring of `kept` slots, position p in slot p % kept.
+layout(push_constant) uniform Params { uint rows, kvDim, xOffset, xStride, cOffset, f16, posSlot, kept; } p;
 #include "half.glsl"
 
 void main() {
@@ -21,7 +22,8 @@ void main() {
     const uint row = i / pairs, c = (i % pairs) * 2u;
     const float a = xdata[p.xOffset + row * p.xStride + c];
     const float b = xdata[p.xOffset + row * p.xStride + c + 1u];
-    const uint e = (dyn[p.posSlot] + row) * p.kvDim + c; // element index from position 0
+    const uint pos = dyn[p.posSlot] + row;
+    const uint e = (p.kept > 0u ? pos % p.kept : pos) * p.kvDim + c; // element index from slot 0
     if (p.f16 != 0u) {
         cdata[p.cOffset + e / 2u] = toHalfBits(a) | (toHalfBits(b) << 16);
     } else {
