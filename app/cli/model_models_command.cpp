@@ -29,14 +29,17 @@ void printFitJson(const std::string& path, const inference::ModelConfig& config,
                 "\"memory_total_bytes\": %llu, \"fits\": %s, \"weight_bytes_per_token\": %llu, "
                 "\"kv_bytes_per_token\": %llu, \"bandwidth_gb_per_s\": %s, "
                 "\"bandwidth_cached\": %s, \"threads\": %d, \"cpu\": %s, "
-                "\"decode_efficiency\": %s, \"expected_decode_tokens_per_s\": %s}\n",
+                "\"decode_efficiency\": %s, \"expected_decode_tokens_per_s\": %s, "
+                "\"gpu\": %s, \"gpu_memory_bytes\": %llu, \"fits_gpu\": %s}\n",
                 jsonString(path).c_str(), jsonString(config.architecture).c_str(), f.contextLength,
                 depth, (unsigned long long)e.needed, (unsigned long long)e.available,
                 (unsigned long long)e.total, e.fits ? "true" : "false",
                 (unsigned long long)f.bytesPerToken, (unsigned long long)f.kvBytesPerToken,
                 jsonNumber(bw.gbPerSecond).c_str(), bw.fromCache ? "true" : "false", bw.threads,
                 jsonString(bw.cpu).c_str(), jsonNumber(inference::kCpuDecodeEfficiency).c_str(),
-                jsonNumber(e.tokensPerSecond).c_str());
+                jsonNumber(e.tokensPerSecond).c_str(),
+                e.gpuName.empty() ? "null" : jsonString(e.gpuName).c_str(),
+                (unsigned long long)e.gpuBytes, e.fitsGpu ? "true" : "false");
 }
 
 int runFit(const std::vector<std::string>& argv) {

@@ -64,7 +64,7 @@ DeviceList listComputeDevices() {
 #ifdef FABULIST_HAVE_VULKAN
     try {
         for (const vulkan::PhysicalDeviceSummary& d : vulkan::listPhysicalDevices())
-            list.devices.push_back({"vulkan", d.name, kindOf(d.type)});
+            list.devices.push_back({"vulkan", d.name, kindOf(d.type), d.localMemoryBytes});
     } catch (const std::exception& e) {
         list.error = e.what();
     }
@@ -82,11 +82,12 @@ BackendChoice chooseBackend(BackendPreference preference, const DeviceList& devi
     if (preference == BackendPreference::Cpu) return cpu("chosen in Model Settings");
     if (preference == BackendPreference::Vulkan) {
         const ComputeDevice* best = bestVulkan(devices, true);
-        return BackendChoice{"vulkan", true, best ? best->name : std::string(), {}};
+        return BackendChoice{"vulkan", true, best ? best->name : std::string(), {},
+                             best ? best->memoryBytes : 0};
     }
     // Auto, and CUDA while no CUDA backend is built.
     if (const ComputeDevice* gpu = bestVulkan(devices, false))
-        return BackendChoice{"vulkan", false, gpu->name, {}};
+        return BackendChoice{"vulkan", false, gpu->name, {}, gpu->memoryBytes};
     if (const ComputeDevice* soft = bestVulkan(devices, true))
         return cpu("only a software Vulkan device (" + soft->name + ")");
     return cpu("no GPU found");

@@ -3,6 +3,7 @@
 // devices this machine has. Auto takes CUDA (when built), then a Vulkan GPU, discrete before
 // integrated, then the CPU; a Vulkan implementation on the CPU (lavapipe, llvmpipe) is slower
 // than the CPU backend, so Auto never takes it, while an explicit Vulkan choice may.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct ComputeDevice {
     std::string backend; // "vulkan"
     std::string name;    // "NVIDIA GeForce RTX 4070", "llvmpipe (LLVM 15.0.6, 256 bits)"
     Kind kind = Kind::Other;
+    uint64_t memoryBytes = 0; // device-local memory (VRAM); 0 when unknown
 };
 
 struct DeviceList {
@@ -32,6 +34,7 @@ struct BackendChoice {
     bool allowCpuDevice = false; // EngineOptions::allowCpuDevice
     std::string deviceName;      // the GPU Vulkan will pick (empty for the CPU)
     std::string reason;          // why the CPU runs it ("no GPU found"); empty when a GPU does
+    uint64_t deviceMemory = 0;   // that GPU's memory (0 for the CPU)
 };
 
 BackendChoice chooseBackend(BackendPreference preference, const DeviceList& devices);

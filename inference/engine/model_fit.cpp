@@ -1,5 +1,6 @@
 #include "inference/engine/model_fit.h"
 
+#include "inference/backend/backend_choice.h"
 #include "inference/engine/memory_estimate.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/model_config.h"
@@ -33,7 +34,10 @@ uint64_t memTotal() {
 } // namespace
 
 MachineMemory machineMemory() {
-    return {memTotal(), availableMemoryBytes()};
+    MachineMemory m{memTotal(), availableMemoryBytes(), {}, 0};
+    const BackendChoice gpu = chooseBackend(BackendPreference::Auto, listComputeDevices());
+    if (gpu.device != "cpu") m.gpuName = gpu.deviceName, m.gpuBytes = gpu.deviceMemory;
+    return m;
 }
 
 FitEstimate estimateFit(const ModelFootprint& f, const MachineMemory& memory,
@@ -44,6 +48,9 @@ FitEstimate estimateFit(const ModelFootprint& f, const MachineMemory& memory,
     e.total = memory.total;
     e.fits = memory.available == 0 || f.memoryBytes <= memory.available;
     e.bandwidthGbPerSecond = bandwidthGbPerSecond;
+    e.gpuName = memory.gpuName;
+    e.gpuBytes = memory.gpuBytes;
+    e.fitsGpu = memory.gpuBytes > 0 && f.memoryBytes <= memory.gpuBytes;
     const double bytes = double(f.bytesPerToken) + double(f.kvBytesPerToken) * double(depth);
     if (bandwidthGbPerSecond > 0.0 && bytes > 0.0)
         e.tokensPerSecond = kCpuDecodeEfficiency * bandwidthGbPerSecond * 1e9 / bytes;
@@ -89,9 +96,14 @@ ModelFootprint footprintFromNumbers(uint64_t fileBytes, double parameters, doubl
 
 std::string describeFit(const FitEstimate& fit) {
     const std::string needed = formatBytes(fit.needed), available = formatBytes(fit.available);
-    if (fit.available == 0) return "needs " + needed;
-    if (fit.fits) return "fits: " + needed + " of " + available;
-    return "too big: " + needed + ", " + available + " free";
+    std::string gpu;
+    if (fit.gpuBytes > 0)
+        gpu = fit.fitsGpu ? "; GPU: fits its " + formatBytes(fit.gpuBytes)
+                          : "; GPU: too big for its " + formatBytes(fit.gpuBytes) +
+                                " (runs on the CPU)";
+    if (fit.available == 0) return "needs " + needed + gpu;
+    if (fit.fits) return "fits: " + needed + " of " + available + gpu;
+    return "too big: " + needed + ", " + available + " free" + gpu;
 }
 
 } // namespace fabulist::inference

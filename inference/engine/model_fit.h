@@ -18,8 +18,8 @@ struct ModelConfig;
 
 // The CPU backend's decode reaches this fraction of the measured read bandwidth (the roofline)
 // on models far larger than the caches: 0.51 in the README's granite-1b-a400m Q4_K_M bench (60.7
-// GB/s machine state) and 0.50 here again at 24.9 GB/s (tests/app/cli_models_fit_test.cpp holds
-// it to ±30 %). Dequantizing and the per-token work (norms, attention, routing, thread hand-offs)
+// GB/s machine state) and 0.50 here again at 24.9 GB/s (tests/bench/fit-estimate.sh compares
+// the estimate with `bench`). Dequantizing and the per-token work (norms, attention, routing, thread hand-offs)
 // take the rest.
 inline constexpr double kCpuDecodeEfficiency = 0.5;
 
@@ -34,7 +34,10 @@ struct ModelFootprint {
 struct MachineMemory {
     uint64_t total = 0;     // MemTotal
     uint64_t available = 0; // availableMemoryBytes(): MemAvailable, cgroup and ulimit -v
+    std::string gpuName;    // the GPU the Auto backend would run on (empty: the CPU)
+    uint64_t gpuBytes = 0;  // its memory (VRAM)
 };
+// This machine's RAM, and the GPU Auto would choose (backend_choice.h) with its memory.
 MachineMemory machineMemory();
 
 struct FitEstimate {
@@ -44,6 +47,9 @@ struct FitEstimate {
     bool fits = false;
     double bandwidthGbPerSecond = 0.0;
     double tokensPerSecond = 0.0; // 0 when the bandwidth is unknown
+    std::string gpuName;          // as MachineMemory; the whole model must fit its memory
+    uint64_t gpuBytes = 0;
+    bool fitsGpu = false;
 };
 
 // `depth`: tokens already in the context when decoding (each decode step also reads their K/V).
@@ -63,7 +69,8 @@ ModelFootprint footprintOfFile(const GgufFile& file, const ModelConfig& config, 
 ModelFootprint footprintFromNumbers(uint64_t fileBytes, double parameters, double activeParameters,
                                     uint64_t kvBytesPerToken, int contextLength);
 
-// "fits: 14.2 GiB of 22.1 GiB" / "too big: 40.3 GiB, 22.1 GiB free" / "needs 1.2 GiB".
+// "fits: 14.2 GiB of 22.1 GiB" / "too big: 40.3 GiB, 22.1 GiB free" / "needs 1.2 GiB", and
+// with a GPU "; GPU: fits its 12.0 GiB" / "; GPU: too big for its 8.0 GiB (runs on the CPU)".
 std::string describeFit(const FitEstimate& fit);
 
 } // namespace fabulist::inference

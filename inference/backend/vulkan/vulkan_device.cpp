@@ -1,5 +1,6 @@
 #include "inference/backend/vulkan/vulkan_device.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -167,7 +168,13 @@ std::vector<PhysicalDeviceSummary> listPhysicalDevices() {
         VkPhysicalDeviceProperties props;
         vkGetPhysicalDeviceProperties(pd, &props);
         if (props.apiVersion < VK_API_VERSION_1_1 || computeFamily(pd) < 0) continue;
-        out.push_back({props.deviceName, props.deviceType});
+        VkPhysicalDeviceMemoryProperties memory;
+        vkGetPhysicalDeviceMemoryProperties(pd, &memory);
+        uint64_t local = 0;
+        for (uint32_t h = 0; h < memory.memoryHeapCount; ++h)
+            if (memory.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+                local = std::max<uint64_t>(local, memory.memoryHeaps[h].size);
+        out.push_back({props.deviceName, props.deviceType, local});
     }
     vkDestroyInstance(instance, nullptr);
     return out;

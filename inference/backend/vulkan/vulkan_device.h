@@ -95,6 +95,7 @@ private:
 struct PhysicalDeviceSummary {
     std::string name;
     VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+    uint64_t localMemoryBytes = 0; // its largest device-local heap (a GPU's VRAM)
 };
 // The devices the backend could run on (Vulkan 1.1 with a compute queue), CPU implementations
 // included; throws VulkanError when no Vulkan driver loads.
