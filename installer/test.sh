@@ -13,8 +13,10 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 cd "$build"
 log="$build/ctest-last.log"
 set +e
-# The `remote` label (a real llama-server in a Debian sid chroot) is installer/test-remote.sh's.
-ctest --output-on-failure -j "${FABULIST_TEST_JOBS:-$(nproc)}" -LE remote "$@" 2>&1 | tee "$log"
+# The `remote` label (a real llama-server in a Debian sid chroot) is installer/test-remote.sh's;
+# the `gpu` label (an NVIDIA GPU and its driver) is tests/device/gpu-check.sh's, on a lent GPU.
+ctest --output-on-failure -j "${FABULIST_TEST_JOBS:-$(nproc)}" -LE '^(remote|gpu)$' "$@" 2>&1 |
+  tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
