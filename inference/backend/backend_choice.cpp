@@ -3,6 +3,9 @@
 #ifdef FABULIST_HAVE_VULKAN
 #include "inference/backend/vulkan/vulkan_device.h"
 #endif
+#ifdef FABULIST_HAVE_CUDA
+#include "inference/backend/cuda/cuda_device.h"
+#endif
 
 #include <algorithm>
 
@@ -54,7 +57,29 @@ const ComputeDevice* bestVulkan(const DeviceList& list, bool allowCpu) {
 }
 
 BackendChoice cpu(std::string reason) {
-    return BackendChoice{"cpu", false, {}, std::move(reason)};
+    return BackendChoice{"cpu", false, {}, std::move(reason), 0};
+}
+
+const ComputeDevice* cudaDevice(const DeviceList& list) {
+    for (const ComputeDevice& d : list.devices)
+        if (d.backend == "cuda") return &d;
+    return nullptr;
+}
+
+// Auto's choice among Vulkan and the CPU; a CUDA reason joins the CPU's.
+BackendChoice withoutCuda(const DeviceList& devices) {
+    BackendChoice c;
+    if (const ComputeDevice* gpu = bestVulkan(devices, false))
+        c = BackendChoice{"vulkan", false, gpu->name, {}, gpu->memoryBytes};
+    else if (const ComputeDevice* soft = bestVulkan(devices, true))
+        c = cpu("only a software Vulkan device (" + soft->name + ")");
+    else
+        c = cpu("no GPU found");
+    if (devices.cudaReason.empty()) return c;
+    if (c.device == "cpu") c.reason += "; CUDA: " + devices.cudaReason;
+    c.cudaNotice = "CUDA: " + devices.cudaReason + "; using " +
+                   (c.device == "cpu" ? std::string("the CPU") : std::string("Vulkan"));
+    return c;
 }
 
 } // namespace
@@ -71,11 +96,31 @@ DeviceList listComputeDevices() {
 #else
     list.error = "this build has no Vulkan backend";
 #endif
+#ifdef FABULIST_HAVE_CUDA
+    const cuda::CudaProbe& probe = cuda::probeCuda();
+    if (probe.usable())
+        list.devices.insert(list.devices.begin(), {"cuda", probe.name,
+                                                   ComputeDevice::Kind::Discrete,
+                                                   probe.memoryBytes});
+#endif
+    if (cudaBackendBuilt()) list.cudaReason = cudaUnavailableReason(); // a build without it is quiet
     return list;
 }
 
 bool cudaBackendBuilt() {
-    return false; // no CUDA backend exists yet (backend/cuda/)
+#ifdef FABULIST_HAVE_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+std::string cudaUnavailableReason() {
+#ifdef FABULIST_HAVE_CUDA
+    return cuda::probeCuda().reason;
+#else
+    return "not built (configured without the CUDA Toolkit's nvcc)";
+#endif
 }
 
 BackendChoice chooseBackend(BackendPreference preference, const DeviceList& devices) {
@@ -85,12 +130,10 @@ BackendChoice chooseBackend(BackendPreference preference, const DeviceList& devi
         return BackendChoice{"vulkan", true, best ? best->name : std::string(), {},
                              best ? best->memoryBytes : 0};
     }
-    // Auto, and CUDA while no CUDA backend is built.
-    if (const ComputeDevice* gpu = bestVulkan(devices, false))
-        return BackendChoice{"vulkan", false, gpu->name, {}, gpu->memoryBytes};
-    if (const ComputeDevice* soft = bestVulkan(devices, true))
-        return cpu("only a software Vulkan device (" + soft->name + ")");
-    return cpu("no GPU found");
+    // Auto and CUDA: a usable CUDA GPU first, else what Auto finds without it.
+    if (const ComputeDevice* gpu = cudaDevice(devices))
+        return BackendChoice{"cuda", false, gpu->name, {}, gpu->memoryBytes};
+    return withoutCuda(devices);
 }
 
 const char* preferenceName(BackendPreference preference) {

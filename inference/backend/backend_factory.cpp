@@ -5,12 +5,20 @@
 #ifdef FABULIST_HAVE_VULKAN
 #include "inference/backend/vulkan/vulkan_backend.h"
 #endif
+#ifdef FABULIST_HAVE_CUDA
+#include "inference/backend/cuda/cuda_backend.h"
+#endif
+#include "inference/backend/backend_choice.h"
 
 namespace fabulist::inference {
 
 namespace {
-#ifdef FABULIST_HAVE_VULKAN
+#if defined(FABULIST_HAVE_VULKAN) && defined(FABULIST_HAVE_CUDA)
+constexpr const char* kDevices = "cpu, vulkan, cuda";
+#elif defined(FABULIST_HAVE_VULKAN)
 constexpr const char* kDevices = "cpu, vulkan";
+#elif defined(FABULIST_HAVE_CUDA)
+constexpr const char* kDevices = "cpu, cuda";
 #else
 constexpr const char* kDevices = "cpu";
 #endif
@@ -65,6 +73,20 @@ std::unique_ptr<Backend> createBackend(const std::string& device, int threads, b
         (void)allowCpuDevice;
         throw EngineError("this build has no Vulkan backend (configured without Vulkan "
                           "headers/glslc); choose --device cpu");
+#endif
+    }
+    if (device == "cuda") {
+#ifdef FABULIST_HAVE_CUDA
+        try {
+            return std::make_unique<cuda::CudaBackend>(threads);
+        } catch (const cuda::CudaError& e) {
+            throw EngineError(std::string(e.what()) + "; choose --device vulkan or --device cpu");
+        }
+#else
+        throw EngineError("CUDA: " + cudaUnavailableReason() + "; choose --device cpu" +
+                          (std::string(kDevices).find("vulkan") != std::string::npos
+                               ? " or --device vulkan"
+                               : ""));
 #endif
     }
     throw EngineError("device '" + device + "' is not available in this build (available: " +

@@ -1,0 +1,130 @@
+#pragma once
+// The Backend interface on an NVIDIA GPU through the CUDA runtime. Weights are uploaded once to
+// device memory; activations (Act::data is a device pointer) and the KV cache live on the device.
+// Ops are deferred: each notes a launch and the words that describe it; read() (the only sync)
+// runs the list on one stream, eagerly, or as a CUDA graph once the same list has been seen
+// before (GraphBookkeeping): a decode step of a given shape is captured once and replayed.
+// Values that change between steps (token rows, positions, RoPE angles) are written by the host
+// into pinned memory and reach the device through the list's first copy, so a graph replays
+// them as they are at launch time (Vulkan's m_dynamic does the same).
+//
+// Numerics follow the Vulkan backend's shaders, which match the CPU reference (see
+// cuda_ops.h): activations rounded to the weight's vec-dot type before each matmul
+// (launchRoundActivations), RoPE angles from ropeAngles on the host, an F16 KV cache rounding
+// K, V, the query and the probabilities to f16.
+
+#include "inference/backend/backend.h"
+#include "inference/backend/cuda/cuda_buffer.h"
+#include "inference/backend/cuda/cuda_device.h"
+#include "inference/backend/cuda/cuda_matmul.h"
+#include "inference/backend/cuda/graph_bookkeeping.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace fabulist::inference::cuda {
+
+struct CudaWeight {
+    DeviceBuffer buffer;
+    GgmlType type = GgmlType::F32;
+    int64_t nIn = 0, rows = 0; // rows of all matrices of the stack
+    uint64_t rowBytes = 0;
+    const float* floats() const { return buffer.floats(); }
+};
+
+class CudaBackend final : public Backend {
+public:
+    // Throws CudaError naming why when no usable device exists (probeCuda's reason).
+    explicit CudaBackend(int threads = 0);
+    ~CudaBackend() override;
+
+    std::string name() const override { return "cuda"; }
+    int threads() const override { return m_threads; }
+    DeviceDescription describeDevice() const override;
+    const GraphBookkeeping& graphs() const { return m_graphs; }
+
+    Weight upload(const GgufTensorInfo& tensor) override;
+    void release(const Weight& weight) override;
+    void reserve(const BackendLimits& limits) override;
+    Act allocate(int rows, int cols) override;
+    std::unique_ptr<KvCache> createKvCache(int nLayer, int capacity, int kvDimK, int kvDimV,
+                                           GgmlType type) override;
+    std::unique_ptr<KvCache> createRingKvCache(int nLayer, int capacity,
+                                               std::span<const int> layerSlots, int kvDimK,
+                                               int kvDimV, GgmlType type) override;
+
+    void embed(const Weight& table, std::span<const int32_t> ids, Act out) override;
+    void rmsNorm(Act in, const Weight* weight, Act out, int group, float eps) override;
+    void matmul(Act in, std::span<const MatmulJob> jobs) override;
+    void rope(Act x, const RopeParams& params, int pos0) override;
+    void storeKv(KvCache& cache, int layer, Act k, Act v, int pos0) override;
+    void attention(KvCache& cache, int layer, Act q, Act out, int pos0,
+                   const AttentionParams& params) override;
+    void ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
+             const Weight* scaleGate, bool accumulate,
+             FfnActivation activation = FfnActivation::Silu) override;
+    void moe(Act x, Act routerLogits, const MoeWeights& experts, const MoeParams& params,
+             Act out) override;
+    void add(Act x, Act y) override;
+    bool hasScaleOp() const override { return true; }
+    bool hasExtendedOps() const override { return true; }
+    void scale(Act x, float s) override;
+    void absorbQuery(Act q, const Weight& kB, Act out, const MlaShape& shape) override;
+    void expandValues(Act latent, const Weight& vB, Act out, const MlaShape& shape) override;
+    void headMix(Act hidden, Act logits, const HeadWeights& head, float alpha, Act projected,
+                 Act out) override;
+    void read(Act a, int row, float* dst) override;
+
+private:
+    using Launch = std::function<void(cudaStream_t)>;
+    // Defers a launch described by `words` (op code, pointers, sizes).
+    void note(std::initializer_list<uint64_t> words, Launch launch);
+    // Runs the deferred list (eagerly, capturing, or replaying a graph) and waits for it.
+    void flush();
+    void runList(cudaStream_t stream);
+    void dropGraphs();
+    // Makes `buf` hold at least `bytes` (running the list first: it may use the old buffer).
+    void ensure(DeviceBuffer& buf, uint64_t bytes);
+    // `bytes` of pinned staging for this list; the device sees them at the returned device
+    // address once the list runs (its first copy).
+    std::pair<uint8_t*, const uint8_t*> dynamic(uint64_t bytes);
+    const int* position(int pos);
+    const float* ropeTable(const RopeParams& params, int pos0, int rows);
+    // The input a matmul of weight type `type` reads: x rounded into `scratch` as the CPU rounds
+    // activations, or x itself for f32 activations. *rounded caches what scratch holds.
+    const float* matmulInput(GgmlType type, const float* x, int rows, int cols, int xStride,
+                             float* scratch, GgmlType* rounded);
+    void perHeadMatmul(Act in, int inStride, const Weight& w, Act out, int outStride);
+
+    static float* ptr(Act a) {
+        return reinterpret_cast<float*>(static_cast<uint8_t*>(a.data) + a.offset);
+    }
+    static const CudaWeight& cw(const Weight& w) { return *static_cast<const CudaWeight*>(w.device); }
+
+    int m_threads;
+    CudaProbe m_probe;
+    cudaStream_t m_stream = nullptr;
+    std::vector<std::unique_ptr<CudaWeight>> m_weights;
+    std::vector<DeviceBuffer> m_allocations;
+    BackendLimits m_limits;
+
+    std::vector<Launch> m_pending;
+    std::vector<uint64_t> m_words;
+    GraphBookkeeping m_graphs;
+    std::vector<cudaGraphExec_t> m_execs;
+
+    PinnedBuffer m_dynHost;
+    DeviceBuffer m_dynDevice;
+    uint64_t m_dynUsed = 0;
+    std::map<int, const int*> m_positions;               // this list's position slots
+    std::map<std::vector<uint64_t>, const float*> m_tables; // this list's RoPE tables
+    PinnedBuffer m_readback;
+
+    DeviceBuffer m_gate, m_up, m_down, m_actIn, m_actHidden, m_scores, m_route, m_headRoute;
+    int m_headRouteSlots = 0, m_headRouteHeads = 0;
+    DeviceBuffer m_gelu;
+};
+
+} // namespace fabulist::inference::cuda
