@@ -343,11 +343,16 @@ void ModelSettingsTest::expertsPerTokenMeasured() {
     QTest::keyClick(dialog->measureButton(), Qt::Key_Space);
     QCOMPARE(shown.size(), 2);
 
-    // The CUDA choice is shown greyed (no CUDA backend is built).
+    // The CUDA choice is shown greyed with the device probe's reason (no NVIDIA driver here, or
+    // not built), the whole reason in its tooltip.
     QComboBox* backend = dialog->backendBox();
     const int cuda = backend->findData(int(BackendPreference::Cuda));
     QVERIFY(cuda >= 0);
     QVERIFY(!(backend->model()->flags(backend->model()->index(cuda, 0)) & Qt::ItemIsEnabled));
+    const QString cudaWhy = QString::fromStdString(inference::cudaUnavailableReason());
+    QVERIFY(!cudaWhy.isEmpty());
+    QCOMPARE(backend->itemText(cuda), "CUDA (" + cudaWhy.section(u';', 0, 0) + ")");
+    QCOMPARE(backend->itemData(cuda, Qt::ToolTipRole).toString(), cudaWhy);
 
     QTest::qWait(50);
     // Every row shows.

@@ -80,8 +80,11 @@ void ModelSettingsDialog::buildLayout() {
     addBackend(m_backend, tr("Vulkan (not built)"), BackendPreference::Vulkan,
                tr("This build has no Vulkan backend."));
 #endif
-    addBackend(m_backend, tr("CUDA (not built)"), BackendPreference::Cuda,
-               tr("This build has no CUDA backend yet."));
+    // Greyed with the device probe's reason (its first clause; the tooltip has what to do).
+    const QString cudaWhy = QString::fromStdString(inference::cudaUnavailableReason());
+    addBackend(m_backend,
+               cudaWhy.isEmpty() ? tr("CUDA") : tr("CUDA (%1)").arg(cudaWhy.section(u';', 0, 0)),
+               BackendPreference::Cuda, cudaWhy);
 
     const int modelContext = m_model.contextLength > 0 ? std::min(m_model.contextLength,
                                                                   inference::kDefaultWorkingContext)
