@@ -37,7 +37,8 @@ namespace {
 
 constexpr const char* kUsage = "bench -m MODEL [-p N_PROMPT (512)] [-n N_GEN (128)] "
                                "[-t THREADS] [-r REPETITIONS (5)] [--kv-type f16|f32|q8_0] "
-                               "[--experts-used E] [--bandwidth GB_PER_S] [--profile] "
+                               "[--experts-used E] [--device D [--cpu-moe N]] "
+                               "[--bandwidth GB_PER_S] [--profile] "
                                "[--depth D] [--candidates N] [--edit-at-end -f TEXTFILE] [--json]";
 
 uint64_t peakRssBytes() {

@@ -16,9 +16,9 @@ int cappedThreads(int requested) {
 }
 
 std::vector<ArgSpec> engineArgSpecs(std::vector<ArgSpec> more) {
-    std::vector<ArgSpec> specs = {{{"-m", "--model"}},    {{"-t", "--threads"}},
-                                  {{"-c", "--ctx-size"}}, {{"--kv-type"}},
-                                  {{"--experts-used"}},   {{"--device"}}};
+    std::vector<ArgSpec> specs = {
+        {{"-m", "--model"}},  {{"-t", "--threads"}}, {{"-c", "--ctx-size"}}, {{"--kv-type"}},
+        {{"--experts-used"}}, {{"--device"}},        {{"--cpu-moe"}}};
     specs.insert(specs.end(), more.begin(), more.end());
     return specs;
 }
@@ -40,6 +40,7 @@ inference::EngineOptions engineOptions(const ModelArgs& args) {
     else
         throw UsageError("--kv-type must be f16, f32 or q8_0, got '" + kv + "'");
     o.device = args.string("--device", "cpu");
+    o.cpuMoeLayers = static_cast<int>(args.integer("--cpu-moe", -1, 0, 1 << 16));
     return o;
 }
 

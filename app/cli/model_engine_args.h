@@ -1,6 +1,6 @@
 #pragma once
 // Options every engine-running command shares: -m MODEL, -t THREADS, -c CONTEXT,
-// --kv-type f16|f32|q8_0, --experts-used E.
+// --kv-type f16|f32|q8_0, --experts-used E, --device D, --cpu-moe N.
 
 #include "app/cli/model_args.h"
 #include "inference/engine/engine.h"

@@ -23,8 +23,8 @@ constexpr const char* kUsage =
     "generate -m MODEL (-p PROMPT | -f FILE) [-n N] [--seed S] [--temp T] [--top-k K] "
     "[--top-p P] [--min-p M] [--typical P] [--repeat-penalty R] [--repeat-last-n N] "
     "[--frequency-penalty F] [--presence-penalty P] [--ignore-eos] [-t THREADS] [-c CTX] "
-    "[--kv-type f16|f32|q8_0] [--experts-used E] [--adapter HEAD.gguf --alpha A] [--candidates N] "
-    "[--json]";
+    "[--kv-type f16|f32|q8_0] [--experts-used E] [--device D [--cpu-moe N]] "
+    "[--adapter HEAD.gguf --alpha A] [--candidates N] [--json]";
 
 // Each candidate with its seed, as text or as JSON.
 int printCandidates(const std::vector<int32_t>& promptIds, uint32_t seed,

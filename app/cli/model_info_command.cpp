@@ -4,6 +4,7 @@
 #include "app/cli/model_args.h"
 #include "app/cli/model_commands.h"
 #include "app/cli/model_file_summary.h"
+#include "app/cli/model_gpu_placement.h"
 #include "inference/backend/backend.h"
 #include "inference/engine/memory_estimate.h"
 #include "inference/gguf/gguf_file.h"
@@ -17,7 +18,7 @@ namespace fabulist::cli {
 namespace {
 
 constexpr const char* kUsage = "info MODEL [-c CONTEXT] [-t THREADS] [--kv-type f16|f32|q8_0] "
-                               "[--device DEVICE] [--json]   (or: "
+                               "[--device DEVICE] [--gpu-memory MIB] [--cpu-moe N] [--json]   (or: "
                                "info --device DEVICE)";
 
 std::string mib(uint64_t bytes) {
@@ -70,6 +71,7 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     std::string device;
     bool json = false;
     int threads = 0;
+    GpuPlacementArgs placement;
     try {
         ModelArgs args(argv,
                        {{{"-m", "--model"}},
@@ -77,6 +79,8 @@ int runInfoCommand(const std::vector<std::string>& argv) {
                         {{"-t", "--threads"}},
                         {{"--kv-type"}},
                         {{"--device"}},
+                        {{"--gpu-memory"}},
+                        {{"--cpu-moe"}},
                         {{"--json"}, false}},
                        1);
         device = args.string("--device");
@@ -89,6 +93,12 @@ int runInfoCommand(const std::vector<std::string>& argv) {
         context = args.integer("-c", 0, 0, 1 << 22);
         threads = static_cast<int>(args.integer("-t", 0, 0, 1024));
         json = args.has("--json");
+        if (args.has("--gpu-memory"))
+            placement.gpuMemoryMiB = uint64_t(args.integer("--gpu-memory", 0, 1, 1 << 30));
+        if (args.has("--cpu-moe"))
+            placement.cpuMoeLayers = int(args.integer("--cpu-moe", 0, 0, 1 << 16));
+        if ((placement.gpuMemoryMiB || placement.cpuMoeLayers) && device != "cuda")
+            throw UsageError("--gpu-memory and --cpu-moe need --device cuda");
         std::string kv = args.string("--kv-type", "f16");
         if (kv == "f32")
             kvType = inference::GgmlType::F32;
@@ -175,6 +185,7 @@ int runInfoCommand(const std::vector<std::string>& argv) {
     if (available > 0 && memory.total() > available)
         std::printf("                more than the %s available now: choose a smaller context\n",
                     mib(available).c_str());
+    if (device == "cuda") return printCudaPlacement(*file, memory, placement);
     return device.empty() ? 0 : printDevice(device);
 }
 

@@ -57,7 +57,7 @@ std::string refusalText(uint64_t needed, uint64_t free, uint64_t reserved) {
     const uint64_t budget = free > reserved ? free - reserved : 0;
     return "the model's non-expert weights need " + mib(needed) + " of GPU memory but only " +
            mib(budget) + " is left (" + mib(free) + " free, " + mib(reserved) +
-           " kept for the KV cache and scratch): " + mib(needed - budget) +
+           " kept for the KV cache and scratch): " + mib(needed + reserved - free) +
            " missing; use --device vulkan or --device cpu, a shorter context, or a smaller "
            "quant of the model (e.g. Q4_K_M)";
 }

@@ -25,6 +25,9 @@ struct EngineOptions {
     int contextLength = 0; // 0 = the trained context, at most kDefaultWorkingContext (4096)
     GgmlType kvCacheType = GgmlType::F16; // F16 (llama.cpp's default) or F32
     int expertsUsed = 0; // 0 = model default; 1..nExpert overrides the router's top-k
+    // CUDA: experts of layers [0, N) stay on the CPU (--cpu-moe N); -1 = placed from free memory
+    // (backend/expert_placement.h). Other backends ignore it.
+    int cpuMoeLayers = -1;
     std::string device = "cpu";
     bool allowCpuDevice = false; // Vulkan may use a CPU implementation (lavapipe): chosen by hand
     int batchSize = 512;  // tokens per forward pass during prompt processing

@@ -77,6 +77,21 @@ std::vector<SynthShape> makeShapes() {
         s.summary = "olmoe, 64 experts (top-8), 16 layers, n_embd 2048, expert FFN 1024";
         shapes.push_back(s);
     }
+    {
+        SynthShape s; // Qwen3-30B-A3B's sizes (the CUDA decode target's shape, #21)
+        s.name = "qwen3-30b-a3b";
+        s.architecture = "qwen3moe";
+        s.nLayer = 48, s.nEmbd = 2048, s.nHead = 32, s.nHeadKv = 4, s.headDim = 128, s.nFf = 768;
+        s.nExpert = 128, s.nExpertUsed = 8;
+        s.contextLength = 40960;
+        s.ropeFreqBase = 1000000.0f;
+        s.rmsEps = 1e-6f;
+        s.qkNorm = SynthShape::QkNorm::PerHead;
+        s.writeKeyLength = true;
+        s.kvFeedForwardLength = 6144;
+        s.summary = "qwen3moe, 128 experts (top-8), 48 layers, n_embd 2048, expert FFN 768";
+        shapes.push_back(s);
+    }
     appendNewerShapes(shapes);
     return shapes;
 }

@@ -178,6 +178,13 @@ private slots:
         QVERIFY(!plan.onGpu("token_embd.weight"));
         QCOMPARE(plan.gpuBytes(), uint64_t(0));
         QCOMPARE(plan.describe().front(), "placement: " + plan.refusal());
+        // A reserve above the free memory: what is missing counts the reserve in full.
+        const ExpertPlacement over =
+            planExpertPlacement(request(moeModel(4, 8), 16 * kMiB, 30 * kMiB));
+        QVERIFY(
+            QString::fromStdString(over.refusal())
+                .contains("need 40.0 MiB of GPU memory but only 0.0 MiB is left (16.0 MiB "
+                          "free, 30.0 MiB kept for the KV cache and scratch): 54.0 MiB missing"));
     }
 
     void describesThePlan() {

@@ -172,6 +172,21 @@ private slots:
         QVERIFY(sawQNorm);
     }
 
+    void qwen3MoeShapeHasQwen3_30bA3bsSize() {
+        // 48 x (q and o 2048x4096, k and v 2048x512, per-head q/k norms, 2 norms, router
+        // 2048x128, 128 experts x 3 x 2048x768) + embeddings and output 2 x 2048 x 151936 +
+        // norm: Qwen3-30B-A3B's 30.5 B parameters.
+        const SynthShape* q = findSynthShape("qwen3-30b-a3b");
+        QVERIFY(q);
+        int64_t total = 0;
+        for (const SynthTensor& t : planSynthTensors(*q, 151936, SynthFileType::Q4_K_M))
+            total += t.elementCount();
+        const int64_t perLayer = 2 * 2048LL * 4096 + 2 * 2048LL * 512 + 2 * 128 + 2 * 2048 +
+                                 2048LL * 128 + 128LL * 3 * 2048 * 768;
+        QCOMPARE(total, 48 * perLayer + 2LL * 2048 * 151936 + 2048);
+        QCOMPARE(total, int64_t(30532122624));
+    }
+
     void fileTypeNames() {
         QCOMPARE(parseSynthFileType("q4_k_m"), std::optional(SynthFileType::Q4_K_M));
         QCOMPARE(parseSynthFileType("F16"), std::optional(SynthFileType::F16));
