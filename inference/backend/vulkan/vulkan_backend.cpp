@@ -18,19 +18,28 @@ public:
     VulkanKvCache(VulkanDevice& device, int nLayer, int capacity, std::span<const int> layerSlots,
                   int kvDimK, int kvDimV, GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV) {
-        const uint64_t e = type == GgmlType::F16 ? 2 : 4;
         // One buffer per layer and side: no single allocation grows with the layer count.
         for (int l = 0; l < nLayer; ++l) {
             const int slots = layerSlots.empty() ? capacity : layerSlots[size_t(l)];
             m_slots.push_back(slots);
-            m_k.push_back(std::make_unique<VulkanBuffer>(device, e * slots * kvDimK,
+            m_k.push_back(std::make_unique<VulkanBuffer>(device, layerBytes(slots, kvDimK),
                                                          VulkanBuffer::Kind::DeviceLocal));
             m_bytes += m_k.back()->size();
             if (sharedV()) continue;
-            m_v.push_back(std::make_unique<VulkanBuffer>(device, e * slots * kvDimV,
+            m_v.push_back(std::make_unique<VulkanBuffer>(device, layerBytes(slots, kvDimV),
                                                          VulkanBuffer::Kind::DeviceLocal));
             m_bytes += m_v.back()->size();
         }
+    }
+    // Bytes of one layer side: Q8_0 keeps the int8 values of every slot, then the f16 scales
+    // (34 bytes per 32 values, as the CPU's blocks).
+    uint64_t layerBytes(int slots, int kvDim) const {
+        if (m_type == GgmlType::Q8_0) return uint64_t(slots) * kvDim + uint64_t(slots) * kvDim / 16;
+        return uint64_t(slots) * kvDim * (m_type == GgmlType::F16 ? 2 : 4);
+    }
+    // Where a Q8_0 layer's scales start.
+    uint64_t scaleByteOffset(int layer, bool value) const {
+        return uint64_t(m_slots[size_t(layer)]) * (value && !sharedV() ? m_kvDimV : m_kvDimK);
     }
     int positionsKept(int layer) const override { return m_slots[size_t(layer)]; }
     // The ring size the shaders map positions into, 0 for a layer that keeps every position.
@@ -140,9 +149,11 @@ std::unique_ptr<KvCache> VulkanBackend::createKvCache(int nLayer, int capacity, 
 std::unique_ptr<KvCache> VulkanBackend::createRingKvCache(int nLayer, int capacity,
                                                           std::span<const int> layerSlots,
                                                           int kvDimK, int kvDimV, GgmlType type) {
-    if (type != GgmlType::F16 && type != GgmlType::F32)
-        throw VulkanError("Vulkan: the KV cache must be F16 or F32 (a Q8_0 cache runs on the "
-                          "CPU: --device cpu, or --kv-type f16)");
+    if (type != GgmlType::F16 && type != GgmlType::F32 && type != GgmlType::Q8_0)
+        throw VulkanError("Vulkan: the KV cache must be F16, F32 or Q8_0");
+    if (type == GgmlType::Q8_0 && (kvDimK % 32 || kvDimV % 32))
+        throw VulkanError("Vulkan: a Q8_0 KV cache needs rows of whole 32-value blocks; use "
+                          "--kv-type f16");
     if (type == GgmlType::F16 && (kvDimK % 2 || kvDimV % 2))
         throw VulkanError("Vulkan: an F16 KV cache needs even K/V widths; use an F32 cache");
     return std::make_unique<VulkanKvCache>(*m_device, nLayer, capacity, layerSlots, kvDimK, kvDimV,
@@ -198,11 +209,13 @@ void VulkanBackend::rope(Act x, const RopeParams& params, int pos0) {
 
 void VulkanBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
-    const bool half = cache.type() == GgmlType::F16;
+    const GgmlType type = cache.type();
     const int ring = cache.ring(layer);
-    m_ops->storeKv(dev(k), k.rows, k.cols, k.cols, cache.k(layer), 0, pos0, half, ring);
+    m_ops->storeKv(dev(k), k.rows, k.cols, k.cols, cache.k(layer), 0, pos0, type, ring,
+                   cache.scaleByteOffset(layer, false));
     if (cache.sharedV()) return; // the values are the keys' latent part
-    m_ops->storeKv(dev(v), v.rows, v.cols, v.cols, cache.v(layer), 0, pos0, half, ring);
+    m_ops->storeKv(dev(v), v.rows, v.cols, v.cols, cache.v(layer), 0, pos0, type, ring,
+                   cache.scaleByteOffset(layer, true));
 }
 
 void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int pos0,
@@ -213,10 +226,12 @@ void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int
            VulkanBuffer::Kind::DeviceLocal);
     VulkanOps::AttentionShape s{
         q.rows, p.nHead,  p.nHeadKv, p.headDimK, p.headDimV,
-        pos0,   p.window, maxCtx,    p.scale,    cache.type() == GgmlType::F16,
+        pos0,   p.window, maxCtx,    p.scale,    cache.type(),
         p.sinks ? vw(*p.sinks).buffer.get() : nullptr,
         cache.sharedV() ? cache.kvDimK() : 0,
-        cache.ring(layer)};
+        cache.ring(layer),
+        cache.scaleByteOffset(layer, false),
+        cache.scaleByteOffset(layer, true)};
     // K and V live in separate buffers; the op takes one cache buffer per side.
     m_ops->attention(dev(q), q.cols, cache.k(layer), cache.v(layer), DeviceF32{m_scores.get(), 0},
                      dev(out), out.cols, s);

@@ -65,6 +65,11 @@ uint32_t u32(int64_t v) {
     return static_cast<uint32_t>(v);
 }
 
+// The cache element type as store_kv and attention take it.
+uint32_t kvTypeCode(GgmlType type) {
+    return type == GgmlType::Q8_0 ? 2u : type == GgmlType::F16 ? 1u : 0u;
+}
+
 } // namespace
 
 VulkanOps::VulkanOps(VulkanDevice& device, VulkanPipelines& pipelines, bool profile)
@@ -536,27 +541,38 @@ void VulkanOps::scale(DeviceF32 x, float s, int64_t n) {
 }
 
 void VulkanOps::storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
-                        uint64_t cacheByteOffset, int pos0, bool half, int kept) {
+                        uint64_t cacheByteOffset, int pos0, GgmlType kvType, int kept,
+                        uint64_t scaleByteOffset) {
     const OpScope op(*this, OpKind::StoreKv);
     const VulkanPipeline& p = m_pipelines.get("store_kv", 3, kElementWg);
-    const uint64_t esize = half ? 2 : 4;
+    const bool q8 = kvType == GgmlType::Q8_0;
+    const uint64_t esize = q8 ? 1 : kvType == GgmlType::F16 ? 2 : 4;
     const Binding bx =
         window(*x.buffer, x.offset, (uint64_t(rows - 1) * xStride + kvDim) * sizeof(float));
     // The whole layer when it fits one binding, with the position read from m_dynamic: then the
     // command is the same at every position (reusable); else a window from pos0.
     const uint64_t layer = cache.size() - cacheByteOffset;
     const bool whole = layer + m_device.storageAlignment() <= m_device.maxStorageRange();
-    if (kept > 0 && !whole)
-        throw VulkanError("Vulkan: a sliding-window cache layer exceeds one storage binding");
+    if ((kept > 0 || q8) && !whole)
+        throw VulkanError("Vulkan: a " + std::string(q8 ? "Q8_0" : "sliding-window") +
+                          " cache layer exceeds one storage binding; use --kv-type f16 or a "
+                          "shorter context");
     const Binding bc = whole ? window(cache, cacheByteOffset, layer)
                              : window(cache, cacheByteOffset + uint64_t(pos0) * kvDim * esize,
                                       uint64_t(rows) * kvDim * esize);
     const Binding bd = dynamicBinding(whole ? u32(pos0) : 0u);
     const Binding b[3] = {bx, bc, bd};
-    const uint32_t push[8] = {u32(rows),         u32(kvDim),     bx.elemOffset / 4, u32(xStride),
-                              bc.elemOffset / 4, half ? 1u : 0u, bd.elemOffset / 4, u32(kept)};
-    dispatchLinear(p, b, push, sizeof(push),
-                   (uint64_t(rows) * (kvDim / 2) + kElementWg - 1) / kElementWg);
+    const uint32_t push[9] = {u32(rows),
+                              u32(kvDim),
+                              bx.elemOffset / 4,
+                              u32(xStride),
+                              bc.elemOffset / 4,
+                              kvTypeCode(kvType),
+                              bd.elemOffset / 4,
+                              u32(kept),
+                              u32((bc.elemOffset + scaleByteOffset) / 4)};
+    const uint64_t items = uint64_t(rows) * (q8 ? kvDim / 32 : kvDim / 2);
+    dispatchLinear(p, b, push, sizeof(push), (items + kElementWg - 1) / kElementWg);
 }
 
 void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
@@ -565,7 +581,8 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
     const OpScope op(*this, OpKind::Attention);
     if (s.headDimK > 1024) throw VulkanError("Vulkan: attention head size above 1024");
     const VulkanPipeline& p = m_pipelines.get("attention", 7, kMatmulWg);
-    const uint64_t esize = s.half ? 2 : 4;
+    const bool q8 = s.kvType == GgmlType::Q8_0;
+    const uint64_t esize = q8 ? 1 : s.kvType == GgmlType::F16 ? 2 : 4;
     const int ctx = s.pos0 + s.rows;
     const int kvDimK = s.nHeadKv * s.headDimK,
               kvDimV = s.kvStrideV > 0 ? s.kvStrideV : s.nHeadKv * s.headDimV;
@@ -574,7 +591,8 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
     // Whole layers when they fit a binding (the command then does not depend on the position,
     // which comes from m_dynamic); else the positions in use.
     auto layer = [&](const VulkanBuffer& c, uint64_t used) {
-        return c.size() + m_device.storageAlignment() <= m_device.maxStorageRange() || s.kept > 0
+        return c.size() + m_device.storageAlignment() <= m_device.maxStorageRange() || s.kept > 0 ||
+                       q8 // storeKv refused a Q8_0 layer larger than one binding
                    ? window(c, 0, c.size())
                    : window(c, 0, used);
     };
@@ -590,9 +608,9 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
     struct {
         uint32_t rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
         uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
-        uint32_t posSlot, window, maxCtx, f16;
+        uint32_t posSlot, window, maxCtx, kvType;
         float scale;
-        uint32_t sinkOffset, hasSinks, kept;
+        uint32_t sinkOffset, hasSinks, kept, kScaleOffset, vScaleOffset;
     } push{u32(s.rows),
            u32(s.nHead),
            u32(s.nHead / s.nHeadKv),
@@ -609,11 +627,13 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
            bd.elemOffset / 4,
            u32(s.window),
            u32(s.maxCtx),
-           s.half ? 1u : 0u,
+           kvTypeCode(s.kvType),
            s.scale,
            bsink.elemOffset / 4,
            s.sinks ? 1u : 0u,
-           u32(s.kept)};
+           u32(s.kept),
+           u32((bk.elemOffset + s.kScaleByteOffset) / 4),
+           u32((bv.elemOffset + s.vScaleByteOffset) / 4)};
     dispatchLinear(p, b, &push, sizeof(push), uint64_t(s.rows) * s.nHead);
 }
 

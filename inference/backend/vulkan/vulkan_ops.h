@@ -55,19 +55,22 @@ public:
     // The same for weight rows [firstRow, firstRow + nRows) only (one expert of a stack).
     void matmulRows(const VulkanWeight& w, int64_t firstRow, int64_t nRows, DeviceF32 x, int rows,
                     int xStride, DeviceF32 y, int yStride);
-    // Writes rows of kvDim values (xStride apart) into a cache layer (f32, or f16 when half) at
-    // positions pos0..; cache points at the layer's first element. kept > 0: the layer is a
-    // ring of that many slots (position p in slot p % kept).
+    // Writes rows of kvDim values (xStride apart) into a cache layer of kvType (F32, F16 or Q8_0)
+    // at positions pos0..; cache points at the layer's first element. kept > 0: the layer is a
+    // ring of that many slots (position p in slot p % kept). A Q8_0 layer holds every slot's
+    // int8 values, then the blocks' f16 scales from scaleByteOffset (from the layer's start).
     void storeKv(DeviceF32 x, int rows, int xStride, int kvDim, const VulkanBuffer& cache,
-                 uint64_t cacheByteOffset, int pos0, bool half, int kept = 0);
+                 uint64_t cacheByteOffset, int pos0, GgmlType kvType, int kept = 0,
+                 uint64_t scaleByteOffset = 0);
     struct AttentionShape {
         int rows, nHead, nHeadKv, headDimK, headDimV, pos0, window, maxCtx;
         float scale;
-        bool half;
+        GgmlType kvType; // F32, F16 or Q8_0 (storeKv's layout)
         const VulkanBuffer* sinks = nullptr; // gpt-oss: nHead F32 logits that join the softmax
         int kvStrideV = 0; // values between cached V rows; 0: nHeadKv * headDimV (a shared
                            // latent cache reads V from the K rows: their stride)
         int kept = 0;      // > 0: the layer is a ring of `kept` slots (sliding window)
+        uint64_t kScaleByteOffset = 0, vScaleByteOffset = 0; // Q8_0: where the scales start
     };
     // Causal attention of q rows over one cache layer (K and V buffers, positions from 0);
     // scores is scratch of

@@ -3,6 +3,9 @@
 // positions [lo, pos0 + row], softmax, out = sum_j p_j v_j. With an f16 cache the query and the
 // probabilities are rounded to f16 first, as llama.cpp (and the CPU backend) do. Scores live in
 // a scratch buffer (one row of maxCtx per workgroup); cOffset values are in cache elements.
+// A Q8_0 cache (kvType 2: int8 values, then f16 block scales at k/vScaleOffset words) is read as
+// the CPU backend reads it: the query quantized to Q8_0, each key block's integer dot product
+// times both scales, and values dequantized for the weighted sum.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(std430, binding = 0) readonly buffer Q { float qdata[]; };
@@ -19,18 +22,32 @@ layout(std430, binding = 6) readonly buffer Sinks { float sinks[]; };
 layout(push_constant) uniform Params {
     uint rows, nHead, group, headDimK, headDimV, kvDimK, kvDimV;
     uint qOffset, qStride, oOffset, oStride, kOffset, vOffset;
-    uint posSlot, window, maxCtx, f16;
+    uint posSlot, window, maxCtx, kvType; // kvType: 0 f32, 1 f16, 2 q8_0
     float scale;
     uint sinkOffset, hasSinks;
     uint kept; // > 0: a ring of `kept` slots, position j in slot j % kept
+    uint kScaleOffset, vScaleOffset;
 } p;
 #include "reduce.glsl"
 #include "half.glsl"
 
 shared float qs[1024]; // DeepSeek's latent keys: kv_lora_rank 512 + 64 rotated
+shared float qd[32];   // the Q8_0 query's block scales
+
+int q8Value(uint which, uint e) { // the int8 at byte e of a Q8_0 layer's values
+    const uint w = which == 0u ? kdata[(p.kOffset + e) >> 2] : vdata[(p.vOffset + e) >> 2];
+    return int(w << (24u - 8u * ((p.kOffset + e) & 3u))) >> 24;
+}
+
+float q8Scale(uint which, uint e) { // the f16 scale of the block holding element e
+    const uint b = e / 32u;
+    const uint w = which == 0u ? kdata[p.kScaleOffset + b / 2u] : vdata[p.vScaleOffset + b / 2u];
+    return unpackHalf2x16((b & 1u) != 0u ? (w >> 16) : w).x;
+}
 
 float cacheValue(uint which, uint e) { // which: 0 = K, 1 = V; e: element index in the layer
-    if (p.f16 != 0u) {
+    if (p.kvType == 2u) return q8Scale(which, e) * float(q8Value(which, e));
+    if (p.kvType == 1u) {
         const uint w = which == 0u ? kdata[(p.kOffset + e) >> 1] : vdata[(p.vOffset + e) >> 1];
         return unpackHalf2x16(((p.kOffset + e) & 1u) != 0u ? (w >> 16) : w).x;
     }
@@ -38,6 +55,18 @@ float cacheValue(uint which, uint e) { // which: 0 = K, 1 = V; e: element index 
 }
 
 uint slotOf(uint pos) { return p.kept > 0u ? pos % p.kept : pos; }
+
+// The head's query as Q8_0 blocks, as the CPU backend quantizes it for a Q8_0 cache: qs holds
+// the integers, qd the blocks' f16 scales.
+void quantizeQuery(uint q0, uint tid) {
+    for (uint b = tid; b < p.headDimK / 32u; b += WG) {
+        float amax = 0.0;
+        for (uint d = b * 32u; d < b * 32u + 32u; ++d) amax = max(amax, abs(qdata[q0 + d]));
+        qd[b] = unpackHalf2x16(toHalfBits(amax / 127.0)).x;
+        const float id = amax != 0.0 ? 127.0 / amax : 0.0;
+        for (uint d = b * 32u; d < b * 32u + 32u; ++d) qs[d] = roundEven(qdata[q0 + d] * id);
+    }
+}
 
 void main() {
     const uint item = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
@@ -47,9 +76,14 @@ void main() {
     const uint hi = dyn[p.posSlot] + row;
     const uint lo = (p.window > 0u && hi + 1u > p.window) ? hi + 1u - p.window : 0u;
     const uint count = hi - lo + 1u;
-    for (uint d = tid; d < p.headDimK; d += WG) {
-        const float v = qdata[p.qOffset + row * p.qStride + h * p.headDimK + d];
-        qs[d] = p.f16 != 0u ? roundToHalf(v) : v;
+    const uint q0 = p.qOffset + row * p.qStride + h * p.headDimK;
+    if (p.kvType == 2u) {
+        quantizeQuery(q0, tid);
+    } else {
+        for (uint d = tid; d < p.headDimK; d += WG) {
+            const float v = qdata[q0 + d];
+            qs[d] = p.kvType == 1u ? roundToHalf(v) : v;
+        }
     }
     barrier();
     const uint sb = item * p.maxCtx;
@@ -57,7 +91,16 @@ void main() {
     for (uint j = tid; j < count; j += WG) {
         const uint kb = slotOf(lo + j) * p.kvDimK + kvh * p.headDimK;
         float s = 0.0;
-        for (uint d = 0; d < p.headDimK; ++d) s += qs[d] * cacheValue(0u, kb + d);
+        if (p.kvType == 2u) {
+            for (uint b = 0u; b < p.headDimK / 32u; ++b) {
+                int isum = 0;
+                for (uint d = b * 32u; d < b * 32u + 32u; ++d)
+                    isum += int(qs[d]) * q8Value(0u, kb + d);
+                s += float(isum) * (qd[b] * q8Scale(0u, kb + b * 32u));
+            }
+        } else {
+            for (uint d = 0; d < p.headDimK; ++d) s += qs[d] * cacheValue(0u, kb + d);
+        }
         s *= p.scale;
         scores[sb + j] = s;
         mx = max(mx, s);
@@ -74,14 +117,19 @@ void main() {
     const float inv = 1.0 / (reduceSum(sum) + (p.hasSinks != 0u ? exp(sink - mx) : 0.0));
     for (uint j = tid; j < count; j += WG) {
         const float pr = scores[sb + j] * inv;
-        scores[sb + j] = p.f16 != 0u ? roundToHalf(pr) : pr;
+        scores[sb + j] = p.kvType == 1u ? roundToHalf(pr) : pr;
     }
     memoryBarrierBuffer();
     barrier();
     for (uint d = tid; d < p.headDimV; d += WG) {
         float o = 0.0;
-        for (uint j = 0; j < count; ++j)
-            o += scores[sb + j] * cacheValue(1u, slotOf(lo + j) * p.kvDimV + kvh * p.headDimV + d);
+        for (uint j = 0; j < count; ++j) {
+            const uint e = slotOf(lo + j) * p.kvDimV + kvh * p.headDimV + d;
+            if (p.kvType == 2u) // (p·d)·q, in the CPU backend's order
+                o += (scores[sb + j] * q8Scale(1u, e)) * float(q8Value(1u, e));
+            else
+                o += scores[sb + j] * cacheValue(1u, e);
+        }
         odata[p.oOffset + row * p.oStride + h * p.headDimV + d] = o;
     }
 }
