@@ -9,6 +9,7 @@
 #include "app/cli/model_json.h"
 #include "app/cli/model_text_input.h"
 #include "app/cli/sampler_args.h"
+#include "ui/remote/remote_candidates.h"
 #include "ui/remote/remote_client.h"
 
 #include <QCoreApplication>
@@ -38,13 +39,13 @@ const char* stopName(const remote::CompletionChoice& c) {
     return "cancelled";
 }
 
-void printJson(const remote::Completion& r, const remote::RemoteServer& server, uint32_t seed,
-               bool candidates) {
+void printJson(const remote::Completion& r, const remote::RemoteServer& server, bool candidates) {
     std::string out = "{";
     if (candidates) {
         out += "\"candidates\": [";
         for (size_t i = 0; i < r.choices.size(); ++i)
-            out += (i ? ", " : "") + std::string("{\"seed\": ") + std::to_string(seed) +
+            out += (i ? ", " : "") + std::string("{\"seed\": ") +
+                   std::to_string(r.choices[i].seed) +
                    ", \"text\": " + jsonString(r.choices[i].text.toStdString()) + ", \"stop\": \"" +
                    stopName(r.choices[i]) + "\"}";
         out += "]";
@@ -112,16 +113,18 @@ int runRemoteGenerateCommand(const std::vector<std::string>& argv) {
                     stdout);
         std::fflush(stdout);
     }
-    const remote::Completion result = client.complete(params, [&](int, const QString& piece) {
-        if (streamText) {
-            const QByteArray bytes = piece.toUtf8();
-            std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
-            std::fflush(stdout);
-        }
-        return true;
-    });
+    // Candidates: each with a seed of its own (seed + i), as local generation draws them.
+    const remote::Completion result =
+        remote::completeCandidates(client, params, [&](int, const QString& piece) {
+            if (streamText) {
+                const QByteArray bytes = piece.toUtf8();
+                std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+                std::fflush(stdout);
+            }
+            return true;
+        });
     if (json) {
-        printJson(result, server, params.sampler.seed, params.n > 1);
+        printJson(result, server, params.n > 1);
     } else if (params.n > 1) {
         for (size_t i = 0; i < result.choices.size(); ++i)
             std::printf("--- candidate %zu ---\n%s\n", i + 1,

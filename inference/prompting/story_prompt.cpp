@@ -10,10 +10,6 @@ namespace fabulist::inference::prompting {
 
 namespace {
 
-int countTokens(const Tokenizer& tokenizer, std::string_view text) {
-    return int(tokenizer.encode(text, false, false).size());
-}
-
 // The Author's Note as its own paragraph, NovelAI-style: set apart so it reads as direction.
 std::string authorsNoteLine(const std::string& note) {
     std::string text = note;
@@ -63,9 +59,9 @@ std::string joined(const std::vector<PromptPiece>& pieces) {
 }
 
 // The start (a paragraph start when one fits) of the longest end of `before` whose tokens fit.
-size_t sceneStartFitting(const Tokenizer& tokenizer, std::string_view before, int tokens) {
+size_t sceneStartFitting(const TokenCounter& count, std::string_view before, int tokens) {
     if (tokens <= 0) return before.size();
-    auto fits = [&](size_t start) { return countTokens(tokenizer, before.substr(start)) <= tokens; };
+    auto fits = [&](size_t start) { return count(before.substr(start)) <= tokens; };
     if (fits(0)) return 0;
     const std::vector<size_t> starts = paragraphStarts(before);
     // Paragraph starts: the earliest that fits (a fitting start stays fitting further on).
@@ -110,12 +106,12 @@ bool hasText(std::string_view text) {
 }
 
 // The longest start of `text`, cut after a word, whose tokens fit.
-std::string suffixFitting(const Tokenizer& tokenizer, std::string_view text, int tokens) {
-    if (countTokens(tokenizer, text) <= tokens) return std::string(text);
+std::string suffixFitting(const TokenCounter& count, std::string_view text, int tokens) {
+    if (count(text) <= tokens) return std::string(text);
     int lo = 0, hi = tokens; // words: lo fits, hi does not (a word is at least one token)
     while (hi - lo > 1) {
         const int mid = (lo + hi) / 2;
-        if (countTokens(tokenizer, firstWords(text, mid)) <= tokens) lo = mid;
+        if (count(firstWords(text, mid)) <= tokens) lo = mid;
         else hi = mid;
     }
     return std::string(firstWords(text, lo));
@@ -145,12 +141,19 @@ std::vector<PromptPiece> inChat(std::vector<PromptPiece> pieces, const ChatPromp
 // The prompt's ids: the text as it is, a chat-formatted text (its special token texts are
 // tokens, and its own BOS text is not doubled), or a fill-in-the-middle prompt around `suffix`.
 struct PromptEncoder {
-    const Tokenizer& tokenizer;
+    const Tokenizer* tokenizer; // nullptr: no tokenizer here (only counts, via `count`)
+    TokenCounter count;
     std::optional<Tokenizer::FimTokens> fim; // set: fill in the middle
     std::string suffix;
     const ChatPrompt* chat = nullptr;
 
+    // The prompt's length in tokens: its ids, or the count plus one for a BOS.
+    int size(const std::string& prefix) const {
+        return tokenizer ? int((*this)(prefix).size()) : count(prefix) + 1;
+    }
     std::vector<int32_t> operator()(const std::string& prefix) const {
+        if (!tokenizer) return {};
+        const Tokenizer& tokenizer = *this->tokenizer;
         if (chat) {
             const bool hasBos = chat->bosToken && !chat->bosToken->empty() &&
                                 prefix.starts_with(*chat->bosToken);
@@ -180,13 +183,14 @@ std::vector<size_t> paragraphStarts(std::string_view text) {
     return starts;
 }
 
-StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
-                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer,
-                             const ChatPrompt* chat) {
+namespace {
+// Both entry points: `tokenizer` (the model's own) or only `counter` (a server's count).
+StoryPrompt build(const StoryRequest& request, const ContextSettings& settings,
+                  const PromptTemplate& promptTemplate, const Tokenizer* tokenizer,
+                  const TokenCounter& counter, const ChatPrompt* chat) {
     StoryPrompt prompt;
     prompt.budgetTokens = settings.budgetTokens;
-    prompt.selectionTokens = countTokens(tokenizer, request.selection);
-    const auto counter = [&](std::string_view text) { return countTokens(tokenizer, text); };
+    prompt.selectionTokens = counter(request.selection);
     prompt.entries = selectBibleEntries(
         request.bible, MentionScope{request.before, request.selection, request.after, settings.scanWords},
         settings.bibleBudgetTokens, counter);
@@ -199,11 +203,11 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
     SlotValues values = fixedSlots(request, included);
     const std::string noteLine = authorsNoteLine(request.authorsNote);
 
-    PromptEncoder encode{tokenizer, std::nullopt, {}};
-    if (settings.fillInTheMiddle && request.task == WritingTask::Continue &&
-        hasText(request.after) && tokenizer.fimTokens()) {
-        encode.fim = tokenizer.fimTokens();
-        encode.suffix = suffixFitting(tokenizer, request.after,
+    PromptEncoder encode{tokenizer, counter, std::nullopt, {}};
+    if (tokenizer && settings.fillInTheMiddle && request.task == WritingTask::Continue &&
+        hasText(request.after) && tokenizer->fimTokens()) {
+        encode.fim = tokenizer->fimTokens();
+        encode.suffix = suffixFitting(counter, request.after,
                                       std::min(settings.suffixTokens, settings.budgetTokens / 4));
         prompt.fillInTheMiddle = true;
     }
@@ -225,9 +229,9 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
     };
     // Everything but the scene, then the scene in what is left (the BOS counts too).
     values["scene"] = sceneSlot("", noteLine, settings.authorsNoteDepth);
-    const int fixedTokens = int(encode(joined(render(values))).size());
+    const int fixedTokens = encode.size(joined(render(values)));
     size_t start = taskTemplate.uses("scene")
-                       ? sceneStartFitting(tokenizer, request.before,
+                       ? sceneStartFitting(counter, request.before,
                                            settings.budgetTokens - fixedTokens)
                        : request.before.size();
     std::vector<PromptPiece> pieces;
@@ -236,10 +240,11 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
                                     settings.authorsNoteDepth);
         pieces = render(values);
         prompt.ids = encode(joined(pieces));
+        const int tokens = tokenizer ? int(prompt.ids.size()) : encode.size(joined(pieces));
         if (prompt.fillInTheMiddle) pieces.push_back({"after", "", encode.suffix});
         prompt.text = joined(pieces);
         // Tokens merge across the parts' seams: when that tips it over, one paragraph less.
-        if (int(prompt.ids.size()) <= settings.budgetTokens || start >= request.before.size()) break;
+        if (tokens <= settings.budgetTokens || start >= request.before.size()) break;
         const std::vector<size_t> starts = paragraphStarts(request.before.substr(start));
         start = starts.size() > 1 ? start + starts[1] : request.before.size();
     }
@@ -249,8 +254,29 @@ StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings&
         prompt.parts.push_back({piece.source, piece.label, at, at + piece.text.size(), 0});
         at += piece.text.size();
     }
-    countPartTokens(tokenizer, prompt.ids, prompt.parts, prompt.text.size());
+    if (tokenizer) {
+        countPartTokens(*tokenizer, prompt.ids, prompt.parts, prompt.text.size());
+    } else {
+        const std::string_view text = prompt.text;
+        for (PromptPart& part : prompt.parts)
+            part.tokens = counter(text.substr(part.start, part.end - part.start));
+    }
     return prompt;
+}
+} // namespace
+
+StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
+                             const PromptTemplate& promptTemplate, const Tokenizer& tokenizer,
+                             const ChatPrompt* chat) {
+    const TokenCounter counter = [&](std::string_view text) {
+        return int(tokenizer.encode(text, false, false).size());
+    };
+    return build(request, settings, promptTemplate, &tokenizer, counter, chat);
+}
+
+StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
+                             const PromptTemplate& promptTemplate, const TokenCounter& counter) {
+    return build(request, settings, promptTemplate, nullptr, counter, nullptr);
 }
 
 } // namespace fabulist::inference::prompting

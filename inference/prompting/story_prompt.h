@@ -12,8 +12,10 @@
 #include "inference/prompting/writing_task.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fabulist::inference {
@@ -87,6 +89,14 @@ struct StoryPrompt {
 StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
                              const PromptTemplate& promptTemplate, const Tokenizer& tokenizer,
                              const ChatPrompt* chat = nullptr);
+
+// A text's length in tokens (no BOS): a server's count (its /tokenize) or an estimate.
+using TokenCounter = std::function<int(std::string_view)>;
+// Without the model's tokenizer (a model on a server): the same prompt and parts, budgeted with
+// `counter` (the BOS counts as one token); `ids` stay empty, part tokens are each part's own
+// count, and the base-model template is used (no fill-in-the-middle, no chat format).
+StoryPrompt buildStoryPrompt(const StoryRequest& request, const ContextSettings& settings,
+                             const PromptTemplate& promptTemplate, const TokenCounter& counter);
 
 // The byte offsets where each paragraph of `text` starts (0 first), a paragraph being a line
 // that follows a line break.

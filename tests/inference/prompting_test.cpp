@@ -277,6 +277,33 @@ private slots:
         QCOMPARE(tokens, int(p.ids.size()));
     }
 
+    // Without the tokenizer (a model on a server): with a count that is the tokenizer's, the
+    // same prompt and parts, within the budget (the BOS counted as one), and no ids.
+    void aTokenCountAloneBuildsTheSamePrompt() {
+        StoryRequest r;
+        r.memory = "A town built around a clock.";
+        r.bible = {item(1, "Mira Tull", {"Mira"}, "Fifteen, a beachcomber.")};
+        r.before = paragraphs(40, 30) + "\n\nMira knocked.";
+        ContextSettings s;
+        s.budgetTokens = 300;
+        const auto t = shipped(WritingTask::Continue);
+        int asked = 0;
+        const TokenCounter count = [&](std::string_view text) {
+            ++asked;
+            return int(m_tokenizer->encode(text, false, false).size());
+        };
+        const StoryPrompt local = buildStoryPrompt(r, s, t, *m_tokenizer);
+        const StoryPrompt counted = buildStoryPrompt(r, s, t, count);
+        QVERIFY(asked > 0);
+        QVERIFY(counted.ids.empty());
+        QCOMPARE(counted.text, local.text);
+        QCOMPARE(counted.sceneStart, local.sceneStart);
+        QCOMPARE(counted.includedEntries, local.includedEntries);
+        QCOMPARE(counted.parts.size(), local.parts.size());
+        QVERIFY(count(counted.text) + 1 <= s.budgetTokens);
+        QVERIFY(!counted.fillInTheMiddle && !counted.chat);
+    }
+
     void aOneWordEditAtTheEndKeepsThePrefix() {
         StoryRequest r;
         r.memory = "Memory.";

@@ -6,6 +6,7 @@
 #include "tests/remote/llama_server_process.h"
 #include "ui/remote/remote_client.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
@@ -92,6 +93,31 @@ private slots:
         QVERIFY(streamed.honoured.contains("top_k")); // llama-server takes its extensions
     }
 
+    // Token probabilities (logprobs) come with the stream, one per token, as in the whole reply.
+    void logprobsStreamedEqualNonStreamed() {
+        RemoteClient client(at(m_default->url()));
+        CompletionParams p = params("The old house", 12, 0.9f, 77);
+        p.logprobs = 5;
+        const Completion streamed = client.complete(p);
+        const Completion whole = client.complete(p, {}, nullptr, /*stream=*/false);
+        QVERIFY2(streamed.ok() && whole.ok(), qPrintable(streamed.error + whole.error));
+        const auto& a = streamed.choices.front().logprobs;
+        const auto& b = whole.choices.front().logprobs;
+        QCOMPARE(int(a.size()), streamed.choices.front().tokens);
+        QCOMPARE(a.size(), b.size());
+        QByteArray text;
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].id, b[i].id);
+            QCOMPARE(a[i].bytes, b[i].bytes);
+            QCOMPARE(a[i].logprob, b[i].logprob);
+            QVERIFY(a[i].logprob < 0.0);
+            QCOMPARE(a[i].top.size(), size_t(5));
+            QVERIFY(a[i].top[0].logprob >= a[i].top[4].logprob);
+            text += a[i].bytes;
+        }
+        QCOMPARE(QString::fromUtf8(text), streamed.choices.front().text);
+    }
+
     // The server and fabulist-cli's own engine write the same greedy text from the same file.
     void greedyEqualsLocalEngine_data() { streamedEqualsNonStreamed_data(); }
     void greedyEqualsLocalEngine() {
@@ -160,6 +186,31 @@ private slots:
         QCOMPARE(o.value("stop").toString(), QStringLiteral("max_tokens"));
         QVERIFY(o.value("text").toString().startsWith(", and the other two men were in"));
         QVERIFY(o.value("honoured").toVariant().toStringList().contains("min_p"));
+    }
+
+    // --candidates N: each candidate in a request of its own with seed + i, as locally.
+    void cliCandidatesHaveSeedsOfTheirOwn() {
+        QProcess cli;
+        cli.start(qEnvironmentVariable("FABULIST_BINARY_DIR") + "/app/fabulist-cli",
+                  {"generate", "--server", m_default->url().toString(), "-p", "The old house", "-n",
+                   "10", "--seed", "7", "--candidates", "3", "--json"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QJsonArray candidates = QJsonDocument::fromJson(cli.readAllStandardOutput())
+                                          .object()
+                                          .value("candidates")
+                                          .toArray();
+        QCOMPARE(candidates.size(), 3);
+        RemoteClient client(at(m_default->url()));
+        for (int i = 0; i < 3; ++i) {
+            const QJsonObject c = candidates.at(i).toObject();
+            QCOMPARE(c.value("seed").toInt(), 7 + i);
+            CompletionParams p = params("The old house", 10, CompletionParams{}.sampler.temperature,
+                                        uint32_t(7 + i));
+            const Completion again = client.complete(p);
+            QVERIFY2(again.ok(), qPrintable(again.error));
+            QCOMPARE(c.value("text").toString(), again.choices.front().text);
+        }
     }
 
     void faults_data() {

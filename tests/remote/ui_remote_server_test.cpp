@@ -9,6 +9,8 @@
 #include "ui/editor/editor_view.h"
 #include "ui/generate/generate_panel.h"
 #include "ui/generate/generation_controller.h"
+#include "ui/generate/token_inspector.h"
+#include "ui/generate/token_view.h"
 #include "ui/main_window.h"
 #include "ui/models/models_dialog.h"
 #include "ui/models/servers_page.h"
@@ -18,14 +20,18 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
+#include <QSet>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyleFactory>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QtTest>
+#include <algorithm>
 #include <unistd.h>
 
 using namespace fabulist;
@@ -38,6 +44,7 @@ class UiRemoteServerTest : public QObject {
     std::unique_ptr<LlamaServerProcess> m_server;
     std::unique_ptr<MainWindow> m_window;
     QTemporaryDir m_dir;
+    int64_t m_firstGeneration = 0;
     static constexpr int kTimeoutMs = 60000;
 
     ServersPage* openServersPage() {
@@ -129,6 +136,127 @@ private slots:
         const remote::Completion direct = remote::RemoteClient(server).complete(p);
         QVERIFY2(direct.ok(), qPrintable(direct.error));
         QCOMPARE(QString::fromStdString(g.output), direct.choices.front().text);
+        m_firstGeneration = g.id;
+    }
+
+    // The token view of the server's text: per token the probability and the alternatives the
+    // server reported, the same as its non-streamed reply for the recorded prompt and seed.
+    void tokenViewShowsTheServersProbabilities() {
+        QVERIFY(m_firstGeneration > 0);
+        TokenInspector* tokens = m_window->previewTokens();
+        QTRY_VERIFY2_WITH_TIMEOUT(tokens->hasInsights(), qPrintable(tokens->message()), kTimeoutMs);
+        QCOMPARE(tokens->generationId(), std::optional<int64_t>(m_firstGeneration));
+        const storage::Generation g = m_window->project()->generations().get(m_firstGeneration);
+        remote::RemoteServer server;
+        server.baseUrl = m_server->url();
+        remote::CompletionParams p;
+        p.prompt = QString::fromStdString(g.prompt);
+        p.maxTokens = 16;
+        p.sampler = g.sampler;
+        p.logprobs = 10;
+        const remote::Completion direct =
+            remote::RemoteClient(server).complete(p, {}, nullptr, /*stream=*/false);
+        QVERIFY2(direct.ok(), qPrintable(direct.error));
+        const std::vector<remote::TokenLogprob>& expected = direct.choices.front().logprobs;
+        const TokenInsights& shown = tokens->insights();
+        QCOMPARE(shown.tokens.size(), expected.size());
+        QCOMPARE(int(shown.tokens.size()), g.generatedTokens);
+        for (size_t i = 0; i < expected.size(); ++i) {
+            const inference::TokenInsight& t = shown.tokens[i];
+            QCOMPARE(t.id, expected[i].id);
+            QCOMPARE(shown.bytes.value(t.id), expected[i].bytes);
+            QVERIFY(t.coherenceProbability > 0.0f);
+            QCOMPARE(t.coherenceProbability, float(std::exp(expected[i].logprob)));
+            QCOMPARE(t.coherence.size(), size_t(10));
+            for (size_t k = 0; k < t.coherence.size(); ++k) {
+                QCOMPARE(t.coherence[k].id, expected[i].top[k].id);
+                QCOMPARE(t.coherence[k].probability, float(std::exp(expected[i].top[k].logprob)));
+            }
+        }
+        // The view itself, by keyboard: Why This Word? at a word of the preview.
+        QPlainTextEdit* preview = m_window->generatePanel()->preview();
+        QTextCursor at(preview->document());
+        at.setPosition(tokens->spans().at(1).start);
+        preview->setTextCursor(at);
+        QVERIFY2(tokens->openAtCursor(), qPrintable(tokens->message()));
+        TokenView* view = tokens->view();
+        QTRY_VERIFY(view->isVisible());
+        QListWidget* column = view->column(TokenView::Coherence);
+        QVERIFY(column->count() >= 10);
+        QCOMPARE(column->item(0)->data(TokenView::ProbabilityRole).toFloat(),
+                 shown.tokens[1].coherence.front().probability);
+        for (const auto scheme : {ColorScheme::Light, ColorScheme::Dark}) {
+            QApplication::setPalette(Theme::paletteFor(scheme));
+            view->setPalette(QApplication::palette());
+            QCoreApplication::processEvents();
+            QVERIFY(view->grab().save(test::artifactPath(scheme == ColorScheme::Dark
+                                                             ? "token-view-remote-dark.png"
+                                                             : "token-view-remote.png")));
+        }
+        QApplication::setPalette(Theme::paletteFor(ColorScheme::Light));
+        QTest::keyClick(view->column(TokenView::Mix), Qt::Key_Escape);
+        QTRY_VERIFY(!view->isVisible());
+    }
+
+    // Candidates on a server: each drawn with a seed of its own (the base + i), recorded so,
+    // and each text the server's own for its seed (a server's `n` shares one seed).
+    void candidatesHaveSeedsOfTheirOwn() {
+        GeneratePanel* panel = m_window->generatePanel();
+        panel->seedLockButton()->setChecked(true);
+        panel->seedBox()->setValue(4242);
+        panel->lengthBox()->setValue(12);
+        panel->candidatesBox()->setValue(3);
+        QSignalSpy finished(m_window->generationController(), &GenerationController::finished);
+        QTest::mouseClick(panel->continueButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        const auto outcome = finished.at(0).at(0).value<GenerationOutcome>();
+        QCOMPARE(outcome.candidates.size(), size_t(3));
+        remote::RemoteServer server;
+        server.baseUrl = m_server->url();
+        QSet<QString> texts;
+        for (size_t i = 0; i < outcome.candidates.size(); ++i) {
+            QVERIFY(outcome.candidates[i].generationId.has_value());
+            const storage::Generation g =
+                m_window->project()->generations().get(*outcome.candidates[i].generationId);
+            QCOMPARE(g.seed, uint64_t(4242 + i));
+            QVERIFY2(g.failure.empty(), g.failure.c_str());
+            remote::CompletionParams p;
+            p.prompt = QString::fromStdString(g.prompt);
+            p.maxTokens = 12;
+            p.sampler = g.sampler; // its recorded seed
+            const remote::Completion again = remote::RemoteClient(server).complete(p);
+            QVERIFY2(again.ok(), qPrintable(again.error));
+            QCOMPARE(QString::fromStdString(g.output), again.choices.front().text);
+            texts.insert(QString::fromStdString(g.output));
+        }
+        QVERIFY2(texts.size() > 1, "three seeds gave one text");
+        panel->candidatesBox()->setValue(1);
+        panel->seedLockButton()->setChecked(false);
+    }
+
+    // No keyring service runs here (no session bus): the message says what is missing and
+    // what to do, never QtKeychain's bare "Unknown error".
+    void keyringMessageSaysWhatIsMissing() {
+        ServersPage* page = openServersPage();
+        enterServer(page, m_server->url());
+        page->keyEdit()->setText(QStringLiteral("a-session-key"));
+        QLabel* status = page->keyStatusLabel();
+        status->clear();
+        page->useButton()->setFocus();
+        QTest::keyClick(page->useButton(), Qt::Key_Space);
+        QTRY_VERIFY_WITH_TIMEOUT(!status->text().isEmpty(), kTimeoutMs);
+        QVERIFY2(!status->text().contains("Unknown error"), qPrintable(status->text()));
+        if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
+            QVERIFY2(status->text().contains("No desktop keyring (Secret Service) is running"),
+                     qPrintable(status->text()));
+            QVERIFY(status->text().contains("kept for this session only"));
+            QVERIFY(status->text().contains("Start GNOME Keyring or KWallet"));
+        }
+        QVERIFY(m_window->modelsDialog()->grab().save(
+            test::artifactPath("models-servers-keyring.png")));
+        page->keyEdit()->clear(); // the server needs none
+        QVERIFY(page->useServer());
+        m_window->modelsDialog()->hide();
     }
 
     void aFaultKeepsTheTextAndSaysWhy() {
@@ -153,6 +281,62 @@ private slots:
         QVERIFY(m_window->statusBar()->currentMessage().contains("error mid-stream"));
         QVERIFY(m_window->editor()->isEnabled());
         QVERIFY(m_window->grab().save(test::artifactPath("generate-remote-fault.png")));
+    }
+
+    // A writing task with the story bible on the server: the scene is longer than the server's
+    // context (-c 1024), the prompt is fitted to it by the server's token count, and holds the
+    // character mentioned and Memory.
+    void bibleTaskFitsTheServersContext() {
+        ServersPage* page = openServersPage();
+        enterServer(page, m_server->url()); // back from the fault proxy
+        QVERIFY(page->useServer());
+        m_window->modelsDialog()->hide();
+        storage::Project* project = m_window->project();
+        const int64_t maren = project->binder().create(storage::NodeKind::Character, "Maren");
+        const std::string note = "Maren keeps the lighthouse on Skarv Island and distrusts the "
+                                 "mainland.";
+        project->bible().setModelNote(maren, note);
+        project->bible().setStoryNote(storage::StoryNoteKind::Memory,
+                                      "A quiet novel about a lighthouse in the north.");
+        EditorView* editor = m_window->editor();
+        QTextCursor end(editor->document());
+        end.movePosition(QTextCursor::End);
+        QString scene;
+        for (int i = 0; i < 90; ++i)
+            scene += QStringLiteral(" The lamp turned above the grey water, and the keeper "
+                                    "counted the ships that passed in the night.\n");
+        end.insertText(scene + QStringLiteral("Maren climbed the stairs and"));
+        editor->setTextCursor(end);
+        remote::RemoteServer server;
+        server.baseUrl = m_server->url();
+        const remote::TokenCount whole =
+            remote::RemoteClient(server).countTokens(editor->toPlainText());
+        QVERIFY2(whole.tokens > 1024, "the scene must be longer than the server's context");
+
+        GeneratePanel* panel = m_window->generatePanel();
+        panel->lengthBox()->setValue(24);
+        QSignalSpy recorded(panel, &GeneratePanel::generationRecorded);
+        QTest::mouseClick(panel->continueButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
+        const storage::Generation g = project->generations().get(recorded.at(0).at(0).toLongLong());
+        QVERIFY2(g.failure.empty(), g.failure.c_str());
+        QVERIFY(!g.output.empty());
+        QCOMPARE(QString::fromStdString(g.engine), m_server->url().toString());
+        QVERIFY(std::find(g.bibleEntries.begin(), g.bibleEntries.end(), maren) !=
+                g.bibleEntries.end());
+        QVERIFY(g.prompt.find(note) != std::string::npos);
+        QVERIFY(g.prompt.find("lighthouse in the north") != std::string::npos);
+        QVERIFY(g.prompt.find("Maren climbed the stairs and") != std::string::npos);
+        bool hasBiblePart = false;
+        for (const auto& part : g.promptParts) hasBiblePart |= part.source == "bible";
+        QVERIFY(hasBiblePart);
+        // It fits: the server's own count of the prompt, and what the server says it read.
+        const remote::TokenCount prompt =
+            remote::RemoteClient(server).countTokens(QString::fromStdString(g.prompt));
+        QVERIFY(!prompt.estimated);
+        QVERIFY2(prompt.tokens + 1 + 24 <= 1024, qPrintable(QString::number(prompt.tokens)));
+        QVERIFY(g.promptTokens > 512); // the scene was cut to the room, not to nothing
+        QVERIFY(g.promptTokens + 24 <= 1024);
     }
 
     void cleanupTestCase() {

@@ -294,8 +294,12 @@ void GenerationController::onFinished(const GenerationOutcome& finishedOutcome) 
         none.stop = outcome.stop;
         outcome.candidates.assign(size_t(count), none);
     }
-    for (size_t i = 0; i < outcome.candidates.size(); ++i)
-        outcome.candidates[i].generationId = record(flight, outcome, int(i));
+    for (size_t i = 0; i < outcome.candidates.size(); ++i) {
+        CandidateOutcome& c = outcome.candidates[i];
+        c.generationId = record(flight, outcome, int(i));
+        if (c.generationId && c.serverInsights)
+            m_serverInsights.insert(*c.generationId, *c.serverInsights);
+    }
     const std::optional<int64_t> id = outcome.candidates.front().generationId;
     emit finished(outcome, id);
     emit generatingChanged(false);
@@ -317,8 +321,7 @@ std::optional<int64_t> GenerationController::record(const InFlight& flight,
     if (!m_project) return std::nullopt;
     // Candidate i is a request of its own with seed + i; all are children of the one parent.
     GenerationRequest request = flight.request;
-    // A server draws its `n` candidates from the request's one seed.
-    if (!flight.remote) request.sampler.seed += uint32_t(candidate);
+    request.sampler.seed += uint32_t(candidate); // a server's too (completeCandidates)
     GenerationOutcome own = outcome;
     const CandidateOutcome& c = outcome.candidates[size_t(candidate)];
     own.text = c.text;
@@ -365,6 +368,11 @@ qint64 GenerationController::inspect(TokenInsightRequest request) {
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, request] { w->inspect(request); }, Qt::QueuedConnection);
     return request.id;
+}
+
+std::optional<TokenInsights> GenerationController::serverInsights(int64_t generationId) const {
+    const auto it = m_serverInsights.constFind(generationId);
+    return it == m_serverInsights.constEnd() ? std::nullopt : std::optional<TokenInsights>(*it);
 }
 
 qint64 GenerationController::preview(GenerationRequest request) {

@@ -14,6 +14,7 @@
 #include "ui/remote/remote_types.h"
 #include "ui/settings.h"
 
+#include <QHash>
 #include <QObject>
 #include <cstdint>
 #include <exception>
@@ -98,6 +99,9 @@ public:
     // insightsReady with the returned id. 0 (nothing asked) while a generation is in flight or
     // no model is ready: the numbers never wait behind a generation or come from another model.
     qint64 inspect(TokenInsightRequest request);
+    // The token view's numbers of a generation a server wrote in this session (its logprobs);
+    // nullopt for any other.
+    std::optional<TokenInsights> serverInsights(int64_t generationId) const;
     // The context viewer: the prompt `request` (a story request) would send, built on the
     // worker by the call generation uses; the answer comes as previewReady with the returned
     // id. 0 when no model is ready. Waits behind a generation in flight.
@@ -173,6 +177,7 @@ private:
     bool m_fallbackToDefault = false;
     qint64 m_nextRequestId = 1;
     std::optional<InFlight> m_inFlight;
+    QHash<int64_t, TokenInsights> m_serverInsights; // by recorded generation
 };
 
 } // namespace fabulist::ui

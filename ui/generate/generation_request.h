@@ -6,6 +6,7 @@
 #include "inference/prompting/story_prompt.h"
 #include "inference/sampling/sampler_settings.h"
 #include "storage/generation_repository.h"
+#include "ui/generate/token_insight_request.h"
 
 #include <QMetaType>
 #include <QString>
@@ -78,6 +79,9 @@ struct CandidateOutcome {
     std::vector<inference::AlphaChange> alphaChanges;
     std::optional<int64_t> generationId; // its recorded row, filled in by the controller
     std::vector<int32_t> ids; // the generated tokens (the token view explains them)
+    // A server's text: the token view's numbers from its logprobs (a server's logits cannot
+    // be replayed here later).
+    std::shared_ptr<const TokenInsights> serverInsights;
 };
 
 struct GenerationOutcome {

@@ -1,8 +1,12 @@
 #include "ui/generate/remote_worker.h"
 
+#include "inference/prompting/writing_task.h"
+#include "ui/generate/server_token_insights.h"
+#include "ui/remote/remote_candidates.h"
 #include "ui/remote/remote_client.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <algorithm>
 
 namespace fabulist::ui {
@@ -14,9 +18,18 @@ storage::GenerationStop stopOf(const remote::CompletionChoice& c, bool cancelled
     return cancelled ? storage::GenerationStop::Stopped : storage::GenerationStop::Unknown;
 }
 
+std::shared_ptr<const TokenInsights> tokenInsights(const remote::CompletionChoice& c,
+                                                   const QString& forcedText) {
+    auto insights = std::make_shared<TokenInsights>(serverTokenInsights(c.logprobs, forcedText));
+    if (c.logprobs.empty() && !c.text.isEmpty())
+        insights->error = QObject::tr("The server sent no token probabilities (logprobs) with "
+                                      "this text: no token view.");
+    return insights;
+}
+
 bool sameServer(const remote::RemoteServer& a, const remote::RemoteServer& b) {
     return a.baseUrl == b.baseUrl && a.model == b.model && a.apiKey == b.apiKey &&
-           a.stallTimeoutMs == b.stallTimeoutMs;
+           a.stallTimeoutMs == b.stallTimeoutMs && a.contextTokens == b.contextTokens;
 }
 } // namespace
 
@@ -51,51 +64,95 @@ QString RemoteWorker::fittingPrompt(const QString& context, int budget, QString*
     return prompt;
 }
 
+inference::prompting::StoryPrompt RemoteWorker::storyPrompt(const GenerationRequest& request,
+                                                            int contextLength, QString* note) {
+    const StoryTask& task = *request.story;
+    inference::prompting::ContextSettings settings = task.settings;
+    settings.budgetTokens = std::min(settings.budgetTokens, contextLength - request.maxTokens);
+    QHash<QString, int> counted; // the build asks for some texts more than once
+    const inference::prompting::TokenCounter count = [&](std::string_view utf8) {
+        if (utf8.empty()) return 0;
+        const QString text = QString::fromUtf8(utf8.data(), qsizetype(utf8.size()));
+        if (const auto it = counted.constFind(text); it != counted.constEnd()) return *it;
+        const remote::TokenCount c = m_client->countTokens(text);
+        if (c.estimated) *note = c.note;
+        counted.insert(text, c.tokens);
+        return c.tokens;
+    };
+    return inference::prompting::buildStoryPrompt(task.request, settings, task.promptTemplate,
+                                                  count);
+}
+
 void RemoteWorker::generate(const GenerationRequest& request, const remote::RemoteServer& server) {
     m_cancelFlag.store(m_cancelledUpTo.load() >= request.id);
     GenerationOutcome outcome;
     outcome.requestId = request.id;
     if (!m_client || !sameServer(m_client->server(), server))
         m_client = std::make_unique<remote::RemoteClient>(server);
-    if (request.story) {
-        // The story bible's prompt is budgeted with the model's tokenizer, which a server
-        // does not lend; Continue without a story bible sends the text as it is.
-        emit failed(request.id, tr("Writing tasks and the story bible need a local model for "
-                                   "now; on a server, Continue writes from the text before the "
-                                   "cursor."));
-        return;
-    }
     if (m_cancelFlag.load()) {
         outcome.cancelled = true;
         outcome.stop = storage::GenerationStop::Stopped;
         emit finished(outcome);
         return;
     }
+    // The server's context (it reports it), else the writer's setting for this server.
+    const int reported = m_client->contextLength();
+    const int contextLength = reported > 0 ? reported : server.contextTokens;
+    const int budget = std::min(request.maxContextTokens, contextLength - request.maxTokens);
+    if (request.maxTokens < 1 || budget < 1) {
+        emit failed(request.id, tr("A length of %1 tokens does not fit the context of %2 tokens "
+                                   "of the model on the server; choose a shorter length.")
+                                    .arg(request.maxTokens)
+                                    .arg(contextLength));
+        return;
+    }
     QString note;
     remote::CompletionParams params;
-    params.prompt = fittingPrompt(request.context + request.forcedText,
-                                  std::max(1, request.maxContextTokens), &note);
-    params.maxTokens = std::max(1, request.maxTokens);
+    params.maxTokens = request.maxTokens;
+    bool lineStop = false;
+    if (request.story) {
+        // A writing task: the same prompt as locally, budgeted with the server's token count.
+        auto built = std::make_shared<inference::prompting::StoryPrompt>(
+            storyPrompt(request, contextLength, &note));
+        const auto task = request.story->request.task;
+        outcome.prompt = QString::fromStdString(built->text);
+        const std::string& before = request.story->request.before;
+        outcome.sceneChars = QString::fromUtf8(before.data() + built->sceneStart,
+                                               qsizetype(before.size() - built->sceneStart))
+                                 .size();
+        if (inference::prompting::taskShape(task).perSelectionToken > 0.0)
+            params.maxTokens = inference::prompting::maxTokensFor(task, built->selectionTokens);
+        lineStop = inference::prompting::stopsAtLineEnd(task, request.story->request.after);
+        params.prompt = outcome.prompt + request.forcedText;
+        outcome.storyPrompt = std::move(built);
+    } else {
+        params.prompt = fittingPrompt(request.context + request.forcedText, budget, &note);
+        outcome.prompt = params.prompt.left(params.prompt.size() - request.forcedText.size());
+        outcome.sceneChars = outcome.prompt.size();
+    }
     params.sampler = request.sampler;
     params.n = std::clamp(request.candidates, 1, kMaxCandidates);
-    outcome.prompt = params.prompt.left(params.prompt.size() - request.forcedText.size());
-    outcome.sceneChars = outcome.prompt.size();
+    params.logprobs = TokenInsightRequest{}.topK; // the token view's alternatives
 
     QElapsedTimer clock;
     clock.start();
     int pieces = 0;
-    const remote::Completion result = m_client->complete(
-        params,
+    std::vector<std::string> lines(size_t(params.n)); // each candidate's text, for lineStop
+    const remote::Completion result = remote::completeCandidates(
+        *m_client, params,
         [&](int choice, const QString& piece) {
             emit tokenArrived(request.id, piece, choice);
             if (++pieces % 8 == 0)
                 emit decodeProgress(request.id, pieces,
                                     pieces * 1000.0 / std::max<qint64>(1, clock.elapsed()));
-            return true;
+            // One-line tasks: each candidate ends at its line's end (an idea, a paragraph).
+            std::string& text = lines[size_t(choice)];
+            text += piece.toStdString();
+            return !lineStop || !inference::prompting::endsLine(text);
         },
         &m_cancelFlag);
     outcome.decodeMs = double(clock.elapsed());
-    outcome.cancelled = result.cancelled;
+    outcome.cancelled = result.cancelled && m_cancelFlag.load();
     outcome.promptTokens = result.promptTokens;
     outcome.failure = result.error;
     outcome.engine.serverUrl = server.baseUrl.toString();
@@ -104,12 +161,14 @@ void RemoteWorker::generate(const GenerationRequest& request, const remote::Remo
     for (size_t i = 0; i < size_t(params.n); ++i) {
         CandidateOutcome c;
         if (i < result.choices.size()) {
-            c.text = request.forcedText + result.choices[i].text;
-            c.generatedTokens = result.choices[i].tokens;
-            c.stop = stopOf(result.choices[i], result.cancelled);
-        } else {
-            c.stop = result.cancelled ? storage::GenerationStop::Stopped
-                                      : storage::GenerationStop::Unknown;
+            const remote::CompletionChoice& choice = result.choices[i];
+            c.text = request.forcedText + choice.text;
+            c.generatedTokens = choice.tokens;
+            const bool lineDone = lineStop && choice.stopped && !m_cancelFlag.load();
+            c.stop = lineDone ? storage::GenerationStop::EndOfText : stopOf(choice, choice.stopped);
+            c.serverInsights = tokenInsights(choice, request.forcedText);
+        } else { // Stop or a fault came before this candidate's request
+            c.stop = storage::GenerationStop::Stopped;
         }
         outcome.candidates.push_back(c);
     }

@@ -2,10 +2,12 @@
 // RemoteWorker: the remote engine behind GenerationController, beside the local
 // InferenceWorker and with the same signals, on a thread of its own (each request runs the
 // RemoteClient's event loop there; the GUI thread never waits on the network). It turns a
-// GenerationRequest into a /v1/completions stream on the chosen server: the end of the text
-// before the cursor that fits the prompt budget (the server's /tokenize, else an estimate), the
-// sampler settings, `n` candidates. Stop closes the stream at once; a fault ends the request as
-// finished with the text streamed so far and GenerationOutcome::failure saying why.
+// GenerationRequest into /v1/completions streams on the chosen server: the end of the text
+// before the cursor, or a writing task's prompt (the story bible), fitted to the server's
+// context by its /tokenize (else an estimate), the sampler settings, and each candidate in a
+// request of its own with seed + i (remote::completeCandidates), logprobs for the token view. Stop
+// closes the stream at once; a fault ends the request as finished with the text streamed so far and
+// GenerationOutcome::failure saying why.
 //
 // cancel() is the one member for other threads.
 #include "ui/generate/generation_request.h"
@@ -43,6 +45,10 @@ signals:
 private:
     // The end of `context` whose tokens fit `budget` (cut at a word boundary).
     QString fittingPrompt(const QString& context, int budget, QString* note);
+    // A writing task's prompt (the story bible, Memory, Author's Note) in the server's context,
+    // counted by the server's /tokenize (else the estimate; `note` says so).
+    inference::prompting::StoryPrompt storyPrompt(const GenerationRequest& request,
+                                                  int contextLength, QString* note);
 
     std::unique_ptr<remote::RemoteClient> m_client;
     std::atomic<qint64> m_cancelledUpTo{0};

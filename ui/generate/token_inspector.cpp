@@ -81,6 +81,20 @@ void TokenInspector::setGeneration(const storage::Generation& g, std::vector<int
         showInsights();
         return;
     }
+    if (!g.engine.empty()) { // a server's text: the numbers it sent, not a replay
+        const std::optional<TokenInsights> server = m_generation->serverInsights(g.id);
+        if (!server || !server->error.isEmpty()) {
+            fail(server ? server->error
+                        : tr("Written on %1 in an earlier session: the server's token "
+                             "probabilities are kept only in the session that asked for them.")
+                              .arg(QString::fromStdString(g.engine)));
+            return;
+        }
+        m_cache.insert(g.id, *server);
+        m_insights = *server;
+        showInsights();
+        return;
+    }
     request();
 }
 
@@ -101,6 +115,11 @@ void TokenInspector::clear() {
 void TokenInspector::request() {
     if (!m_shown || m_requestId || !m_spans.empty() || !m_unavailable.isEmpty()) return;
     if (!m_text->isVisible()) return; // computed when the view shows it (Show event)
+    if (m_generation->isRemote()) {
+        fail(tr("A server is in use: the token view of a text written on this machine needs "
+                "its local model (Generate > Models\u2026)."));
+        return;
+    }
     const QString inUse = m_generation->model().modelSha256;
     if (!m_shown->modelSha256.empty() && !inUse.isEmpty() &&
         QString::fromStdString(m_shown->modelSha256) != inUse) {

@@ -7,10 +7,26 @@ namespace fabulist::ui {
 namespace {
 const QString kService = QStringLiteral("Fabulist remote servers");
 
-QString noKeyring(const QString& why) {
-    return QObject::tr("No keyring service is running (%1): the key is kept for this session "
-                       "only and must be entered again after a restart.")
-        .arg(why);
+// What is missing and what to do; QtKeychain's own text is shown only when it says something
+// ("Unknown error" is what it says when no Secret Service answers on the session bus).
+QString noKeyring(const QKeychain::Job& job) {
+    const QString keep = QObject::tr("the key is kept for this session only");
+    if (job.error() == QKeychain::AccessDenied || job.error() == QKeychain::AccessDeniedByUser)
+        return QObject::tr("The desktop keyring refused access (is it locked?): %1. Unlock it "
+                           "to store the key.")
+            .arg(keep);
+    const QString said = job.errorString().trimmed();
+    const bool says =
+        !said.isEmpty() && !said.contains(QLatin1String("Unknown error"), Qt::CaseInsensitive);
+    // No Secret Service (or KWallet) on the session bus, or no session bus at all.
+    const bool noService = said.contains(QLatin1String("freedesktop.secrets")) ||
+                           said.contains(QLatin1String("kwallet"), Qt::CaseInsensitive) ||
+                           said.contains(QLatin1String("bus"), Qt::CaseInsensitive);
+    if (job.error() == QKeychain::NoBackendAvailable || !says || noService)
+        return QObject::tr("No desktop keyring (Secret Service) is running: %1. Start GNOME "
+                           "Keyring or KWallet to store it.")
+            .arg(keep);
+    return QObject::tr("The desktop keyring failed (%1): %2.").arg(said, keep);
 }
 } // namespace
 
@@ -40,7 +56,7 @@ void ServerKeyStore::save(const QString& serverUrl, const QString& key) {
             m_status = empty ? tr("No API key for this server.")
                              : tr("The API key is kept in the desktop's keyring.");
         else
-            m_status = noKeyring(job->errorString());
+            m_status = noKeyring(*job);
         emit saved(m_status);
     });
     job->start();
@@ -60,7 +76,7 @@ void ServerKeyStore::load(const QString& serverUrl) {
                                      : tr("The API key is kept for this session only.");
         } else {
             key = sessionKeys().value(serverUrl);
-            m_status = noKeyring(read->errorString());
+            m_status = noKeyring(*read);
         }
         emit loaded(serverUrl, key, m_status);
     });

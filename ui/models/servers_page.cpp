@@ -22,6 +22,7 @@ namespace {
 const QString kUrlKey = QStringLiteral("remote/url");
 const QString kModelKey = QStringLiteral("remote/model");
 const QString kTimeoutKey = QStringLiteral("remote/stallTimeoutSeconds");
+const QString kContextKey = QStringLiteral("remote/contextTokens");
 
 QLabel* note(const QString& text) {
     auto* label = new QLabel(text);
@@ -57,6 +58,14 @@ ServersPage::ServersPage(GenerationController* generation, QWidget* parent)
     m_timeout->setValue(settings.value(kTimeoutKey, 30).toInt());
     m_timeout->setToolTip(tr("A request that receives nothing for this long ends with a message "
                              "(the text so far is kept)."));
+    m_context = new QSpinBox;
+    m_context->setObjectName(QStringLiteral("serverContext"));
+    m_context->setRange(256, 1 << 20);
+    m_context->setSingleStep(1024);
+    m_context->setSuffix(tr(" tokens"));
+    m_context->setValue(settings.value(kContextKey, remote::RemoteServer{}.contextTokens).toInt());
+    m_context->setToolTip(tr("Used when the server does not report its context (llama-server "
+                             "and vLLM do): prompts with the story bible are fitted to it."));
     m_list = new QPushButton(tr("&List Models"));
     m_list->setObjectName(QStringLiteral("serverListModels"));
     m_use = new QPushButton(tr("&Use This Server"));
@@ -83,6 +92,7 @@ ServersPage::ServersPage(GenerationController* generation, QWidget* parent)
     modelLabel->setBuddy(m_model);
     form->addRow(modelLabel, modelRow);
     form->addRow(tr("Stall &timeout:"), m_timeout);
+    form->addRow(tr("Conte&xt if unknown:"), m_context);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_use);
     buttons->addStretch(1);
@@ -90,8 +100,9 @@ ServersPage::ServersPage(GenerationController* generation, QWidget* parent)
     layout->addLayout(form);
     layout->addLayout(buttons);
     layout->addWidget(m_current);
-    layout->addWidget(note(tr("On a server the diversity slider is off: %1. Writing tasks with "
-                              "the story bible and the token view need a local model.")
+    layout->addWidget(note(tr("On a server the diversity slider is off: %1. Writing tasks and "
+                              "the story bible are fitted to the server's context with its own "
+                              "token count; the token view shows the probabilities it sends.")
                                .arg(remoteHeadReason())));
     layout->addWidget(m_message);
     layout->addStretch(1);
@@ -121,6 +132,7 @@ remote::RemoteServer ServersPage::server() const {
     s.model = m_model->currentText().trimmed();
     s.apiKey = m_key->text();
     s.stallTimeoutMs = m_timeout->value() * 1000;
+    s.contextTokens = m_context->value();
     return s;
 }
 
@@ -148,6 +160,11 @@ void ServersPage::onModels(const remote::ModelList& list) {
         const QString keep = m_model->currentText();
         m_model->clear();
         m_model->addItems(list.ids);
+        m_contexts.clear();
+        for (qsizetype i = 0; i < list.ids.size(); ++i)
+            m_contexts.insert(list.ids[i], i < qsizetype(list.contextLengths.size())
+                                               ? list.contextLengths[size_t(i)]
+                                               : 0);
         if (list.ids.contains(keep)) m_model->setCurrentText(keep);
         const QString kind = remote::serverKindName(list.kind);
         m_message->setText(list.ids.size() == 1
@@ -169,7 +186,7 @@ bool ServersPage::useServer() {
     }
     m_keys->save(s.baseUrl.toString(), s.apiKey);
     remember();
-    m_generation->useServer(s, s.model);
+    m_generation->useServer(s, s.model, m_contexts.value(s.model, 0));
     m_message->setText(tr("Writing with %1 on %2. Generate > Models\u2026 > Use on a local model "
                           "goes back to this machine.")
                            .arg(s.model, s.baseUrl.toString()));
@@ -181,6 +198,7 @@ void ServersPage::remember() const {
     settings.setValue(kUrlKey, m_url->text().trimmed());
     settings.setValue(kModelKey, m_model->currentText().trimmed());
     settings.setValue(kTimeoutKey, m_timeout->value());
+    settings.setValue(kContextKey, m_context->value());
 }
 
 void ServersPage::updateButtons() {

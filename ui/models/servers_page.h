@@ -4,10 +4,12 @@
 // and, when the server wants one, an API key (kept in the desktop's keyring by ServerKeyStore,
 // never in the project, settings or logs); List Models asks /v1/models off the GUI thread; Use
 // This Server hands the server to GenerationController::useServer, and ghost text, candidates
-// and the tree work as with a local model. The address, the model and the timeout are
-// remembered (QSettings "remote/..."); the key is not.
+// and the tree work as with a local model. The address, the model, the timeout and the context
+// to assume when the server reports none are remembered (QSettings "remote/..."); the key is
+// not.
 #include "ui/remote/remote_client.h"
 
+#include <QHash>
 #include <QWidget>
 
 class QComboBox;
@@ -37,6 +39,7 @@ public:
     QLineEdit* keyEdit() const { return m_key; }
     QComboBox* modelBox() const { return m_model; }
     QSpinBox* timeoutBox() const { return m_timeout; }
+    QSpinBox* contextBox() const { return m_context; }
     QPushButton* listButton() const { return m_list; }
     QPushButton* useButton() const { return m_use; }
     QLabel* messageLabel() const { return m_message; }
@@ -59,6 +62,8 @@ private:
     QLabel* m_keyStatus;
     QComboBox* m_model;
     QSpinBox* m_timeout;
+    QSpinBox* m_context;            // the context when the server reports none
+    QHash<QString, int> m_contexts; // the context each listed model reports (0: none)
     QPushButton* m_list;
     QPushButton* m_use;
     QLabel* m_current;

@@ -1,5 +1,7 @@
 #include "ui/remote/completion_json.h"
 
+#include "ui/remote/logprobs_json.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -124,6 +126,7 @@ bool applyChunk(const QByteArray& json, Completion& into, QString* error) {
             choice.text += text;
             ++choice.tokens;
         }
+        appendLogprobs(c, choice.logprobs);
         if (const QString reason = c.value(QStringLiteral("finish_reason")).toString();
             !reason.isEmpty())
             choice.finishReason = reason;

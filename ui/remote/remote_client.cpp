@@ -10,6 +10,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 
 namespace fabulist::remote {
@@ -169,6 +170,10 @@ ModelList RemoteClient::models() {
     for (const QJsonValue& v : data) {
         const QJsonObject m = v.toObject();
         list.ids << m.value(QStringLiteral("id")).toString();
+        const QJsonObject meta = m.value(QStringLiteral("meta")).toObject();
+        list.contextLengths.push_back(
+            meta.value(QStringLiteral("n_ctx"))
+                .toInt(m.value(QStringLiteral("max_model_len")).toInt(0)));
         if (list.kind == ServerKind::Unknown)
             list.kind = serverKindFromOwner(m.value(QStringLiteral("owned_by")).toString());
     }
@@ -200,6 +205,26 @@ TokenCount RemoteClient::countTokens(const QString& text) {
     count.note = QStringLiteral("the server has no /tokenize (%1); estimated from the length")
                      .arg(error.isEmpty() ? QStringLiteral("no token list") : error);
     return count;
+}
+
+int RemoteClient::contextLength() {
+    if (m_contextLength) return *m_contextLength;
+    const ModelList list = models();
+    const qsizetype at = std::max<qsizetype>(0, list.ids.indexOf(m_server.model));
+    int n = at < qsizetype(list.contextLengths.size()) ? list.contextLengths[size_t(at)] : 0;
+    if (n <= 0 && list.error.isEmpty()) {
+        QString error;
+        const QJsonObject props =
+            QJsonDocument::fromJson(
+                await(m_network->get(request(QStringLiteral("/props"))), &error))
+                .object();
+        n = props.value(QStringLiteral("default_generation_settings"))
+                .toObject()
+                .value(QStringLiteral("n_ctx"))
+                .toInt(props.value(QStringLiteral("n_ctx")).toInt(0));
+    }
+    if (list.error.isEmpty()) m_contextLength = std::max(0, n); // asked again after a fault
+    return std::max(0, n);
 }
 
 Completion RemoteClient::complete(const CompletionParams& params, const PieceCallback& onPiece,

@@ -20,6 +20,7 @@ namespace fabulist::remote {
 
 struct ModelList {
     QStringList ids;
+    std::vector<int> contextLengths; // per id: meta.n_ctx where the server reports it, else 0
     ServerKind kind = ServerKind::Unknown;
     QString error;
 };
@@ -35,6 +36,10 @@ public:
     // POST /tokenize (llama-server: {"content"}, vLLM: {"prompt"}; one body serves both), else
     // the character estimate, with the reason.
     TokenCount countTokens(const QString& text);
+    // The model's context in tokens, as the server reports it: /v1/models' meta.n_ctx
+    // (llama-server), max_model_len (vLLM), else /props' n_ctx (llama-server); 0 when it says
+    // nothing (then RemoteServer::contextTokens is the writer's setting). Asked once.
+    int contextLength();
 
     using PieceCallback = std::function<bool(int choice, const QString& piece)>;
     Completion complete(const CompletionParams& params, const PieceCallback& onPiece = {},
@@ -52,6 +57,7 @@ private:
     RemoteServer m_server;
     ServerKind m_kind = ServerKind::Unknown;
     bool m_kindKnown = false;
+    std::optional<int> m_contextLength;
     std::unique_ptr<QNetworkAccessManager> m_network;
 };
 

@@ -4,9 +4,11 @@
 // never written to a project, the settings or a log.
 #include "inference/sampling/sampler_settings.h"
 
+#include <QByteArray>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -17,6 +19,8 @@ struct RemoteServer {
     QString model;              // sent as "model"; empty: the server's only/default model
     QString apiKey;             // sent as "Authorization: Bearer"; empty: none
     int stallTimeoutMs = 30000; // no byte for this long ends the request
+    // The model's context in tokens when the server does not report it (/props, /v1/models).
+    int contextTokens = 4096;
 };
 
 // Which server software answers: it decides the names of the non-OpenAI sampler fields and
@@ -30,15 +34,33 @@ struct CompletionParams {
     int maxTokens = 128;
     inference::SamplerSettings sampler; // seed, temperature, top-k/p, min-p, penalties
     QStringList stop;
-    int n = 1;        // candidates (the server draws them; the seed is the request's)
+    int n = 1;        // the server's `n` (completeCandidates asks for each with a seed of its own)
     int logprobs = 0; // top alternatives per token (0: none)
     bool ignoreEos = false;
 };
 
+// One generated token with the server's probabilities (logprobs): ln p of the token and of the
+// likeliest alternatives, before the sampler (llama-server's and vLLM's default). `id` is the
+// server's token id, -1 when it sends only the text.
+struct TokenAlternative {
+    int32_t id = -1;
+    QByteArray bytes;
+    double logprob = 0.0;
+};
+struct TokenLogprob {
+    int32_t id = -1;
+    QByteArray bytes;
+    double logprob = 0.0;
+    std::vector<TokenAlternative> top; // likeliest first
+};
+
 struct CompletionChoice {
     QString text;
-    QString finishReason; // "stop", "length", or empty when the stream broke off
+    std::vector<TokenLogprob> logprobs; // one per token, when logprobs were asked for
+    QString finishReason;               // "stop", "length", or empty when the stream broke off
     int tokens = 0;       // chunks that carried text (one token each on llama-server, vLLM)
+    uint32_t seed = 0;    // the seed it was drawn with (completeCandidates: the base + its index)
+    bool stopped = false; // Stop or the piece callback ended it before the server did
 };
 
 struct Completion {
