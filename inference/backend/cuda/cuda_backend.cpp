@@ -73,7 +73,6 @@ public:
     void* k(int layer) const { return m_k[size_t(layer)].data(); }
     void* v(int layer) const { return sharedV() ? k(layer) : m_v[size_t(layer)].data(); }
     int kvDimK() const { return m_kvDimK; }
-    int strideV() const { return sharedV() ? m_kvDimK : m_kvDimV; }
 
 private:
     GgmlType m_type;
@@ -144,7 +143,13 @@ void CudaBackend::runList(cudaStream_t stream) {
     for (const Launch& l : m_pending) l(stream);
 }
 
+void CudaBackend::bind() const {
+    // The current device is per host thread; the inference thread may not be the constructor's.
+    cudaCheck(cudaSetDevice(m_probe.device), "cudaSetDevice");
+}
+
 void CudaBackend::flush() {
+    bind();
     if (m_pending.empty()) {
         m_dynUsed = 0;
         m_positions.clear();
@@ -199,7 +204,7 @@ void CudaBackend::dropGraphs() {
 
 void CudaBackend::ensure(DeviceBuffer& buf, uint64_t bytes) {
     if (buf.size() >= bytes) return;
-    flush();
+    flush(); // binds the device
     dropGraphs(); // graphs may address the old buffer
     buf = DeviceBuffer();
     buf = DeviceBuffer(bytes);
@@ -255,6 +260,7 @@ Weight CudaBackend::upload(const GgufTensorInfo& tensor) {
     w.nMat = tensor.ne[2] * tensor.ne[3];
     w.rowBytes = ggmlRowBytes(tensor.type, tensor.ne[0]);
     w.host = tensor.data; // embed() and the RoPE factors read the mapping
+    bind();
     if (tensor.type != GgmlType::F32 && !matmulSupports(tensor.type))
         throw CudaError(std::string("CUDA: no kernel for weight type ") +
                         std::string(ggmlTypeTraits(tensor.type).name) + " (" + tensor.name +
@@ -302,6 +308,7 @@ void CudaBackend::reserve(const BackendLimits& limits) {
 }
 
 Act CudaBackend::allocate(int rows, int cols) {
+    bind();
     m_allocations.emplace_back(uint64_t(rows) * cols * sizeof(float));
     return Act{m_allocations.back().data(), 0, rows, cols};
 }
@@ -317,6 +324,7 @@ std::unique_ptr<KvCache> CudaBackend::createRingKvCache(int nLayer, int capacity
     if (type != GgmlType::F16 && type != GgmlType::F32)
         throw CudaError("CUDA: the KV cache must be F16 or F32 (a Q8_0 cache runs on the CPU: "
                         "--device cpu, or --kv-type f16)");
+    bind();
     return std::make_unique<CudaKvCache>(nLayer, capacity, layerSlots, kvDimK, kvDimV, type);
 }
 
@@ -431,8 +439,10 @@ void CudaBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int p
                      cache.capacity(),
                      p.scale,
                      cache.type() == GgmlType::F16,
-                     cache.kvDimK(),
-                     cache.strideV(),
+                     // Rows as storeKv wrote them (the layer's own widths); a shared latent
+                     // cache reads V from the K rows.
+                     p.nHeadKv * p.headDimK,
+                     cache.sharedV() ? cache.kvDimK() : p.nHeadKv * p.headDimV,
                      cache.ring(layer),
                      p.sinks ? cw(*p.sinks).floats() : nullptr};
     if (attentionUsesScores(s))

@@ -79,6 +79,7 @@ public:
 
 private:
     using Launch = std::function<void(cudaStream_t)>;
+    void bind() const; // makes this backend's GPU the calling thread's current device
     // Defers a launch described by `words` (op code, pointers, sizes).
     void note(std::initializer_list<uint64_t> words, Launch launch);
     // Runs the deferred list (eagerly, capturing, or replaying a graph) and waits for it.
