@@ -13,6 +13,7 @@
 #include <cuda_runtime_api.h>
 #include <random>
 #include <span>
+#include <utility>
 #include <vector>
 
 using namespace fabulist::inference;
@@ -267,25 +268,34 @@ void CudaMatmulGpuTest::roundedActivationsMatchCpuVecDot() {
 
 void CudaMatmulGpuTest::moeMatmul_data() {
     QTest::addColumn<int>("type");
-    for (GgmlType t : kWeightTypes) QTest::newRow(ggmlTypeTraits(t).name.data()) << int(t);
+    QTest::addColumn<int>("tokens");
+    QTest::addColumn<int>("slotDiv");
+    // 12 slots take the warp-per-(row, slot) kernel; 320 and 300 the grouped tiled one, where
+    // one expert gets more than two tiles of 64 slots.
+    for (GgmlType t : kWeightTypes)
+        for (auto [tokens, slotDiv] : {std::pair{3, 4}, std::pair{80, 4}, std::pair{300, 1}})
+            QTest::addRow("%s %d slots", ggmlTypeTraits(t).name.data(), tokens * slotDiv)
+                << int(t) << tokens << slotDiv;
 }
 
 void CudaMatmulGpuTest::moeMatmul() {
-    // 5 experts of 19 rows; 3 token rows with 4 slots each (slotDiv 4, as gate/up read each token
-    // row once per chosen expert). A slot with expert id -1 is left untouched.
+    // 5 experts of 70 rows (two row tiles); slotDiv slots per token row (gate/up read each token
+    // row once per chosen expert, down one x row per slot). Slots of expert -1 stay untouched.
     QFETCH(int, type);
+    QFETCH(int, tokens);
+    QFETCH(int, slotDiv);
     const GgmlType t = GgmlType(type);
-    const int nIn = ggmlTypeTraits(t).blockSize == 256 ? 512 : 96, nExpert = 5, nOutE = 19;
-    const int tokens = 3, slotDiv = 4, nSlots = tokens * slotDiv, xStride = nIn + 2,
-              yStride = nOutE + 1;
+    const int nIn = ggmlTypeTraits(t).blockSize == 256 ? 512 : 96, nExpert = 5, nOutE = 70;
+    const int nSlots = tokens * slotDiv, xStride = nIn + 2, yStride = nOutE + 1;
     std::vector<uint8_t> bytes;
     std::vector<float> dequant;
     randomWeights(t, nIn, nExpert * nOutE, bytes, dequant);
     const std::vector<float> x = randomFloats(size_t(tokens) * xStride);
     std::vector<RouteSlot> route(nSlots);
     std::uniform_int_distribution<int> expert(0, nExpert - 1);
-    for (RouteSlot& s : route) s = {expert(m_rng), 0.25f};
+    for (int s = 0; s < nSlots; ++s) route[s] = {s % 2 ? 1 : expert(m_rng), 0.25f};
     route[5].id = -1;
+    route[nSlots - 2].id = -1;
     DeviceArray<uint8_t> wd(bytes);
     DeviceArray<float> xd(x);
     DeviceArray<RouteSlot> rd(route);

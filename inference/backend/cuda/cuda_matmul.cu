@@ -22,6 +22,9 @@ constexpr int kRowsPerBlock = 4; // warps (weight rows) per matvec block
 constexpr int kMatvecMaxTokens = 8;
 constexpr int kTileRows = 64, kTileTokens = 64, kTileK = 32, kTileThreads = 256;
 constexpr int kMaxGridY = 65535;
+// From this many expert slots on (32 tokens with 8 experts each) the grouped tiled kernel
+// reuses each expert's dequantized weights across its slots; below, one warp per (row, slot).
+constexpr int kMoeTiledMinSlots = 256;
 
 __device__ __forceinline__ float warpSum(float v) {
     for (int o = kWarp / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
@@ -85,12 +88,13 @@ __global__ void __launch_bounds__(kRowsPerBlock* kWarp)
     }
 }
 
-// y tile [kTileTokens x kTileRows] of a prompt batch: W dequantized into shared memory once per
-// K step and reused by all 64 token rows of the block.
-template <GgmlType T>
-__global__ void __launch_bounds__(kTileThreads)
-    tiledKernel(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t nRows, const float* x,
-                int rows, int xStride, float* y, int yStride) {
+// One [kTileTokens x kTileRows] tile of y for nTokens (<= kTileTokens) token rows: W rows r0.. are
+// dequantized into shared memory once per K step and used by every token row of the tile.
+// xRow(n) and yRow(n) give token n's activation and output rows. Every thread of the block calls.
+template <GgmlType T, typename XRow, typename YRow>
+__device__ __forceinline__ void matmulTile(const uint8_t* w, uint64_t rowBytes, int64_t nIn,
+                                           int64_t r0, int64_t nRows, int nTokens, XRow xRow,
+                                           YRow yRow) {
     using F = WeightFormat<T>;
     static_assert(kTileK % F::kUnit == 0);
     constexpr int kUnitsPerTile = kTileK / F::kUnit;
@@ -99,8 +103,6 @@ __global__ void __launch_bounds__(kTileThreads)
     __shared__ float ws[kTileK][kTileRows + 1];
     __shared__ float xs[kTileK][kTileTokens + 1];
     const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-    const int64_t r0 = int64_t(blockIdx.x) * kTileRows;
-    const int t0 = blockIdx.y * kTileTokens;
     float acc[4][4] = {};
     for (int64_t k0 = 0; k0 < nIn; k0 += kTileK) {
         for (int i = tid; i < kTileRows * kUnitsPerTile; i += kTileThreads) {
@@ -116,7 +118,7 @@ __global__ void __launch_bounds__(kTileThreads)
         }
         for (int i = tid; i < kTileTokens * kTileK; i += kTileThreads) {
             const int n = i / kTileK, k = i % kTileK;
-            xs[k][n] = t0 + n < rows && k0 + k < nIn ? x[int64_t(t0 + n) * xStride + k0 + k] : 0.0f;
+            xs[k][n] = n < nTokens && k0 + k < nIn ? xRow(n)[k0 + k] : 0.0f;
         }
         __syncthreads();
 #pragma unroll 8
@@ -138,9 +140,94 @@ __global__ void __launch_bounds__(kTileThreads)
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
             const int64_t r = r0 + ty + 16 * i;
-            const int t = t0 + tx + 16 * j;
-            if (r < nRows && t < rows) y[int64_t(t) * yStride + r] = acc[i][j];
+            const int n = tx + 16 * j;
+            if (r < nRows && n < nTokens) yRow(n)[r] = acc[i][j];
         }
+}
+
+// Prompt batches: block (row tile, token tile).
+template <GgmlType T>
+__global__ void __launch_bounds__(kTileThreads)
+    tiledKernel(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t nRows, const float* x,
+                int rows, int xStride, float* y, int yStride) {
+    const int t0 = blockIdx.y * kTileTokens;
+    const float* xt = x + int64_t(t0) * xStride;
+    float* yt = y + int64_t(t0) * yStride;
+    matmulTile<T>(
+        w, rowBytes, nIn, int64_t(blockIdx.x) * kTileRows, nRows, min(kTileTokens, rows - t0),
+        [=](int n) { return xt + int64_t(n) * xStride; },
+        [=](int n) { return yt + int64_t(n) * yStride; });
+}
+
+// Collects into list[] up to kTileTokens slots routed to expert e, from slot `from` on, in slot
+// order (warp 0 scans 32 slots per step with a ballot). Returns how many; *resume is the slot
+// the next call starts at. Every thread of the block calls; the results are block-wide.
+__device__ int collectSlots(const RouteSlot* route, int nSlots, int32_t e, int from, int* list,
+                            int* resume) {
+    __shared__ int count, next;
+    __syncthreads(); // the previous tile may still be writing y through list[]
+    if (threadIdx.x < kWarp) {
+        const int lane = threadIdx.x;
+        int n = 0, i = from;
+        while (i < nSlots && n < kTileTokens) {
+            const bool match = i + lane < nSlots && route[i + lane].id == e;
+            const unsigned mask = __ballot_sync(0xffffffffu, match);
+            const int pos = n + __popc(mask & ((1u << lane) - 1u));
+            if (match && pos < kTileTokens) list[pos] = i + lane;
+            if (n + __popc(mask) > kTileTokens) { // the list is full inside this step
+                const unsigned over = __ballot_sync(0xffffffffu, match && pos == kTileTokens);
+                i += __ffs(over) - 1;
+                n = kTileTokens;
+                break;
+            }
+            n += __popc(mask);
+            i += kWarp;
+        }
+        if (lane == 0) {
+            count = n;
+            next = i;
+        }
+    }
+    __syncthreads();
+    const int n = count;
+    *resume = next;
+    __syncthreads(); // count/next are rewritten by the next call
+    return n;
+}
+
+// Expert matmul for many slots: block (row tile, slot s). The block of the first slot routed to
+// an expert does all of that expert's slots, 64 at a time through matmulTile, so each expert's
+// weights are dequantized once per 64 slots; the blocks of its other slots leave at once.
+template <GgmlType T>
+__global__ void __launch_bounds__(kTileThreads)
+    moeTiledKernel(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t rowsPerExpert,
+                   const float* x, int xStride, int slotDiv, const RouteSlot* route, int nSlots,
+                   float* y, int yStride) {
+    __shared__ int list[kTileTokens];
+    __shared__ int seenBefore;
+    const int64_t r0 = int64_t(blockIdx.x) * kTileRows;
+    for (int s = blockIdx.y; s < nSlots; s += gridDim.y) {
+        const int32_t e = route[s].id;
+        if (e < 0) continue; // uniform: every thread read the same slot
+        if (threadIdx.x == 0) seenBefore = 0;
+        __syncthreads();
+        for (int i = threadIdx.x; i < s; i += kTileThreads)
+            if (route[i].id == e) seenBefore = 1; // same value from any writer
+        __syncthreads();
+        const bool leader = seenBefore == 0;
+        __syncthreads(); // seenBefore is rewritten by the next slot
+        if (!leader) continue;
+        const uint8_t* we = w + uint64_t(e) * uint64_t(rowsPerExpert) * rowBytes;
+        const int* ids = list; // captured as a pointer: a captured array would be copied
+        for (int from = s, n = kTileTokens; n == kTileTokens;) {
+            n = collectSlots(route, nSlots, e, from, list, &from);
+            if (n == 0) break;
+            matmulTile<T>(
+                we, rowBytes, nIn, r0, rowsPerExpert, n,
+                [=](int k) { return x + int64_t(ids[k] / slotDiv) * xStride; },
+                [=](int k) { return y + int64_t(ids[k]) * yStride; });
+        }
+    }
 }
 
 __global__ void roundActivationsKernel(ActRound mode, const float* x, int rows, int cols,
@@ -185,9 +272,15 @@ template <GgmlType T>
 void moeMatmulOfType(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t rowsPerExpert,
                      const float* x, int xStride, int slotDiv, const RouteSlot* route, int nSlots,
                      float* y, int yStride, cudaStream_t stream) {
-    const dim3 grid(gridRows(rowsPerExpert, kRowsPerBlock), std::min(nSlots, kMaxGridY));
-    moeMatvecKernel<T><<<grid, kRowsPerBlock * kWarp, 0, stream>>>(
-        w, rowBytes, nIn, rowsPerExpert, x, xStride, slotDiv, route, nSlots, y, yStride);
+    if (nSlots < kMoeTiledMinSlots) {
+        const dim3 grid(gridRows(rowsPerExpert, kRowsPerBlock), std::min(nSlots, kMaxGridY));
+        moeMatvecKernel<T><<<grid, kRowsPerBlock * kWarp, 0, stream>>>(
+            w, rowBytes, nIn, rowsPerExpert, x, xStride, slotDiv, route, nSlots, y, yStride);
+    } else {
+        const dim3 grid(gridRows(rowsPerExpert, kTileRows), std::min(nSlots, kMaxGridY));
+        moeTiledKernel<T><<<grid, kTileThreads, 0, stream>>>(
+            w, rowBytes, nIn, rowsPerExpert, x, xStride, slotDiv, route, nSlots, y, yStride);
+    }
 }
 
 struct NoLaunch {
