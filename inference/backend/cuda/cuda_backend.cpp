@@ -1,5 +1,6 @@
 #include "inference/backend/cuda/cuda_backend.h"
 
+#include "inference/backend/cpu/cpu_backend.h"
 #include "inference/backend/cpu/vector_ops.h"
 #include "inference/backend/cuda/cuda_ops.h"
 #include "inference/backend/rope_angles.h"
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 
 namespace fabulist::inference::cuda {
@@ -116,7 +118,7 @@ DeviceDescription CudaBackend::describeDevice() const {
     size_t freeBytes = 0, totalBytes = 0;
     cudaMemGetInfo(&freeBytes, &totalBytes);
     auto version = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
-    return {{"device", m_probe.name},
+    DeviceDescription d{{"device", m_probe.name},
             {"compute capability", std::to_string(m_probe.major) + "." + std::to_string(m_probe.minor)},
             {"multiprocessors", std::to_string(m_probe.multiprocessors)},
             {"memory", mib(totalBytes) + " (" + mib(freeBytes) + " free)"},
@@ -126,6 +128,16 @@ DeviceDescription CudaBackend::describeDevice() const {
             {"graphs", std::to_string(m_graphs.captures()) + " captured, " +
                            std::to_string(m_graphs.replays()) + " replays, " +
                            std::to_string(m_graphs.eagerRuns()) + " eager runs"}};
+    if (!m_plan) {
+        d.push_back({"placement", "every weight on the GPU"});
+        return d;
+    }
+    for (const std::string& line : m_plan->describe()) d.push_back({"placement", line});
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.1f %% of %llu routed slots", 100.0 * m_usage.hitRate(),
+                  static_cast<unsigned long long>(m_usage.routedSlots()));
+    d.push_back({"expert hit rate (GPU)", rate});
+    return d;
 }
 
 // ---- the deferred list ---------------------------------------------------------------------
@@ -270,6 +282,16 @@ Weight CudaBackend::upload(const GgufTensorInfo& tensor) {
     cwt->nIn = w.nIn;
     cwt->rows = w.nOut * w.nMat;
     cwt->rowBytes = w.rowBytes;
+    if (m_plan && !m_plan->onGpu(tensor.name)) {
+        const PlacementWeight pw = classifyWeight(tensor);
+        if (pw.kind != WeightKind::ExpertStack || pw.nExpert <= 0)
+            throw CudaError("CUDA: the placement keeps " + tensor.name +
+                            " on the CPU, which only expert stacks may be");
+        uploadPartialStack(tensor, pw, *cwt);
+        m_weights.push_back(std::move(cwt));
+        w.device = m_weights.back().get();
+        return w;
+    }
     const uint64_t bytes = cwt->rowBytes * uint64_t(cwt->rows);
     cwt->buffer = DeviceBuffer(bytes);
     cudaCheck(cudaMemcpy(cwt->buffer.data(), tensor.data, bytes, cudaMemcpyHostToDevice),
@@ -299,6 +321,11 @@ void CudaBackend::reserve(const BackendLimits& limits) {
     ensure(m_actIn, uint64_t(limits.maxRows) * widest * sizeof(float));
     ensure(m_actHidden, ffRows * ff);
     ensure(m_route, ffRows * sizeof(RouteSlot) + sizeof(RouteSlot));
+    if (m_cpu) {
+        BackendLimits cpu = limits; // the CPU experts run a whole layer's slots as rows
+        cpu.maxRows = int(ffRows);
+        m_cpu->reserve(cpu);
+    }
     // Staging for a full batch of embedded rows plus positions and RoPE tables.
     const uint64_t rows = uint64_t(limits.maxRows) * std::max(limits.maxCols, limits.nEmbd) * 4;
     if (rows + kMinDynamic > m_dynHost.size()) {
@@ -523,7 +550,7 @@ void CudaBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const 
     ensure(m_actHidden, floats(int64_t(nSlots) * nFf));
     ensure(m_down, floats(int64_t(nSlots) * nEmbd));
     ensure(m_actIn, floats(int64_t(rows) * x.cols));
-    auto* route = static_cast<RouteSlot*>(m_route.data());
+    auto* route = static_cast<RouteSlot*>(m_route.data()); // the GPU experts' routes below
     // Routing, expert matmuls and the weighted sum all read the routes on the device.
     const TopKShape ts{rows,
                       routerLogits.cols,
@@ -540,6 +567,28 @@ void CudaBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const 
           uint64_t(ts.nUsed), uint64_t(ts.gating), uint64_t(ts.normalize), u(ts.scale),
           u(ts.selectionBias), u(route)},
          [=](cudaStream_t s) { launchMoeTopK(logits, ts, route, s); });
+    const CudaWeight& stack = cw(*experts.gate);
+    if (stack.partial) {
+        if (experts.gateBias || experts.upBias || experts.downBias)
+            throw CudaError("CUDA: experts with biases (gpt-oss) must all fit on the GPU; use "
+                            "--device cpu or a GPU with more memory");
+        // The GPU's stacks hold only resident experts: routes remapped to their slots, a CPU
+        // expert's slot weighted 0 (its share comes from the CPU below).
+        ensure(m_gpuRoute, uint64_t(nSlots) * sizeof(RouteSlot));
+        auto* gpuRoute = static_cast<RouteSlot*>(m_gpuRoute.data());
+        const int* slotOf = static_cast<const int*>(stack.slotOf.data());
+        note({kTopK + 100, u(route), u(slotOf), uint64_t(nSlots), u(gpuRoute)},
+             [=](cudaStream_t s) { launchRemapRoute(route, slotOf, nSlots, gpuRoute, s); });
+        if (stack.gpuExperts == 0) { // nothing on the GPU: the CPU's share is all of it
+            float* o = ptr(out);
+            const uint64_t bytes = uint64_t(rows) * out.cols * sizeof(float);
+            note({kMoeSum + 100, u(o), bytes},
+                 [=](cudaStream_t s) { cudaMemsetAsync(o, 0, bytes, s); });
+            addCpuExperts(x, experts, p, out, stack);
+            return;
+        }
+        route = gpuRoute;
+    }
     float* g = m_gate.floats();
     float* uu = m_up.floats();
     float* y = m_down.floats();
@@ -549,7 +598,7 @@ void CudaBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const 
         const void* wp = c.buffer.data();
         const GgmlType type = c.type;
         const uint64_t rowBytes = c.rowBytes;
-        const int64_t nIn = c.nIn, perExpert = w.nOut;
+        const int64_t nIn = c.nIn, perExpert = c.partial ? c.rowsPerExpert : w.nOut;
         note({kMoeMatmul, uint64_t(type), u(wp), u(in), uint64_t(inStride), uint64_t(slotDiv),
               u(route), uint64_t(nSlots), u(dst), uint64_t(dstStride)},
              [=](cudaStream_t s) {
@@ -591,6 +640,136 @@ void CudaBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const 
     note({kMoeSum, u(y), uint64_t(nEmbd), u(route), uint64_t(rows), uint64_t(k), u(o),
           uint64_t(oStride)},
          [=](cudaStream_t s) { launchMoeSum(y, nEmbd, route, rows, k, nEmbd, o, oStride, s); });
+    if (stack.partial) addCpuExperts(x, experts, p, out, stack);
+}
+
+// ---- expert placement ------------------------------------------------------------------------
+
+void CudaBackend::prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers) {
+    bind();
+    size_t freeBytes = 0, totalBytes = 0;
+    cudaCheck(cudaMemGetInfo(&freeBytes, &totalBytes), "cudaMemGetInfo");
+    PlacementRequest request;
+    request.weights = placementWeights(tensors);
+    request.gpuFreeBytes = freeBytes;
+    // KV cache, activations and scratch are sized later; keep a twentieth of the GPU (at least
+    // 512 MiB) free for them.
+    request.reservedBytes = std::max<uint64_t>(512ull << 20, totalBytes / 20);
+    if (cpuMoeLayers >= 0) request.cpuMoeLayers = cpuMoeLayers;
+    ExpertPlacement plan = planExpertPlacement(request);
+    if (!plan.ok()) throw CudaError("CUDA: " + plan.refusal());
+    int nLayer = 0, nExpert = 0;
+    for (const PlacementWeight& w : request.weights)
+        if (w.kind == WeightKind::ExpertStack)
+            nLayer = std::max(nLayer, w.layer + 1), nExpert = std::max(nExpert, w.nExpert);
+    m_usage = ExpertUsage(nLayer, nExpert);
+    if (plan.allOnGpu()) {
+        m_plan.reset();
+        return;
+    }
+    m_plan = std::move(plan);
+    m_cpu = std::make_unique<CpuBackend>(m_threads);
+}
+
+void CudaBackend::uploadPartialStack(const GgufTensorInfo& tensor, const PlacementWeight& pw,
+                                     CudaWeight& w) {
+    w.partial = true;
+    w.layer = pw.layer;
+    w.nExpert = pw.nExpert;
+    w.rowsPerExpert = w.rows / pw.nExpert;
+    const uint64_t expertBytes = uint64_t(w.rowsPerExpert) * w.rowBytes;
+    std::vector<int> slotOf(size_t(pw.nExpert));
+    for (int e = 0; e < pw.nExpert; ++e) {
+        slotOf[size_t(e)] = m_plan->gpuSlot(pw.layer, e);
+        w.gpuExperts += slotOf[size_t(e)] >= 0;
+    }
+    w.buffer = DeviceBuffer(expertBytes * uint64_t(w.gpuExperts));
+    for (int e = 0; e < pw.nExpert; ++e)
+        if (slotOf[size_t(e)] >= 0)
+            cudaCheck(cudaMemcpy(static_cast<uint8_t*>(w.buffer.data()) +
+                                     uint64_t(slotOf[size_t(e)]) * expertBytes,
+                                 tensor.data + uint64_t(e) * expertBytes, expertBytes,
+                                 cudaMemcpyHostToDevice),
+                      "uploading an expert");
+    w.slotOf = DeviceBuffer(slotOf.size() * sizeof(int));
+    cudaCheck(cudaMemcpy(w.slotOf.data(), slotOf.data(), w.slotOf.size(), cudaMemcpyHostToDevice),
+              "uploading the expert slots");
+}
+
+void CudaBackend::addCpuExperts(Act x, const MoeWeights& experts, const MoeParams& p, Act out,
+                                const CudaWeight& gate) {
+    const int rows = x.rows, k = p.nUsed, nSlots = rows * k, nEmbd = out.cols;
+    const uint64_t xBytes = uint64_t(rows) * x.cols * sizeof(float);
+    const uint64_t rBytes = uint64_t(nSlots) * sizeof(RouteSlot);
+    const uint64_t oBytes = uint64_t(rows) * nEmbd * sizeof(float);
+    if (m_moeHost.size() < xBytes + rBytes + oBytes) {
+        flush();
+        dropGraphs(); // graphs copy to and from the old buffer
+        m_moeHost = PinnedBuffer();
+        m_moeHost = PinnedBuffer(xBytes + rBytes + oBytes);
+    }
+    ensure(m_cpuShare, oBytes);
+    // The rows and the router's choice come to the host once for the layer (a sync).
+    uint8_t* hx = m_moeHost.data();
+    auto* hr = reinterpret_cast<RouteSlot*>(hx + xBytes);
+    auto* ho = reinterpret_cast<float*>(hx + xBytes + rBytes);
+    const float* dx = ptr(x);
+    const auto* dr = static_cast<const RouteSlot*>(m_route.data());
+    note({kRead, u(dx), xBytes, u(hx)},
+         [=](cudaStream_t s) { cudaMemcpyAsync(hx, dx, xBytes, cudaMemcpyDeviceToHost, s); });
+    note({kRead, u(dr), rBytes, u(hr)},
+         [=](cudaStream_t s) { cudaMemcpyAsync(hr, dr, rBytes, cudaMemcpyDeviceToHost, s); });
+    flush();
+    std::vector<int32_t> ids(static_cast<size_t>(nSlots));
+    for (int s = 0; s < nSlots; ++s) ids[size_t(s)] = hr[s].id;
+    m_usage.record(gate.layer, ids, &*m_plan);
+    // Each CPU expert once over the rows that chose it, on the CPU backend (its own rounding).
+    std::vector<float> ySlots(size_t(nSlots) * nEmbd), xs, ys;
+    for (int e = 0; e < gate.nExpert; ++e) {
+        if (m_plan->expertOnGpu(gate.layer, e)) continue;
+        std::vector<int> chose;
+        for (int s = 0; s < nSlots; ++s)
+            if (hr[s].id == e) chose.push_back(s);
+        if (chose.empty()) continue;
+        const int n = int(chose.size());
+        xs.resize(size_t(n) * x.cols);
+        ys.resize(size_t(n) * nEmbd);
+        for (int i = 0; i < n; ++i)
+            std::memcpy(&xs[size_t(i) * x.cols], hx + uint64_t(chose[size_t(i)] / k) * x.cols * 4,
+                        size_t(x.cols) * sizeof(float));
+        auto expert = [e](const Weight& stack) {
+            Weight one = stack;
+            one.nMat = 1;
+            one.device = nullptr;
+            one.host = static_cast<const uint8_t*>(stack.host) +
+                       uint64_t(e) * uint64_t(stack.nOut) * stack.rowBytes;
+            return one;
+        };
+        const Weight g = expert(*experts.gate), uw = expert(*experts.up), d = expert(*experts.down);
+        m_cpu->ffn(Act{xs.data(), 0, n, x.cols}, g, uw, d, Act{ys.data(), 0, n, nEmbd}, nullptr,
+                   false, p.activation);
+        for (int i = 0; i < n; ++i)
+            std::memcpy(&ySlots[size_t(chose[size_t(i)]) * nEmbd], &ys[size_t(i) * nEmbd],
+                        size_t(nEmbd) * sizeof(float));
+    }
+    // The CPU experts' weighted sum per row in choice order, added to the GPU's on the device.
+    for (int t = 0; t < rows; ++t)
+        for (int c = 0; c < nEmbd; ++c) {
+            float o = 0.0f;
+            for (int j = 0; j < k; ++j) {
+                const int s = t * k + j;
+                if (!m_plan->expertOnGpu(gate.layer, hr[s].id))
+                    o += ySlots[size_t(s) * nEmbd + c] * hr[s].weight;
+            }
+            ho[size_t(t) * nEmbd + c] = o;
+        }
+    float* share = m_cpuShare.floats();
+    float* o = ptr(out);
+    const int64_t n = int64_t(rows) * nEmbd;
+    note({kEmbed + 100, u(share), oBytes, u(ho)}, [=](cudaStream_t s) {
+        cudaMemcpyAsync(share, ho, oBytes, cudaMemcpyHostToDevice, s);
+    });
+    note({kAdd, u(o), u(share), uint64_t(n)}, [=](cudaStream_t s) { launchAdd(o, share, n, s); });
 }
 
 void CudaBackend::perHeadMatmul(Act in, int inStride, const Weight& w, Act out, int outStride) {

@@ -14,6 +14,7 @@
 // K, V, the query and the probabilities to f16.
 
 #include "inference/backend/backend.h"
+#include "inference/backend/expert_placement.h"
 #include "inference/backend/cuda/cuda_buffer.h"
 #include "inference/backend/cuda/cuda_device.h"
 #include "inference/backend/cuda/cuda_matmul.h"
@@ -22,7 +23,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
+
+namespace fabulist::inference {
+class CpuBackend;
+}
 
 namespace fabulist::inference::cuda {
 
@@ -31,6 +37,12 @@ struct CudaWeight {
     GgmlType type = GgmlType::F32;
     int64_t nIn = 0, rows = 0; // rows of all matrices of the stack
     uint64_t rowBytes = 0;
+    // An expert stack the placement split: only the GPU-resident experts are in `buffer` (in
+    // expert order); slotOf maps an expert id to its index there, -1 for a CPU expert.
+    bool partial = false;
+    int layer = -1, nExpert = 0, gpuExperts = 0;
+    int64_t rowsPerExpert = 0;
+    DeviceBuffer slotOf;
     const float* floats() const { return buffer.floats(); }
 };
 
@@ -44,6 +56,14 @@ public:
     int threads() const override { return m_threads; }
     DeviceDescription describeDevice() const override;
     const GraphBookkeeping& graphs() const { return m_graphs; }
+
+    // Plans which weights live on the GPU before the first upload (ExpertPlacement from the free
+    // device memory; cpuMoeLayers >= 0 keeps the experts of layers [0, N) on the CPU). An expert
+    // stack the plan splits is uploaded without its CPU experts, which then run on a CpuBackend
+    // in the same forward pass. Throws CudaError when even the non-expert weights do not fit.
+    void prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers);
+    const ExpertPlacement* placement() const { return m_plan ? &*m_plan : nullptr; }
+    const ExpertUsage& usage() const { return m_usage; }
 
     Weight upload(const GgufTensorInfo& tensor) override;
     void release(const Weight& weight) override;
@@ -98,6 +118,11 @@ private:
     const float* matmulInput(GgmlType type, const float* x, int rows, int cols, int xStride,
                              float* scratch, GgmlType* rounded);
     void perHeadMatmul(Act in, int inStride, const Weight& w, Act out, int outStride);
+    // Uploads the GPU-resident experts of a stack the plan splits.
+    void uploadPartialStack(const GgufTensorInfo& tensor, const PlacementWeight& pw, CudaWeight& w);
+    // out += the CPU-resident experts' share of a MoE layer (routes copied to the host once).
+    void addCpuExperts(Act x, const MoeWeights& experts, const MoeParams& params, Act out,
+                       const CudaWeight& gate);
 
     static float* ptr(Act a) {
         return reinterpret_cast<float*>(static_cast<uint8_t*>(a.data) + a.offset);
@@ -126,6 +151,12 @@ private:
     DeviceBuffer m_gate, m_up, m_down, m_actIn, m_actHidden, m_scores, m_route, m_headRoute;
     int m_headRouteSlots = 0, m_headRouteHeads = 0;
     DeviceBuffer m_gelu;
+
+    std::optional<ExpertPlacement> m_plan; // none: every weight on the GPU
+    ExpertUsage m_usage;
+    std::unique_ptr<CpuBackend> m_cpu; // runs the CPU-resident experts
+    DeviceBuffer m_gpuRoute, m_cpuShare;
+    PinnedBuffer m_moeHost; // x rows, routes and the CPU experts' sum of a split MoE layer
 };
 
 } // namespace fabulist::inference::cuda

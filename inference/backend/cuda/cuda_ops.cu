@@ -285,6 +285,14 @@ __global__ void moeSumKernel(const float* y, int yStride, const RouteSlot* route
     }
 }
 
+__global__ void remapRouteKernel(const RouteSlot* route, const int* slotOf, int nSlots,
+                                 RouteSlot* out) {
+    const int s = blockIdx.x * blockDim.x + threadIdx.x;
+    if (s >= nSlots) return;
+    const int slot = slotOf[route[s].id];
+    out[s] = slot >= 0 ? RouteSlot{slot, route[s].weight} : RouteSlot{0, 0.0f};
+}
+
 __global__ void headRouteKernel(RouteSlot* route, int nSlots, int heads) {
     const int s = blockIdx.x * blockDim.x + threadIdx.x;
     if (s < nSlots) route[s] = RouteSlot{s % heads, 1.0f};
@@ -540,6 +548,13 @@ void launchMoeSum(const float* y, int yStride, const RouteSlot* route, int rows,
     if (rows <= 0) return;
     moeSumKernel<<<gridFor(int64_t(rows) * cols), kElementBlock, 0, stream>>>(
         y, yStride, route, rows, nUsed, cols, out, outStride);
+}
+
+void launchRemapRoute(const RouteSlot* route, const int* slotOf, int nSlots, RouteSlot* out,
+                      cudaStream_t stream) {
+    if (nSlots > 0)
+        remapRouteKernel<<<blocksFor(nSlots), kElementBlock, 0, stream>>>(route, slotOf, nSlots,
+                                                                          out);
 }
 
 void launchHeadRoute(RouteSlot* route, int nSlots, int heads, cudaStream_t stream) {

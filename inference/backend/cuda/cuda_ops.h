@@ -62,6 +62,10 @@ void launchMoeBias(float* y, int yStride, int n, const float* bias, const RouteS
 // out[t] = sum_j route[t * nUsed + j].weight * y[t * nUsed + j], in choice order.
 void launchMoeSum(const float* y, int yStride, const RouteSlot* route, int rows, int nUsed,
                   int cols, float* out, int outStride, cudaStream_t stream);
+// Expert placement: out[s] = {slotOf[route[s].id], weight}, or {0, 0} for an expert whose slot is
+// -1 (it runs on the CPU; the GPU's stack holds only resident experts, in expert order).
+void launchRemapRoute(const RouteSlot* route, const int* slotOf, int nSlots, RouteSlot* out,
+                      cudaStream_t stream);
 // Fills route[s] = {s % heads, 1} (per-head matmuls through the expert kernel).
 void launchHeadRoute(RouteSlot* route, int nSlots, int heads, cudaStream_t stream);
 
