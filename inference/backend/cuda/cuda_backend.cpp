@@ -645,16 +645,17 @@ void CudaBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const 
 
 // ---- expert placement ------------------------------------------------------------------------
 
-void CudaBackend::prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers) {
+void CudaBackend::prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers,
+                                 uint64_t reservedBytes) {
     bind();
     size_t freeBytes = 0, totalBytes = 0;
     cudaCheck(cudaMemGetInfo(&freeBytes, &totalBytes), "cudaMemGetInfo");
     PlacementRequest request;
     request.weights = placementWeights(tensors);
     request.gpuFreeBytes = freeBytes;
-    // KV cache, activations and scratch are sized later; keep a twentieth of the GPU (at least
-    // 512 MiB) free for them.
-    request.reservedBytes = std::max<uint64_t>(512ull << 20, totalBytes / 20);
+    // The engine's KV cache and scratch, plus what this backend adds at run time (staging,
+    // graphs, the tiled kernels' working set).
+    request.reservedBytes = reservedBytes + (256ull << 20);
     if (cpuMoeLayers >= 0) request.cpuMoeLayers = cpuMoeLayers;
     ExpertPlacement plan = planExpertPlacement(request);
     if (!plan.ok()) throw CudaError("CUDA: " + plan.refusal());

@@ -58,10 +58,12 @@ public:
     const GraphBookkeeping& graphs() const { return m_graphs; }
 
     // Plans which weights live on the GPU before the first upload (ExpertPlacement from the free
-    // device memory; cpuMoeLayers >= 0 keeps the experts of layers [0, N) on the CPU). An expert
-    // stack the plan splits is uploaded without its CPU experts, which then run on a CpuBackend
-    // in the same forward pass. Throws CudaError when even the non-expert weights do not fit.
-    void prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers);
+    // device memory less reservedBytes; cpuMoeLayers >= 0 keeps the experts of layers [0, N) on
+    // the CPU). An expert stack the plan splits is uploaded without its CPU experts, which then
+    // run on a CpuBackend in the same forward pass. Throws CudaError when even the non-expert
+    // weights do not fit.
+    void prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers,
+                        uint64_t reservedBytes) override;
     const ExpertPlacement* placement() const { return m_plan ? &*m_plan : nullptr; }
     const ExpertUsage& usage() const { return m_usage; }
 
