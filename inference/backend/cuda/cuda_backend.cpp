@@ -147,12 +147,15 @@ void CudaBackend::note(std::initializer_list<uint64_t> words, Launch launch) {
     m_pending.push_back(std::move(launch));
 }
 
-void CudaBackend::runList(cudaStream_t stream) {
-    if (m_dynUsed > 0)
-        cudaCheck(cudaMemcpyAsync(m_dynDevice.data(), m_dynHost.data(), m_dynUsed,
-                                  cudaMemcpyHostToDevice, stream),
-                  "copying this step's positions and rows");
+cudaError_t CudaBackend::runList(cudaStream_t stream) {
+    // Never throws: under capture the stream must reach cudaStreamEndCapture.
+    if (m_dynUsed > 0) {
+        const cudaError_t status = cudaMemcpyAsync(m_dynDevice.data(), m_dynHost.data(), m_dynUsed,
+                                                   cudaMemcpyHostToDevice, stream);
+        if (status != cudaSuccess) return status;
+    }
     for (const Launch& l : m_pending) l(stream);
+    return cudaGetLastError();
 }
 
 void CudaBackend::bind() const {
@@ -179,8 +182,9 @@ void CudaBackend::flush() {
         cudaGraph_t graph = nullptr;
         status = cudaStreamBeginCapture(m_stream, cudaStreamCaptureModeThreadLocal);
         if (status == cudaSuccess) {
-            runList(m_stream);
+            const cudaError_t launched = runList(m_stream);
             status = cudaStreamEndCapture(m_stream, &graph);
+            if (launched != cudaSuccess) status = launched;
         }
         if (status == cudaSuccess)
             status = cudaGraphInstantiate(&m_execs[d.slot], graph, 0);
@@ -191,11 +195,10 @@ void CudaBackend::flush() {
             cudaGetLastError();
             m_graphs.captureFailed(d.slot);
             m_execs[d.slot] = nullptr;
-            runList(m_stream);
-            status = cudaSuccess;
+            status = runList(m_stream);
         }
     } else {
-        runList(m_stream);
+        status = runList(m_stream);
     }
     m_pending.clear();
     m_words.clear();

@@ -106,7 +106,7 @@ private:
     void note(std::initializer_list<uint64_t> words, Launch launch);
     // Runs the deferred list (eagerly, capturing, or replaying a graph) and waits for it.
     void flush();
-    void runList(cudaStream_t stream);
+    cudaError_t runList(cudaStream_t stream);
     void dropGraphs();
     // Makes `buf` hold at least `bytes` (running the list first: it may use the old buffer).
     void ensure(DeviceBuffer& buf, uint64_t bytes);
