@@ -5,7 +5,9 @@
 //     (coalesced reads of the quantized bytes), warp-shuffle reduction.
 //   tiled (more rows): a block dequantizes a 64-row x 32-value tile of W into shared memory once
 //     and uses it for 64 token rows; each thread accumulates 4 x 4 outputs.
-//   moe: the matvec body per (weight row, slot), the slot's expert read from the route on device.
+//   moe: the slot's expert read from the route on the device; few slots (decode): the matvec
+//     body per (weight row, slot); many (prompts): each expert's slots gathered 64 at a time
+//     through the tiled body, so its weights are dequantized once per 64 slots.
 
 #include "inference/backend/cuda/cuda_dequant.cuh"
 #include "inference/backend/cuda/cuda_matmul.h"
@@ -25,6 +27,7 @@ constexpr int kMaxGridY = 65535;
 // From this many expert slots on (32 tokens with 8 experts each) the grouped tiled kernel
 // reuses each expert's dequantized weights across its slots; below, one warp per (row, slot).
 constexpr int kMoeTiledMinSlots = 256;
+constexpr int kMoeTiledGridY = 2048;
 
 __device__ __forceinline__ float warpSum(float v) {
     for (int o = kWarp / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
@@ -195,28 +198,27 @@ __device__ int collectSlots(const RouteSlot* route, int nSlots, int32_t e, int f
     return n;
 }
 
-// Expert matmul for many slots: block (row tile, slot s). The block of the first slot routed to
-// an expert does all of that expert's slots, 64 at a time through matmulTile, so each expert's
-// weights are dequantized once per 64 slots; the blocks of its other slots leave at once.
+// Expert matmul for many slots: block (row tile, slots s, s + gridDim.y, ...). The block of the
+// first slot routed to an expert does all of that expert's slots, 64 at a time through
+// matmulTile, so each expert's weights are dequantized once per 64 slots; other slots are skipped.
 template <GgmlType T>
 __global__ void __launch_bounds__(kTileThreads)
     moeTiledKernel(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t rowsPerExpert,
                    const float* x, int xStride, int slotDiv, const RouteSlot* route, int nSlots,
                    float* y, int yStride) {
     __shared__ int list[kTileTokens];
-    __shared__ int seenBefore;
     const int64_t r0 = int64_t(blockIdx.x) * kTileRows;
     for (int s = blockIdx.y; s < nSlots; s += gridDim.y) {
         const int32_t e = route[s].id;
         if (e < 0) continue; // uniform: every thread read the same slot
-        if (threadIdx.x == 0) seenBefore = 0;
-        __syncthreads();
-        for (int i = threadIdx.x; i < s; i += kTileThreads)
-            if (route[i].id == e) seenBefore = 1; // same value from any writer
-        __syncthreads();
-        const bool leader = seenBefore == 0;
-        __syncthreads(); // seenBefore is rewritten by the next slot
-        if (!leader) continue;
+        // Leader test, block-wide, stopping at the first earlier slot of the same expert (with
+        // routes spread over the experts that is almost always within the first 256 slots).
+        bool seenBefore = false;
+        for (int i0 = 0; i0 < s && !seenBefore; i0 += kTileThreads) {
+            const int i = i0 + int(threadIdx.x);
+            seenBefore = __syncthreads_or(i < s && route[i].id == e);
+        }
+        if (seenBefore) continue;
         const uint8_t* we = w + uint64_t(e) * uint64_t(rowsPerExpert) * rowBytes;
         const int* ids = list; // captured as a pointer: a captured array would be copied
         for (int from = s, n = kTileTokens; n == kTileTokens;) {
@@ -277,7 +279,8 @@ void moeMatmulOfType(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t r
         moeMatvecKernel<T><<<grid, kRowsPerBlock * kWarp, 0, stream>>>(
             w, rowBytes, nIn, rowsPerExpert, x, xStride, slotDiv, route, nSlots, y, yStride);
     } else {
-        const dim3 grid(gridRows(rowsPerExpert, kTileRows), std::min(nSlots, kMaxGridY));
+        // Each block tests a few slots for leadership; leaders are rare, so little imbalance.
+        const dim3 grid(gridRows(rowsPerExpert, kTileRows), std::min(nSlots, kMoeTiledGridY));
         moeTiledKernel<T><<<grid, kTileThreads, 0, stream>>>(
             w, rowBytes, nIn, rowsPerExpert, x, xStride, slotDiv, route, nSlots, y, yStride);
     }
