@@ -5,11 +5,21 @@
 #include "inference/quant/quant_kernels.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace fabulist::inference::vulkan {
 
 namespace {
+
+// Bytes of attention scores kept in scratch before attention streams its keys instead: 64 MiB
+// (a 512-token prompt with 32 heads up to 1,024 positions of context), never more than one
+// binding; FABULIST_VULKAN_ATTENTION_SCRATCH_MIB overrides it.
+uint64_t attentionScratchLimit(const VulkanDevice& device) {
+    if (const char* v = std::getenv("FABULIST_VULKAN_ATTENTION_SCRATCH_MIB"))
+        return uint64_t(std::strtoull(v, nullptr, 10)) << 20;
+    return std::min<uint64_t>(uint64_t(64) << 20, device.maxStorageRange() / 2);
+}
 
 class VulkanKvCache final : public KvCache {
 public:
@@ -69,7 +79,8 @@ VulkanBackend::VulkanBackend(const VulkanDeviceOptions& options)
     : m_device(std::make_unique<VulkanDevice>(options)),
       m_pipelines(std::make_unique<VulkanPipelines>(*m_device)),
       m_ops(std::make_unique<VulkanOps>(
-          *m_device, *m_pipelines, options.profile || VulkanProfiler::enabledByEnvironment())) {}
+          *m_device, *m_pipelines, options.profile || VulkanProfiler::enabledByEnvironment())),
+      m_scoresLimit(attentionScratchLimit(*m_device)) {}
 
 DeviceDescription VulkanBackend::describeDevice() const {
     return describeFeatures(m_device->features(), glslcFeatures());
@@ -222,8 +233,10 @@ void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int
                               const AttentionParams& p) {
     auto& cache = static_cast<VulkanKvCache&>(cacheBase);
     const int maxCtx = cache.capacity();
-    ensure(m_scores, uint64_t(q.rows) * p.nHead * maxCtx * sizeof(float),
-           VulkanBuffer::Kind::DeviceLocal);
+    const uint64_t scoreBytes = uint64_t(q.rows) * p.nHead * maxCtx * sizeof(float);
+    const bool streamed = scoreBytes > m_scoresLimit;
+    if (!streamed) ensure(m_scores, scoreBytes, VulkanBuffer::Kind::DeviceLocal);
+    if (!m_scores) ensure(m_scores, 4, VulkanBuffer::Kind::DeviceLocal);
     VulkanOps::AttentionShape s{
         q.rows, p.nHead,  p.nHeadKv, p.headDimK, p.headDimV,
         pos0,   p.window, maxCtx,    p.scale,    cache.type(),
@@ -231,7 +244,8 @@ void VulkanBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int
         cache.sharedV() ? cache.kvDimK() : 0,
         cache.ring(layer),
         cache.scaleByteOffset(layer, false),
-        cache.scaleByteOffset(layer, true)};
+        cache.scaleByteOffset(layer, true),
+        streamed};
     // K and V live in separate buffers; the op takes one cache buffer per side.
     m_ops->attention(dev(q), q.cols, cache.k(layer), cache.v(layer), DeviceF32{m_scores.get(), 0},
                      dev(out), out.cols, s);

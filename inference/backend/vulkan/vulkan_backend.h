@@ -102,6 +102,10 @@ private:
     std::unique_ptr<VulkanBuffer> m_gate, m_up, m_down; // FFN scratch, one row per slot
     std::unique_ptr<VulkanBuffer> m_actIn, m_actHidden; // rounded matmul inputs
     std::unique_ptr<VulkanBuffer> m_scores;             // attention scores
+    // Attention whose scores would take more than this streams its keys instead (no scratch):
+    // a long prompt deep in a text. FABULIST_VULKAN_ATTENTION_SCRATCH_MIB overrides it (0: always
+    // stream; both paths give the same bits).
+    uint64_t m_scoresLimit = 0;
     std::unique_ptr<VulkanBuffer> m_staging;            // embed rows, read-back (host-visible)
     std::unique_ptr<VulkanBuffer> m_route;              // MoE (id, weight) pairs per slot
     std::unique_ptr<VulkanBuffer> m_headRoute;          // (head, 1) pairs: per-head matmuls

@@ -598,8 +598,9 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
     };
     const Binding bk = layer(kLayer, uint64_t(ctx) * kvDimK * esize);
     const Binding bv = layer(vLayer, uint64_t(ctx) * kvDimV * esize);
-    const Binding bs =
-        window(*scores.buffer, scores.offset, uint64_t(s.rows) * s.nHead * s.maxCtx * 4);
+    const Binding bs = s.streamed ? window(*m_dummy, 0, 4)
+                                  : window(*scores.buffer, scores.offset,
+                                           uint64_t(s.rows) * s.nHead * s.maxCtx * 4);
     const Binding bo = window(*out.buffer, out.offset,
                               (uint64_t(s.rows - 1) * outStride + s.nHead * s.headDimV) * 4);
     const Binding bd = dynamicBinding(u32(s.pos0));
@@ -610,7 +611,7 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
         uint32_t qOffset, qStride, oOffset, oStride, kOffset, vOffset;
         uint32_t posSlot, window, maxCtx, kvType;
         float scale;
-        uint32_t sinkOffset, hasSinks, kept, kScaleOffset, vScaleOffset;
+        uint32_t sinkOffset, hasSinks, kept, kScaleOffset, vScaleOffset, streamed;
     } push{u32(s.rows),
            u32(s.nHead),
            u32(s.nHead / s.nHeadKv),
@@ -633,7 +634,8 @@ void VulkanOps::attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer,
            s.sinks ? 1u : 0u,
            u32(s.kept),
            u32((bk.elemOffset + s.kScaleByteOffset) / 4),
-           u32((bv.elemOffset + s.vScaleByteOffset) / 4)};
+           u32((bv.elemOffset + s.vScaleByteOffset) / 4),
+           s.streamed ? 1u : 0u};
     dispatchLinear(p, b, &push, sizeof(push), uint64_t(s.rows) * s.nHead);
 }
 

@@ -71,10 +71,10 @@ public:
                            // latent cache reads V from the K rows: their stride)
         int kept = 0;      // > 0: the layer is a ring of `kept` slots (sliding window)
         uint64_t kScaleByteOffset = 0, vScaleByteOffset = 0; // Q8_0: where the scales start
+        bool streamed = false; // no scores scratch: the keys streamed in tiles (same bits)
     };
     // Causal attention of q rows over one cache layer (K and V buffers, positions from 0);
-    // scores is scratch of
-    // rows * nHead * maxCtx floats.
+    // scores is scratch of rows * nHead * maxCtx floats, unused when s.streamed.
     void attention(DeviceF32 q, int qStride, const VulkanBuffer& kLayer, const VulkanBuffer& vLayer,
                    DeviceF32 scores, DeviceF32 out, int outStride, const AttentionShape& s);
     // MoE routing of each row of router logits: (expert id, weight) pairs into route, slot

@@ -2,7 +2,9 @@
 // Causal attention, one workgroup per (query row, head): scores = scale * q.k_j over cache
 // positions [lo, pos0 + row], softmax, out = sum_j p_j v_j. With an f16 cache the query and the
 // probabilities are rounded to f16 first, as llama.cpp (and the CPU backend) do. Scores live in
-// a scratch buffer (one row of maxCtx per workgroup); cOffset values are in cache elements.
+// a scratch buffer (one row of maxCtx per workgroup), or, when that would be too large (a long
+// prompt deep in a text), nowhere: the keys are streamed in tiles (attendStreamed). cOffset
+// values are in cache elements.
 // A Q8_0 cache (kvType 2: int8 values, then f16 block scales at k/vScaleOffset words) is read as
 // the CPU backend reads it: the query quantized to Q8_0, each key block's integer dot product
 // times both scales, and values dequantized for the weighted sum.
@@ -27,12 +29,14 @@ layout(push_constant) uniform Params {
     uint sinkOffset, hasSinks;
     uint kept; // > 0: a ring of `kept` slots, position j in slot j % kept
     uint kScaleOffset, vScaleOffset;
+    uint streamed; // 1: no scores scratch (attendStreamed)
 } p;
 #include "reduce.glsl"
 #include "half.glsl"
 
 shared float qs[1024]; // DeepSeek's latent keys: kv_lora_rank 512 + 64 rotated
 shared float qd[32];   // the Q8_0 query's block scales
+const uint kMaxValuesPerInvocation = 1024u / WG; // value head sizes up to 1024
 
 int q8Value(uint which, uint e) { // the int8 at byte e of a Q8_0 layer's values
     const uint w = which == 0u ? kdata[(p.kOffset + e) >> 2] : vdata[(p.vOffset + e) >> 2];
@@ -68,6 +72,96 @@ void quantizeQuery(uint q0, uint tid) {
     }
 }
 
+// scale · q·k for the key at position pos (the query is in qs, prepared for the cache type).
+float keyScore(uint pos, uint kvh) {
+    const uint kb = slotOf(pos) * p.kvDimK + kvh * p.headDimK;
+    float s = 0.0;
+    if (p.kvType == 2u) {
+        for (uint b = 0u; b < p.headDimK / 32u; ++b) {
+            int isum = 0;
+            for (uint d = b * 32u; d < b * 32u + 32u; ++d) isum += int(qs[d]) * q8Value(0u, kb + d);
+            s += float(isum) * (qd[b] * q8Scale(0u, kb + b * 32u));
+        }
+    } else {
+        for (uint d = 0; d < p.headDimK; ++d) s += qs[d] * cacheValue(0u, kb + d);
+    }
+    return s * p.scale;
+}
+
+// pr · v[e] for value element e (Q8_0: (p·d)·q, in the CPU backend's order).
+float valueTerm(float pr, uint e) {
+    if (p.kvType == 2u) return (pr * q8Scale(1u, e)) * float(q8Value(1u, e));
+    return pr * cacheValue(1u, e);
+}
+
+// The probability as the cache type's V·P reads it (f16 cache: rounded to f16).
+float probability(float e, float inv) {
+    const float pr = e * inv;
+    return p.kvType == 1u ? roundToHalf(pr) : pr;
+}
+
+uint valueIndex(uint pos, uint kvh, uint d) {
+    return slotOf(pos) * p.kvDimV + kvh * p.headDimV + d;
+}
+
+// Scores kept in the scratch buffer (one row of maxCtx per workgroup): one pass over the keys.
+void attendWithScratch(uint item, uint row, uint h, uint kvh, uint lo, uint count, float sink) {
+    const uint tid = gl_LocalInvocationID.x;
+    const uint sb = item * p.maxCtx;
+    float mx = -3.402823466e38;
+    for (uint j = tid; j < count; j += WG) {
+        const float s = keyScore(lo + j, kvh);
+        scores[sb + j] = s;
+        mx = max(mx, s);
+    }
+    mx = reduceMax(mx);
+    if (p.hasSinks != 0u) mx = max(mx, sink);
+    float sum = 0.0;
+    for (uint j = tid; j < count; j += WG) {
+        const float e = exp(scores[sb + j] - mx);
+        scores[sb + j] = e;
+        sum += e;
+    }
+    const float inv = 1.0 / (reduceSum(sum) + (p.hasSinks != 0u ? exp(sink - mx) : 0.0));
+    for (uint j = tid; j < count; j += WG) scores[sb + j] = probability(scores[sb + j], inv);
+    memoryBarrierBuffer();
+    barrier();
+    for (uint d = tid; d < p.headDimV; d += WG) {
+        float o = 0.0;
+        for (uint j = 0; j < count; ++j) o += valueTerm(scores[sb + j], valueIndex(lo + j, kvh, d));
+        odata[p.oOffset + row * p.oStride + h * p.headDimV + d] = o;
+    }
+}
+
+shared float tileP[WG]; // the streamed path's probabilities of one tile of keys
+
+// No scratch: the keys are streamed in tiles of WG positions, three times (maximum, sum, then
+// probabilities times values through shared memory). Every value is computed by the same
+// arithmetic in the same order as attendWithScratch, so both paths give the same bits.
+void attendStreamed(uint item, uint row, uint h, uint kvh, uint lo, uint count, float sink) {
+    const uint tid = gl_LocalInvocationID.x;
+    float mx = -3.402823466e38;
+    for (uint j = tid; j < count; j += WG) mx = max(mx, keyScore(lo + j, kvh));
+    mx = reduceMax(mx);
+    if (p.hasSinks != 0u) mx = max(mx, sink);
+    float sum = 0.0;
+    for (uint j = tid; j < count; j += WG) sum += exp(keyScore(lo + j, kvh) - mx);
+    const float inv = 1.0 / (reduceSum(sum) + (p.hasSinks != 0u ? exp(sink - mx) : 0.0));
+    float acc[kMaxValuesPerInvocation];
+    for (uint k = 0u; k < kMaxValuesPerInvocation; ++k) acc[k] = 0.0;
+    for (uint t = 0u; t < count; t += WG) {
+        if (t + tid < count) tileP[tid] = probability(exp(keyScore(lo + t + tid, kvh) - mx), inv);
+        barrier();
+        const uint n = min(WG, count - t);
+        for (uint k = 0u, d = tid; d < p.headDimV; ++k, d += WG)
+            for (uint jj = 0u; jj < n; ++jj)
+                acc[k] += valueTerm(tileP[jj], valueIndex(lo + t + jj, kvh, d));
+        barrier();
+    }
+    for (uint k = 0u, d = tid; d < p.headDimV; ++k, d += WG)
+        odata[p.oOffset + row * p.oStride + h * p.headDimV + d] = acc[k];
+}
+
 void main() {
     const uint item = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
     if (item >= p.rows * p.nHead) return; // uniform per workgroup
@@ -86,50 +180,9 @@ void main() {
         }
     }
     barrier();
-    const uint sb = item * p.maxCtx;
-    float mx = -3.402823466e38;
-    for (uint j = tid; j < count; j += WG) {
-        const uint kb = slotOf(lo + j) * p.kvDimK + kvh * p.headDimK;
-        float s = 0.0;
-        if (p.kvType == 2u) {
-            for (uint b = 0u; b < p.headDimK / 32u; ++b) {
-                int isum = 0;
-                for (uint d = b * 32u; d < b * 32u + 32u; ++d)
-                    isum += int(qs[d]) * q8Value(0u, kb + d);
-                s += float(isum) * (qd[b] * q8Scale(0u, kb + b * 32u));
-            }
-        } else {
-            for (uint d = 0; d < p.headDimK; ++d) s += qs[d] * cacheValue(0u, kb + d);
-        }
-        s *= p.scale;
-        scores[sb + j] = s;
-        mx = max(mx, s);
-    }
-    mx = reduceMax(mx);
     const float sink = p.hasSinks != 0u ? sinks[p.sinkOffset + h] : 0.0;
-    if (p.hasSinks != 0u) mx = max(mx, sink);
-    float sum = 0.0;
-    for (uint j = tid; j < count; j += WG) {
-        const float e = exp(scores[sb + j] - mx);
-        scores[sb + j] = e;
-        sum += e;
-    }
-    const float inv = 1.0 / (reduceSum(sum) + (p.hasSinks != 0u ? exp(sink - mx) : 0.0));
-    for (uint j = tid; j < count; j += WG) {
-        const float pr = scores[sb + j] * inv;
-        scores[sb + j] = p.kvType == 1u ? roundToHalf(pr) : pr;
-    }
-    memoryBarrierBuffer();
-    barrier();
-    for (uint d = tid; d < p.headDimV; d += WG) {
-        float o = 0.0;
-        for (uint j = 0; j < count; ++j) {
-            const uint e = slotOf(lo + j) * p.kvDimV + kvh * p.headDimV + d;
-            if (p.kvType == 2u) // (p·d)·q, in the CPU backend's order
-                o += (scores[sb + j] * q8Scale(1u, e)) * float(q8Value(1u, e));
-            else
-                o += scores[sb + j] * cacheValue(1u, e);
-        }
-        odata[p.oOffset + row * p.oStride + h * p.headDimV + d] = o;
-    }
+    if (p.streamed != 0u)
+        attendStreamed(item, row, h, kvh, lo, count, sink);
+    else
+        attendWithScratch(item, row, h, kvh, lo, count, sink);
 }
