@@ -33,11 +33,13 @@ class CudaParityGpuTest : public QObject {
         if (!f.open(QIODevice::ReadOnly)) return {};
         return QJsonDocument::fromJson(f.readAll()).object();
     }
-    std::unique_ptr<Engine> load(const std::string& path, GgmlType kv, int context = 0) {
+    std::unique_ptr<Engine> load(const std::string& path, GgmlType kv, int context = 0,
+                                 int cpuMoeLayers = -1) {
         EngineOptions o;
         o.modelPath = path;
         o.device = "cuda";
         o.kvCacheType = kv;
+        o.cpuMoeLayers = cpuMoeLayers;
         if (context > 0) o.contextLength = context;
         auto engine = Engine::load(o);
         if (engine->info().device != "cuda") qFatal("the engine did not load on CUDA");
@@ -97,6 +99,37 @@ private slots:
             QVERIFY2(dh <= hiddenTol, qPrintable("hidden diff " + QString::number(dh)));
             QCOMPARE(argmax(got), argmax(std::span<const float>(want)));
         }
+    }
+
+    // Experts of the first layer kept on the CPU (--cpu-moe 1): that layer's experts run on a
+    // CpuBackend in the same forward pass; the logits stay within the same bounds, and the hit
+    // rate counts the slots the CPU served.
+    void cpuExpertsOfFirstLayer_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<float>("logitTol");
+        QTest::newRow("tiny-moe-f32") << "tiny-moe-f32" << 1e-4f;
+        QTest::newRow("tiny-qwen3moe-q4_k_m") << "tiny-qwen3moe-q4_k_m" << 0.25f;
+    }
+    void cpuExpertsOfFirstLayer() {
+        QFETCH(QString, model);
+        QFETCH(float, logitTol);
+        const QJsonObject ref = reference(model);
+        QVERIFY2(!ref.isEmpty(), qPrintable("missing reference " + model));
+        auto engine = load((m_dir + "/" + ref["model_file"].toString()).toStdString(),
+                           GgmlType::F32, 0, 1);
+        auto session = engine->createSession();
+        const auto o = ref["logits_last_position"].toArray().first().toObject();
+        session->evaluate(ids(o["prompt_ids"]));
+        const float d = maxAbsDiff(session->logits(), floats(o["logits"]));
+        qInfo("%s with layer 0's experts on the CPU: max |dlogit| %.3g", qPrintable(model), d);
+        QVERIFY2(d <= logitTol, qPrintable(QString::number(d)));
+        QString rate, placement;
+        for (const auto& [k, v] : engine->describeDevice()) {
+            if (k == "expert hit rate (GPU)") rate = QString::fromStdString(v);
+            if (k == "placement") placement += QString::fromStdString(v) + "\n";
+        }
+        qInfo("placement:\n%shit rate: %s", qPrintable(placement), qPrintable(rate));
+        QVERIFY2(!rate.isEmpty() && !rate.startsWith("100.0"), qPrintable(rate));
     }
 
     void greedy_data() {

@@ -208,6 +208,37 @@ void CudaBackend::flush() {
     cudaCheck(status, "launching a step's kernels");
     cudaCheck(cudaGetLastError(), "a kernel launch");
     cudaCheck(cudaStreamSynchronize(m_stream), "running a step's kernels");
+    countLoggedRoutes();
+}
+
+void CudaBackend::logRoutes(int layer, const RouteSlot* route, int nSlots) {
+    if (layer < 0 || nSlots <= 0) return;
+    if (m_routeLogs.size() <= size_t(layer)) m_routeLogs.resize(size_t(layer) + 1);
+    RouteLog& log = m_routeLogs[size_t(layer)];
+    const uint64_t bytes = uint64_t(nSlots) * sizeof(RouteSlot);
+    if (log.slots > 0 || log.buffer.size() < bytes) flush(); // one pending copy per layer
+    if (log.buffer.size() < bytes) {
+        dropGraphs(); // graphs copy into the old buffer
+        log.buffer = PinnedBuffer();
+        log.buffer = PinnedBuffer(bytes);
+    }
+    log.slots = nSlots;
+    uint8_t* dst = log.buffer.data();
+    note({kRead + 100, u(route), bytes, u(dst)},
+         [=](cudaStream_t s) { cudaMemcpyAsync(dst, route, bytes, cudaMemcpyDeviceToHost, s); });
+}
+
+void CudaBackend::countLoggedRoutes() {
+    std::vector<int32_t> ids;
+    for (size_t layer = 0; layer < m_routeLogs.size(); ++layer) {
+        RouteLog& log = m_routeLogs[layer];
+        if (log.slots == 0) continue;
+        const auto* r = reinterpret_cast<const RouteSlot*>(log.buffer.data());
+        ids.resize(size_t(log.slots));
+        for (int s = 0; s < log.slots; ++s) ids[size_t(s)] = r[s].id;
+        m_usage.record(int(layer), ids, m_plan ? &*m_plan : nullptr);
+        log.slots = 0;
+    }
 }
 
 void CudaBackend::dropGraphs() {
@@ -285,8 +316,9 @@ Weight CudaBackend::upload(const GgufTensorInfo& tensor) {
     cwt->nIn = w.nIn;
     cwt->rows = w.nOut * w.nMat;
     cwt->rowBytes = w.rowBytes;
+    const PlacementWeight pw = classifyWeight(tensor);
+    cwt->layer = pw.layer; // the MoE op counts expert use per layer
     if (m_plan && !m_plan->onGpu(tensor.name)) {
-        const PlacementWeight pw = classifyWeight(tensor);
         if (pw.kind != WeightKind::ExpertStack || pw.nExpert <= 0)
             throw CudaError("CUDA: the placement keeps " + tensor.name +
                             " on the CPU, which only expert stacks may be");
@@ -571,6 +603,7 @@ void CudaBackend::moe(Act x, Act routerLogits, const MoeWeights& experts, const 
           u(ts.selectionBias), u(route)},
          [=](cudaStream_t s) { launchMoeTopK(logits, ts, route, s); });
     const CudaWeight& stack = cw(*experts.gate);
+    if (m_plan && !stack.partial) logRoutes(stack.layer, route, nSlots);
     if (stack.partial) {
         if (experts.gateBias || experts.upBias || experts.downBias)
             throw CudaError("CUDA: experts with biases (gpt-oss) must all fit on the GPU; use "

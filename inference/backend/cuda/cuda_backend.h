@@ -159,6 +159,15 @@ private:
     std::unique_ptr<CpuBackend> m_cpu; // runs the CPU-resident experts
     DeviceBuffer m_gpuRoute, m_cpuShare;
     PinnedBuffer m_moeHost; // x rows, routes and the CPU experts' sum of a split MoE layer
+    // Routes of the GPU-only MoE layers, copied to the host inside the list (no extra sync) and
+    // counted in m_usage after it ran; one buffer per layer.
+    struct RouteLog {
+        PinnedBuffer buffer;
+        int slots = 0; // copied by the list now pending; 0: none
+    };
+    std::vector<RouteLog> m_routeLogs;
+    void logRoutes(int layer, const RouteSlot* route, int nSlots);
+    void countLoggedRoutes();
 };
 
 } // namespace fabulist::inference::cuda
