@@ -240,11 +240,11 @@ StoryPrompt build(const StoryRequest& request, const ContextSettings& settings,
                                     settings.authorsNoteDepth);
         pieces = render(values);
         prompt.ids = encode(joined(pieces));
-        const int tokens = tokenizer ? int(prompt.ids.size()) : encode.size(joined(pieces));
+        prompt.tokens = tokenizer ? int(prompt.ids.size()) : encode.size(joined(pieces));
         if (prompt.fillInTheMiddle) pieces.push_back({"after", "", encode.suffix});
         prompt.text = joined(pieces);
         // Tokens merge across the parts' seams: when that tips it over, one paragraph less.
-        if (tokens <= settings.budgetTokens || start >= request.before.size()) break;
+        if (prompt.tokens <= settings.budgetTokens || start >= request.before.size()) break;
         const std::vector<size_t> starts = paragraphStarts(request.before.substr(start));
         start = starts.size() > 1 ? start + starts[1] : request.before.size();
     }

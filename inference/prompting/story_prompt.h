@@ -68,6 +68,7 @@ struct PromptPart {
 struct StoryPrompt {
     std::string text;
     std::vector<int32_t> ids; // exactly what the model reads (BOS included when it has one)
+    int tokens = 0;           // its length: ids.size(), or (no tokenizer) the count + a BOS
     std::vector<PromptPart> parts;
     std::vector<EntryDecision> entries;
     std::vector<int64_t> includedEntries; // ids, in prompt order

@@ -301,6 +301,8 @@ private slots:
         QCOMPARE(counted.includedEntries, local.includedEntries);
         QCOMPARE(counted.parts.size(), local.parts.size());
         QVERIFY(count(counted.text) + 1 <= s.budgetTokens);
+        QCOMPARE(counted.tokens, count(counted.text) + 1);
+        QCOMPARE(local.tokens, int(local.ids.size()));
         QVERIFY(!counted.fillInTheMiddle && !counted.chat);
     }
 

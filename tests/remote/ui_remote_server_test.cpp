@@ -7,6 +7,7 @@
 #include "tests/remote/llama_server_process.h"
 #include "tests/ui/gui_test_support.h"
 #include "ui/editor/editor_view.h"
+#include "ui/generate/context_viewer.h"
 #include "ui/generate/generate_panel.h"
 #include "ui/generate/generation_controller.h"
 #include "ui/generate/token_inspector.h"
@@ -337,6 +338,19 @@ private slots:
         QVERIFY2(prompt.tokens + 1 + 24 <= 1024, qPrintable(QString::number(prompt.tokens)));
         QVERIFY(g.promptTokens > 512); // the scene was cut to the room, not to nothing
         QVERIFY(g.promptTokens + 24 <= 1024);
+
+        // "What the model reads" on the server: the same prompt, counted by the server.
+        panel->showContextViewer();
+        ContextViewer* viewer = panel->contextViewer();
+        QTRY_VERIFY_WITH_TIMEOUT(viewer->prompt() != nullptr, kTimeoutMs);
+        const auto& shown = *viewer->prompt();
+        QVERIFY(shown.text.find(note) != std::string::npos);
+        QVERIFY(shown.tokens > 512);
+        QVERIFY(shown.tokens <= shown.budgetTokens);
+        QVERIFY2(viewer->totalLabel()->text().startsWith(QString::number(shown.tokens) + " of "),
+                 qPrintable(viewer->totalLabel()->text()));
+        QVERIFY(viewer->grab().save(test::artifactPath("context-viewer-remote.png")));
+        viewer->close();
     }
 
     void cleanupTestCase() {

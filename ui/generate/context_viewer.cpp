@@ -301,7 +301,7 @@ void ContextViewer::showPrompt() {
         return;
     }
     m_total->setText(tr("%1 of %2 tokens (the budget) \u00B7 %3 of %4 story-bible entries in")
-                         .arg(p.ids.size())
+                         .arg(p.tokens) // a server's prompt has no ids here, only a count
                          .arg(p.budgetTokens)
                          .arg(included)
                          .arg(p.entries.size()));

@@ -62,6 +62,8 @@ GenerationController::GenerationController(QObject* parent)
             });
     connect(m_remoteWorker, &RemoteWorker::finished, this, &GenerationController::onFinished);
     connect(m_remoteWorker, &RemoteWorker::failed, this, &GenerationController::onFailed);
+    connect(m_remoteWorker, &RemoteWorker::previewReady, this,
+            &GenerationController::previewReady);
     m_remoteThread->start();
 }
 
@@ -376,10 +378,16 @@ std::optional<TokenInsights> GenerationController::serverInsights(int64_t genera
 }
 
 qint64 GenerationController::preview(GenerationRequest request) {
-    if (!m_modelReady || m_server) return 0;
+    if (!m_modelReady) return 0;
     request.id = m_nextRequestId++;
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, request] { w->preview(request); }, Qt::QueuedConnection);
+    if (m_server) // counted by the server's /tokenize, in its context
+        QMetaObject::invokeMethod(
+            m_remoteWorker,
+            [w = m_remoteWorker, request, server = *m_server] { w->preview(request, server); },
+            Qt::QueuedConnection);
+    else
+        QMetaObject::invokeMethod(
+            m_worker, [w = m_worker, request] { w->preview(request); }, Qt::QueuedConnection);
     return request.id;
 }
 

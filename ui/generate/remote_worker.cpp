@@ -83,21 +83,38 @@ inference::prompting::StoryPrompt RemoteWorker::storyPrompt(const GenerationRequ
                                                   count);
 }
 
+int RemoteWorker::useServer(const remote::RemoteServer& server) {
+    if (!m_client || !sameServer(m_client->server(), server))
+        m_client = std::make_unique<remote::RemoteClient>(server);
+    // The server's context (it reports it), else the writer's setting for this server.
+    const int reported = m_client->contextLength();
+    return reported > 0 ? reported : server.contextTokens;
+}
+
+void RemoteWorker::preview(const GenerationRequest& request, const remote::RemoteServer& server) {
+    PromptPreview answer;
+    answer.id = request.id;
+    if (!request.story) {
+        answer.error = tr("There is no writing task to show the prompt of.");
+    } else {
+        QString note;
+        answer.prompt = std::make_shared<inference::prompting::StoryPrompt>(
+            storyPrompt(request, useServer(server), &note));
+    }
+    emit previewReady(answer);
+}
+
 void RemoteWorker::generate(const GenerationRequest& request, const remote::RemoteServer& server) {
     m_cancelFlag.store(m_cancelledUpTo.load() >= request.id);
     GenerationOutcome outcome;
     outcome.requestId = request.id;
-    if (!m_client || !sameServer(m_client->server(), server))
-        m_client = std::make_unique<remote::RemoteClient>(server);
+    const int contextLength = useServer(server);
     if (m_cancelFlag.load()) {
         outcome.cancelled = true;
         outcome.stop = storage::GenerationStop::Stopped;
         emit finished(outcome);
         return;
     }
-    // The server's context (it reports it), else the writer's setting for this server.
-    const int reported = m_client->contextLength();
-    const int contextLength = reported > 0 ? reported : server.contextTokens;
     const int budget = std::min(request.maxContextTokens, contextLength - request.maxTokens);
     if (request.maxTokens < 1 || budget < 1) {
         emit failed(request.id, tr("A length of %1 tokens does not fit the context of %2 tokens "

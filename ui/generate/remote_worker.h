@@ -35,12 +35,16 @@ public:
 public slots:
     void generate(const fabulist::ui::GenerationRequest& request,
                   const fabulist::remote::RemoteServer& server);
+    // The context viewer: the prompt a writing task would send to `server` (previewReady).
+    void preview(const fabulist::ui::GenerationRequest& request,
+                 const fabulist::remote::RemoteServer& server);
 
 signals:
     void tokenArrived(qint64 requestId, const QString& piece, int candidate);
     void decodeProgress(qint64 requestId, int tokens, double tokensPerSecond);
     void finished(const fabulist::ui::GenerationOutcome& outcome);
     void failed(qint64 requestId, const QString& message);
+    void previewReady(const fabulist::ui::PromptPreview& preview);
 
 private:
     // The end of `context` whose tokens fit `budget` (cut at a word boundary).
@@ -49,6 +53,9 @@ private:
     // counted by the server's /tokenize (else the estimate; `note` says so).
     inference::prompting::StoryPrompt storyPrompt(const GenerationRequest& request,
                                                   int contextLength, QString* note);
+
+    // The client for `server` (a new one when the server changed) and its model's context.
+    int useServer(const remote::RemoteServer& server);
 
     std::unique_ptr<remote::RemoteClient> m_client;
     std::atomic<qint64> m_cancelledUpTo{0};
