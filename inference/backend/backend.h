@@ -188,6 +188,14 @@ public:
     virtual std::vector<OpTiming> profile() const { return {}; }
     virtual void resetProfile() {}
 
+    // Called once before the first upload() with every tensor of the model, so a backend whose
+    // memory cannot hold them all (CUDA) plans which stay in host memory (expert_placement.h).
+    // cpuMoeLayers: the experts of layers [0, N) stay on the CPU (-1: decided from free memory);
+    // reservedBytes: device memory the KV cache and scratch will need.
+    virtual void prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers,
+                                uint64_t reservedBytes) {
+        (void)tensors, (void)cpuMoeLayers, (void)reservedBytes;
+    }
     // Makes a GGUF tensor usable by ops. The CPU backend keeps the mapped pointer (no copy).
     virtual Weight upload(const GgufTensorInfo& tensor) = 0;
     // Frees what upload() made for a weight that is no longer used (a session's diversity head

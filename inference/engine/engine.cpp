@@ -46,13 +46,19 @@ ModelInfo describe(const Engine::Impl& e) {
 
 constexpr int kMaxContext = 1 << 22;
 
+// Weights, KV cache and buffers of a model at this context (both backends keep sliding-window
+// layers in rings).
+MemoryEstimate memoryNeeded(const GgufFile& f, const ModelConfig& config, int ctx,
+                            const EngineOptions& options) {
+    return estimateMemory(f, config, ctx, options.kvCacheType, options.batchSize, options.threads,
+                          options.slidingWindowRing);
+}
+
 // Refuses, before anything is allocated, a model whose weights, KV cache and buffers would not
 // fit the memory the system has available.
 void requireMemory(const GgufFile& f, const ModelConfig& config, int ctx,
                    const EngineOptions& options) {
-    const MemoryEstimate need = estimateMemory(
-        f, config, ctx, options.kvCacheType, options.batchSize, options.threads,
-        options.slidingWindowRing); // both backends keep sliding-window layers in rings
+    const MemoryEstimate need = memoryNeeded(f, config, ctx, options);
     const uint64_t available = availableMemoryBytes();
     if (available == 0 || need.total() <= available) return;
     throw EngineError(f.path() + ": running this model with a context of " + std::to_string(ctx) +
@@ -115,6 +121,8 @@ std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
             " tokens but token_embd.weight only " + std::to_string(config.nVocab) + " rows");
     impl->backend =
         createBackend(options.device, options.threads, options.profile, options.allowCpuDevice);
+    const MemoryEstimate need = memoryNeeded(f, config, ctx, options);
+    impl->backend->prepareUploads(f.tensors(), options.cpuMoeLayers, need.kvCache + need.scratch);
     ModelWeights weights = ModelWeights::load(f, config, *impl->backend, options.progress);
     const int maxRows = std::min(options.batchSize, ctx);
     impl->model = std::make_unique<Model>(std::move(config), std::move(weights), *impl->backend,
