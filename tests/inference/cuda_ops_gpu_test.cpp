@@ -3,7 +3,7 @@
 // every weight type (Q/K/V sharing one rounding, biases), RoPE (normal, NeoX, partial, YaRN,
 // frequency factors, offset), the KV store and attention (F32/F16 cache, GQA, sliding window
 // and its ring, sinks, a shared-latent V, decode rows and the tiled prompt kernel), the FFN's
-// three activations, MoE (softmax, sigmoid with selection bias, softmax of the chosen, biases,
+// three activations (and the gated shared expert), MoE (softmax, sigmoid with selection bias, softmax of the chosen, biases,
 // normalisation, scale), add, scale, MLA's absorbQuery/expandValues and the head mix; and decode
 // steps replayed from a CUDA graph computing what eager runs compute.
 // Label gpu: needs an NVIDIA GPU; skips with the probe's reason where there is none.
@@ -339,23 +339,29 @@ private slots:
         QTest::addColumn<int>("type");
         QTest::addColumn<int>("activation");
         QTest::addColumn<bool>("accumulate");
-        QTest::newRow("f32 silu") << int(GgmlType::F32) << int(FfnActivation::Silu) << false;
+        QTest::addColumn<bool>("gated"); // Qwen2-MoE's shared expert: times sigmoid(gate · x)
+        QTest::newRow("f32 silu") << int(GgmlType::F32) << int(FfnActivation::Silu) << false
+                                  << false;
         QTest::newRow("q8_0 gelu accumulate")
-            << int(GgmlType::Q8_0) << int(FfnActivation::GeluFp16) << true;
+            << int(GgmlType::Q8_0) << int(FfnActivation::GeluFp16) << true << false;
         QTest::newRow("q4_k swiglu-oai")
-            << int(GgmlType::Q4_K) << int(FfnActivation::SwigluOai) << false;
+            << int(GgmlType::Q4_K) << int(FfnActivation::SwigluOai) << false << false;
+        QTest::newRow("q8_0 gated shared expert, accumulate")
+            << int(GgmlType::Q8_0) << int(FfnActivation::Silu) << true << true;
     }
     void ffn() {
         QFETCH(int, type);
         QFETCH(int, activation);
         QFETCH(bool, accumulate);
+        QFETCH(bool, gated);
         const int rows = 5, nEmbd = 256, nFf = 512;
+        const Pair sg = weightOf(randomFloats(size_t(nEmbd), 0.1f), nEmbd);
         const Pair g = weight(GgmlType(type), nEmbd, nFf), u = weight(GgmlType(type), nEmbd, nFf),
                    d = weight(GgmlType(type), nFf, nEmbd);
         const ActPair x = input(rows, nEmbd), out = input(rows, nEmbd);
-        m_cpu->ffn(x.cpu, g.cpu, u.cpu, d.cpu, out.cpu, nullptr, accumulate,
+        m_cpu->ffn(x.cpu, g.cpu, u.cpu, d.cpu, out.cpu, gated ? &sg.cpu : nullptr, accumulate,
                    FfnActivation(activation));
-        m_gpu->ffn(x.gpu, g.gpu, u.gpu, d.gpu, out.gpu, nullptr, accumulate,
+        m_gpu->ffn(x.gpu, g.gpu, u.gpu, d.gpu, out.gpu, gated ? &sg.gpu : nullptr, accumulate,
                    FfnActivation(activation));
         compare(out, 5e-3f, "ffn");
     }

@@ -528,10 +528,8 @@ void CudaBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int p
 
 void CudaBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight& down, Act out,
                       const Weight* scaleGate, bool accumulate, FfnActivation activation) {
-    if (scaleGate)
-        throw CudaError("CUDA: gated shared experts (Qwen2-MoE) are not supported yet; "
-                        "use --device cpu");
     const int rows = x.rows, nFf = int(gate.nOut);
+    if (scaleGate) ensure(m_gateLogit, uint64_t(rows) * sizeof(float));
     float* g = m_gate.floats();
     float* uu = m_up.floats();
     float* y = m_down.floats();
@@ -562,6 +560,17 @@ void CudaBackend::ffn(Act x, const Weight& gate, const Weight& up, const Weight&
          [=](cudaStream_t s) { launchSwiglu(g, uu, g, n, mode, gelu, s); });
     const float* h = matmulInput(down.type, g, rows, nFf, nFf, m_actHidden.floats(), nullptr);
     float* o = ptr(out);
+    if (scaleGate) { // Qwen2-MoE's shared expert: its output times sigmoid(scaleGate · x)
+        float* gl = m_gateLogit.floats();
+        mm(*scaleGate, ptr(x), x.cols, gl, 1); // f32 activations, as the CPU's dot product
+        mm(down, h, nFf, y, out.cols);
+        const int cols = out.cols;
+        note({kAdd + 100, u(y), u(gl), uint64_t(rows), uint64_t(cols), u(o), uint64_t(accumulate)},
+             [=](cudaStream_t s) {
+                 launchSigmoidGated(y, cols, gl, rows, cols, o, cols, accumulate, s);
+             });
+        return;
+    }
     if (!accumulate) {
         mm(down, h, nFf, o, out.cols);
         return;

@@ -151,6 +151,7 @@ private:
     PinnedBuffer m_readback;
 
     DeviceBuffer m_gate, m_up, m_down, m_actIn, m_actHidden, m_scores, m_route, m_headRoute;
+    DeviceBuffer m_gateLogit; // the shared expert's gate logit per row
     int m_headRouteSlots = 0, m_headRouteHeads = 0;
     DeviceBuffer m_gelu;
 

@@ -2,7 +2,8 @@
 // activations are f32 already rounded by launchRoundActivations, so the sums are those of the
 // Vulkan shaders up to f32 summation order.
 //   matvec (<= 8 token rows): one warp per weight row, lanes take consecutive units of the row
-//     (coalesced reads of the quantized bytes), warp-shuffle reduction.
+//     (coalesced reads of the quantized bytes), warp-shuffle reduction; the block's 4 rows share
+//     the activations, staged in shared memory 1024 values at a time.
 //   tiled (more rows): a block dequantizes a 64-row x 32-value tile of W into shared memory once
 //     and uses it for 64 token rows; each thread accumulates 4 x 4 outputs.
 //   moe: the slot's expert read from the route on the device; few slots (decode): the matvec
@@ -34,19 +35,40 @@ __device__ __forceinline__ float warpSum(float v) {
     return v;
 }
 
-// acc[t] += W row . x row t for t < min(TOKENS, rows); the calling warp's lanes split the units.
+// x values staged in shared memory per chunk of kChunk, padded by one float per 32 so that lanes
+// reading 32-value units (lane stride 33 floats) hit 32 different banks; every warp of the block
+// (one weight row each) reads the same staged activations.
+constexpr int kChunk = 1024;
+constexpr int kChunkPadded = kChunk + kChunk / 32;
+
+__device__ __forceinline__ unsigned padded(unsigned k) {
+    return k + k / 32u;
+}
+
+// Stages x rows [0, min(TOKENS, rows)) values [c0, c0 + n) into xs (zeros elsewhere).
+template <int TOKENS>
+__device__ __forceinline__ void stageX(float (*xs)[kChunkPadded], const float* x, int64_t xStride,
+                                       int rows, int64_t c0, int n) {
+    for (int i = threadIdx.x; i < TOKENS * kChunk; i += blockDim.x) {
+        const int t = i / kChunk, k = i % kChunk;
+        xs[t][padded(k)] = t < rows && k < n ? x[t * xStride + c0 + k] : 0.0f;
+    }
+}
+
+// acc[t] += W row units [unit0, unit0 + units) . staged x row t, for t < min(TOKENS, rows); the
+// calling warp's lanes split the units (consecutive lanes read consecutive quantized blocks).
 template <GgmlType T, int TOKENS>
-__device__ __forceinline__ void rowDot(const uint8_t* row, int64_t nIn, const float* x, int rows,
-                                       int64_t xStride, float* acc) {
+__device__ __forceinline__ void rowDotChunk(const uint8_t* row, int64_t unit0, int units,
+                                            const float (*xs)[kChunkPadded], int rows, float* acc) {
     using F = WeightFormat<T>;
-    const int64_t units = nIn / F::kUnit;
-    for (int64_t u = threadIdx.x % kWarp; u < units; u += kWarp) {
+    for (int u = threadIdx.x % kWarp; u < units; u += kWarp) {
         float w[F::kUnit];
-        F::load(row, u, w);
+        F::load(row, unit0 + u, w);
 #pragma unroll
         for (int t = 0; t < TOKENS; ++t) {
             if (t >= rows) break;
-            const float* xu = x + t * xStride + u * F::kUnit;
+            // A unit never crosses a 32-value boundary, so its values are contiguous in xs.
+            const float* xu = &xs[t][padded(unsigned(u * F::kUnit))];
             float s = 0.0f;
 #pragma unroll
             for (int k = 0; k < F::kUnit; ++k) s += w[k] * xu[k];
@@ -55,16 +77,34 @@ __device__ __forceinline__ void rowDot(const uint8_t* row, int64_t nIn, const fl
     }
 }
 
+// acc[t] += W row . x row t over the whole row, chunk by chunk. Every thread of the block calls
+// (the staging synchronizes); `active` false for a warp whose weight row is past the end.
+template <GgmlType T, int TOKENS>
+__device__ __forceinline__ void rowDot(const uint8_t* row, bool active, int64_t nIn, const float* x,
+                                       int64_t xStride, int rows, float* acc) {
+    __shared__ float xs[TOKENS][kChunkPadded];
+    for (int64_t c0 = 0; c0 < nIn; c0 += kChunk) {
+        const int n = int(min(int64_t(kChunk), nIn - c0));
+        __syncthreads(); // every warp is done with the previous chunk
+        stageX<TOKENS>(xs, x, xStride, rows, c0, n);
+        __syncthreads();
+        if (active)
+            rowDotChunk<T, TOKENS>(row, c0 / WeightFormat<T>::kUnit, n / WeightFormat<T>::kUnit, xs,
+                                   rows, acc);
+    }
+}
+
 template <GgmlType T, int TOKENS>
 __global__ void __launch_bounds__(kRowsPerBlock* kWarp)
     matvecKernel(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t nRows, const float* x,
                  int rows, int xStride, float* y, int yStride) {
     const int64_t r = int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
-    if (r >= nRows) return; // whole warps leave: the shuffles below stay full-warp
+    const bool active = r < nRows; // per warp: the shuffles below stay full-warp
     const int t0 = blockIdx.y * TOKENS;
     float acc[TOKENS] = {};
-    rowDot<T, TOKENS>(w + uint64_t(r) * rowBytes, nIn, x + int64_t(t0) * xStride, rows - t0,
-                      xStride, acc);
+    rowDot<T, TOKENS>(w + uint64_t(active ? r : 0) * rowBytes, active, nIn,
+                      x + int64_t(t0) * xStride, xStride, rows - t0, acc);
+    if (!active) return;
 #pragma unroll
     for (int t = 0; t < TOKENS; ++t) {
         const float s = warpSum(acc[t]);
@@ -72,22 +112,24 @@ __global__ void __launch_bounds__(kRowsPerBlock* kWarp)
     }
 }
 
-// Expert rows: warp per (weight row, slot); slots with a negative expert id are left untouched.
+// Expert rows: block (4 weight rows, slots s, s + gridDim.y, ...); slots with a negative expert
+// id are left untouched.
 template <GgmlType T>
 __global__ void __launch_bounds__(kRowsPerBlock* kWarp)
     moeMatvecKernel(const uint8_t* w, uint64_t rowBytes, int64_t nIn, int64_t rowsPerExpert,
                     const float* x, int xStride, int slotDiv, const RouteSlot* route, int nSlots,
                     float* y, int yStride) {
     const int64_t r = int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
-    if (r >= rowsPerExpert) return;
+    const bool active = r < rowsPerExpert;
     for (int s = blockIdx.y; s < nSlots; s += gridDim.y) {
         const int32_t e = route[s].id;
-        if (e < 0) continue; // uniform per warp
+        if (e < 0) continue; // uniform per block: every thread read the same slot
         float acc[1] = {0.0f};
-        rowDot<T, 1>(w + (uint64_t(e) * uint64_t(rowsPerExpert) + uint64_t(r)) * rowBytes, nIn,
-                     x + int64_t(s / slotDiv) * xStride, 1, xStride, acc);
+        const uint64_t row = uint64_t(e) * uint64_t(rowsPerExpert) + uint64_t(active ? r : 0);
+        rowDot<T, 1>(w + row * rowBytes, active, nIn, x + int64_t(s / slotDiv) * xStride, xStride,
+                     1, acc);
         const float sum = warpSum(acc[0]);
-        if (threadIdx.x % kWarp == 0) y[int64_t(s) * yStride + r] = sum;
+        if (active && threadIdx.x % kWarp == 0) y[int64_t(s) * yStride + r] = sum;
     }
 }
 

@@ -143,6 +143,19 @@ __global__ void swigluKernel(const float* g, const float* u, float* y, int64_t n
     }
 }
 
+__global__ void sigmoidGatedKernel(const float* y, int yStride, const float* g, int rows,
+                                   int cols, float* out, int outStride, int accumulate) {
+    const int64_t n = int64_t(rows) * cols;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+         i += int64_t(gridDim.x) * blockDim.x) {
+        const int64_t r = i / cols, c = i % cols;
+        const float w = 1.0f / (1.0f + expf(-g[r]));
+        const float v = __fmul_rn(y[r * yStride + c], w);
+        float& o = out[r * outStride + c];
+        o = accumulate ? __fadd_rn(o, v) : v;
+    }
+}
+
 __global__ void addKernel(float* x, const float* y, int64_t n) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
          i += int64_t(gridDim.x) * blockDim.x)
@@ -566,6 +579,14 @@ void launchSwiglu(const float* g, const float* u, float* y, int64_t n, int mode,
                   const uint16_t* geluTable, cudaStream_t stream) {
     if (n <= 0) return;
     swigluKernel<<<gridFor(n), kElementBlock, 0, stream>>>(g, u, y, n, mode, geluTable);
+}
+
+void launchSigmoidGated(const float* y, int yStride, const float* g, int rows, int cols,
+                        float* out, int outStride, bool accumulate, cudaStream_t stream) {
+    const int64_t n = int64_t(rows) * cols;
+    if (n > 0)
+        sigmoidGatedKernel<<<gridFor(n), kElementBlock, 0, stream>>>(
+            y, yStride, g, rows, cols, out, outStride, accumulate ? 1 : 0);
 }
 
 void launchAdd(float* x, const float* y, int64_t n, cudaStream_t stream) {

@@ -73,6 +73,9 @@ void launchHeadRoute(RouteSlot* route, int nSlots, int heads, cudaStream_t strea
 // values), 2 gpt-oss's clamped SwiGLU.
 void launchSwiglu(const float* g, const float* u, float* y, int64_t n, int mode,
                   const uint16_t* geluTable, cudaStream_t stream);
+// The Qwen2-MoE shared expert's gate: out[r] (+)= y[r] * sigmoid(g[r]) for `rows` rows of `cols`.
+void launchSigmoidGated(const float* y, int yStride, const float* g, int rows, int cols,
+                        float* out, int outStride, bool accumulate, cudaStream_t stream);
 void launchAdd(float* x, const float* y, int64_t n, cudaStream_t stream);      // x += y
 void launchScale(float* x, float s, int64_t n, cudaStream_t stream);           // x *= s
 // x[r][0, cols) += bias[0, cols) for `rows` rows xStride apart.
