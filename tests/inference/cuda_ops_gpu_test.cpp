@@ -8,10 +8,10 @@
 // steps replayed from a CUDA graph computing what eager runs compute.
 // Label gpu: needs an NVIDIA GPU; skips with the probe's reason where there is none.
 
-// Engine headers first: Qt's `slots` macro would rewrite CpuBackend's member of that name.
+// The CPU backend comes from createBackend("cpu"): cpu_backend.h has a member named `slots`,
+// which Qt Test's macro (maybe precompiled before this file) would rewrite.
 #include "inference/backend/backend.h"
 #include "inference/backend/backend_choice.h"
-#include "inference/backend/cpu/cpu_backend.h"
 #include "inference/engine_error.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant_kernels.h"
@@ -131,7 +131,7 @@ class CudaOpsGpuTest : public QObject {
     }
     void fresh() {
         m_gpu.reset();
-        m_cpu = std::make_unique<CpuBackend>(1);
+        m_cpu = createBackend("cpu", 1);
         m_gpu = createBackend("cuda", 1);
         reserveBoth(64, 1024, 256, 1024, 512);
     }
