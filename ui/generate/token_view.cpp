@@ -56,6 +56,14 @@ public:
         const bool outside = index.data(kOutsideRole).toBool();
         const float prob = index.data(kProbabilityRole).toFloat();
         const QColor color = index.data(kColorRole).value<QColor>();
+        if (!(index.flags() & Qt::ItemIsEnabled)) { // a note in place of tokens: no bar, no share
+            p->save();
+            p->setPen(option.palette.color(QPalette::PlaceholderText));
+            p->drawText(QRectF(option.rect).adjusted(8, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                        index.data(Qt::DisplayRole).toString());
+            p->restore();
+            return;
+        }
         p->save();
         p->setRenderHint(QPainter::Antialiasing);
         if (outside) { // a dotted rule: this row is not one of the ten
