@@ -203,7 +203,7 @@ void GgufWriter::addTensorFromFloats(std::string_view name, GgmlType type,
     addTensor(name, type, ne, data.data(), data.size());
 }
 
-void GgufWriter::emit(const std::function<void(const void*, size_t)>& sink) const {
+void GgufWriter::writeParts(const std::function<void(const void*, size_t)>& sink) const {
     std::vector<uint8_t> head;
     head.insert(head.end(), {'G', 'G', 'U', 'F'});
     append<uint32_t>(head, 3);
@@ -239,7 +239,7 @@ void GgufWriter::emit(const std::function<void(const void*, size_t)>& sink) cons
 
 std::vector<uint8_t> GgufWriter::serialize() const {
     std::vector<uint8_t> out;
-    emit([&](const void* p, size_t n) {
+    writeParts([&](const void* p, size_t n) {
         const auto* b = static_cast<const uint8_t*>(p);
         out.insert(out.end(), b, b + n);
     });
@@ -253,7 +253,7 @@ void GgufWriter::write(const std::string& path) const {
         throw GgufError(path + ": cannot create a temporary file beside it: " +
                         std::strerror(errno) + "; check that the folder exists and is writable");
     int error = 0;
-    emit([&](const void* p, size_t n) {
+    writeParts([&](const void* p, size_t n) {
         const auto* b = static_cast<const uint8_t*>(p);
         while (n > 0 && error == 0) {
             const ssize_t w = ::write(fd, b, n);

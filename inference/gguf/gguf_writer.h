@@ -88,7 +88,7 @@ private:
 
     void setRaw(std::string_view key, GgufValueType type, std::vector<uint8_t> payload);
     template <typename T> void setScalar(std::string_view key, GgufValueType type, T v);
-    void emit(const std::function<void(const void*, size_t)>& sink) const;
+    void writeParts(const std::function<void(const void*, size_t)>& sink) const;
 
     std::vector<Kv> m_kvs;
     std::vector<Tensor> m_tensors;

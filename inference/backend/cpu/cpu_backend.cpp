@@ -709,7 +709,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                 const void* ag[kMaxDotCols];
                 const void* au[kMaxDotCols];
                 for (int c = 0; c < nc; ++c) {
-                    const int tok = plan.slots[si + c] / plan.nUsed;
+                    const int tok = plan.slotIds[si + c] / plan.nUsed;
                     ag[c] = xg + size_t(tok) * strideG;
                     au[c] = xu + size_t(tok) * strideU;
                 }
@@ -724,7 +724,7 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
                     }
                 }
                 for (int c = 0; c < nc; ++c)
-                    glu(g[c], u[c], hidden + size_t(plan.slots[si + c]) * nFf + r0, r1 - r0);
+                    glu(g[c], u[c], hidden + size_t(plan.slotIds[si + c]) * nFf + r0, r1 - r0);
             }
         }
         doneGu.fetch_add(doneHere, std::memory_order_acq_rel);
@@ -746,13 +746,13 @@ void CpuBackend::runExperts(Act x, const Weight& gate, const Weight& up, const W
             for (int si = plan.expertBegin[e]; si < sEnd; si += kMaxDotCols) {
                 const int nc = std::min(kMaxDotCols, sEnd - si);
                 const void* ah[kMaxDotCols];
-                for (int c = 0; c < nc; ++c) ah[c] = hq + size_t(plan.slots[si + c]) * strideD;
+                for (int c = 0; c < nc; ++c) ah[c] = hq + size_t(plan.slotIds[si + c]) * strideD;
                 for (int r = r0; r < r1; ++r) {
                     float v[kMaxDotCols];
                     vecDotColumns(kd, weightRow(down, e, r), ah, nc, nFf, v);
                     const float bias = downBias ? downBias[size_t(e) * nEmbd + r] : 0.0f;
                     for (int c = 0; c < nc; ++c)
-                        y[size_t(plan.slots[si + c]) * nEmbd + r] = downBias ? v[c] + bias : v[c];
+                        y[size_t(plan.slotIds[si + c]) * nEmbd + r] = downBias ? v[c] + bias : v[c];
                 }
             }
         }

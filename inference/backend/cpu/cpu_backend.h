@@ -69,7 +69,7 @@ public:
     struct ExpertPlan {
         int nExpert = 0, nUsed = 0, rows = 0;
         const int* expertBegin = nullptr;  // nExpert + 1 offsets into slots
-        const int* slots = nullptr;        // slot ids grouped by expert
+        const int* slotIds = nullptr;      // slot ids grouped by expert
         const float* slotWeight = nullptr; // per slot
     };
 
