@@ -356,11 +356,6 @@ void CudaBackend::reserve(const BackendLimits& limits) {
     ensure(m_actIn, uint64_t(limits.maxRows) * widest * sizeof(float));
     ensure(m_actHidden, ffRows * ff);
     ensure(m_route, ffRows * sizeof(RouteSlot) + sizeof(RouteSlot));
-    if (m_cpu) {
-        BackendLimits cpu = limits; // the CPU experts run a whole layer's slots as rows
-        cpu.maxRows = int(ffRows);
-        m_cpu->reserve(cpu);
-    }
     // Staging for a full batch of embedded rows plus positions and RoPE tables.
     const uint64_t rows = uint64_t(limits.maxRows) * std::max(limits.maxCols, limits.nEmbd) * 4;
     if (rows + kMinDynamic > m_dynHost.size()) {
@@ -742,6 +737,18 @@ void CudaBackend::uploadPartialStack(const GgufTensorInfo& tensor, const Placeme
               "uploading the expert slots");
 }
 
+void CudaBackend::reserveCpuExperts(int rows, int nEmbd, int nFf) {
+    if (rows <= m_cpuLimits.maxRows && nEmbd <= m_cpuLimits.nEmbd && nFf <= m_cpuLimits.maxFf)
+        return;
+    BackendLimits l = m_limits;
+    l.maxRows = l.maxFfRows = std::max({rows, m_cpuLimits.maxRows, 1});
+    l.nEmbd = std::max({l.nEmbd, nEmbd, m_cpuLimits.nEmbd});
+    l.maxFf = std::max({l.maxFf, nFf, m_cpuLimits.maxFf});
+    l.maxCols = std::max({l.maxCols, l.nEmbd, l.maxFf});
+    m_cpu->reserve(l);
+    m_cpuLimits = l;
+}
+
 void CudaBackend::addCpuExperts(Act x, const MoeWeights& experts, const MoeParams& p, Act out,
                                 const CudaWeight& gate) {
     const int rows = x.rows, k = p.nUsed, nSlots = rows * k, nEmbd = out.cols;
@@ -769,6 +776,7 @@ void CudaBackend::addCpuExperts(Act x, const MoeWeights& experts, const MoeParam
     std::vector<int32_t> ids(static_cast<size_t>(nSlots));
     for (int s = 0; s < nSlots; ++s) ids[size_t(s)] = hr[s].id;
     m_usage.record(gate.layer, ids, &*m_plan);
+    reserveCpuExperts(rows, x.cols, int(experts.gate->nOut)); // an expert serves <= rows rows
     // Each CPU expert once over the rows that chose it, on the CPU backend (its own rounding).
     std::vector<float> ySlots(size_t(nSlots) * nEmbd), xs, ys;
     for (int e = 0; e < gate.nExpert; ++e) {

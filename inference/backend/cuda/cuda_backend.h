@@ -158,6 +158,8 @@ private:
     std::optional<ExpertPlacement> m_plan; // none: every weight on the GPU
     ExpertUsage m_usage;
     std::unique_ptr<CpuBackend> m_cpu; // runs the CPU-resident experts
+    BackendLimits m_cpuLimits{0, 0, 0, 0, 0, 0}; // what m_cpu was reserved for
+    void reserveCpuExperts(int rows, int nEmbd, int nFf);
     DeviceBuffer m_gpuRoute, m_cpuShare;
     PinnedBuffer m_moeHost; // x rows, routes and the CPU experts' sum of a split MoE layer
     // Routes of the GPU-only MoE layers, copied to the host inside the list (no extra sync) and
