@@ -44,11 +44,14 @@ int printCudaPlacement(const inference::GgufFile& file, const inference::MemoryE
     inference::PlacementRequest request;
     request.weights = inference::placementWeights(file.tensors());
     request.gpuFreeBytes = gpuBytes;
-    request.reservedBytes = memory.kvCache + memory.scratch; // the session's cache and buffers
+    // The session's cache and buffers, and what the CUDA backend adds at run time.
+    request.reservedBytes = memory.kvCache + memory.scratch + inference::kCudaRuntimeReserveBytes;
     request.cpuMoeLayers = args.cpuMoeLayers;
     const inference::ExpertPlacement plan = inference::planExpertPlacement(request);
     std::printf("GPU memory:     %.1f MiB%s, %.1f MiB kept for the KV cache and buffers\n",
-                double(gpuBytes) / double(kMiB), args.gpuMemoryMiB ? " (--gpu-memory)" : "",
+                double(gpuBytes) / double(kMiB),
+                args.gpuMemoryMiB ? " (--gpu-memory)"
+                                  : " (the device's total; a load plans with what is free then)",
                 double(request.reservedBytes) / double(kMiB));
     for (const std::string& line : plan.describe()) std::printf("%s\n", line.c_str());
     return plan.ok() ? 0 : 1;

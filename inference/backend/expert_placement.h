@@ -68,6 +68,10 @@ private:
     uint64_t m_routed = 0, m_hits = 0;
 };
 
+// Device memory the CUDA backend keeps beyond the engine's KV cache and scratch (staging,
+// graphs, the tiled kernels' working set); `info --device cuda` plans with it too.
+constexpr uint64_t kCudaRuntimeReserveBytes = 256ull << 20;
+
 struct PlacementRequest {
     std::vector<PlacementWeight> weights;
     uint64_t gpuFreeBytes = 0;
