@@ -194,6 +194,10 @@ bench() {
         bench -m "$model" --device "$device" "$@" --json &&
         python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  %s: pp%d %.1f tok/s%s%s" % (sys.argv[2], d["n_prompt"], d["prompt_tokens_per_s"], ", tg%d %.1f tok/s" % (d["n_gen"], d["decode_tokens_per_s"]) if d["n_gen"] else "", ", roofline %.0f %%" % (100*d["roofline_fraction"]) if "roofline_fraction" in d else ""))' \
             "$OUT/bench-$name.json" "$name" 2>/dev/null | tee -a "$summary"
+    # A split model: bench prints the placement and the expert hit rate on stderr (the log).
+    grep -h '^expert hit rate' "$OUT"/[0-9]*-bench-"$name".txt 2>/dev/null | sed 's/^/  /' |
+        tee -a "$summary"
+    return 0
 }
 if step "synth-$small" 120 locked synth "$small" "$JOBS"; then
     model="$BUILD/synth-$small-$qtype.gguf"
