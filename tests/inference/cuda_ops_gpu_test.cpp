@@ -300,15 +300,17 @@ private slots:
         const Pair sink = weightOf(randomFloats(size_t(nHead)), nHead);
         AttentionParams p{nHead, nHeadKv, headDim, headDim, 1.0f / std::sqrt(float(headDim)),
                           window};
-        // A history of 37 positions, then `rows` new ones.
+        // A history of 37 positions in batches of 8 (a ring never takes more rows than it keeps
+        // in one store), then `rows` new ones.
         const int history = 37;
         int pos = 0;
-        for (int n : {history, rows}) {
+        for (int n : {8, 8, 8, 8, 5, rows}) {
             const ActPair k = input(n, kvDim), v = input(n, kvDim);
             m_cpu->storeKv(*cc, 0, k.cpu, v.cpu, pos);
             m_gpu->storeKv(*gc, 0, k.gpu, v.gpu, pos);
             pos += n;
         }
+        QCOMPARE(pos, history + rows);
         const ActPair q = input(rows, nHead * headDim), out = output(rows, nHead * headDim);
         AttentionParams pc = p, pg = p;
         pc.sinks = sinks ? &sink.cpu : nullptr;
