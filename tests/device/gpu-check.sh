@@ -147,10 +147,15 @@ fi
 gpuTests=$(ctest --test-dir "$BUILD" -N -L '^gpu$' | sed -n 's/^ *Test *#[0-9]*: *//p' | tr '\n' ' ')
 vulkanTests=$(ctest --test-dir "$BUILD" -N -R '^vulkan_' | sed -n 's/^ *Test *#[0-9]*: *//p' |
     tr '\n' ' ')
+# The CUDA matmul kernels per weight type (JSON), when the build has them.
+kernelBench=""
+cmake --build "$BUILD" --target help 2>/dev/null | grep -q '^cuda_matmul_bench:' &&
+    kernelBench=cuda_matmul_bench
 echo "gpu tests: ${gpuTests:-none}; vulkan tests: ${vulkanTests:-none}" >>"$summary"
 if [ -n "$gpuTests$vulkanTests" ]; then
     # shellcheck disable=SC2086 # word splitting of the target lists is wanted
-    step build-tests 200 locked cmake --build "$BUILD" -j "$half" --target $gpuTests $vulkanTests
+    step build-tests 200 locked cmake --build "$BUILD" -j "$half" --target $gpuTests $vulkanTests \
+        $kernelBench
 else
     note build-tests "no test labelled gpu and no vulkan_* test in $BUILD"
     status=1
@@ -161,6 +166,11 @@ for t in $gpuTests; do
     if [ -n "$cuda_reason" ]; then note "cuda-test $t" "no device: $cuda_reason"; continue; fi
     step "$t" 150 locked ctest --test-dir "$BUILD" -V -R "^$t\$" --timeout 140
 done
+if [ -n "$kernelBench" ] && [ -z "$cuda_reason" ]; then
+    # shellcheck disable=SC2016 # $0 and $OUT expand in the inner shell
+    step cuda-matmul-bench 60 bash -c '"$0" Q4_K Q6_K Q8_0 >"$OUT/cuda-matmul-bench.json"' \
+        "$BUILD/tests/bench/cuda_matmul_bench"
+fi
 for t in $vulkanTests; do
     step "$t" 120 locked ctest --test-dir "$BUILD" -V -R "^$t\$" --timeout 110
 done
