@@ -26,8 +26,14 @@ QString describedName(const inference::Engine& engine) {
 // keeps what went wrong.
 QString shortReason(const QString& message) {
     QString reason = message.section(QLatin1Char(';'), 0, 0).trimmed();
-    if (reason.startsWith(QLatin1String("Vulkan: "))) reason = reason.mid(8);
+    for (const QLatin1String prefix : {QLatin1String("Vulkan: "), QLatin1String("CUDA: ")})
+        if (reason.startsWith(prefix)) reason = reason.mid(prefix.size());
     return reason;
+}
+
+// How the label names a GPU backend's device kind.
+QString gpuKind(const std::string& device) {
+    return device == "cuda" ? QStringLiteral("CUDA") : QStringLiteral("Vulkan");
 }
 
 } // namespace
@@ -43,15 +49,16 @@ inference::EngineOptions engineOptionsFor(const QString& modelPath, const ModelS
 }
 
 EngineOnDevice loadOnCpuAfterFailure(inference::EngineOptions options, const QString& reason) {
+    const QString kind = gpuKind(options.device);
     options.device = "cpu";
     options.allowCpuDevice = false;
     EngineOnDevice out;
     out.engine = inference::Engine::load(options);
     out.device = QStringLiteral("CPU");
-    out.deviceDetail = QObject::tr("Vulkan failed: %1").arg(shortReason(reason));
-    out.notice = QObject::tr("Vulkan could not run the model (%1); it runs on the CPU instead. "
-                             "Choose the CPU in Model Settings to skip Vulkan next time.")
-                     .arg(shortReason(reason));
+    out.deviceDetail = QObject::tr("%1 failed: %2").arg(kind, shortReason(reason));
+    out.notice = QObject::tr("%1 could not run the model (%2); it runs on the CPU instead. "
+                             "Choose the CPU in Model Settings to skip %1 next time.")
+                     .arg(kind, shortReason(reason));
     return out;
 }
 
@@ -74,7 +81,7 @@ EngineOnDevice loadOnChosenDevice(inference::EngineOptions options,
     try {
         EngineOnDevice out;
         out.engine = inference::Engine::load(options);
-        out.device = QStringLiteral("Vulkan");
+        out.device = gpuKind(choice.device);
         out.deviceDetail = describedName(*out.engine);
         return out;
     } catch (const std::exception& e) {

@@ -187,6 +187,7 @@ bool InferenceWorker::fallBackToCpu(const QString& reason) {
     if (!m_engine || m_engine->info().device == "cpu" || m_shutdown.load()) return false;
     try {
         inference::EngineOptions options = engineOptionsFor(m_loaded.modelPath, m_loadedSettings);
+        options.device = m_engine->info().device; // the GPU that failed, for the message
         EngineOnDevice onCpu = loadOnCpuAfterFailure(options, reason);
         std::unique_ptr<inference::HeadAdapter> adapter;
         if (m_adapter)
