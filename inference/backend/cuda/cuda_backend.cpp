@@ -94,7 +94,7 @@ CudaBackend::CudaBackend(int threads) : m_threads(threads), m_probe(probeCuda())
     if (!m_probe.usable()) throw CudaError("CUDA: " + m_probe.reason);
     cudaCheck(cudaSetDevice(m_probe.device), "cudaSetDevice");
     cudaCheck(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking), "cudaStreamCreate");
-    m_execs.assign(m_graphs.slots(), nullptr);
+    m_execs.assign(m_graphs.slotCount(), nullptr);
     m_dynHost = PinnedBuffer(kMinDynamic);
     m_dynDevice = DeviceBuffer(kMinDynamic);
     m_readback = PinnedBuffer(kReadbackInitial);
@@ -216,13 +216,13 @@ void CudaBackend::logRoutes(int layer, const RouteSlot* route, int nSlots) {
     if (m_routeLogs.size() <= size_t(layer)) m_routeLogs.resize(size_t(layer) + 1);
     RouteLog& log = m_routeLogs[size_t(layer)];
     const uint64_t bytes = uint64_t(nSlots) * sizeof(RouteSlot);
-    if (log.slots > 0 || log.buffer.size() < bytes) flush(); // one pending copy per layer
+    if (log.pendingSlots > 0 || log.buffer.size() < bytes) flush(); // one pending copy per layer
     if (log.buffer.size() < bytes) {
         dropGraphs(); // graphs copy into the old buffer
         log.buffer = PinnedBuffer();
         log.buffer = PinnedBuffer(bytes);
     }
-    log.slots = nSlots;
+    log.pendingSlots = nSlots;
     uint8_t* dst = log.buffer.data();
     note({kRead + 100, u(route), bytes, u(dst)},
          [=](cudaStream_t s) { cudaMemcpyAsync(dst, route, bytes, cudaMemcpyDeviceToHost, s); });
@@ -232,12 +232,12 @@ void CudaBackend::countLoggedRoutes() {
     std::vector<int32_t> ids;
     for (size_t layer = 0; layer < m_routeLogs.size(); ++layer) {
         RouteLog& log = m_routeLogs[layer];
-        if (log.slots == 0) continue;
+        if (log.pendingSlots == 0) continue;
         const auto* r = reinterpret_cast<const RouteSlot*>(log.buffer.data());
-        ids.resize(size_t(log.slots));
-        for (int s = 0; s < log.slots; ++s) ids[size_t(s)] = r[s].id;
+        ids.resize(size_t(log.pendingSlots));
+        for (int s = 0; s < log.pendingSlots; ++s) ids[size_t(s)] = r[s].id;
         m_usage.record(int(layer), ids, m_plan ? &*m_plan : nullptr);
-        log.slots = 0;
+        log.pendingSlots = 0;
     }
 }
 

@@ -166,7 +166,7 @@ private:
     // counted in m_usage after it ran; one buffer per layer.
     struct RouteLog {
         PinnedBuffer buffer;
-        int slots = 0; // copied by the list now pending; 0: none
+        int pendingSlots = 0; // copied by the list now pending; 0: none
     };
     std::vector<RouteLog> m_routeLogs;
     void logRoutes(int layer, const RouteSlot* route, int nSlots);

@@ -34,7 +34,7 @@ public:
     // Forgets every graph and sighting; returns the slots that held a graph (to destroy).
     std::vector<size_t> invalidate();
 
-    size_t slots() const { return m_slots.size(); }
+    size_t slotCount() const { return m_slots.size(); }
     bool occupied(size_t slot) const { return m_slots[slot].captured; }
     uint64_t captures() const { return m_captures; }
     uint64_t replays() const { return m_replays; }
