@@ -203,6 +203,53 @@ private slots:
             if (i + 1 < want.size()) session->appendToken(want[i]);
         }
     }
+
+    // A Q8_0 KV cache: teacher-forced along llama.cpp's greedy path, the logits stay within
+    // vulkan_kv_q8_test's bound of the CPU backend's Q8_0 cache (the GPU sums in another order).
+    void q8CacheEqualsCpus_data() {
+        QTest::addColumn<QString>("dir");
+        QTest::addColumn<QString>("model");
+        QTest::newRow("tiny-moe-f32") << m_dir << "tiny-moe-f32";
+        QTest::newRow("tiny-qwen3moe-f32") << m_dir << "tiny-qwen3moe-f32";
+        QTest::newRow("tiny-gemma3-f32 (ring)")
+            << fabulist::test::referenceNextDir() << "tiny-gemma3-f32";
+    }
+    void q8CacheEqualsCpus() {
+        QFETCH(QString, dir);
+        QFETCH(QString, model);
+        const QJsonObject ref = fabulist::test::readReferenceJson(dir, model);
+        QVERIFY(!ref.isEmpty());
+        const std::string path = (dir + "/models/" + model + ".gguf").toStdString();
+        auto gpu = load(path, GgmlType::Q8_0, 256);
+        EngineOptions o;
+        o.modelPath = path;
+        o.device = "cpu";
+        o.kvCacheType = GgmlType::Q8_0;
+        o.contextLength = 256;
+        auto cpu = Engine::load(o);
+        auto a = gpu->createSession();
+        auto b = cpu->createSession();
+        float worst = 0.0f;
+        for (const auto& g : ref["greedy"].toArray()) {
+            const auto c = g.toObject();
+            auto seq = ids(c["prompt_ids"]);
+            const size_t promptLen = seq.size();
+            const auto want = ids(c["ids"]);
+            seq.insert(seq.end(), want.begin(), want.end());
+            a->clear();
+            b->clear();
+            a->evaluate(seq, true);
+            b->evaluate(seq, true);
+            for (size_t st = 0; st < want.size(); ++st) {
+                const auto la = a->logitsAt(int(promptLen - 1 + st));
+                const auto lb = b->logitsAt(int(promptLen - 1 + st));
+                worst = std::max(worst, maxAbsDiff(la, std::vector<float>(lb.begin(), lb.end())));
+            }
+        }
+        qInfo("%s: |dlogit| CUDA vs CPU, both with a Q8_0 cache: %.3g at worst", qPrintable(model),
+              worst);
+        QVERIFY2(worst < 0.1f, qPrintable(QString::number(worst)));
+    }
 };
 
 QTEST_GUILESS_MAIN(CudaParityGpuTest)

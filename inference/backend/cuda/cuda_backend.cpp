@@ -53,14 +53,14 @@ public:
     CudaKvCache(int nLayer, int capacity, std::span<const int> layerSlots, int kvDimK, int kvDimV,
                 GgmlType type)
         : m_type(type), m_capacity(capacity), m_kvDimK(kvDimK), m_kvDimV(kvDimV) {
-        const uint64_t e = type == GgmlType::F16 ? 2 : 4;
+        // Rows as the CPU backend lays them out (Q8_0: 34-byte blocks of 32 values).
         for (int l = 0; l < nLayer; ++l) {
             const int slots = layerSlots.empty() ? capacity : layerSlots[size_t(l)];
             m_slots.push_back(slots);
-            m_k.emplace_back(e * uint64_t(slots) * kvDimK);
+            m_k.emplace_back(ggmlRowBytes(type, kvDimK) * uint64_t(slots));
             m_bytes += m_k.back().size();
             if (sharedV()) continue;
-            m_v.emplace_back(e * uint64_t(slots) * kvDimV);
+            m_v.emplace_back(ggmlRowBytes(type, kvDimV) * uint64_t(slots));
             m_bytes += m_v.back().size();
         }
     }
@@ -378,9 +378,11 @@ std::unique_ptr<KvCache> CudaBackend::createKvCache(int nLayer, int capacity, in
 std::unique_ptr<KvCache> CudaBackend::createRingKvCache(int nLayer, int capacity,
                                                         std::span<const int> layerSlots,
                                                         int kvDimK, int kvDimV, GgmlType type) {
-    if (type != GgmlType::F16 && type != GgmlType::F32)
-        throw CudaError("CUDA: the KV cache must be F16 or F32 (a Q8_0 cache runs on the CPU: "
-                        "--device cpu, or --kv-type f16)");
+    if (type != GgmlType::F16 && type != GgmlType::F32 && type != GgmlType::Q8_0)
+        throw CudaError("CUDA: the KV cache must be F16, F32 or Q8_0");
+    if (type == GgmlType::Q8_0 && (kvDimK % 32 || kvDimV % 32))
+        throw CudaError("CUDA: a Q8_0 KV cache needs rows of whole 32-value blocks; use "
+                        "--kv-type f16");
     bind();
     return std::make_unique<CudaKvCache>(nLayer, capacity, layerSlots, kvDimK, kvDimV, type);
 }
@@ -469,15 +471,20 @@ void CudaBackend::rope(Act x, const RopeParams& p, int pos0) {
 
 void CudaBackend::storeKv(KvCache& cacheBase, int layer, Act k, Act v, int pos0) {
     auto& cache = static_cast<CudaKvCache&>(cacheBase);
-    const bool half = cache.type() == GgmlType::F16;
+    const bool half = cache.type() == GgmlType::F16, q8 = cache.type() == GgmlType::Q8_0;
     const int ring = cache.ring(layer);
     const int* pos = position(pos0);
     auto store = [&](Act a, void* dst) {
         const float* x = ptr(a);
         const int rows = a.rows, cols = a.cols;
-        note({kStoreKv, u(x), uint64_t(rows), uint64_t(cols), u(dst), uint64_t(half), u(pos),
-              uint64_t(ring)},
-             [=](cudaStream_t s) { launchStoreKv(x, rows, cols, cols, dst, half, pos, ring, s); });
+        note({kStoreKv, u(x), uint64_t(rows), uint64_t(cols), u(dst),
+              uint64_t(half) | uint64_t(q8) << 1, u(pos), uint64_t(ring)},
+             [=](cudaStream_t s) {
+                 if (q8)
+                     launchStoreKvQ8(x, rows, cols, cols, dst, pos, ring, s);
+                 else
+                     launchStoreKv(x, rows, cols, cols, dst, half, pos, ring, s);
+             });
     };
     store(k, cache.k(layer));
     if (!cache.sharedV()) store(v, cache.v(layer)); // else the values are the keys' latent part
@@ -501,7 +508,8 @@ void CudaBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int p
                      p.nHeadKv * p.headDimK,
                      cache.sharedV() ? cache.kvDimK() : p.nHeadKv * p.headDimV,
                      cache.ring(layer),
-                     p.sinks ? cw(*p.sinks).floats() : nullptr};
+                     p.sinks ? cw(*p.sinks).floats() : nullptr,
+                     cache.type() == GgmlType::Q8_0};
     if (attentionUsesScores(s))
         ensure(m_scores, uint64_t(q.rows) * p.nHead * cache.capacity() * sizeof(float));
     const float* qp = ptr(q);
@@ -514,7 +522,8 @@ void CudaBackend::attention(KvCache& cacheBase, int layer, Act q, Act out, int p
     note({kAttention, u(qp), uint64_t(qStride), u(kc), u(vc), u(scores), u(o), uint64_t(oStride),
           uint64_t(s.rows), uint64_t(s.nHead), uint64_t(s.nHeadKv), uint64_t(s.headDimK),
           uint64_t(s.headDimV), uint64_t(s.window), uint64_t(s.maxCtx), u(s.scale),
-          uint64_t(s.half), uint64_t(s.kvStrideK), uint64_t(s.kvStrideV), uint64_t(s.kept),
+          uint64_t(s.half) | uint64_t(s.q8) << 1, uint64_t(s.kvStrideK), uint64_t(s.kvStrideV),
+          uint64_t(s.kept),
           u(s.sinks), u(pos)},
          [=](cudaStream_t st) {
              launchAttention(qp, qStride, kc, vc, scores, o, oStride, s, pos, st);

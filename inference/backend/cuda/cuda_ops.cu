@@ -117,6 +117,26 @@ __global__ void storeKvKernel(const float* x, int rows, int xStride, int kvDim, 
     }
 }
 
+// One thread per 32-value block: d = f16(amax / 127), q = roundEven(x · 127 / amax), as the CPU
+// backend's Q8_0 row quantizer (and the Vulkan store_kv shader).
+__global__ void storeKvQ8Kernel(const float* x, int rows, int xStride, int kvDim, uint8_t* cache,
+                                const int* pos0, int kept) {
+    const int blocks = kvDim / 32;
+    const int64_t n = int64_t(rows) * blocks;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+         i += int64_t(gridDim.x) * blockDim.x) {
+        const int row = int(i / blocks), b = int(i % blocks);
+        const int pos = *pos0 + row;
+        const float* src = x + int64_t(row) * xStride + int64_t(b) * 32;
+        float amax = 0.0f;
+        for (int k = 0; k < 32; ++k) amax = fmaxf(amax, fabsf(src[k]));
+        const float id = amax != 0.0f ? __fdiv_rn(127.0f, amax) : 0.0f;
+        uint8_t* dst = cache + (int64_t(kept > 0 ? pos % kept : pos) * blocks + b) * 34;
+        *reinterpret_cast<__half*>(dst) = __float2half_rn(__fdiv_rn(amax, 127.0f));
+        for (int k = 0; k < 32; ++k) dst[2 + k] = uint8_t(int8_t(rintf(__fmul_rn(src[k], id))));
+    }
+}
+
 __global__ void swigluKernel(const float* g, const float* u, float* y, int64_t n, int mode,
                              const uint16_t* gelu) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
@@ -313,12 +333,27 @@ __global__ void headRouteKernel(RouteSlot* route, int nSlots, int heads) {
 
 // ---- attention ----------------------------------------------------------------------------
 
+// The int8 value and f16 scale of element e of a Q8_0 layer (34-byte blocks of 32 values).
+__device__ int q8Value(const void* layer, int64_t e) {
+    return static_cast<const int8_t*>(layer)[(e / 32) * 34 + 2 + e % 32];
+}
+__device__ float q8Scale(const void* layer, int64_t e) {
+    return __half2float(*reinterpret_cast<const __half*>(static_cast<const uint8_t*>(layer) +
+                                                         (e / 32) * 34));
+}
+
 struct CacheView {
     const void* k;
     const void* v;
     bool half;
     int kept;
+    bool q8;
     __device__ int slot(int pos) const { return kept > 0 ? pos % kept : pos; }
+    // p · v[e] (Q8_0: (p · d) · q, in the CPU backend's order).
+    __device__ float valueTerm(float p, int64_t e) const {
+        if (q8) return __fmul_rn(__fmul_rn(p, q8Scale(v, e)), float(q8Value(v, e)));
+        return __fmul_rn(p, value(e));
+    }
     __device__ float key(int64_t e) const {
         return half ? __half2float(static_cast<const __half*>(k)[e]) : static_cast<const float*>(k)[e];
     }
@@ -333,18 +368,46 @@ __device__ int firstVisible(int hi, int window) {
 
 constexpr int kMaxHeadDim = 1024; // DeepSeek's latent keys: 512 + 64 rotated
 
+// The head's query as Q8_0 blocks, as the CPU backend quantizes it for a Q8_0 cache: qs gets
+// the integers, qd the blocks' f16 scales.
+__device__ void quantizeQuery(const float* q, int dim, float* qs, float* qd) {
+    for (int b = threadIdx.x; b < dim / 32; b += blockDim.x) {
+        float amax = 0.0f;
+        for (int d = b * 32; d < b * 32 + 32; ++d) amax = fmaxf(amax, fabsf(q[d]));
+        qd[b] = roundToHalf(__fdiv_rn(amax, 127.0f));
+        const float id = amax != 0.0f ? __fdiv_rn(127.0f, amax) : 0.0f;
+        for (int d = b * 32; d < b * 32 + 32; ++d) qs[d] = rintf(__fmul_rn(q[d], id));
+    }
+}
+
+// q·k over a Q8_0 key row from element kb: each block's integer dot product times both scales.
+__device__ float q8KeyDot(const float* qs, const float* qd, const void* keys, int64_t kb,
+                          int dim) {
+    float dot = 0.0f;
+    for (int b = 0; b < dim / 32; ++b) {
+        int isum = 0;
+        for (int d = b * 32; d < b * 32 + 32; ++d) isum += int(qs[d]) * q8Value(keys, kb + d);
+        dot = __fadd_rn(dot, __fmul_rn(float(isum), __fmul_rn(qd[b], q8Scale(keys, kb + b * 32))));
+    }
+    return dot;
+}
+
 // One block per (query row, head), as attention.comp: scores in global scratch, softmax,
 // then each thread sums p_j v_j for its output dimensions.
 __global__ void attentionRowKernel(const float* q, int qStride, CacheView cache, float* scores,
                                    float* out, int outStride, AttentionShape s, const int* pos0) {
     __shared__ float qs[kMaxHeadDim];
+    __shared__ float qd[kMaxHeadDim / 32]; // a Q8_0 cache: the query's block scales
     const int item = blockIdx.x;
     if (item >= s.rows * s.nHead) return;
     const int row = item / s.nHead, h = item % s.nHead, kvh = h / (s.nHead / s.nHeadKv);
     const int hi = *pos0 + row, lo = firstVisible(hi, s.window), count = hi - lo + 1;
-    for (int d = threadIdx.x; d < s.headDimK; d += blockDim.x) {
-        const float v = q[int64_t(row) * qStride + int64_t(h) * s.headDimK + d];
-        qs[d] = s.half ? roundToHalf(v) : v;
+    const float* qRow = q + int64_t(row) * qStride + int64_t(h) * s.headDimK;
+    if (cache.q8) {
+        quantizeQuery(qRow, s.headDimK, qs, qd);
+    } else {
+        for (int d = threadIdx.x; d < s.headDimK; d += blockDim.x)
+            qs[d] = s.half ? roundToHalf(qRow[d]) : qRow[d];
     }
     __syncthreads();
     float* sc = scores + int64_t(item) * s.maxCtx;
@@ -352,7 +415,11 @@ __global__ void attentionRowKernel(const float* q, int qStride, CacheView cache,
     for (int j = threadIdx.x; j < count; j += blockDim.x) {
         const int64_t kb = int64_t(cache.slot(lo + j)) * s.kvStrideK + int64_t(kvh) * s.headDimK;
         float dot = 0.0f;
-        for (int d = 0; d < s.headDimK; ++d) dot += qs[d] * cache.key(kb + d);
+        if (cache.q8) {
+            dot = q8KeyDot(qs, qd, cache.k, kb, s.headDimK);
+        } else {
+            for (int d = 0; d < s.headDimK; ++d) dot += qs[d] * cache.key(kb + d);
+        }
         dot *= s.scale;
         sc[j] = dot;
         mx = fmaxf(mx, dot);
@@ -374,9 +441,14 @@ __global__ void attentionRowKernel(const float* q, int qStride, CacheView cache,
     __syncthreads(); // the block's global score writes are visible to the block after this
     for (int d = threadIdx.x; d < s.headDimV; d += blockDim.x) {
         float o = 0.0f;
-        for (int j = 0; j < count; ++j)
-            o += sc[j] * cache.value(int64_t(cache.slot(lo + j)) * s.kvStrideV +
-                                     int64_t(kvh) * s.headDimV + d);
+        for (int j = 0; j < count; ++j) {
+            const int64_t e =
+                int64_t(cache.slot(lo + j)) * s.kvStrideV + int64_t(kvh) * s.headDimV + d;
+            if (cache.q8)
+                o = __fadd_rn(o, cache.valueTerm(sc[j], e));
+            else
+                o += sc[j] * cache.value(e);
+        }
         out[int64_t(row) * outStride + int64_t(h) * s.headDimV + d] = o;
     }
 }
@@ -524,15 +596,23 @@ void launchStoreKv(const float* x, int rows, int xStride, int kvDim, void* cache
                                                              half ? 1 : 0, pos0, kept);
 }
 
+void launchStoreKvQ8(const float* x, int rows, int xStride, int kvDim, void* cache,
+                     const int* pos0, int kept, cudaStream_t stream) {
+    const int64_t n = int64_t(rows) * (kvDim / 32);
+    if (n <= 0) return;
+    storeKvQ8Kernel<<<gridFor(n), kElementBlock, 0, stream>>>(
+        x, rows, xStride, kvDim, static_cast<uint8_t*>(cache), pos0, kept);
+}
+
 bool attentionUsesScores(const AttentionShape& s) {
-    return !(s.rows >= kQt && s.headDimK <= kTileDim && s.headDimV <= kTileDim);
+    return s.q8 || !(s.rows >= kQt && s.headDimK <= kTileDim && s.headDimV <= kTileDim);
 }
 
 void launchAttention(const float* q, int qStride, const void* k, const void* v, float* scores,
                      float* out, int outStride, const AttentionShape& s, const int* pos0,
                      cudaStream_t stream) {
     if (s.rows <= 0) return;
-    const CacheView cache{k, v, s.half, s.kept};
+    const CacheView cache{k, v, s.half, s.kept, s.q8};
     if (!attentionUsesScores(s)) {
         const dim3 grid(unsigned((s.rows + kQt - 1) / kQt), unsigned(s.nHead));
         attentionTileKernel<<<grid, kTileThreads, 0, stream>>>(q, qStride, cache, out, outStride,

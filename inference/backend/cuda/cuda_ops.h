@@ -25,6 +25,10 @@ void launchRope(float* x, int rows, int cols, int nHead, int headDim, int nRot, 
 // *pos0.. (device memory); kept > 0: a ring of `kept` slots.
 void launchStoreKv(const float* x, int rows, int xStride, int kvDim, void* cache, bool half,
                    const int* pos0, int kept, cudaStream_t stream);
+// The same into a Q8_0 layer: rows of kvDim / 32 blocks of 34 bytes (f16 scale, 32 int8), the
+// CPU backend's layout, quantized as its row quantizer does (kvDim a multiple of 32).
+void launchStoreKvQ8(const float* x, int rows, int xStride, int kvDim, void* cache,
+                     const int* pos0, int kept, cudaStream_t stream);
 
 struct AttentionShape {
     int rows, nHead, nHeadKv, headDimK, headDimV;
@@ -35,6 +39,7 @@ struct AttentionShape {
     int kvStrideK, kvStrideV; // cache values between positions (V may be read from K's rows)
     int kept;                 // > 0: a ring of `kept` slots
     const float* sinks;       // gpt-oss: nHead logits joining each softmax, or nullptr
+    bool q8 = false;          // a Q8_0 cache (launchStoreKvQ8's layout): the per-row kernel
 };
 // Whether launchAttention uses the scores scratch for this shape (the per-row kernel does; the
 // tiled prompt kernel keeps its scores in shared memory).
