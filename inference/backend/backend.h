@@ -196,6 +196,9 @@ public:
                                 uint64_t reservedBytes) {
         (void)tensors, (void)cpuMoeLayers, (void)reservedBytes;
     }
+    // Called between requests (before a generation's prompt): a backend may rearrange what it
+    // keeps where (CUDA: the most used experts of a split model onto the GPU).
+    virtual void betweenRequests() {}
     // Makes a GGUF tensor usable by ops. The CPU backend keeps the mapped pointer (no copy).
     virtual Weight upload(const GgufTensorInfo& tensor) = 0;
     // Frees what upload() made for a weight that is no longer used (a session's diversity head

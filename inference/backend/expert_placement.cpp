@@ -243,17 +243,21 @@ struct Candidate {
 
 // The order experts claim the GPU: most used first (when counted), else by layer from the last
 // one down, so whole layers go together and at most one layer is split.
+void sortByClaim(std::vector<Candidate>& list) {
+    std::stable_sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
+        if (a.count != b.count) return a.count > b.count;
+        if (a.layer != b.layer) return a.layer > b.layer;
+        return a.expert < b.expert;
+    });
+}
+
 std::vector<Candidate> candidates(const std::vector<LayerExperts>& layers, int firstLayer,
                                   const ExpertUsage* usage) {
     std::vector<Candidate> list;
     for (int l = std::max(firstLayer, 0); l < int(layers.size()); ++l)
         for (int e = 0; e < layers[size_t(l)].nExpert; ++e)
             list.push_back({l, e, usage ? usage->count(l, e) : 0.0});
-    std::stable_sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
-        if (a.count != b.count) return a.count > b.count;
-        if (a.layer != b.layer) return a.layer > b.layer;
-        return a.expert < b.expert;
-    });
+    sortByClaim(list);
     return list;
 }
 
@@ -307,16 +311,44 @@ ExpertPlacement planExpertPlacement(const PlacementRequest& request) {
         plan.m_experts[size_t(c.layer)][size_t(c.expert)] = true;
     }
 
-    // Bytes per weight: a stack's share is its bytes times the fraction of resident experts.
-    for (const PlacementWeight& w : request.weights) {
-        uint64_t gpu = w.bytes;
-        if (isExpertStack(w))
-            gpu = w.bytes / uint64_t(w.nExpert) * uint64_t(plan.gpuExpertCount(w.layer));
-        plan.m_gpuBytes += gpu;
-        plan.m_cpuBytes += w.bytes - gpu;
-    }
-    plan.m_gpuShare = expectedShare(plan.m_experts, usage);
+    plan.countBytes(usage);
     return plan;
+}
+
+void ExpertPlacement::countBytes(const ExpertUsage* usage) {
+    // Bytes per weight: a stack's share is its bytes times the fraction of resident experts.
+    m_gpuBytes = m_cpuBytes = 0;
+    for (const PlacementWeight& w : m_weights) {
+        uint64_t gpu = w.bytes;
+        if (isExpertStack(w)) gpu = w.bytes / uint64_t(w.nExpert) * uint64_t(gpuExpertCount(w.layer));
+        m_gpuBytes += gpu;
+        m_cpuBytes += w.bytes - gpu;
+    }
+    m_gpuShare = expectedShare(m_experts, usage);
+}
+
+ExpertPlacement rebalanceSplitLayers(const ExpertPlacement& plan, const ExpertUsage& usage) {
+    if (!plan.ok() || usage.empty()) return plan;
+    const std::vector<LayerExperts> layers = expertLayers(plan.m_weights);
+    ExpertPlacement next = plan;
+    uint64_t left = 0; // the bytes the open layers' experts hold on the GPU now
+    std::vector<Candidate> list;
+    for (int l = std::max(plan.m_cpuMoeLayers, 0); l < int(layers.size()); ++l) {
+        const int n = plan.expertCount(l);
+        if (n == 0 || plan.gpuExpertCount(l) == n) continue; // whole layers stay
+        left += layers[size_t(l)].bytesPerExpert * uint64_t(plan.gpuExpertCount(l));
+        next.m_experts[size_t(l)].assign(size_t(n), false);
+        for (int e = 0; e < n; ++e) list.push_back({l, e, usage.count(l, e)});
+    }
+    sortByClaim(list);
+    for (const Candidate& c : list) {
+        const uint64_t cost = layers[size_t(c.layer)].bytesPerExpert;
+        if (cost > left) continue;
+        left -= cost;
+        next.m_experts[size_t(c.layer)][size_t(c.expert)] = true;
+    }
+    next.countBytes(&usage);
+    return next;
 }
 
 } // namespace fabulist::inference

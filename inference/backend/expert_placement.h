@@ -114,6 +114,15 @@ public:
 
 private:
     friend ExpertPlacement planExpertPlacement(const PlacementRequest& request);
+
+// Between requests: the experts of the layers not wholly on the GPU chosen again by use, the most
+// used of them across those layers first, within the bytes they hold on the GPU now (so nothing
+// else moves and the memory stays the same); layers wholly on the GPU and those the --cpu-moe
+// override keeps on the CPU stay as they are. Without counts, the plan itself.
+ExpertPlacement rebalanceSplitLayers(const ExpertPlacement& plan, const ExpertUsage& usage);
+    friend ExpertPlacement rebalanceSplitLayers(const ExpertPlacement& plan,
+                                                const ExpertUsage& usage);
+    void countBytes(const ExpertUsage* usage); // m_gpuBytes, m_cpuBytes, m_gpuShare
     std::vector<PlacementWeight> m_weights;
     std::vector<std::vector<bool>> m_experts; // [layer][expert]
     uint64_t m_gpuBytes = 0, m_cpuBytes = 0, m_budget = 0;
@@ -124,5 +133,11 @@ private:
 };
 
 ExpertPlacement planExpertPlacement(const PlacementRequest& request);
+
+// Between requests: the experts of the layers not wholly on the GPU chosen again by use, the most
+// used of them across those layers first, within the bytes they hold on the GPU now (so nothing
+// else moves and the memory stays the same); layers wholly on the GPU and those the --cpu-moe
+// override keeps on the CPU stay as they are. Without counts, the plan itself.
+ExpertPlacement rebalanceSplitLayers(const ExpertPlacement& plan, const ExpertUsage& usage);
 
 } // namespace fabulist::inference

@@ -29,9 +29,16 @@ std::vector<GenerationResult> Generator::runCandidates(std::span<const int32_t> 
                                                        const CandidateTokenCallback& onToken,
                                                        const std::atomic<bool>* cancel) {
     if (count < 1) throw EngineError("candidates: ask for at least one");
+    m_session.betweenRequests();
     if (m_session.decodesSequences() && params.bannedPhrases.empty() && count > 1 &&
         params.maxTokens > 1)
         return runCandidatesTogether(prompt, params, count, onToken, cancel);
+    // The candidates are one request: the backend keeps its arrangement until they are done.
+    m_inCandidates = true;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }
+    } reset{m_inCandidates};
     std::vector<GenerationResult> results;
     for (int i = 0; i < count; ++i) {
         GenerationParams one = params;

@@ -142,6 +142,7 @@ GenerationResult Generator::run(std::span<const int32_t> prompt, const Generatio
     t.promptTokens = static_cast<int>(prompt.size());
     if (params.maxTokens > 0) result.ids.reserve(static_cast<size_t>(params.maxTokens));
 
+    if (!m_inCandidates) m_session.betweenRequests();
     const auto promptStart = Clock::now();
     try {
         t.reusedTokens = m_session.evaluate(prompt, false, cancel);

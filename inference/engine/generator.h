@@ -127,6 +127,7 @@ private:
 
     Session& m_session;
     const Tokenizer& m_tokenizer;
+    bool m_inCandidates = false; // run() serves runCandidates: one request, no rearranging
 };
 
 } // namespace fabulist::inference

@@ -347,6 +347,10 @@ void Session::setExpertsUsed(int k) {
 int Session::expertsUsed() const {
     return m_impl->topK();
 }
+void Session::betweenRequests() {
+    m_impl->model->backend().betweenRequests();
+}
+
 bool Session::decodesSequences() const {
     return m_impl->model->backend().decodesSequences();
 }

@@ -108,6 +108,10 @@ public:
     void setExpertsUsed(int k);
     int expertsUsed() const;
 
+    // A new request starts: the backend may rearrange what it keeps where (Backend::
+    // betweenRequests; the CUDA backend moves the most used experts of a split model in).
+    void betweenRequests();
+
     // Candidates: several continuations of what the cache holds, decoded together. After
     // beginSequences(count, maxTokens) each sequence's own tokens go to a second cache; the
     // prompt's K/V are shared by all of them, never copied, and the main cache keeps holding

@@ -150,6 +150,46 @@ private slots:
         QCOMPARE(usage.totalCount(), 20.5);
     }
 
+    void rebalanceMovesHotExpertsIntoSplitLayers() {
+        // Dense weights, all of layer 3 and 3 more experts fit: layer 2 holds experts 0-2.
+        const uint64_t free = denseBytes(4) + (8 + 3) * 3 * kMiB;
+        const ExpertPlacement plan = planExpertPlacement(request(moeModel(4, 8), free));
+        QCOMPARE(plan.gpuExpertCount(3), 8);
+        QCOMPARE(plan.gpuExpertCount(2), 3);
+        QVERIFY(plan.expertOnGpu(2, 0) && !plan.expertOnGpu(2, 4));
+        ExpertUsage usage(4, 8);
+        for (int i = 0; i < 100; ++i) usage.record(0, std::vector<int32_t>{5}, &plan);
+        for (int i = 0; i < 50; ++i) usage.record(1, std::vector<int32_t>{7}, &plan);
+        for (int i = 0; i < 10; ++i) usage.record(2, std::vector<int32_t>{4}, &plan);
+        for (int i = 0; i < 1000; ++i) usage.record(3, std::vector<int32_t>{0}, &plan);
+        const ExpertPlacement next = rebalanceSplitLayers(plan, usage);
+        // The three GPU slots of the split layers go to their hot experts; layer 3 stays whole.
+        QCOMPARE(next.gpuExpertCount(3), 8);
+        QVERIFY(next.expertOnGpu(0, 5));
+        QVERIFY(next.expertOnGpu(1, 7));
+        QVERIFY(next.expertOnGpu(2, 4));
+        QVERIFY(!next.expertOnGpu(2, 0));
+        QCOMPARE(gpuExperts(next), gpuExperts(plan));
+        QCOMPARE(next.gpuBytes(), plan.gpuBytes());
+        QVERIFY(next.expectedGpuShare() > plan.expectedGpuShare());
+        // No counts: nothing moves.
+        QCOMPARE(rebalanceSplitLayers(plan, ExpertUsage(4, 8)).gpuExperts(2), plan.gpuExperts(2));
+    }
+
+    void rebalanceKeepsTheOverridesLayersOnCpu() {
+        PlacementRequest r = request(moeModel(4, 8), denseBytes(4) + (8 + 3) * 3 * kMiB);
+        r.cpuMoeLayers = 1;
+        const ExpertPlacement plan = planExpertPlacement(r);
+        ExpertUsage usage(4, 8);
+        usage.record(0, std::vector<int32_t>{5, 5, 5}, &plan);
+        usage.record(1, std::vector<int32_t>{7, 7}, &plan);
+        usage.record(2, std::vector<int32_t>{4}, &plan);
+        const ExpertPlacement next = rebalanceSplitLayers(plan, usage);
+        QCOMPARE(next.gpuExpertCount(0), 0);
+        QVERIFY(next.expertOnGpu(1, 7) && next.expertOnGpu(2, 4));
+        QCOMPARE(gpuExperts(next), gpuExperts(plan));
+    }
+
     void hitRateArithmetic() {
         PlacementRequest r = request(moeModel(2, 4), denseBytes(2) + 4 * 3 * kMiB);
         const ExpertPlacement plan = planExpertPlacement(r); // layer 1's four experts

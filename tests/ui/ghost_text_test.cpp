@@ -341,7 +341,8 @@ void GhostTextTest::midParagraphWithWrappedLines() {
     QVERIFY2(shown.size() > 80, qPrintable(shown));
     QCOMPARE(m_ghost->position(), at);
     QCOMPARE(documentText(), text);
-    QVERIFY(block.layout()->lineCount() > linesBefore);
+    // The editor lays the block out again lazily (when it next paints): wait for that.
+    QTRY_VERIFY_WITH_TIMEOUT(block.layout()->lineCount() > linesBefore, kTimeoutMs);
     // The ghost's first character sits where the caret is; the paragraph's rest after it.
     const QTextLine first = block.layout()->lineForTextPosition(at);
     QVERIFY(first.isValid());

@@ -727,23 +727,51 @@ void CudaBackend::uploadPartialStack(const GgufTensorInfo& tensor, const Placeme
     w.layer = pw.layer;
     w.nExpert = pw.nExpert;
     w.rowsPerExpert = w.rows / pw.nExpert;
+    w.host = tensor.data;
+    placeStackExperts(w);
+    m_splitStacks.push_back(&w);
+}
+
+void CudaBackend::placeStackExperts(CudaWeight& w) {
     const uint64_t expertBytes = uint64_t(w.rowsPerExpert) * w.rowBytes;
-    std::vector<int> slotOf(size_t(pw.nExpert));
-    for (int e = 0; e < pw.nExpert; ++e) {
-        slotOf[size_t(e)] = m_plan->gpuSlot(pw.layer, e);
+    std::vector<int> slotOf(size_t(w.nExpert));
+    w.gpuExperts = 0;
+    for (int e = 0; e < w.nExpert; ++e) {
+        slotOf[size_t(e)] = m_plan->gpuSlot(w.layer, e);
         w.gpuExperts += slotOf[size_t(e)] >= 0;
     }
+    w.buffer = DeviceBuffer(); // the old experts go first: memory holds one copy at a time
     w.buffer = DeviceBuffer(expertBytes * uint64_t(w.gpuExperts));
-    for (int e = 0; e < pw.nExpert; ++e)
+    for (int e = 0; e < w.nExpert; ++e)
         if (slotOf[size_t(e)] >= 0)
             cudaCheck(cudaMemcpy(static_cast<uint8_t*>(w.buffer.data()) +
                                      uint64_t(slotOf[size_t(e)]) * expertBytes,
-                                 tensor.data + uint64_t(e) * expertBytes, expertBytes,
+                                 w.host + uint64_t(e) * expertBytes, expertBytes,
                                  cudaMemcpyHostToDevice),
                       "uploading an expert");
     w.slotOf = DeviceBuffer(slotOf.size() * sizeof(int));
     cudaCheck(cudaMemcpy(w.slotOf.data(), slotOf.data(), w.slotOf.size(), cudaMemcpyHostToDevice),
               "uploading the expert slots");
+}
+
+void CudaBackend::betweenRequests() {
+    if (!m_plan || m_splitStacks.empty()) return;
+    bind();
+    flush(); // the last list's routes are counted after it ran
+    if (m_usage.routedSlots() == m_routedAtRebalance) return; // nothing new was routed
+    m_routedAtRebalance = m_usage.routedSlots();
+    ExpertPlacement next = rebalanceSplitLayers(*m_plan, m_usage);
+    m_usage.decayBetweenRequests();
+    std::vector<CudaWeight*> moved;
+    for (CudaWeight* w : m_splitStacks)
+        if (next.gpuExperts(w->layer) != m_plan->gpuExperts(w->layer)) moved.push_back(w);
+    if (moved.empty()) return;
+    dropGraphs(); // captured graphs address the old buffers
+    m_plan = std::move(next);
+    // Every moved stack gives its memory back before any is filled again: the bytes on the GPU
+    // stay the same in total, not per layer.
+    for (CudaWeight* w : moved) w->buffer = DeviceBuffer();
+    for (CudaWeight* w : moved) placeStackExperts(*w);
 }
 
 void CudaBackend::reserveCpuExperts(int rows, int nEmbd, int nFf) {

@@ -43,6 +43,7 @@ struct CudaWeight {
     int layer = -1, nExpert = 0, gpuExperts = 0;
     int64_t rowsPerExpert = 0;
     DeviceBuffer slotOf;
+    const uint8_t* host = nullptr; // a split stack's bytes in the mapping (experts move)
     const float* floats() const { return buffer.floats(); }
 };
 
@@ -64,6 +65,9 @@ public:
     // weights do not fit.
     void prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers,
                         uint64_t reservedBytes) override;
+    // A split model: the most used experts of the split layers onto the GPU, in the bytes those
+    // layers hold there (rebalanceSplitLayers); usage counts then decay.
+    void betweenRequests() override;
     const ExpertPlacement* placement() const { return m_plan ? &*m_plan : nullptr; }
     const ExpertUsage& usage() const { return m_usage; }
 
@@ -122,6 +126,8 @@ private:
     void perHeadMatmul(Act in, int inStride, const Weight& w, Act out, int outStride);
     // Uploads the GPU-resident experts of a stack the plan splits.
     void uploadPartialStack(const GgufTensorInfo& tensor, const PlacementWeight& pw, CudaWeight& w);
+    // (Re)fills a split stack's device buffer and expert slots from the mapping by m_plan.
+    void placeStackExperts(CudaWeight& w);
     // out += the CPU-resident experts' share of a MoE layer (routes copied to the host once).
     void addCpuExperts(Act x, const MoeWeights& experts, const MoeParams& params, Act out,
                        const CudaWeight& gate);
@@ -156,6 +162,8 @@ private:
     DeviceBuffer m_gelu;
 
     std::optional<ExpertPlacement> m_plan; // none: every weight on the GPU
+    std::vector<CudaWeight*> m_splitStacks;  // the stacks whose experts betweenRequests() moves
+    uint64_t m_routedAtRebalance = 0;       // m_usage.routedSlots() at the last rebalance
     ExpertUsage m_usage;
     std::unique_ptr<CpuBackend> m_cpu; // runs the CPU-resident experts
     BackendLimits m_cpuLimits{0, 0, 0, 0, 0, 0}; // what m_cpu was reserved for
