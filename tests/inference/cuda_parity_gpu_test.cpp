@@ -9,6 +9,7 @@
 #include "inference/engine/engine.h"
 #include "inference/engine/session.h"
 #include "tests/inference/reference_json.h"
+#include "tests/inference/teacher_forced.h"
 
 #include <QDir>
 #include <QFile>
@@ -229,23 +230,7 @@ private slots:
         auto cpu = Engine::load(o);
         auto a = gpu->createSession();
         auto b = cpu->createSession();
-        float worst = 0.0f;
-        for (const auto& g : ref["greedy"].toArray()) {
-            const auto c = g.toObject();
-            auto seq = ids(c["prompt_ids"]);
-            const size_t promptLen = seq.size();
-            const auto want = ids(c["ids"]);
-            seq.insert(seq.end(), want.begin(), want.end());
-            a->clear();
-            b->clear();
-            a->evaluate(seq, true);
-            b->evaluate(seq, true);
-            for (size_t st = 0; st < want.size(); ++st) {
-                const auto la = a->logitsAt(int(promptLen - 1 + st));
-                const auto lb = b->logitsAt(int(promptLen - 1 + st));
-                worst = std::max(worst, maxAbsDiff(la, std::vector<float>(lb.begin(), lb.end())));
-            }
-        }
+        const float worst = fabulist::test::worstTeacherForcedDiff(*a, *b, ref);
         qInfo("%s: |dlogit| CUDA vs CPU, both with a Q8_0 cache: %.3g at worst", qPrintable(model),
               worst);
         QVERIFY2(worst < 0.1f, qPrintable(QString::number(worst)));

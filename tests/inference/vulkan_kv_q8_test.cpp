@@ -11,6 +11,7 @@
 #include "inference/engine_error.h"
 #include "inference/engine/session.h"
 #include "tests/inference/reference_json.h"
+#include "tests/inference/teacher_forced.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -18,8 +19,6 @@
 #include <QtTest>
 
 using namespace fabulist::inference;
-using fabulist::test::ids;
-using fabulist::test::maxAbsDiff;
 
 namespace {
 
@@ -76,23 +75,7 @@ private slots:
         QCOMPARE(QString::fromStdString(gpu->info().device), QString("vulkan"));
         auto a = gpu->createSession();
         auto b = cpu->createSession();
-        float worst = 0.0f;
-        for (const auto& g : ref["greedy"].toArray()) {
-            const auto o = g.toObject();
-            auto seq = ids(o["prompt_ids"]);
-            const size_t promptLen = seq.size();
-            const auto want = ids(o["ids"]);
-            seq.insert(seq.end(), want.begin(), want.end());
-            a->clear();
-            b->clear();
-            a->evaluate(seq, true);
-            b->evaluate(seq, true);
-            for (size_t st = 0; st < want.size(); ++st) {
-                const auto la = a->logitsAt(int(promptLen - 1 + st));
-                const auto lb = b->logitsAt(int(promptLen - 1 + st));
-                worst = std::max(worst, maxAbsDiff(la, std::vector<float>(lb.begin(), lb.end())));
-            }
-        }
+        const float worst = fabulist::test::worstTeacherForcedDiff(*a, *b, ref);
         qInfo("%s: |dlogit| Vulkan vs CPU, both with a Q8_0 cache: %.3g at worst", qPrintable(model),
               worst);
         // The Q8_0 cache itself moves logits by up to 0.6 (kv_cache_q8_test); the two backends
