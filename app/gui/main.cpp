@@ -17,6 +17,9 @@
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Fabulist"));
+    // First, before the sample project or the window exist: a signal during start-up waits
+    // for the event loop, and quitting goes through aboutToQuit, where the window saves.
+    fabulist::gui::quitOnTerminationSignals(&app);
     QCoreApplication::setApplicationName(QStringLiteral("Fabulist"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FABULIST_VERSION));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Fabulist"));
@@ -47,8 +50,6 @@ int main(int argc, char** argv) {
     window.show();
     // In the background: the panel says "Loading model…" and the writer can start typing.
     window.generatePanel()->loadStartupModel(parser.value(modelOption));
-    // Quitting by signal goes through aboutToQuit, where the window saves and snapshots.
-    fabulist::gui::quitOnTerminationSignals(&app);
     if (!path.isEmpty())
         window.openProject(path); // shows the storage message itself when it fails
     else
