@@ -1,4 +1,5 @@
 #include "inference/backend/cpu/cpu_backend.h"
+#include "inference/backend/kv_cache_type.h"
 
 #include "inference/backend/cpu/range_claims.h"
 #include "inference/backend/cpu/vector_ops.h"
@@ -268,10 +269,8 @@ std::unique_ptr<KvCache> CpuBackend::createKvCache(int nLayer, int capacity, int
 std::unique_ptr<KvCache> CpuBackend::createRingKvCache(int nLayer, int capacity,
                                                        std::span<const int> layerSlots, int kvDimK,
                                                        int kvDimV, GgmlType type) {
-    if (type != GgmlType::F16 && type != GgmlType::F32 && type != GgmlType::Q8_0)
-        throw EngineError("KV cache type must be F16, F32 or Q8_0");
-    if (type == GgmlType::Q8_0 && (kvDimK % 32 != 0 || kvDimV % 32 != 0))
-        throw EngineError("a Q8_0 KV cache needs rows of whole 32-value blocks");
+    if (const std::string problem = kvCacheTypeProblem(type, kvDimK, kvDimV); !problem.empty())
+        throw EngineError(problem);
     for (int s : layerSlots)
         if (s < 1 || s > capacity)
             throw EngineError("KV cache: a layer's ring size is out of range");

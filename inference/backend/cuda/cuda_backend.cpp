@@ -1,4 +1,5 @@
 #include "inference/backend/cuda/cuda_backend.h"
+#include "inference/backend/kv_cache_type.h"
 
 #include "inference/backend/cpu/cpu_backend.h"
 #include "inference/backend/cpu/vector_ops.h"
@@ -378,11 +379,8 @@ std::unique_ptr<KvCache> CudaBackend::createKvCache(int nLayer, int capacity, in
 std::unique_ptr<KvCache> CudaBackend::createRingKvCache(int nLayer, int capacity,
                                                         std::span<const int> layerSlots,
                                                         int kvDimK, int kvDimV, GgmlType type) {
-    if (type != GgmlType::F16 && type != GgmlType::F32 && type != GgmlType::Q8_0)
-        throw CudaError("CUDA: the KV cache must be F16, F32 or Q8_0");
-    if (type == GgmlType::Q8_0 && (kvDimK % 32 || kvDimV % 32))
-        throw CudaError("CUDA: a Q8_0 KV cache needs rows of whole 32-value blocks; use "
-                        "--kv-type f16");
+    if (const std::string problem = kvCacheTypeProblem(type, kvDimK, kvDimV); !problem.empty())
+        throw CudaError("CUDA: " + problem);
     bind();
     return std::make_unique<CudaKvCache>(nLayer, capacity, layerSlots, kvDimK, kvDimV, type);
 }

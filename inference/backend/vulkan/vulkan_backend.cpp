@@ -1,4 +1,5 @@
 #include "inference/backend/vulkan/vulkan_backend.h"
+#include "inference/backend/kv_cache_type.h"
 
 #include "inference/backend/vulkan/vulkan_features.h"
 #include "inference/gguf/gguf_file.h"
@@ -160,11 +161,8 @@ std::unique_ptr<KvCache> VulkanBackend::createKvCache(int nLayer, int capacity, 
 std::unique_ptr<KvCache> VulkanBackend::createRingKvCache(int nLayer, int capacity,
                                                           std::span<const int> layerSlots,
                                                           int kvDimK, int kvDimV, GgmlType type) {
-    if (type != GgmlType::F16 && type != GgmlType::F32 && type != GgmlType::Q8_0)
-        throw VulkanError("Vulkan: the KV cache must be F16, F32 or Q8_0");
-    if (type == GgmlType::Q8_0 && (kvDimK % 32 || kvDimV % 32))
-        throw VulkanError("Vulkan: a Q8_0 KV cache needs rows of whole 32-value blocks; use "
-                          "--kv-type f16");
+    if (const std::string problem = kvCacheTypeProblem(type, kvDimK, kvDimV); !problem.empty())
+        throw VulkanError("Vulkan: " + problem);
     if (type == GgmlType::F16 && (kvDimK % 2 || kvDimV % 2))
         throw VulkanError("Vulkan: an F16 KV cache needs even K/V widths; use an F32 cache");
     return std::make_unique<VulkanKvCache>(*m_device, nLayer, capacity, layerSlots, kvDimK, kvDimV,
