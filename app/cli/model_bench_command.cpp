@@ -261,10 +261,11 @@ int runBenchCommand(const std::vector<std::string>& argv) {
     }
     const Stats pp = stats(ppRates), tg = stats(tgRates);
     const uint64_t rss = peakRssBytes();
-    // CUDA: where the experts were and how often the router found them on the GPU (stderr, so
+    // Where the weights were read from (CPU: a copy in huge pages or the file); CUDA: where the
+    // experts were and how often the router found them on the GPU (stderr, so
     // --json stays one object).
     for (const auto& [name, value] : engine->describeDevice())
-        if (name == "placement" || name.starts_with("expert hit rate"))
+        if (name == "placement" || name == "weights" || name.starts_with("expert hit rate"))
             std::fprintf(stderr, "%s: %s\n", name.c_str(), value.c_str());
     const std::string isa = kernelIsa(info);
     const std::string kvName = options.kvCacheType == inference::GgmlType::F32    ? "f32"

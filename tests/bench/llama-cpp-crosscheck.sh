@@ -3,12 +3,16 @@
 # a debootstrapped sid root) beside fabulist-cli on the same GGUF files:
 #   1. llama.cpp must load the file (synth models, the default model);
 #   2. greedy text from both, compared token for token (printed side by side);
-#   3. with --bench: llama-bench and fabulist-cli bench with the same -t/-p/-n/-r.
+#   3. with --bench: llama-bench and fabulist-cli bench with the same -t/-p/-n/-r/-d, in
+#      --rounds R interleaved rounds (llama.cpp first in odd rounds, ours first in even ones: the
+#      machine's speed drifts), then one summary object with the medians and our/llama.cpp ratios.
+#      --bench-only skips the greedy text.
 # --exact: both sides with an F32 KV cache and llama.cpp's flash attention off (as the reference
 # data was made), so only the weights' arithmetic differs.
 # Not part of CTest: it downloads ~300 MB of Debian packages once and needs root.
 #
-# Usage: tests/bench/llama-cpp-crosscheck.sh [--cli PATH] [--bench] [--exact] [-t N] [-n N] MODEL.gguf...
+# Usage: tests/bench/llama-cpp-crosscheck.sh [--cli PATH] [--bench|--bench-only] [--rounds R (1)]
+#          [--depth D (0)] [--exact] [-t N] [-n N] MODEL.gguf...
 #   FABULIST_LLAMA_ROOT   where the sid root is kept (installer/sid-llama-root.sh makes it)
 # Prints one JSON object per model on stdout; logs go to stderr.
 set -euo pipefail
@@ -17,6 +21,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root_dir="$(cd "$here/../.." && pwd)"
 cli="$root_dir/build/app/fabulist-cli"
 bench=0
+text=1
+rounds=1
+depth=0
 exact=0
 threads=2
 n_gen=24
@@ -25,10 +32,13 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --cli) cli="$2"; shift ;;
     --bench) bench=1 ;;
+    --bench-only) bench=1; text=0 ;;
+    --rounds) rounds="$2"; shift ;;
+    --depth) depth="$2"; shift ;;
     --exact) exact=1 ;;
     -t) threads="$2"; shift ;;
     -n) n_gen="$2"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "llama-cpp-crosscheck.sh: unknown option '$1'" >&2; exit 2 ;;
     *) models+=("$(readlink -f "$1")") ;;
   esac
@@ -61,15 +71,19 @@ if [[ $exact == 1 ]]; then
   llama_kv=(-ctk f32 -ctv f32 -fa off)
   ours_kv=(--kv-type f32)
 fi
-for i in "${!models[@]}"; do
-  m="${models[$i]}"
-  bind "$(dirname "$m")" "/models/$i" ro
-  inside="/models/$i/$(basename "$m")"
-  echo "llama-cpp-crosscheck: $m" >&2
+llama_bench() { # llama_bench INSIDE_PATH: one JSON object with llama-bench's pp and tg
+  chroot "$sid" llama-bench -m "$1" -t "$threads" -p 512 -n 128 -d "$depth" -r 3 -o json 2>/dev/null \
+    | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"engine": "llama.cpp", "runs": [{"n_prompt": x["n_prompt"], "n_gen": x["n_gen"], "n_depth": x.get("n_depth", 0), "avg_ts": x["avg_ts"], "stddev_ts": x["stddev_ts"]} for x in r]}))'
+}
+fabulist_bench() { # fabulist_bench MODEL: one JSON object
+  "$cli" bench -m "$1" -t "$threads" -p 512 -n 128 --depth "$depth" -r 3 --json
+}
+compare_text() { # compare_text MODEL INSIDE_PATH LOG: greedy text from both, side by side
+  local m="$1" inside="$2" log="$3" llama_out ours
   if ! llama_out=$(chroot "$sid" llama-completion -m "$inside" -p "$prompt" -n "$n_gen" \
-                     --temp 0 -t "$threads" -no-cnv --no-warmup "${llama_kv[@]}" 2>"/tmp/llama-crosscheck-$i.log"); then
-    echo "{\"model\": \"$m\", \"llama_cpp_loads\": false, \"log\": \"/tmp/llama-crosscheck-$i.log\"}"
-    continue
+                     --temp 0 -t "$threads" -no-cnv --no-warmup "${llama_kv[@]}" 2>"$log"); then
+    echo "{\"model\": \"$m\", \"llama_cpp_loads\": false, \"log\": \"$log\"}"
+    return 1
   fi
   ours=$("$cli" generate -m "$m" -p "$prompt" -n "$n_gen" --temp 0 -t "$threads" "${ours_kv[@]}" 2>/dev/null)
   /usr/bin/python3 - "$m" "$llama_out" "$ours" <<'EOF'
@@ -82,9 +96,45 @@ common = next((k for k, (a, b) in enumerate(zip(theirs, ours)) if a != b), min(l
 print(json.dumps({"model": model, "llama_cpp_loads": True, "greedy_identical": theirs == ours,
                   "common_prefix_chars": common, "llama_cpp": theirs, "fabulist": ours}))
 EOF
-  if [[ $bench == 1 ]]; then
-    chroot "$sid" llama-bench -m "$inside" -t "$threads" -p 512 -n 128 -r 3 -o json 2>/dev/null \
-      | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"llama_bench": [{"n_prompt": x["n_prompt"], "n_gen": x["n_gen"], "avg_ts": x["avg_ts"], "stddev_ts": x["stddev_ts"]} for x in r]}))'
-    "$cli" bench -m "$m" -t "$threads" -p 512 -n 128 -r 3 --json
+}
+summarize() { # summarize MODEL < the rounds' objects: medians and our / llama.cpp ratios
+  /usr/bin/python3 -c '
+import json, statistics, sys
+model, lp, lt, fp, ft = sys.argv[1], [], [], [], []
+for line in sys.stdin:
+    o = json.loads(line)
+    if o.get("engine") == "llama.cpp":
+        for r in o["runs"]:
+            (lp if r["n_prompt"] else lt).append(r["avg_ts"])
+    elif "prompt_tokens_per_s" in o:
+        fp.append(o["prompt_tokens_per_s"])
+        ft.append(o["decode_tokens_per_s"])
+med = lambda v: statistics.median(v) if v else None
+out = {"model": model, "summary": True, "rounds": len(fp), "llama_pp": med(lp),
+       "llama_tg": med(lt), "fabulist_pp": med(fp), "fabulist_tg": med(ft)}
+if lp and fp: out["pp_ratio"] = round(med(fp) / med(lp), 3)
+if lt and ft: out["tg_ratio"] = round(med(ft) / med(lt), 3)
+print(json.dumps(out))' "$1"
+}
+
+for i in "${!models[@]}"; do
+  m="${models[$i]}"
+  bind "$(dirname "$m")" "/models/$i" ro
+  inside="/models/$i/$(basename "$m")"
+  echo "llama-cpp-crosscheck: $m" >&2
+  if [[ $text == 1 ]]; then
+    compare_text "$m" "$inside" "/tmp/llama-crosscheck-$i.log" || continue
   fi
+  [[ $bench == 1 ]] || continue
+  rows=()
+  for ((r = 1; r <= rounds; r++)); do
+    echo "llama-cpp-crosscheck: round $r of $rounds" >&2
+    if ((r % 2 == 1)); then
+      rows+=("$(llama_bench "$inside")" "$(fabulist_bench "$m")")
+    else
+      rows+=("$(fabulist_bench "$m")" "$(llama_bench "$inside")")
+    fi
+    printf '%s\n' "${rows[@]: -2}"
+  done
+  printf '%s\n' "${rows[@]}" | summarize "$m"
 done

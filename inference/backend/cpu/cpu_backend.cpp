@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
 #include <thread>
@@ -209,6 +210,48 @@ CpuBackend::CpuBackend(int threads) : m_pool(threads > 0 ? threads : ThreadPool:
 
 CpuBackend::~CpuBackend() = default;
 
+void CpuBackend::prepareUploads(std::span<const GgufTensorInfo> tensors, int,
+                                uint64_t reservedBytes) {
+    HugePageRequest request;
+    for (const GgufTensorInfo& t : tensors) request.weightBytes += t.nbytes;
+    request.reservedBytes = reservedBytes;
+    request.availableBytes = memAvailableBytes();
+    const std::string mode = transparentHugePageMode();
+    request.thpMode = mode;
+    const char* env = std::getenv("FABULIST_HUGE_PAGES");
+    request.turnedOff = env && std::string_view(env) == "0";
+    request.forced = env && std::string_view(env) == "1";
+    m_hugePlan = planHugePageWeights(request);
+    if (m_hugePlan.copy && !m_hugePages.reserve(request.weightBytes + 64 * tensors.size()))
+        m_hugePlan = {false, "the address space for a copy was refused"};
+    if (!m_hugePlan.copy) return;
+    for (const GgufTensorInfo& t : tensors) m_hugeCandidates.insert(t.data);
+}
+
+const uint8_t* CpuBackend::placeWeight(const GgufTensorInfo& tensor) {
+    if (!m_hugeCandidates.erase(tensor.data)) return tensor.data;
+    uint8_t* dst = m_hugePages.take(tensor.nbytes);
+    if (!dst) return tensor.data;
+    // In 2 MiB pieces over the pool: the copy of a 12 GiB model is memory-bound, not one
+    // core's memcpy.
+    constexpr uint64_t kPiece = 2ull << 20;
+    const int64_t pieces = int64_t((tensor.nbytes + kPiece - 1) / kPiece);
+    auto job = [&](int chunk, int n, int) {
+        int64_t b, e;
+        splitRange(pieces, chunk, n, b, e);
+        for (int64_t i = b; i < e; ++i) {
+            const uint64_t at = uint64_t(i) * kPiece;
+            std::memcpy(dst + at, tensor.data + at, std::min(kPiece, tensor.nbytes - at));
+        }
+    };
+    if (pieces > 1)
+        m_pool.run(job);
+    else
+        job(0, 1, 0);
+    dropMappedPages(tensor.data, tensor.nbytes);
+    return dst;
+}
+
 Weight CpuBackend::upload(const GgufTensorInfo& tensor) {
     Weight w;
     w.name = tensor.name;
@@ -217,14 +260,23 @@ Weight CpuBackend::upload(const GgufTensorInfo& tensor) {
     w.nOut = tensor.ne[1];
     w.nMat = tensor.ne[2] * tensor.ne[3];
     w.rowBytes = ggmlRowBytes(tensor.type, tensor.ne[0]);
-    w.host = tensor.data;
+    w.host = placeWeight(tensor);
     return w;
 }
 
 DeviceDescription CpuBackend::describeDevice() const {
+    std::string weights;
+    if (m_hugePages.bytesTaken() > 0) {
+        weights = std::to_string(m_hugePages.bytesTaken() >> 20) + " MiB copied into memory";
+        const int64_t huge = m_hugePages.hugeBytes();
+        if (huge >= 0) weights += ", " + std::to_string(huge >> 20) + " MiB of it in 2 MiB pages";
+    } else {
+        weights = "read from the file's mapping (" + m_hugePlan.reason + ")";
+    }
     return {{"device", "cpu"},
             {"threads", std::to_string(threads())},
-            {"dot-product kernels", quantKernels(GgmlType::Q4_K).isa}};
+            {"dot-product kernels", quantKernels(GgmlType::Q4_K).isa},
+            {"weights", weights}};
 }
 
 void CpuBackend::ensureScratch(std::vector<uint8_t>& buf, size_t bytes) {

@@ -1,15 +1,18 @@
 #pragma once
-// The CPU backend: weights stay in the memory-mapped file, activations are host f32 arrays,
+// The CPU backend: weights are read from the memory-mapped file or, when memory allows, from a
+// copy in huge pages (huge_page_weights.h); activations are host f32 arrays,
 // matrix products go through the quantized dot-product kernels (activations quantized once per
 // op, then one vecDot per weight row and token), and every op splits its work over a persistent
 // thread pool.
 
 #include "inference/backend/backend.h"
+#include "inference/backend/cpu/huge_page_weights.h"
 #include "inference/parallel/thread_pool.h"
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 namespace fabulist::inference {
@@ -23,6 +26,8 @@ public:
     int threads() const override { return m_pool.threadCount(); }
     DeviceDescription describeDevice() const override;
 
+    void prepareUploads(std::span<const GgufTensorInfo> tensors, int cpuMoeLayers,
+                        uint64_t reservedBytes) override;
     Weight upload(const GgufTensorInfo& tensor) override;
     void reserve(const BackendLimits& limits) override;
     Act allocate(int rows, int cols) override;
@@ -129,8 +134,14 @@ private:
         m_pool.run(job);
     }
 
+    // The copy of a tensor's bytes in m_hugePages, or its own bytes when it is not planned.
+    const uint8_t* placeWeight(const GgufTensorInfo& tensor);
+
     ThreadPool m_pool;
     BackendLimits m_limits;
+    HugePagePlan m_hugePlan{false, "no model loaded"};
+    HugePageArena m_hugePages;
+    std::unordered_set<const uint8_t*> m_hugeCandidates; // the model's tensors, by data address
     std::vector<std::unique_ptr<float[]>> m_allocations;
     // Scratch, sized by reserve(); resized (outside any hot loop) only if a call exceeds it.
     std::vector<uint8_t> m_quant[3];
