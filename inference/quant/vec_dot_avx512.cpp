@@ -304,6 +304,66 @@ FAB_FN float dotLegacy512(const BlockX* x, const BlockY* y, int64_t nb, VecDotFn
     return sum;
 }
 
+// dotLegacy512 for NC activation rows: the weight pair is unpacked once, each column takes
+// dotLegacy512's operations in its order (bit for bit the single-row result). DeepSeek's
+// attn_k_b (rows of 128, so Q5_0 in a Q4_K_M file) runs through it in prompts.
+template <int NC, typename BlockX, typename BlockY, bool kFifthBit, bool kHasMin>
+FAB_FN void dotLegacy512Cols(const BlockX* x, const void* const* acts, int64_t nb, float* out,
+                             VecDotFn tail) {
+    const BlockY* ys[NC];
+    __m512 acc[NC];
+    __m128 accMin[NC];
+    for (int c = 0; c < NC; ++c) {
+        ys[c] = static_cast<const BlockY*>(acts[c]);
+        acc[c] = _mm512_setzero_ps();
+        accMin[c] = _mm_setzero_ps();
+    }
+    int64_t i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        __m512i q = nibblePair(x[i].qs, x[i + 1].qs);
+        if constexpr (kFifthBit)
+            q = _mm512_or_si512(q, combine(fifthBits(x[i].qh), fifthBits(x[i + 1].qh)));
+        for (int c = 0; c < NC; ++c) {
+            const BlockY* y = ys[c];
+            const __m512i qy =
+                combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs)),
+                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i + 1].qs)));
+            __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, qy);
+            if constexpr (!kHasMin)
+                p = _mm512_sub_epi32(
+                    p, _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(16), qy));
+            acc[c] = _mm512_fmadd_ps(pairScales(x[i], x[i + 1], y[i], y[i + 1]),
+                                     _mm512_cvtepi32_ps(p), acc[c]);
+            if constexpr (kHasMin) {
+                const uint64_t bits = uint64_t(x[i].m) | (uint64_t(y[i].s) << 16) |
+                                      (uint64_t(x[i + 1].m) << 32) | (uint64_t(y[i + 1].s) << 48);
+                const __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(bits)));
+                accMin[c] = _mm_add_ps(accMin[c], _mm_mul_ps(f, _mm_movehdup_ps(f)));
+            }
+        }
+    }
+    for (int c = 0; c < NC; ++c) {
+        float sum = _mm512_reduce_add_ps(acc[c]);
+        if constexpr (kHasMin)
+            sum += _mm_cvtss_f32(_mm_add_ss(accMin[c], _mm_movehl_ps(accMin[c], accMin[c])));
+        if (i < nb) sum += tail(x + i, ys[c] + i, kQK);
+        out[c] = sum;
+    }
+}
+
+template <int NC>
+FAB_FN void dotQ4_1Cols(const BlockQ4_1* x, const void* const* a, int64_t nb, float* out) {
+    dotLegacy512Cols<NC, BlockQ4_1, BlockQ8_1, false, true>(x, a, nb, out, dotQ4_1);
+}
+template <int NC>
+FAB_FN void dotQ5_0Cols(const BlockQ5_0* x, const void* const* a, int64_t nb, float* out) {
+    dotLegacy512Cols<NC, BlockQ5_0, BlockQ8_0, true, false>(x, a, nb, out, dotQ5_0);
+}
+template <int NC>
+FAB_FN void dotQ5_1Cols(const BlockQ5_1* x, const void* const* a, int64_t nb, float* out) {
+    dotLegacy512Cols<NC, BlockQ5_1, BlockQ8_1, true, true>(x, a, nb, out, dotQ5_1);
+}
+
 FAB_KERNEL float dotQ4_1_512(const void* w, const void* a, int64_t n) {
     return dotLegacy512<BlockQ4_1, BlockQ8_1, false, true>(
         static_cast<const BlockQ4_1*>(w), static_cast<const BlockQ8_1*>(a), n / kQK, dotQ4_1);
@@ -560,6 +620,9 @@ FAB_COLS_KERNEL(dotQ3_KColsK, dotQ3_KCols, BlockQ3_K, n / kQKK)
 FAB_COLS_KERNEL(dotIQ4_XSColsK, dotIQ4_XSCols, BlockIQ4_XS, n / kQKK)
 FAB_COLS_KERNEL(dotIQ4_NLColsK, dotIQ4_NLCols, BlockIQ4_NL, n / kQK)
 FAB_COLS_KERNEL(dotMXFP4ColsK, dotMXFP4Cols, BlockMXFP4, n / kQK)
+FAB_COLS_KERNEL(dotQ4_1ColsK, dotQ4_1Cols, BlockQ4_1, n / kQK)
+FAB_COLS_KERNEL(dotQ5_0ColsK, dotQ5_0Cols, BlockQ5_0, n / kQK)
+FAB_COLS_KERNEL(dotQ5_1ColsK, dotQ5_1Cols, BlockQ5_1, n / kQK)
 #undef FAB_COLS_KERNEL
 
 // The single-row kernels' prefetch distance: FABULIST_DECODE_PREFETCH (bytes: 0 = hardware
@@ -654,6 +717,12 @@ VecDotColsFn vecDotColsAvx512(GgmlType weightType) {
         return dotIQ4_XSColsK;
     case GgmlType::MXFP4:
         return dotMXFP4ColsK;
+    case GgmlType::Q4_1:
+        return dotQ4_1ColsK;
+    case GgmlType::Q5_0:
+        return dotQ5_0ColsK;
+    case GgmlType::Q5_1:
+        return dotQ5_1ColsK;
     default:
         return nullptr;
     }

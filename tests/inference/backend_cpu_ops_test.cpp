@@ -144,7 +144,7 @@ private slots:
     }
 
     void attentionHelpersMatchScalarReference() {
-        for (int dim : {8, 16, 64, 72, 128, 12}) {
+        for (int dim : {8, 16, 64, 72, 128, 12, 300, 576}) { // 576: DeepSeek's latent keys
             const int count = 9, stride = dim + 8;
             auto q = randomVector(size_t(dim), 40 + dim),
                  rows = randomVector(size_t(count * stride), 41 + dim);

@@ -44,13 +44,15 @@ private slots:
     void randomBlockBytes();
 };
 
-// The types of the Q4_K_M mix, F16 (the default model) and the low-bit types of #16 have a
+// The types of the Q4_K_M mix (Q5_0 for rows of 128), F16 (the default model), the legacy
+// types and the low-bit types of #16 have a
 // multi-column kernel wherever AVX-512 is chosen.
 void QuantVecDotColsTest::kernelsPresent() {
     if (!quantIsaAvailable(QuantIsa::Avx512)) QSKIP("no AVX-512 VNNI on this CPU");
     for (GgmlType t :
          {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_0, GgmlType::F16,
-          GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4})
+          GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4,
+          GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1})
         QVERIFY2(quantKernels(t).vecDotCols != nullptr, ggmlTypeTraits(t).name.data());
 }
 

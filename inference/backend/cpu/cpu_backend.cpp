@@ -984,11 +984,23 @@ void CpuBackend::perHeadMatmul(Act in, int inStride, int inOffset, const Weight&
         for (int h = 0; h < heads; ++h)
             k.quantizeActivations(rowPtr(in, r) + size_t(h) * inStride + inOffset,
                                   act + (size_t(r) * heads + h) * actBytes, nIn);
-    forRows(in.rows * heads, nIn * nOut, [&](int item) {
-        const int r = item / heads, h = item % heads;
-        const uint8_t* a = act + size_t(item) * actBytes;
-        float* o = rowPtr(out, r) + size_t(h) * outStride + outOffset;
-        for (int i = 0; i < nOut; ++i) o[i] = k.vecDot(weightRow(w, h, i), a, nIn);
+    // Items are (head, group of up to kMaxDotCols rows): each weight row is unpacked once per
+    // group (prompts), and a decode step still splits over the heads.
+    const int groups = (in.rows + kMaxDotCols - 1) / kMaxDotCols;
+    forRows(heads * groups, nIn * nOut * std::min(in.rows, kMaxDotCols), [&](int item) {
+        const int h = item / groups, r0 = (item % groups) * kMaxDotCols;
+        const int nc = std::min(kMaxDotCols, in.rows - r0);
+        const void* a[kMaxDotCols];
+        float* o[kMaxDotCols];
+        for (int c = 0; c < nc; ++c) {
+            a[c] = act + (size_t(r0 + c) * heads + h) * actBytes;
+            o[c] = rowPtr(out, r0 + c) + size_t(h) * outStride + outOffset;
+        }
+        for (int i = 0; i < nOut; ++i) {
+            float v[kMaxDotCols];
+            vecDotColumns(k, weightRow(w, h, i), a, nc, nIn, v);
+            for (int c = 0; c < nc; ++c) o[c][i] = v[c];
+        }
     });
 }
 

@@ -209,29 +209,24 @@ FAST inline __m256 load8(const uint16_t* p) {
     return loadHalf8(p);
 }
 
-// Scores against many key rows: the query stays in registers (dim <= 256 in 8-wide pieces).
+// Scores against many key rows, 16 values per step in two accumulators; a tail of fewer than 8
+// values (no model has one) is summed one by one.
 template <class T>
 FAST void dotRowsAvx2(const T* q, const T* rows, size_t stride, int count, int dim, float scale,
                       float* out) {
-    if (dim % 8 != 0 || dim > 256) {
-        for (int j = 0; j < count; ++j) {
-            float s = 0.0f;
-            for (int i = 0; i < dim; ++i)
-                s += float(load1(q + i)) * float(load1(rows + j * stride + i));
-            out[j] = s * scale;
-        }
-        return;
-    }
+    const int vecDim = dim & ~7;
     for (int j = 0; j < count; ++j) {
         const T* r = rows + j * stride;
         __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
         int i = 0;
-        for (; i + 16 <= dim; i += 16) {
+        for (; i + 16 <= vecDim; i += 16) {
             s0 = _mm256_fmadd_ps(load8(q + i), load8(r + i), s0);
             s1 = _mm256_fmadd_ps(load8(q + i + 8), load8(r + i + 8), s1);
         }
-        if (i < dim) s0 = _mm256_fmadd_ps(load8(q + i), load8(r + i), s0);
-        out[j] = hsum(_mm256_add_ps(s0, s1)) * scale;
+        if (i < vecDim) s0 = _mm256_fmadd_ps(load8(q + i), load8(r + i), s0);
+        float s = hsum(_mm256_add_ps(s0, s1));
+        for (i = vecDim; i < dim; ++i) s += float(load1(q + i)) * float(load1(r + i));
+        out[j] = s * scale;
     }
 }
 
