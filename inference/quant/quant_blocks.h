@@ -2,6 +2,7 @@
 // ggml's block layouts (ggml-common.h). Sizes are part of the GGUF format; fp16 fields are raw
 // IEEE half bits. Internal to inference/quant and its tests.
 
+#include <bit>
 #include <cstdint>
 
 namespace fabulist::inference::quant {
@@ -101,11 +102,9 @@ inline constexpr int8_t kMxfp4Values[16] = {0, 1,  2,  3,  4,  6,  8,  12,
                                             0, -1, -2, -3, -4, -6, -8, -12};
 
 // 2^(e - 128): half the E8M0 scale, since kMxfp4Values are doubled (e 0 and 1 are subnormal).
-inline float mxfp4HalfScale(uint8_t e) {
+constexpr float mxfp4HalfScale(uint8_t e) {
     const uint32_t bits = e < 2 ? 0x00200000u << e : static_cast<uint32_t>(e - 1) << 23;
-    float f;
-    __builtin_memcpy(&f, &bits, 4);
-    return f;
+    return std::bit_cast<float>(bits);
 }
 
 // The j-th (0..15) 6-bit scale of a Q3_K super-block, 0..63 (the value is that minus 32).

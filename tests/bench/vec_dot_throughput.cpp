@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     float sink = 0.0f;
     std::printf("{\"row_length\": %lld, \"results\": [\n", static_cast<long long>(n));
     const GgmlType types[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::Q8_0, GgmlType::Q4_0,
-                              GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+                              GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::MXFP4};
     bool first = true;
     for (GgmlType t : types) {
         const QuantKernels& k = quantKernels(t);
