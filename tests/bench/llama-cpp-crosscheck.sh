@@ -14,7 +14,7 @@
 # Usage: tests/bench/llama-cpp-crosscheck.sh [--cli PATH] [--bench|--bench-only] [--rounds R (1)]
 #          [--depth D (0)] [--exact] [-t N] [-n N] MODEL.gguf...
 #   FABULIST_LLAMA_ROOT   where the sid root is kept (installer/sid-llama-root.sh makes it)
-# Prints one JSON object per model on stdout; logs go to stderr.
+# Prints JSON objects, one per line, on stdout; logs go to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
