@@ -271,43 +271,11 @@ FAB_KERNEL void dotF16_512Cols(const void* w, const void* const* acts, int cols,
     }
 }
 
-// Q4_1 / Q5_0 / Q5_1 x Q8_0 / Q8_1, two blocks per step. Values are unsigned (nibble, plus
-// the 5th bit for Q5); Q5_0 subtracts 16 * sum(y); Q4_1/Q5_1 add min * s per block.
-template <typename BlockX, typename BlockY, bool kFifthBit, bool kHasMin>
-FAB_FN float dotLegacy512(const BlockX* x, const BlockY* y, int64_t nb, VecDotFn tail) {
-    __m512 acc = _mm512_setzero_ps();
-    __m128 accMin = _mm_setzero_ps();
-    int64_t i = 0;
-    for (; i + 2 <= nb; i += 2) {
-        __m512i q = nibblePair(x[i].qs, x[i + 1].qs);
-        if constexpr (kFifthBit)
-            q = _mm512_or_si512(q, combine(fifthBits(x[i].qh), fifthBits(x[i + 1].qh)));
-        const __m512i qy =
-            combine(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs)),
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i + 1].qs)));
-        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, qy);
-        if constexpr (!kHasMin)
-            p = _mm512_sub_epi32(
-                p, _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(16), qy));
-        acc =
-            _mm512_fmadd_ps(pairScales(x[i], x[i + 1], y[i], y[i + 1]), _mm512_cvtepi32_ps(p), acc);
-        if constexpr (kHasMin) {
-            // min * s for both blocks with one conversion: [m0*s0, ., m1*s1, .].
-            const uint64_t bits = uint64_t(x[i].m) | (uint64_t(y[i].s) << 16) |
-                                  (uint64_t(x[i + 1].m) << 32) | (uint64_t(y[i + 1].s) << 48);
-            const __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(bits)));
-            accMin = _mm_add_ps(accMin, _mm_mul_ps(f, _mm_movehdup_ps(f)));
-        }
-    }
-    float sum = _mm512_reduce_add_ps(acc);
-    if constexpr (kHasMin) sum += _mm_cvtss_f32(_mm_add_ss(accMin, _mm_movehl_ps(accMin, accMin)));
-    if (i < nb) sum += tail(x + i, y + i, kQK);
-    return sum;
-}
-
-// dotLegacy512 for NC activation rows: the weight pair is unpacked once, each column takes
-// dotLegacy512's operations in its order (bit for bit the single-row result). DeepSeek's
-// attn_k_b (rows of 128, so Q5_0 in a Q4_K_M file) runs through it in prompts.
+// Q4_1 / Q5_0 / Q5_1 x Q8_0 / Q8_1 for NC activation rows, two blocks per step. Values are
+// unsigned (nibble, plus the 5th bit for Q5); Q5_0 subtracts 16 * sum(y); Q4_1/Q5_1 add
+// min * s per block. The weight pair is unpacked once for all columns; NC = 1 is the
+// single-row kernel, so each column is bit for bit its result. DeepSeek's attn_k_b (rows of
+// 128, so Q5_0 in a Q4_K_M file) runs through it in prompts.
 template <int NC, typename BlockX, typename BlockY, bool kFifthBit, bool kHasMin>
 FAB_FN void dotLegacy512Cols(const BlockX* x, const void* const* acts, int64_t nb, float* out,
                              VecDotFn tail) {
@@ -366,18 +334,21 @@ FAB_FN void dotQ5_1Cols(const BlockQ5_1* x, const void* const* a, int64_t nb, fl
 }
 
 FAB_KERNEL float dotQ4_1_512(const void* w, const void* a, int64_t n) {
-    return dotLegacy512<BlockQ4_1, BlockQ8_1, false, true>(
-        static_cast<const BlockQ4_1*>(w), static_cast<const BlockQ8_1*>(a), n / kQK, dotQ4_1);
+    float out;
+    dotQ4_1Cols<1>(static_cast<const BlockQ4_1*>(w), &a, n / kQK, &out);
+    return out;
 }
 
 FAB_KERNEL float dotQ5_0_512(const void* w, const void* a, int64_t n) {
-    return dotLegacy512<BlockQ5_0, BlockQ8_0, true, false>(
-        static_cast<const BlockQ5_0*>(w), static_cast<const BlockQ8_0*>(a), n / kQK, dotQ5_0);
+    float out;
+    dotQ5_0Cols<1>(static_cast<const BlockQ5_0*>(w), &a, n / kQK, &out);
+    return out;
 }
 
 FAB_KERNEL float dotQ5_1_512(const void* w, const void* a, int64_t n) {
-    return dotLegacy512<BlockQ5_1, BlockQ8_1, true, true>(
-        static_cast<const BlockQ5_1*>(w), static_cast<const BlockQ8_1*>(a), n / kQK, dotQ5_1);
+    float out;
+    dotQ5_1Cols<1>(static_cast<const BlockQ5_1*>(w), &a, n / kQK, &out);
+    return out;
 }
 
 FAB_FN __m256i quadMask(int k) {
